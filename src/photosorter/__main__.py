@@ -1,0 +1,3 @@
+from photosorter.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,106 @@
+"""`scan`, `stats` and `show`: keeping the library in step with the disk and looking inside it."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+from photosorter.cli.common import print_json, run_job
+from photosorter.core.catalog.paths import display
+from photosorter.core.errors import PhotosorterError
+from photosorter.core.imaging import thumbnail_path
+from photosorter.core.library import Library
+from photosorter.core.records import Photo
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    scan = commands.add_parser(
+        "scan", help="add folders to the library and scan them (no folder: rescan all)"
+    )
+    scan.add_argument("folders", nargs="*", metavar="FOLDER")
+    scan.add_argument("--json", action="store_true", help="print the report as JSON")
+    scan.set_defaults(handler=run_scan)
+
+    stats = commands.add_parser("stats", help="how many photos, folders, errors and missing files")
+    stats.add_argument("--json", action="store_true")
+    stats.set_defaults(handler=run_stats)
+
+    show = commands.add_parser("show", help="everything known about one photo")
+    show.add_argument("path", metavar="PATH")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=run_show)
+
+
+def run_scan(args: argparse.Namespace) -> int:
+    with Library.open(args.home) as library:
+        if args.folders:
+            folders = [library.add_folder(folder) for folder in args.folders]
+        else:
+            folders = library.folders()
+            if not folders:
+                raise PhotosorterError("the library has no folders yet: run `photosorter scan FOLDER`")
+        report = run_job(library.scan(folders), quiet=args.json)
+    data = report.to_dict()
+    if args.json:
+        print_json(data)
+    else:
+        print(
+            f"{data['added']} added, {data['updated']} updated, {data['moved']} moved, "
+            f"{data['removed']} removed, {data['unchanged']} unchanged, {len(data['errors'])} errors "
+            f"in {data['seconds']:.1f} s"
+        )
+        for error in data["errors"]:
+            print(f"  {error['path']}: {error['error']}")
+        for folder in data["offline_folders"]:
+            print(f"  {folder}: offline (not found); its photos are kept")
+    return 0
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    with Library.open(args.home) as library:
+        data = library.stats()
+    if args.json:
+        print_json(data)
+    else:
+        for key, value in data.items():
+            print(f"{key:>10}: {value}")
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    with Library.open(args.home) as library:
+        path = os.path.abspath(os.path.expanduser(args.path))
+        photo = library.photo_by_path(os.path.realpath(path)) or library.photo_by_path(path)
+        if photo is None:
+            raise PhotosorterError(f"{args.path}: not in the library (scan its folder first)")
+        data = describe_photo(library, photo)
+    if args.json:
+        print_json(data)
+    else:
+        for key, value in data.items():
+            print(f"{key:>10}: {value}")
+    return 0
+
+
+def describe_photo(library: Library, photo: Photo) -> dict[str, Any]:
+    thumb = thumbnail_path(library.paths.thumbnails, photo.hash) if photo.hash else None
+    data: dict[str, Any] = {
+        "id": photo.id,
+        "path": display(photo.path),
+        "hash": photo.hash,
+        "size": photo.size,
+        "format": photo.format,
+        "width": photo.width,
+        "height": photo.height,
+        "taken_at": photo.taken_at,
+        "taken_at_source": photo.taken_at_source,
+        "camera": photo.camera,
+        "gps": {"lat": photo.latitude, "lon": photo.longitude} if photo.gps else None,
+        "orientation": photo.orientation,
+        "state": photo.state,
+        "error": photo.error,
+        "thumbnail": str(thumb) if thumb and thumb.exists() else None,
+    }
+    data.update(library.analysis_of(photo))
+    return data

@@ -1,0 +1,145 @@
+"""The SQLite connection: one per thread, one writer at a time, WAL, versioned schema.
+
+WAL lets the GUI read while a scan writes, and makes a kill -9 at any moment
+lose at most the transaction in flight (https://sqlite.org/wal.html).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from photosorter.core.catalog.schema import SCHEMA_VERSION, migrate
+from photosorter.core.errors import CatalogError
+
+BUSY_TIMEOUT_MS = 10_000
+
+# SQLite error codes that mean "the environment", not "a bug in our SQL".
+_KNOWN_ERRORS = {
+    sqlite3.SQLITE_FULL: "the disk is full",
+    sqlite3.SQLITE_READONLY: "the catalog is read-only",
+    sqlite3.SQLITE_BUSY: "the catalog is locked by another photosorter process",
+    sqlite3.SQLITE_LOCKED: "the catalog is locked",
+    sqlite3.SQLITE_CANTOPEN: "the catalog file cannot be opened",
+    sqlite3.SQLITE_IOERR: "a disk read or write failed",
+    sqlite3.SQLITE_CORRUPT: "the catalog is corrupt",
+    sqlite3.SQLITE_NOTADB: "the file is not a photosorter catalog (not SQLite, or corrupt)",
+}
+
+
+def explain(error: sqlite3.Error, path: Path) -> CatalogError | None:
+    """A CatalogError for known environmental failures; None means it is a bug and should propagate."""
+    code = getattr(error, "sqlite_errorcode", None)
+    primary = code & 0xFF if code is not None else None
+    reason = _KNOWN_ERRORS.get(primary) if primary is not None else None
+    if reason is None:
+        return None
+    return CatalogError(f"{path}: {reason} ({error})")
+
+
+class Catalog:
+    """The catalog file. Reads use a connection per thread; writes go through ``transaction()``."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+        self._write_lock = threading.RLock()
+        self._all_connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._known_errors():
+            migrate(self.connection(), self.path)
+
+    # -- connections -------------------------------------------------------------------------------------
+    def connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._open()
+            self._local.conn = conn
+            with self._connections_lock:
+                self._all_connections.append(conn)
+        return conn
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            # autocommit mode: we issue BEGIN ourselves so a transaction's extent is explicit
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        except sqlite3.Error as error:
+            raise explain(error, self.path) or CatalogError(
+                f"{self.path}: cannot open catalog ({error})"
+            ) from error
+        if mode.lower() != "wal":
+            raise CatalogError(f"{self.path}: could not switch the catalog to WAL mode (got {mode})")
+        # NORMAL is durable against process crashes in WAL mode; only an OS crash may lose the last commit.
+        conn.execute("PRAGMA synchronous = NORMAL")
+        return conn
+
+    def close(self) -> None:
+        with self._connections_lock:
+            for conn in self._all_connections:
+                with contextlib.suppress(sqlite3.ProgrammingError):  # closed from its own thread already
+                    conn.close()
+            self._all_connections.clear()
+        self._local = threading.local()
+
+    def __enter__(self) -> Catalog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transactions ------------------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A short write transaction. Nested use joins the outer transaction."""
+        conn = self.connection()
+        with self._write_lock:
+            if conn.in_transaction:
+                yield conn
+                return
+            with self._known_errors():
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+
+    def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+        conn = self.connection()
+        with self._known_errors():
+            cursor = conn.execute(sql, params)
+            cursor.row_factory = sqlite3.Row
+            return cursor.fetchall()
+
+    def query_one(self, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
+        rows = self.query(sql, params)
+        return rows[0] if rows else None
+
+    def scalar(self, sql: str, params: tuple | dict = ()) -> object:
+        row = self.connection().execute(sql, params).fetchone()
+        return row[0] if row else None
+
+    @contextmanager
+    def _known_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as error:
+            known = explain(error, self.path)
+            if known is None:
+                raise
+            raise known from error
+
+    def integrity_check(self) -> str:
+        return str(self.scalar("PRAGMA integrity_check"))
+
+
+__all__ = ["SCHEMA_VERSION", "Catalog", "CatalogError"]

@@ -1,0 +1,229 @@
+"""Library folders and photo rows: what the scanner writes and every view reads."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from photosorter.core.catalog.database import Catalog
+from photosorter.core.catalog.paths import display, from_db, to_db
+from photosorter.core.records import Folder, ImageFacts, Photo
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+# -- folders ---------------------------------------------------------------------------------------------
+def add_folder(catalog: Catalog, path: str) -> Folder:
+    with catalog.transaction() as conn:
+        conn.execute(
+            "INSERT INTO folders (path, added_at) VALUES (?, ?) ON CONFLICT (path) DO NOTHING",
+            (to_db(path), now_iso()),
+        )
+        row = conn.execute("SELECT id, path, online FROM folders WHERE path = ?", (to_db(path),)).fetchone()
+    return Folder(row[0], from_db(row[1]), bool(row[2]))
+
+
+def remove_folder(catalog: Catalog, folder_id: int) -> None:
+    """Forgets a folder and its photo rows (never the files). Analysis stays cached by content hash."""
+    with catalog.transaction() as conn:
+        conn.execute("DELETE FROM folders WHERE id = ?", (folder_id,))
+
+
+def folders(catalog: Catalog) -> list[Folder]:
+    rows = catalog.connection().execute("SELECT id, path, online FROM folders ORDER BY path").fetchall()
+    return [Folder(r[0], from_db(r[1]), bool(r[2])) for r in rows]
+
+
+def set_folder_online(catalog: Catalog, folder_id: int, online: bool) -> None:
+    """An unplugged disk: its photos are shown as offline, not deleted, and come back with it."""
+    with catalog.transaction() as conn:
+        conn.execute("UPDATE folders SET online = ? WHERE id = ?", (int(online), folder_id))
+        if online:
+            conn.execute(
+                "UPDATE photos SET state = CASE WHEN hash IS NULL THEN 'error' ELSE 'ok' END "
+                "WHERE folder_id = ? AND state = 'offline'",
+                (folder_id,),
+            )
+        else:
+            conn.execute(
+                "UPDATE photos SET state = 'offline' WHERE folder_id = ? AND state IN ('ok', 'error')",
+                (folder_id,),
+            )
+
+
+# -- what the scanner needs ------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class KnownFile:
+    id: int
+    size: int | None
+    mtime_ns: int | None
+    state: str
+
+
+def known_files(catalog: Catalog, folder_id: int) -> dict[str, KnownFile]:
+    cursor = catalog.connection().execute(
+        "SELECT path, id, size, mtime_ns, state FROM photos WHERE folder_id = ?", (folder_id,)
+    )
+    return {from_db(r[0]): KnownFile(r[1], r[2], r[3], r[4]) for r in cursor}
+
+
+def insert_photo(conn: sqlite3.Connection, folder_id: int, path: str, name: str, facts: ImageFacts) -> int:
+    cursor = conn.execute(
+        """INSERT INTO photos (folder_id, path, name, state, updated_at) VALUES (?, ?, ?, 'ok', ?)""",
+        (folder_id, to_db(path), display(name), now_iso()),
+    )
+    photo_id = int(cursor.lastrowid)
+    update_facts(conn, photo_id, facts)
+    return photo_id
+
+
+def update_facts(conn: sqlite3.Connection, photo_id: int, facts: ImageFacts) -> None:
+    conn.execute(
+        """UPDATE photos SET size = ?, mtime_ns = ?, hash = ?, format = ?, width = ?, height = ?,
+               taken_at = ?, taken_at_source = ?, camera_make = ?, camera_model = ?,
+               latitude = ?, longitude = ?, orientation = ?, state = 'ok', error = NULL, updated_at = ?
+           WHERE id = ?""",
+        (
+            facts.size,
+            facts.mtime_ns,
+            facts.hash,
+            facts.format,
+            facts.width,
+            facts.height,
+            facts.taken_at,
+            facts.taken_at_source,
+            facts.camera_make,
+            facts.camera_model,
+            facts.latitude,
+            facts.longitude,
+            facts.orientation,
+            now_iso(),
+            photo_id,
+        ),
+    )
+
+
+def move_photo(conn: sqlite3.Connection, photo_id: int, folder_id: int, path: str, name: str) -> None:
+    conn.execute(
+        "UPDATE photos SET folder_id = ?, path = ?, name = ?, updated_at = ? WHERE id = ?",
+        (folder_id, to_db(path), display(name), now_iso(), photo_id),
+    )
+
+
+def record_error(
+    conn: sqlite3.Connection,
+    folder_id: int,
+    path: str,
+    name: str,
+    error: str,
+    size: int | None,
+    mtime_ns: int | None,
+) -> None:
+    """Remembers why a file could not be read, with its size and mtime so it is not retried unchanged."""
+    conn.execute(
+        """INSERT INTO photos (folder_id, path, name, size, mtime_ns, state, error, updated_at)
+           VALUES (?, ?, ?, ?, ?, 'error', ?, ?)
+           ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,
+               state = 'error', error = excluded.error, updated_at = excluded.updated_at""",
+        (folder_id, to_db(path), display(name), size, mtime_ns, error, now_iso()),
+    )
+
+
+def photos_with_hash(conn: sqlite3.Connection, content_hash: str) -> list[tuple[int, str, str]]:
+    rows = conn.execute("SELECT id, path, state FROM photos WHERE hash = ?", (content_hash,)).fetchall()
+    return [(r[0], from_db(r[1]), r[2]) for r in rows]
+
+
+def id_of(conn: sqlite3.Connection, path: str) -> int | None:
+    row = conn.execute("SELECT id FROM photos WHERE path = ?", (to_db(path),)).fetchone()
+    return row[0] if row else None
+
+
+def path_of(conn: sqlite3.Connection, photo_id: int) -> str | None:
+    row = conn.execute("SELECT path FROM photos WHERE id = ?", (photo_id,)).fetchone()
+    return from_db(row[0]) if row else None
+
+
+def mark_missing(conn: sqlite3.Connection, photo_ids: list[int]) -> None:
+    conn.executemany(
+        "UPDATE photos SET state = 'missing', updated_at = ? WHERE id = ?",
+        [(now_iso(), pid) for pid in photo_ids],
+    )
+
+
+def delete_photo(conn: sqlite3.Connection, photo_id: int) -> None:
+    conn.execute("DELETE FROM photos WHERE id = ?", (photo_id,))
+
+
+# -- reading ---------------------------------------------------------------------------------------------
+_PHOTO_COLUMNS = (
+    "id, folder_id, path, name, size, mtime_ns, hash, format, width, height, taken_at, taken_at_source, "
+    "camera_make, camera_model, latitude, longitude, orientation, state, error"
+)
+
+
+def _photo(row: tuple) -> Photo:
+    values = list(row)
+    values[2] = from_db(values[2])
+    return Photo(*values)
+
+
+def photo_by_path(catalog: Catalog, path: str) -> Photo | None:
+    row = (
+        catalog.connection()
+        .execute(f"SELECT {_PHOTO_COLUMNS} FROM photos WHERE path = ?", (to_db(path),))
+        .fetchone()
+    )
+    return _photo(row) if row else None
+
+
+def photo_by_id(catalog: Catalog, photo_id: int) -> Photo | None:
+    row = (
+        catalog.connection()
+        .execute(f"SELECT {_PHOTO_COLUMNS} FROM photos WHERE id = ?", (photo_id,))
+        .fetchone()
+    )
+    return _photo(row) if row else None
+
+
+def photos_by_ids(catalog: Catalog, photo_ids: list[int]) -> dict[int, Photo]:
+    """Rows for a page of the gallery, in one query."""
+    found: dict[int, Photo] = {}
+    conn = catalog.connection()
+    for start in range(0, len(photo_ids), 500):
+        chunk = photo_ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for row in conn.execute(f"SELECT {_PHOTO_COLUMNS} FROM photos WHERE id IN ({marks})", chunk):
+            found[row[0]] = _photo(row)
+    return found
+
+
+def visible_photo_ids(catalog: Catalog) -> list[int]:
+    """Every photo a view may show, newest first (missing and unreadable files leave every view)."""
+    rows = catalog.connection().execute(
+        "SELECT id FROM photos WHERE state IN ('ok', 'offline') ORDER BY taken_at DESC, id DESC"
+    )
+    return [r[0] for r in rows]
+
+
+def errors(catalog: Catalog) -> list[tuple[str, str]]:
+    rows = catalog.connection().execute("SELECT path, error FROM photos WHERE state = 'error' ORDER BY path")
+    return [(from_db(r[0]), r[1]) for r in rows]
+
+
+def stats(catalog: Catalog) -> dict[str, int]:
+    conn = catalog.connection()
+    counts = dict(conn.execute("SELECT state, count(*) FROM photos GROUP BY state").fetchall())
+    return {
+        "photos": counts.get("ok", 0) + counts.get("offline", 0),
+        "folders": conn.execute("SELECT count(*) FROM folders").fetchone()[0],
+        "errors": counts.get("error", 0),
+        "missing": counts.get("missing", 0),
+        "offline": counts.get("offline", 0),
+        "distinct_contents": conn.execute(
+            "SELECT count(DISTINCT hash) FROM photos WHERE state IN ('ok', 'offline')"
+        ).fetchone()[0],
+    }

@@ -1,0 +1,246 @@
+"""Reading photos (never writing them): format sniffing, facts, thumbnails and analysis images.
+
+Thumbnails and analysis images use JPEG draft mode, so a 12-MP photo is decoded
+at 1/2, 1/4 or 1/8 scale by libjpeg itself and never fully in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+import warnings
+from datetime import datetime
+from pathlib import Path
+
+import pillow_heif
+from PIL import Image, ImageFile, ImageOps
+
+from photosorter.core.exif import read_exif
+from photosorter.core.records import ImageFacts
+
+pillow_heif.register_heif_opener()
+
+# A truncated photo that Pillow can still decode is worth a thumbnail rather than an error.
+ImageFile.LOAD_TRUNCATED_IMAGES = True
+
+MAX_PIXELS = 250_000_000  # larger than any camera; a declared 50,000 x 50,000 is a decompression bomb
+THUMB_SIZE = 320
+ANALYSIS_SIZE = 1600
+ANALYSIS_MAX_BYTES = 5 * 1024 * 1024
+WHOLE_FILE_LIMIT = 64 * 1024 * 1024  # read smaller files once for both hashing and decoding
+
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+_SIGNATURES: tuple[tuple[int, bytes, str], ...] = (
+    (0, b"\xff\xd8\xff", "JPEG"),
+    (0, b"\x89PNG\r\n\x1a\n", "PNG"),
+    (0, b"GIF87a", "GIF"),
+    (0, b"GIF89a", "GIF"),
+    (0, b"II*\x00", "TIFF"),
+    (0, b"MM\x00*", "TIFF"),
+    (0, b"BM", "BMP"),
+)
+_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif"}
+IMAGE_EXTENSIONS = {
+    ".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".gif", ".tif", ".tiff", ".bmp", ".webp",
+    ".heic", ".heif", ".hif", ".avif",
+}  # fmt: skip
+
+
+class UnreadablePhoto(Exception):
+    """A file we cannot use as a photo, with a reason a user understands."""
+
+
+def sniff_format(head: bytes) -> str | None:
+    """The image format from the first bytes of a file, or None: content decides, not the extension."""
+    for offset, magic, name in _SIGNATURES:
+        if head[offset : offset + len(magic)] == magic:
+            return name
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WEBP"
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+        return "HEIF"
+    return None
+
+
+def has_image_extension(name: str) -> bool:
+    return os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS
+
+
+def thumbnail_path(thumb_dir: Path, content_hash: str) -> Path:
+    return thumb_dir / content_hash[:2] / f"{content_hash}.jpg"
+
+
+def _open(source: str | io.BytesIO) -> Image.Image:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(source)
+        except Image.DecompressionBombError as error:
+            raise UnreadablePhoto(f"refused as a decompression bomb ({error})") from None
+        except Image.DecompressionBombWarning:
+            image = None
+        except (OSError, SyntaxError, ValueError) as error:
+            raise UnreadablePhoto(f"not a readable image ({error})") from None
+    if image is None:
+        raise UnreadablePhoto("refused as a decompression bomb (declared pixel count too large)")
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        raise UnreadablePhoto(f"refused as a decompression bomb (declares {width} x {height} pixels)")
+    if width < 1 or height < 1:
+        raise UnreadablePhoto("image has no pixels")
+    return image
+
+
+def _reduced(image: Image.Image, size: int) -> Image.Image:
+    """Decodes at the smallest JPEG scale still >= ``size``, applies EXIF rotation, shrinks to ``size``."""
+    image.draft("RGB", (size, size))
+    try:
+        image.load()
+    except (OSError, SyntaxError, ValueError) as error:
+        raise UnreadablePhoto(f"cannot decode image data ({error})") from None
+    image = ImageOps.exif_transpose(image)
+    if image.mode not in ("RGB", "L"):
+        image = _flatten(image)
+    image.thumbnail((size, size), Image.Resampling.BICUBIC, reducing_gap=2.0)
+    return image
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    """RGB for JPEG output; transparency is composited on white rather than turning black."""
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        image = image.convert("RGBA")
+        background = Image.new("RGB", image.size, (255, 255, 255))
+        background.paste(image, mask=image.getchannel("A"))
+        return background
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        return image.point(lambda v: v / 256).convert("L")
+    return image.convert("RGB")
+
+
+def write_atomically(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        with _suppress_oserror():
+            os.unlink(tmp)
+        raise
+
+
+class _suppress_oserror:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type | None, *rest: object) -> bool:
+        return kind is not None and issubclass(kind, OSError)
+
+
+def encode_jpeg(image: Image.Image, quality: int = 85) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=quality, optimize=False)
+    return out.getvalue()
+
+
+def read_photo(path: str, thumb_dir: Path) -> ImageFacts:
+    """Hashes, sniffs and reads one file's facts, writing its thumbnail if it has none yet.
+
+    Raises UnreadablePhoto with a specific reason for anything that is not a usable photo,
+    including a file that changed or vanished while we read it.
+    """
+    try:
+        before = os.stat(path)
+        with open(path, "rb") as handle:  # read-only: we never write a user's photo
+            head = handle.read(32)
+            if not head:
+                raise UnreadablePhoto("empty file (0 bytes)")
+            kind = sniff_format(head)
+            if kind is None:
+                raise UnreadablePhoto("not an image (content is not JPEG, PNG, WebP, HEIC, TIFF, GIF or BMP)")
+            handle.seek(0)
+            if before.st_size <= WHOLE_FILE_LIMIT:
+                data = handle.read()
+                content_hash = hashlib.blake2b(data, digest_size=16).hexdigest()
+                source: str | io.BytesIO = io.BytesIO(data)
+            else:
+                digest = hashlib.blake2b(digest_size=16)
+                while chunk := handle.read(1 << 20):
+                    digest.update(chunk)
+                content_hash = digest.hexdigest()
+                source = path
+        after = os.stat(path)
+    except FileNotFoundError:
+        raise UnreadablePhoto("file disappeared during the scan") from None
+    except PermissionError:
+        raise UnreadablePhoto("permission denied") from None
+    except IsADirectoryError:
+        raise UnreadablePhoto("is a directory") from None
+    except OSError as error:
+        raise UnreadablePhoto(f"cannot read file ({error.strerror or error})") from None
+    if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+        raise UnreadablePhoto("file changed while it was being read; it will be read again next scan")
+
+    image = _open(source)
+    with image:
+        width, height = image.size
+        facts = read_exif(image)
+        if facts.orientation in (5, 6, 7, 8):
+            width, height = height, width
+        thumb = thumbnail_path(thumb_dir, content_hash)
+        if not thumb.exists():
+            write_atomically(thumb, encode_jpeg(_reduced(image, THUMB_SIZE), quality=82))
+        else:
+            _verify_decodes(image)
+    taken_at, source_name = facts.taken_at, "exif"
+    if taken_at is None:
+        taken_at = datetime.fromtimestamp(before.st_mtime).isoformat(timespec="seconds")
+        source_name = "mtime"
+    return ImageFacts(
+        size=before.st_size,
+        mtime_ns=before.st_mtime_ns,
+        hash=content_hash,
+        format=image.format or kind,
+        width=width,
+        height=height,
+        taken_at=taken_at,
+        taken_at_source=source_name,
+        camera_make=facts.camera_make,
+        camera_model=facts.camera_model,
+        latitude=facts.latitude,
+        longitude=facts.longitude,
+        orientation=facts.orientation,
+    )
+
+
+def _verify_decodes(image: Image.Image) -> None:
+    """A duplicate of content we already thumbnailed still has to prove it decodes (cheaply)."""
+    image.draft("RGB", (64, 64))
+    try:
+        image.load()
+    except (OSError, SyntaxError, ValueError) as error:
+        raise UnreadablePhoto(f"cannot decode image data ({error})") from None
+
+
+def make_thumbnail(path: str, thumb: Path) -> None:
+    """Rebuilds one thumbnail (the cache can be deleted at any time)."""
+    with _open(path) as image:
+        write_atomically(thumb, encode_jpeg(_reduced(image, THUMB_SIZE), quality=82))
+
+
+def analysis_jpeg(path: str, size: int = ANALYSIS_SIZE, max_bytes: int = ANALYSIS_MAX_BYTES) -> bytes:
+    """The image analyzers get: JPEG, EXIF-rotated, long side <= ``size``, at most ``max_bytes``."""
+    with _open(path) as image:
+        reduced = _reduced(image, size)
+    quality = 88
+    data = encode_jpeg(reduced, quality)
+    while len(data) > max_bytes and quality > 40:
+        quality -= 12
+        data = encode_jpeg(reduced, quality)
+    if len(data) > max_bytes:
+        raise UnreadablePhoto(f"analysis image stays over {max_bytes} bytes")
+    return data

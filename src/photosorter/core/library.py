@@ -1,0 +1,71 @@
+"""One open library: its paths, catalog and settings. The CLI and the GUI both start here."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from photosorter.core.catalog import Catalog
+from photosorter.core.catalog import photos as photo_rows
+from photosorter.core.errors import PhotosorterError
+from photosorter.core.jobs import CancelToken, Job
+from photosorter.core.paths import AppPaths, app_paths
+from photosorter.core.records import Folder, Photo
+from photosorter.core.scanner import Scanner
+from photosorter.core.settings import Settings, load_settings, save_settings
+
+
+class Library:
+    def __init__(self, paths: AppPaths) -> None:
+        self.paths = paths.ensure()
+        self.catalog = Catalog(paths.catalog)
+        self.settings: Settings = load_settings(paths.settings)
+
+    @classmethod
+    def open(cls, home: str | os.PathLike[str] | None = None) -> Library:
+        return cls(app_paths(home))
+
+    def close(self) -> None:
+        self.catalog.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def save_settings(self, settings: Settings) -> None:
+        save_settings(self.paths.settings, settings)
+        self.settings = settings
+
+    # -- folders -----------------------------------------------------------------------------------------
+    def add_folder(self, path: str | os.PathLike[str]) -> Folder:
+        folder = Path(path).expanduser()
+        if not folder.is_dir():
+            raise PhotosorterError(f"{folder}: not a folder")
+        resolved = str(folder.resolve())
+        for own in self.paths.own_dirs():
+            if Path(resolved).is_relative_to(own.resolve()):
+                raise PhotosorterError(f"{resolved}: is inside photosorter's own data folder {own}")
+        return photo_rows.add_folder(self.catalog, resolved)
+
+    def folders(self) -> list[Folder]:
+        return photo_rows.folders(self.catalog)
+
+    def scanner(self, workers: int = 0) -> Scanner:
+        return Scanner(self.catalog, self.paths.thumbnails, skip=self.paths.own_dirs(), workers=workers)
+
+    def scan(self, folders: list[Folder] | None = None, cancel: CancelToken | None = None) -> Job:
+        return self.scanner().scan(folders if folders is not None else self.folders(), cancel)
+
+    # -- photos ------------------------------------------------------------------------------------------
+    def stats(self) -> dict[str, int]:
+        return photo_rows.stats(self.catalog)
+
+    def photo_by_path(self, path: str) -> Photo | None:
+        return photo_rows.photo_by_path(self.catalog, path)
+
+    def analysis_of(self, photo: Photo) -> dict[str, Any]:
+        """What analysis learned about one photo, as plain data (empty until it is analyzed)."""
+        return {}

@@ -1,0 +1,69 @@
+"""Small frozen records that cross layers (catalog → CLI/GUI). Never a sqlite3.Row or a Qt type."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Folder:
+    id: int
+    path: str
+    online: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Photo:
+    id: int
+    folder_id: int
+    path: str
+    name: str
+    size: int | None
+    mtime_ns: int | None
+    hash: str | None
+    format: str | None
+    width: int | None
+    height: int | None
+    taken_at: str | None
+    taken_at_source: str | None
+    camera_make: str | None
+    camera_model: str | None
+    latitude: float | None
+    longitude: float | None
+    orientation: int | None
+    state: str
+    error: str | None
+
+    @property
+    def camera(self) -> str | None:
+        make = (self.camera_make or "").strip()
+        model = (self.camera_model or "").strip()
+        if model.lower().startswith(make.lower()):
+            make = ""  # "Canon" + "Canon EOS 5D" reads as "Canon EOS 5D"
+        joined = " ".join(p for p in (make, model) if p)
+        return joined or None
+
+    @property
+    def gps(self) -> tuple[float, float] | None:
+        if self.latitude is None or self.longitude is None:
+            return None
+        return (self.latitude, self.longitude)
+
+
+@dataclass(frozen=True, slots=True)
+class ImageFacts:
+    """What reading one file taught us; produced by the scanner's workers."""
+
+    size: int
+    mtime_ns: int
+    hash: str
+    format: str
+    width: int
+    height: int
+    taken_at: str | None
+    taken_at_source: str
+    camera_make: str | None
+    camera_model: str | None
+    latitude: float | None
+    longitude: float | None
+    orientation: int | None

@@ -1,0 +1,286 @@
+"""Finding photos in library folders and keeping the catalog in step with the disk.
+
+Shape: a stat-only walk decides what changed (unchanged files are never opened),
+worker threads read the changed ones (Pillow and hashlib release the GIL, so
+both cores decode), and this generator is the catalog's single writer,
+committing in short batches so a kill at any moment loses at most one batch.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from photosorter.core.catalog import Catalog
+from photosorter.core.catalog import photos as photo_rows
+from photosorter.core.catalog.paths import display
+from photosorter.core.imaging import UnreadablePhoto, has_image_extension, read_photo
+from photosorter.core.jobs import CancelToken, Job, Progress
+from photosorter.core.records import Folder, ImageFacts
+
+BATCH_SIZE = 200
+BATCH_SECONDS = 1.0
+
+
+@dataclass(slots=True)
+class ScanReport:
+    added: int = 0
+    updated: int = 0
+    moved: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    errors: list[dict[str, str]] = field(default_factory=list)
+    offline_folders: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "moved": self.moved,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+            "errors": self.errors,
+            "offline_folders": self.offline_folders,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A file found by the walk, with the stat that decided whether to read it."""
+
+    folder_id: int
+    path: str
+    size: int | None
+    mtime_ns: int | None
+    walk_error: str | None = None  # broken symlink, permission denied, ...
+
+
+@dataclass(frozen=True, slots=True)
+class WalkResult:
+    to_read: list[Candidate]
+    seen: set[str]
+    unchanged: int
+
+
+def default_workers() -> int:
+    # one more than the cores: while one thread waits on the disk the cores stay busy
+    return (os.cpu_count() or 2) + 1
+
+
+def walk_folder(folder: Folder, known: dict[str, photo_rows.KnownFile], skip: tuple[Path, ...]) -> WalkResult:
+    """Stats every file below ``folder``; returns the ones that are new or changed."""
+    to_read: list[Candidate] = []
+    seen: set[str] = set()
+    unchanged = 0
+    skip_real = {os.path.realpath(p) for p in skip}
+    visited_dirs: set[tuple[int, int]] = set()
+    stack = [folder.path]
+    while stack:
+        directory = stack.pop()
+        try:
+            dir_stat = os.stat(directory)
+        except OSError:
+            continue
+        key = (dir_stat.st_dev, dir_stat.st_ino)
+        if key in visited_dirs:  # a symlink loop, or the same folder reached twice
+            continue
+        visited_dirs.add(key)
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue  # hidden files and folders, including our own temp files
+            try:
+                is_dir = entry.is_dir()  # follows symlinks; loops are caught by visited_dirs
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if os.path.realpath(entry.path) not in skip_real:
+                    stack.append(entry.path)
+                continue
+            path = entry.path
+            try:
+                info = entry.stat()
+            except FileNotFoundError:
+                if entry.is_symlink() and has_image_extension(name):
+                    seen.add(path)
+                    to_read.append(Candidate(folder.id, path, None, None, "broken symbolic link"))
+                continue
+            except OSError as error:
+                if has_image_extension(name):
+                    seen.add(path)
+                    reason = "symbolic link loop" if error.errno == 40 else f"cannot stat ({error.strerror})"
+                    to_read.append(Candidate(folder.id, path, None, None, reason))
+                continue
+            if not stat.S_ISREG(info.st_mode):
+                continue
+            seen.add(path)
+            previous = known.get(path)
+            if (
+                previous is not None
+                and previous.state in ("ok", "error")
+                and previous.size == info.st_size
+                and previous.mtime_ns == info.st_mtime_ns
+            ):
+                unchanged += 1
+                continue
+            to_read.append(Candidate(folder.id, path, info.st_size, info.st_mtime_ns))
+    return WalkResult(to_read, seen, unchanged)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadOutcome:
+    candidate: Candidate
+    facts: ImageFacts | None
+    error: str | None  # None with facts None: not a photo, ignore it
+
+
+def read_candidate(candidate: Candidate, thumb_dir: Path) -> ReadOutcome:
+    if candidate.walk_error:
+        return ReadOutcome(candidate, None, candidate.walk_error)
+    try:
+        return ReadOutcome(candidate, read_photo(candidate.path, thumb_dir), None)
+    except UnreadablePhoto as problem:
+        reason = str(problem)
+        if reason.startswith("not an image") and not has_image_extension(candidate.path):
+            return ReadOutcome(candidate, None, None)  # a .txt or .mov beside the photos: not ours to report
+        return ReadOutcome(candidate, None, reason)
+    except Exception as error:  # a decoder bug on one odd file must not end the scan
+        return ReadOutcome(
+            candidate, None, f"unexpected error reading image: {type(error).__name__}: {error}"
+        )
+
+
+class Scanner:
+    """Scans library folders into the catalog."""
+
+    def __init__(self, catalog: Catalog, thumb_dir: Path, skip: tuple[Path, ...] = (), workers: int = 0):
+        self.catalog = catalog
+        self.thumb_dir = thumb_dir
+        self.skip = skip
+        self.workers = workers or default_workers()
+
+    def scan(self, folders: list[Folder], cancel: CancelToken | None = None) -> Job:
+        """Generator: yields Progress, returns a ScanReport."""
+        cancel = cancel or CancelToken()
+        started = time.monotonic()
+        report = ScanReport()
+        yield Progress(0, 0, "Looking for photos…")
+        walks: list[tuple[Folder, WalkResult, dict[str, photo_rows.KnownFile]]] = []
+        for folder in folders:
+            cancel.check()
+            if not os.path.isdir(folder.path):
+                # an unplugged disk or unmounted share: keep everything, show it as offline
+                photo_rows.set_folder_online(self.catalog, folder.id, False)
+                report.offline_folders.append(folder.path)
+                continue
+            if not folder.online:
+                photo_rows.set_folder_online(self.catalog, folder.id, True)
+            known = photo_rows.known_files(
+                self.catalog, folder.id
+            )  # after coming online: states are 'ok' again
+            walk = walk_folder(folder, known, self.skip)
+            report.unchanged += walk.unchanged
+            walks.append((folder, walk, known))
+            yield Progress(0, 0, f"Looking for photos… {sum(len(w.to_read) for _, w, _ in walks)} to read")
+
+        to_read = [c for _, walk, _ in walks for c in walk.to_read]
+        total = len(to_read)
+        yield Progress(0, total, "Reading photos")
+        done = 0
+        for batch in self._read_all(to_read, cancel):
+            self._write(batch, report)
+            done += len(batch)
+            yield Progress(done, total, "Reading photos")
+
+        gone: list[int] = []
+        for _folder, walk, known in walks:
+            for path, row in known.items():
+                if path not in walk.seen and row.state != "missing" and not os.path.lexists(path):
+                    gone.append(row.id)
+        if gone:
+            seen = set().union(*(walk.seen for _, walk, _ in walks))
+            with self.catalog.transaction() as conn:
+                # a row the writer re-pointed to a moved file's new path is not gone
+                still_gone = [pid for pid in gone if photo_rows.path_of(conn, pid) not in seen]
+                photo_rows.mark_missing(conn, still_gone)
+            report.removed += len(still_gone)
+        report.seconds = time.monotonic() - started
+        return report
+
+    def _read_all(self, to_read: list[Candidate], cancel: CancelToken) -> Iterator[list[ReadOutcome]]:
+        """Reads on worker threads with a bounded window, so memory stays flat on any library size."""
+        window = self.workers * 4
+        pending: deque[Future[ReadOutcome]] = deque()
+        batch: list[ReadOutcome] = []
+        last_flush = time.monotonic()
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="scan") as pool:
+            try:
+                for candidate in to_read:
+                    cancel.check()
+                    pending.append(pool.submit(read_candidate, candidate, self.thumb_dir))
+                    while len(pending) >= window:
+                        batch.append(pending.popleft().result())
+                    if len(batch) >= BATCH_SIZE or (batch and time.monotonic() - last_flush > BATCH_SECONDS):
+                        yield batch
+                        batch, last_flush = [], time.monotonic()
+                while pending:
+                    cancel.check()
+                    batch.append(pending.popleft().result())
+                    if len(batch) >= BATCH_SIZE:
+                        yield batch
+                        batch = []
+                if batch:
+                    yield batch
+            finally:
+                for future in pending:
+                    future.cancel()
+
+    def _write(self, batch: list[ReadOutcome], report: ScanReport) -> None:
+        with self.catalog.transaction() as conn:
+            for outcome in batch:
+                candidate = outcome.candidate
+                name = os.path.basename(candidate.path)
+                if outcome.error is not None:
+                    photo_rows.record_error(
+                        conn,
+                        candidate.folder_id,
+                        candidate.path,
+                        name,
+                        outcome.error,
+                        candidate.size,
+                        # a file that changed mid-read keeps no mtime, so the next scan reads it again
+                        None if "changed while" in outcome.error else candidate.mtime_ns,
+                    )
+                    report.errors.append({"path": display(candidate.path), "error": outcome.error})
+                    continue
+                if outcome.facts is None:
+                    continue
+                self._store(conn, candidate, name, outcome.facts, report)
+
+    def _store(self, conn, candidate: Candidate, name: str, facts: ImageFacts, report: ScanReport) -> None:
+        existing = photo_rows.id_of(conn, candidate.path)
+        if existing is not None:
+            photo_rows.update_facts(conn, existing, facts)
+            report.updated += 1
+            return
+        for photo_id, old_path, state in photo_rows.photos_with_hash(conn, facts.hash):
+            if state == "missing" or not os.path.lexists(old_path):
+                # same content, old path gone: a move or rename keeps the id and all we know
+                photo_rows.move_photo(conn, photo_id, candidate.folder_id, candidate.path, name)
+                photo_rows.update_facts(conn, photo_id, facts)
+                report.moved += 1
+                return
+        photo_rows.insert_photo(conn, candidate.folder_id, candidate.path, name, facts)
+        report.added += 1

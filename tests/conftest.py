@@ -1,0 +1,63 @@
+"""Shared fixtures: a temporary home for every test, real photos, and an in-process CLI runner."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test ever touches the user's real catalog, thumbnails, settings or AWS config."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("PHOTOSORTER_HOME", str(home))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    return home
+
+
+@pytest.fixture
+def home(_isolated_home: Path) -> Path:
+    return _isolated_home
+
+
+@pytest.fixture
+def photo_folder(tmp_path: Path) -> Path:
+    """A writable copy of the real test photos (tests may add, move and break files in it)."""
+    folder = tmp_path / "photos"
+    shutil.copytree(DATA / "photos", folder, ignore=shutil.ignore_patterns("*.md"))
+    return folder
+
+
+@dataclass(frozen=True)
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    def json(self):
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]):
+    """Runs `photosorter ARGS...` in-process and returns its exit code and output."""
+    from photosorter.cli import main
+
+    def run(*args: str | Path) -> CliResult:
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as exit_:
+            code = int(exit_.code or 0)
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run

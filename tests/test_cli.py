@@ -1,0 +1,113 @@
+"""The command-line contract other tools rely on: JSON shapes and exit codes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from PIL import Image
+
+
+def test_scan_stats_show_contract(cli, home: Path, photo_folder: Path) -> None:
+    scanned = cli("--home", home, "scan", photo_folder, "--json")
+    assert scanned.code == 0, scanned.err
+    report = scanned.json()
+    assert {"added", "updated", "moved", "removed", "unchanged", "errors", "seconds"} <= set(report)
+    assert report["added"] == 5 and report["errors"] == []
+
+    rescan = cli("--home", home, "scan", "--json").json()
+    assert (rescan["added"], rescan["unchanged"]) == (0, 5)
+
+    stats = cli("--home", home, "stats", "--json").json()
+    assert {"photos": 5, "folders": 1, "errors": 0, "missing": 0}.items() <= stats.items()
+
+    shown = cli("--home", home, "show", photo_folder / "exif_orientation6_obama.jpg", "--json")
+    assert shown.code == 0, shown.err
+    data = shown.json()
+    for key in ("id", "path", "hash", "size", "width", "height", "taken_at", "camera", "gps", "thumbnail"):
+        assert key in data
+    assert Path(data["thumbnail"]).is_file()
+    assert data["path"] == str(photo_folder / "exif_orientation6_obama.jpg")
+
+
+def test_home_comes_from_the_environment_too(cli, home: Path, photo_folder: Path) -> None:
+    assert cli("scan", photo_folder, "--json").code == 0
+    assert (home / "data" / "catalog.sqlite3").is_file()
+    assert list((home / "cache" / "thumbs").rglob("*.jpg"))
+
+
+def test_expected_failures_exit_1_with_one_line_and_usage_errors_exit_2(cli, tmp_path: Path) -> None:
+    missing = cli("show", tmp_path / "nope.jpg")
+    assert missing.code == 1 and missing.err.count("\n") == 1 and "not in the library" in missing.err
+    not_a_folder = cli("scan", tmp_path / "no-such-folder")
+    assert not_a_folder.code == 1 and "not a folder" in not_a_folder.err
+    assert cli("scan").code == 1  # empty library: says how to add a folder
+    assert cli("frobnicate").code == 2
+    assert cli("scan", "--bogus").code == 2
+
+
+def test_a_corrupt_catalog_is_reported_not_overwritten(cli, home: Path, photo_folder: Path) -> None:
+    catalog = home / "data" / "catalog.sqlite3"
+    catalog.parent.mkdir(parents=True)
+    catalog.write_bytes(b"\0garbage" * 1000)
+    result = cli("scan", photo_folder)
+    assert result.code == 1 and "not a photosorter catalog" in result.err and "Traceback" not in result.err
+    assert catalog.read_bytes() == b"\0garbage" * 1000
+
+
+def test_python_dash_m_works(home: Path, photo_folder: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "photosorter", "--home", str(home), "stats", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0 and '"photos": 0' in done.stdout
+
+
+def test_kill_9_mid_scan_leaves_a_sound_catalog_and_the_next_scan_finishes(
+    home: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "many"
+    folder.mkdir()
+    base = Image.open(Path(__file__).parent / "data" / "photos" / "cat_and_dog.jpeg").convert("RGB")
+    for i in range(400):
+        tinted = base.copy()
+        tinted.putpixel((i % base.width, 0), (i % 256, 255, 0))
+        tinted.save(folder / f"p{i:04}.jpg", quality=80)
+    command = [sys.executable, "-m", "photosorter", "--home", str(home), "scan", str(folder), "--json"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    catalog = home / "data" / "catalog.sqlite3"
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # wait until the scan has committed something, then kill it
+        if catalog.exists():
+            try:
+                with sqlite3.connect(catalog) as conn:
+                    if conn.execute("SELECT count(*) FROM photos").fetchone()[0] > 0:
+                        break
+            except sqlite3.Error:
+                pass
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+
+    with sqlite3.connect(catalog) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        stored = conn.execute("SELECT count(*) FROM photos").fetchone()[0]
+    assert 0 < stored < 400
+
+    finish = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert finish.returncode == 0, finish.stderr
+    import json
+
+    report = json.loads(finish.stdout)
+    assert report["added"] + report["unchanged"] + report["updated"] == 400
+    assert report["added"] == 400 - stored
+    with sqlite3.connect(catalog) as conn:
+        assert conn.execute("SELECT count(*) FROM photos WHERE state = 'ok'").fetchone()[0] == 400
