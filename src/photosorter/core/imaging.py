@@ -6,7 +6,6 @@ at 1/2, 1/4 or 1/8 scale by libjpeg itself and never fully in memory.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import tempfile
@@ -15,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pillow_heif
+import xxhash
 from PIL import Image, ImageFile, ImageOps
 
 from photosorter.core.exif import read_exif
@@ -165,10 +165,10 @@ def read_photo(path: str, thumb_dir: Path) -> ImageFacts:
             handle.seek(0)
             if before.st_size <= WHOLE_FILE_LIMIT:
                 data = handle.read()
-                content_hash = hashlib.blake2b(data, digest_size=16).hexdigest()
+                content_hash = xxhash.xxh3_128_hexdigest(data)
                 source: str | io.BytesIO = io.BytesIO(data)
             else:
-                digest = hashlib.blake2b(digest_size=16)
+                digest = xxhash.xxh3_128()
                 while chunk := handle.read(1 << 20):
                     digest.update(chunk)
                 content_hash = digest.hexdigest()
