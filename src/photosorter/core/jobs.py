@@ -18,6 +18,7 @@ class Progress:
     total: int
     message: str = ""
     detail: str = ""  # e.g. "42 calls, $0.04" for Rekognition
+    eta_seconds: float | None = None  # None until the rate is known
 
     @property
     def fraction(self) -> float:

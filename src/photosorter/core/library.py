@@ -6,7 +6,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+from photosorter.core.analysis.backends import features_for, make_analyzer
+from photosorter.core.analysis.pipeline import AnalysisRun
+from photosorter.core.analysis.types import Analyzer
 from photosorter.core.catalog import Catalog
+from photosorter.core.catalog import analysis as analysis_rows
 from photosorter.core.catalog import photos as photo_rows
 from photosorter.core.errors import PhotosorterError
 from photosorter.core.jobs import CancelToken, Job
@@ -61,11 +65,36 @@ class Library:
 
     # -- photos ------------------------------------------------------------------------------------------
     def stats(self) -> dict[str, int]:
-        return photo_rows.stats(self.catalog)
+        return photo_rows.stats(self.catalog) | analysis_rows.analysis_counts(self.catalog)
 
     def photo_by_path(self, path: str) -> Photo | None:
         return photo_rows.photo_by_path(self.catalog, path)
 
     def analysis_of(self, photo: Photo) -> dict[str, Any]:
-        """What analysis learned about one photo, as plain data (empty until it is analyzed)."""
-        return {}
+        """What analysis learned about one photo, as plain data (empty lists until it is analyzed)."""
+        if not photo.hash:
+            return {"labels": [], "faces": [], "text": [], "moderation": []}
+        return analysis_rows.results_for(self.catalog, photo.hash)
+
+    # -- analysis ----------------------------------------------------------------------------------------
+    def analyzer(self, backend: str | None = None, **options: Any) -> Analyzer:
+        return make_analyzer(backend or self.settings.backend, self.settings, self.paths.models, **options)
+
+    def pending_analysis(
+        self, backend: str, features: str | None = None, *, limit: int | None = None
+    ) -> tuple[list[analysis_rows.PendingContent], int]:
+        """What a run would analyze, without building an analyzer (a dry run sends and loads nothing)."""
+        chosen = features_for(backend, self.settings, features)
+        # any model version counts as done here, as it does in a run without --refresh
+        return analysis_rows.pending(self.catalog, backend, dict.fromkeys(chosen, ""), limit=limit)
+
+    def analysis_run(
+        self,
+        analyzer: Analyzer,
+        features: str | None = None,
+        *,
+        limit: int | None = None,
+        refresh: bool = False,
+    ) -> AnalysisRun:
+        chosen = features_for(analyzer.name, self.settings, features)
+        return AnalysisRun(self.catalog, analyzer, chosen, limit=limit, refresh=refresh)

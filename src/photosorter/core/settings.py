@@ -21,6 +21,7 @@ class Settings:
     rekognition_features: tuple[str, ...] = ("labels", "faces", "text")
     rate_limit: float = 5.0  # Rekognition requests per second
     budget_usd: float | None = None
+    collection_id: str = "photosorter-library"  # Rekognition face collection for this library
     thumbnail_size: int = 160  # grid cell size in the gallery, in px
     analyze_after_scan: bool = True
     extra: dict[str, object] = field(default_factory=dict)

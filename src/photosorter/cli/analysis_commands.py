@@ -1,0 +1,89 @@
+"""`analyze`: run every photo that lacks a result through the chosen backend, once."""
+
+from __future__ import annotations
+
+import argparse
+
+from photosorter.cli.common import print_json, run_job
+from photosorter.core.analysis.backends import features_for
+from photosorter.core.jobs import Progress
+from photosorter.core.library import Library
+from photosorter.core.settings import BACKENDS
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    analyze = commands.add_parser(
+        "analyze", help="analyze photos that have no result yet (labels, faces, text, moderation)"
+    )
+    analyze.add_argument("--backend", choices=BACKENDS, help="default: the one in settings (local)")
+    analyze.add_argument(
+        "--features", metavar="LIST", help="comma-separated: labels,faces,text,moderation,celebrities"
+    )
+    analyze.add_argument("--limit", type=int, metavar="N", help="analyze at most N distinct photos")
+    analyze.add_argument(
+        "--refresh", action="store_true", help="re-analyze results made by an older model version"
+    )
+    analyze.add_argument("--profile", help="AWS profile (Rekognition)")
+    analyze.add_argument("--region", help="AWS region (Rekognition)")
+    analyze.add_argument("--budget", type=float, metavar="USD", help="stop before spending more than this")
+    analyze.add_argument(
+        "--dry-run", action="store_true", help="print calls and estimated cost; send nothing"
+    )
+    analyze.add_argument("--json", action="store_true")
+    analyze.set_defaults(handler=run_analyze)
+
+
+def _describe(progress: Progress) -> str:
+    return progress.detail
+
+
+def run_analyze(args: argparse.Namespace) -> int:
+    if args.limit is not None and args.limit < 1:
+        args.limit = 0
+    with Library.open(args.home) as library:
+        backend = args.backend or library.settings.backend
+        if args.dry_run:
+            return _dry_run(library, backend, args)
+        options = {}
+        if backend == "rekognition":
+            options = {"profile": args.profile, "region": args.region, "budget_usd": args.budget}
+        analyzer = library.analyzer(backend, **options)
+        run = library.analysis_run(analyzer, args.features, limit=args.limit, refresh=args.refresh)
+        report = run_job(run.run(), quiet=args.json, describe=_describe)
+    data = report.to_dict()
+    if args.json:
+        print_json(
+            {
+                key: data[key]
+                for key in ("analyzed", "skipped", "failed", "calls", "estimated_cost_usd", "pending")
+            }
+        )
+    else:
+        print(
+            f"{data['analyzed']} analyzed, {data['skipped']} already done, {len(data['failed'])} failed"
+            f" in {data['seconds']:.1f} s with {backend}"
+        )
+        if data["calls"]:
+            calls = ", ".join(f"{op} {n}" for op, n in sorted(data["calls"].items()))
+            print(f"calls: {calls}; estimated cost ${data['estimated_cost_usd']:.2f}")
+        for failure in data["failed"]:
+            print(f"  {failure['path']}: {failure['error']}")
+    return 0
+
+
+def _dry_run(library: Library, backend: str, args: argparse.Namespace) -> int:
+    from photosorter.core.analysis.pricing import estimate  # only a dry run needs the price table
+
+    work, skipped = library.pending_analysis(backend, args.features, limit=args.limit)
+    calls, cost = estimate(len(work), features_for(backend, library.settings, args.features))
+    if backend == "local":
+        calls, cost = {}, 0.0
+    data = {"to_analyze": len(work), "skipped": skipped, "calls": calls, "estimated_cost_usd": round(cost, 4)}
+    if args.json:
+        print_json(data)
+    else:
+        print(f"{len(work)} photos to analyze with {backend} ({skipped} already done); nothing sent")
+        for op, n in sorted(calls.items()):
+            print(f"  {op}: {n} calls")
+        print(f"estimated cost: ${cost:.2f}")
+    return 0

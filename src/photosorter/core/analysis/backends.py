@@ -1,0 +1,42 @@
+"""Choosing and building an analyzer from settings. The local analyzer is the default: no account needed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from photosorter.core.analysis.types import Analyzer, Feature, parse_features
+from photosorter.core.errors import PhotosorterError
+from photosorter.core.settings import BACKENDS, Settings
+
+
+def make_analyzer(
+    backend: str,
+    settings: Settings,
+    models_dir: Path,
+    *,
+    profile: str | None = None,
+    region: str | None = None,
+    budget_usd: float | None = None,
+) -> Analyzer:
+    if backend == "local":
+        from photosorter.core.analysis.local import LocalAnalyzer
+
+        return LocalAnalyzer(cache_dir=models_dir)
+    if backend == "rekognition":
+        from photosorter.core.analysis.rekognition import RekognitionAnalyzer
+
+        return RekognitionAnalyzer(
+            profile=profile or settings.aws_profile,
+            region=region or settings.aws_region,
+            rate_limit=settings.rate_limit,
+            collection_id=settings.collection_id,
+            budget_usd=budget_usd if budget_usd is not None else settings.budget_usd,
+        )
+    raise PhotosorterError(f"unknown backend {backend!r}; choose one of: {', '.join(BACKENDS)}")
+
+
+def features_for(backend: str, settings: Settings, requested: str | None) -> frozenset[Feature]:
+    try:
+        return parse_features(requested or ",".join(settings.features_for(backend)))
+    except ValueError as error:
+        raise PhotosorterError(str(error)) from None
