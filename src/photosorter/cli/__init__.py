@@ -7,12 +7,18 @@ import sys
 from collections.abc import Sequence
 
 from photosorter import __version__
-from photosorter.cli import analysis_commands, library_commands
+from photosorter.cli import (
+    analysis_commands,
+    library_commands,
+    people_commands,
+    search_commands,
+    watch_commands,
+)
 from photosorter.cli.common import EXIT_FAILURE, EXIT_USAGE, fail
 from photosorter.core.errors import PhotosorterError
 
 # Each module registers its own subcommands; adding a command never touches the others.
-COMMAND_MODULES = [library_commands, analysis_commands]
+COMMAND_MODULES = [library_commands, analysis_commands, search_commands, people_commands, watch_commands]
 
 
 class _Parser(argparse.ArgumentParser):
