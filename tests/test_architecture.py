@@ -37,7 +37,10 @@ def test_the_cli_never_imports_qt() -> None:
     assert offenders == []
 
 
-SQL = re.compile(r"""["'](\s*)(SELECT|INSERT|UPDATE|DELETE|CREATE TABLE|PRAGMA)\b""", re.IGNORECASE)
+SQL = re.compile(
+    r"""["'](\s*)(SELECT\s.+\sFROM\s|INSERT\s+(OR\s+\w+\s+)?INTO\s|UPDATE\s+\w+\s+SET\s|DELETE\s+FROM\s|"""
+    r"""CREATE\s+(TABLE|INDEX|TRIGGER|VIRTUAL)|PRAGMA\s+\w+)"""
+)
 
 
 def test_all_sql_lives_in_the_catalog_package() -> None:

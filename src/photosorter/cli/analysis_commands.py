@@ -49,7 +49,7 @@ def run_analyze(args: argparse.Namespace) -> int:
             options = {"profile": args.profile, "region": args.region, "budget_usd": args.budget}
         analyzer = library.analyzer(backend, **options)
         run = library.analysis_run(analyzer, args.features, limit=args.limit, refresh=args.refresh)
-        report = run_job(run.run(), quiet=args.json, describe=_describe)
+        report = run_job(library.analyze(run), quiet=args.json, describe=_describe)
     data = report.to_dict()
     if args.json:
         print_json(

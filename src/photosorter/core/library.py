@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
 
+from photosorter.core import faces
 from photosorter.core.analysis.backends import features_for, make_analyzer
-from photosorter.core.analysis.pipeline import AnalysisRun
-from photosorter.core.analysis.types import Analyzer
+from photosorter.core.analysis.pipeline import AnalysisRun, AnalysisStopped
+from photosorter.core.analysis.types import Analyzer, FatalAnalysisError, Feature, TransientAnalysisError
 from photosorter.core.catalog import Catalog
 from photosorter.core.catalog import analysis as analysis_rows
 from photosorter.core.catalog import photos as photo_rows
+from photosorter.core.catalog.people import face_backends
 from photosorter.core.errors import PhotosorterError
-from photosorter.core.jobs import CancelToken, Job
+from photosorter.core.faces import ClusterReport, FaceService
+from photosorter.core.faces.services import face_services
+from photosorter.core.jobs import Cancelled, CancelToken, Job, Progress
 from photosorter.core.paths import AppPaths, app_paths
 from photosorter.core.records import Folder, Photo
 from photosorter.core.scanner import Scanner
@@ -87,6 +92,33 @@ class Library:
         chosen = features_for(backend, self.settings, features)
         # any model version counts as done here, as it does in a run without --refresh
         return analysis_rows.pending(self.catalog, backend, dict.fromkeys(chosen, ""), limit=limit)
+
+    def analyze(self, run: AnalysisRun, cancel: CancelToken | None = None) -> Job:
+        """Runs ``run`` and then groups the new faces, even when the run stops early (work done is kept)."""
+        try:
+            report = yield from run.run(cancel)
+        except (Cancelled, AnalysisStopped):
+            # the faces analyzed before the stop still get grouped; a second failure must not hide the first
+            with contextlib.suppress(FatalAnalysisError, TransientAnalysisError, PhotosorterError):
+                self.group_faces(run.analyzer)
+            raise
+        if Feature.FACES in run.features:
+            yield Progress(0, 0, "Grouping faces…")
+            try:
+                self.group_faces(run.analyzer)
+            except FatalAnalysisError as error:
+                raise AnalysisStopped(f"analysis finished, but grouping faces stopped: {error}") from error
+            except TransientAnalysisError:
+                pass  # the faces stay ungrouped and are grouped after the next run
+        return report
+
+    def face_services(self, analyzer: Analyzer | None = None) -> dict[str, FaceService]:
+        """Who compares faces: local embeddings, plus the Rekognition collection when it holds any of ours."""
+        holds_rekognition_faces = "rekognition" in face_backends(self.catalog)
+        return face_services(self.settings, analyzer, rekognition=holds_rekognition_faces or None)
+
+    def group_faces(self, analyzer: Analyzer | None = None) -> ClusterReport:
+        return faces.cluster_new_faces(self.catalog, self.face_services(analyzer))
 
     def analysis_run(
         self,

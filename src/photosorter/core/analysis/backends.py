@@ -30,7 +30,7 @@ def make_analyzer(
             region=region or settings.aws_region,
             rate_limit=settings.rate_limit,
             collection_id=settings.collection_id,
-            budget_usd=budget_usd if budget_usd is not None else settings.budget_usd,
+            budget=budget_usd if budget_usd is not None else settings.budget_usd,
         )
     raise PhotosorterError(f"unknown backend {backend!r}; choose one of: {', '.join(BACKENDS)}")
 

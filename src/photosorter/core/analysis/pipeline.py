@@ -29,7 +29,7 @@ from photosorter.core.catalog import analysis as analysis_rows
 from photosorter.core.catalog.paths import display
 from photosorter.core.errors import PhotosorterError
 from photosorter.core.imaging import UnreadablePhoto, analysis_jpeg
-from photosorter.core.jobs import CancelToken, EtaClock, Job, Progress
+from photosorter.core.jobs import Cancelled, CancelToken, EtaClock, Job, Progress
 
 ImageLoader = Callable[[str], bytes]
 
@@ -70,6 +70,7 @@ class _Outcome:
     path: str | None = None
     transient: bool = False
     fatal: FatalAnalysisError | None = None
+    not_started: bool = False  # the run stopped before this photo's turn
 
 
 def usage_of(analyzer: Analyzer) -> tuple[dict[str, int], float]:
@@ -77,7 +78,7 @@ def usage_of(analyzer: Analyzer) -> tuple[dict[str, int], float]:
     meter = getattr(analyzer, "meter", None)
     if meter is None:
         return {}, 0.0
-    return dict(meter.calls), float(meter.cost_usd)
+    return {str(op): n for op, n in meter.calls.items()}, float(meter.estimated_cost_usd)
 
 
 def default_workers(analyzer: Analyzer) -> int:
@@ -127,10 +128,9 @@ class AnalysisRun:
         try:
             for outcome in self._analyze_all(work, cancel):
                 done += 1
-                fatal = fatal or self._record(outcome, report)
+                stopped_by = self._record(outcome, report)  # always record: later results are paid for too
+                fatal = fatal or stopped_by
                 yield Progress(done, total, self._title(), self._detail(report), eta.update(done, total))
-                if fatal is not None:
-                    break
         finally:
             report.calls, report.estimated_cost_usd = usage_of(self.analyzer)
             report.pending += total - done  # not reached: cancelled, stopped
@@ -177,13 +177,23 @@ class AnalysisRun:
         return None
 
     def _analyze_all(self, work: list[analysis_rows.PendingContent], cancel: CancelToken):
+        """Yields outcomes in order. After a fatal error or a cancel, no new photo starts, but the calls
+        already in flight are waited for and yielded: they are paid for, so their results are kept."""
         window = self.workers * 2
         pending: deque[Future[_Outcome]] = deque()
         stop = CancelToken()  # set on a fatal error so queued items return at once without calling out
+        cancelled: Cancelled | None = None
         with ThreadPoolExecutor(self.workers, thread_name_prefix="analyze") as pool:
             try:
                 for item in work:
-                    cancel.check()
+                    if stop.cancelled:
+                        break
+                    try:
+                        cancel.check()
+                    except Cancelled as error:
+                        cancelled = error
+                        stop.cancel()
+                        break
                     pending.append(pool.submit(self._analyze_one, item, stop))
                     while len(pending) >= window:
                         outcome = pending.popleft().result()
@@ -191,19 +201,21 @@ class AnalysisRun:
                             stop.cancel()
                         yield outcome
                 while pending:
-                    cancel.check()
                     outcome = pending.popleft().result()
-                    if outcome.fatal:
+                    if outcome.fatal or cancel.cancelled:
                         stop.cancel()
-                    yield outcome
+                    if not outcome.not_started:
+                        yield outcome
             finally:
                 stop.cancel()
                 for future in pending:
                     future.cancel()
+        if cancelled is not None or cancel.cancelled:
+            raise cancelled or Cancelled()
 
     def _analyze_one(self, item: analysis_rows.PendingContent, stop: CancelToken) -> _Outcome:
         if stop.cancelled:
-            return _Outcome(item, error="not started: the run stopped", transient=True)
+            return _Outcome(item, not_started=True)
         image, path, problem = None, None, "no readable copy"
         for candidate in item.paths:  # any copy will do: they are the same bytes
             try:

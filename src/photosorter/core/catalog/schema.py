@@ -11,6 +11,9 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+from photosorter.core.catalog.people_schema import v3_people
+from photosorter.core.catalog.queue_schema import v4_job_queue
+from photosorter.core.catalog.search_schema import migrate_v2_search_index
 from photosorter.core.errors import CatalogError
 
 
@@ -161,6 +164,9 @@ def _v1_foundation(conn: sqlite3.Connection) -> None:
 # Append new steps; never edit a released one. The list index + 1 is the version it produces.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_foundation,
+    migrate_v2_search_index,  # v2: search index + triggers (search_schema.py)
+    v3_people,
+    v4_job_queue,  # v4: persistent job queue (queue_schema.py)
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

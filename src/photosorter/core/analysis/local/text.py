@@ -1,0 +1,92 @@
+"""Text (OCR) with RapidOCR's bundled PP-OCR models on onnxruntime, fully offline.
+
+RapidOCR ships its default detection, orientation and recognition models in
+the wheel; ``model_root_dir`` points at them so it never looks elsewhere. One
+engine is shared by all threads: onnxruntime sessions are thread-safe and the
+engine keeps no per-call state when called without parameter overrides.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from photosorter.core.analysis.types import Box, TextLine
+
+# The detector sees the photo at most this large on its long side. Text smaller
+# than about 10 px after that is lost, but detection cost grows with the area.
+DETECT_LONG_SIDE = 640
+MIN_LINE_SCORE = 0.6  # below this, lines are mostly misread textures and stray glyphs
+# A lone character is usually a texture read as a glyph (a window as "田"); keep it only when sure.
+MIN_SINGLE_CHAR_SCORE = 0.9
+_LOGGER_NAME = "RapidOCR"
+
+
+def _engine_params(threads: int) -> dict:
+    models = Path(str(resources.files("rapidocr") / "models"))
+    return {
+        "Global.log_level": "critical",
+        "Global.model_root_dir": str(models),
+        "Global.text_score": MIN_LINE_SCORE,
+        "Global.max_side_len": 2000,
+        "Det.limit_type": "max",
+        "Det.limit_side_len": DETECT_LONG_SIDE,
+        "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+        "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+    }
+
+
+class TextReader:
+    """Reads lines of text from a BGR image."""
+
+    def __init__(self, threads: int = 1) -> None:
+        self._threads = threads
+        self._engine = None
+        self._lock = threading.Lock()
+
+    def _get_engine(self):
+        if self._engine is None:
+            with self._lock:
+                if self._engine is None:
+                    from rapidocr import RapidOCR  # slow to import; only when text is wanted
+
+                    # RapidOCR logs every model load at INFO through its own handler.
+                    logging.getLogger(_LOGGER_NAME).setLevel(logging.CRITICAL)
+                    engine = RapidOCR(params=_engine_params(self._threads))
+                    # Load the three models now, under the lock, rather than racing on first use.
+                    engine._load_det_model()
+                    engine._load_cls_model()
+                    engine._load_rec_model()
+                    self._engine = engine
+        return self._engine
+
+    def read(self, bgr: np.ndarray) -> tuple[tuple[TextLine, ...], list[dict]]:
+        output = self._get_engine()(bgr)
+        if output.txts is None or output.boxes is None:
+            return (), []
+        height, width = bgr.shape[:2]
+        lines: list[TextLine] = []
+        raw: list[dict] = []
+        for text, score, polygon in zip(output.txts, output.scores, output.boxes, strict=True):
+            text = text.strip()
+            if not text or score < MIN_LINE_SCORE:
+                continue
+            if len(text) == 1 and score < MIN_SINGLE_CHAR_SCORE:
+                continue
+            points = np.asarray(polygon, dtype=np.float64)
+            box = _relative_box(points, width, height)
+            lines.append(TextLine(text, round(float(score) * 100.0, 3), box, tuple(text.split())))
+            raw.append({"text": text, "score": float(score), "polygon": points.round(1).tolist()})
+        return tuple(lines), raw
+
+
+def _relative_box(points: np.ndarray, width: int, height: int) -> Box:
+    left = max(0.0, float(points[:, 0].min()))
+    top = max(0.0, float(points[:, 1].min()))
+    right = min(float(width), float(points[:, 0].max()))
+    bottom = min(float(height), float(points[:, 1].max()))
+    return Box(left / width, top / height, max(0.0, right - left) / width, max(0.0, bottom - top) / height)

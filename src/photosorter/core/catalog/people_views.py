@@ -1,0 +1,224 @@
+"""People listings, the undo log and forgetting: the read-heavy and the privacy side of People.
+
+Undo stores, before each user action, the rows it is about to change (faces'
+person/cluster/assignment, the people involved, rejections and suggestions of
+those faces) as JSON; undoing writes them back.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from typing import Any
+
+from photosorter.core.catalog.database import Catalog
+from photosorter.core.catalog.paths import display, from_db
+from photosorter.core.catalog.photos import now_iso
+
+
+# -- listings ------------------------------------------------------------------------------------------------
+def _photo_paths(catalog: Catalog) -> dict[str, str]:
+    """One path per content hash (the first by path), for visible photos."""
+    rows = catalog.connection().execute(
+        "SELECT hash, min(path) FROM photos WHERE state = 'ok' AND hash IS NOT NULL GROUP BY hash"
+    )
+    return {h: display(from_db(p)) for h, p in rows}
+
+
+def _photo_counts(catalog: Catalog) -> dict[str, int]:
+    rows = catalog.connection().execute(
+        "SELECT hash, count(*) FROM photos WHERE state = 'ok' AND hash IS NOT NULL GROUP BY hash"
+    )
+    return dict(rows)
+
+
+def overview(
+    catalog: Catalog, *, include_hidden: bool = False, faces_per_entry: int | None = None
+) -> list[dict[str, Any]]:
+    """People (named) then unnamed clusters, largest first, each with its faces."""
+    conn = catalog.connection()
+    paths = _photo_paths(catalog)
+    counts = _photo_counts(catalog)
+    people = {
+        pid: {"id": f"p{pid}", "name": name, "kind": "person", "hidden": bool(hidden)}
+        for pid, name, hidden in conn.execute("SELECT id, name, hidden FROM people")
+        if include_hidden or not hidden
+    }
+    groups: dict[tuple[str, int], list[tuple[int, str, tuple, str | None]]] = {}
+    rows = conn.execute(
+        "SELECT id, hash, person_id, cluster_id, box_left, box_top, box_width, box_height, assigned_by"
+        " FROM faces WHERE person_id IS NOT NULL OR cluster_id IS NOT NULL ORDER BY confidence DESC, id"
+    )
+    for fid, content, person, cluster, left, top, width, height, by in rows:
+        key = ("p", person) if person is not None else ("c", cluster)
+        if key[0] == "p" and person not in people:
+            continue
+        groups.setdefault(key, []).append((fid, content, (left, top, width, height), by))
+    entries = []
+    for (kind, key_id), faces in groups.items():
+        hashes = {f[1] for f in faces}
+        if kind == "p":
+            entry = dict(people[key_id])
+        else:
+            entry = {"id": f"c{key_id}", "name": None, "kind": "cluster", "hidden": False}
+        shown = faces if faces_per_entry is None else faces[:faces_per_entry]
+        entry |= {
+            "face_count": len(faces),
+            "photo_count": sum(counts.get(h, 0) for h in hashes),
+            "faces": [
+                {
+                    "id": fid,
+                    "path": paths.get(content),
+                    "box": {"left": b[0], "top": b[1], "width": b[2], "height": b[3]},
+                    "assigned_by": by,
+                }
+                for fid, content, b, by in shown
+            ],
+        }
+        entries.append(entry)
+    for pid, person in people.items():  # a person whose faces were all moved away still exists
+        if ("p", pid) not in groups:
+            entries.append(person | {"face_count": 0, "photo_count": 0, "faces": []})
+    entries.sort(key=lambda e: (e["kind"] != "person", -e["face_count"], e["name"] or "", e["id"]))
+    return entries
+
+
+def open_suggestions(catalog: Catalog) -> list[dict[str, Any]]:
+    paths = _photo_paths(catalog)
+    rows = catalog.connection().execute(
+        "SELECT s.face_id, s.person_id, p.name, s.score, f.hash, f.box_left, f.box_top, f.box_width,"
+        " f.box_height FROM face_suggestions s JOIN people p ON p.id = s.person_id"
+        " JOIN faces f ON f.id = s.face_id WHERE p.hidden = 0 ORDER BY s.score DESC, s.face_id"
+    )
+    return [
+        {
+            "face": fid,
+            "person": f"p{pid}",
+            "name": name,
+            "score": round(score, 3),
+            "path": paths.get(content),
+            "box": {"left": left, "top": top, "width": width, "height": height},
+        }
+        for fid, pid, name, score, content, left, top, width, height in rows
+    ]
+
+
+def photos_of_person(catalog: Catalog, person_id: int) -> list[str]:
+    rows = catalog.connection().execute(
+        "SELECT DISTINCT ph.path FROM faces f JOIN photos ph ON ph.hash = f.hash"
+        " WHERE f.person_id = ? AND ph.state = 'ok' ORDER BY ph.path",
+        (person_id,),
+    )
+    return [display(from_db(r[0])) for r in rows]
+
+
+# -- undo ----------------------------------------------------------------------------------------------------
+def snapshot(conn: sqlite3.Connection, face_ids: Iterable[int], person_ids: Iterable[int]) -> dict[str, Any]:
+    faces = sorted({int(i) for i in face_ids})
+    people = sorted({int(i) for i in person_ids})
+    data: dict[str, Any] = {"faces": [], "people": [], "rejections": [], "suggestions": []}
+    for start in range(0, len(faces), 500):
+        chunk = faces[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        data["faces"] += conn.execute(
+            f"SELECT id, person_id, cluster_id, assigned_by FROM faces WHERE id IN ({marks})", chunk
+        ).fetchall()
+        data["rejections"] += conn.execute(
+            f"SELECT face_id, person_id FROM face_rejections WHERE face_id IN ({marks})", chunk
+        ).fetchall()
+        data["suggestions"] += conn.execute(
+            f"SELECT face_id, person_id, score, created_at FROM face_suggestions WHERE face_id IN ({marks})",
+            chunk,
+        ).fetchall()
+    data["face_ids"] = faces
+    for pid in people:
+        row = conn.execute(
+            "SELECT id, name, hidden, external_user_id, created_at FROM people WHERE id = ?", (pid,)
+        ).fetchone()
+        data["people"].append(list(row) if row else [pid, None])
+    return data
+
+
+def push_undo(conn: sqlite3.Connection, action: str, description: str, state: dict[str, Any]) -> None:
+    conn.execute(
+        "INSERT INTO people_undo (action, description, payload, created_at) VALUES (?, ?, ?, ?)",
+        (action, description, json.dumps(state, separators=(",", ":")), now_iso()),
+    )
+
+
+def pop_undo(conn: sqlite3.Connection) -> tuple[str, str] | None:
+    """Writes back the state saved before the last action; returns (action, description)."""
+    row = conn.execute(
+        "SELECT id, action, description, payload FROM people_undo ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return None
+    undo_id, action, description, payload = row
+    state = json.loads(payload)
+    for person in state["people"]:
+        if person[1] is None:
+            continue
+        exists = conn.execute("SELECT 1 FROM people WHERE id = ?", (person[0],)).fetchone()
+        if exists:  # UPDATE, not REPLACE: a REPLACE deletes first, which would unlink the faces
+            conn.execute(
+                "UPDATE people SET name = ?, hidden = ?, external_user_id = ?, created_at = ? WHERE id = ?",
+                (*person[1:], person[0]),
+            )
+        else:
+            conn.execute(
+                "INSERT INTO people (id, name, hidden, external_user_id, created_at) VALUES (?, ?, ?, ?, ?)",
+                person,
+            )
+    conn.executemany(
+        "UPDATE faces SET person_id = ?, cluster_id = ?, assigned_by = ? WHERE id = ?",
+        [(p, c, by, fid) for fid, p, c, by in state["faces"]],
+    )
+    ids = [(i,) for i in state["face_ids"]]
+    conn.executemany("DELETE FROM face_rejections WHERE face_id = ?", ids)
+    conn.executemany("DELETE FROM face_suggestions WHERE face_id = ?", ids)
+    conn.executemany(
+        "INSERT OR IGNORE INTO face_rejections (face_id, person_id) VALUES (?, ?)", state["rejections"]
+    )
+    conn.executemany(
+        "INSERT OR REPLACE INTO face_suggestions (face_id, person_id, score, created_at) VALUES (?, ?, ?, ?)",
+        state["suggestions"],
+    )
+    for person in state["people"]:
+        if person[1] is None:  # created by the action: it goes again
+            conn.execute("DELETE FROM people WHERE id = ?", (person[0],))
+    conn.execute("DELETE FROM people_undo WHERE id = ?", (undo_id,))
+    return action, description
+
+
+# -- forgetting ----------------------------------------------------------------------------------------------
+def forget_faces(conn: sqlite3.Connection, face_ids: Iterable[int]) -> None:
+    """Drops what identifies these faces (embedding, service face id, name) but keeps their boxes."""
+    ids = [(int(i),) for i in face_ids]
+    conn.executemany(
+        "UPDATE analyses SET raw = NULL WHERE feature = 'faces'"
+        " AND hash = (SELECT hash FROM faces WHERE id = ?)",
+        ids,
+    )
+    conn.executemany(
+        "UPDATE faces SET embedding = NULL, external_id = NULL, person_id = NULL, cluster_id = NULL,"
+        " assigned_by = NULL WHERE id = ?",
+        ids,
+    )
+
+
+def forget_everything(conn: sqlite3.Connection) -> None:
+    conn.execute("UPDATE analyses SET raw = NULL WHERE feature = 'faces'")
+    conn.execute(
+        "UPDATE faces SET embedding = NULL, external_id = NULL, person_id = NULL, cluster_id = NULL,"
+        " assigned_by = NULL"
+    )
+    conn.execute("DELETE FROM face_suggestions")
+    conn.execute("DELETE FROM face_rejections")
+    conn.execute("DELETE FROM people")
+    conn.execute("DELETE FROM people_undo")
+
+
+def clear_undo(conn: sqlite3.Connection) -> None:
+    """The log holds names and ids: forgetting a person must not leave them here."""
+    conn.execute("DELETE FROM people_undo")

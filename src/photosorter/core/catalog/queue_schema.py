@@ -1,0 +1,34 @@
+"""Schema step for the persistent job queue (scan, thumbnail and analyze jobs that survive a restart)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+# the module, not the name: schema.py imports this file while it is still loading
+from photosorter.core.catalog import schema
+
+
+def v4_job_queue(conn: sqlite3.Connection) -> None:
+    """Jobs live here until they finish (then the row is deleted) or are parked after repeated failures."""
+    schema.run_script(
+        conn,
+        """
+        CREATE TABLE jobs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: ids are the order jobs run in
+            kind TEXT NOT NULL CHECK (kind IN ('scan', 'thumbnail', 'analyze')),
+            payload TEXT NOT NULL DEFAULT '{}',
+            -- at most one pending job per key: "analyze everything pending" needs queueing only once
+            dedupe_key TEXT,
+            state TEXT NOT NULL CHECK (state IN ('pending', 'running', 'parked')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            error TEXT,
+            not_before REAL NOT NULL DEFAULT 0,
+            owner TEXT,
+            heartbeat REAL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX jobs_state_kind ON jobs(state, kind, id);
+        CREATE UNIQUE INDEX jobs_pending_key ON jobs(dedupe_key) WHERE state = 'pending';
+        """,
+    )

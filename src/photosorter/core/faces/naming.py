@@ -1,0 +1,234 @@
+"""What a user does to people: name, rename, merge, split, move, hide, accept, reject, undo.
+
+Every action but reject records the state it changes first, so ``undo`` can put
+the last one back. Naming and accepting then propagate: unnamed faces close to
+the person are assigned ('auto') or suggested. Faces a user placed ('manual',
+'suggestion') are never changed by automation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from photosorter.core.catalog import people as rows
+from photosorter.core.catalog import people_views as views
+from photosorter.core.catalog.database import Catalog
+from photosorter.core.errors import PhotosorterError
+from photosorter.core.faces.clustering import choose_people, default_services
+from photosorter.core.faces.service import FaceService
+
+
+@dataclass(frozen=True, slots=True)
+class NameResult:
+    person_id: int
+    named: int  # faces of the face's or cluster's group now with this person
+    auto_assigned: int
+    suggested: int
+
+
+def _services(services: Mapping[str, FaceService] | None) -> Mapping[str, FaceService]:
+    return default_services() if services is None else services
+
+
+def _clean(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise PhotosorterError("a person's name cannot be empty")
+    return name
+
+
+def person(catalog: Catalog, ref: str | int) -> rows.PersonRow:
+    """A person by id (``p3`` or 3) or by name (case-insensitive)."""
+    text = str(ref).strip()
+    found = None
+    if (text[:1] in "pP" and text[1:].isdigit()) or text.isdigit():
+        found = rows.person_by_id(catalog, int(text.lstrip("pP")))
+    found = found or rows.person_by_name(catalog, text)
+    if found is None:
+        raise PhotosorterError(f"no person {text!r}")
+    return found
+
+
+def name_face(
+    catalog: Catalog, face_id: int, name: str, services: Mapping[str, FaceService] | None = None
+) -> NameResult:
+    """Names a face and, with it, the rest of its cluster (those become 'auto')."""
+    face = rows.face(catalog, face_id)
+    mates = rows.cluster_faces(catalog, face.cluster_id) if face.cluster_id is not None else []
+    return _name(catalog, [face_id], [m for m in mates if m != face_id], name, services)
+
+
+def name_cluster(
+    catalog: Catalog, cluster_id: int, name: str, services: Mapping[str, FaceService] | None = None
+) -> NameResult:
+    """Names a whole cluster the user looked at: every face counts as named by hand."""
+    faces = rows.cluster_faces(catalog, cluster_id)
+    if not faces:
+        raise PhotosorterError(f"no unnamed cluster c{cluster_id}")
+    return _name(catalog, faces, [], name, services)
+
+
+def _name(
+    catalog: Catalog,
+    manual: list[int],
+    auto: list[int],
+    name: str,
+    services: Mapping[str, FaceService] | None,
+) -> NameResult:
+    name = _clean(name)
+    existing = rows.person_by_name(catalog, name)
+    with catalog.transaction() as conn:
+        if existing is None:
+            person_id = rows.create_person(conn, name)
+            state = views.snapshot(conn, manual + auto, [person_id])
+            state["people"] = [[person_id, None]]  # undo removes the new person
+        else:
+            person_id = existing.id
+            state = views.snapshot(conn, manual + auto, [person_id])
+        views.push_undo(conn, "name", f"name {len(manual) + len(auto)} faces {name!r}", state)
+        rows.assign(conn, manual, person_id, "manual")
+        rows.assign(conn, auto, person_id, "auto")
+    assigned, suggested = propagate(catalog, [person_id], services)
+    return NameResult(person_id, len(manual) + len(auto), assigned, suggested)
+
+
+def propagate(
+    catalog: Catalog, person_ids: Iterable[int], services: Mapping[str, FaceService] | None = None
+) -> tuple[int, int]:
+    """Matches unnamed clustered faces against these people; returns (auto-assigned, suggested)."""
+    wanted = np.asarray(sorted(set(person_ids)), np.int64)
+    assigned = suggested = 0
+    for backend, service in _services(services).items():
+        everyone = rows.face_set(catalog, backend)
+        refs = everyone.take(np.isin(everyone.person, wanted))
+        if not len(refs):
+            continue
+        _sync(catalog, service, refs)
+        open_faces = everyone.take((everyone.person < 0) & (everyone.cluster >= 0))
+        chosen = choose_people(
+            service.match_people(open_faces, refs, rows.user_ids(catalog)),
+            open_faces,
+            everyone.take(everyone.person >= 0),
+            rows.rejections(catalog),
+            rows.hidden_people(catalog),
+        )
+        current = rows.suggested(catalog)
+        with catalog.transaction() as conn:
+            for match in chosen.values():
+                face_id = int(open_faces.ids[match.index])
+                if match.band == "auto":
+                    rows.assign(conn, [face_id], match.person_id, "auto")
+                    assigned += 1
+                elif face_id not in current or current[face_id][1] < match.score:
+                    rows.put_suggestions(conn, [(face_id, match.person_id, match.score)])
+                    suggested += 1
+    return assigned, suggested
+
+
+def _sync(catalog: Catalog, service: FaceService, refs: rows.FaceSet) -> None:
+    """Backends with their own notion of people (Rekognition users) learn who is who."""
+    users = rows.user_ids(catalog)
+    for person_id in np.unique(refs.person).tolist():
+        ids = [
+            e for e, p in zip(refs.external_ids, refs.person.tolist(), strict=True) if p == person_id and e
+        ]
+        user = service.sync_person(person_id, users.get(person_id), ids)
+        if user is not None and user != users.get(person_id):
+            with catalog.transaction() as conn:
+                rows.set_user_id(conn, person_id, user)
+
+
+def rename(catalog: Catalog, ref: str | int, name: str) -> rows.PersonRow:
+    found = person(catalog, ref)
+    with catalog.transaction() as conn:
+        views.push_undo(conn, "rename", f"rename {found.name!r}", views.snapshot(conn, [], [found.id]))
+        rows.rename_person(conn, found.id, _clean(name))
+    return rows.person_by_id(catalog, found.id)  # type: ignore[return-value]
+
+
+def merge(
+    catalog: Catalog, source: str | int, target: str | int, services: Mapping[str, FaceService] | None = None
+) -> rows.PersonRow:
+    """Moves every face of ``source`` to ``target`` and removes ``source``."""
+    a, b = person(catalog, source), person(catalog, target)
+    if a.id == b.id:
+        raise PhotosorterError("cannot merge a person with itself")
+    with catalog.transaction() as conn:
+        faces = rows.face_ids_of_person(catalog, a.id)
+        views.push_undo(
+            conn, "merge", f"merge {a.name!r} into {b.name!r}", views.snapshot(conn, faces, [a.id, b.id])
+        )
+        rows.move_person_faces(conn, a.id, b.id)
+        rows.delete_person(conn, a.id)
+    propagate(catalog, [b.id], services)
+    return b
+
+
+def remove_face(catalog: Catalog, face_id: int) -> None:
+    """Takes a face away from its person (a split): it becomes its own cluster and is never given back."""
+    face = rows.face(catalog, face_id)
+    if face.person_id is None:
+        raise PhotosorterError(f"face {face_id} belongs to no person")
+    with catalog.transaction() as conn:
+        views.push_undo(conn, "remove", f"remove face {face_id}", views.snapshot(conn, [face_id], []))
+        rows.unassign(conn, face_id, rows.next_cluster_id(conn))
+        rows.reject(conn, face_id, face.person_id)
+
+
+def move_face(
+    catalog: Catalog, face_id: int, target: str | int, services: Mapping[str, FaceService] | None = None
+) -> rows.PersonRow:
+    face = rows.face(catalog, face_id)
+    dest = person(catalog, target)
+    with catalog.transaction() as conn:
+        views.push_undo(
+            conn, "move", f"move face {face_id} to {dest.name!r}", views.snapshot(conn, [face_id], [])
+        )
+        if face.person_id is not None and face.person_id != dest.id:
+            rows.reject(conn, face_id, face.person_id)
+        rows.assign(conn, [face_id], dest.id, "manual")
+    propagate(catalog, [dest.id], services)
+    return dest
+
+
+def set_hidden(catalog: Catalog, ref: str | int, hidden: bool = True) -> rows.PersonRow:
+    found = person(catalog, ref)
+    with catalog.transaction() as conn:
+        action = "hide" if hidden else "unhide"
+        views.push_undo(conn, action, f"{action} {found.name!r}", views.snapshot(conn, [], [found.id]))
+        rows.set_hidden(conn, found.id, hidden)
+    return rows.person_by_id(catalog, found.id)  # type: ignore[return-value]
+
+
+def accept(catalog: Catalog, face_id: int, services: Mapping[str, FaceService] | None = None) -> int:
+    """Confirms the open suggestion for a face; returns the person id."""
+    open_ = rows.suggested(catalog).get(face_id)
+    if open_ is None:
+        raise PhotosorterError(f"no open suggestion for face {face_id}")
+    with catalog.transaction() as conn:
+        views.push_undo(conn, "accept", f"accept face {face_id}", views.snapshot(conn, [face_id], []))
+        rows.assign(conn, [face_id], open_[0], "suggestion")
+    propagate(catalog, [open_[0]], services)
+    return open_[0]
+
+
+def reject(catalog: Catalog, face_id: int) -> int:
+    """Says no to the open suggestion for a face: that pair is never suggested again."""
+    with catalog.transaction() as conn:
+        dropped = rows.drop_suggestion(conn, face_id)
+        if dropped is None:
+            raise PhotosorterError(f"no open suggestion for face {face_id}")
+        rows.reject(conn, face_id, dropped[0])
+    return dropped[0]
+
+
+def undo(catalog: Catalog) -> str:
+    """Puts back the state before the last action; returns what was undone."""
+    with catalog.transaction() as conn:
+        done = views.pop_undo(conn)
+    if done is None:
+        raise PhotosorterError("nothing to undo")
+    return done[1]

@@ -1,0 +1,100 @@
+"""`analyze` and `show` end to end: local analyzer by default, Rekognition through a fake service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from photosorter.core.library import Library
+from rekognition_server import FakeRekognition
+
+
+@pytest.fixture
+def scanned(cli, home: Path, photo_folder: Path) -> Path:
+    assert cli("scan", photo_folder, "--json").code == 0
+    return photo_folder
+
+
+@pytest.fixture
+def fake_aws(monkeypatch: pytest.MonkeyPatch):
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }.items():
+        monkeypatch.setenv(name, value)
+    with FakeRekognition() as fake:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_REKOGNITION", fake.url)
+        yield fake
+
+
+def test_local_analysis_by_default_then_show_gives_labels_faces_and_text(cli, scanned: Path) -> None:
+    first = cli("analyze", "--json")
+    assert first.code == 0, first.err
+    report = first.json()
+    assert set(report) >= {"analyzed", "skipped", "failed", "calls", "estimated_cost_usd"}
+    assert report["analyzed"] == 4 and report["calls"] == {} and report["estimated_cost_usd"] == 0
+    assert [Path(f["path"]).name for f in report["failed"]] == ["tiny_60x40_horses.jpg"]
+
+    again = cli("analyze", "--json").json()
+    assert (again["analyzed"], again["failed"]) == (0, [])
+
+    cat = cli("show", scanned / "cat_and_dog.jpeg", "--json").json()
+    names = {label["name"] for label in cat["labels"]}
+    assert {"Animal", "Pet"} <= names and names & {"Cat", "Dog"}
+    assert all({"name", "confidence", "parents", "categories"} <= set(label) for label in cat["labels"])
+    portrait = cli("show", scanned / "exif_orientation6_obama.jpg", "--json").json()
+    assert len(portrait["faces"]) == 1  # the frontal detector finds it only if the EXIF rotation was applied
+    face = portrait["faces"][0]
+    assert {"id", "box", "confidence", "attributes"} <= set(face)
+    assert isinstance(portrait["text"], list) and isinstance(portrait["moderation"], list)
+
+
+def test_rekognition_run_counts_calls_and_cost_and_never_pays_twice(cli, scanned: Path, fake_aws) -> None:
+    dry = cli("analyze", "--backend", "rekognition", "--dry-run", "--json")
+    assert dry.code == 0 and fake_aws.total_calls == 0
+    assert dry.json()["calls"] == {"DetectLabels": 5, "IndexFaces": 5, "DetectText": 5}
+    assert dry.json()["estimated_cost_usd"] == pytest.approx(0.015)
+
+    run = cli("analyze", "--backend", "rekognition", "--json")
+    assert run.code == 0, run.err
+    report = run.json()
+    assert report["analyzed"] == 4  # the 60 x 40 photo is refused before any call
+    assert report["calls"] == {"DetectLabels": 4, "IndexFaces": 4, "DetectText": 4, "CreateCollection": 1}
+    assert report["estimated_cost_usd"] == pytest.approx(0.012)
+    billed = fake_aws.served["DetectLabels"] + fake_aws.served["IndexFaces"] + fake_aws.served["DetectText"]
+    assert billed == 12
+
+    assert cli("analyze", "--backend", "rekognition", "--json").json()["analyzed"] == 0
+    assert fake_aws.served["DetectLabels"] == 4
+
+
+def test_rekognition_budget_stops_before_it_is_exceeded(cli, scanned: Path, fake_aws) -> None:
+    result = cli("analyze", "--backend", "rekognition", "--budget", "0.0065", "--json")
+    assert result.code == 1 and "budget" in result.err and result.err.count("\n") == 1
+    billed = sum(fake_aws.served[op] for op in ("DetectLabels", "IndexFaces", "DetectText"))
+    assert billed * 0.001 <= 0.0065
+    with Library.open() as library:  # what was paid for is kept
+        assert library.stats()["analyzed"] == billed // 3, (library.stats(), result.err, fake_aws.served)
+
+
+def test_rejected_credentials_stop_the_run_with_what_to_fix(
+    cli, scanned: Path, monkeypatch, fake_aws
+) -> None:
+    fake_aws.reject_keys.add("testing")
+    result = cli("analyze", "--backend", "rekognition")
+    assert result.code == 1
+    assert "credentials" in result.err and "Traceback" not in result.err and result.err.count("\n") == 1
+    with Library.open() as library:
+        errors = {
+            row[0] for row in library.catalog.query("SELECT error FROM analyses WHERE status = 'failed'")
+        }
+    # a credential problem marks no photo as unanalyzable (only the 60 x 40 one, refused before any call)
+    assert len(errors) <= 1 and all("80 px" in error for error in errors)
+
+
+def test_an_unknown_feature_is_a_clear_error(cli, scanned: Path) -> None:
+    result = cli("analyze", "--features", "labels,colours")
+    assert result.code == 1 and "unknown feature 'colours'" in result.err
