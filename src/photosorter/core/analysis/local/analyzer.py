@@ -55,7 +55,7 @@ class LocalAnalyzer:
         if feature == Feature.FACES:
             return f"{faces.MODEL_VERSION}+d{faces.DETECT_LONG_SIDE}"
         if feature == Feature.TEXT:
-            return f"rapidocr-3.10-ppocr-small+d{text.DETECT_LONG_SIDE}"
+            return f"rapidocr-3.10-ppocr-small+d{text.DETECT_LONG_SIDE}+nocls"
         if feature == Feature.MODERATION:
             return moderation.MODEL_VERSION
         raise ValueError(f"the local backend does not offer {feature.value}")

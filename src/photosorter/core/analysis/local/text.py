@@ -33,6 +33,9 @@ def _engine_params(threads: int) -> dict:
         "Global.model_root_dir": str(models),
         "Global.text_score": MIN_LINE_SCORE,
         "Global.max_side_len": 2000,
+        # The line-orientation classifier costs ~5% and, on our corpus, lost more words (57 vs 61 of 95)
+        # than it saved: text in photos is nearly always upright once EXIF rotation is applied.
+        "Global.use_cls": False,
         "Det.limit_type": "max",
         "Det.limit_side_len": DETECT_LONG_SIDE,
         "EngineConfig.onnxruntime.intra_op_num_threads": threads,
@@ -59,7 +62,6 @@ class TextReader:
                     engine = RapidOCR(params=_engine_params(self._threads))
                     # Load the three models now, under the lock, rather than racing on first use.
                     engine._load_det_model()
-                    engine._load_cls_model()
                     engine._load_rec_model()
                     self._engine = engine
         return self._engine
