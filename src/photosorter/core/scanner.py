@@ -140,6 +140,61 @@ def walk_folder(folder: Folder, known: dict[str, photo_rows.KnownFile], skip: tu
 
 
 @dataclass(frozen=True, slots=True)
+class PathsWalk:
+    to_read: list[Candidate]
+    seen: set[str]
+    unchanged: int
+    roots: frozenset[str]  # the paths asked about: known rows below them that were not seen are gone
+
+
+def _under_any(path: str, roots: frozenset[str]) -> bool:
+    """``path`` is one of ``roots`` or inside one (walks up the parents: cheap for thousands of roots)."""
+    while True:
+        if path in roots:
+            return True
+        parent = os.path.dirname(path)
+        if parent == path:
+            return False
+        path = parent
+
+
+def walk_paths(
+    folder: Folder, paths: list[str], known: dict[str, photo_rows.KnownFile], skip: tuple[Path, ...]
+) -> PathsWalk:
+    """Stats only the given paths (walking the ones that are folders) with ``walk_folder``'s rules."""
+    to_read: list[Candidate] = []
+    seen: set[str] = set()
+    unchanged = 0
+    roots = frozenset(os.path.normpath(p) for p in paths)
+    for path in sorted(roots):  # a folder before the paths inside it
+        if any(part.startswith(".") for part in os.path.relpath(path, folder.path).split(os.sep)):
+            continue  # hidden, like walk_folder
+        if os.path.isdir(path):
+            walk = walk_folder(Folder(folder.id, path, True), known, skip)
+            to_read.extend(c for c in walk.to_read if c.path not in seen)
+            seen |= walk.seen
+            unchanged += walk.unchanged
+            continue
+        try:
+            info = os.stat(path)
+        except OSError:
+            continue  # gone (or a broken link): the caller marks known rows below it missing
+        if not stat.S_ISREG(info.st_mode) or path in seen:
+            continue
+        seen.add(path)
+        previous = known.get(path)
+        if (
+            previous is not None
+            and previous.state in ("ok", "error")
+            and (previous.size, previous.mtime_ns) == (info.st_size, info.st_mtime_ns)
+        ):
+            unchanged += 1
+            continue
+        to_read.append(Candidate(folder.id, path, info.st_size, info.st_mtime_ns))
+    return PathsWalk(to_read, seen, unchanged, roots)
+
+
+@dataclass(frozen=True, slots=True)
 class ReadOutcome:
     candidate: Candidate
     facts: ImageFacts | None
@@ -214,6 +269,47 @@ class Scanner:
             with self.catalog.transaction() as conn:
                 # a row the writer re-pointed to a moved file's new path is not gone
                 still_gone = [pid for pid in gone if photo_rows.path_of(conn, pid) not in seen]
+                photo_rows.mark_missing(conn, still_gone)
+            report.removed += len(still_gone)
+        report.seconds = time.monotonic() - started
+        return report
+
+    def scan_paths(self, folder: Folder, paths: list[str], cancel: CancelToken | None = None) -> Job:
+        """Generator: scans only ``paths`` (files or folders, present or gone) below ``folder``.
+
+        The watcher's incremental pass: the same stat test, readers and writer as ``scan``,
+        without walking the rest of the folder. Returns a ScanReport.
+        """
+        cancel = cancel or CancelToken()
+        started = time.monotonic()
+        report = ScanReport()
+        if not os.path.isdir(folder.path):
+            photo_rows.set_folder_online(self.catalog, folder.id, False)
+            report.offline_folders.append(folder.path)
+            return report
+        if not folder.online:
+            photo_rows.set_folder_online(self.catalog, folder.id, True)
+        known = photo_rows.known_files(self.catalog, folder.id)
+        walk = walk_paths(folder, paths, known, self.skip)
+        report.unchanged += walk.unchanged
+        total = len(walk.to_read)
+        yield Progress(0, total, "Reading photos")
+        done = 0
+        for batch in self._read_all(walk.to_read, cancel):
+            self._write(batch, report)
+            done += len(batch)
+            yield Progress(done, total, "Reading photos")
+        gone = [
+            row.id
+            for path, row in known.items()
+            if path not in walk.seen
+            and row.state != "missing"
+            and _under_any(path, walk.roots)
+            and not os.path.lexists(path)
+        ]
+        if gone:
+            with self.catalog.transaction() as conn:
+                still_gone = [pid for pid in gone if photo_rows.path_of(conn, pid) not in walk.seen]
                 photo_rows.mark_missing(conn, still_gone)
             report.removed += len(still_gone)
         report.seconds = time.monotonic() - started

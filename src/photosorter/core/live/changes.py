@@ -1,0 +1,88 @@
+"""What a scan pass changed, path by path: the lines `photosorter watch` prints and the GUI may show."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from photosorter.core.catalog import Catalog
+from photosorter.core.catalog import photos as photo_rows
+
+Snapshot = dict[str, photo_rows.KnownFile]
+
+
+@dataclass(frozen=True, slots=True)
+class LiveStatus:
+    """The live library at a glance: what the status bar and the jobs panel show."""
+
+    started: bool
+    pending: int  # jobs waiting (scan, thumbnail, analyze)
+    running: int  # jobs being worked on now
+    parked: int  # jobs that failed repeatedly and wait for the user (`photosorter jobs retry`)
+    paused_reason: str | None  # why analysis is paused (no network, expired credentials); None if it runs
+    last_error: str | None
+    watching: tuple[str, ...]  # library folders being watched
+    offline: tuple[str, ...]  # library folders that are not there (an unplugged disk)
+    settling: int  # changed paths waiting for their writes to finish
+
+
+@dataclass(frozen=True, slots=True)
+class LiveEvent:
+    """One change: ``kind`` is added, updated, moved, removed, error, offline, online, analyzed,
+    paused, resumed, parked or status (nothing changed but the counts)."""
+
+    kind: str
+    message: str
+    path: str | None = None
+    status: LiveStatus | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {"event": self.kind, "message": self.message, "path": self.path}
+
+
+def _under(path: str, roots: frozenset[str] | None) -> bool:
+    if roots is None:
+        return True
+    while path not in roots:  # up through the parents: cheap for thousands of roots
+        parent = os.path.dirname(path)
+        if parent == path:
+            return False
+        path = parent
+    return True
+
+
+def snapshot(catalog: Catalog, folder_ids: list[int], roots: frozenset[str] | None) -> Snapshot:
+    """The catalog's rows for the paths a job is about (``None``: every path of those folders)."""
+    found: Snapshot = {}
+    for folder_id in folder_ids:
+        for path, row in photo_rows.known_files(catalog, folder_id).items():
+            if _under(path, roots):
+                found[path] = row
+    return found
+
+
+def diff(before: Snapshot, after: Snapshot) -> list[LiveEvent]:
+    """Per-path events; a row that kept its id under a new path is a move, not a removal and an add."""
+    visible = ("ok", "error", "offline")
+    old_path_of = {row.id: path for path, row in before.items() if row.state in visible}
+    new_path_of = {row.id: path for path, row in after.items() if row.state in visible}
+    events: list[LiveEvent] = []
+    for path, row in sorted(after.items()):
+        if row.state not in ("ok", "error"):
+            continue
+        old = before.get(path)
+        previous_path = old_path_of.get(row.id)
+        if previous_path is not None and previous_path != path:
+            events.append(LiveEvent("moved", f"moved {previous_path} → {path}", path))
+        elif old is None or old.id != row.id or old.state == "missing":
+            kind = "error" if row.state == "error" else "added"
+            events.append(LiveEvent(kind, f"{kind} {path}", path))
+        elif (old.size, old.mtime_ns, old.state) != (row.size, row.mtime_ns, row.state):
+            kind = "error" if row.state == "error" else "updated"
+            events.append(LiveEvent(kind, f"{kind} {path}", path))
+    for path, row in sorted(before.items()):
+        if row.state in visible and row.id not in new_path_of:
+            now = after.get(path)
+            if now is None or now.state == "missing":
+                events.append(LiveEvent("removed", f"removed {path}", path))
+    return events
