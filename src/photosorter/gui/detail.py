@@ -1,0 +1,293 @@
+"""The detail pane: the selected photo large with face boxes and names, and everything we know about it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QRectF, QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QColor, QDesktopServices, QFont, QImage, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from photosorter.core.records import Photo
+from photosorter.gui.facade import Facade
+from photosorter.gui.workers import Tasks, read_image
+
+PREVIEW = 1100  # long side of the image decoded for the pane
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoDetail:
+    photo: Photo
+    analysis: dict[str, Any]
+    image: QImage
+
+
+def load_detail(facade: Facade, photo_id: int, size: int = PREVIEW) -> PhotoDetail | None:
+    """Worker-thread half: the row, the analysis and a decoded preview."""
+    photo = facade.photo(photo_id)
+    if photo is None:
+        return None
+    image = read_image(photo.path, QSize(size, size)) if os.path.exists(photo.path) else QImage()
+    if image.isNull():
+        thumb = facade.thumbnail_file(photo.hash)
+        image = read_image(thumb) if thumb and os.path.exists(thumb) else QImage()
+    return PhotoDetail(photo, facade.analysis_of(photo), image)
+
+
+class PhotoCanvas(QWidget):
+    """Paints an image fitted to the widget, with face boxes (relative 0..1 coordinates) and names."""
+
+    face_clicked = Signal(dict)
+
+    def __init__(self, parent: QWidget | None = None, min_height: int = 220) -> None:
+        super().__init__(parent)
+        self._pixmap = QPixmap()
+        self._faces: list[dict[str, Any]] = []
+        self.placeholder = ""
+        self.show_faces = True
+        self.setMinimumHeight(min_height)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def set_image(self, image: QImage, faces: list[dict[str, Any]] | None = None) -> None:
+        self._pixmap = QPixmap.fromImage(image) if not image.isNull() else QPixmap()
+        self._faces = faces or []
+        self.updateGeometry()
+        self.update()
+
+    def has_image(self) -> bool:
+        return not self._pixmap.isNull()
+
+    def image_rect(self) -> QRectF:
+        if self._pixmap.isNull():
+            return QRectF()
+        size = self._pixmap.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        return QRectF(
+            (self.width() - size.width()) / 2,
+            (self.height() - size.height()) / 2,
+            size.width(),
+            size.height(),
+        )
+
+    def heightForWidth(self, width: int) -> int:
+        if self._pixmap.isNull():
+            return self.minimumHeight()
+        return int(width * self._pixmap.height() / max(1, self._pixmap.width()))
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def face_rect(self, face: dict[str, Any]) -> QRectF:
+        area, box = self.image_rect(), face["box"]
+        return QRectF(
+            area.x() + box["left"] * area.width(),
+            area.y() + box["top"] * area.height(),
+            box["width"] * area.width(),
+            box["height"] * area.height(),
+        )
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        if self._pixmap.isNull():
+            painter.setPen(self.palette().placeholderText().color())
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.placeholder)
+            return
+        painter.drawPixmap(self.image_rect().toRect(), self._pixmap)
+        if not self.show_faces:
+            return
+        font = QFont(self.font())
+        font.setBold(True)
+        painter.setFont(font)
+        metrics = painter.fontMetrics()
+        for face in self._faces:
+            rect = self.face_rect(face)
+            named = bool(face.get("person"))
+            colour = QColor("#ffd166") if named else QColor(255, 255, 255, 200)
+            painter.setPen(QPen(QColor(0, 0, 0, 110), 4))
+            painter.drawRoundedRect(rect, 4, 4)
+            painter.setPen(QPen(colour, 2))
+            painter.drawRoundedRect(rect, 4, 4)
+            if named:
+                text = face["person"]
+                width = metrics.horizontalAdvance(text) + 10
+                tag = QRectF(rect.center().x() - width / 2, rect.bottom() + 3, width, metrics.height() + 4)
+                painter.fillRect(tag, QColor(0, 0, 0, 170))
+                painter.setPen(QColor("#ffd166"))
+                painter.drawText(tag, Qt.AlignmentFlag.AlignCenter, text)
+
+    def mousePressEvent(self, event) -> None:
+        for face in self._faces:
+            if self.face_rect(face).contains(event.position()):
+                self.face_clicked.emit(face)
+                return
+        super().mousePressEvent(event)
+
+
+def _when(photo: Photo) -> str:
+    if not photo.taken_at:
+        return "—"
+    try:
+        text = datetime.fromisoformat(photo.taken_at).strftime("%A %d %B %Y, %H:%M")
+    except ValueError:
+        text = photo.taken_at
+    return text + (" (file date)" if photo.taken_at_source == "mtime" else "")
+
+
+class DetailPane(QScrollArea):
+    """Shows one photo; filled from a worker so selecting never waits on the disk."""
+
+    face_clicked = Signal(dict)
+
+    def __init__(self, facade: Facade, tasks: Tasks, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.facade = facade
+        self.tasks = tasks
+        self.photo: Photo | None = None
+        self.analysis: dict[str, Any] = {}
+        self._wanted: int | None = None
+        self.setWidgetResizable(True)
+        self.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.setMinimumWidth(300)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(12, 12, 12, 12)
+        layout.setSpacing(10)
+        self.canvas = PhotoCanvas(body)
+        self.canvas.face_clicked.connect(self.face_clicked.emit)
+        layout.addWidget(self.canvas)
+        self.title = QLabel(body)
+        self.title.setObjectName("detailTitle")
+        self.title.setWordWrap(True)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.title)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.fields: dict[str, QLabel] = {}
+        for key in ("Date", "Camera", "Size", "Place", "People", "Path"):
+            value = QLabel("—", body)
+            value.setWordWrap(True)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.fields[key] = value
+            form.addRow(f"{key}:", value)
+        layout.addLayout(form)
+        layout.addWidget(self._heading("Scenes & things", body))
+        self.labels = QLabel("—", body)
+        self.labels.setWordWrap(True)
+        self.labels.setTextFormat(Qt.TextFormat.RichText)
+        layout.addWidget(self.labels)
+        layout.addWidget(self._heading("Text in the photo", body))
+        self.text = QPlainTextEdit(body)
+        self.text.setReadOnly(True)
+        self.text.setPlaceholderText("No text found")
+        self.text.setMaximumHeight(110)
+        self.text.setAccessibleName("Detected text")
+        layout.addWidget(self.text)
+        buttons = QHBoxLayout()
+        self.open_button = QPushButton("Open", body)
+        self.open_button.setToolTip("Open in the default image viewer")
+        self.reveal_button = QPushButton("Show in folder", body)
+        self.reveal_button.setToolTip("Open the folder that holds this photo")
+        self.open_button.clicked.connect(self.open_external)
+        self.reveal_button.clicked.connect(self.reveal)
+        buttons.addWidget(self.open_button)
+        buttons.addWidget(self.reveal_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        layout.addStretch(1)
+        self.setWidget(body)
+        self.clear()
+
+    @staticmethod
+    def _heading(text: str, parent: QWidget) -> QLabel:
+        label = QLabel(text, parent)
+        label.setObjectName("sectionHeading")
+        font = QFont(label.font())
+        font.setBold(True)
+        label.setFont(font)
+        return label
+
+    def clear(self) -> None:
+        self.photo = None
+        self._wanted = None
+        self.canvas.placeholder = "Pick a photo to see it here"
+        self.canvas.set_image(QImage())
+        self.title.setText("")
+        for value in self.fields.values():
+            value.setText("—")
+        self.labels.setText("—")
+        self.text.setPlainText("")
+        self.open_button.setEnabled(False)
+        self.reveal_button.setEnabled(False)
+
+    def show_photo(self, photo_id: int) -> None:
+        if self.photo is not None and self.photo.id == photo_id:
+            return
+        self._wanted = photo_id
+        self.canvas.placeholder = "Loading…"
+        self.tasks.run(lambda: load_detail(self.facade, photo_id), self._loaded)
+
+    def reload(self) -> None:
+        if self.photo is not None:
+            photo_id, self.photo = self.photo.id, None
+            self.show_photo(photo_id)
+
+    def _loaded(self, detail: PhotoDetail | None) -> None:
+        if detail is None or detail.photo.id != self._wanted:
+            return
+        photo, analysis = detail.photo, detail.analysis
+        self.photo, self.analysis = photo, analysis
+        self.canvas.set_image(detail.image, analysis.get("faces", []))
+        self.title.setText(photo.name)
+        self.fields["Date"].setText(_when(photo))
+        self.fields["Camera"].setText(photo.camera or "—")
+        size = f"{photo.width} × {photo.height}" if photo.width else "—"
+        if photo.size:
+            size += (
+                f" · {photo.size / 1_000_000:.1f} MB"
+                if photo.size >= 100_000
+                else f" · {photo.size // 1000} kB"
+            )
+        self.fields["Size"].setText(size + (f" · {photo.format}" if photo.format else ""))
+        gps = photo.gps
+        self.fields["Place"].setText(f"{gps[0]:.5f}, {gps[1]:.5f}" if gps else "—")
+        people = sorted({f["person"] for f in analysis.get("faces", []) if f.get("person")})
+        faces = len(analysis.get("faces", []))
+        unnamed = faces - sum(1 for f in analysis.get("faces", []) if f.get("person"))
+        parts = [*people] + ([f"{unnamed} unnamed face{'s' if unnamed != 1 else ''}"] if unnamed else [])
+        self.fields["People"].setText(", ".join(parts) or "—")
+        self.fields["Path"].setText(photo.path)
+        labels = analysis.get("labels", [])
+        self.labels.setText(
+            " · ".join(
+                f"{lab['name']} <span style='color:gray'>{lab['confidence']:.0f}%</span>"
+                for lab in labels[:25]
+            )
+            or "—"
+        )
+        self.text.setPlainText("\n".join(line["text"] for line in analysis.get("text", [])))
+        exists = os.path.exists(photo.path)
+        self.open_button.setEnabled(exists)
+        self.reveal_button.setEnabled(exists)
+
+    def open_external(self) -> None:
+        if self.photo is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(self.photo.path))
+
+    def reveal(self) -> None:
+        if self.photo is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(self.photo.path).parent)))

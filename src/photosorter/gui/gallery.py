@@ -1,0 +1,334 @@
+"""The thumbnail grid: a model of photo ids; rows and thumbnails load lazily off the GUI thread."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from datetime import datetime
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QRect,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QColor, QImage, QKeyEvent, QPainter, QPainterPath, QPalette, QPixmap
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QStyle, QStyledItemDelegate, QWidget
+
+from photosorter.core.records import Photo
+from photosorter.gui.facade import Facade
+from photosorter.gui.workers import Tasks, ThumbnailLoader
+
+PAGE = 256  # rows fetched per query
+ROW_CACHE = 20_000  # Photo records kept (about 300 bytes each)
+THUMB_CACHE = 800  # pixmaps kept: a few screens' worth, ~60 MB at 160 px
+PhotoIdRole = Qt.ItemDataRole.UserRole + 1
+PhotoRole = Qt.ItemDataRole.UserRole + 2
+
+
+class GalleryModel(QAbstractListModel):
+    """A list of photo ids; ``data()`` never touches the catalog or the disk, it only queues requests."""
+
+    def __init__(self, facade: Facade, tasks: Tasks, loader: ThumbnailLoader, parent=None) -> None:
+        super().__init__(parent)
+        self.facade = facade
+        self.tasks = tasks
+        self.loader = loader
+        self.ids: list[int] = []
+        self._row_of: dict[int, int] = {}
+        self._rows: OrderedDict[int, Photo] = OrderedDict()
+        self._thumbs: OrderedDict[int, QPixmap] = OrderedDict()
+        self._no_thumb: set[int] = set()
+        self._pages_pending: set[int] = set()
+        self._thumbs_pending: set[int] = set()
+        self._generation = 0
+        loader.loaded.connect(self._thumb_loaded)
+
+    # -- Qt model API ------------------------------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.ids)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self.ids):
+            return None
+        photo_id = self.ids[index.row()]
+        if role == PhotoIdRole:
+            return photo_id
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self.pixmap_at(index.row())
+        photo = self._rows.get(photo_id)
+        if role == PhotoRole:
+            return photo
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return photo.name if photo else ""
+        if role == Qt.ItemDataRole.ToolTipRole and photo is not None:
+            when = (photo.taken_at or "").replace("T", " ")
+            return f"{photo.name}\n{when}" if when else photo.name
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    # -- contents ----------------------------------------------------------------------------------------
+    def set_ids(self, ids: list[int]) -> None:
+        """Replaces the list; a list that only grew at the end inserts rows instead of resetting."""
+        if ids == self.ids:
+            return
+        old = self.ids
+        if old and len(ids) > len(old) and ids[: len(old)] == old:
+            self.beginInsertRows(QModelIndex(), len(old), len(ids) - 1)
+            self.ids = ids
+            self._row_of.update((pid, row) for row, pid in enumerate(ids[len(old) :], len(old)))
+            self.endInsertRows()
+            return
+        self.beginResetModel()
+        self._generation += 1
+        self.ids = ids
+        self._row_of = {pid: row for row, pid in enumerate(ids)}
+        self._pages_pending.clear()
+        self._thumbs_pending.clear()
+        self.endResetModel()
+
+    def row_of(self, photo_id: int) -> int | None:
+        return self._row_of.get(photo_id)
+
+    def pixmap_at(self, row: int) -> QPixmap | None:
+        """The thumbnail for a row if cached; otherwise queues its loading (the delegate calls this)."""
+        photo_id = self.ids[row]
+        pixmap = self._thumbs.get(photo_id)
+        if pixmap is None:
+            self._want(row, photo_id)
+        return pixmap
+
+    def photo_at(self, row: int) -> Photo | None:
+        return self._rows.get(self.ids[row]) if 0 <= row < len(self.ids) else None
+
+    def invalidate_thumbnails(self) -> None:
+        """Thumbnail size changed: drop pixmaps so they are reloaded at the new size."""
+        self._thumbs.clear()
+        self._no_thumb.clear()
+        self._thumbs_pending.clear()
+        if self.ids:
+            self.dataChanged.emit(self.index(0), self.index(len(self.ids) - 1))
+
+    def forget_rows(self) -> None:
+        """Rows may have changed (a rescan): reload them as they are shown."""
+        self._rows.clear()
+        self._no_thumb.clear()
+
+    def keep_only(self, first: int, last: int) -> None:
+        """Drops queued thumbnail requests outside rows first..last (they scrolled away)."""
+        wanted = set(self.ids[max(0, first) : last + 1])
+        self.loader.keep_only(wanted)
+        self._thumbs_pending &= wanted
+
+    # -- lazy loading ------------------------------------------------------------------------------------
+    def _want(self, row: int, photo_id: int) -> None:
+        if photo_id in self._no_thumb or photo_id in self._thumbs_pending:
+            return
+        photo = self._rows.get(photo_id)
+        if photo is None:
+            page = row // PAGE
+            if page not in self._pages_pending:
+                self._pages_pending.add(page)
+                generation = self._generation
+                chunk = self.ids[page * PAGE : (page + 1) * PAGE]
+                self.tasks.run(
+                    lambda: self.facade.photos(chunk),
+                    lambda rows: self._rows_loaded(generation, page, rows),
+                    lambda _error: self._pages_pending.discard(page),
+                )
+            return
+        path = self.facade.thumbnail_file(photo.hash)
+        if path is None:
+            self._no_thumb.add(photo_id)
+            return
+        self._thumbs_pending.add(photo_id)
+        self.loader.request(photo_id, path)
+
+    def _rows_loaded(self, generation: int, page: int, rows: dict[int, Photo]) -> None:
+        if generation != self._generation:
+            return
+        self._pages_pending.discard(page)
+        for photo_id, photo in rows.items():
+            self._rows[photo_id] = photo
+            self._rows.move_to_end(photo_id)
+        while len(self._rows) > ROW_CACHE:
+            self._rows.popitem(last=False)
+        first = page * PAGE
+        last = min(len(self.ids), first + PAGE) - 1
+        if last >= first:
+            self.dataChanged.emit(self.index(first), self.index(last))
+
+    def _thumb_loaded(self, photo_id: int, image: QImage) -> None:
+        self._thumbs_pending.discard(photo_id)
+        if image.isNull():
+            self._no_thumb.add(photo_id)
+        else:
+            self._thumbs[photo_id] = QPixmap.fromImage(image)
+            while len(self._thumbs) > THUMB_CACHE:
+                self._thumbs.popitem(last=False)
+        row = self._row_of.get(photo_id)
+        if row is not None and row < len(self.ids) and self.ids[row] == photo_id:
+            index = self.index(row)
+            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
+
+
+class ThumbnailDelegate(QStyledItemDelegate):
+    """Draws a square, centre-cropped thumbnail with rounded corners; a soft placeholder while loading."""
+
+    def __init__(self, cell: int, parent=None) -> None:
+        super().__init__(parent)
+        self.cell = cell
+
+    def sizeHint(self, option, index) -> QSize:
+        return QSize(self.cell, self.cell)
+
+    def paint(self, painter: QPainter, option, index) -> None:
+        rect: QRect = option.rect.adjusted(3, 3, -3, -3)
+        palette: QPalette = option.palette
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        path = QPainterPath()
+        path.addRoundedRect(rect, 6, 6)
+        # ask the model directly: a None round-tripped through QVariant is needless work per cell
+        model = index.model()
+        pixmap = model.pixmap_at(index.row()) if isinstance(model, GalleryModel) else None
+        if pixmap is not None and not pixmap.isNull():
+            painter.setClipPath(path)
+            source = pixmap.rect()
+            side = min(source.width(), source.height())
+            crop = QRect(
+                source.x() + (source.width() - side) // 2,
+                source.y() + (source.height() - side) // 2,
+                side,
+                side,
+            )
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawPixmap(rect, pixmap, crop)
+            painter.setClipping(False)
+        else:
+            base = palette.color(QPalette.ColorRole.Mid)
+            base.setAlpha(70)
+            painter.fillPath(path, base)
+        if option.state & QStyle.StateFlag.State_Selected:
+            pen = painter.pen()
+            pen.setColor(palette.color(QPalette.ColorRole.Highlight))
+            pen.setWidth(3)
+            painter.setPen(pen)
+            painter.drawRoundedRect(rect.adjusted(1, 1, -1, -1), 6, 6)
+        elif option.state & QStyle.StateFlag.State_MouseOver:
+            painter.fillPath(path, QColor(255, 255, 255, 28))
+        painter.restore()
+
+
+class GalleryView(QListView):
+    """The grid. Space/Enter open the viewer; Delete never deletes (photos are read-only to us)."""
+
+    open_requested = Signal(QModelIndex)
+    delete_pressed = Signal()
+
+    def __init__(self, cell: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setMovement(QListView.Movement.Static)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setUniformItemSizes(True)
+        self.setLayoutMode(QListView.LayoutMode.Batched)
+        self.setBatchSize(2000)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setMouseTracking(True)
+        self.setFrameShape(QListView.Shape.NoFrame)
+        self.setSpacing(0)
+        self.setWordWrap(False)
+        self.setAccessibleName("Photos")
+        self._cell = cell
+        self._delegate = ThumbnailDelegate(cell, self)
+        self.setItemDelegate(self._delegate)
+        self.set_cell(cell)
+        self.doubleClicked.connect(self.open_requested.emit)
+        self._date = QLabel(self.viewport())
+        self._date.setObjectName("dateBadge")
+        self._date.hide()
+        self._date_timer = QTimer(self, singleShot=True, interval=900, timeout=self._date.hide)
+        self._visible_timer = QTimer(self, singleShot=True, interval=60, timeout=self._visible_changed)
+        self.verticalScrollBar().valueChanged.connect(self._scrolled)
+
+    def cell_size(self) -> int:
+        return self._cell
+
+    def set_cell(self, cell: int) -> None:
+        self._cell = cell
+        self._fit_cells()
+
+    def _fit_cells(self) -> None:
+        """Stretches cells a little so a row of thumbnails fills the width with no ragged gap."""
+        width = max(1, self.viewport().width() - 1)
+        columns = max(1, round(width / self._cell))
+        cell = max(48, width // columns)
+        if self.gridSize().width() == cell:
+            return
+        self._delegate.cell = cell
+        self.setGridSize(QSize(cell, cell))
+        self.verticalScrollBar().setSingleStep(cell // 3)
+        self.scheduleDelayedItemsLayout()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_cells()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if key in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.open_requested.emit(self.currentIndex())
+            return
+        if key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            self.delete_pressed.emit()
+            return
+        super().keyPressEvent(event)
+
+    def visible_rows(self) -> tuple[int, int]:
+        model = self.model()
+        if model is None or model.rowCount() == 0:
+            return (0, -1)
+        area = self.viewport().rect()
+        first = self.indexAt(area.topLeft() + self._inset())
+        cell = self.gridSize()
+        per_row = max(1, area.width() // max(1, cell.width()))
+        start = first.row() if first.isValid() else 0
+        count = per_row * (area.height() // max(1, cell.height()) + 2)
+        return (start, min(model.rowCount() - 1, start + count))
+
+    @staticmethod
+    def _inset() -> QPoint:
+        return QPoint(4, 4)
+
+    def _scrolled(self) -> None:
+        self._visible_timer.start()
+        model = self.model()
+        index = self.indexAt(self.viewport().rect().topLeft() + self._inset())
+        photo = model.photo_at(index.row()) if index.isValid() and isinstance(model, GalleryModel) else None
+        if photo is not None and photo.taken_at:
+            try:
+                text = datetime.fromisoformat(photo.taken_at).strftime("%B %Y")
+            except ValueError:
+                text = photo.taken_at[:7]
+            self._date.setText(text)
+            self._date.adjustSize()
+            self._date.move(self.viewport().width() - self._date.width() - 16, 10)
+            self._date.show()
+            self._date_timer.start()
+
+    def _visible_changed(self) -> None:
+        model = self.model()
+        if isinstance(model, GalleryModel):
+            first, last = self.visible_rows()
+            model.keep_only(first, last + 64)

@@ -1,0 +1,374 @@
+"""The main window: sidebar, search, gallery, detail pane, people page, viewer, menus and background jobs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex, QStringListModel, Qt, QTimer
+from PySide6.QtWidgets import (
+    QCompleter,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from photosorter.core.jobs import Progress
+from photosorter.gui.detail import DetailPane
+from photosorter.gui.facade import Facade, SidebarData, ViewFilter
+from photosorter.gui.gallery import GalleryModel, GalleryView
+from photosorter.gui.people_view import PeopleView
+from photosorter.gui.settings_dialog import SettingsDialog
+from photosorter.gui.sidebar import Sidebar
+from photosorter.gui.status import JobQueue, JobStatus
+from photosorter.gui.welcome import WelcomePage
+from photosorter.gui.workers import Tasks, ThumbnailLoader, WorkerPool
+
+GALLERY_REFRESH_MS = 1000  # while a scan runs, new photos appear this often
+MODULE_CHECK_MS = 15_000  # how often to look for core modules added since start (search, people)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, facade: Facade, pool: WorkerPool | None = None) -> None:
+        super().__init__()
+        self.facade = facade
+        self.pool = pool or WorkerPool()
+        self.tasks = Tasks(self.pool, self)
+        cell = facade.settings.thumbnail_size
+        self.loader = ThumbnailLoader(
+            self.pool, cell * 2 if self.devicePixelRatio() > 1 else cell, parent=self
+        )
+        self.model = GalleryModel(facade, self.tasks, self.loader, self)
+        self._ids_generation = 0
+        self._modules = (facade.has_search, facade.has_people)
+        self.setWindowTitle("Photosorter")
+        self.setAcceptDrops(True)
+        self.resize(1280, 820)
+
+        # -- widgets -------------------------------------------------------------------------------------
+        self.sidebar = Sidebar(self)
+        self.sidebar.filter_changed.connect(self._filter_changed)
+        self.sidebar.people_requested.connect(self.show_people)
+        self.gallery = GalleryView(cell, self)
+        self.gallery.setModel(self.model)
+        self.gallery.selectionModel().currentChanged.connect(self._current_changed)
+        self.gallery.open_requested.connect(self.open_viewer)
+        self.gallery.delete_pressed.connect(self._delete_pressed)
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText(
+            'Search: dog beach person:"Alice" text:stop after:2020-01 -cat   (Ctrl+F)'
+        )
+        self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Search")
+        self.search.setMinimumWidth(420)
+        self._completions = QStringListModel(self)
+        completer = QCompleter(self._completions, self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.search.setCompleter(completer)
+        self.search.textEdited.connect(self._search_edited)
+        self.search.returnPressed.connect(self.refresh_gallery)
+        self._search_timer = QTimer(self, singleShot=True, interval=250, timeout=self.refresh_gallery)
+        self.search_error = QLabel(self)
+        self.search_error.setObjectName("searchError")
+        self.search_error.setWordWrap(True)
+        self.search_error.hide()
+        self.view_title = QLabel("All Photos", self)
+        self.view_title.setObjectName("pageTitle")
+        gallery_page = QWidget(self)
+        gallery_layout = QVBoxLayout(gallery_page)
+        gallery_layout.setContentsMargins(8, 6, 0, 0)
+        gallery_layout.setSpacing(4)
+        gallery_layout.addWidget(self.view_title)
+        gallery_layout.addWidget(self.search_error)
+        gallery_layout.addWidget(self.gallery, 1)
+        self.welcome = WelcomePage(self)
+        self.welcome.add_folder.connect(self.choose_folder)
+        self.people = PeopleView(facade, self.tasks, self)
+        self.people.show_person.connect(lambda name: self.sidebar.select(ViewFilter("person", name, name)))
+        self.people.changed.connect(self.refresh_sidebar)
+        self.people.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self.pages = QStackedWidget(self)
+        for page in (self.welcome, gallery_page, self.people):
+            self.pages.addWidget(page)
+        self.gallery_page = gallery_page
+        self.detail = DetailPane(facade, self.tasks, self)
+        self.detail.face_clicked.connect(self._face_clicked)
+        self.splitter = QSplitter(self)
+        self.splitter.addWidget(self.sidebar)
+        self.splitter.addWidget(self.pages)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([240, 700, 340])
+        self.splitter.setCollapsible(1, False)
+        from photosorter.gui.viewer import Viewer
+
+        self.viewer = Viewer(facade, self.tasks, self)
+        self.viewer.navigate.connect(self._viewer_step)
+        self.viewer.closed.connect(self.close_viewer)
+        self.central = QStackedWidget(self)
+        self.central.addWidget(self.splitter)
+        self.central.addWidget(self.viewer)
+        self.setCentralWidget(self.central)
+        self.toolbar = QToolBar("Search", self)
+        self.toolbar.setObjectName("searchBar")
+        self.toolbar.setMovable(False)
+        self.toolbar.addWidget(self.search)
+        self.addToolBar(self.toolbar)
+        self.count_label = QLabel(self)
+        self.statusBar().addWidget(self.count_label)
+        self.job_status = JobStatus(self)
+        self.statusBar().addPermanentWidget(self.job_status)
+        self.jobs = JobQueue(self.job_status, self)
+        self.jobs.progress.connect(self._job_progress)
+        self.jobs.finished.connect(self._job_finished)
+        self.jobs.failed.connect(self._job_failed)
+        self._scan_refresh = QTimer(self, interval=GALLERY_REFRESH_MS, timeout=self.refresh_gallery)
+        self._module_timer = QTimer(self, interval=MODULE_CHECK_MS, timeout=self._check_modules)
+        self._module_timer.start()
+        from photosorter.gui.menus import build_menus
+
+        build_menus(self)
+        self.refresh_all()
+
+    # -- contents ----------------------------------------------------------------------------------------
+    def refresh_all(self) -> None:
+        self.refresh_sidebar()
+        self.refresh_gallery()
+
+    def refresh_sidebar(self) -> None:
+        self.tasks.run(self.facade.sidebar, self._sidebar_loaded)
+
+    def _sidebar_loaded(self, data: SidebarData) -> None:
+        self.sidebar.set_data(data)
+        has_folders = bool(data.folders)
+        if not has_folders:
+            self.pages.setCurrentWidget(self.welcome)
+        elif self.pages.currentWidget() is self.welcome:
+            self.pages.setCurrentWidget(self.gallery_page)
+
+    def refresh_gallery(self) -> None:
+        self._ids_generation += 1
+        generation, view, query = self._ids_generation, self.sidebar.current_filter(), self.search.text()
+        self.tasks.run(
+            lambda: self.facade.photo_ids(view, query),
+            lambda ids: self._ids_loaded(generation, ids),
+            lambda message: self._ids_failed(generation, message),
+        )
+
+    def _ids_loaded(self, generation: int, ids: list[int]) -> None:
+        if generation != self._ids_generation:
+            return
+        self.search_error.hide()
+        index = self.gallery.currentIndex()
+        current = self.model.ids[index.row()] if index.isValid() else None
+        self.model.set_ids(ids)
+        row = self.model.row_of(current) if current is not None else (0 if ids else None)
+        if row is not None and (not index.isValid() or current != self.model.ids[index.row()]):
+            self.gallery.setCurrentIndex(self.model.index(row))
+        elif not ids:
+            self.detail.clear()
+        view = self.sidebar.current_filter()
+        self.view_title.setText(view.title)
+        count = len(ids)
+        self.count_label.setText(f"{count:,} photo{'s' if count != 1 else ''}")
+
+    def _ids_failed(self, generation: int, message: str) -> None:
+        if generation != self._ids_generation:
+            return
+        self.search_error.setText(f"⚠ {message}")
+        self.search_error.show()
+
+    def _filter_changed(self, view: ViewFilter) -> None:
+        if self.pages.currentWidget() is self.people:
+            self.pages.setCurrentWidget(self.gallery_page)
+        self.refresh_gallery()
+
+    def _search_edited(self, text: str) -> None:
+        self._search_timer.start()
+        if text and not text.endswith(" "):
+            self.tasks.run(lambda: self.facade.completions(text), self._completions.setStringList)
+
+    def _check_modules(self) -> None:
+        self.facade.refresh_modules()
+        modules = (self.facade.has_search, self.facade.has_people)
+        if modules != self._modules:
+            self._modules = modules
+            self.refresh_all()
+
+    # -- selection, detail and viewer --------------------------------------------------------------------
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid():
+            self.detail.show_photo(self.model.ids[current.row()])
+
+    def open_viewer(self, index: QModelIndex | None = None) -> None:
+        index = index if index is not None and index.isValid() else self.gallery.currentIndex()
+        if not index.isValid():
+            return
+        self.central.setCurrentWidget(self.viewer)
+        self.toolbar.hide()
+        self._show_in_viewer(index.row())
+        self.viewer.setFocus()
+
+    def _show_in_viewer(self, row: int) -> None:
+        self.viewer.show_photo(self.model.ids[row], f"{row + 1:,} of {self.model.rowCount():,}")
+
+    def _viewer_step(self, delta: int) -> None:
+        row = self.gallery.currentIndex().row() + delta
+        if 0 <= row < self.model.rowCount():
+            self.gallery.setCurrentIndex(self.model.index(row))
+            self._show_in_viewer(row)
+
+    def close_viewer(self) -> None:
+        self.central.setCurrentWidget(self.splitter)
+        self.toolbar.show()
+        self.viewer.clear()
+        self.gallery.scrollTo(self.gallery.currentIndex())
+        self.gallery.setFocus()
+
+    def show_people(self) -> None:
+        self.pages.setCurrentWidget(self.people)
+        self.people.refresh()
+
+    def _face_clicked(self, face: dict) -> None:
+        name = self.people.ask_name("Name this face", face.get("person") or "")
+        if name:
+            face_id = face["id"]
+            self.tasks.run(
+                lambda: self.facade.name_face(face_id, name),
+                lambda _r: (self.detail.reload(), self.refresh_sidebar()),
+                lambda message: self.statusBar().showMessage(message, 8000),
+            )
+
+    def _delete_pressed(self) -> None:
+        self.statusBar().showMessage(
+            "Photosorter never deletes or hides photos. To stop showing a folder, remove it in Settings.",
+            8000,
+        )
+
+    def focus_search(self) -> None:
+        if self.central.currentWidget() is self.viewer:
+            self.close_viewer()
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def toggle_full_screen(self) -> None:
+        self.showNormal() if self.isFullScreen() else self.showFullScreen()
+
+    # -- folders and jobs --------------------------------------------------------------------------------
+    def choose_folder(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path = QFileDialog.getExistingDirectory(self, "Add a folder of photos", str(Path.home()))
+        if path:
+            self.add_folder(path)
+
+    def add_folder(self, path: str) -> None:
+        self.tasks.run(
+            lambda: self.facade.add_folder(path),
+            lambda folder: (
+                self.statusBar().showMessage(f"Added {folder.path}", 5000),
+                self._folders_changed(),
+            ),
+            lambda message: QMessageBox.warning(self, "Cannot add folder", message),
+        )
+
+    def remove_folder(self, folder_id: int) -> None:
+        self.tasks.run(
+            lambda: self.facade.remove_folder(folder_id), lambda _r: self._folders_changed(scan=False)
+        )
+
+    def _folders_changed(self, scan: bool = True) -> None:
+        self.refresh_all()
+        if self._settings_dialog is not None:
+            self._settings_dialog.refresh_folders()
+        if scan:
+            self.start_scan()
+
+    _settings_dialog: SettingsDialog | None = None
+
+    def start_scan(self) -> None:
+        self.jobs.add("scan", "Scanning", lambda cancel: (self.facade.scan_job(cancel), ""))
+        if self.facade.settings.analyze_after_scan:
+            self.start_analysis()
+
+    def start_analysis(self) -> None:
+        backend = self.facade.settings.backend
+        self.jobs.add("analyze", f"Analyzing ({backend})", lambda cancel: self.facade.analysis_job(cancel))
+
+    def _job_progress(self, kind: str, progress: Progress) -> None:
+        if kind == "scan" and progress.total and not self._scan_refresh.isActive():
+            self._scan_refresh.start()
+
+    def _job_finished(self, kind: str, _result: object) -> None:
+        self._scan_refresh.stop()
+        if kind == "scan":
+            self.model.forget_rows()
+        self.refresh_all()
+        self.detail.reload()
+        self.statusBar().showMessage("Scan finished" if kind == "scan" else "Analysis finished", 5000)
+
+    def _job_failed(self, kind: str, message: str) -> None:
+        self._scan_refresh.stop()
+        self.refresh_all()
+        self.statusBar().showMessage(f"{'Scan' if kind == 'scan' else 'Analysis'} stopped: {message}", 15000)
+
+    # -- settings ----------------------------------------------------------------------------------------
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.facade, self.tasks, self)
+        self._settings_dialog = dialog
+        dialog.folder_added.connect(self.add_folder)
+        dialog.folder_removed.connect(self.remove_folder)
+        dialog.faces_forgotten.connect(self._forget_faces)
+        try:
+            if dialog.exec() == SettingsDialog.DialogCode.Accepted:
+                self.apply_settings(dialog.current_settings())
+        finally:
+            self._settings_dialog = None
+            dialog.deleteLater()
+
+    def apply_settings(self, settings) -> None:
+        old = self.facade.settings
+        self.facade.save_settings(settings)
+        if settings.thumbnail_size != old.thumbnail_size:
+            cell = settings.thumbnail_size
+            self.loader.size = cell * 2 if self.devicePixelRatio() > 1 else cell
+            self.gallery.set_cell(cell)
+            self.model.invalidate_thumbnails()
+
+    def _forget_faces(self) -> None:
+        self.tasks.run(
+            self.facade.forget_all_faces,
+            lambda _r: (self.statusBar().showMessage("All face data deleted", 5000), self.refresh_all()),
+            lambda message: QMessageBox.warning(self, "Face data", message),
+        )
+
+    # -- window events -----------------------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        if any(u.isLocalFile() and Path(u.toLocalFile()).is_dir() for u in urls):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        for url in event.mimeData().urls():
+            if url.isLocalFile() and Path(url.toLocalFile()).is_dir():
+                self.add_folder(url.toLocalFile())
+        event.acceptProposedAction()
+
+    def closeEvent(self, event) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stops jobs and loaders and waits for worker threads: nothing may outlive the window."""
+        self._scan_refresh.stop()
+        self._module_timer.stop()
+        self.jobs.shutdown()
+        self.loader.close()
+        self.tasks.forget()
+        self.pool.shutdown()

@@ -1,0 +1,66 @@
+"""The menu bar and keyboard shortcuts, with the platform's standard keys where Qt knows them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMessageBox
+
+from photosorter import __version__
+
+if TYPE_CHECKING:
+    from photosorter.gui.main_window import MainWindow
+
+
+def build_menus(window: MainWindow) -> None:
+    bar = window.menuBar()
+
+    def action(menu, text, slot, shortcut=None, role=None) -> QAction:
+        act = QAction(text, window)
+        if shortcut is not None:
+            act.setShortcut(QKeySequence(shortcut))
+        if role is not None:
+            act.setMenuRole(role)
+        act.triggered.connect(slot)
+        menu.addAction(act)
+        return act
+
+    file = bar.addMenu("&File")
+    action(file, "&Add Folder…", window.choose_folder, QKeySequence.StandardKey.Open)
+    action(file, "&Rescan Folders", window.start_scan, "Ctrl+R")
+    action(file, "A&nalyze New Photos", window.start_analysis, "Ctrl+Shift+A")
+    file.addSeparator()
+    window.settings_action = action(
+        file, "&Settings…", window.open_settings, "Ctrl+,", QAction.MenuRole.PreferencesRole
+    )
+    file.addSeparator()
+    action(file, "&Quit", window.close, QKeySequence.StandardKey.Quit, QAction.MenuRole.QuitRole)
+
+    edit = bar.addMenu("&Edit")
+    window.find_action = action(edit, "&Find…", window.focus_search, QKeySequence.StandardKey.Find)
+    action(edit, "&Select All", window.gallery.selectAll, QKeySequence.StandardKey.SelectAll)
+
+    view = bar.addMenu("&View")
+    action(view, "All &Photos", lambda: window.sidebar.setCurrentItem(window.sidebar.all_item), "Ctrl+1")
+    action(view, "P&eople", window.show_people, "Ctrl+2")
+    action(view, "&Open Photo", lambda: window.open_viewer(), "Ctrl+Return")
+    view.addSeparator()
+    detail = QAction("Show &Details Pane", window, checkable=True, checked=True)
+    detail.setShortcut(QKeySequence("Ctrl+I"))
+    detail.toggled.connect(window.detail.setVisible)
+    view.addAction(detail)
+    window.full_screen_action = action(view, "&Full Screen", window.toggle_full_screen, "F11")
+
+    help_menu = bar.addMenu("&Help")
+    action(
+        help_menu,
+        "&About Photosorter",
+        lambda: QMessageBox.about(
+            window,
+            "About Photosorter",
+            f"<b>Photosorter {__version__}</b><p>A fast, private desktop photo organizer: "
+            "people, scenes and text, analyzed once.</p><p>Licensed under the Apache License 2.0.</p>",
+        ),
+        role=QAction.MenuRole.AboutRole,
+    )

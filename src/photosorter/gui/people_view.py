@@ -1,0 +1,269 @@
+"""The people page: people and unnamed face groups as face crops; name, rename, merge, remove a face."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPainterPath, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCompleter,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QVBoxLayout,
+    QWidget,
+)
+
+from photosorter.gui.facade import Facade, PersonEntry
+from photosorter.gui.workers import Tasks, read_image
+
+FACE = 112
+EntryRole = Qt.ItemDataRole.UserRole + 1
+
+
+def face_crop(path: str | None, box: dict[str, float] | None, size: int = FACE) -> QImage:
+    """Worker-thread: a square crop around a face box (relative coordinates), with some margin."""
+    if not path or not box or not os.path.exists(path):
+        return QImage()
+    image = read_image(path, QSize(900, 900))
+    if image.isNull():
+        return QImage()
+    w, h = image.width(), image.height()
+    cx, cy = (box["left"] + box["width"] / 2) * w, (box["top"] + box["height"] / 2) * h
+    side = max(box["width"] * w, box["height"] * h) * 1.6
+    rect = QRect(int(cx - side / 2), int(cy - side / 2), int(side), int(side)).intersected(image.rect())
+    return image.copy(rect).scaled(
+        size, size, Qt.AspectRatioMode.KeepAspectRatioByExpanding, Qt.TransformationMode.SmoothTransformation
+    )
+
+
+def round_icon(image: QImage, size: int = FACE) -> QIcon:
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    path = QPainterPath()
+    path.addEllipse(0, 0, size, size)
+    if image.isNull():
+        painter.fillPath(path, QColor(128, 128, 128, 90))
+    else:
+        painter.setClipPath(path)
+        x, y = (image.width() - size) // 2, (image.height() - size) // 2
+        painter.drawImage(0, 0, image, x, y, size, size)
+    painter.end()
+    return QIcon(pixmap)
+
+
+class NameDialog(QDialog):
+    """Asks for a name with completion of the people already known."""
+
+    def __init__(
+        self, title: str, names: list[str], current: str = "", parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Who is this?", self))
+        self.edit = QLineEdit(current, self)
+        self.edit.setPlaceholderText("Name")
+        completer = QCompleter(names, self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.edit.setCompleter(completer)
+        layout.addWidget(self.edit)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def name(self) -> str:
+        return " ".join(self.edit.text().split())
+
+
+class PeopleList(QListWidget):
+    """Face tiles; dropping one person on another asks to merge them."""
+
+    merge_requested = Signal(object, object)  # source PersonEntry, target PersonEntry
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setViewMode(QListWidget.ViewMode.IconMode)
+        self.setIconSize(QSize(FACE, FACE))
+        self.setGridSize(QSize(FACE + 40, FACE + 48))
+        self.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.setMovement(QListWidget.Movement.Static)
+        self.setWordWrap(True)
+        self.setSpacing(4)
+        self.setUniformItemSizes(True)
+        self.setDragEnabled(True)
+        self.setAcceptDrops(True)
+        self.setDropIndicatorShown(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.setAccessibleName("People")
+
+    def dragMoveEvent(self, event) -> None:
+        if event.source() is self and self.itemAt(event.position().toPoint()) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event) -> None:
+        target = self.itemAt(event.position().toPoint())
+        source = self.currentItem()
+        event.ignore()  # never let the view move or remove items itself
+        if target is None or source is None or target is source:
+            return
+        self.merge_requested.emit(source.data(EntryRole), target.data(EntryRole))
+
+
+class PeopleView(QWidget):
+    """Emits ``show_photos`` with a sidebar-style filter; every change goes through the facade."""
+
+    show_person = Signal(str)
+    changed = Signal()
+    message = Signal(str)
+
+    def __init__(self, facade: Facade, tasks: Tasks, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.facade = facade
+        self.tasks = tasks
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        self.title = QLabel("People", self)
+        self.title.setObjectName("pageTitle")
+        layout.addWidget(self.title)
+        self.hint = QLabel(
+            "Click a face to name it · double-click a person to see their photos · "
+            "drag one person onto another to merge · right-click for more",
+            self,
+        )
+        self.hint.setObjectName("hint")
+        self.hint.setWordWrap(True)
+        layout.addWidget(self.hint)
+        self.list = PeopleList(self)
+        self.list.itemClicked.connect(self._clicked)
+        self.list.itemDoubleClicked.connect(self._double_clicked)
+        self.list.merge_requested.connect(self._merge)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._menu)
+        layout.addWidget(self.list, 1)
+        self.empty = QLabel("", self)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        layout.addWidget(self.empty)
+        self._names: list[str] = []
+
+    def refresh(self) -> None:
+        if not self.facade.has_people:
+            self._filled(([], []))
+            self.empty.setText("People are not available yet in this version.")
+            return
+        self.tasks.run(lambda: (self.facade.overview(), self.facade.person_names()), self._filled)
+
+    def _filled(self, result: tuple[list[PersonEntry], list[str]]) -> None:
+        entries, self._names = result
+        self.list.clear()
+        for entry in entries:
+            if entry.name:
+                text = f"{entry.name}\n{entry.count} photo{'s' if entry.count != 1 else ''}"
+            else:
+                text = f"Unnamed\n{entry.face_count} face{'s' if entry.face_count != 1 else ''}"
+            item = QListWidgetItem(round_icon(QImage()), text)
+            item.setData(EntryRole, entry)
+            item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+            item.setToolTip(entry.name or "Click to name this person")
+            self.list.addItem(item)
+            face = entry.face or {}
+            self.tasks.run(
+                lambda f=face: face_crop(f.get("path"), f.get("box")),
+                lambda image, it=item, key=entry.key: self._crop_loaded(key, image),
+            )
+        self.empty.setText("" if entries else "No faces yet. Faces appear here once photos are analyzed.")
+        self.empty.setVisible(not entries)
+
+    def _crop_loaded(self, key: str, image: QImage) -> None:
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            entry = item.data(EntryRole)
+            if entry is not None and entry.key == key:
+                item.setIcon(round_icon(image))
+                return
+
+    # -- actions -----------------------------------------------------------------------------------------
+    def ask_name(self, title: str, current: str = "") -> str | None:
+        dialog = NameDialog(title, self._names, current, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.name():
+            return None
+        return dialog.name()
+
+    def _clicked(self, item: QListWidgetItem) -> None:
+        entry: PersonEntry = item.data(EntryRole)
+        if entry.cluster_id is not None:
+            name = self.ask_name("Name this person")
+            if name:
+                self._run(lambda: self.facade.name_cluster(entry.cluster_id, name), f"Named {name}")
+
+    def _double_clicked(self, item: QListWidgetItem) -> None:
+        entry: PersonEntry = item.data(EntryRole)
+        if entry.name:
+            self.show_person.emit(entry.name)
+
+    def _merge(self, source: PersonEntry, target: PersonEntry) -> None:
+        if target.person_id is None:
+            self.message.emit("Drop onto a named person to merge")
+            return
+        if source.person_id is not None:
+            self._run(
+                lambda: self.facade.merge_people(source.person_id, target.person_id),
+                f"Merged {source.name} into {target.name}",
+            )
+        elif source.cluster_id is not None:
+            self._run(
+                lambda: self.facade.name_cluster(source.cluster_id, target.name or ""),
+                f"Added to {target.name}",
+            )
+
+    def _menu(self, point) -> None:
+        item = self.list.itemAt(point)
+        if item is None:
+            return
+        entry: PersonEntry = item.data(EntryRole)
+        menu = QMenu(self)
+        if entry.person_id is not None:
+            menu.addAction("Show photos", lambda: self.show_person.emit(entry.name or ""))
+            menu.addAction("Rename…", lambda: self._rename(entry))
+            faces = menu.addMenu("Remove a face")
+            self._fill_faces_menu(faces, entry)
+        else:
+            menu.addAction("Name…", lambda: self._clicked(item))
+        menu.exec(self.list.viewport().mapToGlobal(point))
+
+    def _fill_faces_menu(self, menu: QMenu, entry: PersonEntry) -> None:
+        for face in self.facade.faces_of(entry.key, limit=20):
+            label = f"Face {face['id']} in {os.path.basename(face.get('path') or '?')}"
+            menu.addAction(
+                label, lambda f=face: self._run(lambda: self.facade.remove_face(f["id"]), "Face removed")
+            )
+
+    def _rename(self, entry: PersonEntry) -> None:
+        name = self.ask_name("Rename", entry.name or "")
+        if name and name != entry.name:
+            self._run(lambda: self.facade.rename_person(entry.person_id, name), f"Renamed to {name}")
+
+    def _run(self, action, done_message: str) -> None:
+        def done(_result: Any) -> None:
+            self.message.emit(done_message)
+            self.changed.emit()
+            self.refresh()
+
+        self.tasks.run(action, done, self.message.emit)

@@ -1,0 +1,226 @@
+"""The settings dialog: library folders, analysis backend and AWS, features, limits, thumbnails, face data."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from photosorter.core.settings import Settings
+from photosorter.gui.facade import Facade
+from photosorter.gui.workers import Tasks
+
+FEATURES = ("labels", "faces", "text", "moderation", "celebrities")
+REGIONS = (
+    "us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-west-2", "eu-central-1",
+    "ap-south-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "ap-northeast-2", "ca-central-1",
+)  # fmt: skip
+
+
+class SettingsDialog(QDialog):
+    folder_added = Signal(str)
+    folder_removed = Signal(int)
+    faces_forgotten = Signal()
+
+    def __init__(self, facade: Facade, tasks: Tasks, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.facade = facade
+        self.tasks = tasks
+        self.setWindowTitle("Settings")
+        self.setMinimumWidth(560)
+        settings = facade.settings
+        layout = QVBoxLayout(self)
+
+        folders_box = QGroupBox("Library folders", self)
+        folders_layout = QVBoxLayout(folders_box)
+        self.folder_list = QListWidget(folders_box)
+        self.folder_list.setMaximumHeight(120)
+        folders_layout.addWidget(self.folder_list)
+        row = QHBoxLayout()
+        add = QPushButton("Add folder…", folders_box)
+        add.clicked.connect(self._add_folder)
+        self.remove_button = QPushButton("Remove", folders_box)
+        self.remove_button.setToolTip(
+            "Forget this folder's photos in the catalog (the files are not touched)"
+        )
+        self.remove_button.clicked.connect(self._remove_folder)
+        row.addWidget(add)
+        row.addWidget(self.remove_button)
+        row.addStretch(1)
+        folders_layout.addLayout(row)
+        layout.addWidget(folders_box)
+        self.refresh_folders()
+
+        analysis_box = QGroupBox("Analysis", self)
+        form = QFormLayout(analysis_box)
+        self.backend = QComboBox(analysis_box)
+        self.backend.addItem("Local (on this computer, free)", "local")
+        self.backend.addItem("AWS Rekognition (cloud, billed per photo)", "rekognition")
+        self.backend.setCurrentIndex(max(0, self.backend.findData(settings.backend)))
+        form.addRow("Backend:", self.backend)
+        self.profile = QComboBox(analysis_box)
+        self.profile.addItem("(default credentials)", None)
+        for name in facade.aws_profiles():
+            self.profile.addItem(name, name)
+        self.profile.setCurrentIndex(max(0, self.profile.findData(settings.aws_profile)))
+        form.addRow("AWS profile:", self.profile)
+        self.region = QComboBox(analysis_box)
+        self.region.setEditable(True)
+        self.region.addItem("(from the profile)", None)
+        self.region.addItems(REGIONS)
+        if settings.aws_region:
+            index = self.region.findText(settings.aws_region)
+            if index < 0:
+                self.region.addItem(settings.aws_region)
+                index = self.region.count() - 1
+            self.region.setCurrentIndex(index)
+        form.addRow("AWS region:", self.region)
+        test_row = QHBoxLayout()
+        self.test_button = QPushButton("Test connection", analysis_box)
+        self.test_button.clicked.connect(self._test_connection)
+        self.test_result = QLabel("", analysis_box)
+        self.test_result.setWordWrap(True)
+        self.test_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        test_row.addWidget(self.test_button)
+        test_row.addWidget(self.test_result, 1)
+        form.addRow("", test_row)
+        features_row = QHBoxLayout()
+        self.feature_boxes: dict[str, QCheckBox] = {}
+        for feature in FEATURES:
+            box = QCheckBox(feature.capitalize(), analysis_box)
+            features_row.addWidget(box)
+            self.feature_boxes[feature] = box
+        form.addRow("Features:", features_row)
+        self.rate = QDoubleSpinBox(analysis_box)
+        self.rate.setRange(0.1, 100)
+        self.rate.setSuffix(" requests/s")
+        self.rate.setValue(settings.rate_limit)
+        form.addRow("Request rate:", self.rate)
+        self.budget = QDoubleSpinBox(analysis_box)
+        self.budget.setRange(0, 100_000)
+        self.budget.setPrefix("$ ")
+        self.budget.setSpecialValueText("no budget")
+        self.budget.setValue(settings.budget_usd or 0)
+        form.addRow("Budget per run:", self.budget)
+        self.analyze_after_scan = QCheckBox("Analyze new photos after each scan", analysis_box)
+        self.analyze_after_scan.setChecked(settings.analyze_after_scan)
+        form.addRow("", self.analyze_after_scan)
+        layout.addWidget(analysis_box)
+        self.backend.currentIndexChanged.connect(self._backend_changed)
+        self._features = {
+            "local": set(settings.local_features),
+            "rekognition": set(settings.rekognition_features),
+        }
+        self._shown_backend = settings.backend
+        self._backend_changed()
+
+        view_box = QGroupBox("Gallery and privacy", self)
+        view_form = QFormLayout(view_box)
+        self.thumb_size = QSpinBox(view_box)
+        self.thumb_size.setRange(80, 320)
+        self.thumb_size.setSingleStep(20)
+        self.thumb_size.setSuffix(" px")
+        self.thumb_size.setValue(settings.thumbnail_size)
+        view_form.addRow("Thumbnail size:", self.thumb_size)
+        forget = QPushButton("Forget all faces (delete face data)…", view_box)
+        forget.setToolTip("Deletes face boxes, names and embeddings (and the Rekognition collection)")
+        forget.clicked.connect(self._forget_faces)
+        view_form.addRow("", forget)
+        layout.addWidget(view_box)
+
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    # -- folders -----------------------------------------------------------------------------------------
+    def refresh_folders(self) -> None:
+        self.folder_list.clear()
+        for folder in self.facade.folders():
+            item = QListWidgetItem(folder.path + ("" if folder.online else "  (offline)"))
+            item.setData(Qt.ItemDataRole.UserRole, folder.id)
+            self.folder_list.addItem(item)
+        self.remove_button.setEnabled(self.folder_list.count() > 0)
+
+    def _add_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Add a folder of photos")
+        if path:
+            self.folder_added.emit(path)
+
+    def _remove_folder(self) -> None:
+        item = self.folder_list.currentItem()
+        if item is not None:
+            self.folder_removed.emit(int(item.data(Qt.ItemDataRole.UserRole)))
+
+    # -- analysis ----------------------------------------------------------------------------------------
+    def _backend_changed(self) -> None:
+        self._features[self._shown_backend] = {f for f, box in self.feature_boxes.items() if box.isChecked()}
+        backend = self.backend.currentData()
+        self._shown_backend = backend
+        cloud = backend == "rekognition"
+        for widget in (self.profile, self.region, self.test_button, self.rate, self.budget):
+            widget.setEnabled(cloud)
+        for feature, box in self.feature_boxes.items():
+            box.setChecked(feature in self._features[backend])
+            box.setEnabled(cloud or feature != "celebrities")
+
+    def current_settings(self) -> Settings:
+        self._features[self._shown_backend] = {f for f, box in self.feature_boxes.items() if box.isChecked()}
+        region = self.region.currentText().strip()
+        return self.facade.settings.with_changes(
+            backend=self.backend.currentData(),
+            aws_profile=self.profile.currentData(),
+            aws_region=None if not region or region.startswith("(") else region,
+            local_features=tuple(f for f in FEATURES if f in self._features["local"]),
+            rekognition_features=tuple(f for f in FEATURES if f in self._features["rekognition"]),
+            rate_limit=float(self.rate.value()),
+            budget_usd=float(self.budget.value()) or None,
+            thumbnail_size=int(self.thumb_size.value()),
+            analyze_after_scan=self.analyze_after_scan.isChecked(),
+        )
+
+    def _test_connection(self) -> None:
+        settings = self.current_settings()
+        self.test_button.setEnabled(False)
+        self.test_result.setText("Testing…")
+
+        def done(message: str) -> None:
+            self.test_button.setEnabled(True)
+            self.test_result.setText(f"✓ {message}")
+
+        def failed(message: str) -> None:
+            self.test_button.setEnabled(True)
+            self.test_result.setText(f"✗ {message}")
+
+        self.tasks.run(lambda: self.facade.test_connection(settings), done, failed)
+
+    def _forget_faces(self) -> None:
+        answer = QMessageBox.warning(
+            self,
+            "Forget all faces",
+            "Forget every detected face, every name you gave and the face data kept in Rekognition?\n"
+            "Your photos are not touched. This cannot be undone.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.faces_forgotten.emit()

@@ -1,0 +1,71 @@
+"""The full-window viewer: one photo on black, arrows for the previous and next, Escape to go back."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QImage, QKeyEvent, QPalette
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from photosorter.gui.detail import PhotoCanvas, load_detail
+from photosorter.gui.facade import Facade
+from photosorter.gui.workers import Tasks
+
+VIEWER_SIZE = 2400
+
+
+class Viewer(QWidget):
+    navigate = Signal(int)  # -1 previous, +1 next
+    closed = Signal()
+
+    def __init__(self, facade: Facade, tasks: Tasks, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.facade = facade
+        self.tasks = tasks
+        self.photo_id: int | None = None
+        self.setAutoFillBackground(True)
+        palette = self.palette()
+        palette.setColor(QPalette.ColorRole.Window, QColor("#111"))
+        palette.setColor(QPalette.ColorRole.WindowText, QColor("#ddd"))
+        self.setPalette(palette)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 8)
+        self.canvas = PhotoCanvas(self, min_height=0)
+        self.canvas.show_faces = False
+        layout.addWidget(self.canvas, 1)
+        self.caption = QLabel(self)
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.caption)
+
+    def show_photo(self, photo_id: int, position: str = "") -> None:
+        self.photo_id = photo_id
+        self.caption.setText(position)
+        self.tasks.run(lambda: load_detail(self.facade, photo_id, VIEWER_SIZE), self._loaded)
+
+    def _loaded(self, detail) -> None:
+        if detail is None or detail.photo.id != self.photo_id:
+            return
+        self.canvas.set_image(detail.image, detail.analysis.get("faces", []))
+        position = self.caption.text().split("  ·  ")[-1] if self.caption.text() else ""
+        self.caption.setText(f"{detail.photo.name}  ·  {position}" if position else detail.photo.name)
+
+    def clear(self) -> None:
+        self.photo_id = None
+        self.canvas.set_image(QImage())
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if key in (Qt.Key.Key_Right, Qt.Key.Key_Down, Qt.Key.Key_PageDown):
+            self.navigate.emit(1)
+        elif key in (Qt.Key.Key_Left, Qt.Key.Key_Up, Qt.Key.Key_PageUp):
+            self.navigate.emit(-1)
+        elif key in (Qt.Key.Key_Escape, Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.closed.emit()
+        elif key == Qt.Key.Key_F:
+            self.canvas.show_faces = not self.canvas.show_faces
+            self.canvas.update()
+        else:
+            super().keyPressEvent(event)
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        self.closed.emit()

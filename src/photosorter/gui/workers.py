@@ -1,0 +1,268 @@
+"""Work off the GUI thread: one-shot tasks, the thumbnail loader and the job runner.
+
+Workers hand back plain Python data, bytes or ``QImage`` (never ``QPixmap``,
+which belongs to the GUI thread); results arrive through queued signals.
+
+Threads are Python threads, not QThread/QThreadPool: Python 3.11 registers a
+foreign thread that ever runs Python as a "dummy" thread forever, so Qt-owned
+threads would look leaked to the test suite and could never be joined. Ours are
+joined when the window closes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import threading
+import time
+import traceback
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from PySide6.QtCore import QObject, QSize, Qt, Signal
+from PySide6.QtGui import QImage, QImageReader
+
+from photosorter.core.errors import PhotosorterError
+from photosorter.core.jobs import Cancelled, CancelToken, Job, Progress
+
+PROGRESS_INTERVAL = 0.1  # seconds between progress signals: enough for a smooth bar, light on the GUI
+
+
+def describe(error: BaseException) -> str:
+    if isinstance(error, PhotosorterError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
+
+
+class WorkerPool:
+    """A few worker threads for short GUI tasks (queries, image decoding); ``shutdown`` joins them."""
+
+    def __init__(self, threads: int = 0) -> None:
+        self.threads = threads or max(2, min(4, os.cpu_count() or 2))
+        self._executor: ThreadPoolExecutor | None = None
+        self._futures: set[Future] = set()
+        self._lock = threading.Lock()
+
+    def start(self, fn: Callable[[], None]) -> None:
+        with self._lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="gui-worker")
+            future = self._executor.submit(fn)
+            self._futures.add(future)
+        future.add_done_callback(self._discard)
+
+    def _discard(self, future: Future) -> None:
+        with self._lock:
+            self._futures.discard(future)
+
+    def active(self) -> int:
+        with self._lock:
+            return len(self._futures)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Waits for the tasks started so far; True when none is left."""
+        with self._lock:
+            futures = list(self._futures)
+        for future in futures:
+            with contextlib.suppress(Exception):  # the task reported its own error through its callback
+                future.result(timeout)
+        return self.active() == 0
+
+    def shutdown(self) -> None:
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+
+class Tasks(QObject):
+    """Runs callables on a thread pool; ``on_done``/``on_error`` are called back on the GUI thread."""
+
+    _finished = Signal(int, object, object)
+
+    def __init__(self, pool: WorkerPool, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.pool = pool
+        self._ids = itertools.count(1)
+        self._callbacks: dict[int, tuple[Callable[[Any], None] | None, Callable[[str], None] | None]] = {}
+        self._finished.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
+
+    def run(
+        self,
+        fn: Callable[[], Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[str], None] | None = None,
+    ) -> int:
+        task_id = next(self._ids)
+        self._callbacks[task_id] = (on_done, on_error)
+
+        def work() -> None:
+            try:
+                result = fn()
+            except Exception as error:
+                if not isinstance(error, PhotosorterError):
+                    traceback.print_exc()
+                self._finished.emit(task_id, None, describe(error))
+            else:
+                self._finished.emit(task_id, result, None)
+
+        self.pool.start(work)
+        return task_id
+
+    def forget(self) -> None:
+        """Drops every pending callback (the window is closing)."""
+        self._callbacks.clear()
+
+    def _dispatch(self, task_id: int, result: Any, error: str | None) -> None:
+        on_done, on_error = self._callbacks.pop(task_id, (None, None))
+        if error is not None:
+            if on_error is not None:
+                on_error(error)
+        elif on_done is not None:
+            on_done(result)
+
+
+def read_image(path: str, size: QSize | None = None, square: bool = False) -> QImage:
+    """Decodes a file to a QImage, EXIF-rotated and scaled while decoding when ``size`` is given."""
+    reader = QImageReader(path)
+    reader.setAutoTransform(True)
+    if size is not None and reader.size().isValid():
+        source = reader.size()
+        scaled = source.scaled(
+            size,
+            Qt.AspectRatioMode.KeepAspectRatioByExpanding if square else Qt.AspectRatioMode.KeepAspectRatio,
+        )
+        if scaled.width() < source.width():
+            reader.setScaledSize(scaled)
+    return reader.read()
+
+
+class ThumbnailLoader(QObject):
+    """Loads thumbnail files into QImages on a few pool threads, newest request first.
+
+    ``keep_only`` drops queued requests for cells that scrolled away, so a fast
+    scroll through 100,000 photos never builds a backlog.
+    """
+
+    loaded = Signal(int, QImage)
+
+    def __init__(self, pool: WorkerPool, size: int, workers: int = 2, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.pool = pool
+        self.size = size
+        self._queue: OrderedDict[int, str] = OrderedDict()
+        self._lock = threading.Lock()
+        self._running = 0
+        self._max_workers = workers
+        self._closed = False
+
+    def request(self, photo_id: int, path: str) -> None:
+        with self._lock:
+            self._queue[photo_id] = path
+            self._queue.move_to_end(photo_id)
+            start = self._running < self._max_workers
+            if start:
+                self._running += 1
+        if start:
+            self.pool.start(self._work)
+
+    def keep_only(self, wanted: set[int]) -> None:
+        with self._lock:
+            for photo_id in [i for i in self._queue if i not in wanted]:
+                del self._queue[photo_id]
+
+    def pending(self) -> int:
+        with self._lock:
+            return len(self._queue)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._queue.clear()
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                if not self._queue or self._closed:
+                    self._running -= 1
+                    return
+                photo_id, path = self._queue.popitem(last=True)
+                size = self.size
+            image = read_image(path, QSize(size, size))
+            if image.isNull():
+                image = QImage()
+            elif image.width() > size or image.height() > size:
+                image = image.scaled(
+                    size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+                )
+            self.loaded.emit(photo_id, image)
+
+
+class JobRunner(QObject):
+    """Drives one core job generator on its own Python thread, reporting throttled progress.
+
+    ``factory`` builds the generator on the worker thread (building an analyzer
+    loads models) and returns ``(job, backend_name)``. ``done`` is emitted last, always.
+    """
+
+    progress = Signal(object)
+    succeeded = Signal(object)
+    failed = Signal(str)
+    cancelled = Signal()
+    done = Signal()
+
+    def __init__(
+        self, kind: str, factory: Callable[[CancelToken], tuple[Job, str]], parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.kind = kind
+        self.backend = ""
+        self.token = CancelToken()
+        self._factory = factory
+        self._thread = threading.Thread(target=self._run, name=f"job-{kind}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        if self._thread.ident is not None:
+            self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def cancel(self) -> None:
+        self.token.cancel()
+
+    def _run(self) -> None:
+        try:
+            self._drive()
+        finally:
+            self.done.emit()
+
+    def _drive(self) -> None:
+        try:
+            job, self.backend = self._factory(self.token)
+            last = 0.0
+            pending: Progress | None = None
+            while True:
+                try:
+                    update = next(job)
+                except StopIteration as stop:
+                    if pending is not None:
+                        self.progress.emit(pending)
+                    self.succeeded.emit(stop.value)
+                    return
+                now = time.monotonic()
+                if now - last >= PROGRESS_INTERVAL or update.done == update.total:
+                    self.progress.emit(update)
+                    last, pending = now, None
+                else:
+                    pending = update
+        except Cancelled:
+            self.cancelled.emit()
+        except Exception as error:
+            if not isinstance(error, PhotosorterError):
+                traceback.print_exc()
+            self.failed.emit(describe(error))

@@ -1,0 +1,191 @@
+"""The desktop app with real widgets, offscreen: first run, scan, search, detail, keyboard, settings."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import shutil
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+
+from photosorter.core.library import Library
+from photosorter.gui.facade import Facade, ViewFilter
+from photosorter.gui.main_window import MainWindow
+from photosorter.gui.settings_dialog import SettingsDialog
+from photosorter.gui.workers import WorkerPool
+
+WAIT = 30_000
+
+# the offscreen platform plugin cannot pass size hints to a window manager (there is none); harmless
+pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
+
+
+@pytest.fixture
+def library(home: Path):
+    lib = Library.open(home)
+    lib.save_settings(lib.settings.with_changes(analyze_after_scan=False))
+    yield lib
+    lib.close()
+
+
+@pytest.fixture
+def window(qtbot, library: Library):
+    pool = WorkerPool()
+    win = MainWindow(Facade(library), pool)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.shutdown()  # joins the job thread and the workers: nothing may outlive the window
+    assert pool.active() == 0
+    assert not win.jobs.busy
+
+
+def scanned(qtbot, window: MainWindow, folder: Path, count: int) -> None:
+    window.add_folder(str(folder))
+    qtbot.waitUntil(lambda: window.model.rowCount() == count and not window.jobs.busy, timeout=WAIT)
+
+
+def test_first_run_shows_a_friendly_page(qtbot, window: MainWindow) -> None:
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.welcome)
+    assert window.welcome.button.text() == "Add a folder…"
+    assert window.welcome.isVisible()
+
+
+def test_adding_a_folder_scans_and_fills_the_grid(qtbot, window: MainWindow, photo_folder: Path) -> None:
+    scanned(qtbot, window, photo_folder, 5)
+    assert window.pages.currentWidget() is window.gallery_page
+    # thumbnails arrive from the loader, the visible ones end up as pixmaps
+    qtbot.waitUntil(lambda: all(window.model.pixmap_at(row) is not None for row in range(5)), timeout=WAIT)
+    assert window.count_label.text() == "5 photos"
+    folders = window.sidebar.folders_item
+    assert folders.child(0).text(0) == photo_folder.name
+
+
+def test_the_gallery_model_passes_the_model_tester(qtbot, qtmodeltester, window, photo_folder) -> None:
+    scanned(qtbot, window, photo_folder, 5)
+    qtmodeltester.check(window.model)
+
+
+def test_search_filters_the_grid_and_shows_errors_inline(qtbot, window: MainWindow, photo_folder) -> None:
+    scanned(qtbot, window, photo_folder, 5)
+    qtbot.keyClicks(window.search, "golden")
+    qtbot.keyClick(window.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=WAIT)
+    name = window.facade.photo(window.model.ids[0]).name
+    assert name == "golden_gate_bridge.webp"
+    window.search.setText("nosuchkey:value")
+    window.refresh_gallery()
+    qtbot.waitUntil(lambda: window.search_error.isVisible(), timeout=WAIT)
+    if window.facade.has_search:
+        assert "nosuchkey" in window.search_error.text()
+    window.search.clear()
+    window.refresh_gallery()
+    qtbot.waitUntil(
+        lambda: window.model.rowCount() == 5 and not window.search_error.isVisible(), timeout=WAIT
+    )
+
+
+def test_sidebar_folder_and_search_combine(qtbot, window: MainWindow, photo_folder: Path) -> None:
+    scanned(qtbot, window, photo_folder, 5)
+    window.sidebar.select(ViewFilter("folder", str(photo_folder.resolve()), photo_folder.name))
+    qtbot.waitUntil(lambda: window.view_title.text() == photo_folder.name, timeout=WAIT)
+    assert window.model.rowCount() == 5
+    window.search.setText("cat")
+    window.refresh_gallery()
+    qtbot.waitUntil(lambda: 0 < window.model.rowCount() < 5, timeout=WAIT)
+
+
+def test_selecting_a_photo_fills_the_detail_pane(qtbot, window: MainWindow, photo_folder: Path) -> None:
+    scanned(qtbot, window, photo_folder, 5)
+    row = next(r for r in range(5) if window.facade.photo(window.model.ids[r]).name == "cat_and_dog.jpeg")
+    window.gallery.setCurrentIndex(window.model.index(row))
+    qtbot.waitUntil(lambda: window.detail.title.text() == "cat_and_dog.jpeg", timeout=WAIT)
+    assert window.detail.canvas.has_image()
+    assert window.detail.fields["Path"].text().endswith("cat_and_dog.jpeg")
+    assert window.detail.open_button.isEnabled()
+
+
+def test_keyboard_viewer_navigation_and_harmless_delete(
+    qtbot, window: MainWindow, photo_folder: Path
+) -> None:
+    scanned(qtbot, window, photo_folder, 5)
+    window.gallery.setFocus()
+    window.gallery.setCurrentIndex(window.model.index(0))
+    qtbot.keyClick(window.gallery, Qt.Key.Key_Delete)
+    assert window.model.rowCount() == 5
+    assert len(list(photo_folder.iterdir())) == 5
+    qtbot.keyClick(window.gallery, Qt.Key.Key_Space)
+    assert window.central.currentWidget() is window.viewer
+    qtbot.keyClick(window.viewer, Qt.Key.Key_Right)
+    assert window.gallery.currentIndex().row() == 1
+    qtbot.waitUntil(lambda: window.viewer.canvas.has_image(), timeout=WAIT)
+    qtbot.keyClick(window.viewer, Qt.Key.Key_Left)
+    assert window.gallery.currentIndex().row() == 0
+    qtbot.keyClick(window.viewer, Qt.Key.Key_Escape)
+    assert window.central.currentWidget() is window.splitter
+    window.find_action.trigger()
+    assert window.search.hasFocus() or window.find_action.shortcut().matches(Qt.Key.Key_F)
+    assert window.find_action.shortcut().toString() == "Ctrl+F"
+    assert window.settings_action.shortcut().toString() == "Ctrl+,"
+    assert window.full_screen_action.shortcut().toString() == "F11"
+
+
+def test_settings_persist(qtbot, window: MainWindow, home: Path) -> None:
+    dialog = SettingsDialog(window.facade, window.tasks, window)
+    qtbot.addWidget(dialog)
+    dialog.backend.setCurrentIndex(dialog.backend.findData("rekognition"))
+    dialog.region.setCurrentText("eu-west-1")
+    dialog.rate.setValue(2.5)
+    dialog.budget.setValue(3)
+    dialog.thumb_size.setValue(200)
+    dialog.feature_boxes["moderation"].setChecked(True)
+    window.apply_settings(dialog.current_settings())
+    with Library.open(home) as reopened:
+        settings = reopened.settings
+    assert settings.backend == "rekognition"
+    assert settings.aws_region == "eu-west-1"
+    assert settings.rate_limit == 2.5
+    assert settings.budget_usd == 3
+    assert settings.thumbnail_size == 200
+    assert "moderation" in settings.rekognition_features
+    assert window.gallery.cell_size() == 200
+
+
+def test_the_gui_thread_stays_responsive_during_a_scan(
+    qtbot, window: MainWindow, tmp_path, photo_folder
+) -> None:
+    big = tmp_path / "many"
+    for n in range(16):  # 80 files: duplicates still get read, hashed and verified
+        shutil.copytree(photo_folder, big / f"set{n:02d}")
+    gaps: list[float] = []
+    clock = QElapsedTimer()
+    clock.start()
+    last = [clock.elapsed()]
+
+    def tick() -> None:
+        now = clock.elapsed()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    meter = QTimer(interval=5, timeout=tick)
+    meter.start()
+    scanned(qtbot, window, big, 80)
+    meter.stop()
+    worst = max(gaps[1:]) if len(gaps) > 1 else 0
+    print(f"max GUI-thread gap during scan: {worst} ms over {len(gaps)} ticks")
+    # target is 50 ms; a loaded 2-core CI machine shares its cores with the scan's reader threads
+    assert worst < 150
+
+
+def test_progress_is_shown_and_cancel_stops_the_job(qtbot, window: MainWindow, photo_folder: Path) -> None:
+    window.facade.add_folder(str(photo_folder))
+    window.start_analysis()
+    assert window.job_status.isVisible()
+    window.jobs.cancel()
+    qtbot.waitUntil(lambda: not window.jobs.busy, timeout=120_000)
+    assert not window.job_status.isVisible()
