@@ -104,7 +104,10 @@ def _reduced(image: Image.Image, size: int) -> Image.Image:
     image = ImageOps.exif_transpose(image)
     if image.mode not in ("RGB", "L"):
         image = _flatten(image)
-    image.thumbnail((size, size), Image.Resampling.BICUBIC, reducing_gap=2.0)
+    # Grid thumbnails shrink by under 2x after draft decoding, where antialiased bilinear looks the same as
+    # bicubic at 2/3 of the cost; analysis images keep bicubic.
+    quality_filter = Image.Resampling.BILINEAR if size <= THUMB_SIZE else Image.Resampling.BICUBIC
+    image.thumbnail((size, size), quality_filter, reducing_gap=2.0)
     return image
 
 
