@@ -98,3 +98,51 @@ def test_rejected_credentials_stop_the_run_with_what_to_fix(
 def test_an_unknown_feature_is_a_clear_error(cli, scanned: Path) -> None:
     result = cli("analyze", "--features", "labels,colours")
     assert result.code == 1 and "unknown feature 'colours'" in result.err
+
+
+def test_kill_9_mid_analysis_keeps_the_catalog_sound_and_the_next_run_repeats_nothing(
+    home: Path, tmp_path: Path
+) -> None:
+    import json
+    import os
+    import shutil
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    folder = tmp_path / "many"
+    shutil.copytree(
+        Path(__file__).parent / "data" / "analysis", folder, ignore=shutil.ignore_patterns("*.md")
+    )
+    shutil.copytree(
+        Path(__file__).parent / "data" / "photos", folder / "more", ignore=shutil.ignore_patterns("*.md")
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    base = [sys.executable, "-m", "photosorter", "--home", str(home)]
+    subprocess.run([*base, "scan", str(folder)], check=True, env=env, capture_output=True, timeout=120)
+    catalog = home / "data" / "catalog.sqlite3"
+
+    def contents_done() -> int:
+        with sqlite3.connect(catalog) as conn:
+            return conn.execute("SELECT count(DISTINCT hash) FROM analyses").fetchone()[0]
+
+    process = subprocess.Popen(
+        [*base, "analyze", "--json"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and contents_done() < 2:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+
+    with sqlite3.connect(catalog) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finished = contents_done()
+    assert 2 <= finished < 11
+    rerun = subprocess.run([*base, "analyze", "--json"], env=env, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    report = json.loads(rerun.stdout)
+    assert report["analyzed"] + len(report["failed"]) == 11 - finished  # nothing finished is done again
+    assert report["skipped"] == finished
