@@ -63,7 +63,7 @@ def test_adding_a_folder_scans_and_fills_the_grid(qtbot, window: MainWindow, pho
     qtbot.waitUntil(lambda: all(window.model.pixmap_at(row) is not None for row in range(5)), timeout=WAIT)
     assert window.count_label.text() == "5 photos"
     folders = window.sidebar.folders_item
-    assert folders.child(0).text(0) == photo_folder.name
+    assert folders.child(0).text() == photo_folder.name
 
 
 def test_the_gallery_model_passes_the_model_tester(qtbot, qtmodeltester, window, photo_folder) -> None:

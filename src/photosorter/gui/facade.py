@@ -20,6 +20,7 @@ from photosorter.core.errors import PhotosorterError
 from photosorter.core.imaging import thumbnail_path
 from photosorter.core.jobs import CancelToken, Job, Progress
 from photosorter.core.library import Library
+from photosorter.core.live import LiveEvent, LiveLibrary
 from photosorter.core.records import Folder, Photo
 from photosorter.core.settings import Settings
 
@@ -62,6 +63,29 @@ class SidebarData:
     categories: list[tuple[str, int, list[tuple[str, int]]]] | None  # (category, count, [(label, count)])
     text_count: int | None
     folders: list[Folder] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueEntry:
+    """One row of the queue panel: a pending, running or parked job of the live library."""
+
+    id: int
+    kind: str  # scan, thumbnail, analyze
+    state: str  # pending, running, parked
+    attempts: int
+    what: str
+    error: str | None
+
+
+def _job_subject(kind: str, payload: dict[str, Any], folders: dict[int, str]) -> str:
+    if kind == "scan" and "folder_id" in payload:
+        return folders.get(payload["folder_id"], "a removed folder")
+    if kind == "scan":
+        count = sum(len(paths) for paths in payload.get("paths", {}).values())
+        return f"{count:,} changed file{'s' if count != 1 else ''}"
+    if kind == "thumbnail":
+        return f"{len(payload.get('hashes', [])):,} thumbnails"
+    return "new photos"
 
 
 def _quote(value: str) -> str:
@@ -319,6 +343,28 @@ class Facade:
             yield Progress(0, 0, "Grouping faces…")
             self.faces_mod.cluster_new_faces(self.catalog)
         return report
+
+    # -- the live library ---------------------------------------------------------------------------------
+    def live_library(self, on_event: Any) -> LiveLibrary:
+        """The watcher and job queue for this library; ``on_event`` is called from its threads."""
+        return LiveLibrary(self.library, on_event=on_event)
+
+    def queue_entries(self, live: LiveLibrary) -> list[QueueEntry]:
+        folders = {f.id: f.path for f in self.folders()}
+        return [
+            QueueEntry(j.id, j.kind, j.state, j.attempts, _job_subject(j.kind, j.payload, folders), j.error)
+            for j in live.queue.jobs()
+        ]
+
+    @staticmethod
+    def request_analysis(live: LiveLibrary) -> None:
+        """Queues analysis of everything not analyzed yet (one job covers all; the lane polls each second)."""
+        live.queue.analyze_pending()
+
+    @staticmethod
+    def changes_rows(event: LiveEvent) -> bool:
+        """Whether an event changes which photos exist (the grid's ids), not only counts."""
+        return event.kind in ("added", "updated", "moved", "removed", "offline", "online", "error")
 
     def test_connection(self, settings: Settings) -> str:
         """Asks Rekognition for one free call with these settings; raises with what is wrong."""

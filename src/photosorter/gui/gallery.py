@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import datetime
 
 from PySide6.QtCore import (
@@ -26,8 +27,49 @@ from photosorter.gui.workers import Tasks, ThumbnailLoader
 PAGE = 256  # rows fetched per query
 ROW_CACHE = 20_000  # Photo records kept (about 300 bytes each)
 THUMB_CACHE = 800  # pixmaps kept: a few screens' worth, ~60 MB at 160 px
+MAX_SPLICES = 200  # more separate runs of added/removed rows than this: one reset is cheaper
 PhotoIdRole = Qt.ItemDataRole.UserRole + 1
 PhotoRole = Qt.ItemDataRole.UserRole + 2
+
+
+def _runs(rows: list[int]) -> list[tuple[int, int]]:
+    """Ascending rows grouped into (first, last) runs of consecutive numbers."""
+    runs: list[tuple[int, int]] = []
+    for row in rows:
+        if runs and runs[-1][1] == row - 1:
+            runs[-1] = (runs[-1][0], row)
+        else:
+            runs.append((row, row))
+    return runs
+
+
+@dataclass(frozen=True, slots=True)
+class IdList:
+    """A new id list and how to get there from ``base`` (the model's list when it was made)."""
+
+    base: list[int]
+    ids: list[int]
+    row_of: dict[int, int]
+    same: bool
+    removed: list[tuple[int, int]] | None  # None (with inserted): reset the model
+    inserted: list[tuple[int, int]] | None
+
+
+def prepare_ids(base: list[int], ids: list[int]) -> IdList:
+    """Compares two id lists (pure Python: run it on a worker for 100,000 ids). Removals then insertions
+    when the kept ids kept their order and the changes come in few runs; otherwise a reset."""
+    if ids == base:
+        return IdList(base, base, {}, True, [], [])
+    row_of = {pid: row for row, pid in enumerate(ids)}
+    removed = inserted = None
+    if base:
+        old_set = set(base)
+        if [i for i in base if i in row_of] == [i for i in ids if i in old_set]:
+            removed = _runs([row for row, pid in enumerate(base) if pid not in row_of])
+            inserted = _runs([row for row, pid in enumerate(ids) if pid not in old_set])
+            if len(removed) + len(inserted) > MAX_SPLICES:
+                removed = inserted = None
+    return IdList(base, ids, row_of, False, removed, inserted)
 
 
 class GalleryModel(QAbstractListModel):
@@ -43,6 +85,7 @@ class GalleryModel(QAbstractListModel):
         self._rows: OrderedDict[int, Photo] = OrderedDict()
         self._thumbs: OrderedDict[int, QPixmap] = OrderedDict()
         self._no_thumb: set[int] = set()
+        self._previous: OrderedDict[int, Photo] = OrderedDict()  # rows before forget_rows, to compare
         self._pages_pending: set[int] = set()
         self._thumbs_pending: set[int] = set()
         self._generation = 0
@@ -76,21 +119,34 @@ class GalleryModel(QAbstractListModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
     # -- contents ----------------------------------------------------------------------------------------
-    def set_ids(self, ids: list[int]) -> None:
-        """Replaces the list; a list that only grew at the end inserts rows instead of resetting."""
-        if ids == self.ids:
+    def set_ids(self, ids: list[int] | IdList) -> None:
+        """Replaces the list. Photos added or removed become row inserts and removals, so the selection,
+        the scroll position and the loaded thumbnails survive; only a reordering resets the model.
+        An ``IdList`` from ``prepare_ids`` (made on a worker) spares the GUI thread the comparison."""
+        prepared = ids if isinstance(ids, IdList) and ids.base is self.ids else None
+        if prepared is None:
+            prepared = prepare_ids(self.ids, ids.ids if isinstance(ids, IdList) else ids)
+        if prepared.same:
             return
-        old = self.ids
-        if old and len(ids) > len(old) and ids[: len(old)] == old:
-            self.beginInsertRows(QModelIndex(), len(old), len(ids) - 1)
-            self.ids = ids
-            self._row_of.update((pid, row) for row, pid in enumerate(ids[len(old) :], len(old)))
-            self.endInsertRows()
+        if prepared.removed is not None and prepared.inserted is not None:
+            current = list(self.ids)
+            for first, last in reversed(prepared.removed):
+                self.beginRemoveRows(QModelIndex(), first, last)
+                del current[first : last + 1]
+                self.ids = current
+                self.endRemoveRows()
+            for first, last in prepared.inserted:  # ascending: everything before `first` matches already
+                self.beginInsertRows(QModelIndex(), first, last)
+                current[first:first] = prepared.ids[first : last + 1]
+                self.ids = current
+                self.endInsertRows()
+            self._row_of = prepared.row_of
+            self._pages_pending.clear()  # pages moved; rows in flight still land by id
             return
         self.beginResetModel()
         self._generation += 1
-        self.ids = ids
-        self._row_of = {pid: row for row, pid in enumerate(ids)}
+        self.ids = prepared.ids
+        self._row_of = prepared.row_of
         self._pages_pending.clear()
         self._thumbs_pending.clear()
         self.endResetModel()
@@ -102,8 +158,8 @@ class GalleryModel(QAbstractListModel):
         """The thumbnail for a row if cached; otherwise queues its loading (the delegate calls this)."""
         photo_id = self.ids[row]
         pixmap = self._thumbs.get(photo_id)
-        if pixmap is None:
-            self._want(row, photo_id)
+        if pixmap is None or pixmap.width() != self.loader.size:
+            self._want(row, photo_id)  # a tile of another size is still shown until the new one comes
         return pixmap
 
     def photo_at(self, row: int) -> Photo | None:
@@ -117,8 +173,17 @@ class GalleryModel(QAbstractListModel):
         if self.ids:
             self.dataChanged.emit(self.index(0), self.index(len(self.ids) - 1))
 
+    def forget_pending_thumbnails(self) -> None:
+        """The loader dropped its queue (new tile size): ask again for what is shown."""
+        self._thumbs_pending.clear()
+        self._no_thumb.clear()
+
     def forget_rows(self) -> None:
-        """Rows may have changed (a rescan): reload them as they are shown."""
+        """Rows may have changed (a rescan): reload them as they are shown; a thumbnail is dropped only
+        when its photo's content changed, so the grid does not flash placeholders."""
+        self._previous.update(self._rows)
+        while len(self._previous) > ROW_CACHE:
+            self._previous.popitem(last=False)
         self._rows.clear()
         self._no_thumb.clear()
 
@@ -157,6 +222,9 @@ class GalleryModel(QAbstractListModel):
             return
         self._pages_pending.discard(page)
         for photo_id, photo in rows.items():
+            before = self._previous.pop(photo_id, None)
+            if before is not None and before.hash != photo.hash:
+                self._thumbs.pop(photo_id, None)
             self._rows[photo_id] = photo
             self._rows.move_to_end(photo_id)
         while len(self._rows) > ROW_CACHE:
@@ -171,7 +239,9 @@ class GalleryModel(QAbstractListModel):
         if image.isNull():
             self._no_thumb.add(photo_id)
         else:
-            self._thumbs[photo_id] = QPixmap.fromImage(image)
+            pixmap = QPixmap.fromImage(image)
+            pixmap.setDevicePixelRatio(self.loader.ratio)
+            self._thumbs[photo_id] = pixmap
             while len(self._thumbs) > THUMB_CACHE:
                 self._thumbs.popitem(last=False)
         row = self._row_of.get(photo_id)
@@ -186,46 +256,58 @@ class ThumbnailDelegate(QStyledItemDelegate):
     def __init__(self, cell: int, parent=None) -> None:
         super().__init__(parent)
         self.cell = cell
+        self._placeholder_key: tuple[int, int, int] | None = None
+        self._placeholder_pixmap = QPixmap()
 
     def sizeHint(self, option, index) -> QSize:
         return QSize(self.cell, self.cell)
 
     def paint(self, painter: QPainter, option, index) -> None:
+        """One blit per cell: the loader made the rounded square already (``workers.tile``)."""
         rect: QRect = option.rect.adjusted(3, 3, -3, -3)
-        palette: QPalette = option.palette
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        path = QPainterPath()
-        path.addRoundedRect(rect, 6, 6)
-        # ask the model directly: a None round-tripped through QVariant is needless work per cell
-        model = index.model()
+        model = index.model()  # asked directly: a QPixmap round-tripped through QVariant costs per cell
         pixmap = model.pixmap_at(index.row()) if isinstance(model, GalleryModel) else None
         if pixmap is not None and not pixmap.isNull():
-            painter.setClipPath(path)
-            source = pixmap.rect()
-            side = min(source.width(), source.height())
-            crop = QRect(
-                source.x() + (source.width() - side) // 2,
-                source.y() + (source.height() - side) // 2,
-                side,
-                side,
-            )
-            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            painter.drawPixmap(rect, pixmap, crop)
-            painter.setClipping(False)
+            if pixmap.deviceIndependentSize().toSize() == rect.size():
+                painter.drawPixmap(rect.topLeft(), pixmap)
+            else:  # the cell was resized; a tile of the new size is on its way
+                painter.save()
+                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+                painter.drawPixmap(rect, pixmap)
+                painter.restore()
         else:
+            painter.drawPixmap(rect.topLeft(), self._placeholder(rect.size(), option.palette))
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        if selected or option.state & QStyle.StateFlag.State_MouseOver:
+            painter.save()
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            if selected:
+                pen = painter.pen()
+                pen.setColor(option.palette.color(QPalette.ColorRole.Highlight))
+                pen.setWidth(3)
+                painter.setPen(pen)
+                painter.drawRoundedRect(rect.adjusted(1, 1, -1, -1), 6, 6)
+            else:
+                path = QPainterPath()
+                path.addRoundedRect(rect, 6, 6)
+                painter.fillPath(path, QColor(255, 255, 255, 28))
+            painter.restore()
+
+    def _placeholder(self, size: QSize, palette: QPalette) -> QPixmap:
+        key = (size.width(), size.height(), palette.color(QPalette.ColorRole.Mid).rgba())
+        if self._placeholder_key != key:
+            image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
+            image.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(image)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            path = QPainterPath()
+            path.addRoundedRect(0, 0, size.width(), size.height(), 6, 6)
             base = palette.color(QPalette.ColorRole.Mid)
             base.setAlpha(70)
             painter.fillPath(path, base)
-        if option.state & QStyle.StateFlag.State_Selected:
-            pen = painter.pen()
-            pen.setColor(palette.color(QPalette.ColorRole.Highlight))
-            pen.setWidth(3)
-            painter.setPen(pen)
-            painter.drawRoundedRect(rect.adjusted(1, 1, -1, -1), 6, 6)
-        elif option.state & QStyle.StateFlag.State_MouseOver:
-            painter.fillPath(path, QColor(255, 255, 255, 28))
-        painter.restore()
+            painter.end()
+            self._placeholder_key, self._placeholder_pixmap = key, QPixmap.fromImage(image)
+        return self._placeholder_pixmap
 
 
 class GalleryView(QListView):
@@ -233,6 +315,7 @@ class GalleryView(QListView):
 
     open_requested = Signal(QModelIndex)
     delete_pressed = Signal()
+    tile_changed = Signal(int)  # the side of a thumbnail tile in device-independent pixels
 
     def __init__(self, cell: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -278,6 +361,7 @@ class GalleryView(QListView):
             return
         self._delegate.cell = cell
         self.setGridSize(QSize(cell, cell))
+        self.tile_changed.emit(cell - 6)
         self.verticalScrollBar().setSingleStep(cell // 3)
         self.scheduleDelayedItemsLayout()
 

@@ -102,8 +102,7 @@ def launch(home: str | None, folder: str | None) -> int:
     window.show()
     if folder:
         window.add_folder(folder)
-    elif library.folders():
-        window.start_scan()  # catch up with what changed while the app was closed
+    # no explicit scan: the live library catches up with the disk when it starts (gui/live.py)
     try:
         return int(app.exec())
     finally:

@@ -21,21 +21,23 @@ from PySide6.QtWidgets import (
 from photosorter.core.jobs import Progress
 from photosorter.gui.detail import DetailPane
 from photosorter.gui.facade import Facade, SidebarData, ViewFilter
-from photosorter.gui.gallery import GalleryModel, GalleryView
+from photosorter.gui.gallery import GalleryModel, GalleryView, IdList, prepare_ids
+from photosorter.gui.live_wiring import LiveWiring
 from photosorter.gui.people_view import PeopleView
 from photosorter.gui.settings_dialog import SettingsDialog
 from photosorter.gui.sidebar import Sidebar
 from photosorter.gui.status import JobQueue, JobStatus
 from photosorter.gui.welcome import WelcomePage
-from photosorter.gui.workers import Tasks, ThumbnailLoader, WorkerPool
+from photosorter.gui.workers import Tasks, ThumbnailLoader, WorkerPool, favour_gui_thread
 
 GALLERY_REFRESH_MS = 1000  # while a scan runs, new photos appear this often
 MODULE_CHECK_MS = 15_000  # how often to look for core modules added since start (search, people)
 
 
-class MainWindow(QMainWindow):
+class MainWindow(LiveWiring, QMainWindow):
     def __init__(self, facade: Facade, pool: WorkerPool | None = None) -> None:
         super().__init__()
+        favour_gui_thread()
         self.facade = facade
         self.pool = pool or WorkerPool()
         self.tasks = Tasks(self.pool, self)
@@ -54,8 +56,11 @@ class MainWindow(QMainWindow):
         self.sidebar = Sidebar(self)
         self.sidebar.filter_changed.connect(self._filter_changed)
         self.sidebar.people_requested.connect(self.show_people)
+        self.sidebar.reselected.connect(self._show_gallery)
         self.gallery = GalleryView(cell, self)
         self.gallery.setModel(self.model)
+        self.gallery.tile_changed.connect(self._tile_changed)
+        self._tile_changed(self.gallery.cell_size() - 6)
         self.gallery.selectionModel().currentChanged.connect(self._current_changed)
         self.gallery.open_requested.connect(self.open_viewer)
         self.gallery.delete_pressed.connect(self._delete_pressed)
@@ -129,6 +134,7 @@ class MainWindow(QMainWindow):
         self.jobs.finished.connect(self._job_finished)
         self.jobs.failed.connect(self._job_failed)
         self._scan_refresh = QTimer(self, interval=GALLERY_REFRESH_MS, timeout=self.refresh_gallery)
+        self._build_live()
         self._module_timer = QTimer(self, interval=MODULE_CHECK_MS, timeout=self._check_modules)
         self._module_timer.start()
         from photosorter.gui.menus import build_menus
@@ -147,6 +153,8 @@ class MainWindow(QMainWindow):
     def _sidebar_loaded(self, data: SidebarData) -> None:
         self.sidebar.set_data(data)
         has_folders = bool(data.folders)
+        if has_folders and self.live.live is None and self.live.failed is None:
+            self.live.start()  # the window opened on a library, or its first folder was just added
         if not has_folders:
             self.pages.setCurrentWidget(self.welcome)
         elif self.pages.currentWidget() is self.welcome:
@@ -155,21 +163,27 @@ class MainWindow(QMainWindow):
     def refresh_gallery(self) -> None:
         self._ids_generation += 1
         generation, view, query = self._ids_generation, self.sidebar.current_filter(), self.search.text()
+        base = self.model.ids  # never mutated: the model replaces its list
         self.tasks.run(
-            lambda: self.facade.photo_ids(view, query),
+            lambda: prepare_ids(base, self.facade.photo_ids(view, query)),
             lambda ids: self._ids_loaded(generation, ids),
             lambda message: self._ids_failed(generation, message),
         )
 
-    def _ids_loaded(self, generation: int, ids: list[int]) -> None:
+    def _ids_loaded(self, generation: int, prepared: IdList) -> None:
         if generation != self._ids_generation:
             return
         self.search_error.hide()
         index = self.gallery.currentIndex()
         current = self.model.ids[index.row()] if index.isValid() else None
-        self.model.set_ids(ids)
-        row = self.model.row_of(current) if current is not None else (0 if ids else None)
-        if row is not None and (not index.isValid() or current != self.model.ids[index.row()]):
+        self.model.set_ids(prepared)  # inserts and removals keep the current index on its photo
+        ids = self.model.ids
+        now = self.gallery.currentIndex()
+        kept = now.isValid() and current is not None and self.model.ids[now.row()] == current
+        row = self.model.row_of(current) if current is not None else None
+        if row is None and ids and not now.isValid():
+            row = 0
+        if not kept and row is not None:
             self.gallery.setCurrentIndex(self.model.index(row))
         elif not ids:
             self.detail.clear()
@@ -178,6 +192,10 @@ class MainWindow(QMainWindow):
         count = len(ids)
         self.count_label.setText(f"{count:,} photo{'s' if count != 1 else ''}")
 
+    def _tile_changed(self, side: int) -> None:
+        self.loader.set_tile(side, self.devicePixelRatio())
+        self.model.forget_pending_thumbnails()
+
     def _ids_failed(self, generation: int, message: str) -> None:
         if generation != self._ids_generation:
             return
@@ -185,9 +203,12 @@ class MainWindow(QMainWindow):
         self.search_error.show()
 
     def _filter_changed(self, view: ViewFilter) -> None:
+        self._show_gallery()
+        self.refresh_gallery()
+
+    def _show_gallery(self, _view: ViewFilter | None = None) -> None:
         if self.pages.currentWidget() is self.people:
             self.pages.setCurrentWidget(self.gallery_page)
-        self.refresh_gallery()
 
     def _search_edited(self, text: str) -> None:
         self._search_timer.start()
@@ -287,17 +308,26 @@ class MainWindow(QMainWindow):
         self.refresh_all()
         if self._settings_dialog is not None:
             self._settings_dialog.refresh_folders()
-        if scan:
-            self.start_scan()
+        if scan and self.live.failed is not None:
+            self.start_scan()  # without the watcher; otherwise the live library scans the new folder
 
     _settings_dialog: SettingsDialog | None = None
 
     def start_scan(self) -> None:
+        """Rescan: the live library's pass over every folder (cheap: unchanged files are only stat'ed)."""
+        if self.live.running:
+            self.live.rescan()
+            return
         self.jobs.add("scan", "Scanning", lambda cancel: (self.facade.scan_job(cancel), ""))
         if self.facade.settings.analyze_after_scan:
             self.start_analysis()
 
     def start_analysis(self) -> None:
+        """Analyze new photos: in the live library's lane when it analyzes, else with the progress bar."""
+        if self.live.analyzes:
+            self.live.request_analysis()
+            self.statusBar().showMessage("New photos are queued for analysis", 5000)
+            return
         backend = self.facade.settings.backend
         self.jobs.add("analyze", f"Analyzing ({backend})", lambda cancel: self.facade.analysis_job(cancel))
 
@@ -335,9 +365,10 @@ class MainWindow(QMainWindow):
     def apply_settings(self, settings) -> None:
         old = self.facade.settings
         self.facade.save_settings(settings)
+        if (settings.backend, settings.analyze_after_scan) != (old.backend, old.analyze_after_scan):
+            self.live.restart()
         if settings.thumbnail_size != old.thumbnail_size:
             cell = settings.thumbnail_size
-            self.loader.size = cell * 2 if self.devicePixelRatio() > 1 else cell
             self.gallery.set_cell(cell)
             self.model.invalidate_thumbnails()
 
@@ -368,6 +399,8 @@ class MainWindow(QMainWindow):
         """Stops jobs and loaders and waits for worker threads: nothing may outlive the window."""
         self._scan_refresh.stop()
         self._module_timer.stop()
+        self._sidebar_timer.stop()
+        self.live.stop()
         self.jobs.shutdown()
         self.loader.close()
         self.tasks.forget()

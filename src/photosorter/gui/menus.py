@@ -42,7 +42,12 @@ def build_menus(window: MainWindow) -> None:
     action(edit, "&Select All", window.gallery.selectAll, QKeySequence.StandardKey.SelectAll)
 
     view = bar.addMenu("&View")
-    action(view, "All &Photos", lambda: window.sidebar.setCurrentItem(window.sidebar.all_item), "Ctrl+1")
+    action(
+        view,
+        "All &Photos",
+        lambda: (window.sidebar.setCurrentItem(window.sidebar.all_item), window._show_gallery()),
+        "Ctrl+1",
+    )
     action(view, "P&eople", window.show_people, "Ctrl+2")
     action(view, "&Open Photo", lambda: window.open_viewer(), "Ctrl+Return")
     view.addSeparator()
@@ -50,6 +55,7 @@ def build_menus(window: MainWindow) -> None:
     detail.setShortcut(QKeySequence("Ctrl+I"))
     detail.toggled.connect(window.detail.setVisible)
     view.addAction(detail)
+    window.queue_action = action(view, "Show &Queue", lambda: window.show_queue(True), "Ctrl+J")
     window.full_screen_action = action(view, "&Full Screen", window.toggle_full_screen, "F11")
 
     help_menu = bar.addMenu("&Help")

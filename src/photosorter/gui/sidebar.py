@@ -4,26 +4,33 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QWidget
 
 from photosorter.gui.facade import SidebarData, ViewFilter
 
 FilterRole = Qt.ItemDataRole.UserRole + 1
+ExpandedRole = Qt.ItemDataRole.UserRole + 2
 
 
-class Sidebar(QTreeWidget):
+class Sidebar(QTreeView):
+    """A two-column tree (name, count) over a QStandardItemModel, which passes Qt's model tester
+    (QTreeWidget's own model does not: it reports children under the count column too)."""
+
     filter_changed = Signal(object)  # ViewFilter
     people_requested = Signal()
+    reselected = Signal(object)  # a click on an entry, even the current one (leaves the people page)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.tree = QStandardItemModel(0, 2, self)
+        self.setModel(self.tree)
         self.setHeaderHidden(True)
-        self.setColumnCount(2)
         self.setRootIsDecorated(True)
         self.setIndentation(14)
         self.setUniformRowHeights(True)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         header = self.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -31,68 +38,96 @@ class Sidebar(QTreeWidget):
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setMinimumWidth(200)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setAccessibleName("Sidebar")
         self.setObjectName("sidebar")
-        self._filters: dict[tuple[str, str], QTreeWidgetItem] = {}
+        self._filters: dict[tuple[str, str], QStandardItem] = {}
+        self._rebuilding = False
         self.all_item = self._entry(None, "All Photos", ViewFilter())
         self.people_item = self._section("People")
         self.scenes_item = self._section("Scenes & Things")
         self.text_item = self._entry(None, "Text", ViewFilter("text", "", "Photos with text"))
         self.folders_item = self._section("Folders")
+        for section in (self.people_item, self.scenes_item, self.folders_item):
+            self.setExpanded(section.index(), True)
         self.setCurrentItem(self.all_item)
-        self.currentItemChanged.connect(self._current_changed)
-        self.itemClicked.connect(self._clicked)
+        self.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.clicked.connect(self._clicked)
 
-    def _section(self, title: str) -> QTreeWidgetItem:
-        item = QTreeWidgetItem(self, [title])
-        font = QFont(item.font(0))
+    # -- items -------------------------------------------------------------------------------------------
+    def setCurrentItem(self, item: QStandardItem) -> None:
+        self.setCurrentIndex(item.index())
+
+    def currentItem(self) -> QStandardItem | None:
+        index = self.currentIndex()
+        return self.tree.itemFromIndex(index.siblingAtColumn(0)) if index.isValid() else None
+
+    def _section(self, title: str) -> QStandardItem:
+        item = QStandardItem(title)
+        font = QFont(item.font())
         font.setBold(True)
-        item.setFont(0, font)
+        item.setFont(font)
         item.setFlags(Qt.ItemFlag.ItemIsEnabled)
-        item.setExpanded(True)
+        self.tree.appendRow([item, self._count_item(None, False)])
         return item
 
-    def _entry(self, parent: QTreeWidgetItem | None, text: str, view: ViewFilter, count: int | None = None):
-        item = QTreeWidgetItem(
-            parent if parent is not None else self, [text, "" if count is None else str(count)]
+    def _count_item(self, count: int | None, selectable: bool = True) -> QStandardItem:
+        item = QStandardItem("" if count is None else str(count))
+        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        item.setForeground(self.palette().placeholderText())
+        item.setFlags(
+            Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+            if selectable
+            else Qt.ItemFlag.ItemIsEnabled
         )
-        item.setData(0, FilterRole, view)
-        item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        item.setForeground(1, self.palette().placeholderText())
+        return item
+
+    def _entry(self, parent: QStandardItem | None, text: str, view: ViewFilter, count: int | None = None):
+        item = QStandardItem(text)
+        item.setData(view, FilterRole)
+        item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+        row = [item, self._count_item(count)]
         if parent is None:
-            font = QFont(item.font(0))
+            font = QFont(item.font())
             font.setBold(True)
-            item.setFont(0, font)
+            item.setFont(font)
+            self.tree.appendRow(row)
+        else:
+            parent.appendRow(row)
         self._filters[(view.kind, view.value)] = item
         return item
 
-    def _note(self, parent: QTreeWidgetItem, text: str) -> None:
-        item = QTreeWidgetItem(parent, [text])
+    def _note(self, parent: QStandardItem, text: str) -> None:
+        item = QStandardItem(text)
         item.setFlags(Qt.ItemFlag.NoItemFlags)
+        parent.appendRow([item, self._count_item(None, False)])
 
     # -- contents ----------------------------------------------------------------------------------------
     def set_data(self, data: SidebarData) -> None:
         """Rebuilds the dynamic sections, keeping the current selection when it still exists."""
         current = self.current_filter()
-        self.blockSignals(True)
+        self._rebuilding = True  # the current row moves while sections refill; only the end result counts
         try:
             for section in (self.people_item, self.scenes_item, self.folders_item):
                 expanded = {
-                    section.child(i).text(0)
-                    for i in range(section.childCount())
-                    if section.child(i).isExpanded()
+                    section.child(i).text()
+                    for i in range(section.rowCount())
+                    if self.isExpanded(section.child(i).index())
                 }
-                section.takeChildren()
-                section.setData(0, Qt.ItemDataRole.UserRole + 2, expanded)
+                section.removeRows(0, section.rowCount())
+                section.setData(expanded, ExpandedRole)
             self._filters = {k: v for k, v in self._filters.items() if v in (self.all_item, self.text_item)}
             self._fill_people(data)
             self._fill_scenes(data)
             self._fill_folders(data)
-            self.text_item.setText(1, "" if data.text_count is None else str(data.text_count))
+            count = self.tree.item(self.text_item.row(), 1)
+            count.setText("" if data.text_count is None else str(data.text_count))
             item = self._filters.get((current.kind, current.value), self.all_item)
             self.setCurrentItem(item)
         finally:
-            self.blockSignals(False)
+            self._rebuilding = False
+        if self.current_filter() != current:
+            self.filter_changed.emit(self.current_filter())
 
     def _fill_people(self, data: SidebarData) -> None:
         if data.people is None:
@@ -119,17 +154,17 @@ class Sidebar(QTreeWidget):
             return
         if not data.categories:
             self._note(self.scenes_item, "nothing analyzed yet")
-        expanded = self.scenes_item.data(0, Qt.ItemDataRole.UserRole + 2) or set()
+        expanded = self.scenes_item.data(ExpandedRole) or set()
         for category, count, labels in data.categories:
             parent = self._entry(
                 self.scenes_item, category, ViewFilter("category", category, category), count
             )
-            font = QFont(parent.font(0))
+            font = QFont(parent.font())
             font.setBold(False)
-            parent.setFont(0, font)
+            parent.setFont(font)
             for label, label_count in labels:
                 self._entry(parent, label, ViewFilter("label", label, label), label_count)
-            parent.setExpanded(category in expanded)
+            self.setExpanded(parent.index(), category in expanded)
 
     def _fill_folders(self, data: SidebarData) -> None:
         if not data.folders:
@@ -137,15 +172,15 @@ class Sidebar(QTreeWidget):
         for folder in data.folders:
             name = Path(folder.path).name or folder.path
             item = self._entry(self.folders_item, name, ViewFilter("folder", folder.path, name))
-            item.setToolTip(0, folder.path + ("" if folder.online else " (offline)"))
-            font = QFont(item.font(0))
+            item.setToolTip(folder.path + ("" if folder.online else " (offline)"))
+            font = QFont(item.font())
             font.setBold(False)
-            item.setFont(0, font)
+            item.setFont(font)
 
     # -- selection ---------------------------------------------------------------------------------------
     def current_filter(self) -> ViewFilter:
         item = self.currentItem()
-        view = item.data(0, FilterRole) if item is not None else None
+        view = item.data(FilterRole) if item is not None else None
         return view if isinstance(view, ViewFilter) else ViewFilter()
 
     def select(self, view: ViewFilter) -> None:
@@ -153,10 +188,15 @@ class Sidebar(QTreeWidget):
         if item is not None:
             self.setCurrentItem(item)
 
-    def _current_changed(self, current: QTreeWidgetItem | None, _previous) -> None:
-        if current is not None and isinstance(current.data(0, FilterRole), ViewFilter):
-            self.filter_changed.emit(current.data(0, FilterRole))
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        view = current.siblingAtColumn(0).data(FilterRole) if current.isValid() else None
+        if isinstance(view, ViewFilter) and not self._rebuilding:
+            self.filter_changed.emit(view)
 
-    def _clicked(self, item: QTreeWidgetItem, _column: int) -> None:
-        if item is self.people_item:
+    def _clicked(self, index: QModelIndex) -> None:
+        if index.isValid() and self.tree.itemFromIndex(index.siblingAtColumn(0)) is self.people_item:
             self.people_requested.emit()
+            return
+        view = index.siblingAtColumn(0).data(FilterRole) if index.isValid() else None
+        if isinstance(view, ViewFilter):
+            self.reselected.emit(view)

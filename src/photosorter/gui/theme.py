@@ -12,6 +12,7 @@ STYLE = """
 QLabel#pageTitle { font-size: 17px; font-weight: 600; padding: 2px 2px 4px 2px; }
 QLabel#detailTitle { font-size: 15px; font-weight: 600; }
 QLabel#hint { color: palette(placeholder-text); }
+QLabel[warning="true"] { color: #d9822b; }
 QLabel#searchError { color: #e5484d; padding: 2px 4px; }
 QLabel#dateBadge { background: rgba(0, 0, 0, 150); color: white; border-radius: 10px; padding: 4px 10px;
                    font-weight: 600; }

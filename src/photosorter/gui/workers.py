@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import sys
 import threading
 import time
 import traceback
@@ -23,11 +24,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from PySide6.QtCore import QObject, QSize, Qt, Signal
-from PySide6.QtGui import QImage, QImageReader
+from PySide6.QtGui import QImage, QImageReader, QPainter, QPainterPath
 
 from photosorter.core.errors import PhotosorterError
 from photosorter.core.jobs import Cancelled, CancelToken, Job, Progress
 
+GIL_SWITCH_SECONDS = 0.001  # Python's default is 5 ms: see favour_gui_thread
 PROGRESS_INTERVAL = 0.1  # seconds between progress signals: enough for a smooth bar, light on the GUI
 
 
@@ -35,6 +37,18 @@ def describe(error: BaseException) -> str:
     if isinstance(error, PhotosorterError):
         return str(error)
     return f"{type(error).__name__}: {error}"
+
+
+def favour_gui_thread() -> None:
+    """Shortens how long a busy worker may keep the GIL (Python's default: 5 ms).
+
+    PySide releases the GIL around every call into Qt, and a thread that wants it back waits for the
+    holder's switch interval. Painting a screen of thumbnails makes hundreds of such calls, so while a
+    scan or hashing thread runs Python, 5 ms per handover added up to 100-300 ms GUI stalls (measured
+    in benchmarks/bench_gui.py). Workers lose a little throughput; the window stays smooth.
+    """
+    if sys.getswitchinterval() > GIL_SWITCH_SECONDS:
+        sys.setswitchinterval(GIL_SWITCH_SECONDS)
 
 
 class WorkerPool:
@@ -140,6 +154,32 @@ def read_image(path: str, size: QSize | None = None, square: bool = False) -> QI
     return reader.read()
 
 
+TILE_RADIUS = 6
+
+
+def tile(image: QImage, side: int) -> QImage:
+    """The gallery's finished cell picture: centre-cropped to a square of ``side`` pixels, with rounded
+    corners, premultiplied. Made on a worker, so painting a cell is one blit on the GUI thread."""
+    if image.isNull():
+        return QImage()
+    short = min(image.width(), image.height())
+    square = image.copy((image.width() - short) // 2, (image.height() - short) // 2, short, short)
+    if short != side:
+        square = square.scaled(
+            side, side, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation
+        )
+    out = QImage(side, side, QImage.Format.Format_ARGB32_Premultiplied)
+    out.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(out)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    path = QPainterPath()
+    path.addRoundedRect(0, 0, side, side, TILE_RADIUS, TILE_RADIUS)
+    painter.setClipPath(path)
+    painter.drawImage(0, 0, square)
+    painter.end()
+    return out
+
+
 class ThumbnailLoader(QObject):
     """Loads thumbnail files into QImages on a few pool threads, newest request first.
 
@@ -152,7 +192,8 @@ class ThumbnailLoader(QObject):
     def __init__(self, pool: WorkerPool, size: int, workers: int = 2, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.pool = pool
-        self.size = size
+        self.size = size  # the tile's side in device pixels
+        self.ratio = 1.0  # device pixel ratio the tiles are made for
         self._queue: OrderedDict[int, str] = OrderedDict()
         self._lock = threading.Lock()
         self._running = 0
@@ -168,6 +209,12 @@ class ThumbnailLoader(QObject):
                 self._running += 1
         if start:
             self.pool.start(self._work)
+
+    def set_tile(self, side: int, ratio: float) -> None:
+        """The gallery's cells changed size: tiles made from now on fit them."""
+        with self._lock:
+            self.size, self.ratio = max(1, round(side * ratio)), ratio
+            self._queue.clear()
 
     def keep_only(self, wanted: set[int]) -> None:
         with self._lock:
@@ -191,13 +238,7 @@ class ThumbnailLoader(QObject):
                     return
                 photo_id, path = self._queue.popitem(last=True)
                 size = self.size
-            image = read_image(path, QSize(size, size))
-            if image.isNull():
-                image = QImage()
-            elif image.width() > size or image.height() > size:
-                image = image.scaled(
-                    size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
-                )
+            image = tile(read_image(path, QSize(size, size), square=True), size)
             self.loaded.emit(photo_id, image)
 
 

@@ -1,0 +1,295 @@
+"""The desktop app at 100,000 photos: first thumbnails, GUI-thread stalls, memory.
+
+The whole main window (offscreen by default), no pytest-qt:
+
+    PYTHONPATH=src /work/venv/bin/python benchmarks/bench_gui.py [--photos 100000] [--home DIR] [--profile]
+
+The synthetic library is built once in ``--home``: 100,000 hard links to 60 real photos in
+100 subfolders, and a catalog row for each inserted in one transaction through the catalog's own
+``insert_photo`` (with the link's real size and mtime, so the live library's catch-up scan at start
+finds them unchanged; distinct content hashes, thumbnails are symlinks to 60 real ones so the
+loader decodes real JPEGs). Then, with a 5 ms timer measuring the longest gap on the GUI thread:
+
+1. start: from constructing the window to the first thumbnails painted;
+2. the live library's catch-up scan of all 100,000 files at start;
+3. scrolling a page per frame through ~40,000 photos with nothing in the background;
+4. 300 new photos (distinct contents) written into the library while scrolling: the live library
+   notices, reads, hashes and thumbnails them, and the grid inserts them;
+5. resident memory.
+
+``--profile`` also times every event the GUI thread delivers (a ``QApplication.notify`` override,
+which slows things a little) and prints the slowest, to find what stalls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QElapsedTimer, QEvent, Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+from photosorter.core.catalog import photos as photo_rows
+from photosorter.core.imaging import make_thumbnail, thumbnail_path
+from photosorter.core.library import Library
+from photosorter.core.records import ImageFacts
+from photosorter.gui.facade import Facade
+from photosorter.gui.main_window import MainWindow
+from photosorter.gui.theme import apply_theme
+
+SOURCES = [Path("/work/shared/photos"), Path(__file__).parents[1] / "tests" / "data" / "photos"]
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
+PER_FOLDER = 1000
+NEW_PHOTOS = 300
+
+
+def source_files() -> list[Path]:
+    source = next(p for p in SOURCES if p.is_dir())
+    return sorted(f for f in source.rglob("*") if f.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def build_library(home: Path, count: int) -> Library:
+    library = Library.open(home)
+    if library.stats()["photos"] >= count:
+        return library
+    root = home / "library"
+    originals = home / "originals"  # same file system as the links
+    originals.mkdir(parents=True, exist_ok=True)
+    sources = []
+    for n, file in enumerate(source_files()[:60]):
+        copy = originals / f"{n:02d}{file.suffix.lower()}"
+        shutil.copyfile(file, copy)
+        content_hash = f"{n:02x}" + "b" * 30
+        make_thumbnail(str(copy), thumbnail_path(library.paths.thumbnails, content_hash))
+        sources.append((copy, content_hash, copy.stat()))
+    t0 = time.perf_counter()
+    for i in range(count):
+        copy, _, _ = sources[i % len(sources)]
+        link = root / f"d{i // PER_FOLDER:03d}" / f"p{i:06d}{copy.suffix}"
+        link.parent.mkdir(parents=True, exist_ok=True)
+        if not link.exists():
+            os.link(copy, link)
+        thumb = thumbnail_path(library.paths.thumbnails, f"{i:08x}" + "c" * 24)
+        thumb.parent.mkdir(parents=True, exist_ok=True)
+        if not thumb.is_symlink():
+            os.symlink(thumbnail_path(library.paths.thumbnails, sources[i % len(sources)][1]), thumb)
+    print(f"  {count:,} links and thumbnail symlinks: {time.perf_counter() - t0:.1f} s")
+    folder = library.add_folder(root)
+    t0 = time.perf_counter()
+    with library.catalog.transaction() as conn:
+        for i in range(count):
+            copy, _, info = sources[i % len(sources)]
+            facts = ImageFacts(
+                size=info.st_size,
+                mtime_ns=info.st_mtime_ns,
+                hash=f"{i:08x}" + "c" * 24,  # distinct, as in a real library
+                format="JPEG",
+                width=4000,
+                height=3000,
+                taken_at=f"20{10 + i % 15:02d}-{1 + i % 12:02d}-{1 + i % 28:02d}T12:{i % 60:02d}:00",
+                taken_at_source="exif",
+                camera_make="Canon",
+                camera_model="EOS",
+                latitude=None,
+                longitude=None,
+                orientation=1,
+            )
+            path = root / f"d{i // PER_FOLDER:03d}" / f"p{i:06d}{copy.suffix}"
+            photo_rows.insert_photo(conn, folder.id, str(path), path.name, facts)
+    print(f"  {count:,} catalog rows in one transaction: {time.perf_counter() - t0:.1f} s")
+    return library
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class ProfilingApp(QApplication):
+    """Times every event delivered on the GUI thread (only with --profile)."""
+
+    def __init__(self, argv: list[str]) -> None:
+        super().__init__(argv)
+        self.slow: Counter[str] = Counter()
+        self.worst: list[tuple[float, str]] = []
+        self.depth = 0
+
+    def notify(self, receiver, event) -> bool:
+        self.depth += 1
+        t0 = time.perf_counter()
+        try:
+            return super().notify(receiver, event)
+        finally:
+            self.depth -= 1
+            ms = (time.perf_counter() - t0) * 1000
+            if ms > 15 and self.depth == 0:
+                what = f"{type(receiver).__name__}/{receiver.objectName()} {QEvent.Type(event.type()).name}"
+                self.slow[what] += 1
+                self.worst.append((ms, what))
+
+
+class StallMeter:
+    """The longest gap between 5 ms ticks on the GUI thread."""
+
+    def __init__(self) -> None:
+        self.clock = QElapsedTimer()
+        self.clock.start()
+        self.gaps: list[float] = []
+        self.last = self.clock.nsecsElapsed()
+        self.timer = QTimer(interval=5, timeout=self._tick)
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.start()
+
+    def _tick(self) -> None:
+        now = self.clock.nsecsElapsed()
+        self.gaps.append((now - self.last) / 1e6)
+        self.last = now
+
+    def reset(self) -> None:
+        self.gaps.clear()
+        self.last = self.clock.nsecsElapsed()
+
+    def summary(self) -> str:
+        if not self.gaps:
+            return "no ticks"
+        gaps = sorted(self.gaps)
+        return f"max {gaps[-1]:.1f} ms, p99 {gaps[int(len(gaps) * 0.99)]:.1f} ms over {len(gaps)} ticks"
+
+
+def spin(app: QApplication, seconds: float, until=None) -> bool:
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        app.processEvents()
+        if until is not None and until():
+            return True
+        time.sleep(0.002)
+    return until is None
+
+
+def scroll(app: QApplication, window: MainWindow, pages: int, start: int = 0) -> list[float]:
+    """A page per 16 ms frame; returns the time each frame's paint took."""
+    bar = window.gallery.verticalScrollBar()
+    step = window.gallery.viewport().height()
+    frames = []
+    for value in range(start, min(bar.maximum(), start + step * pages), step):
+        f0 = time.perf_counter()
+        bar.setValue(value)
+        window.gallery.viewport().repaint()
+        app.processEvents()
+        frames.append((time.perf_counter() - f0) * 1000)
+        spin(app, 0.016)
+    return sorted(frames)
+
+
+def write_new_photos(target: Path, count: int) -> None:
+    """Distinct contents (a JPEG with bytes after its end still decodes): real hashing and thumbnails."""
+    files = [f for f in source_files() if f.suffix.lower() in (".jpg", ".jpeg")]
+    target.mkdir(parents=True, exist_ok=True)
+    for n in range(count):
+        data = files[n % len(files)].read_bytes() + os.urandom(16)
+        (target / f"new{n:04d}.jpg").write_bytes(data)
+        time.sleep(0.002)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--photos", type=int, default=100_000)
+    parser.add_argument("--home", type=Path, default=Path(tempfile.gettempdir()) / "photosorter-bench-gui")
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    library = build_library(args.home, args.photos)
+    library.save_settings(library.settings.with_changes(analyze_after_scan=False))
+    for old in (args.home / "library").glob("new-*"):
+        shutil.rmtree(old)  # photos of an earlier run: the catch-up scan would report them removed
+    print(f"catalog ready: {library.stats()['photos']:,} photos ({time.perf_counter() - started:.1f} s)")
+
+    app = (ProfilingApp if args.profile else QApplication)(sys.argv[:1])
+    apply_theme(app)
+    meter = StallMeter()
+    t_start = time.perf_counter()
+    window = MainWindow(Facade(library))
+    window.resize(1400, 900)
+    window.show()
+    painted: list[float] = []
+
+    def thumbs_arrived(_a, _b, roles) -> None:
+        if not painted and Qt.ItemDataRole.DecorationRole in roles:
+            window.gallery.viewport().repaint()
+            painted.append(time.perf_counter() - t_start)
+
+    window.model.dataChanged.connect(thumbs_arrived)
+    spin(app, 20, lambda: bool(painted))
+    first_paint_gap = max(meter.gaps, default=0.0)
+
+    # 2. the live library's catch-up scan (every file stat'ed, nothing changed)
+    meter.reset()
+    t0 = time.perf_counter()
+    spin(app, 0.5)
+    idle = spin(app, 300, lambda: "Up to date" in window.live_status.label.text())
+    t_catch_up = time.perf_counter() - t0
+    catch_up = meter.summary()
+
+    # 3. scrolling with nothing in the background
+    meter.reset()
+    frames = scroll(app, window, 300)
+    scroll_stalls = meter.summary()
+
+    # 4. new photos written into the library while scrolling
+    meter.reset()
+    before = window.model.rowCount()
+    writer = threading.Thread(
+        target=write_new_photos, args=(args.home / "library" / f"new-{os.getpid()}", NEW_PHOTOS)
+    )
+    t0 = time.perf_counter()
+    writer.start()
+    live_frames: list[float] = []
+    while window.model.rowCount() < before + NEW_PHOTOS and time.perf_counter() - t0 < 300:
+        live_frames += scroll(app, window, 40, start=window.gallery.verticalScrollBar().value() % 20_000)
+    writer.join()
+    t_new = time.perf_counter() - t0
+    new_stalls = meter.summary()
+    spin(app, 1.0)
+    rss = rss_mb()
+    meter.timer.stop()
+    window.close()
+
+    def frame_line(f: list[float]) -> str:
+        if not f:
+            return "none"
+        f = sorted(f)
+        p95 = f[int(len(f) * 0.95)]
+        return f"{len(f)}, median {f[len(f) // 2]:.1f} ms, p95 {p95:.1f} ms, max {f[-1]:.1f} ms"
+
+    print(f"photos in view:               {before:,}")
+    print(f"start → first thumbnails:     {painted[0] * 1000:.0f} ms" if painted else "no thumbnails")
+    print(f"  GUI stall until then:       {first_paint_gap:.1f} ms")
+    print(f"catch-up scan at start:       {t_catch_up:.1f} s{'' if idle else ' (not idle yet)'}; {catch_up}")
+    print(f"scroll frames (idle):         {frame_line(frames)}")
+    print(f"  GUI stalls while scrolling: {scroll_stalls}")
+    print(f"{NEW_PHOTOS} new photos in grid:     {t_new:.1f} s after writing began")
+    print(f"  scroll frames meanwhile:    {frame_line(live_frames)}")
+    print(f"  GUI stalls meanwhile:       {new_stalls}")
+    print(f"resident memory:              {rss:.0f} MB")
+    if args.profile:
+        print("slowest GUI-thread events:")
+        for ms, what in sorted(app.worst, reverse=True)[:15]:
+            print(f"  {ms:7.1f} ms  {what}")
+    library.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

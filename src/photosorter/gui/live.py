@@ -1,0 +1,187 @@
+"""The live library inside the app: its events become coalesced Qt signals on the GUI thread.
+
+One design, no double scanning: while the window is open the live library is the
+only thing that scans. It catches up with the disk when it starts, follows every
+change in the library folders, scans a folder as soon as it is added (its health
+check notices new folders within a second) and, when "analyze after scan" is on,
+analyzes new photos in its analysis lane (which pauses with a reason and retries by
+itself). The status-bar job runner is left for an explicit "Analyze New Photos"
+while automatic analysis is off, and for scanning if the watcher cannot start.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+
+from photosorter.core.live import LiveEvent, LiveLibrary, LiveStatus
+from photosorter.gui.facade import Facade
+from photosorter.gui.workers import Tasks
+
+COALESCE_MS = 400  # a burst of thousands of events refreshes the grid at most this often
+STATUS_POLL_MS = 1500  # queue counts also change without events (the watcher queues work silently)
+_PAUSED = re.compile(r"analysis paused: (?P<reason>.*) \(retrying in (?P<delay>\d+) s\)$", re.DOTALL)
+
+
+def paused_text(message: str) -> str:
+    """``analysis paused: X (retrying in 30 s)`` → ``Analysis paused: X — retrying in 30 s``."""
+    found = _PAUSED.match(message)
+    if found is None:
+        return message[:1].upper() + message[1:]
+    return f"Analysis paused: {found['reason']} — retrying in {found['delay']} s"
+
+
+def status_text(status: LiveStatus | None, paused: str | None = None) -> str:
+    """The one line the status bar shows about the live library."""
+    if status is None or not status.started:
+        return ""
+    parts = []
+    if status.running or status.pending or status.settling:
+        busy = f"Updating library: {status.running} running · {status.pending} pending"
+        parts.append(busy + (f" · {status.settling} settling" if status.settling else ""))
+    else:
+        folders = len(status.watching)
+        parts.append(f"Up to date · watching {folders} folder{'s' if folders != 1 else ''}")
+    if status.parked:
+        parts.append(f"{status.parked} parked")
+    if status.paused_reason:
+        parts.append(paused or f"Analysis paused: {status.paused_reason}")
+    if status.offline:
+        count = len(status.offline)
+        parts.append(f"{count} folder{'s' if count != 1 else ''} offline")
+    return " · ".join(parts)
+
+
+class LiveBridge(QObject):
+    """Owns the app's LiveLibrary: start, stop (joined), and signals that arrive on the GUI thread."""
+
+    photos_changed = Signal()  # photos were added, changed, moved, removed or went offline
+    analysis_changed = Signal()  # new analysis results (labels, faces, text)
+    status_changed = Signal(object)  # LiveStatus
+    message = Signal(str)  # something worth a status-bar message (paused, parked, offline)
+    _event = Signal(object)  # from the live library's threads; queued to the GUI thread
+
+    def __init__(self, facade: Facade, tasks: Tasks, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.facade = facade
+        self.tasks = tasks
+        self.live: LiveLibrary | None = None
+        self.status: LiveStatus | None = None
+        self.paused: str | None = None
+        self.failed: str | None = None  # why the live library could not start
+        self._lock = threading.Lock()  # start and stop never overlap (start runs on a worker)
+        self._photos_dirty = False
+        self._analysis_dirty = False
+        self._event.connect(self._on_event, Qt.ConnectionType.QueuedConnection)
+        self._flush_timer = QTimer(self, singleShot=True, interval=COALESCE_MS, timeout=self._flush)
+        self._poll_timer = QTimer(self, interval=STATUS_POLL_MS, timeout=self.poll)
+
+    @property
+    def running(self) -> bool:
+        return self.live is not None and self.failed is None
+
+    @property
+    def analyzes(self) -> bool:
+        return self.running and bool(self.live and self.live.analyze)
+
+    # -- lifecycle ---------------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Starts watching (off the GUI thread: it stats every folder and reclaims orphaned jobs)."""
+        if self.live is not None:
+            return
+        live = self.live = self.facade.live_library(self._event.emit)
+        self.failed = None
+        self.tasks.run(lambda: self._start(live), lambda _r: self.poll(), self._start_failed)
+        self._poll_timer.start()
+
+    def _start(self, live: LiveLibrary) -> None:
+        with self._lock:
+            if self.live is live:
+                live.start()
+
+    def _start_failed(self, message: str) -> None:
+        self.failed = message
+        self.message.emit(f"Cannot watch the library folders: {message}")
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stops the live library and joins its threads (a job in progress resumes at the next start)."""
+        self._poll_timer.stop()
+        self._flush_timer.stop()
+        with self._lock:
+            live, self.live = self.live, None
+            if live is not None:
+                live.stop(timeout)
+
+    def restart(self) -> None:
+        """Settings changed (backend, automatic analysis): a new live library picks them up."""
+        if self.live is None:
+            return
+        live, self.live = self.live, None
+
+        def swap() -> None:
+            with self._lock:
+                live.stop()
+
+        self.tasks.run(swap, lambda _r: self.start())
+
+    # -- user actions ------------------------------------------------------------------------------------
+    def rescan(self) -> None:
+        if self.live is not None:
+            self.tasks.run(self.live.rescan, lambda _r: self.poll())
+
+    def retry_parked(self) -> None:
+        if self.live is not None:
+            live = self.live
+            self.tasks.run(live.retry_parked, lambda count: self.message.emit(f"{count} parked jobs retried"))
+
+    def request_analysis(self) -> None:
+        if self.live is not None:
+            live = self.live
+            self.tasks.run(lambda: self.facade.request_analysis(live), lambda _r: self.poll())
+
+    def poll(self) -> None:
+        live = self.live
+        if live is not None and self.failed is None:
+            self.tasks.run(live.status, self._status_loaded)
+
+    # -- events ------------------------------------------------------------------------------------------
+    def _status_loaded(self, status: LiveStatus) -> None:
+        if self.live is None:
+            return
+        self.status = status
+        if status.paused_reason is None:
+            self.paused = None
+        self.status_changed.emit(status)
+
+    def _on_event(self, event: LiveEvent) -> None:
+        if self.live is None:
+            return  # stopped meanwhile: the window is closing
+        if self.facade.changes_rows(event):
+            self._photos_dirty = True
+        elif event.kind == "analyzed":
+            self._analysis_dirty = True
+        if event.kind == "paused":
+            self.paused = paused_text(event.message)
+            self.message.emit(self.paused)
+        elif event.kind == "resumed":
+            self.paused = None
+        elif event.kind in ("parked", "offline", "online"):
+            self.message.emit(paused_text(event.message))
+        if event.status is not None:
+            self.status = event.status
+        if not self._flush_timer.isActive():  # not restarted: a steady stream still flushes
+            self._flush_timer.start()
+
+    def _flush(self) -> None:
+        photos, analysis = self._photos_dirty, self._analysis_dirty
+        self._photos_dirty = self._analysis_dirty = False
+        if self.status is not None:
+            if self.status.paused_reason is None:
+                self.paused = None
+            self.status_changed.emit(self.status)
+        if photos:
+            self.photos_changed.emit()
+        if analysis:
+            self.analysis_changed.emit()

@@ -1,0 +1,171 @@
+"""The app and the live library: files appearing on disk, queue state, people naming, clean shutdown."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from photosorter.core import faces
+from photosorter.core.analysis.types import AnalysisResult, Box, Face, Feature
+from photosorter.core.catalog.analysis import store_result
+from photosorter.core.library import Library
+from photosorter.core.live import LiveStatus
+from photosorter.gui.facade import Facade, QueueEntry, ViewFilter
+from photosorter.gui.live import paused_text, status_text
+from photosorter.gui.main_window import MainWindow
+from photosorter.gui.queue_panel import JobsModel
+from photosorter.gui.workers import WorkerPool
+
+WAIT = 30_000
+DATA = Path(__file__).parent / "data" / "photos"
+
+pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
+
+
+@pytest.fixture
+def library(home: Path):
+    lib = Library.open(home)
+    lib.save_settings(lib.settings.with_changes(analyze_after_scan=False))
+    yield lib
+    lib.close()
+
+
+def open_window(qtbot, library: Library) -> MainWindow:
+    win = MainWindow(Facade(library), WorkerPool())
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+@pytest.fixture
+def window(qtbot, library: Library):
+    win = open_window(qtbot, library)
+    yield win
+    win.shutdown()
+    assert win.pool.active() == 0
+    assert win.live.live is None
+
+
+def scanned(qtbot, window: MainWindow, folder: Path, count: int) -> None:
+    window.add_folder(str(folder))
+    qtbot.waitUntil(lambda: window.model.rowCount() == count, timeout=WAIT)
+
+
+def test_a_photo_copied_into_a_folder_appears_in_the_grid(qtbot, window: MainWindow, tmp_path) -> None:
+    folder = tmp_path / "library"
+    folder.mkdir()
+    shutil.copy(DATA / "cat_and_dog.jpeg", folder)
+    scanned(qtbot, window, folder, 1)
+    window.gallery.setCurrentIndex(window.model.index(0))
+    first = window.model.ids[0]
+    qtbot.waitUntil(lambda: window.live.running and window.live.status is not None, timeout=WAIT)
+    resets: list[int] = []
+    window.model.modelReset.connect(lambda: resets.append(1))
+    shutil.copy(DATA / "golden_gate_bridge.webp", folder / "new_bridge.webp")
+    # the live promise is 2 s from the last write; the GUI coalesces for 0.4 s on top
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=5000)
+    assert not resets, "a new photo is a row insert, not a model reset"
+    assert window.model.ids[window.gallery.currentIndex().row()] == first  # the selection stayed
+    qtbot.waitUntil(lambda: window.count_label.text() == "2 photos", timeout=WAIT)
+    (folder / "new_bridge.webp").unlink()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=5000)
+    assert not resets
+
+
+def test_queue_state_shows_in_the_status_bar_and_the_panel(qtbot, window: MainWindow, photo_folder) -> None:
+    scanned(qtbot, window, photo_folder, 5)
+    qtbot.waitUntil(lambda: "Up to date" in window.live_status.label.text(), timeout=WAIT)
+    assert "watching 1 folder" in window.live_status.label.text()
+    assert window.live_status.isVisible()
+    qtbot.mouseClick(window.live_status.button, Qt.MouseButton.LeftButton)
+    assert window.queue_panel.isVisible()
+    qtbot.waitUntil(lambda: "Up to date" in window.queue_panel.summary.text(), timeout=WAIT)
+    assert not window.queue_panel.retry_button.isEnabled()
+    window.queue_panel.set_entries([QueueEntry(1, "analyze", "parked", 3, "new photos", "boom")])
+    assert window.queue_panel.retry_button.isEnabled()
+    qtbot.mouseClick(window.queue_panel.retry_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "parked jobs retried" in window.statusBar().currentMessage(), timeout=WAIT)
+    window.show_queue(False)
+    assert not window.live_status.button.isChecked()
+
+
+def test_status_lines_for_busy_paused_parked_and_offline() -> None:
+    busy = LiveStatus(True, 3, 1, 0, None, None, ("/a",), (), 2)
+    assert status_text(busy) == "Updating library: 1 running · 3 pending · 2 settling"
+    paused = paused_text("analysis paused: Rekognition unreachable (retrying in 30 s)")
+    assert paused == "Analysis paused: Rekognition unreachable — retrying in 30 s"
+    stuck = LiveStatus(True, 1, 0, 2, "Rekognition unreachable", "x", ("/a", "/b"), ("/b",), 0)
+    line = status_text(stuck, paused)
+    assert "2 parked" in line and paused in line and "1 folder offline" in line
+    assert status_text(LiveStatus(False, 0, 0, 0, None, None, (), (), 0)) == ""
+
+
+def test_the_jobs_model_passes_the_model_tester(qtmodeltester) -> None:
+    model = JobsModel()
+    model.set_entries(
+        [
+            QueueEntry(1, "scan", "running", 1, "/photos", None),
+            QueueEntry(2, "analyze", "parked", 3, "new photos", "RuntimeError: boom"),
+        ]
+    )
+    qtmodeltester.check(model)
+    assert model.parked() == 1
+
+
+def _one_face(library: Library, name: str) -> None:
+    photo = library.photo_by_path(name)
+    vector = tuple(1.0 if i == 7 else 0.0 for i in range(128))
+    face = Face(Box(0.3, 0.2, 0.3, 0.3), 99.5, quality={"size": 120.0, "sharpness": 90.0}, embedding=vector)
+    result = AnalysisResult(backend="local", features=frozenset({Feature.FACES}), faces=(face,))
+    store_result(library.catalog, photo.hash, result, {Feature.FACES: "test"})
+    faces.cluster_new_faces(library.catalog)
+
+
+def test_naming_a_face_updates_the_sidebar_and_the_person_shows_their_photos(
+    qtbot, qtmodeltester, window: MainWindow, photo_folder: Path, monkeypatch
+) -> None:
+    scanned(qtbot, window, photo_folder, 5)
+    _one_face(window.facade.library, str((photo_folder / "exif_orientation6_obama.jpg").resolve()))
+    window.show_people()
+    qtbot.waitUntil(lambda: window.people.list.count() == 1, timeout=WAIT)
+    qtmodeltester.check(window.people.list.model())
+    monkeypatch.setattr(window.people, "ask_name", lambda *_args: "Barack")
+    item = window.people.list.item(0)
+    rect = window.people.list.visualItemRect(item)
+    qtbot.mouseClick(window.people.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+    def named() -> bool:
+        people = window.sidebar.people_item
+        return any(people.child(i).text() == "Barack" for i in range(people.rowCount()))
+
+    qtbot.waitUntil(named, timeout=WAIT)
+    qtmodeltester.check(window.sidebar.model())
+    window.sidebar.select(ViewFilter("person", "Barack", "Barack"))
+    qtbot.waitUntil(lambda: window.view_title.text() == "Barack", timeout=WAIT)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=WAIT)
+    assert window.facade.photo(window.model.ids[0]).name == "exif_orientation6_obama.jpg"
+    assert window.pages.currentWidget() is window.gallery_page
+
+
+def test_the_window_opens_on_a_library_watches_it_and_closes_with_no_thread_left(
+    qtbot, library: Library, photo_folder: Path
+) -> None:
+    library.add_folder(photo_folder)
+    before = set(threading.enumerate())
+    win = open_window(qtbot, library)
+    qtbot.waitUntil(lambda: win.model.rowCount() == 5, timeout=WAIT)  # the live library's catch-up scan
+    assert win.live.running
+    qtbot.waitUntil(lambda: any(t.name == "live-watch" for t in threading.enumerate()), timeout=WAIT)
+    win.close()
+    assert win.live.live is None
+    left = [t.name for t in threading.enumerate() if t not in before and t.is_alive()]
+    assert left == []
