@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from photosorter.core.analysis.types import AnalysisResult, Feature, Label, TransientAnalysisError
+from photosorter.core import faces
+from photosorter.core.analysis.types import AnalysisResult, Box, Face, Feature, Label, TransientAnalysisError
 from photosorter.core.catalog import photos as photo_rows
 from photosorter.core.imaging import has_image_extension
 from photosorter.core.library import Library
@@ -305,3 +306,29 @@ def test_a_deleted_thumbnail_is_rebuilt_on_request_and_the_service_restarts(
     wait_for(
         lambda: library.photo_by_path(str(photo_folder / "after restart.jpg")) is not None, what="a scan"
     )
+
+
+class FaceFindingAnalyzer(CountingAnalyzer):
+    """Finds one face per photo, with the same embedding every time: one person, seen everywhere."""
+
+    name = "local"  # its faces carry embeddings, which the local face service compares
+    default_features = frozenset({Feature.FACES})
+
+    def analyze(self, image: bytes, features: frozenset[Feature]) -> AnalysisResult:
+        with self._lock:
+            self.calls.append(hashlib.sha1(image).hexdigest())
+        embedding = tuple(0.05 * (i % 7) for i in range(128))
+        face = Face(Box(0.3, 0.2, 0.4, 0.5), 99.5, quality={"sharpness": 80.0}, embedding=embedding)
+        return AnalysisResult(self.name, features, faces=(face,))
+
+
+def test_faces_found_by_live_analysis_are_grouped_without_a_manual_step(
+    library: Library, photo_folder: Path, second_folder: Path
+) -> None:
+    analyzer = FaceFindingAnalyzer()
+    with LiveLibrary(library, analyzer=analyzer, pause_backoff=(0.2, 0.5)):
+        wait_for(lambda: len(analyzer.calls) >= 4, what="analysis of the start-up scan")
+        wait_for(
+            lambda: any(entry["kind"] == "cluster" for entry in faces.overview(library.catalog)),
+            what="the new faces to be grouped",
+        )

@@ -18,7 +18,7 @@ from typing import Any
 from photosorter.core.catalog import photos as photo_rows
 from photosorter.core.errors import PhotosorterError
 from photosorter.core.imaging import thumbnail_path
-from photosorter.core.jobs import CancelToken, Job, Progress
+from photosorter.core.jobs import CancelToken, Job
 from photosorter.core.library import Library
 from photosorter.core.live import LiveEvent, LiveLibrary
 from photosorter.core.records import Folder, Photo
@@ -288,26 +288,26 @@ class Facade:
         return self.faces_mod
 
     def name_face(self, face_id: int, name: str) -> None:
-        self._faces().name_face(self.catalog, face_id, name)
+        self._faces().name_face(self.catalog, face_id, name, services=self.library.face_services())
 
     def name_cluster(self, cluster_id: int, name: str) -> None:
-        self._faces().name_cluster(self.catalog, cluster_id, name)
+        self._faces().name_cluster(self.catalog, cluster_id, name, services=self.library.face_services())
 
     def rename_person(self, person_id: int, name: str) -> None:
         self._faces().rename(self.catalog, person_id, name)
 
     def merge_people(self, source_id: int, target_id: int) -> None:
-        self._faces().merge(self.catalog, source_id, target_id)
+        self._faces().merge(self.catalog, source_id, target_id, services=self.library.face_services())
 
     def remove_face(self, face_id: int) -> None:
         self._faces().remove_face(self.catalog, face_id)
 
     def forget_all_faces(self) -> None:
-        self._faces().forget_all(self.catalog)
+        # the Rekognition collection goes too when it holds any of this library's faces
+        self._faces().forget_all(self.catalog, services=self.library.face_services())
 
     def cluster_new_faces(self) -> None:
-        if self.faces_mod is not None and hasattr(self.faces_mod, "cluster_new_faces"):
-            self.faces_mod.cluster_new_faces(self.catalog)
+        self.library.group_faces()
 
     def _ids_of_paths(self, paths: list[str]) -> list[int]:
         found = [self.library.photo_by_path(p) for p in dict.fromkeys(paths) if p]
@@ -335,16 +335,8 @@ class Facade:
         """The analysis run for the chosen backend; building the analyzer may be slow (call off the GUI)."""
         analyzer = self.library.analyzer(backend)
         run = self.library.analysis_run(analyzer)
-        return self._then_cluster(run.run(cancel)), analyzer.name
+        return self.library.analyze(run, cancel), analyzer.name
 
-    def _then_cluster(self, job: Job) -> Job:
-        report = yield from job
-        if self.faces_mod is not None and hasattr(self.faces_mod, "cluster_new_faces"):
-            yield Progress(0, 0, "Grouping faces…")
-            self.faces_mod.cluster_new_faces(self.catalog)
-        return report
-
-    # -- the live library ---------------------------------------------------------------------------------
     def live_library(self, on_event: Any) -> LiveLibrary:
         """The watcher and job queue for this library; ``on_event`` is called from its threads."""
         return LiveLibrary(self.library, on_event=on_event)

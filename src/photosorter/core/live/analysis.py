@@ -59,6 +59,7 @@ class AnalysisLane:
         workers: int,
         backoff: tuple[float, float],
         notify: Callable[[LiveEvent], None],
+        after_analysis: Callable[[Analyzer], None] | None = None,
     ) -> None:
         self.catalog = catalog
         self.queue = queue
@@ -69,6 +70,7 @@ class AnalysisLane:
         self.initial_delay, self.max_delay = backoff
         self._delay = self.initial_delay
         self._notify = notify
+        self._after_analysis = after_analysis
         self._wake = threading.Event()
         self.paused_reason: str | None = None
         self.last_error: str | None = None
@@ -122,6 +124,11 @@ class AnalysisLane:
         if self.paused_reason is not None:
             self.paused_reason = None
             self._notify(LiveEvent("resumed", "analysis resumed"))
+        if report.analyzed and self._after_analysis is not None:
+            try:  # new faces join their people and clusters right away, as after a CLI or GUI run
+                self._after_analysis(analyzer)
+            except Exception as error:  # they stay ungrouped and are grouped after the next run
+                self.last_error = f"grouping faces: {type(error).__name__}: {error}"
         if report.analyzed or report.failed:
             failed = f", {len(report.failed)} failed" if report.failed else ""
             self._notify(LiveEvent("analyzed", f"analyzed {report.analyzed} photos{failed}"))

@@ -72,6 +72,7 @@ class LiveLibrary:
             workers=analysis_workers,
             backoff=pause_backoff,
             notify=self._emit,
+            after_analysis=library.group_faces,
         )
         self._stopping = threading.Event()
         self._cancel = CancelToken()
