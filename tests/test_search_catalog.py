@@ -1,0 +1,313 @@
+"""Search over a real catalog, populated through the real write paths so the index triggers are exercised."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from photosorter.core.analysis.types import AnalysisResult, Box, Face, Feature, Label, TextLine
+from photosorter.core.catalog import Catalog
+from photosorter.core.catalog import photos as photo_rows
+from photosorter.core.catalog.analysis import store_result
+from photosorter.core.records import Folder, ImageFacts
+from photosorter.core.search import (
+    SearchError,
+    category_counts,
+    completions,
+    label_counts,
+    search,
+    search_ids,
+)
+
+VERSIONS = dict.fromkeys(Feature, "test-1")
+BOX = Box(0.1, 0.1, 0.2, 0.2)
+
+
+def facts(content_hash: str, taken_at: str | None, camera: str | None = None) -> ImageFacts:
+    return ImageFacts(1, 1, content_hash, "JPEG", 10, 10, taken_at, "exif", camera, None, None, None, None)
+
+
+def add_photo(
+    catalog: Catalog, folder, path: str, content_hash: str, taken_at: str | None, camera=None
+) -> int:
+    with catalog.transaction() as conn:
+        return photo_rows.insert_photo(
+            conn, folder.id, path, Path(path).name, facts(content_hash, taken_at, camera)
+        )
+
+
+def store(catalog, content_hash, labels=(), text=(), faces=()):
+    features = frozenset({Feature.LABELS, Feature.TEXT, Feature.FACES})
+    result = AnalysisResult("local", features, labels=tuple(labels), text=tuple(text), faces=tuple(faces))
+    store_result(catalog, content_hash, result, VERSIONS)
+
+
+def face(**attributes) -> Face:
+    return Face(BOX, 99.0, attributes=attributes)
+
+
+@pytest.fixture
+def catalog(tmp_path: Path):
+    catalog = Catalog(tmp_path / "catalog.db")
+    folder = photo_rows.add_folder(catalog, "/lib")
+    ids = {
+        "cat": add_photo(
+            catalog, folder, "/lib/trips/paris/cat.jpg", "h-cat", "2020-01-15T10:00:00", "Canon"
+        ),
+        "dog": add_photo(catalog, folder, "/lib/home/dog.jpg", "h-dog", "2021-03-02T08:00:00", "Apple"),
+        "louvre": add_photo(
+            catalog, folder, "/lib/trips/paris/louvre.jpg", "h-louvre", "2019-07-04T12:00:00"
+        ),
+        "party": add_photo(catalog, folder, "/lib/party/group.jpg", "h-party", "2019-12-31T23:00:00"),
+        "copy": add_photo(catalog, folder, "/lib/backup/cat-copy.jpg", "h-cat", "2020-01-15T10:00:00"),
+    }
+    animal = ("Animal", "Mammal", "Pet")
+    store(catalog, "h-cat", [Label("Cat", 97.2, animal, ("Kitty",), ("Animals and Pets",))])
+    store(catalog, "h-dog", [Label("Dog", 88.0, animal, (), ("Animals and Pets",)), Label("Beach", 70.0)])
+    store(
+        catalog, "h-louvre", [Label("Museum", 80.0, ("Building",))], text=[TextLine("Musée du LOUVRE", 95.0)]
+    )
+    store(
+        catalog,
+        "h-party",
+        [Label("Person", 99.0)],
+        text=[TextLine("STOP", 90.0)],
+        faces=[
+            face(smile={"value": True, "confidence": 93.0}, emotions=[{"type": "HAPPY", "confidence": 90.0}]),
+            face(eyeglasses={"value": True, "confidence": 80.0}),
+            face(),
+        ],
+    )
+    with catalog.transaction() as conn:
+        conn.execute("INSERT INTO people (name, created_at) VALUES ('Alice Smith', 'now')")
+        conn.execute("UPDATE faces SET person_id = 1 WHERE idx = 0 AND hash = 'h-party'")
+    catalog.ids = ids
+    yield catalog
+    catalog.close()
+
+
+def names(catalog, query) -> list[str]:
+    by_id = {v: k for k, v in catalog.ids.items()}
+    return [by_id[i] for i in search_ids(catalog, query)]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("cat", ["copy", "cat"]),
+        ("CATS", ["copy", "cat"]),
+        ("kitty", ["copy", "cat"]),
+        ("animal", ["copy", "cat", "dog"]),
+        ("animals", ["copy", "cat", "dog"]),
+        ("label:dog", ["dog"]),
+        ("label:cat|dog", ["copy", "cat", "dog"]),
+        ("dog beach", ["dog"]),
+        ("animal -dog", ["copy", "cat"]),
+        ("-label:animal", ["party", "louvre"]),
+        ("musee", ["louvre"]),
+        ("louvre", ["louvre"]),
+        ('text:"musée du louvre"', ["louvre"]),
+        ('text:"du musee"', []),
+        ('text:"stop"', ["party"]),
+        ('person:"Alice Smith"', ["party"]),
+        ("person:alice", ["party"]),
+        ("alice", ["party"]),
+        ("folder:trips", ["cat", "louvre"]),
+        ("folder:paris -musee", ["cat"]),
+        ("camera:canon", ["cat"]),
+        ("after:2020-01", ["dog", "copy", "cat"]),
+        ("after:2020-02", ["dog"]),
+        ("before:2020", ["party", "louvre"]),
+        ("date:2019-07", ["louvre"]),
+        ("date:2019-07-04", ["louvre"]),
+        ("date:2019|2021", ["dog", "party", "louvre"]),
+        ("faces:>=3", ["party"]),
+        ("faces:3", ["party"]),
+        ("faces:>3", []),
+        ("faces:0", ["dog", "copy", "cat", "louvre"]),
+        ("faces:<2", ["dog", "copy", "cat", "louvre"]),
+        ("-faces:0", ["party"]),
+        ("has:text", ["party", "louvre"]),
+        ("has:faces", ["party"]),
+        ("-has:text", ["dog", "copy", "cat"]),
+        ("is:duplicate", ["copy", "cat"]),
+        ("is:unnamed", ["party"]),
+        ("smiling", ["party"]),
+        ("happy", ["party"]),
+        ("eyeglasses", ["party"]),
+        ("sunglasses", []),
+        ("zebra", []),
+        ("!!!", ["dog", "copy", "cat", "party", "louvre"]),
+        ("", ["dog", "copy", "cat", "party", "louvre"]),
+    ],
+)
+def test_queries(catalog, query, expected) -> None:
+    assert names(catalog, query) == expected
+
+
+def test_ranking_and_why(catalog) -> None:
+    hits = search(catalog, "animal")
+    assert [h.photo_id for h in hits][:2] == [
+        catalog.ids["copy"],
+        catalog.ids["cat"],
+    ]  # a tie: newest id first
+    assert hits[0].score == pytest.approx(97.2)
+    assert hits[0].why == ("label Cat 97%",)
+    assert hits[-1].why == ("label Dog 88%",)
+    (louvre,) = search(catalog, "musee")
+    assert louvre.why == ('text "Musée du LOUVRE"',)
+    assert louvre.path == "/lib/trips/paris/louvre.jpg"
+    (party,) = search(catalog, "alice smiling has:text")
+    assert party.why == ("person Alice Smith", "face smiling 93%", "has:text")
+    assert search(catalog, "animal", limit=1)[0].photo_id == catalog.ids["copy"]
+
+
+def test_invisible_photos_are_never_results(catalog) -> None:
+    with catalog.transaction() as conn:
+        photo_rows.mark_missing(conn, [catalog.ids["copy"]])
+    assert names(catalog, "cat") == ["cat"]
+    assert names(catalog, "is:duplicate") == []
+    with catalog.transaction() as conn:
+        conn.execute("UPDATE photos SET state = 'error' WHERE id = ?", (catalog.ids["dog"],))
+    assert names(catalog, "animal") == ["cat"]
+
+
+def test_index_follows_renames_moves_reanalysis_and_deletes(catalog) -> None:
+    with catalog.transaction() as conn:
+        conn.execute("UPDATE people SET name = 'Alicia Keys' WHERE id = 1")
+    assert names(catalog, "alicia") == ["party"]
+    assert names(catalog, "alice") == []
+    with catalog.transaction() as conn:
+        conn.execute("UPDATE faces SET person_id = NULL")
+    assert names(catalog, "alicia") == []
+    with catalog.transaction() as conn:
+        photo_rows.move_photo(conn, catalog.ids["dog"], 1, "/lib/trips/dog.jpg", "dog.jpg")
+    assert names(catalog, "folder:trips") == ["dog", "cat", "louvre"]
+    store(catalog, "h-dog", [Label("Horse", 91.0)])
+    assert names(catalog, "label:dog") == []
+    assert names(catalog, "dog") == ["dog"]  # its file name still says so
+    assert names(catalog, "horse") == ["dog"]
+    with catalog.transaction() as conn:
+        photo_rows.delete_photo(conn, catalog.ids["copy"])
+    assert names(catalog, "cat") == ["cat"]
+    assert names(catalog, "is:duplicate") == []
+
+
+def test_counts_are_exact_and_follow_changes(catalog) -> None:
+    counts = {c.name: (c.count, c.categories) for c in label_counts(catalog)}
+    assert counts["Cat"] == (2, ("Animals and Pets",))
+    assert counts["Animal"][0] == 3
+    assert dict(category_counts(catalog)) == {"Animals and Pets": 3}
+    with catalog.transaction() as conn:
+        photo_rows.mark_missing(conn, [catalog.ids["copy"]])
+    assert {c.name: c.count for c in label_counts(catalog)}["Cat"] == 1
+
+
+def test_completions(catalog) -> None:
+    assert completions(catalog, "ani")[:1] == ["Animal"]
+    assert "label:" in completions(catalog, "la")
+    assert completions(catalog, "dog person:al") == ['dog person:"Alice Smith"']
+    assert completions(catalog, "has:t") == ["has:text"]
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("colour:red", "unknown search key 'colour:'"),
+        ("after:2020-13", "bad date '2020-13'"),
+        ("date:yesterday", "bad date"),
+        ('text:"stop', "unbalanced quote"),
+        ("faces:many", "bad count"),
+        ("has:legs", "valid: has:text, has:faces"),
+        ("label:", "label: needs a value"),
+        ("label:!!!", "needs a word"),
+    ],
+)
+def test_bad_queries(catalog, query, message) -> None:
+    with pytest.raises(SearchError) as error:
+        search(catalog, query)
+    assert message in str(error.value)
+    if "unknown" in message:
+        assert "label:, text:, person:" in str(error.value)
+
+
+def test_migration_indexes_existing_rows(tmp_path: Path) -> None:
+    """A v1 catalog that already has analysis gets an index built for it by the v2 step."""
+    from photosorter.core.catalog import schema
+
+    catalog = Catalog(tmp_path / "fresh.db")
+    folder = photo_rows.add_folder(catalog, "/lib")
+    add_photo(catalog, folder, "/lib/a.jpg", "h-a", "2020-01-01")
+    store(catalog, "h-a", [Label("Cat", 90.0)], text=[TextLine("Café", 90.0)])
+    with catalog.transaction() as conn:
+        from photosorter.core.catalog import search_schema
+
+        search_schema.drop_triggers(conn)
+        for table in ("search_postings", "search_terms", "search_text", "search_text_rows", "search_paths"):
+            conn.execute(f"DELETE FROM {table}")
+        search_schema.rebuild(conn)
+        search_schema.create_triggers(conn)
+    assert search_ids(catalog, "cafe cat") == [1]
+    assert schema.SCHEMA_VERSION >= 2
+    catalog.close()
+
+
+def _index_snapshot(catalog) -> tuple[list, list]:
+    conn = catalog.connection()
+    postings = conn.execute(
+        "SELECT t.kind, t.key, q.photo_id, q.grp, q.score, q.taken_at, q.source FROM search_postings q"
+        " JOIN search_terms t ON t.id = q.term_id ORDER BY 1, 2, 3"
+    ).fetchall()
+    counts = conn.execute(
+        "SELECT kind, key, photos FROM search_terms WHERE photos > 0 ORDER BY 1, 2"
+    ).fetchall()
+    return postings, counts
+
+
+def test_triggers_keep_the_index_equal_to_a_rebuild(catalog) -> None:
+    """Row-by-row trigger upkeep (best score per term, re-derived on removal) gives what a rebuild gives."""
+    from photosorter.core.catalog import search_schema
+
+    animal = ("Animal", "Pet")
+    # two labels naming the same parent with different scores, then re-analysis dropping the better one
+    store(catalog, "h-dog", [Label("Dog", 88.0, animal), Label("Puppy", 95.0, animal), Label("Beach", 70.0)])
+    store(catalog, "h-dog", [Label("Dog", 60.0, animal), Label("Sand", 50.0, (), (), ("Nature",))])
+    store(catalog, "h-louvre", [Label("Museum", 80.0, ("Building",))], text=[])
+    store(catalog, "h-party", [Label("Person", 99.0)], faces=[face(), face(smile={"value": True})])
+    with catalog.transaction() as conn:
+        conn.execute("UPDATE photos SET camera_make = 'Nikon', taken_at = '2018-01-01' WHERE id = ?", (2,))
+        photo_rows.mark_missing(conn, [catalog.ids["copy"]])
+    catalog.ids["dog2"] = add_photo(
+        catalog, Folder(1, "/lib", True), "/lib/new/dog2.jpg", "h-dog", "2022-01-01T00:00:00", "Canon"
+    )
+    before = _index_snapshot(catalog)
+    with catalog.transaction() as conn:
+        search_schema.drop_triggers(conn)
+        search_schema.rebuild(conn)
+        search_schema.create_triggers(conn)
+    assert _index_snapshot(catalog) == before
+    assert names(catalog, "label:animal") == ["cat", "dog2", "dog"]
+    assert search(catalog, "label:animal")[1].why == ("label Dog 60%",)
+    assert names(catalog, "camera:nikon") == ["dog"]
+    assert names(catalog, "camera:canon") == ["dog2", "cat"]
+    assert names(catalog, "is:duplicate") == ["dog2", "dog"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "animal",
+        "label:cat|dog",
+        "animal -dog",
+        "dog beach",
+        "cat|louvre",
+        "faces:<2",
+        "-faces:0",
+        "has:text|faces",
+    ],
+)
+def test_ids_come_in_the_order_of_ranked_hits(catalog, query) -> None:
+    ids = search_ids(catalog, query)
+    assert ids == [hit.photo_id for hit in search(catalog, query)]
+    assert [hit.photo_id for hit in search(catalog, query, limit=2)] == ids[:2]
