@@ -24,6 +24,7 @@ which slows things a little) and prints the slowest, to find what stalls.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import shutil
 import sys
@@ -124,6 +125,7 @@ class ProfilingApp(QApplication):
         self.slow: Counter[str] = Counter()
         self.worst: list[tuple[float, str]] = []
         self.depth = 0
+        self.inner: list[tuple[float, str]] = []  # nested paints of the current top-level event
 
     def notify(self, receiver, event) -> bool:
         self.depth += 1
@@ -133,10 +135,17 @@ class ProfilingApp(QApplication):
         finally:
             self.depth -= 1
             ms = (time.perf_counter() - t0) * 1000
-            if ms > 15 and self.depth == 0:
-                what = f"{type(receiver).__name__}/{receiver.objectName()} {QEvent.Type(event.type()).name}"
-                self.slow[what] += 1
-                self.worst.append((ms, what))
+            if self.depth and ms > 2:
+                self.inner.append((ms, f"{type(receiver).__name__} {QEvent.Type(event.type()).name}"))
+            if self.depth == 0:
+                if ms > 15:
+                    what = (
+                        f"{type(receiver).__name__}/{receiver.objectName()} {QEvent.Type(event.type()).name}"
+                    )
+                    inner = ", ".join(f"{w} {m:.0f}" for m, w in sorted(self.inner, reverse=True)[:4])
+                    self.slow[what] += 1
+                    self.worst.append((ms, f"{what} [{inner}]" if inner else what))
+                self.inner = []
 
 
 class StallMeter:
@@ -217,6 +226,17 @@ def main() -> int:
     print(f"catalog ready: {library.stats()['photos']:,} photos ({time.perf_counter() - started:.1f} s)")
 
     app = (ProfilingApp if args.profile else QApplication)(sys.argv[:1])
+    collections: list[tuple[float, int, str]] = []  # (ms, generation, thread) of slow garbage collections
+    if args.profile:
+        gc_started: list[float] = [0.0]
+
+        def gc_timer(phase: str, info: dict) -> None:
+            if phase == "start":
+                gc_started[0] = time.perf_counter()
+            elif (ms := (time.perf_counter() - gc_started[0]) * 1000) > 5:
+                collections.append((ms, info["generation"], threading.current_thread().name))
+
+        gc.callbacks.append(gc_timer)
     apply_theme(app)
     meter = StallMeter()
     t_start = time.perf_counter()
@@ -287,6 +307,9 @@ def main() -> int:
         print("slowest GUI-thread events:")
         for ms, what in sorted(app.worst, reverse=True)[:15]:
             print(f"  {ms:7.1f} ms  {what}")
+        print(f"garbage collections over 5 ms: {len(collections)}")
+        for ms, generation, thread in sorted(collections, reverse=True)[:8]:
+            print(f"  {ms:7.1f} ms  generation {generation} on {thread}")
     library.close()
     return 0
 

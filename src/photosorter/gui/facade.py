@@ -24,6 +24,8 @@ from photosorter.core.live import LiveEvent, LiveLibrary
 from photosorter.core.records import Folder, Photo
 from photosorter.core.settings import Settings
 
+LIVE_SCAN_WORKERS = 1  # the live library's files come a few at a time; the window needs the GIL more
+
 
 def _optional(name: str) -> ModuleType | None:
     try:
@@ -339,7 +341,8 @@ class Facade:
 
     def live_library(self, on_event: Any) -> LiveLibrary:
         """The watcher and job queue for this library; ``on_event`` is called from its threads."""
-        return LiveLibrary(self.library, on_event=on_event)
+        # one scan thread: each runs Python (EXIF, records) and takes the GIL from the GUI thread
+        return LiveLibrary(self.library, on_event=on_event, scan_workers=LIVE_SCAN_WORKERS)
 
     def queue_entries(self, live: LiveLibrary) -> list[QueueEntry]:
         folders = {f.id: f.path for f in self.folders()}

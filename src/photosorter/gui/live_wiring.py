@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, QTimer
 
 from photosorter.core.live import LiveStatus
+from photosorter.gui.gc_pacer import GcPacer
 from photosorter.gui.live import LiveBridge
 from photosorter.gui.queue_panel import LiveStatusWidget, QueuePanel
 
@@ -38,6 +39,9 @@ class LiveWiring:
         self.live.message.connect(lambda text: self.statusBar().showMessage(text, 10_000))
         self._sidebar_timer = QTimer(self, singleShot=True, interval=SIDEBAR_REFRESH_MS)
         self._sidebar_timer.timeout.connect(self.refresh_sidebar)
+        self.gc_pacer = GcPacer(self)  # full garbage collections wait until the grid is still
+        self.gallery.verticalScrollBar().valueChanged.connect(self.gc_pacer.touch)
+        self.gc_pacer.start()
 
     def show_queue(self: MainWindow, visible: bool = True) -> None:
         self.queue_panel.setVisible(visible)

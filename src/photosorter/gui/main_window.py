@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
 from photosorter.core.jobs import Progress
 from photosorter.gui.detail import DetailPane
 from photosorter.gui.facade import Facade, SidebarData, ViewFilter
-from photosorter.gui.gallery import GalleryModel, GalleryView, IdList, prepare_ids
+from photosorter.gui.gallery import GalleryModel, GalleryView
+from photosorter.gui.id_list import IdList, prepare_ids
 from photosorter.gui.live_wiring import LiveWiring
 from photosorter.gui.people_view import PeopleView
 from photosorter.gui.settings_dialog import SettingsDialog
@@ -30,6 +31,7 @@ from photosorter.gui.status import JobQueue, JobStatus
 from photosorter.gui.welcome import WelcomePage
 from photosorter.gui.workers import Tasks, ThumbnailLoader, WorkerPool, favour_gui_thread
 
+SEARCH_HINT = 'Search: dog beach person:"Alice" text:stop after:2020-01 -cat   (Ctrl+F)'
 GALLERY_REFRESH_MS = 1000  # while a scan runs, new photos appear this often
 MODULE_CHECK_MS = 15_000  # how often to look for core modules added since start (search, people)
 
@@ -42,9 +44,8 @@ class MainWindow(LiveWiring, QMainWindow):
         self.pool = pool or WorkerPool()
         self.tasks = Tasks(self.pool, self)
         cell = facade.settings.thumbnail_size
-        self.loader = ThumbnailLoader(
-            self.pool, cell * 2 if self.devicePixelRatio() > 1 else cell, parent=self
-        )
+        tile = cell * 2 if self.devicePixelRatio() > 1 else cell
+        self.loader = ThumbnailLoader(self.pool, tile, parent=self)
         self.model = GalleryModel(facade, self.tasks, self.loader, self)
         self._ids_generation = 0
         self._modules = (facade.has_search, facade.has_people)
@@ -65,9 +66,7 @@ class MainWindow(LiveWiring, QMainWindow):
         self.gallery.open_requested.connect(self.open_viewer)
         self.gallery.delete_pressed.connect(self._delete_pressed)
         self.search = QLineEdit(self)
-        self.search.setPlaceholderText(
-            'Search: dog beach person:"Alice" text:stop after:2020-01 -cat   (Ctrl+F)'
-        )
+        self.search.setPlaceholderText(SEARCH_HINT)
         self.search.setClearButtonEnabled(True)
         self.search.setAccessibleName("Search")
         self.search.setMinimumWidth(420)
@@ -267,19 +266,8 @@ class MainWindow(LiveWiring, QMainWindow):
             )
 
     def _delete_pressed(self) -> None:
-        self.statusBar().showMessage(
-            "Photosorter never deletes or hides photos. To stop showing a folder, remove it in Settings.",
-            8000,
-        )
-
-    def focus_search(self) -> None:
-        if self.central.currentWidget() is self.viewer:
-            self.close_viewer()
-        self.search.setFocus()
-        self.search.selectAll()
-
-    def toggle_full_screen(self) -> None:
-        self.showNormal() if self.isFullScreen() else self.showFullScreen()
+        text = "Photosorter never deletes or hides photos. To stop showing a folder, remove it in Settings."
+        self.statusBar().showMessage(text, 8000)
 
     # -- folders and jobs --------------------------------------------------------------------------------
     def choose_folder(self) -> None:
@@ -400,6 +388,7 @@ class MainWindow(LiveWiring, QMainWindow):
         self._scan_refresh.stop()
         self._module_timer.stop()
         self._sidebar_timer.stop()
+        self.gc_pacer.stop()
         self.live.stop()
         self.jobs.shutdown()
         self.loader.close()

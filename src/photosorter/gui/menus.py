@@ -38,7 +38,7 @@ def build_menus(window: MainWindow) -> None:
     action(file, "&Quit", window.close, QKeySequence.StandardKey.Quit, QAction.MenuRole.QuitRole)
 
     edit = bar.addMenu("&Edit")
-    window.find_action = action(edit, "&Find…", window.focus_search, QKeySequence.StandardKey.Find)
+    window.find_action = action(edit, "&Find…", lambda: focus_search(window), QKeySequence.StandardKey.Find)
     action(edit, "&Select All", window.gallery.selectAll, QKeySequence.StandardKey.SelectAll)
 
     view = bar.addMenu("&View")
@@ -56,7 +56,7 @@ def build_menus(window: MainWindow) -> None:
     detail.toggled.connect(window.detail.setVisible)
     view.addAction(detail)
     window.queue_action = action(view, "Show &Queue", lambda: window.show_queue(True), "Ctrl+J")
-    window.full_screen_action = action(view, "&Full Screen", window.toggle_full_screen, "F11")
+    window.full_screen_action = action(view, "&Full Screen", lambda: toggle_full_screen(window), "F11")
 
     help_menu = bar.addMenu("&Help")
     action(
@@ -70,3 +70,14 @@ def build_menus(window: MainWindow) -> None:
         ),
         role=QAction.MenuRole.AboutRole,
     )
+
+
+def focus_search(window: MainWindow) -> None:
+    if window.central.currentWidget() is window.viewer:
+        window.close_viewer()
+    window.search.setFocus()
+    window.search.selectAll()
+
+
+def toggle_full_screen(window: MainWindow) -> None:
+    window.showNormal() if window.isFullScreen() else window.showFullScreen()
