@@ -23,8 +23,9 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from PIL import Image, ImageOps
 from PySide6.QtCore import QObject, QSize, Qt, Signal
-from PySide6.QtGui import QImage, QImageReader, QPainter, QPainterPath
+from PySide6.QtGui import QImage, QPainter, QPainterPath
 
 from photosorter.core.errors import PhotosorterError
 from photosorter.core.jobs import Cancelled, CancelToken, Job, Progress
@@ -140,18 +141,30 @@ class Tasks(QObject):
 
 
 def read_image(path: str, size: QSize | None = None, square: bool = False) -> QImage:
-    """Decodes a file to a QImage, EXIF-rotated and scaled while decoding when ``size`` is given."""
-    reader = QImageReader(path)
-    reader.setAutoTransform(True)
-    if size is not None and reader.size().isValid():
-        source = reader.size()
-        scaled = source.scaled(
-            size,
-            Qt.AspectRatioMode.KeepAspectRatioByExpanding if square else Qt.AspectRatioMode.KeepAspectRatio,
-        )
-        if scaled.width() < source.width():
-            reader.setScaledSize(scaled)
-    return reader.read()
+    """Decodes a file to a QImage, EXIF-rotated, scaled while decoding when ``size`` is given.
+
+    Pillow decodes, not QImageReader: Qt's image plugins crashed (SIGSEGV) when worker threads read while
+    the GUI thread painted, Pillow releases the GIL while it decodes, its JPEG draft mode never decodes
+    a 12-MP photo at full size, and it reads HEIC through pillow-heif, which Qt cannot.
+    """
+    try:
+        with Image.open(path) as opened:
+            if size is not None:
+                opened.draft("RGB", (size.width(), size.height()))
+            image = ImageOps.exif_transpose(opened).convert("RGBA")
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return QImage()
+    if size is not None:
+        width, height = image.size
+        fit = max if square else min  # square: cover the cell, then the tile is cropped
+        scale = fit(size.width() / width, size.height() / height)
+        if scale < 1:
+            image = image.resize(
+                (max(1, round(width * scale)), max(1, round(height * scale))), Image.Resampling.BILINEAR
+            )
+    data = image.tobytes()
+    # copy(): the QImage must own its pixels, not borrow the bytes object that goes away with this frame
+    return QImage(data, image.width, image.height, 4 * image.width, QImage.Format.Format_RGBA8888).copy()
 
 
 TILE_RADIUS = 6
