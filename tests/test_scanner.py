@@ -341,3 +341,26 @@ def test_a_missing_library_folder_is_offline_and_its_photos_are_kept(home: Path,
     with Library.open(home) as library:
         report = run_scan(library)
         assert report.unchanged == 5 and library.stats()["offline"] == 0
+
+
+def test_scanning_given_paths_reads_only_those_and_notices_what_is_gone(home: Path, photo_folder: Path):
+    scan_folder(home, photo_folder)
+    (photo_folder / "album").mkdir()
+    rgb_image().save(photo_folder / "album" / "new.jpg")
+    (photo_folder / "tiny_60x40_horses.jpg").unlink()
+    with Library.open(home) as library:
+        folder = library.folders()[0]
+        job = library.scanner().scan_paths(
+            folder, [str(photo_folder / "album"), str(photo_folder / "tiny_60x40_horses.jpg")]
+        )
+        report = run_scan_job(job)
+        assert (report.added, report.removed, report.unchanged) == (1, 1, 0)  # the other 4 were not looked at
+        assert library.stats()["missing"] == 1
+
+
+def run_scan_job(job):
+    try:
+        while True:
+            next(job)
+    except StopIteration as stop:
+        return stop.value

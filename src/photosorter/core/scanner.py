@@ -289,7 +289,8 @@ class Scanner:
             return report
         if not folder.online:
             photo_rows.set_folder_online(self.catalog, folder.id, True)
-        known = photo_rows.known_files(self.catalog, folder.id)
+        roots = {os.path.normpath(p) for p in paths}
+        known = photo_rows.known_files_under(self.catalog, folder.id, roots)
         walk = walk_paths(folder, paths, known, self.skip)
         report.unchanged += walk.unchanged
         total = len(walk.to_read)

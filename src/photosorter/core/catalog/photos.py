@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import NamedTuple
 
@@ -69,6 +70,29 @@ def known_files(catalog: Catalog, folder_id: int) -> dict[str, KnownFile]:
     )
     make = KnownFile._make
     return {(r[0] if r[0].__class__ is str else from_db(r[0])): make(r[1:]) for r in cursor}
+
+
+def known_files_under(catalog: Catalog, folder_id: int, roots: Iterable[str]) -> dict[str, KnownFile]:
+    """The rows at or below each of ``roots``: a watcher's batch need not load a 100,000-photo folder."""
+    conn = catalog.connection()
+    make = KnownFile._make
+    found: dict[str, KnownFile] = {}
+    for root in roots:
+        # all below root sorts between "root/" and "root0" ('0' follows '/'): the path index serves it
+        rows = conn.execute(
+            # unary + keeps the planner off the folder index, which would read the whole folder
+            "SELECT path, id, size, mtime_ns, state FROM photos WHERE +folder_id = ?"
+            " AND (path = ? OR (path >= ? AND path < ?))",
+            (folder_id, root, root + "/", root + "0"),
+        )
+        found.update((r[0], make(r[1:])) for r in rows)
+    # the rare non-UTF-8 names are stored as BLOBs, outside any text range: always include them
+    blobs = conn.execute(
+        "SELECT path, id, size, mtime_ns, state FROM photos WHERE folder_id = ? AND typeof(path) = 'blob'",
+        (folder_id,),
+    )
+    found.update((from_db(r[0]), make(r[1:])) for r in blobs)
+    return found
 
 
 def insert_photo(conn: sqlite3.Connection, folder_id: int, path: str, name: str, facts: ImageFacts) -> int:
