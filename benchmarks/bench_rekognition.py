@@ -43,7 +43,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.15, help="server latency, seconds")
     parser.add_argument("--throttle-every", type=int, default=10)
     parser.add_argument("--workers", type=int, default=0, help="default: ceil(rate * latency * 2), >= 2")
-    parser.add_argument("--retry-mode", default="adaptive", choices=("adaptive", "standard"))
+    parser.add_argument(
+        "--retry-mode",
+        default="standard",
+        choices=("adaptive", "standard"),
+        help="botocore retry mode (the app's default is standard: see RekognitionAnalyzer)",
+    )
     args = parser.parse_args(argv)
 
     workers = args.workers or max(2, math.ceil(args.rate * args.latency * 2))
