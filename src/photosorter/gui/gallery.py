@@ -10,17 +10,17 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     QPoint,
-    QRect,
     QSize,
     Qt,
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QImage, QKeyEvent, QPainter, QPainterPath, QPalette, QPixmap
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QStyle, QStyledItemDelegate, QWidget
+from PySide6.QtGui import QImage, QKeyEvent, QPainter, QPaintEvent, QPixmap
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QWidget
 
 from photosorter.core.records import Photo
 from photosorter.gui.facade import Facade
+from photosorter.gui.gallery_paint import GridPainter, ThumbnailDelegate
 from photosorter.gui.id_list import IdList, prepare_ids
 from photosorter.gui.workers import Tasks, ThumbnailLoader
 
@@ -135,14 +135,25 @@ class GalleryModel(QAbstractListModel):
         self._thumbs_pending.clear()
         self._no_thumb.clear()
 
-    def forget_rows(self) -> None:
-        """Rows may have changed (a rescan): reload them as they are shown; a thumbnail is dropped only
-        when its photo's content changed, so the grid does not flash placeholders."""
-        self._previous.update(self._rows)
+    def forget_rows(self, paths: set[str] | None = None) -> None:
+        """Rows may have changed (a rescan; ``paths``: only the photos at those paths): reload them as
+        they are shown; a thumbnail is dropped only when its photo's content changed, so the grid does
+        not flash placeholders. Rows of other photos stay cached: a live change repaints nothing else."""
+        if paths is None:
+            stale = list(self._rows)
+        else:
+            stale = [pid for pid, photo in self._rows.items() if photo.path in paths] if paths else []
+        for photo_id in stale:
+            self._previous[photo_id] = self._rows.pop(photo_id)
+            self._no_thumb.discard(photo_id)
         while len(self._previous) > ROW_CACHE:
             self._previous.popitem(last=False)
-        self._rows.clear()
-        self._no_thumb.clear()
+        if paths is None:
+            self._no_thumb.clear()
+        for photo_id in stale:  # shown again: the view asks for the row, which is reloaded
+            row = self._row_of.get(photo_id)
+            if row is not None and paths is not None:
+                self.dataChanged.emit(self.index(row), self.index(row))
 
     def keep_only(self, first: int, last: int) -> None:
         """Drops queued thumbnail requests outside rows first..last (they scrolled away)."""
@@ -207,66 +218,6 @@ class GalleryModel(QAbstractListModel):
             self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
 
 
-class ThumbnailDelegate(QStyledItemDelegate):
-    """Draws a square, centre-cropped thumbnail with rounded corners; a soft placeholder while loading."""
-
-    def __init__(self, cell: int, parent=None) -> None:
-        super().__init__(parent)
-        self.cell = cell
-        self._placeholder_key: tuple[int, int, int] | None = None
-        self._placeholder_pixmap = QPixmap()
-
-    def sizeHint(self, option, index) -> QSize:
-        return QSize(self.cell, self.cell)
-
-    def paint(self, painter: QPainter, option, index) -> None:
-        """One blit per cell: the loader made the rounded square already (``workers.tile``)."""
-        rect: QRect = option.rect.adjusted(3, 3, -3, -3)
-        model = index.model()  # asked directly: a QPixmap round-tripped through QVariant costs per cell
-        pixmap = model.pixmap_at(index.row()) if isinstance(model, GalleryModel) else None
-        if pixmap is not None and not pixmap.isNull():
-            if pixmap.deviceIndependentSize().toSize() == rect.size():
-                painter.drawPixmap(rect.topLeft(), pixmap)
-            else:  # the cell was resized; a tile of the new size is on its way
-                painter.save()
-                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-                painter.drawPixmap(rect, pixmap)
-                painter.restore()
-        else:
-            painter.drawPixmap(rect.topLeft(), self._placeholder(rect.size(), option.palette))
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        if selected or option.state & QStyle.StateFlag.State_MouseOver:
-            painter.save()
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            if selected:
-                pen = painter.pen()
-                pen.setColor(option.palette.color(QPalette.ColorRole.Highlight))
-                pen.setWidth(3)
-                painter.setPen(pen)
-                painter.drawRoundedRect(rect.adjusted(1, 1, -1, -1), 6, 6)
-            else:
-                path = QPainterPath()
-                path.addRoundedRect(rect, 6, 6)
-                painter.fillPath(path, QColor(255, 255, 255, 28))
-            painter.restore()
-
-    def _placeholder(self, size: QSize, palette: QPalette) -> QPixmap:
-        key = (size.width(), size.height(), palette.color(QPalette.ColorRole.Mid).rgba())
-        if self._placeholder_key != key:
-            image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
-            image.fill(Qt.GlobalColor.transparent)
-            painter = QPainter(image)
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            path = QPainterPath()
-            path.addRoundedRect(0, 0, size.width(), size.height(), 6, 6)
-            base = palette.color(QPalette.ColorRole.Mid)
-            base.setAlpha(70)
-            painter.fillPath(path, base)
-            painter.end()
-            self._placeholder_key, self._placeholder_pixmap = key, QPixmap.fromImage(image)
-        return self._placeholder_pixmap
-
-
 class GalleryView(QListView):
     """The grid. Space/Enter open the viewer; Delete never deletes (photos are read-only to us)."""
 
@@ -293,6 +244,8 @@ class GalleryView(QListView):
         self._cell = cell
         self._delegate = ThumbnailDelegate(cell, self)
         self.setItemDelegate(self._delegate)
+        self._painter = GridPainter(self, self._delegate.art)
+        self.setSelectionRectVisible(False)  # the rubber band is QListView's to paint, and we paint
         self.set_cell(cell)
         self.doubleClicked.connect(self.open_requested.emit)
         self._date = QLabel(self.viewport())
@@ -325,6 +278,19 @@ class GalleryView(QListView):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit_cells()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """The whole visible grid in one Python call (see gallery_paint); QListView's own loop would
+        call back into Python for every cell."""
+        model = self.model()
+        if not isinstance(model, GalleryModel):
+            super().paintEvent(event)
+            return
+        painter = QPainter(self.viewport())
+        try:
+            self._painter.paint(painter, model, event.rect())
+        finally:
+            painter.end()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()

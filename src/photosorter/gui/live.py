@@ -21,6 +21,7 @@ from photosorter.gui.facade import Facade
 from photosorter.gui.workers import Tasks
 
 COALESCE_MS = 400  # a burst of thousands of events refreshes the grid at most this often
+MAX_STALE_PATHS = 5000  # more updated files than this in one flush: every cached row is reloaded
 STATUS_POLL_MS = 1500  # queue counts also change without events (the watcher queues work silently)
 _PAUSED = re.compile(r"analysis paused: (?P<reason>.*) \(retrying in (?P<delay>\d+) s\)$", re.DOTALL)
 
@@ -57,7 +58,9 @@ def status_text(status: LiveStatus | None, paused: str | None = None) -> str:
 class LiveBridge(QObject):
     """Owns the app's LiveLibrary: start, stop (joined), and signals that arrive on the GUI thread."""
 
-    photos_changed = Signal()  # photos were added, changed, moved, removed or went offline
+    # photos were added, changed, moved, removed or went offline; the argument is the set of paths whose
+    # cached rows are stale (added and removed photos leave none), or None when any row may be
+    photos_changed = Signal(object)
     analysis_changed = Signal()  # new analysis results (labels, faces, text)
     status_changed = Signal(object)  # LiveStatus
     message = Signal(str)  # something worth a status-bar message (paused, parked, offline)
@@ -73,6 +76,7 @@ class LiveBridge(QObject):
         self.failed: str | None = None  # why the live library could not start
         self._lock = threading.Lock()  # start and stop never overlap (start runs on a worker)
         self._photos_dirty = False
+        self._stale_paths: set[str] | None = set()
         self._analysis_dirty = False
         self._event.connect(self._on_event, Qt.ConnectionType.QueuedConnection)
         self._flush_timer = QTimer(self, singleShot=True, interval=COALESCE_MS, timeout=self._flush)
@@ -160,6 +164,7 @@ class LiveBridge(QObject):
             return  # stopped meanwhile: the window is closing
         if self.facade.changes_rows(event):
             self._photos_dirty = True
+            self._note_stale(event)
         elif event.kind == "analyzed":
             self._analysis_dirty = True
         if event.kind == "paused":
@@ -174,14 +179,25 @@ class LiveBridge(QObject):
         if not self._flush_timer.isActive():  # not restarted: a steady stream still flushes
             self._flush_timer.start()
 
+    def _note_stale(self, event: LiveEvent) -> None:
+        """Which cached rows an event makes stale: an added or removed photo makes none (its id comes or
+        goes with the id list), an updated one its own; a move or a folder going offline, any."""
+        if event.kind in ("added", "removed") or self._stale_paths is None:
+            return
+        if event.kind in ("updated", "error") and event.path and len(self._stale_paths) < MAX_STALE_PATHS:
+            self._stale_paths.add(event.path)
+        else:
+            self._stale_paths = None
+
     def _flush(self) -> None:
         photos, analysis = self._photos_dirty, self._analysis_dirty
+        stale, self._stale_paths = self._stale_paths, set()
         self._photos_dirty = self._analysis_dirty = False
         if self.status is not None:
             if self.status.paused_reason is None:
                 self.paused = None
             self.status_changed.emit(self.status)
         if photos:
-            self.photos_changed.emit()
+            self.photos_changed.emit(stale)
         if analysis:
             self.analysis_changed.emit()

@@ -58,14 +58,31 @@ class LiveWiring:
         if live is not None and self.queue_panel.isVisible():
             self.tasks.run(lambda: self.facade.queue_entries(live), self.queue_panel.set_entries)
 
-    def _photos_changed(self: MainWindow) -> None:
-        self.model.forget_rows()
-        self.refresh_gallery()
+    def update_gallery(self: MainWindow) -> None:
+        """Something changed on disk or in the analysis: at most one query runs, and one more follows it
+        if changes came meanwhile. (Dropping the one in flight for each new change would show nothing
+        until a steady stream of changes stopped.)"""
+        if self._ids_running:
+            self._ids_again = True
+        else:
+            self._query_ids()
+
+    def _ids_done(self: MainWindow) -> None:
+        self._ids_running -= 1
+        if self._ids_again and not self._ids_running:
+            self._ids_again = False
+            self._query_ids()
+
+    def _photos_changed(self: MainWindow, stale: set[str] | None) -> None:
+        self.model.forget_rows(stale)  # only rows that changed: the rest stay cached and painted
+        self.update_gallery()
         if not self._sidebar_timer.isActive():
             self._sidebar_timer.start()
 
     def _analysis_changed(self: MainWindow) -> None:
-        self.refresh_gallery()  # a search or a label filter may match new photos
+        view = self.sidebar.current_filter()
+        if self.search.text().strip() or view.kind not in ("all", "folder"):
+            self.update_gallery()  # a search or a label filter may match new photos
         self.detail.reload()
         if self.pages.currentWidget() is self.people:
             self.people.refresh()

@@ -48,6 +48,8 @@ class MainWindow(LiveWiring, QMainWindow):
         self.loader = ThumbnailLoader(self.pool, tile, parent=self)
         self.model = GalleryModel(facade, self.tasks, self.loader, self)
         self._ids_generation = 0
+        self._ids_running = 0  # id queries in flight
+        self._ids_again = False  # a change arrived while one ran: query once more
         self._modules = (facade.has_search, facade.has_people)
         self.setWindowTitle("Photosorter")
         self.setAcceptDrops(True)
@@ -132,7 +134,7 @@ class MainWindow(LiveWiring, QMainWindow):
         self.jobs.progress.connect(self._job_progress)
         self.jobs.finished.connect(self._job_finished)
         self.jobs.failed.connect(self._job_failed)
-        self._scan_refresh = QTimer(self, interval=GALLERY_REFRESH_MS, timeout=self.refresh_gallery)
+        self._scan_refresh = QTimer(self, interval=GALLERY_REFRESH_MS, timeout=self.update_gallery)
         self._build_live()
         self._module_timer = QTimer(self, interval=MODULE_CHECK_MS, timeout=self._check_modules)
         self._module_timer.start()
@@ -160,9 +162,14 @@ class MainWindow(LiveWiring, QMainWindow):
             self.pages.setCurrentWidget(self.gallery_page)
 
     def refresh_gallery(self) -> None:
+        """The user changed what to show: the newest query wins, earlier ones are dropped."""
         self._ids_generation += 1
+        self._query_ids()
+
+    def _query_ids(self) -> None:
         generation, view, query = self._ids_generation, self.sidebar.current_filter(), self.search.text()
         base = self.model.ids  # never mutated: the model replaces its list
+        self._ids_running += 1
         self.tasks.run(
             lambda: prepare_ids(base, self.facade.photo_ids(view, query)),
             lambda ids: self._ids_loaded(generation, ids),
@@ -171,7 +178,18 @@ class MainWindow(LiveWiring, QMainWindow):
 
     def _ids_loaded(self, generation: int, prepared: IdList) -> None:
         if generation != self._ids_generation:
+            self._ids_done()
             return
+        if prepared.base is not self.model.ids:
+            # the list changed since the query began: compare again on a worker, not here (100,000 ids)
+            base, ids = self.model.ids, prepared.ids
+            self.tasks.run(
+                lambda: prepare_ids(base, ids),
+                lambda again: self._ids_loaded(generation, again),
+                lambda message: self._ids_failed(generation, message),
+            )
+            return
+        self._ids_done()
         self.search_error.hide()
         index = self.gallery.currentIndex()
         current = self.model.ids[index.row()] if index.isValid() else None
@@ -196,6 +214,7 @@ class MainWindow(LiveWiring, QMainWindow):
         self.model.forget_pending_thumbnails()
 
     def _ids_failed(self, generation: int, message: str) -> None:
+        self._ids_done()
         if generation != self._ids_generation:
             return
         self.search_error.setText(f"⚠ {message}")
