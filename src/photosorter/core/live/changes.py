@@ -55,9 +55,12 @@ def snapshot(catalog: Catalog, folder_ids: list[int], roots: frozenset[str] | No
     """The catalog's rows for the paths a job is about (``None``: every path of those folders)."""
     found: Snapshot = {}
     for folder_id in folder_ids:
-        for path, row in photo_rows.known_files(catalog, folder_id).items():
-            if _under(path, roots):
-                found[path] = row
+        if roots is None:
+            found.update(photo_rows.known_files(catalog, folder_id))
+            continue
+        # only the rows under the job's paths: a batch of new files must not load a 100,000-photo folder
+        rows = photo_rows.known_files_under(catalog, folder_id, roots)
+        found.update((path, row) for path, row in rows.items() if _under(path, roots))
     return found
 
 

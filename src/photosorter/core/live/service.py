@@ -168,11 +168,11 @@ class LiveLibrary:
             self.queue.scan_folder(folder.id)
         self._wake_local.set()
 
-    def _emit(self, event: LiveEvent) -> None:
+    def _emit(self, event: LiveEvent, status: LiveStatus | None = None) -> None:
         if self.on_event is None:
             return
         try:
-            self.on_event(LiveEvent(event.kind, event.message, event.path, self.status()))
+            self.on_event(LiveEvent(event.kind, event.message, event.path, status or self.status()))
         except Exception as error:  # a listener's bug must not stop the library
             with self._lock:
                 self._last_error = f"event listener failed: {type(error).__name__}: {error}"
@@ -299,8 +299,10 @@ class LiveLibrary:
             for folder_id, paths in work.items():
                 drive(self.scanner.scan_paths(folders[folder_id], paths, self._cancel))
             after = changes.snapshot(self.catalog, list(work), roots)
-        for event in changes.diff(before, after):
-            self._emit(event)
+        events = changes.diff(before, after)
+        status = self.status() if events else None  # once per job: it costs two queries
+        for event in events:
+            self._emit(event, status)
         return before != after
 
     def _run_thumbnails(self, job: QueuedJob) -> None:
