@@ -335,14 +335,19 @@ class Facade:
 
     def analysis_job(self, cancel: CancelToken, backend: str | None = None) -> tuple[Job, str]:
         """The analysis run for the chosen backend; building the analyzer may be slow (call off the GUI)."""
-        analyzer = self.library.analyzer(backend)
+        analyzer = self.library.analyzer(backend, isolated=True)
         run = self.library.analysis_run(analyzer)
-        return self.library.analyze(run, cancel), analyzer.name
+        return _closing(self.library.analyze(run, cancel), analyzer), analyzer.name
 
     def live_library(self, on_event: Any) -> LiveLibrary:
         """The watcher and job queue for this library; ``on_event`` is called from its threads."""
         # one scan thread: each runs Python (EXIF, records) and takes the GIL from the GUI thread
-        return LiveLibrary(self.library, on_event=on_event, scan_workers=LIVE_SCAN_WORKERS)
+        return LiveLibrary(
+            self.library,
+            analyzer=lambda: self.library.analyzer(isolated=True),
+            on_event=on_event,
+            scan_workers=LIVE_SCAN_WORKERS,
+        )
 
     def queue_entries(self, live: LiveLibrary) -> list[QueueEntry]:
         folders = {f.id: f.path for f in self.folders()}
@@ -381,3 +386,13 @@ class Facade:
             return sorted(boto3.Session().available_profiles)
         except Exception:  # a broken AWS config must not break the settings dialog
             return []
+
+
+def _closing(job: Job, analyzer: Any) -> Job:
+    """Runs ``job``, then releases the analyzer's worker processes, however the job ends."""
+    try:
+        return (yield from job)
+    finally:
+        close = getattr(analyzer, "close", None)
+        if close is not None:
+            close()

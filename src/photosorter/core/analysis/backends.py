@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from functools import partial
 from pathlib import Path
 
 from photosorter.core.analysis.types import Analyzer, Feature, parse_features
@@ -17,10 +19,17 @@ def make_analyzer(
     profile: str | None = None,
     region: str | None = None,
     budget_usd: float | None = None,
+    isolated: bool = False,
 ) -> Analyzer:
+    """``isolated`` runs the local analyzer in worker processes: for the desktop app, whose window
+    must not wait for the GIL while models load and run."""
     if backend == "local":
         from photosorter.core.analysis.local import LocalAnalyzer
 
+        if isolated:
+            from photosorter.core.analysis.isolated import ProcessAnalyzer
+
+            return ProcessAnalyzer(partial(LocalAnalyzer, cache_dir=models_dir), workers=os.cpu_count() or 2)
         return LocalAnalyzer(cache_dir=models_dir)
     if backend == "rekognition":
         from photosorter.core.analysis.rekognition import RekognitionAnalyzer

@@ -92,6 +92,13 @@ class AnalysisLane:
                 continue
             self._run(job, cancel)
 
+    def close(self) -> None:
+        """Releases the analyzer's resources (worker processes, connections); it is rebuilt if needed."""
+        analyzer, self._analyzer = self._analyzer, None
+        close = getattr(analyzer, "close", None)
+        if close is not None:
+            close()
+
     def _analyzer_now(self) -> Analyzer:
         if self._analyzer is None:
             source = self._source

@@ -116,6 +116,7 @@ class LiveLibrary:
         self.watcher.stop()
         self.watcher = None
         self._threads.clear()
+        self._analysis.close()
         self._started = False
 
     def __enter__(self) -> LiveLibrary:

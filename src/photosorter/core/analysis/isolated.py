@@ -1,0 +1,57 @@
+"""An analyzer run in worker processes, for a process whose main thread must stay responsive.
+
+Loading models (dlib's networks, building the ONNX classifier) and the Python
+around each inference hold the GIL for up to half a second; in the desktop app
+that freezes the window. The same analyzer in child processes costs the GUI
+process only a pipe write and read per photo.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from photosorter.core.analysis.types import AnalysisResult, Analyzer, Feature, TransientAnalysisError
+
+_worker_analyzer: Analyzer | None = None
+
+
+def _start_worker(factory: Callable[[], Analyzer]) -> None:
+    global _worker_analyzer
+    _worker_analyzer = factory()
+
+
+def _analyze_in_worker(image: bytes, features: frozenset[Feature]) -> AnalysisResult:
+    assert _worker_analyzer is not None, "worker started without its analyzer"
+    return _worker_analyzer.analyze(image, features)
+
+
+class ProcessAnalyzer:
+    """Wraps ``factory()``'s analyzer; ``factory`` must be picklable (a class or a functools.partial)."""
+
+    def __init__(self, factory: Callable[[], Analyzer], workers: int = 2) -> None:
+        self._local = factory()  # name, features and model versions only: its models load lazily, never here
+        self.name = self._local.name
+        self.default_features = self._local.default_features
+        self.preferred_workers = workers
+        # spawn, not fork: the parent may be a Qt app with threads, which fork would copy half-way
+        self._pool = ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(factory,),
+        )
+
+    def model_version(self, feature: Feature) -> str:
+        return self._local.model_version(feature)
+
+    def analyze(self, image: bytes, features: frozenset[Feature]) -> AnalysisResult:
+        try:
+            return self._pool.submit(_analyze_in_worker, image, features).result()
+        except BrokenProcessPool as error:  # a worker was killed (out of memory, a signal): retry later
+            raise TransientAnalysisError(f"analysis worker process ended unexpectedly ({error})") from None
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,34 @@
+"""The analyzer the desktop app uses: the local analyzer in worker processes, same answers."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+import pytest
+
+from photosorter.core.analysis.isolated import ProcessAnalyzer
+from photosorter.core.analysis.local import LocalAnalyzer
+from photosorter.core.analysis.types import AnalysisError, Feature
+from photosorter.core.imaging import analysis_jpeg
+
+DATA = Path(__file__).parent / "data" / "analysis"
+
+
+def test_worker_processes_give_the_same_result_and_errors_and_close_cleanly(tmp_path: Path) -> None:
+    image = analysis_jpeg(str(DATA / "cat.jpg"))
+    features = frozenset({Feature.LABELS, Feature.FACES})
+    isolated = ProcessAnalyzer(partial(LocalAnalyzer, cache_dir=tmp_path), workers=1)
+    try:
+        assert isolated.name == "local"
+        assert isolated.model_version(Feature.LABELS) == LocalAnalyzer().model_version(Feature.LABELS)
+        remote = isolated.analyze(image, features)
+        with pytest.raises(AnalysisError):
+            isolated.analyze(b"not a jpeg at all", features)
+    finally:
+        isolated.close()
+    here = LocalAnalyzer(cache_dir=tmp_path).analyze(image, features)
+    assert [(label.name, round(label.confidence, 3)) for label in remote.labels] == [
+        (label.name, round(label.confidence, 3)) for label in here.labels
+    ]
+    assert "Cat" in {label.name for label in remote.labels}
