@@ -10,11 +10,18 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
+from photosorter.core.catalog import search_lists, search_plan
 from photosorter.core.catalog.database import Catalog
 from photosorter.core.catalog.paths import from_db
-from photosorter.core.catalog.search_plan import Plan, Source, marks, run_plan, run_plan_ids
+from photosorter.core.catalog.search_plan import Plan, Source, marks, run_plan
 
 __all__ = ["Plan", "Source", "run_plan", "run_plan_ids"]
+
+
+def run_plan_ids(catalog: Catalog, plan: Plan) -> list[int]:
+    """Photo ids in result order, for the gallery (which wants all of them)."""
+    ids = search_lists.run_ids(catalog.connection(), plan)
+    return ids if ids is not None else search_plan.run_plan_ids(catalog, plan)
 
 
 # -- resolving words ----------------------------------------------------------------------------------
