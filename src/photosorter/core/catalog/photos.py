@@ -96,13 +96,33 @@ def known_files_under(catalog: Catalog, folder_id: int, roots: Iterable[str]) ->
 
 
 def insert_photo(conn: sqlite3.Connection, folder_id: int, path: str, name: str, facts: ImageFacts) -> int:
+    # one statement, not an insert then an update: the search index's triggers then fire once per photo
     cursor = conn.execute(
-        """INSERT INTO photos (folder_id, path, name, state, updated_at) VALUES (?, ?, ?, 'ok', ?)""",
-        (folder_id, to_db(path), display(name), now_iso()),
+        """INSERT INTO photos (folder_id, path, name, size, mtime_ns, hash, format, width, height,
+               taken_at, taken_at_source, camera_make, camera_model, latitude, longitude, orientation,
+               state, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', ?)""",
+        (
+            folder_id,
+            to_db(path),
+            display(name),
+            facts.size,
+            facts.mtime_ns,
+            facts.hash,
+            facts.format,
+            facts.width,
+            facts.height,
+            facts.taken_at,
+            facts.taken_at_source,
+            facts.camera_make,
+            facts.camera_model,
+            facts.latitude,
+            facts.longitude,
+            facts.orientation,
+            now_iso(),
+        ),
     )
-    photo_id = int(cursor.lastrowid)
-    update_facts(conn, photo_id, facts)
-    return photo_id
+    return int(cursor.lastrowid)
 
 
 def update_facts(conn: sqlite3.Connection, photo_id: int, facts: ImageFacts) -> None:
