@@ -75,6 +75,15 @@ def default_workers() -> int:
     return (os.cpu_count() or 2) + 1
 
 
+def is_unchanged(previous: photo_rows.KnownFile | None, info: os.stat_result) -> bool:
+    """Same size and mtime as when last read: the file is not opened again."""
+    return (
+        previous is not None
+        and previous.state in ("ok", "error")
+        and (previous.size, previous.mtime_ns) == (info.st_size, info.st_mtime_ns)
+    )
+
+
 def walk_folder(folder: Folder, known: dict[str, photo_rows.KnownFile], skip: tuple[Path, ...]) -> WalkResult:
     """Stats every file below ``folder``; returns the ones that are new or changed."""
     to_read: list[Candidate] = []
@@ -126,13 +135,7 @@ def walk_folder(folder: Folder, known: dict[str, photo_rows.KnownFile], skip: tu
             if not stat.S_ISREG(info.st_mode):
                 continue
             seen.add(path)
-            previous = known.get(path)
-            if (
-                previous is not None
-                and previous.state in ("ok", "error")
-                and previous.size == info.st_size
-                and previous.mtime_ns == info.st_mtime_ns
-            ):
+            if is_unchanged(known.get(path), info):
                 unchanged += 1
                 continue
             to_read.append(Candidate(folder.id, path, info.st_size, info.st_mtime_ns))
@@ -182,12 +185,7 @@ def walk_paths(
         if not stat.S_ISREG(info.st_mode) or path in seen:
             continue
         seen.add(path)
-        previous = known.get(path)
-        if (
-            previous is not None
-            and previous.state in ("ok", "error")
-            and (previous.size, previous.mtime_ns) == (info.st_size, info.st_mtime_ns)
-        ):
+        if is_unchanged(known.get(path), info):
             unchanged += 1
             continue
         to_read.append(Candidate(folder.id, path, info.st_size, info.st_mtime_ns))

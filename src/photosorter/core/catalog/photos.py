@@ -95,6 +95,25 @@ def known_files_under(catalog: Catalog, folder_id: int, roots: Iterable[str]) ->
     return found
 
 
+def _facts_values(facts: ImageFacts) -> tuple:
+    """The ImageFacts columns, in the order both statements below name them."""
+    return (
+        facts.size,
+        facts.mtime_ns,
+        facts.hash,
+        facts.format,
+        facts.width,
+        facts.height,
+        facts.taken_at,
+        facts.taken_at_source,
+        facts.camera_make,
+        facts.camera_model,
+        facts.latitude,
+        facts.longitude,
+        facts.orientation,
+    )
+
+
 def insert_photo(conn: sqlite3.Connection, folder_id: int, path: str, name: str, facts: ImageFacts) -> int:
     # one statement, not an insert then an update: the search index's triggers then fire once per photo
     cursor = conn.execute(
@@ -102,25 +121,7 @@ def insert_photo(conn: sqlite3.Connection, folder_id: int, path: str, name: str,
                taken_at, taken_at_source, camera_make, camera_model, latitude, longitude, orientation,
                state, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', ?)""",
-        (
-            folder_id,
-            to_db(path),
-            display(name),
-            facts.size,
-            facts.mtime_ns,
-            facts.hash,
-            facts.format,
-            facts.width,
-            facts.height,
-            facts.taken_at,
-            facts.taken_at_source,
-            facts.camera_make,
-            facts.camera_model,
-            facts.latitude,
-            facts.longitude,
-            facts.orientation,
-            now_iso(),
-        ),
+        (folder_id, to_db(path), display(name), *_facts_values(facts), now_iso()),
     )
     return int(cursor.lastrowid)
 
@@ -131,23 +132,7 @@ def update_facts(conn: sqlite3.Connection, photo_id: int, facts: ImageFacts) -> 
                taken_at = ?, taken_at_source = ?, camera_make = ?, camera_model = ?,
                latitude = ?, longitude = ?, orientation = ?, state = 'ok', error = NULL, updated_at = ?
            WHERE id = ?""",
-        (
-            facts.size,
-            facts.mtime_ns,
-            facts.hash,
-            facts.format,
-            facts.width,
-            facts.height,
-            facts.taken_at,
-            facts.taken_at_source,
-            facts.camera_make,
-            facts.camera_model,
-            facts.latitude,
-            facts.longitude,
-            facts.orientation,
-            now_iso(),
-            photo_id,
-        ),
+        (*_facts_values(facts), now_iso(), photo_id),
     )
 
 
