@@ -19,6 +19,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from photosorter.core.jobs import run_to_end
 from photosorter.core.library import Library
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,12 +71,7 @@ def stat_walk(root: Path) -> int:
 
 
 def scan(library) -> object:
-    job = library.scan()
-    try:
-        while True:
-            next(job)
-    except StopIteration as stop:
-        return stop.value
+    return run_to_end(library.scan())
 
 
 def main() -> None:

@@ -22,7 +22,7 @@ from photosorter.core.analysis.types import (
     TextLine,
     TransientAnalysisError,
 )
-from photosorter.core.jobs import Cancelled, CancelToken
+from photosorter.core.jobs import Cancelled, CancelToken, run_to_end
 from photosorter.core.library import Library
 
 ALL = frozenset({Feature.LABELS, Feature.FACES, Feature.TEXT})
@@ -58,12 +58,7 @@ class RecordingAnalyzer:
         )
 
 
-def run(job):
-    try:
-        while True:
-            next(job)
-    except StopIteration as stop:
-        return stop.value
+run = run_to_end  # the tests read better as run(job)
 
 
 @pytest.fixture

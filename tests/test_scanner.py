@@ -19,6 +19,7 @@ from photosorter.core import scanner as scanner_module
 from photosorter.core.catalog import photos as photo_rows
 from photosorter.core.exif import parse_exif_datetime
 from photosorter.core.imaging import analysis_jpeg
+from photosorter.core.jobs import run_to_end
 from photosorter.core.library import Library
 from photosorter.core.records import Folder
 
@@ -26,12 +27,7 @@ DATA = Path(__file__).parent / "data" / "photos"
 
 
 def run_scan(library: Library, folders: list[Folder] | None = None):
-    job = library.scan(folders)
-    try:
-        while True:
-            next(job)
-    except StopIteration as stop:
-        return stop.value
+    return run_to_end(library.scan(folders))
 
 
 def scan_folder(home: Path, folder: Path):
@@ -353,14 +349,6 @@ def test_scanning_given_paths_reads_only_those_and_notices_what_is_gone(home: Pa
         job = library.scanner().scan_paths(
             folder, [str(photo_folder / "album"), str(photo_folder / "tiny_60x40_horses.jpg")]
         )
-        report = run_scan_job(job)
+        report = run_to_end(job)
         assert (report.added, report.removed, report.unchanged) == (1, 1, 0)  # the other 4 were not looked at
         assert library.stats()["missing"] == 1
-
-
-def run_scan_job(job):
-    try:
-        while True:
-            next(job)
-    except StopIteration as stop:
-        return stop.value

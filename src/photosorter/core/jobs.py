@@ -65,6 +65,15 @@ class CancelToken:
 Job = Generator[Progress, None, object]
 
 
+def run_to_end(job: Job) -> object:
+    """Runs a job with nobody watching its progress; returns what it returns."""
+    try:
+        while True:
+            next(job)
+    except StopIteration as stop:
+        return stop.value
+
+
 class EtaClock:
     """Estimates time left from the recent rate, not the whole run's average."""
 

@@ -17,7 +17,7 @@ from photosorter.core.analysis.types import AnalysisResult, Analyzer, Feature, T
 from photosorter.core.catalog import Catalog
 from photosorter.core.catalog.queue import QueuedJob
 from photosorter.core.errors import PhotosorterError
-from photosorter.core.jobs import Cancelled, CancelToken, Job
+from photosorter.core.jobs import Cancelled, CancelToken, run_to_end
 from photosorter.core.live.changes import LiveEvent
 from photosorter.core.live.queue import ANALYSIS_KINDS, JobQueue
 
@@ -110,7 +110,7 @@ class AnalysisLane:
             analyzer = self._analyzer_now()
             breaker = CircuitBreaker(analyzer)
             run = AnalysisRun(self.catalog, breaker, self._features_source(analyzer), workers=self.workers)
-            report = drive(run.run(cancel))
+            report = run_to_end(run.run(cancel))
         except Cancelled:
             self.queue.abandon(job)
             return
@@ -148,12 +148,3 @@ class AnalysisLane:
         self.paused_reason = reason
         if first:
             self._notify(LiveEvent("paused", f"analysis paused: {reason} (retrying in {delay:.0f} s)"))
-
-
-def drive(job: Job) -> Any:
-    """Runs a core job generator to its end; returns its result."""
-    try:
-        while True:
-            next(job)
-    except StopIteration as stop:
-        return stop.value

@@ -21,10 +21,10 @@ from photosorter.core.analysis.types import Analyzer, Feature
 from photosorter.core.catalog import photos as photo_rows
 from photosorter.core.catalog.queue import QueuedJob
 from photosorter.core.imaging import make_thumbnail, thumbnail_path
-from photosorter.core.jobs import Cancelled, CancelToken
+from photosorter.core.jobs import Cancelled, CancelToken, run_to_end
 from photosorter.core.library import Library
 from photosorter.core.live import changes
-from photosorter.core.live.analysis import AnalysisLane, drive
+from photosorter.core.live.analysis import AnalysisLane
 from photosorter.core.live.changes import LiveEvent, LiveStatus
 from photosorter.core.live.queue import LOCAL_KINDS, SCAN, THUMBNAIL, JobQueue
 from photosorter.core.live.watcher import QUIET_SECONDS, Debouncer, FolderWatcher
@@ -291,14 +291,14 @@ class LiveLibrary:
             if folder is None:
                 return False  # removed from the library meanwhile
             before = changes.snapshot(self.catalog, [folder.id], None)
-            drive(self.scanner.scan([folder], self._cancel))
+            run_to_end(self.scanner.scan([folder], self._cancel))
             after = changes.snapshot(self.catalog, [folder.id], None)
         else:
             work = {int(k): v for k, v in job.payload["paths"].items() if int(k) in folders}
             roots = frozenset(os.path.normpath(p) for paths in work.values() for p in paths)
             before = changes.snapshot(self.catalog, list(work), roots)
             for folder_id, paths in work.items():
-                drive(self.scanner.scan_paths(folders[folder_id], paths, self._cancel))
+                run_to_end(self.scanner.scan_paths(folders[folder_id], paths, self._cancel))
             after = changes.snapshot(self.catalog, list(work), roots)
         events = changes.diff(before, after)
         status = self.status() if events else None  # once per job: it costs two queries
