@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from photosorter.core.jobs import Job, Progress
+from photosorter.core.jobs import Job, Progress, run_to_end
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -28,11 +28,7 @@ def run_job(job: Job, *, quiet: bool = False, describe: Callable[[Progress], str
     """Runs a core job to completion, with a rich progress bar (counts, ETA) only on a terminal."""
     show = not quiet and sys.stderr.isatty()
     if not show:
-        try:
-            while True:
-                next(job)
-        except StopIteration as stop:
-            return stop.value
+        return run_to_end(job)
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
