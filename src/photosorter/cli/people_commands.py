@@ -85,7 +85,8 @@ def run_list(args: argparse.Namespace) -> int:
         return 0
     for entry in entries:
         label = entry["name"] or "(unnamed)"
-        print(f"{entry['id']:>7}  {label}  {entry['face_count']} faces, {entry['photo_count']} photos")
+        faces_text = _count(entry["face_count"], "face")
+        print(f"{entry['id']:>7}  {label}  {faces_text}, {_count(entry['photo_count'], 'photo')}")
     return 0
 
 
@@ -198,3 +199,7 @@ def run_cluster(args: argparse.Namespace) -> int:
         report = run(library.catalog, library.face_services())
     print_json(report.to_dict())
     return 0
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -44,7 +44,7 @@ def run_search(args: argparse.Namespace) -> int:
     else:
         for hit in data:
             print(f"{hit['score']:5.1f}  {hit['path']}  ({'; '.join(hit['why'])})")
-        print(f"{len(data)} photos")
+        print("1 photo" if len(data) == 1 else f"{len(data)} photos")
     return 0
 
 
