@@ -332,3 +332,14 @@ def test_faces_found_by_live_analysis_are_grouped_without_a_manual_step(
             lambda: any(entry["kind"] == "cluster" for entry in faces.overview(library.catalog)),
             what="the new faces to be grouped",
         )
+
+
+def test_scans_can_run_in_a_worker_process_as_the_desktop_app_does(
+    library: Library, photo_folder: Path, second_folder: Path
+) -> None:
+    events: list[LiveEvent] = []
+    with LiveLibrary(library, analyze=False, scan_in_process=True, on_event=events.append):
+        wait_for(matches_disk(library, photo_folder, second_folder), what="the start-up scan")
+        (second_folder / "new.jpg").write_bytes(jpeg(7, size=96))
+        wait_for(matches_disk(library, photo_folder, second_folder), what="the new photo")
+    assert any(e.kind == "added" and e.path and e.path.endswith("new.jpg") for e in events)

@@ -24,8 +24,6 @@ from photosorter.core.live import LiveEvent, LiveLibrary
 from photosorter.core.records import Folder, Photo
 from photosorter.core.settings import Settings
 
-LIVE_SCAN_WORKERS = 1  # the live library's files come a few at a time; the window needs the GIL more
-
 
 def _optional(name: str) -> ModuleType | None:
     try:
@@ -341,12 +339,12 @@ class Facade:
 
     def live_library(self, on_event: Any) -> LiveLibrary:
         """The watcher and job queue for this library; ``on_event`` is called from its threads."""
-        # one scan thread: each runs Python (EXIF, records) and takes the GIL from the GUI thread
         return LiveLibrary(
             self.library,
             analyzer=lambda: self.library.analyzer(isolated=True),
             on_event=on_event,
-            scan_workers=LIVE_SCAN_WORKERS,
+            scan_in_process=True,  # the walk and reads of a big folder would otherwise stall the window
+            scan_workers=1,  # one reader: the other core stays with the window while files arrive
         )
 
     def queue_entries(self, live: LiveLibrary) -> list[QueueEntry]:

@@ -11,22 +11,24 @@ the catalog, so a kill at any moment loses nothing but the work in flight.
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 
 from photosorter.core.analysis.backends import features_for
 from photosorter.core.analysis.types import Analyzer, Feature
 from photosorter.core.catalog import photos as photo_rows
 from photosorter.core.catalog.queue import QueuedJob
 from photosorter.core.imaging import make_thumbnail, thumbnail_path
-from photosorter.core.jobs import Cancelled, CancelToken, run_to_end
+from photosorter.core.jobs import Cancelled, CancelToken
 from photosorter.core.library import Library
-from photosorter.core.live import changes
 from photosorter.core.live.analysis import AnalysisLane
 from photosorter.core.live.changes import LiveEvent, LiveStatus
 from photosorter.core.live.queue import LOCAL_KINDS, SCAN, THUMBNAIL, JobQueue
+from photosorter.core.live.scanning import run_scan_job, run_scan_job_in_process
 from photosorter.core.live.watcher import QUIET_SECONDS, Debouncer, FolderWatcher
 from photosorter.core.records import Folder
 
@@ -51,6 +53,7 @@ class LiveLibrary:
         on_event: Callable[[LiveEvent], None] | None = None,
         quiet_seconds: float = QUIET_SECONDS,
         scan_workers: int = 0,
+        scan_in_process: bool = False,
         analysis_workers: int = 0,
         max_attempts: int = 3,
         retry_delay: float = 2.0,
@@ -82,6 +85,8 @@ class LiveLibrary:
         self._lock = threading.Lock()
         self._last_error: str | None = None
         self._started = False
+        self._scan_in_process = scan_in_process  # the desktop app: keep scanning's Python off its GIL
+        self._scan_pool: ProcessPoolExecutor | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -91,6 +96,8 @@ class LiveLibrary:
         self._stopping, self._cancel = threading.Event(), CancelToken()  # fresh: start after stop works
         self._folder_state.clear()
         self.watcher = FolderWatcher(self.debouncer, ignore=self.library.paths.own_dirs())
+        if self._scan_in_process:
+            self._scan_pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
         self.queue.reclaim_orphans()
         self.watcher.start()
         for folder in photo_rows.folders(self.catalog):
@@ -116,6 +123,9 @@ class LiveLibrary:
         self.watcher.stop()
         self.watcher = None
         self._threads.clear()
+        if self._scan_pool is not None:
+            self._scan_pool.shutdown(wait=True, cancel_futures=True)
+            self._scan_pool = None
         self._analysis.close()
         self._started = False
 
@@ -285,26 +295,24 @@ class LiveLibrary:
         self._emit(LiveEvent("status", f"{job.kind} job {job.id} done"))
 
     def _run_scan(self, job: QueuedJob) -> bool:
-        folders = {f.id: f for f in photo_rows.folders(self.catalog)}
-        if "folder_id" in job.payload:  # a whole folder
-            folder = folders.get(job.payload["folder_id"])
-            if folder is None:
-                return False  # removed from the library meanwhile
-            before = changes.snapshot(self.catalog, [folder.id], None)
-            run_to_end(self.scanner.scan([folder], self._cancel))
-            after = changes.snapshot(self.catalog, [folder.id], None)
+        if self._scan_pool is not None:
+            paths = self.library.paths
+            skip = tuple(str(p) for p in paths.own_dirs())
+            future = self._scan_pool.submit(
+                run_scan_job_in_process,
+                str(self.catalog.path),
+                str(paths.thumbnails),
+                skip,
+                self.scanner.workers,
+                job.payload,
+            )
+            events, changed = future.result()
         else:
-            work = {int(k): v for k, v in job.payload["paths"].items() if int(k) in folders}
-            roots = frozenset(os.path.normpath(p) for paths in work.values() for p in paths)
-            before = changes.snapshot(self.catalog, list(work), roots)
-            for folder_id, paths in work.items():
-                run_to_end(self.scanner.scan_paths(folders[folder_id], paths, self._cancel))
-            after = changes.snapshot(self.catalog, list(work), roots)
-        events = changes.diff(before, after)
+            events, changed = run_scan_job(self.catalog, self.scanner, job.payload, self._cancel)
         status = self.status() if events else None  # once per job: it costs two queries
         for event in events:
             self._emit(event, status)
-        return before != after
+        return changed
 
     def _run_thumbnails(self, job: QueuedJob) -> None:
         """Rebuilds missing thumbnails (the cache may be deleted at any time) from any copy."""
