@@ -5,7 +5,8 @@ It speaks the service's JSON 1.1 protocol (``POST /`` with
 reaches it through ``AWS_ENDPOINT_URL_REKOGNITION``. Answers are canned but
 depend on the input: labels, faces and text derive from a hash of the image,
 and collections, faces and users are kept in memory so that IndexFaces,
-SearchFaces, AssociateFaces and SearchUsers agree with each other.
+SearchFaces, AssociateFaces, DisassociateFaces, DeleteUser and SearchUsers agree with
+each other.
 
 Faults: latency, a throttle / 500 / connection reset on every Nth call,
 scripted errors for the next calls, rejected or denied access keys.
@@ -381,6 +382,35 @@ class FakeRekognition:
                 collection.users[user].add(face_id)
                 associated.append({"FaceId": face_id})
         return {"AssociatedFaces": associated, "UnsuccessfulFaceAssociations": failed, "UserStatus": "ACTIVE"}
+
+    def op_DisassociateFaces(self, body: dict[str, Any]) -> dict[str, Any]:
+        collection = self._collection(body)
+        user = body["UserId"]
+        if user not in collection.users:
+            raise ServiceError("ResourceNotFoundException", f"The user {user} does not exist")
+        done, failed = [], []
+        for face_id in body["FaceIds"]:
+            face = collection.faces.get(face_id)
+            if face is None:
+                failed.append({"FaceId": face_id, "Reasons": ["FACE_NOT_FOUND"]})
+            elif face["user"] != user:
+                failed.append(
+                    {"FaceId": face_id, "UserId": user, "Reasons": ["ASSOCIATED_TO_A_DIFFERENT_USER"]}
+                )
+            else:
+                face["user"] = None
+                collection.users[user].discard(face_id)
+                done.append({"FaceId": face_id})
+        return {"DisassociatedFaces": done, "UnsuccessfulFaceDisassociations": failed, "UserStatus": "ACTIVE"}
+
+    def op_DeleteUser(self, body: dict[str, Any]) -> dict[str, Any]:
+        collection = self._collection(body)
+        faces = collection.users.pop(body["UserId"], None)
+        if faces is None:
+            raise ServiceError("ResourceNotFoundException", f"The user {body['UserId']} does not exist")
+        for face_id in faces:  # the service lets go of a deleted user's faces
+            collection.faces[face_id]["user"] = None
+        return {}
 
     def _face(self, collection: _Collection, face_id: str) -> dict[str, Any]:
         if face_id not in collection.faces:

@@ -1,4 +1,5 @@
 """People on Rekognition: SearchFaces groups, users (CreateUser, AssociateFaces, SearchUsers) match,
+DisassociateFaces / DeleteUser keep users in step with moves, splits, merges and undo,
 DeleteFaces / DeleteCollection forget. Botocore's Stubber checks each call against the service
 model; one end-to-end run goes through the fake server (tests/rekognition_server.py). No AWS."""
 
@@ -269,4 +270,139 @@ def test_people_end_to_end_on_a_rekognition_collection(server: FakeRekognition, 
 
         faces.forget_all(catalog, services)
         assert server.served["DeleteCollection"] == 1 and "library" not in server.collections
+    rek.close()
+
+
+# -- keeping users in step: DisassociateFaces, DeleteUser ------------------------------------------------
+
+
+def test_disassociating_goes_in_batches_and_deleting_a_user(
+    stub: Stubber, service: RekognitionFaceService
+) -> None:
+    user = "photosorter-person-7-aa"
+    for batch in (F[:100], F[100:150]):
+        stub.add_response(
+            "disassociate_faces",
+            {"DisassociatedFaces": [{"FaceId": f} for f in batch[1:]], "UserStatus": "UPDATING"},
+            {**COLLECTION, "UserId": user, "FaceIds": batch},
+        )
+    stub.add_response(
+        "disassociate_faces",
+        {
+            "DisassociatedFaces": [],
+            "UnsuccessfulFaceDisassociations": [
+                {"FaceId": F[150], "UserId": user, "Reasons": ["ASSOCIATED_TO_A_DIFFERENT_USER"]}
+            ],
+        },
+        {**COLLECTION, "UserId": user, "FaceIds": [F[150]]},
+    )
+    stub.add_response("delete_user", {}, {**COLLECTION, "UserId": user})
+    stub.add_client_error("delete_user", "ResourceNotFoundException", "no such user", 400)
+    collection = service.collection
+    result = collection.disassociate_faces(user, [*F[:150], F[0]])  # a repeated FaceId is sent once
+    assert len(result.associated) == 148 and result.user_status == "UPDATING"
+    failed = collection.disassociate_faces(user, [F[150]])
+    assert failed.failed == {F[150]: ("ASSOCIATED_TO_A_DIFFERENT_USER",)}
+    assert collection.delete_user(user) is True
+    assert collection.delete_user(user) is False  # already gone
+    with pytest.raises(ValueError):
+        collection.delete_user("no spaces allowed")
+
+
+def test_released_faces_are_associated_again_when_synced(
+    stub: Stubber, service: RekognitionFaceService
+) -> None:
+    user = "photosorter-person-3-aa"
+    associate = {"AssociatedFaces": [{"FaceId": F[0]}]}
+    stub.add_response("associate_faces", associate, {**COLLECTION, "UserId": user, "FaceIds": [F[0]]})
+    stub.add_response(
+        "disassociate_faces",
+        {"DisassociatedFaces": [{"FaceId": F[0]}]},
+        {**COLLECTION, "UserId": user, "FaceIds": [F[0]]},
+    )
+    stub.add_client_error("disassociate_faces", "ResourceNotFoundException", "no such user", 400)
+    stub.add_response("associate_faces", associate, {**COLLECTION, "UserId": user, "FaceIds": [F[0]]})
+    stub.add_response("delete_user", {}, {**COLLECTION, "UserId": user})
+    stub.add_client_error("delete_user", "ResourceNotFoundException", "no collection", 400)
+    stub.add_response("associate_faces", associate, {**COLLECTION, "UserId": user, "FaceIds": [F[0]]})
+    assert service.sync_person(3, user, [F[0]]) == user
+    service.release_faces(user, [F[0], ""])
+    service.release_faces(user, [F[0]])  # user gone: nothing to release, no error
+    service.release_faces(user, [])  # nothing: no call
+    assert service.sync_person(3, user, [F[0]]) == user  # released, so sent again
+    service.delete_user(user)
+    service.delete_user(user)  # gone already: no error
+    assert service.sync_person(3, user, [F[0]]) == user
+
+
+def test_the_local_service_sends_nothing() -> None:
+    local = faces.LocalFaceService()
+    assert local.release_faces("u", ["f"]) is None and local.delete_user("u") is None
+
+
+def test_users_follow_moves_splits_merges_undo_and_forget(server: FakeRekognition, home) -> None:
+    by_signature = images_with_one_face()
+    alice, bob = [sig for sig, images in sorted(by_signature.items()) if len(images) >= 3][:2]
+    rek = RekognitionAnalyzer(region="us-east-1", rate_limit=0, collection_id="library", max_attempts=2)
+    services = face_services(Settings(backend="rekognition", collection_id="library"), rek)
+
+    def users() -> dict[str, set[str]]:
+        return server.collections["library"].users
+
+    with Library.open(home) as library:
+        catalog = library.catalog
+
+        def add(content: str, image: bytes) -> FaceRow:
+            store_result(
+                catalog, content, rek.analyze(image, frozenset({Feature.FACES})), {Feature.FACES: "t"}
+            )
+            (face,) = results_for(catalog, content)["faces"]
+            return people_rows.face(catalog, face["id"])
+
+        a1, a2, a3 = (add(f"a{i}", by_signature[alice][i]) for i in range(3))
+        b1, b2 = (add(f"b{i}", by_signature[bob][i]) for i in range(2))
+        faces.cluster_new_faces(catalog, services)
+
+        def user_of(name: str) -> str:
+            user = faces.person(catalog, name).external_user_id
+            assert user is not None
+            return user
+
+        def held(name: str) -> set[str]:
+            return users()[user_of(name)]
+
+        faces.name_face(catalog, a1.id, "Alice", services)
+        faces.name_face(catalog, b1.id, "Bob", services)
+        first_bob = user_of("Bob")
+        faces.undo(catalog, services)  # Bob is unnamed again: his user goes
+        assert first_bob not in users()
+        faces.name_face(catalog, b1.id, "Bob", services)
+        alice_faces, bob_faces = (
+            {a1.external_id, a2.external_id, a3.external_id},
+            {b1.external_id, b2.external_id},
+        )
+        assert (held("Alice"), held("Bob")) == (alice_faces, bob_faces)
+
+        faces.move_face(catalog, a3.id, "Bob", services)
+        assert (held("Alice"), held("Bob")) == (alice_faces - {a3.external_id}, bob_faces | {a3.external_id})
+        faces.undo(catalog, services)
+        assert (held("Alice"), held("Bob")) == (alice_faces, bob_faces)
+
+        faces.remove_face(catalog, a2.id, services)
+        assert held("Alice") == alice_faces - {a2.external_id}
+        assert server.collections["library"].faces[a2.external_id]["user"] is None
+        faces.undo(catalog, services)
+        assert held("Alice") == alice_faces
+
+        bob_user = user_of("Bob")
+        faces.merge(catalog, "Bob", "Alice", services)
+        assert bob_user not in users() and held("Alice") == alice_faces | bob_faces
+        faces.undo(catalog, services)  # Bob comes back, and so does his user, under the same id
+        assert user_of("Bob") == bob_user
+        assert (held("Alice"), held("Bob")) == (alice_faces, bob_faces)
+
+        assert faces.forget(catalog, "Bob", services) == 2
+        assert bob_user not in users() and server.served["DeleteUser"] == 3
+        assert [body["UserId"] for op, body in server.requests if op == "DeleteUser"][-1] == bob_user
+        assert held("Alice") == alice_faces
     rek.close()

@@ -124,7 +124,7 @@ def run_merge(args: argparse.Namespace) -> int:
 
 def run_remove(args: argparse.Namespace) -> int:
     with Library.open(args.home) as library:
-        faces.remove_face(library.catalog, _face_id(args.face))
+        faces.remove_face(library.catalog, _face_id(args.face), services=library.face_services())
     print(f"face {args.face} removed from its person")
     return 0
 
@@ -151,7 +151,7 @@ def run_unhide(args: argparse.Namespace) -> int:
 
 def run_undo(args: argparse.Namespace) -> int:
     with Library.open(args.home) as library:
-        print(f"undone: {faces.undo(library.catalog)}")
+        print(f"undone: {faces.undo(library.catalog, services=library.face_services())}")
     return 0
 
 

@@ -300,7 +300,7 @@ class Facade:
         self._faces().merge(self.catalog, source_id, target_id, services=self.library.face_services())
 
     def remove_face(self, face_id: int) -> None:
-        self._faces().remove_face(self.catalog, face_id)
+        self._faces().remove_face(self.catalog, face_id, services=self.library.face_services())
 
     def forget_all_faces(self) -> None:
         # the Rekognition collection goes too when it holds any of this library's faces

@@ -9,7 +9,7 @@ separate tiered prices (https://aws.amazon.com/rekognition/pricing/):
   RecognizeCelebrities, DetectProtectiveEquipment.
 
 Collection and user management (CreateCollection, ListCollections, CreateUser,
-DeleteFaces, ...) is not billed per call; stored face vectors are billed per
+DeleteUser, DeleteFaces, ...) is not billed per call; stored face vectors are billed per
 face per month, which a per-run meter cannot see and so leaves out.
 """
 
@@ -40,6 +40,8 @@ class Operation(StrEnum):
     LIST_COLLECTIONS = "ListCollections"
     CREATE_USER = "CreateUser"
     DELETE_FACES = "DeleteFaces"
+    DISASSOCIATE_FACES = "DisassociateFaces"
+    DELETE_USER = "DeleteUser"
 
 
 class ApiGroup(StrEnum):
@@ -62,6 +64,7 @@ OPERATION_GROUP: dict[Operation, ApiGroup] = {
     Operation.SEARCH_FACES: ApiGroup.GROUP1,
     Operation.SEARCH_USERS: ApiGroup.GROUP1,
     Operation.ASSOCIATE_FACES: ApiGroup.GROUP1,
+    Operation.DISASSOCIATE_FACES: ApiGroup.GROUP1,
     Operation.DETECT_LABELS: ApiGroup.GROUP2,
     Operation.DETECT_FACES: ApiGroup.GROUP2,
     Operation.DETECT_TEXT: ApiGroup.GROUP2,
@@ -72,6 +75,7 @@ OPERATION_GROUP: dict[Operation, ApiGroup] = {
     Operation.LIST_COLLECTIONS: ApiGroup.FREE,
     Operation.CREATE_USER: ApiGroup.FREE,
     Operation.DELETE_FACES: ApiGroup.FREE,
+    Operation.DELETE_USER: ApiGroup.FREE,
 }
 
 # The call each feature costs per image; faces are indexed into the library's

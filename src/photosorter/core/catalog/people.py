@@ -191,6 +191,22 @@ def person_faces(catalog: Catalog, person_id: int) -> list[FaceRow]:
     return [FaceRow(*r) for r in rows]
 
 
+def faces_by_id(catalog: Catalog, face_ids: Iterable[int]) -> list[FaceRow]:
+    ids = sorted({int(i) for i in face_ids})
+    found: list[FaceRow] = []
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        found += [
+            FaceRow(*r)
+            for r in catalog.connection().execute(
+                "SELECT id, backend, hash, person_id, cluster_id, assigned_by, external_id FROM faces"
+                f" WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+        ]
+    return found
+
+
 def face_ids_of_person(catalog: Catalog, person_id: int) -> list[int]:
     return [f.id for f in person_faces(catalog, person_id)]
 

@@ -147,6 +147,12 @@ def push_undo(conn: sqlite3.Connection, action: str, description: str, state: di
     )
 
 
+def last_undo_state(conn: sqlite3.Connection) -> dict[str, Any] | None:
+    """The state ``pop_undo`` would write back next, without writing it."""
+    row = conn.execute("SELECT payload FROM people_undo ORDER BY id DESC LIMIT 1").fetchone()
+    return None if row is None else json.loads(row[0])
+
+
 def pop_undo(conn: sqlite3.Connection) -> tuple[str, str] | None:
     """Writes back the state saved before the last action; returns (action, description)."""
     row = conn.execute(

@@ -17,6 +17,7 @@ from photosorter.core.catalog import people as rows
 from photosorter.core.catalog import people_views as views
 from photosorter.core.catalog.database import Catalog
 from photosorter.core.errors import PhotosorterError
+from photosorter.core.faces import users
 from photosorter.core.faces.clustering import choose_people, default_services
 from photosorter.core.faces.service import FaceService
 
@@ -106,7 +107,7 @@ def propagate(
         refs = everyone.take(np.isin(everyone.person, wanted))
         if not len(refs):
             continue
-        _sync(catalog, service, refs)
+        users.sync(catalog, service, refs)
         open_faces = everyone.take((everyone.person < 0) & (everyone.cluster >= 0))
         chosen = choose_people(
             service.match_people(open_faces, refs, rows.user_ids(catalog)),
@@ -128,19 +129,6 @@ def propagate(
     return assigned, suggested
 
 
-def _sync(catalog: Catalog, service: FaceService, refs: rows.FaceSet) -> None:
-    """Backends with their own notion of people (Rekognition users) learn who is who."""
-    users = rows.user_ids(catalog)
-    for person_id in np.unique(refs.person).tolist():
-        ids = [
-            e for e, p in zip(refs.external_ids, refs.person.tolist(), strict=True) if p == person_id and e
-        ]
-        user = service.sync_person(person_id, users.get(person_id), ids)
-        if user is not None and user != users.get(person_id):
-            with catalog.transaction() as conn:
-                rows.set_user_id(conn, person_id, user)
-
-
 def rename(catalog: Catalog, ref: str | int, name: str) -> rows.PersonRow:
     found = person(catalog, ref)
     with catalog.transaction() as conn:
@@ -156,6 +144,8 @@ def merge(
     a, b = person(catalog, source), person(catalog, target)
     if a.id == b.id:
         raise PhotosorterError("cannot merge a person with itself")
+    services = _services(services)
+    users.delete_users(services, [a.external_user_id])  # its faces join b's user in propagate
     with catalog.transaction() as conn:
         faces = rows.face_ids_of_person(catalog, a.id)
         views.push_undo(
@@ -167,11 +157,12 @@ def merge(
     return b
 
 
-def remove_face(catalog: Catalog, face_id: int) -> None:
+def remove_face(catalog: Catalog, face_id: int, services: Mapping[str, FaceService] | None = None) -> None:
     """Takes a face away from its person (a split): it becomes its own cluster and is never given back."""
     face = rows.face(catalog, face_id)
     if face.person_id is None:
         raise PhotosorterError(f"face {face_id} belongs to no person")
+    users.release(_services(services), [face], rows.user_ids(catalog))
     with catalog.transaction() as conn:
         views.push_undo(conn, "remove", f"remove face {face_id}", views.snapshot(conn, [face_id], []))
         rows.unassign(conn, face_id, rows.next_cluster_id(conn))
@@ -183,6 +174,9 @@ def move_face(
 ) -> rows.PersonRow:
     face = rows.face(catalog, face_id)
     dest = person(catalog, target)
+    services = _services(services)
+    if face.person_id != dest.id:  # it leaves the old person's user; propagate gives it to dest's
+        users.release(services, [face], rows.user_ids(catalog))
     with catalog.transaction() as conn:
         views.push_undo(
             conn, "move", f"move face {face_id} to {dest.name!r}", views.snapshot(conn, [face_id], [])
@@ -225,10 +219,19 @@ def reject(catalog: Catalog, face_id: int) -> int:
     return dropped[0]
 
 
-def undo(catalog: Catalog) -> str:
-    """Puts back the state before the last action; returns what was undone."""
+def undo(catalog: Catalog, services: Mapping[str, FaceService] | None = None) -> str:
+    """Puts back the state before the last action; returns what was undone.
+
+    The backend's users follow afterwards (faces leave or rejoin them, users of people
+    the undo removed go, a merged-away person's user comes back).
+    """
     with catalog.transaction() as conn:
+        state = views.last_undo_state(conn)
+        if state is None:
+            raise PhotosorterError("nothing to undo")
+        before = rows.faces_by_id(catalog, state["face_ids"])
+        users_before = rows.user_ids(catalog)
         done = views.pop_undo(conn)
-    if done is None:
-        raise PhotosorterError("nothing to undo")
+    assert done is not None
+    users.after_undo(catalog, _services(services), before, users_before)
     return done[1]

@@ -27,6 +27,8 @@ def forget(catalog: Catalog, ref: str | int, services: Mapping[str, FaceService]
         remote = [f.external_id for f in faces if f.backend == backend and f.external_id]
         if remote:  # remote first: if it fails, the local ids are still there to retry with
             service.forget_faces(remote)
+        if found.external_user_id:  # the (now empty) user goes too
+            service.delete_user(found.external_user_id)
     with catalog.transaction() as conn:
         views.forget_faces(conn, [f.id for f in faces])
         rows.delete_person(conn, found.id)

@@ -6,6 +6,8 @@ IndexFaces returned (``faces.external_id``); the service compares them:
 - grouping asks SearchFaces for each new face and keeps the answers that are in the pool;
 - a named person is a Rekognition user (CreateUser, then AssociateFaces, 100 FaceIds a call),
   and a face is matched to people with SearchUsers, so the service's own user vectors decide;
+- a face moved or split away leaves its old user (DisassociateFaces); a person merged away or
+  forgotten takes its user along (DeleteUser, which lets go of the user's faces);
 - forgetting deletes the faces (DeleteFaces) or the whole collection (DeleteCollection).
 
 Similarities (0-100) become scores (0-1) and bands through the ``REKOGNITION_*`` thresholds.
@@ -219,6 +221,27 @@ class RekognitionFaceService:
         # matching still works through the user's other faces.
         self._associated.update((user, f) for f in result.associated)
         return user
+
+    def release_faces(self, user_id: str, external_ids: Sequence[str]) -> None:
+        ids = list(dict.fromkeys(f for f in external_ids if f))
+        if not ids:
+            return
+        try:
+            self.collection.disassociate_faces(user_id, ids)
+        except RekognitionRequestError as error:
+            if error.code != "ResourceNotFoundException":  # no user or no collection: nothing is held
+                raise
+        # A face the user did not hold comes back as unsuccessful, which is what we wanted anyway.
+        gone = set(ids)
+        self._associated = {(u, f) for u, f in self._associated if u != user_id or f not in gone}
+
+    def delete_user(self, user_id: str) -> None:
+        try:
+            self.collection.delete_user(user_id)
+        except RekognitionRequestError as error:
+            if error.code != "ResourceNotFoundException":  # no collection: no user either
+                raise
+        self._associated = {(u, f) for u, f in self._associated if u != user_id}
 
     def forget_faces(self, external_ids: Sequence[str]) -> None:
         ids = [f for f in external_ids if f]

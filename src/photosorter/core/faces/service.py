@@ -48,6 +48,14 @@ class FaceService(Protocol):
         """Makes the backend know this person's faces; returns its user id (None: nothing to keep)."""
         ...
 
+    def release_faces(self, user_id: str, external_ids: Sequence[str]) -> None:
+        """The backend's user ``user_id`` no longer holds these faces (moved, split or undone)."""
+        ...
+
+    def delete_user(self, user_id: str) -> None:
+        """The backend's user is gone (person merged away or forgotten); its faces stay."""
+        ...
+
     def forget_faces(self, external_ids: Sequence[str]) -> None: ...
 
     def forget_all(self) -> None: ...
@@ -112,6 +120,12 @@ class LocalFaceService:
         return pairs
 
     def sync_person(self, person_id: int, user_id: str | None, face_ids: Sequence[str]) -> str | None:
+        return None
+
+    def release_faces(self, user_id: str, external_ids: Sequence[str]) -> None:
+        return None
+
+    def delete_user(self, user_id: str) -> None:
         return None
 
     def forget_faces(self, external_ids: Sequence[str]) -> None:

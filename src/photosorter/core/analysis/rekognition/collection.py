@@ -1,7 +1,8 @@
 """The library's Rekognition face collection: indexing faces, and the thin helpers People needs.
 
 IndexFaces stores each face's vector in the collection and returns its FaceId;
-user vectors (CreateUser, AssociateFaces, SearchUsers) group a person's faces.
+user vectors (CreateUser, AssociateFaces, SearchUsers) group a person's faces, and
+DisassociateFaces / DeleteUser keep them in step when faces move or people go.
 The collection is created on first use: IndexFaces answering
 ResourceNotFoundException leads to CreateCollection and one retry.
 """
@@ -20,7 +21,7 @@ from photosorter.core.analysis.types import FatalAnalysisError
 
 _COLLECTION_ID = re.compile(r"^[a-zA-Z0-9_.\-]{1,255}$")
 _USER_ID = re.compile(r"^[a-zA-Z0-9_.\-:]{1,128}$")
-_ASSOCIATE_BATCH = 100  # AssociateFaces takes at most 100 FaceIds
+_ASSOCIATE_BATCH = 100  # AssociateFaces and DisassociateFaces take at most 100 FaceIds
 _DELETE_BATCH = 4096  # DeleteFaces takes at most 4096 FaceIds
 
 
@@ -153,6 +154,33 @@ class FaceCollection:
                 failed[item["FaceId"]] = tuple(item.get("Reasons", ()))
             status = response.get("UserStatus", status)
         return AssociateResult(tuple(associated), failed, status)
+
+    def disassociate_faces(self, user_id: str, face_ids: Sequence[str]) -> AssociateResult:
+        """Takes faces away from a user, 100 per call; says which failed and why."""
+        _check_user_id(user_id)
+        ids = list(dict.fromkeys(face_ids))
+        done: list[str] = []
+        failed: dict[str, tuple[str, ...]] = {}
+        status: str | None = None
+        for start in range(0, len(ids), _ASSOCIATE_BATCH):
+            response = self._call(
+                Operation.DISASSOCIATE_FACES, UserId=user_id, FaceIds=ids[start : start + _ASSOCIATE_BATCH]
+            )
+            done.extend(f["FaceId"] for f in response.get("DisassociatedFaces", ()))
+            for item in response.get("UnsuccessfulFaceDisassociations", ()):
+                failed[item["FaceId"]] = tuple(item.get("Reasons", ()))
+            status = response.get("UserStatus", status)
+        return AssociateResult(tuple(done), failed, status)
+
+    def delete_user(self, user_id: str) -> bool:
+        """Deletes a user (its faces stay in the collection, unassociated); False if it did not exist."""
+        try:
+            self._call(Operation.DELETE_USER, UserId=_check_user_id(user_id))
+        except RekognitionRequestError as error:
+            if error.code == "ResourceNotFoundException":
+                return False
+            raise
+        return True
 
     def search_users(self, face_id: str, threshold: float = 80.0, max_users: int = 5) -> list[UserMatch]:
         """Users whose faces match ``face_id``, most similar first."""
