@@ -9,7 +9,13 @@ import pytest
 
 from photosorter.core.analysis.isolated import ProcessAnalyzer
 from photosorter.core.analysis.local import LocalAnalyzer
-from photosorter.core.analysis.types import AnalysisError, Feature
+from photosorter.core.analysis.types import (
+    AnalysisError,
+    AnalysisResult,
+    Feature,
+    Label,
+    TransientAnalysisError,
+)
 from photosorter.core.imaging import analysis_jpeg
 
 DATA = Path(__file__).parent / "data" / "analysis"
@@ -32,3 +38,30 @@ def test_worker_processes_give_the_same_result_and_errors_and_close_cleanly(tmp_
         (label.name, round(label.confidence, 3)) for label in here.labels
     ]
     assert "Cat" in {label.name for label in remote.labels}
+
+
+class EchoAnalyzer:
+    """Answers with the image's length as a label: cheap, so the test is about the processes."""
+
+    name = "echo"
+    default_features = frozenset({Feature.LABELS})
+
+    def model_version(self, feature: Feature) -> str:
+        return "1"
+
+    def analyze(self, image: bytes, features: frozenset[Feature]) -> AnalysisResult:
+        return AnalysisResult(self.name, features, labels=(Label(f"len{len(image)}", 99.0),))
+
+
+def test_a_killed_worker_leaves_that_photo_pending_and_the_next_one_gets_a_fresh_process() -> None:
+    isolated = ProcessAnalyzer(EchoAnalyzer, workers=1)
+    try:
+        assert isolated.analyze(b"abc", frozenset({Feature.LABELS})).labels[0].name == "len3"
+        for process in list(isolated._pool._processes.values()):  # what an out-of-memory kill does
+            process.kill()
+            process.join()
+        with pytest.raises(TransientAnalysisError, match="ended unexpectedly"):
+            isolated.analyze(b"abcd", frozenset({Feature.LABELS}))
+        assert isolated.analyze(b"abcde", frozenset({Feature.LABELS})).labels[0].name == "len5"
+    finally:
+        isolated.close()

@@ -9,6 +9,7 @@ process only a pipe write and read per photo.
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -36,21 +37,33 @@ class ProcessAnalyzer:
         self.name = self._local.name
         self.default_features = self._local.default_features
         self.preferred_workers = workers
+        self._factory = factory
+        self._lock = threading.Lock()
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
         # spawn, not fork: the parent may be a Qt app with threads, which fork would copy half-way
-        self._pool = ProcessPoolExecutor(
-            workers,
+        return ProcessPoolExecutor(
+            self.preferred_workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
-            initargs=(factory,),
+            initargs=(self._factory,),
         )
 
     def model_version(self, feature: Feature) -> str:
         return self._local.model_version(feature)
 
     def analyze(self, image: bytes, features: frozenset[Feature]) -> AnalysisResult:
+        pool = self._pool
         try:
-            return self._pool.submit(_analyze_in_worker, image, features).result()
-        except BrokenProcessPool as error:  # a worker was killed (out of memory, a signal): retry later
+            return pool.submit(_analyze_in_worker, image, features).result()
+        except BrokenProcessPool as error:
+            # a worker died (out of memory, a signal): a pool never recovers, so the next photo gets a
+            # fresh one and this photo stays pending for the next run
+            with self._lock:
+                if self._pool is pool:
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    self._pool = self._new_pool()
             raise TransientAnalysisError(f"analysis worker process ended unexpectedly ({error})") from None
 
     def close(self) -> None:

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 from photosorter.core.analysis.backends import features_for
 from photosorter.core.analysis.types import Analyzer, Feature
@@ -97,7 +98,7 @@ class LiveLibrary:
         self._folder_state.clear()
         self.watcher = FolderWatcher(self.debouncer, ignore=self.library.paths.own_dirs())
         if self._scan_in_process:
-            self._scan_pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            self._scan_pool = _scan_process_pool()
         self.queue.reclaim_orphans()
         self.watcher.start()
         for folder in photo_rows.folders(self.catalog):
@@ -306,7 +307,14 @@ class LiveLibrary:
                 self.scanner.workers,
                 job.payload,
             )
-            events, changed = future.result()
+            try:
+                events, changed = future.result()
+            except BrokenProcessPool:
+                # the worker process died (killed, out of memory, a crash in a decoder): a pool never
+                # recovers from that, so the job fails this attempt and its retry gets a fresh process
+                self._scan_pool.shutdown(wait=False, cancel_futures=True)
+                self._scan_pool = _scan_process_pool()
+                raise
         else:
             events, changed = run_scan_job(self.catalog, self.scanner, job.payload, self._cancel)
         status = self.status() if events else None  # once per job: it costs two queries
@@ -335,3 +343,8 @@ class LiveLibrary:
         with self._lock:
             self._last_error = message
         self._emit(LiveEvent("status", message))
+
+
+def _scan_process_pool() -> ProcessPoolExecutor:
+    # spawn, not fork: the parent may be a Qt app with threads, which fork would copy half-way
+    return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
