@@ -17,14 +17,7 @@ def scanned(cli, home: Path, photo_folder: Path) -> Path:
 
 
 @pytest.fixture
-def fake_aws(monkeypatch: pytest.MonkeyPatch):
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }.items():
-        monkeypatch.setenv(name, value)
+def fake_aws(aws_env: None, monkeypatch: pytest.MonkeyPatch):
     with FakeRekognition() as fake:
         monkeypatch.setenv("AWS_ENDPOINT_URL_REKOGNITION", fake.url)
         yield fake

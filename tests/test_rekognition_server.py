@@ -36,15 +36,6 @@ def jpeg(seed: int, size: tuple[int, int] = (160, 120), fmt: str = "JPEG") -> by
 
 
 @pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-
-
-@pytest.fixture
 def server(aws_env: None, monkeypatch: pytest.MonkeyPatch):
     with FakeRekognition() as fake:
         monkeypatch.setenv("AWS_ENDPOINT_URL_REKOGNITION", fake.url)

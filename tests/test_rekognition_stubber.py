@@ -44,10 +44,7 @@ IMAGE = make_jpeg()
 
 
 @pytest.fixture
-def client(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+def client(aws_env: None):
     return boto3.client("rekognition", region_name="us-east-1")
 
 
