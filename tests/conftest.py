@@ -56,6 +56,17 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
+def fake_rekognition(aws_env: None, monkeypatch: pytest.MonkeyPatch):
+    """Our Rekognition-compatible test server, which the real boto3 client reaches through its own
+    AWS_ENDPOINT_URL_REKOGNITION setting."""
+    from rekognition_server import FakeRekognition
+
+    with FakeRekognition() as fake:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_REKOGNITION", fake.url)
+        yield fake
+
+
+@pytest.fixture
 def home(_isolated_home: Path) -> Path:
     return _isolated_home
 

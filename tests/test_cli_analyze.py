@@ -7,20 +7,12 @@ from pathlib import Path
 import pytest
 
 from photosorter.core.library import Library
-from rekognition_server import FakeRekognition
 
 
 @pytest.fixture
 def scanned(cli, home: Path, photo_folder: Path) -> Path:
     assert cli("scan", photo_folder, "--json").code == 0
     return photo_folder
-
-
-@pytest.fixture
-def fake_aws(aws_env: None, monkeypatch: pytest.MonkeyPatch):
-    with FakeRekognition() as fake:
-        monkeypatch.setenv("AWS_ENDPOINT_URL_REKOGNITION", fake.url)
-        yield fake
 
 
 def test_local_analysis_by_default_then_show_gives_labels_faces_and_text(cli, scanned: Path) -> None:
@@ -45,9 +37,11 @@ def test_local_analysis_by_default_then_show_gives_labels_faces_and_text(cli, sc
     assert isinstance(portrait["text"], list) and isinstance(portrait["moderation"], list)
 
 
-def test_rekognition_run_counts_calls_and_cost_and_never_pays_twice(cli, scanned: Path, fake_aws) -> None:
+def test_rekognition_run_counts_calls_and_cost_and_never_pays_twice(
+    cli, scanned: Path, fake_rekognition
+) -> None:
     dry = cli("analyze", "--backend", "rekognition", "--dry-run", "--json")
-    assert dry.code == 0 and fake_aws.total_calls == 0
+    assert dry.code == 0 and fake_rekognition.total_calls == 0
     assert dry.json()["calls"] == {"DetectLabels": 5, "IndexFaces": 5, "DetectText": 5}
     assert dry.json()["estimated_cost_usd"] == pytest.approx(0.015)
 
@@ -57,26 +51,34 @@ def test_rekognition_run_counts_calls_and_cost_and_never_pays_twice(cli, scanned
     assert report["analyzed"] == 4  # the 60 x 40 photo is refused before any call
     assert report["calls"] == {"DetectLabels": 4, "IndexFaces": 4, "DetectText": 4, "CreateCollection": 1}
     assert report["estimated_cost_usd"] == pytest.approx(0.012)
-    billed = fake_aws.served["DetectLabels"] + fake_aws.served["IndexFaces"] + fake_aws.served["DetectText"]
+    billed = (
+        fake_rekognition.served["DetectLabels"]
+        + fake_rekognition.served["IndexFaces"]
+        + fake_rekognition.served["DetectText"]
+    )
     assert billed == 12
 
     assert cli("analyze", "--backend", "rekognition", "--json").json()["analyzed"] == 0
-    assert fake_aws.served["DetectLabels"] == 4
+    assert fake_rekognition.served["DetectLabels"] == 4
 
 
-def test_rekognition_budget_stops_before_it_is_exceeded(cli, scanned: Path, fake_aws) -> None:
+def test_rekognition_budget_stops_before_it_is_exceeded(cli, scanned: Path, fake_rekognition) -> None:
     result = cli("analyze", "--backend", "rekognition", "--budget", "0.0065", "--json")
     assert result.code == 1 and "budget" in result.err and result.err.count("\n") == 1
-    billed = sum(fake_aws.served[op] for op in ("DetectLabels", "IndexFaces", "DetectText"))
+    billed = sum(fake_rekognition.served[op] for op in ("DetectLabels", "IndexFaces", "DetectText"))
     assert billed * 0.001 <= 0.0065
     with Library.open() as library:  # what was paid for is kept
-        assert library.stats()["analyzed"] == billed // 3, (library.stats(), result.err, fake_aws.served)
+        assert library.stats()["analyzed"] == billed // 3, (
+            library.stats(),
+            result.err,
+            fake_rekognition.served,
+        )
 
 
 def test_rejected_credentials_stop_the_run_with_what_to_fix(
-    cli, scanned: Path, monkeypatch, fake_aws
+    cli, scanned: Path, monkeypatch, fake_rekognition
 ) -> None:
-    fake_aws.reject_keys.add("testing")
+    fake_rekognition.reject_keys.add("testing")
     result = cli("analyze", "--backend", "rekognition")
     assert result.code == 1
     assert "credentials" in result.err and "Traceback" not in result.err and result.err.count("\n") == 1

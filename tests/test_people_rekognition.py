@@ -212,14 +212,7 @@ def images_with_one_face() -> dict[int, list[bytes]]:
     return found
 
 
-@pytest.fixture
-def server(aws_env: None, monkeypatch: pytest.MonkeyPatch):
-    with FakeRekognition() as fake:
-        monkeypatch.setenv("AWS_ENDPOINT_URL_REKOGNITION", fake.url)
-        yield fake
-
-
-def test_people_end_to_end_on_a_rekognition_collection(server: FakeRekognition, home) -> None:
+def test_people_end_to_end_on_a_rekognition_collection(fake_rekognition: FakeRekognition, home) -> None:
     by_signature = images_with_one_face()
     alice, bob = [sig for sig, images in sorted(by_signature.items()) if len(images) >= 3][:2]
     rek = RekognitionAnalyzer(region="us-east-1", rate_limit=0, collection_id="library", max_attempts=2)
@@ -237,28 +230,32 @@ def test_people_end_to_end_on_a_rekognition_collection(server: FakeRekognition, 
         add("b1", by_signature[bob][0])
         report = faces.cluster_new_faces(catalog, services)
         assert (report.faces, report.new_clusters, report.skipped_backends) == (3, 2, [])
-        assert server.served["SearchFaces"] == 3  # once per face, though asked about twice
+        assert fake_rekognition.served["SearchFaces"] == 3  # once per face, though asked about twice
 
         named = faces.name_face(catalog, a1.id, "Alice", services)
         assert named.named == 2
         user = faces.person(catalog, "Alice").external_user_id
         assert user is not None and user.startswith(USER_PREFIX)
-        assert server.collections["library"].users[user] == {a1.external_id, a2.external_id}
+        assert fake_rekognition.collections["library"].users[user] == {a1.external_id, a2.external_id}
 
         a3 = add("a3", by_signature[alice][2])
         report = faces.cluster_new_faces(catalog, services)
         assert report.auto_assigned == 1
         assert results_for(catalog, "a3")["faces"][0]["person"] == "Alice"
         assert results_for(catalog, "a3")["faces"][0]["assigned_by"] == "auto"
-        assert ("SearchUsers", a3.external_id) in [(op, body.get("FaceId")) for op, body in server.requests]
+        assert ("SearchUsers", a3.external_id) in [
+            (op, body.get("FaceId")) for op, body in fake_rekognition.requests
+        ]
 
         assert faces.forget(catalog, "Alice", services) == 3
-        deleted = [body["FaceIds"] for op, body in server.requests if op == "DeleteFaces"]
+        deleted = [body["FaceIds"] for op, body in fake_rekognition.requests if op == "DeleteFaces"]
         assert [sorted(ids) for ids in deleted] == [sorted(f.external_id for f in (a1, a2, a3))]
-        assert server.collections["library"].faces.keys().isdisjoint(deleted[0])
+        assert fake_rekognition.collections["library"].faces.keys().isdisjoint(deleted[0])
 
         faces.forget_all(catalog, services)
-        assert server.served["DeleteCollection"] == 1 and "library" not in server.collections
+        assert (
+            fake_rekognition.served["DeleteCollection"] == 1 and "library" not in fake_rekognition.collections
+        )
     rek.close()
 
 
@@ -329,14 +326,14 @@ def test_the_local_service_sends_nothing() -> None:
     assert local.release_faces("u", ["f"]) is None and local.delete_user("u") is None
 
 
-def test_users_follow_moves_splits_merges_undo_and_forget(server: FakeRekognition, home) -> None:
+def test_users_follow_moves_splits_merges_undo_and_forget(fake_rekognition: FakeRekognition, home) -> None:
     by_signature = images_with_one_face()
     alice, bob = [sig for sig, images in sorted(by_signature.items()) if len(images) >= 3][:2]
     rek = RekognitionAnalyzer(region="us-east-1", rate_limit=0, collection_id="library", max_attempts=2)
     services = face_services(Settings(backend="rekognition", collection_id="library"), rek)
 
     def users() -> dict[str, set[str]]:
-        return server.collections["library"].users
+        return fake_rekognition.collections["library"].users
 
     with Library.open(home) as library:
         catalog = library.catalog
@@ -379,7 +376,7 @@ def test_users_follow_moves_splits_merges_undo_and_forget(server: FakeRekognitio
 
         faces.remove_face(catalog, a2.id, services)
         assert held("Alice") == alice_faces - {a2.external_id}
-        assert server.collections["library"].faces[a2.external_id]["user"] is None
+        assert fake_rekognition.collections["library"].faces[a2.external_id]["user"] is None
         faces.undo(catalog, services)
         assert held("Alice") == alice_faces
 
@@ -391,7 +388,9 @@ def test_users_follow_moves_splits_merges_undo_and_forget(server: FakeRekognitio
         assert (held("Alice"), held("Bob")) == (alice_faces, bob_faces)
 
         assert faces.forget(catalog, "Bob", services) == 2
-        assert bob_user not in users() and server.served["DeleteUser"] == 3
-        assert [body["UserId"] for op, body in server.requests if op == "DeleteUser"][-1] == bob_user
+        assert bob_user not in users() and fake_rekognition.served["DeleteUser"] == 3
+        assert [body["UserId"] for op, body in fake_rekognition.requests if op == "DeleteUser"][
+            -1
+        ] == bob_user
         assert held("Alice") == alice_faces
     rek.close()
