@@ -8,7 +8,6 @@ oversubscribing them.
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import cv2
@@ -23,6 +22,7 @@ from photosorter.core.analysis.local.labels import (
     people_labels,
     text_labels,
 )
+from photosorter.core.analysis.local.once import LoadOnce
 from photosorter.core.analysis.types import AnalysisError, AnalysisResult, Feature
 
 MIN_SIDE = 80  # below this no model sees anything useful; Rekognition refuses under 80 px too
@@ -43,11 +43,10 @@ class LocalAnalyzer:
         several threads call ``analyze`` at once.
         """
         self._scenes = SceneClassifier(cache_dir, session_threads)
-        self._faces: faces.FaceFinder | None = None
+        self._get_faces = LoadOnce(faces.FaceFinder)
         self._text = text.TextReader(session_threads)
         self._nsfw = moderation.NsfwScorer(session_threads)
-        self._label_map: LabelMap | None = None
-        self._lock = threading.Lock()
+        self._get_label_map = LoadOnce(LabelMap.load)
 
     def model_version(self, feature: Feature) -> str:
         if feature == Feature.LABELS:
@@ -59,20 +58,6 @@ class LocalAnalyzer:
         if feature == Feature.MODERATION:
             return moderation.MODEL_VERSION
         raise ValueError(f"the local backend does not offer {feature.value}")
-
-    def _get_label_map(self) -> LabelMap:
-        if self._label_map is None:
-            with self._lock:
-                if self._label_map is None:
-                    self._label_map = LabelMap.load()
-        return self._label_map
-
-    def _get_faces(self) -> faces.FaceFinder:
-        if self._faces is None:
-            with self._lock:
-                if self._faces is None:
-                    self._faces = faces.FaceFinder()
-        return self._faces
 
     def analyze(self, image: bytes, features: frozenset[Feature]) -> AnalysisResult:
         """Runs the requested features it offers; others (celebrities) are left out of the result."""

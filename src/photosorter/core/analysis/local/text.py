@@ -9,12 +9,12 @@ engine keeps no per-call state when called without parameter overrides.
 from __future__ import annotations
 
 import logging
-import threading
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
+from photosorter.core.analysis.local.once import LoadOnce
 from photosorter.core.analysis.types import Box, TextLine
 
 # The detector sees the photo at most this large on its long side. Text smaller
@@ -48,23 +48,18 @@ class TextReader:
 
     def __init__(self, threads: int = 1) -> None:
         self._threads = threads
-        self._engine = None
-        self._lock = threading.Lock()
+        self._get_engine = LoadOnce(self._load)
 
-    def _get_engine(self):
-        if self._engine is None:
-            with self._lock:
-                if self._engine is None:
-                    from rapidocr import RapidOCR  # slow to import; only when text is wanted
+    def _load(self):
+        from rapidocr import RapidOCR  # slow to import; only when text is wanted
 
-                    # RapidOCR logs every model load at INFO through its own handler.
-                    logging.getLogger(_LOGGER_NAME).setLevel(logging.CRITICAL)
-                    engine = RapidOCR(params=_engine_params(self._threads))
-                    # Load the three models now, under the lock, rather than racing on first use.
-                    engine._load_det_model()
-                    engine._load_rec_model()
-                    self._engine = engine
-        return self._engine
+        # RapidOCR logs every model load at INFO through its own handler.
+        logging.getLogger(_LOGGER_NAME).setLevel(logging.CRITICAL)
+        engine = RapidOCR(params=_engine_params(self._threads))
+        # Load both models now, under LoadOnce's lock, rather than racing on first use.
+        engine._load_det_model()
+        engine._load_rec_model()
+        return engine
 
     def read(self, bgr: np.ndarray) -> tuple[tuple[TextLine, ...], list[dict]]:
         output = self._get_engine()(bgr)
