@@ -109,10 +109,22 @@ def face_set(catalog: Catalog, backend: str) -> FaceSet:
 
 def unclustered_quality(catalog: Catalog, backend: str) -> list[tuple[int, float, float, dict]]:
     """(id, confidence, box width, quality) of faces neither in a cluster nor assigned to a person."""
+    return _face_quality(
+        catalog,
+        "backend = ? AND person_id IS NULL AND cluster_id IS NULL"
+        " AND (embedding IS NOT NULL OR external_id IS NOT NULL)",
+        backend,
+    )
+
+
+def face_quality(catalog: Catalog, backend: str) -> list[tuple[int, float, float, dict]]:
+    """(id, confidence, box width, quality) of every face the backend found."""
+    return _face_quality(catalog, "backend = ?", backend)
+
+
+def _face_quality(catalog: Catalog, where: str, backend: str) -> list[tuple[int, float, float, dict]]:
     rows = catalog.connection().execute(
-        "SELECT id, confidence, box_width, quality FROM faces WHERE backend = ? AND person_id IS NULL"
-        " AND cluster_id IS NULL AND (embedding IS NOT NULL OR external_id IS NOT NULL)",
-        (backend,),
+        f"SELECT id, confidence, box_width, quality FROM faces WHERE {where}", (backend,)
     )
     return [(fid, conf, width, json.loads(quality or "{}")) for fid, conf, width, quality in rows]
 

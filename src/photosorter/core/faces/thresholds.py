@@ -1,36 +1,39 @@
 """Every tuning constant of People, in one place, with how it was chosen.
 
-Calibration (local backend: dlib HOG detector + 5-point landmarks + ResNet 128-d
-descriptor, euclidean distance) on ``../shared/photos`` (43 photos, MANIFEST.csv),
-analyzed with ``photosorter analyze --features faces``: 25 faces detected.
+Calibration (local backend: MTCNN detector, dlib 5-point landmarks and ResNet
+128-d descriptor, euclidean distance) on ``../shared/photos`` (43 photos,
+MANIFEST.csv), measured with ``benchmarks/calibrate_faces.py ../shared/photos``:
+32 faces detected, 27 of them pass the quality gate below.
 
-Distances measured between faces whose identity the manifest fixes:
+Distances between faces whose identity the manifest fixes:
 
-- same person, across photos: Obama 0.33-0.43 (5 faces incl. the rally photo and the
-  EXIF-rotated copy, which is 0.03 from its original), Biden 0.39-0.40, Kit Harington
-  0.34-0.37, Rose Leslie 0.40-0.45. Largest same-person distance: 0.45.
-- different named people: 0.64 at the least (most pairs 0.75-1.0).
+- same person, across photos: Obama 0.04-0.42 (5 faces incl. the rally photo and the
+  EXIF-rotated copy, which is 0.04 from its original), Biden 0.38-0.41, Kit Harington
+  0.35-0.39, Rose Leslie 0.41-0.46. Largest same-person distance: 0.46.
+- different people in different photos: 0.65 at the least (most pairs 0.75-1.0).
 - the two closest different people are two children of the six-person family
-  photo (0.43) and two false detections in the astronaut photo (0.35): both pairs
-  are in the SAME photo. Hence the rule that two faces of one photo never share a
-  cluster or a person (a cannot-link constraint), which removes both.
-- false detections (on the astronaut's patch and sleeve) have HOG confidence
-  88.8 and 90.2; every real face scored 95.2 or more, was 77 px wide or more and
-  had sharpness 55 or more.
+  photo (0.43), in the SAME photo. Hence the rule that two faces of one photo never
+  share a cluster or a person (a cannot-link constraint).
+- detections beyond the manifest's face count (so at least one of them false):
+  a motorcycle part at confidence 75.6, and in the market photo faces 24-29 px
+  wide at 94.7-99.8. Every face that is certainly real scored 98.5 or more and
+  was 37 px wide or more (the two passers-by in the bus photo: 37 and 39 px).
 
 Chosen values:
 
-- ``CLUSTER_DISTANCE`` 0.50: above the largest same-person distance (0.45), well
-  below the smallest cross-photo different-person distance (0.64). dlib's own 0.6
+- ``CLUSTER_DISTANCE`` 0.50: above the largest same-person distance (0.46), well
+  below the smallest cross-photo different-person distance (0.65). dlib's own 0.6
   (tuned for LFW verification) merges look-alikes in larger libraries; a merge is
   worse for users than a split (a split costs one "merge" click).
-- ``AUTO_DISTANCE`` 0.45: a new face this close to a named person's faces is that
-  person (every same-person pair measured is at most 0.45).
+- ``AUTO_DISTANCE`` 0.45: a new face this close to one of a named person's faces is
+  that person. Matching takes the nearest of the person's faces, and each measured
+  face has another of its person within 0.42; the rare farther face is asked about.
 - ``SUGGEST_DISTANCE`` 0.58: between 0.45 and 0.58 ask the user; nothing in the
   corpus that is not the same person comes that close across photos.
-- Quality gate: confidence 93 (between 90.2, the best false detection, and
-  95.2, the worst real face), 36 px (below 77, the smallest real face; dlib
-  descriptors of faces under ~40 px are noisy), sharpness 15 (a motion-blurred face).
+- Quality gate: confidence 97 (above 94.7, the weakest surplus detection; every
+  real face scored 98.5 or more), 36 px (below 37, the smallest real face; dlib
+  descriptors of faces under ~35 px are noisy: the 24-29 px market faces are kept
+  but not grouped), sharpness 15 (a motion-blurred face).
 
 Rekognition similarities are 0-100 (higher is closer). Its documentation suggests
 80 for SearchFaces grouping; 95+ is near-certain; faces of one person in ordinary
@@ -54,7 +57,7 @@ REKOGNITION_SUGGEST_SIMILARITY = 85.0
 REKOGNITION_MAX_MATCHES = 100
 
 # -- which faces are good enough to group ---------------------------------------------------------------
-MIN_CONFIDENCE = 93.0  # 0..100
+MIN_CONFIDENCE = 97.0  # 0..100
 MIN_FACE_PX = 36.0  # width in the analysis image (local backend reports it as quality["size"])
 MIN_FACE_FRACTION = 0.02  # width relative to the image, when the pixel size is unknown (Rekognition)
 MIN_SHARPNESS = 15.0  # 0..100 as Rekognition reports it; local maps Laplacian variance to the same scale

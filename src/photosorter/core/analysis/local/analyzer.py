@@ -50,9 +50,9 @@ class LocalAnalyzer:
 
     def model_version(self, feature: Feature) -> str:
         if feature == Feature.LABELS:
-            return f"efficientnet-lite0-{efficientnet.GRAPH_VERSION}+{self._get_label_map().version}+hog"
+            return f"efficientnet-lite0-{efficientnet.GRAPH_VERSION}+{self._get_label_map().version}+mtcnn"
         if feature == Feature.FACES:
-            return f"{faces.MODEL_VERSION}+d{faces.DETECT_LONG_SIDE}"
+            return f"{faces.MODEL_VERSION}+min{faces.MIN_DETECT_PX}"
         if feature == Feature.TEXT:
             return f"rapidocr-3.10-ppocr-small+d{text.DETECT_LONG_SIDE}+nocls"
         if feature == Feature.MODERATION:
