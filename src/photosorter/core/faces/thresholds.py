@@ -38,7 +38,10 @@ Chosen values:
 Rekognition similarities are 0-100 (higher is closer). Its documentation suggests
 80 for SearchFaces grouping; 95+ is near-certain; faces of one person in ordinary
 photos score 97-99.9. Chosen: cluster at 90, auto at 95, suggest from 85.
-These were not measured on the corpus (no AWS access in the calibration run).
+These were not measured on the corpus (no AWS account in the calibration run);
+``benchmarks/calibrate_faces.py ../shared/photos --backend rekognition`` prints the
+measurements to set them by, and ``benchmarks/eval_people.py ... --backend rekognition``
+checks the result (both cost under a dollar on the corpus).
 """
 
 from __future__ import annotations
