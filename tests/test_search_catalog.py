@@ -273,7 +273,8 @@ def test_triggers_keep_the_index_equal_to_a_rebuild(catalog) -> None:
     # two labels naming the same parent with different scores, then re-analysis dropping the better one
     store(catalog, "h-dog", [Label("Dog", 88.0, animal), Label("Puppy", 95.0, animal), Label("Beach", 70.0)])
     store(catalog, "h-dog", [Label("Dog", 60.0, animal), Label("Sand", 50.0, (), (), ("Nature",))])
-    store(catalog, "h-louvre", [Label("Museum", 80.0, ("Building",))], text=[])
+    # a backend naming one label twice: the table and the index must agree on the better score
+    store(catalog, "h-louvre", [Label("Museum", 80.0, ("Building",)), Label("Museum", 40.0)], text=[])
     store(catalog, "h-party", [Label("Person", 99.0)], faces=[face(), face(smile={"value": True})])
     with catalog.transaction() as conn:
         conn.execute("UPDATE photos SET camera_make = 'Nikon', taken_at = '2018-01-01' WHERE id = ?", (2,))
@@ -292,6 +293,7 @@ def test_triggers_keep_the_index_equal_to_a_rebuild(catalog) -> None:
     assert names(catalog, "camera:nikon") == ["dog"]
     assert names(catalog, "camera:canon") == ["dog2", "cat"]
     assert names(catalog, "is:duplicate") == ["dog2", "dog"]
+    assert search(catalog, "label:museum")[0].why == ("label Museum 80%",)
 
 
 @pytest.mark.parametrize(

@@ -11,14 +11,25 @@ from __future__ import annotations
 import json
 import sqlite3
 import struct
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from photosorter.core.analysis.types import AnalysisResult, Box, Feature
 from photosorter.core.catalog.database import Catalog
 from photosorter.core.catalog.paths import from_db
 from photosorter.core.catalog.photos import now_iso
+
+
+class _NamedScore(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def confidence(self) -> float: ...
+
+
+_Named = TypeVar("_Named", bound=_NamedScore)
 
 # Which table holds each feature's rows (faces keep their ids: people hang on them).
 _FEATURE_TABLES = {
@@ -152,6 +163,20 @@ def store_failure(
             )
 
 
+def _most_confident(items: Sequence[_Named]) -> list[_Named]:
+    """One item per name, the most confident.
+
+    A backend can list a name twice; with INSERT OR REPLACE the later row would
+    win in the table while the search index, whose delete trigger REPLACE skips,
+    kept the earlier score.
+    """
+    best: dict[str, _Named] = {}
+    for item in items:
+        if item.name not in best or item.confidence > best[item.name].confidence:
+            best[item.name] = item
+    return list(best.values())
+
+
 def _replace_rows(
     conn: sqlite3.Connection, content_hash: str, backend: str, feature: Feature, result: AnalysisResult
 ) -> None:
@@ -175,7 +200,7 @@ def _replace_rows(
                     _dumps(label.categories),
                     _dumps([box.to_dict() for box in label.instances]),
                 )
-                for label in result.labels
+                for label in _most_confident(result.labels)
             ],
         )
     elif feature is Feature.TEXT:
@@ -191,7 +216,10 @@ def _replace_rows(
         conn.executemany(
             "INSERT OR REPLACE INTO moderation (hash, backend, name, parent, confidence)"
             " VALUES (?, ?, ?, ?, ?)",
-            [(content_hash, backend, m.name, m.parent, m.confidence) for m in result.moderation],
+            [
+                (content_hash, backend, m.name, m.parent, m.confidence)
+                for m in _most_confident(result.moderation)
+            ],
         )
     elif feature is Feature.CELEBRITIES:
         conn.executemany(
