@@ -6,6 +6,7 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import math
 import shutil
 import threading
 from pathlib import Path
@@ -21,6 +22,7 @@ from photosorter.core.live import LiveStatus
 from photosorter.gui.facade import Facade, QueueEntry, ViewFilter
 from photosorter.gui.live import paused_text, status_text
 from photosorter.gui.main_window import MainWindow
+from photosorter.gui.people_view import EntryRole
 from photosorter.gui.queue_panel import JobsModel
 from photosorter.gui.workers import WorkerPool
 
@@ -121,9 +123,10 @@ def test_the_jobs_model_passes_the_model_tester(qtmodeltester) -> None:
     assert model.parked() == 1
 
 
-def _one_face(library: Library, name: str) -> None:
+def _one_face(library: Library, name: str, turn: float = 0.0) -> None:
+    """A clear face on photo ``name``; ``turn`` radians away from the first one (distance 2 sin(turn/2))."""
     photo = library.photo_by_path(name)
-    vector = tuple(1.0 if i == 7 else 0.0 for i in range(128))
+    vector = tuple(math.cos(turn) if i == 7 else math.sin(turn) if i == 8 else 0.0 for i in range(128))
     face = Face(Box(0.3, 0.2, 0.3, 0.3), 99.5, quality={"size": 120.0, "sharpness": 90.0}, embedding=vector)
     result = AnalysisResult(backend="local", features=frozenset({Feature.FACES}), faces=(face,))
     store_result(library.catalog, photo.hash, result, {Feature.FACES: "test"})
@@ -169,3 +172,66 @@ def test_the_window_opens_on_a_library_watches_it_and_closes_with_no_thread_left
     assert win.live.live is None
     left = [t.name for t in threading.enumerate() if t not in before and t.is_alive()]
     assert left == []
+
+
+def _suggested(qtbot, window: MainWindow, photo_folder: Path) -> None:
+    """Barack named on one photo, and on another a face close enough to ask about, not to assign."""
+    scanned(qtbot, window, photo_folder, 5)
+    library = window.facade.library
+    _one_face(library, str((photo_folder / "exif_orientation6_obama.jpg").resolve()))
+    (cluster,) = [e for e in faces.overview(library.catalog) if e["kind"] == "cluster"]
+    faces.name_cluster(library.catalog, int(cluster["id"][1:]), "Barack")
+    _one_face(library, str((photo_folder / "cat_and_dog.jpeg").resolve()), turn=2 * math.asin(0.25))
+    assert [s["name"] for s in faces.suggestions(library.catalog)] == ["Barack"]
+    window.show_people()
+    qtbot.waitUntil(lambda: window.people.suggestions.list.count() == 1, timeout=WAIT)
+
+
+def _barack_photos(window: MainWindow) -> int:
+    catalog = window.facade.library.catalog
+    return len(faces.photos_of_person(catalog, faces.person(catalog, "Barack").id))
+
+
+def test_a_suggestion_is_asked_on_the_people_page_and_y_confirms_it(qtbot, window, photo_folder) -> None:
+    _suggested(qtbot, window, photo_folder)
+    panel = window.people.suggestions
+    assert panel.isVisible()
+    assert panel.list.item(0).text() == "Barack?"
+    assert panel.yes.text() == "Yes, it is Barack (Y)"
+    panel.list.setFocus()
+    qtbot.keyClick(panel.list, Qt.Key.Key_Y)
+    qtbot.waitUntil(lambda: not panel.isVisible(), timeout=WAIT)
+    assert _barack_photos(window) == 2
+    faces_of = window.facade.faces_of(next(e.key for e in window.facade.people()))
+    assert sorted(f["assigned_by"] for f in faces_of) == ["manual", "suggestion"]
+
+
+def test_no_is_never_asked_again_and_ctrl_z_undoes_a_naming(qtbot, window, photo_folder) -> None:
+    _suggested(qtbot, window, photo_folder)
+    panel = window.people.suggestions
+    qtbot.mouseClick(panel.no, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not panel.isVisible(), timeout=WAIT)
+    faces.cluster_new_faces(window.facade.library.catalog)
+    assert faces.suggestions(window.facade.library.catalog) == []
+    assert _barack_photos(window) == 1
+
+    # Naming the rejected face by hand is allowed; Ctrl+Z (Edit > Undo People Change) takes it back.
+    unnamed = next(e for e in window.facade.overview() if e.cluster_id is not None)
+    window.facade.name_cluster(unnamed.cluster_id, "Barack")
+    assert _barack_photos(window) == 2
+    window.undo_people_action.trigger()
+    qtbot.waitUntil(lambda: _barack_photos(window) == 1, timeout=WAIT)
+    qtbot.waitUntil(lambda: "Undone" in window.statusBar().currentMessage(), timeout=WAIT)
+
+
+def test_hiding_a_person_takes_them_off_the_page_until_asked_for(qtbot, window, photo_folder) -> None:
+    scanned(qtbot, window, photo_folder, 5)
+    _one_face(window.facade.library, str((photo_folder / "exif_orientation6_obama.jpg").resolve()))
+    window.facade.name_cluster(window.facade.overview()[0].cluster_id, "Barack")
+    window.show_people()
+    qtbot.waitUntil(lambda: window.people.list.count() == 1, timeout=WAIT)
+    window.people._set_hidden(window.people.list.item(0).data(EntryRole), True)
+    qtbot.waitUntil(lambda: window.people.list.count() == 0, timeout=WAIT)
+    window.people.show_hidden.setChecked(True)
+    qtbot.waitUntil(lambda: window.people.list.count() == 1, timeout=WAIT)
+    assert window.people.list.item(0).text().startswith("Barack (hidden)")

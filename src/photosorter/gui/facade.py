@@ -54,6 +54,7 @@ class PersonEntry:
     person_id: int | None = None
     cluster_id: int | None = None
     face_count: int = 0
+    hidden: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,13 +245,13 @@ class Facade:
         return SidebarData(people, unnamed, categories, text_count, self.folders())
 
     # -- people ------------------------------------------------------------------------------------------
-    def overview(self) -> list[PersonEntry]:
+    def overview(self, include_hidden: bool = False) -> list[PersonEntry]:
         """Named people, then unnamed clusters, largest first (empty until the people module exists)."""
         mod = self.faces_mod
         if mod is None or not hasattr(mod, "overview"):
             return []
         entries = []
-        for e in mod.overview(self.catalog, faces_per_entry=1):
+        for e in mod.overview(self.catalog, include_hidden=include_hidden, faces_per_entry=1):
             ref = str(e["id"])
             face = e["faces"][0] if e.get("faces") else None
             entries.append(
@@ -262,6 +263,7 @@ class Facade:
                     person_id=int(ref[1:]) if ref.startswith("p") else None,
                     cluster_id=int(ref[1:]) if ref.startswith("c") else None,
                     face_count=int(e.get("face_count", 0)),
+                    hidden=bool(e.get("hidden")),
                 )
             )
         return entries
@@ -301,6 +303,29 @@ class Facade:
 
     def remove_face(self, face_id: int) -> None:
         self._faces().remove_face(self.catalog, face_id, services=self.library.face_services())
+
+    def move_face(self, face_id: int, name: str) -> None:
+        self._faces().move_face(self.catalog, face_id, name, services=self.library.face_services())
+
+    def set_hidden(self, person_id: int, hidden: bool) -> None:
+        self._faces().set_hidden(self.catalog, person_id, hidden)
+
+    def suggestions(self) -> list[dict[str, Any]]:
+        """Open "is this X?" questions, surest first: face, person, name, score, path, box."""
+        mod = self.faces_mod
+        if mod is None or not hasattr(mod, "suggestions"):
+            return []
+        return mod.suggestions(self.catalog)
+
+    def accept_suggestion(self, face_id: int) -> None:
+        self._faces().accept(self.catalog, face_id, services=self.library.face_services())
+
+    def reject_suggestion(self, face_id: int) -> None:
+        self._faces().reject(self.catalog, face_id)
+
+    def undo_people_change(self) -> str:
+        """Puts back the last naming, merge, split, move or hide; returns what was undone."""
+        return self._faces().undo(self.catalog, services=self.library.face_services())
 
     def forget_all_faces(self) -> None:
         # the Rekognition collection goes too when it holds any of this library's faces

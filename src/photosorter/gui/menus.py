@@ -38,6 +38,11 @@ def build_menus(window: MainWindow) -> None:
     action(file, "&Quit", window.close, QKeySequence.StandardKey.Quit, QAction.MenuRole.QuitRole)
 
     edit = bar.addMenu("&Edit")
+    # Text fields keep their own Ctrl+Z (Qt gives a focused line edit the standard key first).
+    window.undo_people_action = action(
+        edit, "&Undo People Change", window.people.undo, QKeySequence.StandardKey.Undo
+    )
+    edit.addSeparator()
     window.find_action = action(edit, "&Find…", lambda: focus_search(window), QKeySequence.StandardKey.Find)
     action(edit, "&Select All", window.gallery.selectAll, QKeySequence.StandardKey.SelectAll)
 

@@ -1,14 +1,15 @@
-"""The people page: people and unnamed face groups as face crops; name, rename, merge, remove a face."""
+"""The people page: people and unnamed groups as face crops; name, rename, merge, split, move, hide, undo."""
 
 from __future__ import annotations
 
 import os
 from typing import Any
 
-from PySide6.QtCore import QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPainterPath, QPixmap
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QCompleter,
     QDialog,
     QDialogButtonBox,
@@ -22,43 +23,14 @@ from PySide6.QtWidgets import (
 )
 
 from photosorter.gui.facade import Facade, PersonEntry
-from photosorter.gui.workers import Tasks, read_image
+from photosorter.gui.people_tiles import FACE, face_crop, round_icon
+from photosorter.gui.suggestions_panel import SuggestionsPanel
+from photosorter.gui.workers import Tasks
 
-FACE = 112
+# How a face came to its person, as the people page words it.
+ASSIGNED_BY = {"manual": "named by you", "suggestion": "confirmed by you", "auto": "found automatically"}
+
 EntryRole = Qt.ItemDataRole.UserRole + 1
-
-
-def face_crop(path: str | None, box: dict[str, float] | None, size: int = FACE) -> QImage:
-    """Worker-thread: a square crop around a face box (relative coordinates), with some margin."""
-    if not path or not box or not os.path.exists(path):
-        return QImage()
-    image = read_image(path, QSize(900, 900))
-    if image.isNull():
-        return QImage()
-    w, h = image.width(), image.height()
-    cx, cy = (box["left"] + box["width"] / 2) * w, (box["top"] + box["height"] / 2) * h
-    side = max(box["width"] * w, box["height"] * h) * 1.6
-    rect = QRect(int(cx - side / 2), int(cy - side / 2), int(side), int(side)).intersected(image.rect())
-    return image.copy(rect).scaled(
-        size, size, Qt.AspectRatioMode.KeepAspectRatioByExpanding, Qt.TransformationMode.SmoothTransformation
-    )
-
-
-def round_icon(image: QImage, size: int = FACE) -> QIcon:
-    pixmap = QPixmap(size, size)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    path = QPainterPath()
-    path.addEllipse(0, 0, size, size)
-    if image.isNull():
-        painter.fillPath(path, QColor(128, 128, 128, 90))
-    else:
-        painter.setClipPath(path)
-        x, y = (image.width() - size) // 2, (image.height() - size) // 2
-        painter.drawImage(0, 0, image, x, y, size, size)
-    painter.end()
-    return QIcon(pixmap)
 
 
 class NameDialog(QDialog):
@@ -144,12 +116,16 @@ class PeopleView(QWidget):
         layout.addWidget(self.title)
         self.hint = QLabel(
             "Click a face to name it · double-click a person to see their photos · "
-            "drag one person onto another to merge · right-click for more",
+            "drag one person onto another to merge · right-click to split, move or hide · "
+            "Ctrl+Z undoes",
             self,
         )
         self.hint.setObjectName("hint")
         self.hint.setWordWrap(True)
         layout.addWidget(self.hint)
+        self.suggestions = SuggestionsPanel(tasks, self)
+        self.suggestions.answered.connect(self._answer)
+        layout.addWidget(self.suggestions)
         self.list = PeopleList(self)
         self.list.itemClicked.connect(self._clicked)
         self.list.itemDoubleClicked.connect(self._double_clicked)
@@ -161,21 +137,34 @@ class PeopleView(QWidget):
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
         layout.addWidget(self.empty)
+        self.show_hidden = QCheckBox("Show hidden people", self)
+        self.show_hidden.toggled.connect(lambda _on: self.refresh())
+        layout.addWidget(self.show_hidden)
         self._names: list[str] = []
 
     def refresh(self) -> None:
         if not self.facade.has_people:
-            self._filled(([], []))
+            self._filled(([], [], []))
             self.empty.setText("People are not available yet in this version.")
             return
-        self.tasks.run(lambda: (self.facade.overview(), self.facade.person_names()), self._filled)
+        include_hidden = self.show_hidden.isChecked()
+        self.tasks.run(
+            lambda: (
+                self.facade.overview(include_hidden),
+                self.facade.person_names(),
+                self.facade.suggestions(),
+            ),
+            self._filled,
+        )
 
-    def _filled(self, result: tuple[list[PersonEntry], list[str]]) -> None:
-        entries, self._names = result
+    def _filled(self, result: tuple[list[PersonEntry], list[str], list[dict[str, Any]]]) -> None:
+        entries, self._names, suggestions = result
+        self.suggestions.show_suggestions(suggestions)
         self.list.clear()
         for entry in entries:
             if entry.name:
-                text = f"{entry.name}\n{entry.count} photo{'s' if entry.count != 1 else ''}"
+                hidden = " (hidden)" if entry.hidden else ""
+                text = f"{entry.name}{hidden}\n{entry.count} photo{'s' if entry.count != 1 else ''}"
             else:
                 text = f"Unnamed\n{entry.face_count} face{'s' if entry.face_count != 1 else ''}"
             item = QListWidgetItem(round_icon(QImage()), text)
@@ -242,18 +231,49 @@ class PeopleView(QWidget):
         if entry.person_id is not None:
             menu.addAction("Show photos", lambda: self.show_person.emit(entry.name or ""))
             menu.addAction("Rename…", lambda: self._rename(entry))
-            faces = menu.addMenu("Remove a face")
-            self._fill_faces_menu(faces, entry)
+            self._fill_faces_menu(menu.addMenu("Remove a face"), entry, self._remove_face)
+            self._fill_faces_menu(menu.addMenu("Move a face to…"), entry, self._move_face)
+            if entry.hidden:
+                menu.addAction("Show again", lambda: self._set_hidden(entry, False))
+            else:
+                menu.addAction("Hide", lambda: self._set_hidden(entry, True))
         else:
             menu.addAction("Name…", lambda: self._clicked(item))
         menu.exec(self.list.viewport().mapToGlobal(point))
 
-    def _fill_faces_menu(self, menu: QMenu, entry: PersonEntry) -> None:
+    def _fill_faces_menu(self, menu: QMenu, entry: PersonEntry, act) -> None:
         for face in self.facade.faces_of(entry.key, limit=20):
+            how = ASSIGNED_BY.get(face.get("assigned_by") or "", "")
             label = f"Face {face['id']} in {os.path.basename(face.get('path') or '?')}"
-            menu.addAction(
-                label, lambda f=face: self._run(lambda: self.facade.remove_face(f["id"]), "Face removed")
-            )
+            menu.addAction(f"{label} · {how}" if how else label, lambda f=face: act(f["id"]))
+
+    def _remove_face(self, face_id: int) -> None:
+        self._run(lambda: self.facade.remove_face(face_id), "Face removed (Ctrl+Z undoes)")
+
+    def _move_face(self, face_id: int) -> None:
+        name = self.ask_name("Move this face to")
+        if name:
+            self._run(lambda: self.facade.move_face(face_id, name), f"Face moved to {name}")
+
+    def _set_hidden(self, entry: PersonEntry, hidden: bool) -> None:
+        done = f"{entry.name} hidden (Ctrl+Z undoes)" if hidden else f"{entry.name} shown again"
+        self._run(lambda: self.facade.set_hidden(entry.person_id, hidden), done)
+
+    def _answer(self, face_id: int, yes: bool) -> None:
+        if yes:
+            self._run(lambda: self.facade.accept_suggestion(face_id), "Confirmed")
+        else:
+            self._run(lambda: self.facade.reject_suggestion(face_id), "Got it: not asked again")
+
+    def undo(self) -> None:
+        """Undoes the last people change (naming, merge, split, move, hide, confirmation)."""
+        if self.facade.has_people:
+            self.tasks.run(self.facade.undo_people_change, self._undone, self.message.emit)
+
+    def _undone(self, what: str) -> None:
+        self.message.emit(f"Undone: {what}")
+        self.changed.emit()
+        self.refresh()
 
     def _rename(self, entry: PersonEntry) -> None:
         name = self.ask_name("Rename", entry.name or "")
