@@ -12,7 +12,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QDropEvent
 
 from photosorter.core import faces
 from photosorter.core.analysis.types import AnalysisResult, Box, Face, Feature
@@ -22,7 +23,6 @@ from photosorter.core.live import LiveStatus
 from photosorter.gui.facade import Facade, QueueEntry, ViewFilter
 from photosorter.gui.live import paused_text, status_text
 from photosorter.gui.main_window import MainWindow
-from photosorter.gui.people_view import EntryRole
 from photosorter.gui.queue_panel import JobsModel
 from photosorter.gui.workers import WorkerPool
 
@@ -142,8 +142,7 @@ def test_naming_a_face_updates_the_sidebar_and_the_person_shows_their_photos(
     qtbot.waitUntil(lambda: window.people.list.count() == 1, timeout=WAIT)
     qtmodeltester.check(window.people.list.model())
     monkeypatch.setattr(window.people, "ask_name", lambda *_args: "Barack")
-    item = window.people.list.item(0)
-    rect = window.people.list.visualItemRect(item)
+    rect = window.people.list.visualRect(window.people.tiles.index(0))
     qtbot.mouseClick(window.people.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
 
     def named() -> bool:
@@ -184,7 +183,7 @@ def _suggested(qtbot, window: MainWindow, photo_folder: Path) -> None:
     _one_face(library, str((photo_folder / "cat_and_dog.jpeg").resolve()), turn=2 * math.asin(0.25))
     assert [s["name"] for s in faces.suggestions(library.catalog)] == ["Barack"]
     window.show_people()
-    qtbot.waitUntil(lambda: window.people.suggestions.list.count() == 1, timeout=WAIT)
+    qtbot.waitUntil(lambda: window.people.suggestions.count() == 1, timeout=WAIT)
 
 
 def _barack_photos(window: MainWindow) -> int:
@@ -192,11 +191,14 @@ def _barack_photos(window: MainWindow) -> int:
     return len(faces.photos_of_person(catalog, faces.person(catalog, "Barack").id))
 
 
-def test_a_suggestion_is_asked_on_the_people_page_and_y_confirms_it(qtbot, window, photo_folder) -> None:
+def test_a_suggestion_is_asked_on_the_people_page_and_y_confirms_it(
+    qtbot, qtmodeltester, window, photo_folder
+) -> None:
     _suggested(qtbot, window, photo_folder)
     panel = window.people.suggestions
     assert panel.isVisible()
-    assert panel.list.item(0).text() == "Barack?"
+    qtmodeltester.check(panel.tiles)
+    assert panel.tiles.index(0).data() == "Barack?"
     assert panel.yes.text() == "Yes, it is Barack (Y)"
     panel.list.setFocus()
     qtbot.keyClick(panel.list, Qt.Key.Key_Y)
@@ -230,8 +232,38 @@ def test_hiding_a_person_takes_them_off_the_page_until_asked_for(qtbot, window, 
     window.facade.name_cluster(window.facade.overview()[0].cluster_id, "Barack")
     window.show_people()
     qtbot.waitUntil(lambda: window.people.list.count() == 1, timeout=WAIT)
-    window.people._set_hidden(window.people.list.item(0).data(EntryRole), True)
+    window.people._set_hidden(window.people.list.entry(0), True)
     qtbot.waitUntil(lambda: window.people.list.count() == 0, timeout=WAIT)
     window.people.show_hidden.setChecked(True)
     qtbot.waitUntil(lambda: window.people.list.count() == 1, timeout=WAIT)
-    assert window.people.list.item(0).text().startswith("Barack (hidden)")
+    assert window.people.list.text(0).startswith("Barack (hidden)")
+
+
+def test_dropping_one_person_on_another_merges_them(qtbot, window, photo_folder) -> None:
+    scanned(qtbot, window, photo_folder, 5)
+    library = window.facade.library
+    for name, photo, turn in (
+        ("Barack", "exif_orientation6_obama.jpg", 0.0),
+        ("Obama", "cat_and_dog.jpeg", 2.0),
+    ):
+        _one_face(library, str((photo_folder / photo).resolve()), turn=turn)
+        unnamed = next(e for e in window.facade.overview() if e.cluster_id is not None)
+        window.facade.name_cluster(unnamed.cluster_id, name)
+    window.show_people()
+    qtbot.waitUntil(lambda: window.people.list.count() == 2, timeout=WAIT)
+    view, tiles = window.people.list, window.people.tiles
+    rows = {view.entry(row).name: row for row in range(2)}
+    source, target = tiles.index(rows["Obama"]), tiles.index(rows["Barack"])
+    view.setCurrentIndex(source)
+    mime = tiles.mimeData([source])
+    drop = QDropEvent(
+        QPointF(view.visualRect(target).center()),
+        Qt.DropAction.MoveAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    view.dropEvent(drop)
+    qtbot.waitUntil(lambda: view.count() == 1, timeout=WAIT)
+    assert view.entry(0).name == "Barack"
+    assert _barack_photos(window) == 2

@@ -1,15 +1,32 @@
-"""Face tiles shared by the people page and its suggestions strip: round crops around a face box."""
+"""Face tiles shared by the people page and its suggestions strip: a lazy model of round face crops."""
 
 from __future__ import annotations
 
 import os
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
 
-from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QByteArray,
+    QMimeData,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+)
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPainterPath, QPixmap
+from PySide6.QtWidgets import QListView
 
-from photosorter.gui.workers import read_image
+from photosorter.gui.workers import Tasks, read_image
 
 FACE = 112
+CROP_CACHE = 600  # round crops kept, about 50 kB each
+PayloadRole = Qt.ItemDataRole.UserRole + 1
+TILE_MIME = "application/x-photosorter-face-tiles"
 
 
 def face_crop(path: str | None, box: dict[str, float] | None, size: int = FACE) -> QImage:
@@ -43,3 +60,127 @@ def round_icon(image: QImage, size: int = FACE) -> QIcon:
         painter.drawImage(0, 0, image, x, y, size, size)
     painter.end()
     return QIcon(pixmap)
+
+
+@dataclass(frozen=True, slots=True)
+class Tile:
+    """One face tile: a person, an unnamed group or a question, with the face to show for it."""
+
+    key: str
+    text: str
+    tooltip: str
+    path: str | None
+    box: dict[str, float] | None
+    payload: Any  # what the page acts on: a PersonEntry, a suggestion dict
+
+
+class FaceTileModel(QAbstractListModel):
+    """Tiles whose round face crops are cut off the GUI thread, only for tiles the view shows.
+
+    A library with thousands of people must not decode thousands of photos (or
+    rebuild thousands of widgets) to open the page: ``data()`` asks for a crop
+    the first time a tile is painted, and crops are kept in a bounded cache
+    keyed by photo and box, so a refresh reuses them.
+    """
+
+    def __init__(self, tasks: Tasks, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.tasks = tasks
+        self._tiles: list[Tile] = []
+        self._rows_of_crop: dict[tuple, list[int]] = {}
+        self._icons: OrderedDict[tuple, QIcon] = OrderedDict()
+        self._pending: set[tuple] = set()
+        self._placeholder = round_icon(QImage())
+
+    def set_tiles(self, tiles: list[Tile]) -> None:
+        self.beginResetModel()
+        self._tiles = list(tiles)
+        self._rows_of_crop = {}
+        for row, tile in enumerate(self._tiles):
+            self._rows_of_crop.setdefault(_crop_key(tile), []).append(row)
+        self.endResetModel()
+
+    def tile(self, row: int) -> Tile:
+        return self._tiles[row]
+
+    # -- Qt model API ------------------------------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._tiles)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self._tiles):
+            return None
+        tile = self._tiles[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return tile.text
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return tile.tooltip
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        if role == PayloadRole:
+            return tile.payload
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self._icon(tile)
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        base = super().flags(index)
+        if not index.isValid():
+            return base | Qt.ItemFlag.ItemIsDropEnabled
+        return base | Qt.ItemFlag.ItemIsDragEnabled | Qt.ItemFlag.ItemIsDropEnabled
+
+    def mimeTypes(self) -> list[str]:
+        return [TILE_MIME]
+
+    def mimeData(self, indexes) -> QMimeData:
+        # Only the keys travel: the payloads are Python objects Qt cannot serialize.
+        data = QMimeData()
+        keys = [self._tiles[i.row()].key for i in indexes if i.isValid()]
+        data.setData(TILE_MIME, QByteArray("\n".join(keys).encode()))
+        return data
+
+    def supportedDropActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction
+
+    # -- crops -------------------------------------------------------------------------------------------
+    def _icon(self, tile: Tile) -> QIcon:
+        key = _crop_key(tile)
+        icon = self._icons.get(key)
+        if icon is not None:
+            self._icons.move_to_end(key)
+            return icon
+        if key not in self._pending and tile.path:
+            self._pending.add(key)
+            self.tasks.run(
+                lambda: face_crop(tile.path, tile.box),
+                lambda image: self._crop_loaded(key, image),
+                lambda _error: self._pending.discard(key),
+            )
+        return self._placeholder
+
+    def _crop_loaded(self, key: tuple, image: QImage) -> None:
+        self._pending.discard(key)
+        self._icons[key] = round_icon(image)
+        while len(self._icons) > CROP_CACHE:
+            self._icons.popitem(last=False)
+        for row in self._rows_of_crop.get(key, ()):
+            index = self.index(row)
+            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
+
+
+def _crop_key(tile: Tile) -> tuple:
+    box = tile.box or {}
+    return (tile.path, box.get("left"), box.get("top"), box.get("width"), box.get("height"))
+
+
+def tile_view(view: QListView, name: str) -> None:
+    """The icon-grid look both face lists share."""
+    view.setViewMode(QListView.ViewMode.IconMode)
+    view.setIconSize(QSize(FACE, FACE))
+    view.setGridSize(QSize(FACE + 40, FACE + 48))
+    view.setResizeMode(QListView.ResizeMode.Adjust)
+    view.setMovement(QListView.Movement.Static)
+    view.setWordWrap(True)
+    view.setSpacing(4)
+    view.setUniformItemSizes(True)
+    view.setAccessibleName(name)

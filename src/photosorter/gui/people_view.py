@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -15,22 +14,21 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
+    QListView,
     QMenu,
     QVBoxLayout,
     QWidget,
 )
 
 from photosorter.gui.facade import Facade, PersonEntry
-from photosorter.gui.people_tiles import FACE, face_crop, round_icon
+from photosorter.gui.people_tiles import TILE_MIME, FaceTileModel, PayloadRole, Tile, tile_view
 from photosorter.gui.suggestions_panel import SuggestionsPanel
 from photosorter.gui.workers import Tasks
 
 # How a face came to its person, as the people page words it.
 ASSIGNED_BY = {"manual": "named by you", "suggestion": "confirmed by you", "auto": "found automatically"}
 
-EntryRole = Qt.ItemDataRole.UserRole + 1
+EntryRole = PayloadRole
 
 
 class NameDialog(QDialog):
@@ -61,39 +59,42 @@ class NameDialog(QDialog):
         return " ".join(self.edit.text().split())
 
 
-class PeopleList(QListWidget):
+class PeopleList(QListView):
     """Face tiles; dropping one person on another asks to merge them."""
 
     merge_requested = Signal(object, object)  # source PersonEntry, target PersonEntry
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, tiles: FaceTileModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setViewMode(QListWidget.ViewMode.IconMode)
-        self.setIconSize(QSize(FACE, FACE))
-        self.setGridSize(QSize(FACE + 40, FACE + 48))
-        self.setResizeMode(QListWidget.ResizeMode.Adjust)
-        self.setMovement(QListWidget.Movement.Static)
-        self.setWordWrap(True)
-        self.setSpacing(4)
-        self.setUniformItemSizes(True)
+        tile_view(self, "People")
+        self.setModel(tiles)
         self.setDragEnabled(True)
         self.setAcceptDrops(True)
         self.setDropIndicatorShown(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
         self.setDefaultDropAction(Qt.DropAction.MoveAction)
-        self.setAccessibleName("People")
+
+    def count(self) -> int:
+        return self.model().rowCount()
+
+    def entry(self, row: int) -> PersonEntry:
+        return self.model().tile(row).payload
+
+    def text(self, row: int) -> str:
+        return self.model().tile(row).text
 
     def dragMoveEvent(self, event) -> None:
-        if event.source() is self and self.itemAt(event.position().toPoint()) is not None:
+        over = self.indexAt(event.position().toPoint())
+        if event.source() is self and event.mimeData().hasFormat(TILE_MIME) and over.isValid():
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event) -> None:
-        target = self.itemAt(event.position().toPoint())
-        source = self.currentItem()
-        event.ignore()  # never let the view move or remove items itself
-        if target is None or source is None or target is source:
+        target = self.indexAt(event.position().toPoint())
+        source = self.currentIndex()
+        event.ignore()  # never let the view move or remove tiles itself
+        if not target.isValid() or not source.isValid() or target.row() == source.row():
             return
         self.merge_requested.emit(source.data(EntryRole), target.data(EntryRole))
 
@@ -126,9 +127,10 @@ class PeopleView(QWidget):
         self.suggestions = SuggestionsPanel(tasks, self)
         self.suggestions.answered.connect(self._answer)
         layout.addWidget(self.suggestions)
-        self.list = PeopleList(self)
-        self.list.itemClicked.connect(self._clicked)
-        self.list.itemDoubleClicked.connect(self._double_clicked)
+        self.tiles = FaceTileModel(tasks, self)
+        self.list = PeopleList(self.tiles, self)
+        self.list.clicked.connect(self._clicked)
+        self.list.doubleClicked.connect(self._double_clicked)
         self.list.merge_requested.connect(self._merge)
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._menu)
@@ -144,49 +146,22 @@ class PeopleView(QWidget):
 
     def refresh(self) -> None:
         if not self.facade.has_people:
-            self._filled(([], [], []))
+            self._filled(([], []))
             self.empty.setText("People are not available yet in this version.")
             return
         include_hidden = self.show_hidden.isChecked()
         self.tasks.run(
-            lambda: (
-                self.facade.overview(include_hidden),
-                self.facade.person_names(),
-                self.facade.suggestions(),
-            ),
+            lambda: (self.facade.overview(include_hidden), self.facade.suggestions()),
             self._filled,
         )
 
-    def _filled(self, result: tuple[list[PersonEntry], list[str], list[dict[str, Any]]]) -> None:
-        entries, self._names, suggestions = result
+    def _filled(self, result: tuple[list[PersonEntry], list[dict[str, Any]]]) -> None:
+        entries, suggestions = result
+        self._names = sorted({e.name for e in entries if e.name}, key=str.lower)
         self.suggestions.show_suggestions(suggestions)
-        self.list.clear()
-        for entry in entries:
-            if entry.name:
-                hidden = " (hidden)" if entry.hidden else ""
-                text = f"{entry.name}{hidden}\n{entry.count} photo{'s' if entry.count != 1 else ''}"
-            else:
-                text = f"Unnamed\n{entry.face_count} face{'s' if entry.face_count != 1 else ''}"
-            item = QListWidgetItem(round_icon(QImage()), text)
-            item.setData(EntryRole, entry)
-            item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
-            item.setToolTip(entry.name or "Click to name this person")
-            self.list.addItem(item)
-            face = entry.face or {}
-            self.tasks.run(
-                lambda f=face: face_crop(f.get("path"), f.get("box")),
-                lambda image, it=item, key=entry.key: self._crop_loaded(key, image),
-            )
+        self.tiles.set_tiles([_tile(entry) for entry in entries])
         self.empty.setText("" if entries else "No faces yet. Faces appear here once photos are analyzed.")
         self.empty.setVisible(not entries)
-
-    def _crop_loaded(self, key: str, image: QImage) -> None:
-        for row in range(self.list.count()):
-            item = self.list.item(row)
-            entry = item.data(EntryRole)
-            if entry is not None and entry.key == key:
-                item.setIcon(round_icon(image))
-                return
 
     # -- actions -----------------------------------------------------------------------------------------
     def ask_name(self, title: str, current: str = "") -> str | None:
@@ -195,15 +170,15 @@ class PeopleView(QWidget):
             return None
         return dialog.name()
 
-    def _clicked(self, item: QListWidgetItem) -> None:
-        entry: PersonEntry = item.data(EntryRole)
+    def _clicked(self, index: QModelIndex) -> None:
+        entry: PersonEntry = index.data(EntryRole)
         if entry.cluster_id is not None:
             name = self.ask_name("Name this person")
             if name:
                 self._run(lambda: self.facade.name_cluster(entry.cluster_id, name), f"Named {name}")
 
-    def _double_clicked(self, item: QListWidgetItem) -> None:
-        entry: PersonEntry = item.data(EntryRole)
+    def _double_clicked(self, index: QModelIndex) -> None:
+        entry: PersonEntry = index.data(EntryRole)
         if entry.name:
             self.show_person.emit(entry.name)
 
@@ -223,10 +198,10 @@ class PeopleView(QWidget):
             )
 
     def _menu(self, point) -> None:
-        item = self.list.itemAt(point)
-        if item is None:
+        index = self.list.indexAt(point)
+        if not index.isValid():
             return
-        entry: PersonEntry = item.data(EntryRole)
+        entry: PersonEntry = index.data(EntryRole)
         menu = QMenu(self)
         if entry.person_id is not None:
             menu.addAction("Show photos", lambda: self.show_person.emit(entry.name or ""))
@@ -238,7 +213,7 @@ class PeopleView(QWidget):
             else:
                 menu.addAction("Hide", lambda: self._set_hidden(entry, True))
         else:
-            menu.addAction("Name…", lambda: self._clicked(item))
+            menu.addAction("Name…", lambda: self._clicked(index))
         menu.exec(self.list.viewport().mapToGlobal(point))
 
     def _fill_faces_menu(self, menu: QMenu, entry: PersonEntry, act) -> None:
@@ -287,3 +262,14 @@ class PeopleView(QWidget):
             self.refresh()
 
         self.tasks.run(action, done, self.message.emit)
+
+
+def _tile(entry: PersonEntry) -> Tile:
+    face = entry.face or {}
+    if entry.name:
+        hidden = " (hidden)" if entry.hidden else ""
+        text = f"{entry.name}{hidden}\n{entry.count} photo{'s' if entry.count != 1 else ''}"
+    else:
+        text = f"Unnamed\n{entry.face_count} face{'s' if entry.face_count != 1 else ''}"
+    tooltip = entry.name or "Click to name this person"
+    return Tile(entry.key, text, tooltip, face.get("path"), face.get("box"), entry)
