@@ -230,6 +230,8 @@ def test_hiding_a_person_takes_them_off_the_page_until_asked_for(qtbot, window, 
     scanned(qtbot, window, photo_folder, 5)
     _one_face(window.facade.library, str((photo_folder / "exif_orientation6_obama.jpg").resolve()))
     window.facade.name_cluster(window.facade.overview()[0].cluster_id, "Barack")
+    window.refresh_sidebar()  # name dialogs complete known names before the people page was ever opened
+    qtbot.waitUntil(lambda: window.people.known_names == ["Barack"], timeout=WAIT)
     window.show_people()
     qtbot.waitUntil(lambda: window.people.list.count() == 1, timeout=WAIT)
     window.people._set_hidden(window.people.list.entry(0), True)

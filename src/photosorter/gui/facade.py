@@ -281,9 +281,6 @@ class Facade:
                 return list(e["faces"])[:limit]
         return []
 
-    def person_names(self) -> list[str]:
-        return sorted({p.name for p in self.people() if p.name}, key=str.lower)
-
     def _faces(self) -> ModuleType:
         if self.faces_mod is None:
             raise PhotosorterError("people are not available yet in this version")

@@ -153,6 +153,8 @@ class MainWindow(LiveWiring, QMainWindow):
 
     def _sidebar_loaded(self, data: SidebarData) -> None:
         self.sidebar.set_data(data)
+        if data.people is not None:  # so naming a face from the detail pane completes known names
+            self.people.set_names([p.name for p in data.people if p.name])
         has_folders = bool(data.folders)
         if has_folders and self.live.live is None and self.live.failed is None:
             self.live.start()  # the window opened on a library, or its first folder was just added

@@ -157,11 +157,19 @@ class PeopleView(QWidget):
 
     def _filled(self, result: tuple[list[PersonEntry], list[dict[str, Any]]]) -> None:
         entries, suggestions = result
-        self._names = sorted({e.name for e in entries if e.name}, key=str.lower)
+        self.set_names([e.name for e in entries if e.name])
         self.suggestions.show_suggestions(suggestions)
         self.tiles.set_tiles([_tile(entry) for entry in entries])
         self.empty.setText("" if entries else "No faces yet. Faces appear here once photos are analyzed.")
         self.empty.setVisible(not entries)
+
+    def set_names(self, names: list[str]) -> None:
+        """The names the name dialogs complete."""
+        self._names = sorted(set(names), key=str.lower)
+
+    @property
+    def known_names(self) -> list[str]:
+        return list(self._names)
 
     # -- actions -----------------------------------------------------------------------------------------
     def ask_name(self, title: str, current: str = "") -> str | None:
