@@ -57,10 +57,12 @@ def test_a_cat_is_not_a_face(detector):
     assert detector.detect(rgb("cat.jpg")) == []
 
 
-def test_faces_smaller_than_asked_for_are_not_looked_for(detector):
+def test_faces_far_smaller_than_asked_for_are_not_looked_for(detector):
+    # The cascade still finds faces down to about half the size asked for (boxes regress), not less.
     image = rgb("family.jpg")
-    smallest = min(face.box[2] - face.box[0] for face in detector.detect(image))
-    assert detector.detect(image, min_face=round(smallest * 3)) == []
+    largest = max(face.box[2] - face.box[0] for face in detector.detect(image))
+    assert detector.detect(image, min_face=round(largest * 3)) == []
+    assert len(detector.detect(image, min_face=round(largest * 1.2))) >= 1
 
 
 def test_dlib_gets_the_square_box_its_landmark_model_was_trained_on(detector):

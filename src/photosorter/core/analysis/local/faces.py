@@ -43,9 +43,10 @@ SHAPE_MODEL = "shape_predictor_5_face_landmarks.dat"
 DESCRIPTOR_MODEL = "dlib_face_recognition_resnet_model_v1.dat"
 MODEL_VERSION = "mtcnn+dlib-5pt+resnet-v1"
 
-# Smallest face MTCNN looks for, in analysis-image pixels. Faces under 36 px are
-# not grouped anyway (faces/thresholds.py); looking down to 24 px doubled the
-# detection time on the corpus and added two false detections.
+# Smallest face MTCNN looks for, in analysis-image pixels (box regression still
+# brings in faces down to about 24 px). Faces under 36 px are not grouped anyway
+# (faces/thresholds.py); asking for 24 px doubled the detection time on the
+# corpus and added two false detections.
 MIN_DETECT_PX = 40
 # HOG's box for a face, from MTCNN's (see the module docstring).
 _HOG_WIDTH_RATIO = 1.075

@@ -256,9 +256,11 @@ class MtcnnDetector:
         height, width = rgb.shape[:2]
         scale = _CELL / min_face
         found = []
+        scaled = rgb
         while min(height, width) * scale >= _CELL:
             size = (max(1, round(width * scale)), max(1, round(height * scale)))
-            scaled = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+            # Each level from the one above: the same picture for a fraction of the reading.
+            scaled = cv2.resize(scaled, size, interpolation=cv2.INTER_AREA)
             offsets, probability = self._pnet.run(None, {"image": _normalized(scaled)})
             ys, xs = np.nonzero(probability[0, 1] > _THRESHOLDS[0])
             if len(ys):
