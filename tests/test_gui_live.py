@@ -269,3 +269,23 @@ def test_dropping_one_person_on_another_merges_them(qtbot, window, photo_folder)
     qtbot.waitUntil(lambda: view.count() == 1, timeout=WAIT)
     assert view.entry(0).name == "Barack"
     assert _barack_photos(window) == 2
+
+
+def test_the_people_page_works_from_the_keyboard(qtbot, window, photo_folder, monkeypatch) -> None:
+    scanned(qtbot, window, photo_folder, 5)
+    _one_face(window.facade.library, str((photo_folder / "exif_orientation6_obama.jpg").resolve()))
+    window.show_people()
+    view = window.people.list
+    qtbot.waitUntil(lambda: view.count() == 1, timeout=WAIT)
+    view.setFocus()
+    view.setCurrentIndex(window.people.tiles.index(0))
+    answers = iter(["Barack", "Barack Obama"])
+    monkeypatch.setattr(window.people, "ask_name", lambda *_args: next(answers))
+    qtbot.keyClick(view, Qt.Key.Key_Return)  # an unnamed group: Enter names it
+    qtbot.waitUntil(lambda: view.count() == 1 and view.entry(0).name == "Barack", timeout=WAIT)
+    view.setCurrentIndex(window.people.tiles.index(0))
+    qtbot.keyClick(view, Qt.Key.Key_F2)  # a person: F2 renames
+    qtbot.waitUntil(lambda: view.count() == 1 and view.entry(0).name == "Barack Obama", timeout=WAIT)
+    view.setCurrentIndex(window.people.tiles.index(0))
+    qtbot.keyClick(view, Qt.Key.Key_Return)  # a person: Enter shows their photos
+    qtbot.waitUntil(lambda: window.view_title.text() == "Barack Obama", timeout=WAIT)

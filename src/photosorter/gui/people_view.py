@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -118,7 +119,7 @@ class PeopleView(QWidget):
         self.hint = QLabel(
             "Click a face to name it · double-click a person to see their photos · "
             "drag one person onto another to merge · right-click to split, move or hide · "
-            "Ctrl+Z undoes",
+            "Enter opens, F2 renames, Ctrl+Z undoes",
             self,
         )
         self.hint.setObjectName("hint")
@@ -134,6 +135,15 @@ class PeopleView(QWidget):
         self.list.merge_requested.connect(self._merge)
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._menu)
+        # Enter opens a person's photos or names a group; F2 renames or names.
+        for key, act in (
+            (Qt.Key.Key_Return, self._activate_current),
+            (Qt.Key.Key_Enter, self._activate_current),
+            (Qt.Key.Key_F2, self._rename_current),
+        ):
+            shortcut = QShortcut(QKeySequence(key), self.list)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(act)
         layout.addWidget(self.list, 1)
         self.empty = QLabel("", self)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -184,6 +194,21 @@ class PeopleView(QWidget):
             name = self.ask_name("Name this person")
             if name:
                 self._run(lambda: self.facade.name_cluster(entry.cluster_id, name), f"Named {name}")
+
+    def _activate_current(self) -> None:
+        index = self.list.currentIndex()
+        if index.isValid():
+            entry: PersonEntry = index.data(EntryRole)
+            (self._double_clicked if entry.person_id is not None else self._clicked)(index)
+
+    def _rename_current(self) -> None:
+        index = self.list.currentIndex()
+        if index.isValid():
+            entry: PersonEntry = index.data(EntryRole)
+            if entry.person_id is not None:
+                self._rename(entry)
+            else:
+                self._clicked(index)
 
     def _double_clicked(self, index: QModelIndex) -> None:
         entry: PersonEntry = index.data(EntryRole)
