@@ -283,9 +283,9 @@ def test_the_people_page_works_from_the_keyboard(qtbot, window, photo_folder, mo
     monkeypatch.setattr(window.people, "ask_name", lambda *_args: next(answers))
     qtbot.keyClick(view, Qt.Key.Key_Return)  # an unnamed group: Enter names it
     qtbot.waitUntil(lambda: view.count() == 1 and view.entry(0).name == "Barack", timeout=WAIT)
-    view.setCurrentIndex(window.people.tiles.index(0))
+    view.setCurrentIndex(window.people.tiles.index(0))  # the group became a person: a new tile
     qtbot.keyClick(view, Qt.Key.Key_F2)  # a person: F2 renames
     qtbot.waitUntil(lambda: view.count() == 1 and view.entry(0).name == "Barack Obama", timeout=WAIT)
-    view.setCurrentIndex(window.people.tiles.index(0))
+    assert view.currentIndex().row() == 0  # the renamed person stays selected
     qtbot.keyClick(view, Qt.Key.Key_Return)  # a person: Enter shows their photos
     qtbot.waitUntil(lambda: window.view_title.text() == "Barack Obama", timeout=WAIT)

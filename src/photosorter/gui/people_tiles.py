@@ -103,6 +103,9 @@ class FaceTileModel(QAbstractListModel):
     def tile(self, row: int) -> Tile:
         return self._tiles[row]
 
+    def row_of(self, key: str) -> int | None:
+        return next((row for row, tile in enumerate(self._tiles) if tile.key == key), None)
+
     # -- Qt model API ------------------------------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._tiles)
@@ -154,7 +157,7 @@ class FaceTileModel(QAbstractListModel):
             self.tasks.run(
                 lambda: face_crop(tile.path, tile.box),
                 lambda image: self._crop_loaded(key, image),
-                lambda _error: self._pending.discard(key),
+                lambda _error: self._crop_loaded(key, QImage()),  # the grey disc, not a retry per paint
             )
         return self._placeholder
 

@@ -169,7 +169,12 @@ class PeopleView(QWidget):
         entries, suggestions = result
         self.set_names([e.name for e in entries if e.name])
         self.suggestions.show_suggestions(suggestions)
+        current = self.list.currentIndex()
+        kept = self.tiles.tile(current.row()).key if current.isValid() else None
         self.tiles.set_tiles([_tile(entry) for entry in entries])
+        row = self.tiles.row_of(kept) if kept is not None else None
+        if row is not None:  # keyboard work goes on where it was
+            self.list.setCurrentIndex(self.tiles.index(row))
         self.empty.setText("" if entries else "No faces yet. Faces appear here once photos are analyzed.")
         self.empty.setVisible(not entries)
 
