@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -10,10 +12,18 @@ from photosorter.core.analysis.types import AnalysisResult, Box, Face, Feature
 from photosorter.core.catalog import Catalog
 from photosorter.core.catalog.analysis import store_result
 from photosorter.core.errors import PhotosorterError
+from photosorter.core.faces import thresholds
 from photosorter.core.library import Library
 
 RNG = np.random.default_rng(7)
 CENTRES = {name: RNG.normal(size=128) for name in ("alice", "bob", "carol")}
+
+
+# Faces named in these tests lie 0.1 from their centre; another face this far from the centre,
+# in a random (so nearly orthogonal) direction, is too far to be grouped or assigned with them,
+# and close enough to be asked about.
+_NOT_GROUPED = max(thresholds.AUTO_DISTANCE, thresholds.CLUSTER_DISTANCE)
+MIDDLE_BAND = math.sqrt(((_NOT_GROUPED + thresholds.SUGGEST_DISTANCE) / 2) ** 2 - 0.1**2)
 
 
 def vector(who: str, distance: float, seed: int) -> tuple[float, ...]:
@@ -99,7 +109,7 @@ def test_naming_a_face_names_its_cluster_and_finds_new_faces(catalog: Catalog) -
     by = {f["id"]: f["assigned_by"] for n in range(3) for f in _results(catalog, f"a{n}")}
     assert by[first] == "manual" and sorted(by.values()) == ["auto", "auto", "manual"]
     add_photo(catalog, "a_new", vector("alice", 0.15, 50))  # close: assigned automatically
-    add_photo(catalog, "a_far", vector("alice", 0.55, 51))  # middle band: a suggestion
+    add_photo(catalog, "a_far", vector("alice", MIDDLE_BAND, 51))  # middle band: a suggestion
     report = faces.cluster_new_faces(catalog)
     assert report.auto_assigned == 1 and report.suggested == 1
     assert _results(catalog, "a_new")[0]["person"] == "Alice"
@@ -110,7 +120,7 @@ def test_a_rejected_suggestion_is_never_made_again(catalog: Catalog) -> None:
     add_photo(catalog, "a0", vector("alice", 0.1, 1))
     faces.cluster_new_faces(catalog)
     faces.name_face(catalog, face_ids(catalog, "a0")[0], "Alice")
-    add_photo(catalog, "maybe", vector("alice", 0.55, 2))
+    add_photo(catalog, "maybe", vector("alice", MIDDLE_BAND, 2))
     faces.cluster_new_faces(catalog)
     (suggestion,) = faces.suggestions(catalog)
     faces.reject(catalog, suggestion["face"])
@@ -124,7 +134,7 @@ def test_a_rejected_suggestion_is_never_made_again(catalog: Catalog) -> None:
 
 def test_accepting_a_suggestion_marks_the_face(catalog: Catalog) -> None:
     add_photo(catalog, "a0", vector("alice", 0.1, 1))
-    add_photo(catalog, "maybe", vector("alice", 0.55, 2))
+    add_photo(catalog, "maybe", vector("alice", MIDDLE_BAND, 2))
     faces.cluster_new_faces(catalog)
     faces.name_face(catalog, face_ids(catalog, "a0")[0], "Alice")
     (suggestion,) = faces.suggestions(catalog)
@@ -203,7 +213,7 @@ def test_cli_people_json_and_commands(cli, home) -> None:
     with Library.open(home) as library:
         for n in range(2):
             add_photo(library.catalog, f"a{n}", vector("alice", 0.1, n))
-        add_photo(library.catalog, "maybe", vector("alice", 0.55, 5))
+        add_photo(library.catalog, "maybe", vector("alice", MIDDLE_BAND, 5))
         faces.cluster_new_faces(library.catalog)
     listing = cli("people", "--json")
     assert listing.code == 0
