@@ -289,3 +289,34 @@ def test_the_people_page_works_from_the_keyboard(qtbot, window, photo_folder, mo
     assert view.currentIndex().row() == 0  # the renamed person stays selected
     qtbot.keyClick(view, Qt.Key.Key_Return)  # a person: Enter shows their photos
     qtbot.waitUntil(lambda: window.view_title.text() == "Barack Obama", timeout=WAIT)
+
+
+def test_the_detail_pane_asks_about_a_suggested_face_and_keeping_the_name_confirms_it(
+    qtbot, window, photo_folder, monkeypatch
+) -> None:
+    _suggested(qtbot, window, photo_folder)
+    photo = window.facade.library.photo_by_path(str((photo_folder / "cat_and_dog.jpeg").resolve()))
+    window.detail.show_photo(photo.id)
+    qtbot.waitUntil(
+        lambda: window.detail.photo is not None and window.detail.photo.id == photo.id, timeout=WAIT
+    )
+    (face,) = window.detail.analysis["faces"]
+    assert face["suggested"] == "Barack" and face["person"] is None
+    window.detail.canvas.grab()  # paints the dashed "Barack?" box
+    assert window.detail.fields["People"].text() == "Barack?"
+    asked: dict[str, str] = {}
+
+    def keep_the_offered_name(title: str, current: str = "") -> str:
+        asked.update(title=title, offered=current)
+        return current
+
+    monkeypatch.setattr(window.people, "ask_name", keep_the_offered_name)
+    window._face_clicked(face)
+    qtbot.waitUntil(lambda: _barack_photos(window) == 2, timeout=WAIT)
+    assert asked == {"title": "Is this Barack?", "offered": "Barack"}
+    confirmed = window.facade.library.analysis_of(photo)["faces"][0]
+    assert (confirmed["person"], confirmed["assigned_by"], confirmed["suggested"]) == (
+        "Barack",
+        "suggestion",
+        None,
+    )

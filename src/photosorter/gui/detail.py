@@ -117,17 +117,21 @@ class PhotoCanvas(QWidget):
         for face in self._faces:
             rect = self.face_rect(face)
             named = bool(face.get("person"))
-            colour = QColor("#ffd166") if named else QColor(255, 255, 255, 200)
+            asked = not named and bool(face.get("suggested"))
+            colour = QColor("#ffd166") if named else ASKED if asked else QColor(255, 255, 255, 200)
             painter.setPen(QPen(QColor(0, 0, 0, 110), 4))
             painter.drawRoundedRect(rect, 4, 4)
-            painter.setPen(QPen(colour, 2))
+            pen = QPen(colour, 2)
+            if asked:  # an open question, not an answer: dashed, and the name ends in "?"
+                pen.setStyle(Qt.PenStyle.DashLine)
+            painter.setPen(pen)
             painter.drawRoundedRect(rect, 4, 4)
-            if named:
-                text = face["person"]
+            if named or asked:
+                text = face["person"] if named else f"{face['suggested']}?"
                 width = metrics.horizontalAdvance(text) + 10
                 tag = QRectF(rect.center().x() - width / 2, rect.bottom() + 3, width, metrics.height() + 4)
                 painter.fillRect(tag, QColor(0, 0, 0, 170))
-                painter.setPen(QColor("#ffd166"))
+                painter.setPen(colour)
                 painter.drawText(tag, Qt.AlignmentFlag.AlignCenter, text)
 
     def mousePressEvent(self, event) -> None:
@@ -136,6 +140,9 @@ class PhotoCanvas(QWidget):
                 self.face_clicked.emit(face)
                 return
         super().mousePressEvent(event)
+
+
+ASKED = QColor("#8ecae6")  # faces the app asks about ("Alice?")
 
 
 def _when(photo: Photo) -> str:
@@ -265,10 +272,13 @@ class DetailPane(QScrollArea):
         self.fields["Size"].setText(size + (f" · {photo.format}" if photo.format else ""))
         gps = photo.gps
         self.fields["Place"].setText(f"{gps[0]:.5f}, {gps[1]:.5f}" if gps else "—")
-        people = sorted({f["person"] for f in analysis.get("faces", []) if f.get("person")})
-        faces = len(analysis.get("faces", []))
-        unnamed = faces - sum(1 for f in analysis.get("faces", []) if f.get("person"))
-        parts = [*people] + ([f"{unnamed} unnamed face{'s' if unnamed != 1 else ''}"] if unnamed else [])
+        found = analysis.get("faces", [])
+        people = sorted({f["person"] for f in found if f.get("person")})
+        asked = sorted({f"{f['suggested']}?" for f in found if not f.get("person") and f.get("suggested")})
+        unnamed = sum(1 for f in found if not f.get("person") and not f.get("suggested"))
+        parts = [*people, *asked]
+        if unnamed:
+            parts.append(f"{unnamed} unnamed face{'s' if unnamed != 1 else ''}")
         self.fields["People"].setText(", ".join(parts) or "—")
         self.fields["Path"].setText(photo.path)
         labels = analysis.get("labels", [])

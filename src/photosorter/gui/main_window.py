@@ -277,11 +277,16 @@ class MainWindow(LiveWiring, QMainWindow):
         self.people.refresh()
 
     def _face_clicked(self, face: dict) -> None:
-        name = self.people.ask_name("Name this face", face.get("person") or "")
+        asked = face.get("suggested") if not face.get("person") else None
+        title = f"Is this {asked}?" if asked else "Name this face"
+        name = self.people.ask_name(title, face.get("person") or asked or "")
         if name:
             face_id = face["id"]
+            # Keeping the suggested name confirms the suggestion (shown as "confirmed by you").
+            confirm = asked is not None and name == asked
+            facade = self.facade
             self.tasks.run(
-                lambda: self.facade.name_face(face_id, name),
+                lambda: facade.accept_suggestion(face_id) if confirm else facade.name_face(face_id, name),
                 lambda _r: (self.detail.reload(), self.refresh_sidebar()),
                 lambda message: self.statusBar().showMessage(message, 8000),
             )

@@ -308,6 +308,7 @@ def results_for(catalog: Catalog, content_hash: str) -> dict[str, Any]:
             "attributes": json.loads(attributes),
             "person": person,
             "assigned_by": assigned_by,
+            "suggested": suggested,  # the open "is this X?" question about the face, if any
             "backend": backend,
         }
         for (
@@ -321,9 +322,13 @@ def results_for(catalog: Catalog, content_hash: str) -> dict[str, Any]:
             attributes,
             person,
             assigned_by,
+            suggested,
         ) in conn.execute(
             "SELECT f.id, f.backend, f.box_left, f.box_top, f.box_width, f.box_height, f.confidence,"
-            " f.attributes, p.name, f.assigned_by FROM faces f LEFT JOIN people p ON p.id = f.person_id"
+            " f.attributes, p.name, f.assigned_by, sp.name FROM faces f"
+            " LEFT JOIN people p ON p.id = f.person_id"
+            " LEFT JOIN face_suggestions s ON s.face_id = f.id"
+            " LEFT JOIN people sp ON sp.id = s.person_id AND sp.hidden = 0"
             " WHERE f.hash = ? ORDER BY f.backend, f.idx",
             (content_hash,),
         )
