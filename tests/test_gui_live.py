@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QMessageBox
 
 from photosorter.core import faces
 from photosorter.core.analysis.types import AnalysisResult, Box, Face, Feature
@@ -320,3 +321,18 @@ def test_the_detail_pane_asks_about_a_suggested_face_and_keeping_the_name_confir
         "suggestion",
         None,
     )
+
+
+def test_regroup_all_faces_asks_first_then_works_everything_out_again(
+    qtbot, window, photo_folder, monkeypatch
+) -> None:
+    _suggested(qtbot, window, photo_folder)
+    answers = iter([QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes])
+    monkeypatch.setattr(QMessageBox, "question", lambda *_args, **_kw: next(answers))
+    qtbot.mouseClick(window.people.regroup_button, Qt.MouseButton.LeftButton)  # "No": nothing happens
+    assert window.people.regroup_button.isEnabled()
+    qtbot.mouseClick(window.people.regroup_button, Qt.MouseButton.LeftButton)
+    message = "Faces regrouped: 1 looked at, 0 matched to people, 1 to confirm"
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == message, timeout=WAIT)
+    assert _barack_photos(window) == 1  # the face Barack was named on stays his
+    assert [s["name"] for s in faces.suggestions(window.facade.library.catalog)] == ["Barack"]

@@ -331,6 +331,10 @@ class Facade:
     def cluster_new_faces(self) -> None:
         self.library.group_faces()
 
+    def regroup_faces(self) -> Any:
+        """Groups every face again from scratch; faces named or confirmed by the user stay."""
+        return self._faces().recluster(self.catalog, services=self.library.face_services())
+
     def _ids_of_paths(self, paths: list[str]) -> list[int]:
         found = [self.library.photo_by_path(p) for p in dict.fromkeys(paths) if p]
         photos = sorted(

@@ -13,10 +13,13 @@ from PySide6.QtWidgets import (
     QCompleter,
     QDialog,
     QDialogButtonBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListView,
     QMenu,
+    QMessageBox,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -151,7 +154,14 @@ class PeopleView(QWidget):
         layout.addWidget(self.empty)
         self.show_hidden = QCheckBox("Show hidden people", self)
         self.show_hidden.toggled.connect(lambda _on: self.refresh())
-        layout.addWidget(self.show_hidden)
+        self.regroup_button = QPushButton("Regroup All Faces…", self)
+        self.regroup_button.setToolTip("Work out unnamed groups and automatic matches again from scratch")
+        self.regroup_button.clicked.connect(self.regroup)
+        footer = QHBoxLayout()
+        footer.addWidget(self.show_hidden)
+        footer.addStretch(1)
+        footer.addWidget(self.regroup_button)
+        layout.addLayout(footer)
         self._names: list[str] = []
 
     def refresh(self) -> None:
@@ -277,6 +287,35 @@ class PeopleView(QWidget):
             self._run(lambda: self.facade.accept_suggestion(face_id), "Confirmed")
         else:
             self._run(lambda: self.facade.reject_suggestion(face_id), "Got it: not asked again")
+
+    def regroup(self) -> None:
+        """A full re-cluster, after asking: it cannot be undone, though nothing the user decided is lost."""
+        answer = QMessageBox.question(
+            self,
+            "Regroup all faces?",
+            "Unnamed groups, open questions and faces matched automatically are worked out again "
+            "from scratch. Faces you named or confirmed, and the answers you gave, stay as they are.\n\n"
+            "This cannot be undone.",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        self.regroup_button.setEnabled(False)
+        self.message.emit("Regrouping faces…")
+
+        def done(report: Any) -> None:
+            self.regroup_button.setEnabled(True)
+            self.message.emit(
+                f"Faces regrouped: {report.faces} looked at, {report.auto_assigned} matched to people, "
+                f"{report.suggested} to confirm"
+            )
+            self.changed.emit()
+            self.refresh()
+
+        def failed(message: str) -> None:
+            self.regroup_button.setEnabled(True)
+            self.message.emit(message)
+
+        self.tasks.run(self.facade.regroup_faces, done, failed)
 
     def undo(self) -> None:
         """Undoes the last people change (naming, merge, split, move, hide, confirmation)."""
