@@ -56,6 +56,24 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
+def client(aws_env: None):
+    """A real boto3 Rekognition client, for Stubber: every request is checked against the service model."""
+    import boto3
+
+    return boto3.client("rekognition", region_name="us-east-1")
+
+
+@pytest.fixture
+def stub(client):
+    """botocore's Stubber on ``client``; a test fails if a response it queued was never asked for."""
+    from botocore.stub import Stubber
+
+    with Stubber(client) as stubber:
+        yield stubber
+        stubber.assert_no_pending_responses()
+
+
+@pytest.fixture
 def fake_rekognition(aws_env: None, monkeypatch: pytest.MonkeyPatch):
     """Our Rekognition-compatible test server, which the real boto3 client reaches through its own
     AWS_ENDPOINT_URL_REKOGNITION setting."""

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 
-import boto3
 import numpy as np
 import pytest
 from botocore.stub import ANY, Stubber
@@ -27,18 +26,6 @@ from rekognition_server import FakeRekognition
 
 F = [f"00000000-0000-0000-0000-{n:012d}" for n in range(200)]  # FaceIds
 COLLECTION = {"CollectionId": "library"}
-
-
-@pytest.fixture
-def client(aws_env: None):
-    return boto3.client("rekognition", region_name="us-east-1")
-
-
-@pytest.fixture
-def stub(client):
-    with Stubber(client) as stubber:
-        yield stubber
-        stubber.assert_no_pending_responses()
 
 
 @pytest.fixture

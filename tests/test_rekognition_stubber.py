@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 
-import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 from PIL import Image
@@ -41,18 +40,6 @@ def make_jpeg(size: tuple[int, int] = (200, 150)) -> bytes:
 
 
 IMAGE = make_jpeg()
-
-
-@pytest.fixture
-def client(aws_env: None):
-    return boto3.client("rekognition", region_name="us-east-1")
-
-
-@pytest.fixture
-def stub(client):
-    with Stubber(client) as stubber:
-        yield stubber
-        stubber.assert_no_pending_responses()
 
 
 def analyzer(client, **kwargs) -> RekognitionAnalyzer:
