@@ -1,7 +1,7 @@
 """MTCNN face detection (P-Net, R-Net, O-Net) on onnxruntime, from the ``mtcnn`` package's weights.
 
-Why a second detector: dlib's HOG detector only sees faces that look roughly
-at the camera. A face turned well to the side (a coach shouting along the
+Why MTCNN rather than dlib's HOG detector: HOG only sees faces that look
+roughly at the camera. A face turned well to the side (a coach shouting along the
 touchline) scores below HOG's threshold at every scale. MTCNN's cascade was
 trained on WIDER FACE, profiles included, and finds it.
 
