@@ -254,8 +254,9 @@ class PeopleView(QWidget):
         if entry.person_id is not None:
             menu.addAction("Show photos", lambda: self.show_person.emit(entry.name or ""))
             menu.addAction("Rename…", lambda: self._rename(entry))
-            self._fill_faces_menu(menu.addMenu("Remove a face"), entry, self._remove_face)
-            self._fill_faces_menu(menu.addMenu("Move a face to…"), entry, self._move_face)
+            shown = self.facade.faces_of(entry.key, limit=20)  # one query serves both submenus
+            self._fill_faces_menu(menu.addMenu("Remove a face"), shown, self._remove_face)
+            self._fill_faces_menu(menu.addMenu("Move a face to…"), shown, self._move_face)
             if entry.hidden:
                 menu.addAction("Show again", lambda: self._set_hidden(entry, False))
             else:
@@ -264,8 +265,8 @@ class PeopleView(QWidget):
             menu.addAction("Name…", lambda: self._clicked(index))
         menu.exec(self.list.viewport().mapToGlobal(point))
 
-    def _fill_faces_menu(self, menu: QMenu, entry: PersonEntry, act) -> None:
-        for face in self.facade.faces_of(entry.key, limit=20):
+    def _fill_faces_menu(self, menu: QMenu, shown: list[dict[str, Any]], act) -> None:
+        for face in shown:
             how = ASSIGNED_BY.get(face.get("assigned_by") or "", "")
             label = f"Face {face['id']} in {os.path.basename(face.get('path') or '?')}"
             menu.addAction(f"{label} · {how}" if how else label, lambda f=face: act(f["id"]))
