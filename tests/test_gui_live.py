@@ -240,6 +240,7 @@ def test_hiding_a_person_takes_them_off_the_page_until_asked_for(qtbot, window, 
     window.people.show_hidden.setChecked(True)
     qtbot.waitUntil(lambda: window.people.list.count() == 1, timeout=WAIT)
     assert window.people.list.text(0).startswith("Barack (hidden)")
+    assert len(window.facade.faces_of(window.people.list.entry(0).key)) == 1  # its face menus are not empty
 
 
 def test_dropping_one_person_on_another_merges_them(qtbot, window, photo_folder) -> None:

@@ -276,7 +276,7 @@ class Facade:
         mod = self.faces_mod
         if mod is None or not hasattr(mod, "overview"):
             return []
-        for e in mod.overview(self.catalog):
+        for e in mod.overview(self.catalog, include_hidden=True):  # a shown hidden person has faces too
             if e["id"] == key:
                 return list(e["faces"])[:limit]
         return []
