@@ -59,8 +59,8 @@ def test_a_failing_migration_step_leaves_the_previous_version_intact(
         conn.execute("CREATE TABLE half_done (x)")
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, broken_step])
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", len(schema.MIGRATIONS))
+    monkeypatch.setattr(schema, "STEPS", [*schema.STEPS, broken_step])
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", len(schema.STEPS))
     with pytest.raises(RuntimeError, match="power cut"):
         Catalog(path)
     with sqlite3.connect(path) as conn:

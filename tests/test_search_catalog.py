@@ -233,23 +233,39 @@ def test_bad_queries(catalog, query, message) -> None:
 
 
 def test_migration_indexes_existing_rows(tmp_path: Path) -> None:
-    """A v1 catalog that already has analysis gets an index built for it by the v2 step."""
+    """A v1 catalog that already has analysis gets an index built for it when it is upgraded."""
+    import sqlite3
+
     from photosorter.core.catalog import schema
 
-    catalog = Catalog(tmp_path / "fresh.db")
-    folder = photo_rows.add_folder(catalog, "/lib")
-    add_photo(catalog, folder, "/lib/a.jpg", "h-a", "2020-01-01")
-    store(catalog, "h-a", [Label("Cat", 90.0)], text=[TextLine("Café", 90.0)])
-    with catalog.transaction() as conn:
-        from photosorter.core.catalog import search_schema
+    path = tmp_path / "v1.db"
+    with sqlite3.connect(path, isolation_level=None) as conn:
+        schema.STEPS[0](conn)
+        conn.execute("PRAGMA user_version = 1")
+        now = "2020-01-01T00:00:00"
+        conn.execute("INSERT INTO folders (id, path, added_at) VALUES (1, '/lib', ?)", (now,))
+        conn.execute(
+            "INSERT INTO photos (id, folder_id, path, name, hash, taken_at, state, updated_at)"
+            " VALUES (1, 1, '/lib/a.jpg', 'a.jpg', 'h-a', '2020-01-01', 'ok', ?),"
+            " (2, 1, '/lib/b.jpg', 'b.jpg', 'h-b', '2020-01-02', 'ok', ?)",
+            (now, now),
+        )
+        conn.execute(
+            "INSERT INTO labels (hash, backend, name, confidence) VALUES ('h-a', 'local', 'Cat', 90)"
+        )
+        conn.execute(
+            "INSERT INTO labels (hash, backend, name, confidence) VALUES ('h-b', 'local', 'Cat', 80)"
+        )
+        conn.execute(
+            "INSERT INTO text_lines (hash, backend, line, text, confidence) VALUES (?, ?, ?, ?, ?)",
+            ("h-a", "local", 0, "Café", 90.0),
+        )
+    conn.close()
 
-        search_schema.drop_triggers(conn)
-        for table in ("search_postings", "search_terms", "search_text", "search_text_rows", "search_paths"):
-            conn.execute(f"DELETE FROM {table}")
-        search_schema.rebuild(conn)
-        search_schema.create_triggers(conn)
+    catalog = Catalog(path)
+    assert catalog.scalar("PRAGMA user_version") == schema.SCHEMA_VERSION
     assert search_ids(catalog, "cafe cat") == [1]
-    assert schema.SCHEMA_VERSION >= 2
+    assert search_ids(catalog, "label:cat") == [1, 2]
     catalog.close()
 
 

@@ -1,4 +1,4 @@
-"""Schema v2: the search index, built here for existing rows and then kept in step by triggers.
+"""The search index (created by schema step v2): rebuilt from the catalog's rows, kept in step by triggers.
 
 Whoever writes labels, text lines, faces, people or photos (the analyzer, the
 people page, the scanner) keeps the index in step without knowing it exists:
@@ -24,12 +24,11 @@ from __future__ import annotations
 
 import sqlite3
 
-# the module, not the name: schema.py imports this file while it is still loading
-from photosorter.core.catalog import schema
 from photosorter.core.catalog.search_derive import FACE_WORDS, VISIBLE, camera, derived, path_row
 from photosorter.core.catalog.search_triggers import create_triggers, drop_triggers
+from photosorter.core.catalog.sqlscript import run_script
 
-__all__ = ["create_triggers", "drop_triggers", "migrate_v2_search_index", "rebuild"]
+__all__ = ["create_triggers", "drop_triggers", "rebuild"]
 
 TOKENIZER = "unicode61 remove_diacritics 2"
 
@@ -37,49 +36,6 @@ TOKENIZER = "unicode61 remove_diacritics 2"
 _POSTINGS_INDEXES = """
 CREATE INDEX search_postings_rank ON search_postings(term_id, score DESC, taken_at DESC, photo_id DESC);
 CREATE INDEX search_postings_photo ON search_postings(photo_id, grp);
-"""
-
-_TABLES = f"""
-CREATE TABLE search_terms (
-    id INTEGER PRIMARY KEY,
-    kind TEXT NOT NULL,
-    key TEXT NOT NULL,
-    display TEXT NOT NULL,
-    body TEXT NOT NULL,
-    photos INTEGER NOT NULL DEFAULT 0,
-    UNIQUE (kind, key)
-);
-CREATE INDEX search_terms_count ON search_terms(kind, photos);
-CREATE VIRTUAL TABLE search_terms_fts USING fts5(body, content='', tokenize='{TOKENIZER}');
-
--- grp says which refresh owns a row: labels, text, faces or dup
-CREATE TABLE search_postings (
-    term_id INTEGER NOT NULL,
-    photo_id INTEGER NOT NULL,
-    grp TEXT NOT NULL,
-    score REAL NOT NULL,
-    taken_at TEXT,
-    source TEXT,
-    PRIMARY KEY (term_id, photo_id)
-) WITHOUT ROWID;
-{_POSTINGS_INDEXES}
-
-CREATE TABLE search_text_rows (
-    id INTEGER PRIMARY KEY,
-    hash TEXT NOT NULL,
-    backend TEXT NOT NULL,
-    line INTEGER NOT NULL,
-    confidence REAL NOT NULL,
-    UNIQUE (hash, backend, line)
-);
-CREATE VIRTUAL TABLE search_text USING fts5(text, tokenize='{TOKENIZER}');
-CREATE VIRTUAL TABLE search_paths USING fts5(folder, name, tokenize='{TOKENIZER}');
-
-CREATE TABLE search_face_words (attr TEXT NOT NULL, value TEXT NOT NULL, word TEXT NOT NULL);
-
--- the gallery's default order, for visible photos only, without a sort
-CREATE INDEX search_photos_visible ON photos(taken_at DESC, id DESC) WHERE state IN {VISIBLE};
-CREATE INDEX search_photos_path_order ON photos(path);
 """
 
 _FLAGS = (("has", "text"), ("has", "faces"), ("is", "duplicate"), ("is", "unnamed"))
@@ -91,7 +47,7 @@ def rebuild(conn: sqlite3.Connection) -> None:
     The derived rows go to an indexed temporary table first: joining the derivation itself to
     ``photos`` made SQLite re-derive per photo (20,000 photos took minutes).
     """
-    schema.run_script(
+    run_script(
         conn,
         """
         DELETE FROM search_postings;
@@ -121,7 +77,7 @@ def rebuild(conn: sqlite3.Connection) -> None:
          WHERE key IS NOT NULL AND hash IS NOT NULL;"""
         for group in ("labels", "text", "faces")
     )
-    schema.run_script(
+    run_script(
         conn,
         f"""
         INSERT OR IGNORE INTO search_terms (kind, key, display, body)
@@ -164,11 +120,4 @@ def rebuild(conn: sqlite3.Connection) -> None:
         INSERT INTO search_terms_fts (rowid, body) SELECT id, body FROM search_terms;
         """,
     )
-    schema.run_script(conn, _POSTINGS_INDEXES)
-
-
-def migrate_v2_search_index(conn: sqlite3.Connection) -> None:
-    """v2: the search index, built for the rows already in the catalog, then kept in step by triggers."""
-    schema.run_script(conn, _TABLES)
-    rebuild(conn)
-    create_triggers(conn)
+    run_script(conn, _POSTINGS_INDEXES)

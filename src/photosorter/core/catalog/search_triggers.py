@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import sqlite3
 
-# the module, not the name: schema.py imports this file while it is still loading
-from photosorter.core.catalog import schema
 from photosorter.core.catalog.search_derive import VISIBLE, camera, derived, label_rows, path_row
+from photosorter.core.catalog.sqlscript import run_script
 
 _TERMS_FROM = """
         INSERT INTO search_terms (kind, key, display, body)
@@ -252,7 +251,7 @@ def create_triggers(conn: sqlite3.Connection) -> None:
     script = (
         f"CREATE TRIGGER {name} {when} BEGIN {body.strip()}\nEND;" for name, (when, body) in _PARTS.items()
     )
-    schema.run_script(conn, "\n".join(script))
+    run_script(conn, "\n".join(script))
 
 
 def drop_triggers(conn: sqlite3.Connection) -> None:

@@ -1,18 +1,17 @@
-"""Schema step for the persistent job queue (scan, thumbnail and analyze jobs that survive a restart)."""
+"""Schema step v4: the persistent job queue (scan, thumbnail and analyze jobs that survive a restart).
+
+Jobs live here until they finish (then the row is deleted) or are parked after repeated failures.
+
+Frozen text: never edit a released step; a change is a new step.
+"""
 
 from __future__ import annotations
 
 import sqlite3
 
-# the module, not the name: schema.py imports this file while it is still loading
-from photosorter.core.catalog import schema
+from photosorter.core.catalog.sqlscript import run_script
 
-
-def v4_job_queue(conn: sqlite3.Connection) -> None:
-    """Jobs live here until they finish (then the row is deleted) or are parked after repeated failures."""
-    schema.run_script(
-        conn,
-        """
+SQL = """
         CREATE TABLE jobs (
             id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: ids are the order jobs run in
             kind TEXT NOT NULL CHECK (kind IN ('scan', 'thumbnail', 'analyze')),
@@ -30,5 +29,8 @@ def v4_job_queue(conn: sqlite3.Connection) -> None:
         );
         CREATE INDEX jobs_state_kind ON jobs(state, kind, id);
         CREATE UNIQUE INDEX jobs_pending_key ON jobs(dedupe_key) WHERE state = 'pending';
-        """,
-    )
+        """
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    run_script(conn, SQL)

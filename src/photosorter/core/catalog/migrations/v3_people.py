@@ -5,20 +5,17 @@
   automation never proposes or assigns that pair again.
 - ``people_undo``: one row per user action on people (name, rename, merge, remove, move, hide,
   accept), holding the state it replaced, so the last one can be undone.
+
+Frozen text: never edit a released step; a change is a new step.
 """
 
 from __future__ import annotations
 
 import sqlite3
 
-# the module, not the name: schema.py imports this file while it is still loading
-from photosorter.core.catalog import schema
+from photosorter.core.catalog.sqlscript import run_script
 
-
-def v3_people(conn: sqlite3.Connection) -> None:
-    schema.run_script(
-        conn,
-        """
+SQL = """
         CREATE TABLE face_suggestions (
             face_id INTEGER PRIMARY KEY REFERENCES faces(id) ON DELETE CASCADE,
             person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
@@ -43,5 +40,8 @@ def v3_people(conn: sqlite3.Connection) -> None:
         );
 
         CREATE INDEX faces_unassigned ON faces(person_id, cluster_id);
-        """,
-    )
+        """
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    run_script(conn, SQL)
