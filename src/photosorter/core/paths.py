@@ -6,11 +6,14 @@ and portable installs never touch the user's real data directories.
 
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
+
+from photosorter.core.errors import PhotosorterError
 
 APP_NAME = "photosorter"
 HOME_ENV = "PHOTOSORTER_HOME"
@@ -44,8 +47,20 @@ class AppPaths:
 
     def ensure(self) -> AppPaths:
         for folder in self.own_dirs():
-            folder.mkdir(parents=True, exist_ok=True)
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise PhotosorterError(_cannot_create(folder, error)) from error
         return self
+
+
+def _cannot_create(folder: Path, error: OSError) -> str:
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return (
+            f"{folder}: cannot create photosorter's folder here, the location is read-only "
+            f"({error.strerror}); make it writable or choose another --home"
+        )
+    return f"{folder}: cannot create photosorter's folder ({error.strerror})"
 
 
 def app_paths(home: str | os.PathLike[str] | None = None) -> AppPaths:

@@ -7,13 +7,14 @@ lose at most the transaction in flight (https://sqlite.org/wal.html).
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from photosorter.core.catalog.schema import SCHEMA_VERSION, migrate
+from photosorter.core.catalog.schema import SCHEMA_VERSION, check_identity, migrate
 from photosorter.core.errors import CatalogError
 
 BUSY_TIMEOUT_MS = 10_000
@@ -35,10 +36,24 @@ def explain(error: sqlite3.Error, path: Path) -> CatalogError | None:
     """A CatalogError for known environmental failures; None means it is a bug and should propagate."""
     code = getattr(error, "sqlite_errorcode", None)
     primary = code & 0xFF if code is not None else None
+    if primary in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN) and not _writable(path):
+        return CatalogError(
+            f"{path}: the catalog is read-only: photosorter cannot write {_unwritable_part(path)}; "
+            f"make it writable or choose another --home ({error})"
+        )
     reason = _KNOWN_ERRORS.get(primary) if primary is not None else None
     if reason is None:
         return None
     return CatalogError(f"{path}: {reason} ({error})")
+
+
+def _writable(path: Path) -> bool:
+    """Whether SQLite can write the catalog: the file, and its folder for the -wal and -shm files."""
+    return os.access(path.parent, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))
+
+
+def _unwritable_part(path: Path) -> str:
+    return f"the file {path.name}" if path.exists() and not os.access(path, os.W_OK) else f"in {path.parent}"
 
 
 class Catalog:
@@ -50,36 +65,63 @@ class Catalog:
         self._write_lock = threading.RLock()
         self._all_connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._known_errors():
-            migrate(self.connection(), self.path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise CatalogError(
+                f"{self.path.parent}: cannot create the catalog's folder ({error.strerror})"
+            ) from error
+        try:
+            with self._known_errors():
+                conn = self._connect()
+                self._adopt(conn)
+                # read-only checks first: a file that is not ours is not even switched to WAL
+                check_identity(conn, self.path)
+                self._use_wal(conn)
+                migrate(conn, self.path)
+        except BaseException:
+            self.close()
+            raise
 
     # -- connections -------------------------------------------------------------------------------------
     def connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = self._open()
-            self._local.conn = conn
-            with self._connections_lock:
-                self._all_connections.append(conn)
+            conn = self._connect()
+            self._adopt(conn)
+            self._use_wal(conn)
         return conn
 
-    def _open(self) -> sqlite3.Connection:
+    def _adopt(self, conn: sqlite3.Connection) -> None:
+        """Makes ``conn`` this thread's connection, closed by close()."""
+        self._local.conn = conn
+        with self._connections_lock:
+            self._all_connections.append(conn)
+
+    def _connect(self) -> sqlite3.Connection:
+        """A connection that has written nothing to the file yet."""
         try:
             # autocommit mode: we issue BEGIN ourselves so a transaction's extent is explicit
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            # another process may be creating or migrating the catalog: wait for it rather than fail
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.Error as error:
+            raise self._cannot_open(error) from error
+        return conn
+
+    def _use_wal(self, conn: sqlite3.Connection) -> None:
+        try:
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         except sqlite3.Error as error:
-            raise explain(error, self.path) or CatalogError(
-                f"{self.path}: cannot open catalog ({error})"
-            ) from error
+            raise self._cannot_open(error) from error
         if mode.lower() != "wal":
             raise CatalogError(f"{self.path}: could not switch the catalog to WAL mode (got {mode})")
         # NORMAL is durable against process crashes in WAL mode; only an OS crash may lose the last commit.
         conn.execute("PRAGMA synchronous = NORMAL")
-        return conn
+
+    def _cannot_open(self, error: sqlite3.Error) -> CatalogError:
+        return explain(error, self.path) or CatalogError(f"{self.path}: cannot open catalog ({error})")
 
     def close(self) -> None:
         with self._connections_lock:

@@ -29,20 +29,39 @@ class SchemaError(CatalogError):
     pass
 
 
-def migrate(conn: sqlite3.Connection, path: Path) -> int:
-    """Brings the catalog to SCHEMA_VERSION; returns the version it found."""
-    found = conn.execute("PRAGMA user_version").fetchone()[0]
+def check_identity(conn: sqlite3.Connection, path: Path) -> int:
+    """The catalog's version, after read-only checks that it is ours and not from a newer app.
+
+    Runs before anything writes to the file (switching it to WAL is a write), so another program's
+    database is left exactly as it was.
+    """
+    # one statement, so one snapshot: another process may commit the first migration in between
+    found, tables = conn.execute(
+        "SELECT user_version, (SELECT count(*) FROM sqlite_master WHERE type = 'table')"
+        " FROM pragma_user_version"
+    ).fetchone()
     if found > SCHEMA_VERSION:
         raise SchemaError(
             f"{path}: this catalog was written by a newer photosorter (schema {found}, this app knows "
             f"up to {SCHEMA_VERSION}); update photosorter or use another --home"
         )
-    if found == SCHEMA_VERSION:
-        return found
-    if found == 0 and _has_foreign_tables(conn):
+    if found == 0 and tables > 0:
         raise SchemaError(f"{path}: this SQLite file is not a photosorter catalog; refusing to change it")
-    conn.execute("BEGIN EXCLUSIVE")
+    return found
+
+
+def migrate(conn: sqlite3.Connection, path: Path) -> int:
+    """Brings the catalog to SCHEMA_VERSION; returns the version it found.
+
+    Other processes may open the same new catalog at the same moment: the write lock is taken
+    first and the version read again under it, so exactly one of them runs the steps and the
+    others wait (busy timeout) and then find the catalog current.
+    """
+    if check_identity(conn, path) == SCHEMA_VERSION:
+        return SCHEMA_VERSION
+    conn.execute("BEGIN IMMEDIATE")
     try:
+        found = check_identity(conn, path)
         for version in range(found + 1, SCHEMA_VERSION + 1):
             STEPS[version - 1](conn)
             # PRAGMA takes no parameters; version is our own integer
@@ -52,7 +71,3 @@ def migrate(conn: sqlite3.Connection, path: Path) -> int:
         raise
     conn.execute("COMMIT")
     return found
-
-
-def _has_foreign_tables(conn: sqlite3.Connection) -> bool:
-    return conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0] > 0
