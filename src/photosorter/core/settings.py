@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields, replace
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+from photosorter.core.analysis.types import Feature
 from photosorter.core.errors import PhotosorterError
 from photosorter.core.imaging import write_atomically
 
@@ -34,6 +36,7 @@ class Settings:
 
 
 def load_settings(path: Path) -> Settings:
+    """The settings in ``path`` (defaults for what it leaves out); a wrong value is one clear error."""
     if not path.exists():
         return Settings()
     try:
@@ -42,12 +45,53 @@ def load_settings(path: Path) -> Settings:
         raise PhotosorterError(f"{path}: settings file is unreadable ({error}); fix or delete it") from error
     if not isinstance(data, dict):
         raise PhotosorterError(f"{path}: settings file is not a JSON object; fix or delete it")
-    known = {f.name for f in fields(Settings)}
-    values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items() if k in known}
-    settings = Settings(**values)
-    if settings.backend not in BACKENDS:
-        raise PhotosorterError(f"{path}: unknown backend {settings.backend!r} (choose local or rekognition)")
-    return settings
+    problems = [
+        f"{name!r} must be {_FIELDS[name][1]}, not {json.dumps(value)}"
+        for name, value in data.items()
+        if name in _FIELDS and not _FIELDS[name][0](value)
+    ]
+    if problems:
+        raise PhotosorterError(f"{path}: wrong setting: {'; '.join(problems)}; fix or delete it")
+    values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items() if k in _FIELDS}
+    return Settings(**values)
+
+
+def _is_number(value: object) -> bool:
+    # JSON true/false arrive as bool, which Python counts as int
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_text_or_null(value: object) -> bool:
+    return value is None or isinstance(value, str)
+
+
+def _is_feature_list(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) and item in FEATURES for item in value)
+
+
+FEATURES = tuple(feature.value for feature in Feature)
+THUMBNAIL_SIZES = range(80, 321)  # px: what the settings dialog offers
+
+# Every field: (is this JSON value acceptable?, what is expected, for the message).
+_FIELDS: dict[str, tuple[Callable[[object], bool], str]] = {
+    "backend": (lambda v: v in BACKENDS, f"one of {', '.join(map(json.dumps, BACKENDS))}"),
+    "aws_profile": (_is_text_or_null, "a profile name (text) or null"),
+    "aws_region": (_is_text_or_null, "a region name (text) or null"),
+    "local_features": (_is_feature_list, f"a list of features from {', '.join(FEATURES)}"),
+    "rekognition_features": (_is_feature_list, f"a list of features from {', '.join(FEATURES)}"),
+    "rate_limit": (lambda v: _is_number(v) and v >= 0, "a number of requests per second, 0 or more"),
+    "budget_usd": (
+        lambda v: v is None or (_is_number(v) and v >= 0),
+        "an amount in dollars, 0 or more, or null",
+    ),
+    "collection_id": (lambda v: isinstance(v, str) and v != "", "a non-empty name (text)"),
+    "thumbnail_size": (
+        lambda v: isinstance(v, int) and not isinstance(v, bool) and v in THUMBNAIL_SIZES,
+        f"a whole number of pixels from {THUMBNAIL_SIZES.start} to {THUMBNAIL_SIZES.stop - 1}",
+    ),
+    "analyze_after_scan": (lambda v: isinstance(v, bool), "true or false"),
+    "extra": (lambda v: isinstance(v, dict), "a JSON object"),
+}
 
 
 def save_settings(path: Path, settings: Settings) -> None:
