@@ -168,7 +168,8 @@ def _schema_rows(conn: sqlite3.Connection) -> list[tuple]:
     )
 
 
-# -- the search index: how it is read and rebuilt (the parts to change when the index changes) -----------
+# -- the search index: how it is read and rebuilt ----------------------------------------------------------
+# A step that replaces the search index updates these two functions (and nothing else in this file).
 def _index_snapshot(conn: sqlite3.Connection) -> dict[str, list]:
     """The index's content by meaning, not by row id (ids depend on the order rows were indexed in)."""
     query = {
