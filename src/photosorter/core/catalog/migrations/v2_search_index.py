@@ -1,10 +1,10 @@
 # ruff: noqa: E501, W293
 """Schema step v2: the search index, with its triggers, built for the rows already in the catalog.
 
-Frozen text: this is byte for byte the SQL that version 2 ran when it was released, so a catalog
-upgraded today gets exactly the tables, indexes and triggers that catalogs created then hold (lines
-are long and some end in spaces because that is how SQLite stored them). Never edit it: a change to
-the search index is a new step.
+Frozen text: the statements version 2 ran when it was released (its two parameterized inserts now
+written with literal values), so a catalog upgraded today gets byte for byte the tables, indexes and
+triggers that catalogs created then hold (lines are long and some end in spaces because that is how
+SQLite stored them). Never edit it: a change to the search index is a new step.
 """
 
 from __future__ import annotations
