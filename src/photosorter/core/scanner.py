@@ -8,6 +8,7 @@ committing in short batches so a kill at any moment loses at most one batch.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import time
@@ -20,7 +21,14 @@ from pathlib import Path
 from photosorter.core.catalog import Catalog
 from photosorter.core.catalog import photos as photo_rows
 from photosorter.core.catalog.paths import display
-from photosorter.core.imaging import UnreadablePhoto, has_image_extension, read_photo
+from photosorter.core.errors import environment_fault
+from photosorter.core.imaging import (
+    NotAnImage,
+    UnreadablePhoto,
+    has_image_extension,
+    read_photo,
+    remove_stale_temp_files,
+)
 from photosorter.core.jobs import CancelToken, Job, Progress
 from photosorter.core.records import Folder, ImageFacts
 
@@ -36,6 +44,7 @@ class ScanReport:
     removed: int = 0
     unchanged: int = 0
     errors: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[dict[str, str]] = field(default_factory=list)  # metadata dropped from photos it read
     offline_folders: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -47,6 +56,7 @@ class ScanReport:
             "removed": self.removed,
             "unchanged": self.unchanged,
             "errors": self.errors,
+            "warnings": self.warnings,
             "offline_folders": self.offline_folders,
             "seconds": round(self.seconds, 3),
         }
@@ -129,7 +139,8 @@ def walk_folder(folder: Folder, known: dict[str, photo_rows.KnownFile], skip: tu
             except OSError as error:
                 if has_image_extension(name):
                     seen.add(path)
-                    reason = "symbolic link loop" if error.errno == 40 else f"cannot stat ({error.strerror})"
+                    loop = error.errno == errno.ELOOP
+                    reason = "symbolic link loop" if loop else f"cannot stat ({error.strerror})"
                     to_read.append(Candidate(folder.id, path, None, None, reason))
                 continue
             if not stat.S_ISREG(info.st_mode):
@@ -200,19 +211,36 @@ class ReadOutcome:
 
 
 def read_candidate(candidate: Candidate, thumb_dir: Path) -> ReadOutcome:
+    """Reads one file; raises EnvironmentFault (disk full, I/O error, no memory): never the file's fault."""
     if candidate.walk_error:
         return ReadOutcome(candidate, None, candidate.walk_error)
     try:
         return ReadOutcome(candidate, read_photo(candidate.path, thumb_dir), None)
-    except UnreadablePhoto as problem:
-        reason = str(problem)
-        if reason.startswith("not an image") and not has_image_extension(candidate.path):
+    except NotAnImage as problem:
+        if not has_image_extension(candidate.path):
             return ReadOutcome(candidate, None, None)  # a .txt or .mov beside the photos: not ours to report
-        return ReadOutcome(candidate, None, reason)
-    except Exception as error:  # a decoder bug on one odd file must not end the scan
+        return ReadOutcome(candidate, None, str(problem))
+    except UnreadablePhoto as problem:
+        return ReadOutcome(candidate, None, str(problem))
+    except Exception as error:  # a decoder bug on one odd file must not end the scan; a full disk must
+        if fault := environment_fault(error, display(candidate.path)):
+            raise fault from error
         return ReadOutcome(
             candidate, None, f"unexpected error reading image: {type(error).__name__}: {error}"
         )
+
+
+def _finished(futures: deque[Future[ReadOutcome]]) -> list[ReadOutcome]:
+    """The outcomes of reads that ran to the end (not cancelled, not stopped by a fault)."""
+    outcomes = []
+    for future in futures:
+        if future.cancelled():
+            continue
+        try:
+            outcomes.append(future.result())
+        except BaseException:  # the fault that stopped the scan, or the same one met by another read
+            continue
+    return outcomes
 
 
 class Scanner:
@@ -223,6 +251,7 @@ class Scanner:
         self.thumb_dir = thumb_dir
         self.skip = skip
         self.workers = workers or default_workers()
+        self._temp_files_checked = False
 
     def scan(self, folders: list[Folder], cancel: CancelToken | None = None) -> Job:
         """Generator: yields Progress, returns a ScanReport."""
@@ -230,6 +259,9 @@ class Scanner:
         started = time.monotonic()
         report = ScanReport()
         yield Progress(0, 0, "Looking for photos…")
+        if not self._temp_files_checked:  # thumbnails half-written by a process killed with -9
+            remove_stale_temp_files(self.thumb_dir)
+            self._temp_files_checked = True
         walks: list[tuple[Folder, WalkResult, dict[str, photo_rows.KnownFile]]] = []
         for folder in folders:
             cancel.check()
@@ -251,11 +283,7 @@ class Scanner:
         to_read = [c for _, walk, _ in walks for c in walk.to_read]
         total = len(to_read)
         yield Progress(0, total, "Reading photos")
-        done = 0
-        for batch in self._read_all(to_read, cancel):
-            self._write(batch, report)
-            done += len(batch)
-            yield Progress(done, total, "Reading photos")
+        yield from self._read_and_write(to_read, total, cancel, report)
 
         gone: list[int] = []
         for _folder, walk, known in walks:
@@ -293,11 +321,7 @@ class Scanner:
         report.unchanged += walk.unchanged
         total = len(walk.to_read)
         yield Progress(0, total, "Reading photos")
-        done = 0
-        for batch in self._read_all(walk.to_read, cancel):
-            self._write(batch, report)
-            done += len(batch)
-            yield Progress(done, total, "Reading photos")
+        yield from self._read_and_write(walk.to_read, total, cancel, report)
         gone = [
             row.id
             for path, row in known.items()
@@ -314,33 +338,50 @@ class Scanner:
         report.seconds = time.monotonic() - started
         return report
 
-    def _read_all(self, to_read: list[Candidate], cancel: CancelToken) -> Iterator[list[ReadOutcome]]:
-        """Reads on worker threads with a bounded window, so memory stays flat on any library size."""
+    def _read_and_write(
+        self, to_read: list[Candidate], total: int, cancel: CancelToken, report: ScanReport
+    ) -> Iterator[Progress]:
+        """Reads on worker threads with a bounded window (memory stays flat on any library size) and
+        writes in short batches.
+
+        However the reading stops (Ctrl-C, a cancel, a full disk), what was read is written first:
+        an interrupted scan keeps its photos and the next one reads only the rest.
+        """
         window = self.workers * 4
         pending: deque[Future[ReadOutcome]] = deque()
         batch: list[ReadOutcome] = []
+        done = 0
         last_flush = time.monotonic()
         with ThreadPoolExecutor(self.workers, thread_name_prefix="scan") as pool:
             try:
                 for candidate in to_read:
                     cancel.check()
                     pending.append(pool.submit(read_candidate, candidate, self.thumb_dir))
-                    while len(pending) >= window:
+                    while len(pending) >= window or (pending and pending[0].done()):
                         batch.append(pending.popleft().result())
                     if len(batch) >= BATCH_SIZE or (batch and time.monotonic() - last_flush > BATCH_SECONDS):
-                        yield batch
-                        batch, last_flush = [], time.monotonic()
+                        self._write(batch, report)
+                        done, batch, last_flush = done + len(batch), [], time.monotonic()
+                        yield Progress(done, total, "Reading photos")
                 while pending:
                     cancel.check()
                     batch.append(pending.popleft().result())
                     if len(batch) >= BATCH_SIZE:
-                        yield batch
-                        batch = []
+                        self._write(batch, report)
+                        done, batch = done + len(batch), []
+                        yield Progress(done, total, "Reading photos")
                 if batch:
-                    yield batch
-            finally:
+                    self._write(batch, report)
+                    done, batch = done + len(batch), []
+                    yield Progress(done, total, "Reading photos")
+            except BaseException:
                 for future in pending:
                     future.cancel()
+                # reads already running finish (each is bounded: see headers.py); keep every good one
+                batch.extend(_finished(pending))
+                if batch:
+                    self._write(batch, report)
+                raise
 
     def _write(self, batch: list[ReadOutcome], report: ScanReport) -> None:
         with self.catalog.transaction() as conn:
@@ -365,6 +406,7 @@ class Scanner:
                 self._store(conn, candidate, name, outcome.facts, report)
 
     def _store(self, conn, candidate: Candidate, name: str, facts: ImageFacts, report: ScanReport) -> None:
+        report.warnings.extend({"path": display(candidate.path), "warning": w} for w in facts.warnings)
         existing = photo_rows.id_of(conn, candidate.path)
         if existing is not None:
             photo_rows.update_facts(conn, existing, facts)

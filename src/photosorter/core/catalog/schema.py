@@ -161,12 +161,18 @@ def _v1_foundation(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v5_photo_warnings(conn: sqlite3.Connection) -> None:
+    # metadata the scanner dropped as impossible (a date in the future, GPS minutes over 60), and why
+    conn.execute("ALTER TABLE photos ADD COLUMN warnings TEXT")
+
+
 # Append new steps; never edit a released one. The list index + 1 is the version it produces.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_foundation,
     migrate_v2_search_index,  # v2: search index + triggers (search_schema.py)
     v3_people,
     v4_job_queue,  # v4: persistent job queue (queue_schema.py)
+    _v5_photo_warnings,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
