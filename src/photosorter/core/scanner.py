@@ -230,6 +230,13 @@ def read_candidate(candidate: Candidate, thumb_dir: Path) -> ReadOutcome:
         )
 
 
+def _take_first(pending: deque[Future[ReadOutcome]], batch: list[ReadOutcome]) -> None:
+    """Moves the oldest read's outcome to ``batch``, waiting for it. It leaves ``pending`` only once it is
+    in ``batch``: an interrupt during the wait must not lose a read that then finishes."""
+    batch.append(pending[0].result())
+    pending.popleft()
+
+
 def _finished(futures: deque[Future[ReadOutcome]]) -> list[ReadOutcome]:
     """The outcomes of reads that ran to the end (not cancelled, not stopped by a fault)."""
     outcomes = []
@@ -358,14 +365,14 @@ class Scanner:
                     cancel.check()
                     pending.append(pool.submit(read_candidate, candidate, self.thumb_dir))
                     while len(pending) >= window or (pending and pending[0].done()):
-                        batch.append(pending.popleft().result())
+                        _take_first(pending, batch)
                     if len(batch) >= BATCH_SIZE or (batch and time.monotonic() - last_flush > BATCH_SECONDS):
                         self._write(batch, report)
                         done, batch, last_flush = done + len(batch), [], time.monotonic()
                         yield Progress(done, total, "Reading photos")
                 while pending:
                     cancel.check()
-                    batch.append(pending.popleft().result())
+                    _take_first(pending, batch)
                     if len(batch) >= BATCH_SIZE:
                         self._write(batch, report)
                         done, batch = done + len(batch), []
