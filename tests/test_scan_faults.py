@@ -114,6 +114,12 @@ FAULTS = {
         lambda mp: mp.setattr(imaging.tempfile, "mkstemp", _fail_mkstemp(errno.EACCES, "Permission denied")),
         "cannot write to the thumbnail folder",
     ),
+    "cache folder vanished": (
+        lambda mp: mp.setattr(
+            imaging.tempfile, "mkstemp", _fail_mkstemp(errno.ENOENT, "No such file or directory")
+        ),
+        "cannot write to the thumbnail folder",
+    ),
     "photo disk I/O error": (_eio_reading_photos, "input/output error"),
     "out of memory": (_no_memory_decoding, "out of memory"),
 }

@@ -241,12 +241,10 @@ def _finished(futures: deque[Future[ReadOutcome]]) -> list[ReadOutcome]:
     """The outcomes of reads that ran to the end (not cancelled, not stopped by a fault)."""
     outcomes = []
     for future in futures:
-        if future.cancelled():
-            continue
-        try:
+        # exception() waits without raising what the read raised (the fault that stopped the scan, or the
+        # same one met by another read), while a second Ctrl-C during the wait still ends it
+        if not future.cancelled() and future.exception() is None:
             outcomes.append(future.result())
-        except BaseException:  # the fault that stopped the scan, or the same one met by another read
-            continue
     return outcomes
 
 
@@ -266,9 +264,6 @@ class Scanner:
         started = time.monotonic()
         report = ScanReport()
         yield Progress(0, 0, "Looking for photos…")
-        if not self._temp_files_checked:  # thumbnails half-written by a process killed with -9
-            remove_stale_temp_files(self.thumb_dir)
-            self._temp_files_checked = True
         walks: list[tuple[Folder, WalkResult, dict[str, photo_rows.KnownFile]]] = []
         for folder in folders:
             cancel.check()
@@ -289,6 +284,11 @@ class Scanner:
 
         to_read = [c for _, walk, _ in walks for c in walk.to_read]
         total = len(to_read)
+        if to_read and not self._temp_files_checked:
+            # thumbnails half-written by a process killed with -9; a no-change rescan writes none and
+            # need not pay for listing the cache
+            remove_stale_temp_files(self.thumb_dir)
+            self._temp_files_checked = True
         yield Progress(0, total, "Reading photos")
         yield from self._read_and_write(to_read, total, cancel, report)
 
