@@ -465,3 +465,25 @@ def test_a_symbolic_link_loop_named_like_a_photo_is_reported_as_a_loop(
     report = scan(home, photo_folder)
     reasons = {Path(e["path"]).name: e["error"] for e in report.errors}
     assert reasons == {"loop_a.jpg": "symbolic link loop", "loop_b.jpg": "symbolic link loop"}
+
+
+def test_the_live_library_waits_out_a_full_disk_instead_of_parking_the_scan(
+    home: Path, photo_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from photosorter.core.live.queue import LOCAL_KINDS
+    from photosorter.core.live.service import LiveLibrary
+
+    with Library.open(home) as library:
+        folder = library.add_folder(photo_folder)
+        live = LiveLibrary(library, analyze=False, max_attempts=1)  # one failure would park the job
+        live.queue.scan_folder(folder.id)
+        job = live.queue.claim(LOCAL_KINDS)
+        _enospc_on_replace(monkeypatch, allowed=0)
+
+        live._run_local(job)
+
+        status = live.status()
+        assert (status.pending, status.parked) == (1, 0)
+        assert "waits 60 s: no space left on the disk" in status.last_error
+        assert live.queue.next_ready_in(LOCAL_KINDS) > 30  # not retried at once in a tight loop
+    assert "error" not in states(home)

@@ -22,6 +22,8 @@ class EnvironmentFault(PhotosorterError):
     recorded as a property of a photo, so the next run reads that photo again.
     """
 
+    retry_seconds = 60.0  # how long background work waits before trying again (space may be freed)
+
 
 # errno values that describe the storage or the machine, whatever file they happened on
 _ENVIRONMENT_ERRNOS: dict[int, str] = {
