@@ -265,6 +265,23 @@ def _truncated(fmt: str, keep: int) -> bytes:
     return out.getvalue()[:keep]
 
 
+def _tiff_declaring(width: int, height: int) -> bytes:
+    """A one-pixel TIFF whose width and length tags claim a huge canvas."""
+    out = io.BytesIO()
+    Image.new("L", (1, 1)).save(out, "TIFF")
+    data = bytearray(out.getvalue())
+    ifd = struct.unpack("<I", data[4:8])[0]
+    for index in range(struct.unpack("<H", data[ifd : ifd + 2])[0]):
+        entry = ifd + 2 + 12 * index
+        tag, kind = struct.unpack("<HH", data[entry : entry + 4])
+        if tag in (256, 257):  # ImageWidth, ImageLength
+            value = width if tag == 256 else height
+            data[entry + 8 : entry + 12] = struct.pack(
+                "<I" if kind == 4 else "<HH", *([value] if kind == 4 else [value, 0])
+            )
+    return bytes(data)
+
+
 def _gif_then_zeros() -> bytes:
     return b"GIF89a" + struct.pack("<HHBBB", 10, 10, 0, 0, 0) + b"\0" * 100_000
 
@@ -287,6 +304,7 @@ BAD_INPUTS = [
         _declaring(_jpeg(), 60_000, 60_000),
         "image too large: 60000×60000 = 3,600 megapixels, the limit is 250",
     ),
+    ("bomb.tif", _tiff_declaring(20_000, 20_000), "image too large: it declares more than 250 megapixels"),
     ("header_only.jpg", _truncated("JPEG", 40), "the file ends early (truncated before the JPEG image data)"),
     ("cut.png", _truncated("PNG", 40), "the file ends early (truncated)"),
     ("stub.png", _truncated("PNG", 12), "the file ends early (truncated inside the PNG header)"),

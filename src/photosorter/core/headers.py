@@ -127,6 +127,7 @@ def _jpeg(handle: BinaryIO, file_size: int) -> Declared:
     """Walks the segments from SOI to the start of the image data, seeking over their contents."""
     position, junk = 2, 0
     declared: Declared | None = None
+    components = 1
     while True:
         if position > JPEG_HEADER_LIMIT:
             raise NoImageData(no_image_after_header("JPEG"))
@@ -164,12 +165,10 @@ def _jpeg(handle: BinaryIO, file_size: int) -> Declared:
         if code in _JPEG_FRAMES:
             _precision, height, width, components = struct.unpack(">BHHB", _exactly(handle, 6, "JPEG"))
             declared = Declared(width, height)
-            samples = declared.pixels * max(1, components)
         if code == 0xDA:
             if declared is None:
                 raise HeaderProblem("the JPEG has image data but no frame header (no declared size)")
-            if reason := too_large(declared.width, declared.height):
-                raise HeaderProblem(reason)
+            samples = declared.pixels * max(1, components)
             if file_size > position + samples * JPEG_BYTES_PER_SAMPLE + JPEG_TRAILER_SLACK:
                 size = f"{declared.width}×{declared.height}"
                 raise HeaderProblem(
