@@ -229,20 +229,28 @@ class CountingReads:
         monkeypatch.setattr(imaging, "open", opener, raising=False)
 
 
-@pytest.mark.parametrize(
-    ("header", "reason"),
-    [
-        (
-            b"\xff\xd8\xff",
-            "not an image Pillow can read: the data after the JPEG header is not a valid image",
-        ),
-        (_jpeg(), "the file is 3.0 GB, far more than a 100×100 JPEG can hold"),
-    ],
-    ids=["signature then junk", "small JPEG then junk"],
-)
-def test_a_multi_gigabyte_junk_file_with_a_jpeg_signature_is_refused_after_a_few_reads(
-    header: bytes, reason: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def _encoded(fmt: str, size=(100, 100)) -> bytes:
+    out = io.BytesIO()
+    rgb_image(size).save(out, fmt)
+    return out.getvalue()
+
+
+JUNK_BEHIND_A_HEADER = {
+    "JPEG signature": (b"\xff\xd8\xff", "not an image Pillow can read: the data after the JPEG header"),
+    "small JPEG": (_jpeg(), "the file is 3.0 GB, far more than a 100×100 JPEG can hold: the rest is not"),
+    "PNG signature": (b"\x89PNG\r\n\x1a\n", "not an image Pillow can read: the data after the PNG header"),
+    "small PNG": (_encoded("PNG"), "the file is 3.0 GB, far more than a 100×100 PNG can hold"),
+    "small BMP": (_encoded("BMP"), "the file is 3.0 GB, far more than a 100×100 BMP can hold"),
+    "small GIF": (_encoded("GIF"), "the file is 3.0 GB, far more than a 100×100 GIF can hold"),
+    "small WebP": (_encoded("WEBP"), "file too large for a WebP photo: 3.0 GB, the limit is 512.0 MB"),
+}
+
+
+@pytest.mark.parametrize("case", JUNK_BEHIND_A_HEADER)
+def test_a_multi_gigabyte_junk_file_behind_an_image_header_is_refused_after_a_few_reads(
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    header, reason = JUNK_BEHIND_A_HEADER[case]
     junk = tmp_path / "junk.jpg"
     with open(junk, "wb") as handle:
         handle.write(header)

@@ -16,9 +16,12 @@ MAX_PIXELS = 250_000_000  # larger than any camera; a declared 50,000 x 50,000 i
 JPEG_JUNK_LIMIT = 1 << 20  # stray bytes between JPEG segments that we (and Pillow) step over
 JPEG_HEADER_LIMIT = 16 << 20  # segments before the image data: EXIF, ICC, previews are far smaller
 # Compressed JPEG data stays well under 8 bytes per pixel and component even for noise at quality 100;
-# the slack covers what cameras append (a second MPF picture, a motion photo's video clip).
+# PNG holds at most 8 (16-bit RGBA) per frame, a few frames for an animated one; BMP at most 4; GIF's
+# LZW at most 1.5 per pixel and frame, allowing a thousand full-screen frames.
+# The slack covers metadata and what cameras append (a second MPF picture, a motion photo's video clip).
 JPEG_BYTES_PER_SAMPLE = 8
-JPEG_TRAILER_SLACK = 64 << 20
+BYTES_PER_PIXEL = {"PNG": 64, "BMP": 8, "GIF": 2000}
+TRAILER_SLACK = 64 << 20
 IN_MEMORY_LIMIT = 512 << 20  # Pillow reads WebP and HEIF files whole: larger is no photo, and would not fit
 
 _JPEG_FRAMES = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
@@ -81,8 +84,11 @@ def check_header(handle: BinaryIO, kind: str, file_size: int) -> Declared:
     if kind == "JPEG":
         declared = _jpeg(handle, file_size)
     elif kind == "PNG":
-        handle.seek(16)
-        declared = Declared(*struct.unpack(">II", _exactly(handle, 8, kind)))
+        handle.seek(12)
+        chunk, width, height = struct.unpack(">4sII", _exactly(handle, 12, kind))
+        if chunk != b"IHDR" or not width or not height:
+            raise NoImageData(no_image_after_header(kind))
+        declared = Declared(width, height)
     elif kind == "GIF":
         declared = _gif(handle)
     elif kind == "BMP":
@@ -101,7 +107,19 @@ def check_header(handle: BinaryIO, kind: str, file_size: int) -> Declared:
             )
     if reason := too_large(declared.width, declared.height):
         raise HeaderProblem(reason)
+    if kind in BYTES_PER_PIXEL:
+        _refuse_if_far_larger(file_size, declared.pixels * BYTES_PER_PIXEL[kind], declared, kind)
     return declared
+
+
+def _refuse_if_far_larger(file_size: int, most: int, declared: Declared, kind: str) -> None:
+    """A file far larger than its declared pixels could fill is junk behind a header (and would be
+    hashed and parsed in full for nothing)."""
+    if file_size > most + TRAILER_SLACK:
+        raise HeaderProblem(
+            f"the file is {human_size(file_size)}, far more than a {declared.width}×{declared.height} "
+            f"{format_name(kind)} can hold: the rest is not image data"
+        )
 
 
 def _exactly(handle: BinaryIO, count: int, kind: str) -> bytes:
@@ -169,11 +187,6 @@ def _jpeg(handle: BinaryIO, file_size: int) -> Declared:
             if declared is None:
                 raise HeaderProblem("the JPEG has image data but no frame header (no declared size)")
             samples = declared.pixels * max(1, components)
-            if file_size > position + samples * JPEG_BYTES_PER_SAMPLE + JPEG_TRAILER_SLACK:
-                size = f"{declared.width}×{declared.height}"
-                raise HeaderProblem(
-                    f"the file is {human_size(file_size)}, far more than a {size} JPEG can hold: "
-                    "the rest is not image data"
-                )
+            _refuse_if_far_larger(file_size, position + samples * JPEG_BYTES_PER_SAMPLE, declared, "JPEG")
             return declared
         position += 2 + length
