@@ -312,7 +312,16 @@ BAD_INPUTS = [
         _declaring(_jpeg(), 60_000, 60_000),
         "image too large: 60000×60000 = 3,600 megapixels, the limit is 250",
     ),
-    ("bomb.tif", _tiff_declaring(20_000, 20_000), "image too large: it declares more than 250 megapixels"),
+    (
+        "bomb.tif",
+        _tiff_declaring(20_000, 20_000),
+        "image too large: 20000×20000 = 400 megapixels, the limit is 250",
+    ),
+    (
+        "huge.tif",
+        _tiff_declaring(30_000, 30_000),
+        "image too large: it declares more than 500 megapixels, the limit is 250",
+    ),
     ("header_only.jpg", _truncated("JPEG", 40), "the file ends early (truncated before the JPEG image data)"),
     ("cut.png", _truncated("PNG", 40), "the file ends early (truncated)"),
     ("stub.png", _truncated("PNG", 12), "the file ends early (truncated inside the PNG header)"),

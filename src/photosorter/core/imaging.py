@@ -44,6 +44,9 @@ WHOLE_FILE_LIMIT = 64 * 1024 * 1024  # read smaller files once for both hashing 
 STALE_TEMP_SECONDS = 300  # a thumbnail is written in milliseconds: an older temp file's writer was killed
 
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+# Between MAX_PIXELS and twice that Pillow only warns: _open refuses those itself, naming the size (a filter
+# set once, because warnings.catch_warnings around each open is not thread-safe and the scan reads on threads)
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 
 _SIGNATURES: tuple[tuple[int, bytes, str], ...] = (
     (0, b"\xff\xd8\xff", "JPEG"),
@@ -89,7 +92,9 @@ def thumbnail_path(thumb_dir: Path, content_hash: str) -> Path:
     return thumb_dir / content_hash[:2] / f"{content_hash}.jpg"
 
 
-_TOO_LARGE_UNSEEN = f"image too large: it declares more than {MAX_PIXELS // 1_000_000} megapixels, the limit"
+_TOO_LARGE_UNSEEN = (
+    f"image too large: it declares more than {2 * MAX_PIXELS // 1_000_000} megapixels, the limit"
+)
 # Pillow's messages name a BytesIO object or a path; the user already knows which file it is
 _OBJECT_NAMES = re.compile(r"\s*(<[^>]* at 0x[0-9a-f]+>|'[^']*')", re.IGNORECASE)
 
@@ -111,18 +116,16 @@ def pillow_reason(error: BaseException, kind: str) -> str:
 
 def _open(source: str | io.BytesIO, name: str, kind: str = "image") -> Image.Image:
     """Opens for reading the header; decoding waits for ``_reduced``. ``name`` is for messages only."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            image = Image.open(source)
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise UnreadablePhoto(f"{_TOO_LARGE_UNSEEN} is {MAX_PIXELS // 1_000_000}") from None
-        except Image.UnidentifiedImageError as error:
-            raise NotAnImage(pillow_reason(error, kind)) from None
-        except (OSError, SyntaxError, ValueError, MemoryError) as error:
-            if fault := environment_fault(error, name):
-                raise fault from error
-            raise UnreadablePhoto(pillow_reason(error, kind)) from None
+    try:
+        image = Image.open(source)
+    except Image.DecompressionBombError:  # over twice the limit: Pillow refuses before saying the size
+        raise UnreadablePhoto(f"{_TOO_LARGE_UNSEEN} is {MAX_PIXELS // 1_000_000}") from None
+    except Image.UnidentifiedImageError as error:
+        raise NotAnImage(pillow_reason(error, kind)) from None
+    except (OSError, SyntaxError, ValueError, MemoryError) as error:
+        if fault := environment_fault(error, name):
+            raise fault from error
+        raise UnreadablePhoto(pillow_reason(error, kind)) from None
     width, height = image.size
     if reason := too_large(width, height):
         image.close()
