@@ -522,3 +522,38 @@ def test_the_live_library_waits_out_a_full_disk_instead_of_parking_the_scan(
         assert "waits 60 s: no space left on the disk" in status.last_error
         assert live.queue.next_ready_in(LOCAL_KINDS) > 30  # not retried at once in a tight loop
     assert "error" not in states(home)
+
+
+def test_photos_an_older_version_marked_broken_for_a_full_disk_are_read_again(
+    home: Path, photo_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from photosorter.core.catalog import schema
+    from photosorter.core.catalog.database import Catalog
+    from photosorter.core.paths import app_paths
+
+    path = app_paths(home).ensure().catalog
+    with monkeypatch.context() as old_version:  # a catalog as version 4 wrote it, with its wrong error row
+        old_version.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:4])
+        old_version.setattr(schema, "SCHEMA_VERSION", 4)
+        with Catalog(path) as catalog, catalog.transaction() as conn:
+            conn.execute(
+                "INSERT INTO folders (id, path, added_at) VALUES (1, ?, 'then')", (str(photo_folder),)
+            )
+            photo = photo_folder / "cat_and_dog.jpeg"
+            info = photo.stat()
+            conn.execute(
+                "INSERT INTO photos (folder_id, path, name, size, mtime_ns, state, error, updated_at) "
+                "VALUES (1, ?, ?, ?, ?, 'error', ?, 'then')",
+                (
+                    str(photo),
+                    photo.name,
+                    info.st_size,
+                    info.st_mtime_ns,
+                    "unexpected error reading image: OSError: [Errno 28] No space left on device",
+                ),
+            )
+
+    with Library.open(home) as library:
+        report = run_to_end(library.scan())
+        assert report.errors == [] and report.updated == 1 and report.added == PHOTOS - 1
+        assert library.photo_by_path(str(photo_folder / "cat_and_dog.jpeg")).state == "ok"

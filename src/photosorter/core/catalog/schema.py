@@ -164,6 +164,9 @@ def _v1_foundation(conn: sqlite3.Connection) -> None:
 def _v5_photo_warnings(conn: sqlite3.Connection) -> None:
     # metadata the scanner dropped as impossible (a date in the future, GPS minutes over 60), and why
     conn.execute("ALTER TABLE photos ADD COLUMN warnings TEXT")
+    # Earlier versions recorded a full disk or an I/O error as the photo's own error, kept for good: every
+    # error row is read once more by the next scan (which also gives it today's clearer reason).
+    conn.execute("UPDATE photos SET mtime_ns = NULL WHERE state = 'error'")
 
 
 # Append new steps; never edit a released one. The list index + 1 is the version it produces.
