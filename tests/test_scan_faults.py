@@ -557,3 +557,29 @@ def test_photos_an_older_version_marked_broken_for_a_full_disk_are_read_again(
         report = run_to_end(library.scan())
         assert report.errors == [] and report.updated == 1 and report.added == PHOTOS - 1
         assert library.photo_by_path(str(photo_folder / "cat_and_dog.jpeg")).state == "ok"
+
+
+def test_a_file_that_changed_while_being_read_is_read_again_by_the_next_scan(
+    home: Path, photo_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = str(photo_folder / "cat_and_dog.jpeg")
+    real_stat = os.stat
+    calls = []
+
+    def stat_seeing_a_write(path, *args, **kwargs):
+        info = real_stat(path, *args, **kwargs)
+        if str(path) == target:
+            calls.append(path)
+            if len(calls) == 2:  # the stat after reading: someone wrote meanwhile
+                return os.stat_result((*info[:8], info.st_mtime + 1, info.st_ctime))
+        return info
+
+    with monkeypatch.context() as patch:
+        patch.setattr(imaging.os, "stat", stat_seeing_a_write)
+        first = scan(home, photo_folder)
+    assert [Path(e["path"]).name for e in first.errors] == ["cat_and_dog.jpeg"]
+    assert "changed while it was being read" in first.errors[0]["error"]
+
+    again = scan(home, photo_folder)
+
+    assert (again.errors, again.updated, again.unchanged) == ([], 1, PHOTOS - 1)

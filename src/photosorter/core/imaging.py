@@ -68,6 +68,10 @@ class UnreadablePhoto(Exception):
     """A file we cannot use as a photo, with a reason a user understands."""
 
 
+class ChangedWhileRead(UnreadablePhoto):
+    """The file changed under us: nothing is known about its content, so the next scan reads it again."""
+
+
 class NotAnImage(UnreadablePhoto):
     """The content is no image at all: beside the photos (a .txt, a .mov) such a file is not reported."""
 
@@ -269,7 +273,7 @@ def read_photo(path: str, thumb_dir: Path) -> ImageFacts:
             raise fault from error
         raise UnreadablePhoto(f"cannot read file ({getattr(error, 'strerror', None) or error})") from None
     if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
-        raise UnreadablePhoto("file changed while it was being read; it will be read again next scan")
+        raise ChangedWhileRead("file changed while it was being read; it will be read again next scan")
 
     image = _open(source, path, kind)
     with image:

@@ -23,6 +23,7 @@ from photosorter.core.catalog import photos as photo_rows
 from photosorter.core.catalog.paths import display
 from photosorter.core.errors import environment_fault
 from photosorter.core.imaging import (
+    ChangedWhileRead,
     NotAnImage,
     UnreadablePhoto,
     has_image_extension,
@@ -208,6 +209,7 @@ class ReadOutcome:
     candidate: Candidate
     facts: ImageFacts | None
     error: str | None  # None with facts None: not a photo, ignore it
+    read_again: bool = False  # the error says nothing lasting about the file: keep no mtime for it
 
 
 def read_candidate(candidate: Candidate, thumb_dir: Path) -> ReadOutcome:
@@ -220,6 +222,8 @@ def read_candidate(candidate: Candidate, thumb_dir: Path) -> ReadOutcome:
         if not has_image_extension(candidate.path):
             return ReadOutcome(candidate, None, None)  # a .txt or .mov beside the photos: not ours to report
         return ReadOutcome(candidate, None, str(problem))
+    except ChangedWhileRead as problem:
+        return ReadOutcome(candidate, None, str(problem), read_again=True)
     except UnreadablePhoto as problem:
         return ReadOutcome(candidate, None, str(problem))
     except Exception as error:  # a decoder bug on one odd file must not end the scan; a full disk must
@@ -403,8 +407,8 @@ class Scanner:
                         name,
                         outcome.error,
                         candidate.size,
-                        # a file that changed mid-read keeps no mtime, so the next scan reads it again
-                        None if "changed while" in outcome.error else candidate.mtime_ns,
+                        # without an mtime the next scan reads it again
+                        None if outcome.read_again else candidate.mtime_ns,
                     )
                     report.errors.append({"path": display(candidate.path), "error": outcome.error})
                     continue
