@@ -286,18 +286,29 @@ def test_exif_date_offset_gps_camera_and_orientation_are_read(home: Path, tmp_pa
 
 
 @pytest.mark.parametrize(
-    ("stamp", "offset", "expected"),
+    ("stamp", "offset", "expected", "warning"),
     [
-        ("2009:09:09 20:27:09.60:04:00", None, "2009-09-09T20:27:09"),
-        ("2019:07:14 10:32:05", "-05:00", "2019-07-14T10:32:05-05:00"),
-        ("0000:00:00 00:00:00", None, None),
-        ("    :  :     :  :  ", None, None),
-        (b"2020:02:30 10:00:00", None, None),
-        ("garbage", None, None),
+        ("2009:09:09 20:27:09.60:04:00", None, "2009-09-09T20:27:09", None),
+        ("2019:07:14 10:32:05", "-05:00", "2019-07-14T10:32:05-05:00", None),
+        ("2019:07:14 10:32:05", "+05:45", "2019-07-14T10:32:05+05:45", None),  # Nepal
+        ("0000:00:00 00:00:00", None, None, None),  # an unset clock: nothing to warn about
+        ("    :  :     :  :  ", None, None, None),
+        ("garbage", None, None, None),
+        (b"2020:02:30 10:00:00", None, None, "not a real date"),
+        ("2019:07:14 10:32:05", "+99:99", "2019-07-14T10:32:05", "'+99:99' dropped: not a real UTC offset"),
+        ("2019:07:14 10:32:05", "+15:00", "2019-07-14T10:32:05", "not a real UTC offset"),
+        ("9999:12:31 23:59:59", None, None, "9999-12-31T23:59:59 dropped: it is in the future"),
     ],
 )
-def test_malformed_exif_dates_are_tolerated(stamp, offset, expected) -> None:
-    assert parse_exif_datetime(stamp, offset) == expected
+def test_malformed_exif_dates_are_tolerated_and_impossible_ones_dropped_with_a_reason(
+    stamp, offset, expected, warning
+) -> None:
+    parsed = parse_exif_datetime(stamp, offset)
+    assert parsed.text == expected
+    if warning is None:
+        assert parsed.warning is None
+    else:
+        assert warning in parsed.warning
 
 
 def test_a_photo_without_exif_date_falls_back_to_file_time(home: Path, photo_folder: Path) -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from typing import Any
 
 from photosorter.cli.common import print_json, run_job
 from photosorter.core.catalog.paths import display
-from photosorter.core.errors import PhotosorterError
+from photosorter.core.errors import EnvironmentFault, PhotosorterError
 from photosorter.core.imaging import thumbnail_path
 from photosorter.core.library import Library
 from photosorter.core.records import Photo
@@ -40,7 +41,21 @@ def run_scan(args: argparse.Namespace) -> int:
             folders = library.folders()
             if not folders:
                 raise PhotosorterError("the library has no folders yet: run `photosorter scan FOLDER`")
-        report = run_job(library.scan(folders), quiet=args.json)
+        job = library.scan(folders)
+        try:
+            report = run_job(job, quiet=args.json)
+        except KeyboardInterrupt:
+            job.close()  # an interrupt between two steps: the scan still writes what it read
+            print(
+                "photosorter: scan interrupted; the photos read so far are saved, "
+                "`photosorter scan` reads the rest",
+                file=sys.stderr,
+            )
+            return 130
+        except EnvironmentFault as fault:
+            raise PhotosorterError(
+                f"scan stopped: {fault}; the photos read so far are saved, scan again once this is fixed"
+            ) from None
     data = report.to_dict()
     if args.json:
         print_json(data)
@@ -52,6 +67,8 @@ def run_scan(args: argparse.Namespace) -> int:
         )
         for error in data["errors"]:
             print(f"  {error['path']}: {error['error']}")
+        for warning in data["warnings"]:
+            print(f"  {warning['path']}: {warning['warning']}")
         for folder in data["offline_folders"]:
             print(f"  {folder}: offline (not found); its photos are kept")
     return 0
@@ -100,6 +117,7 @@ def describe_photo(library: Library, photo: Photo) -> dict[str, Any]:
         "orientation": photo.orientation,
         "state": photo.state,
         "error": photo.error,
+        "warnings": photo.warnings,
         "thumbnail": str(thumb) if thumb and thumb.exists() else None,
     }
     data.update(library.analysis_of(photo))

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import tempfile
+import time
 import warnings
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +19,17 @@ import pillow_heif
 import xxhash
 from PIL import Image, ImageFile, ImageOps
 
+from photosorter.core.errors import environment_fault, storage_fault
 from photosorter.core.exif import read_exif
+from photosorter.core.headers import (
+    MAX_PIXELS,
+    HeaderProblem,
+    NoImageData,
+    check_header,
+    format_name,
+    no_image_after_header,
+    too_large,
+)
 from photosorter.core.records import ImageFacts
 
 pillow_heif.register_heif_opener()
@@ -25,13 +37,16 @@ pillow_heif.register_heif_opener()
 # A truncated photo that Pillow can still decode is worth a thumbnail rather than an error.
 ImageFile.LOAD_TRUNCATED_IMAGES = True
 
-MAX_PIXELS = 250_000_000  # larger than any camera; a declared 50,000 x 50,000 is a decompression bomb
 THUMB_SIZE = 320
 ANALYSIS_SIZE = 1600
 ANALYSIS_MAX_BYTES = 5 * 1024 * 1024
 WHOLE_FILE_LIMIT = 64 * 1024 * 1024  # read smaller files once for both hashing and decoding
+STALE_TEMP_SECONDS = 300  # a thumbnail is written in milliseconds: an older temp file's writer was killed
 
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+# Between MAX_PIXELS and twice that Pillow only warns: _open refuses those itself, naming the size (a filter
+# set once, because warnings.catch_warnings around each open is not thread-safe and the scan reads on threads)
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 
 _SIGNATURES: tuple[tuple[int, bytes, str], ...] = (
     (0, b"\xff\xd8\xff", "JPEG"),
@@ -51,6 +66,14 @@ IMAGE_EXTENSIONS = {
 
 class UnreadablePhoto(Exception):
     """A file we cannot use as a photo, with a reason a user understands."""
+
+
+class ChangedWhileRead(UnreadablePhoto):
+    """The file changed under us: nothing is known about its content, so the next scan reads it again."""
+
+
+class NotAnImage(UnreadablePhoto):
+    """The content is no image at all: beside the photos (a .txt, a .mov) such a file is not reported."""
 
 
 def sniff_format(head: bytes) -> str | None:
@@ -73,34 +96,65 @@ def thumbnail_path(thumb_dir: Path, content_hash: str) -> Path:
     return thumb_dir / content_hash[:2] / f"{content_hash}.jpg"
 
 
-def _open(source: str | io.BytesIO) -> Image.Image:
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            image = Image.open(source)
-        except Image.DecompressionBombError as error:
-            raise UnreadablePhoto(f"refused as a decompression bomb ({error})") from None
-        except Image.DecompressionBombWarning:
-            image = None
-        except (OSError, SyntaxError, ValueError) as error:
-            raise UnreadablePhoto(f"not a readable image ({error})") from None
-    if image is None:
-        raise UnreadablePhoto("refused as a decompression bomb (declared pixel count too large)")
+_TOO_LARGE_UNSEEN = (
+    f"image too large: it declares more than {2 * MAX_PIXELS // 1_000_000} megapixels, the limit"
+)
+# Pillow's messages name a BytesIO object or a path; the user already knows which file it is
+_OBJECT_NAMES = re.compile(r"\s*(<[^>]* at 0x[0-9a-f]+>|'[^']*')", re.IGNORECASE)
+
+
+def pillow_reason(error: BaseException, kind: str) -> str:
+    """What a Pillow failure means for the file, in the user's words rather than the decoder's."""
+    text = str(error)
+    lowered = text.lower()
+    kind = format_name(kind)
+    if isinstance(error, Image.UnidentifiedImageError):
+        return f"not an image Pillow can read: {no_image_after_header(kind)}"
+    if "truncated" in lowered or "ran out of data" in lowered or "end of file" in lowered:
+        return "the file ends early (truncated)"
+    if "could not create decoder object" in lowered or "broken data stream" in lowered:
+        return f"the {kind} image data is damaged or cut short"
+    detail = _OBJECT_NAMES.sub("", text).strip(" :") or type(error).__name__
+    return f"damaged {kind} file: {detail}"
+
+
+def _open(source: str | io.BytesIO, name: str, kind: str = "image") -> Image.Image:
+    """Opens for reading the header; decoding waits for ``_reduced``. ``name`` is for messages only."""
+    try:
+        image = Image.open(source)
+    except Image.DecompressionBombError:  # over twice the limit: Pillow refuses before saying the size
+        raise UnreadablePhoto(f"{_TOO_LARGE_UNSEEN} is {MAX_PIXELS // 1_000_000}") from None
+    except Image.UnidentifiedImageError as error:
+        raise NotAnImage(pillow_reason(error, kind)) from None
+    except (OSError, SyntaxError, ValueError, MemoryError) as error:
+        if fault := environment_fault(error, name):
+            raise fault from error
+        raise UnreadablePhoto(pillow_reason(error, kind)) from None
     width, height = image.size
-    if width * height > MAX_PIXELS:
-        raise UnreadablePhoto(f"refused as a decompression bomb (declares {width} x {height} pixels)")
+    if reason := too_large(width, height):
+        image.close()
+        raise UnreadablePhoto(reason)
     if width < 1 or height < 1:
-        raise UnreadablePhoto("image has no pixels")
+        image.close()
+        raise UnreadablePhoto("the image has no pixels (its header declares a width or height of 0)")
     return image
 
 
-def _reduced(image: Image.Image, size: int) -> Image.Image:
-    """Decodes at the smallest JPEG scale still >= ``size``, applies EXIF rotation, shrinks to ``size``."""
-    image.draft("RGB", (size, size))
+def _load(image: Image.Image, name: str) -> None:
+    """Decodes (at the draft scale already chosen); a failure is the file's, unless the machine's."""
     try:
         image.load()
-    except (OSError, SyntaxError, ValueError) as error:
-        raise UnreadablePhoto(f"cannot decode image data ({error})") from None
+    except (OSError, SyntaxError, ValueError, MemoryError) as error:
+        if fault := environment_fault(error, name):
+            raise fault from error
+        reason = pillow_reason(error, image.format or "image")
+        raise UnreadablePhoto(f"cannot decode the image: {reason}") from None
+
+
+def _reduced(image: Image.Image, size: int, name: str) -> Image.Image:
+    """Decodes at the smallest JPEG scale still >= ``size``, applies EXIF rotation, shrinks to ``size``."""
+    image.draft("RGB", (size, size))
+    _load(image, name)
     image = ImageOps.exif_transpose(image)
     if image.mode not in ("RGB", "L"):
         image = _flatten(image)
@@ -136,6 +190,30 @@ def write_atomically(target: Path, data: bytes) -> None:
         raise
 
 
+def remove_stale_temp_files(thumb_dir: Path, older_than: float = STALE_TEMP_SECONDS) -> int:
+    """Deletes the ``.tmp-*`` files a process killed mid-write left in the thumbnail cache; returns how many.
+
+    Only old ones: a younger temp file may be another process's thumbnail being written right now.
+    """
+    cutoff = time.time() - older_than
+    removed = 0
+    try:
+        shards = [entry.path for entry in os.scandir(thumb_dir) if entry.is_dir(follow_symlinks=False)]
+    except OSError:
+        return 0  # no cache yet, or unreadable: writing a thumbnail will say so
+    for shard in shards:
+        try:
+            entries = [entry for entry in os.scandir(shard) if entry.name.startswith(".tmp-")]
+        except OSError:
+            continue
+        for entry in entries:
+            with _suppress_oserror():
+                if entry.stat(follow_symlinks=False).st_mtime < cutoff:
+                    os.unlink(entry.path)
+                    removed += 1
+    return removed
+
+
 class _suppress_oserror:
     def __enter__(self) -> None:
         return None
@@ -154,7 +232,8 @@ def read_photo(path: str, thumb_dir: Path) -> ImageFacts:
     """Hashes, sniffs and reads one file's facts, writing its thumbnail if it has none yet.
 
     Raises UnreadablePhoto with a specific reason for anything that is not a usable photo,
-    including a file that changed or vanished while we read it.
+    including a file that changed or vanished while we read it, and EnvironmentFault when the
+    machine failed (disk full, I/O error, no memory): that is never the photo's fault.
     """
     try:
         before = os.stat(path)
@@ -164,7 +243,13 @@ def read_photo(path: str, thumb_dir: Path) -> ImageFacts:
                 raise UnreadablePhoto("empty file (0 bytes)")
             kind = sniff_format(head)
             if kind is None:
-                raise UnreadablePhoto("not an image (content is not JPEG, PNG, WebP, HEIC, TIFF, GIF or BMP)")
+                raise NotAnImage("not an image (content is not JPEG, PNG, WebP, HEIC, TIFF, GIF or BMP)")
+            try:  # before reading the whole file: junk behind a signature is refused in a few reads
+                check_header(handle, kind, before.st_size)
+            except NoImageData as problem:
+                raise NotAnImage(f"not an image Pillow can read: {problem}") from None
+            except HeaderProblem as problem:
+                raise UnreadablePhoto(str(problem)) from None
             handle.seek(0)
             if before.st_size <= WHOLE_FILE_LIMIT:
                 data = handle.read()
@@ -183,22 +268,24 @@ def read_photo(path: str, thumb_dir: Path) -> ImageFacts:
         raise UnreadablePhoto("permission denied") from None
     except IsADirectoryError:
         raise UnreadablePhoto("is a directory") from None
-    except OSError as error:
-        raise UnreadablePhoto(f"cannot read file ({error.strerror or error})") from None
+    except (OSError, MemoryError) as error:
+        if fault := environment_fault(error, path):
+            raise fault from error
+        raise UnreadablePhoto(f"cannot read file ({getattr(error, 'strerror', None) or error})") from None
     if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
-        raise UnreadablePhoto("file changed while it was being read; it will be read again next scan")
+        raise ChangedWhileRead("file changed while it was being read; it will be read again next scan")
 
-    image = _open(source)
+    image = _open(source, path, kind)
     with image:
         width, height = image.size
         facts = read_exif(image)
         if facts.orientation in (5, 6, 7, 8):
             width, height = height, width
         thumb = thumbnail_path(thumb_dir, content_hash)
-        if not thumb.exists():
-            write_atomically(thumb, encode_jpeg(_reduced(image, THUMB_SIZE), quality=82))
+        if _exists(thumb, thumb_dir):
+            _verify_decodes(image, path)
         else:
-            _verify_decodes(image)
+            _write_thumbnail(thumb, encode_jpeg(_reduced(image, THUMB_SIZE, path), quality=82), thumb_dir)
     taken_at, source_name = facts.taken_at, "exif"
     if taken_at is None:
         taken_at = datetime.fromtimestamp(before.st_mtime).isoformat(timespec="seconds")
@@ -217,28 +304,41 @@ def read_photo(path: str, thumb_dir: Path) -> ImageFacts:
         latitude=facts.latitude,
         longitude=facts.longitude,
         orientation=facts.orientation,
+        warnings=facts.warnings,
     )
 
 
-def _verify_decodes(image: Image.Image) -> None:
+def _exists(thumb: Path, thumb_dir: Path) -> bool:
+    try:
+        return thumb.exists()
+    except OSError as error:  # an unreadable cache folder: ours to fix, not the photo's
+        raise storage_fault(error, str(thumb_dir)) from error
+
+
+def _write_thumbnail(thumb: Path, data: bytes, thumb_dir: Path) -> None:
+    try:
+        write_atomically(thumb, data)
+    except OSError as error:  # disk full, read-only, a cache folder that vanished or is not ours
+        raise storage_fault(error, f"the thumbnail folder {thumb_dir}") from error
+
+
+def _verify_decodes(image: Image.Image, name: str) -> None:
     """A duplicate of content we already thumbnailed still has to prove it decodes (cheaply)."""
     image.draft("RGB", (64, 64))
-    try:
-        image.load()
-    except (OSError, SyntaxError, ValueError) as error:
-        raise UnreadablePhoto(f"cannot decode image data ({error})") from None
+    _load(image, name)
 
 
 def make_thumbnail(path: str, thumb: Path) -> None:
     """Rebuilds one thumbnail (the cache can be deleted at any time)."""
-    with _open(path) as image:
-        write_atomically(thumb, encode_jpeg(_reduced(image, THUMB_SIZE), quality=82))
+    with _open(path, path) as image:
+        data = encode_jpeg(_reduced(image, THUMB_SIZE, path), quality=82)
+    _write_thumbnail(thumb, data, thumb.parent.parent)
 
 
 def analysis_jpeg(path: str, size: int = ANALYSIS_SIZE, max_bytes: int = ANALYSIS_MAX_BYTES) -> bytes:
     """The image analyzers get: JPEG, EXIF-rotated, long side <= ``size``, at most ``max_bytes``."""
-    with _open(path) as image:
-        reduced = _reduced(image, size)
+    with _open(path, path) as image:
+        reduced = _reduced(image, size, path)
     quality = 88
     data = encode_jpeg(reduced, quality)
     while len(data) > max_bytes and quality > 40:

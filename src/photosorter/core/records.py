@@ -33,6 +33,7 @@ class Photo:
     orientation: int | None
     state: str
     error: str | None
+    warnings: str | None = None  # metadata dropped at scan, and why ("GPS position dropped: ...")
 
     @property
     def camera(self) -> str | None:
@@ -67,3 +68,4 @@ class ImageFacts:
     latitude: float | None
     longitude: float | None
     orientation: int | None
+    warnings: tuple[str, ...] = ()  # metadata dropped as impossible, and why

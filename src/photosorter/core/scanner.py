@@ -1,6 +1,6 @@
 """Finding photos in library folders and keeping the catalog in step with the disk.
 
-Shape: a stat-only walk decides what changed (unchanged files are never opened),
+Shape: a stat-only walk (scan_walk.py) decides what changed (unchanged files are never opened),
 worker threads read the changed ones (Pillow and hashlib release the GIL, so
 both cores decode), and this generator is the catalog's single writer,
 committing in short batches so a kill at any moment loses at most one batch.
@@ -9,7 +9,6 @@ committing in short batches so a kill at any moment loses at most one batch.
 from __future__ import annotations
 
 import os
-import stat
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -20,9 +19,18 @@ from pathlib import Path
 from photosorter.core.catalog import Catalog
 from photosorter.core.catalog import photos as photo_rows
 from photosorter.core.catalog.paths import display
-from photosorter.core.imaging import UnreadablePhoto, has_image_extension, read_photo
+from photosorter.core.errors import environment_fault
+from photosorter.core.imaging import (
+    ChangedWhileRead,
+    NotAnImage,
+    UnreadablePhoto,
+    has_image_extension,
+    read_photo,
+    remove_stale_temp_files,
+)
 from photosorter.core.jobs import CancelToken, Job, Progress
 from photosorter.core.records import Folder, ImageFacts
+from photosorter.core.scan_walk import Candidate, WalkResult, under_any, walk_folder, walk_paths
 
 BATCH_SIZE = 200
 BATCH_SECONDS = 1.0
@@ -36,6 +44,7 @@ class ScanReport:
     removed: int = 0
     unchanged: int = 0
     errors: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[dict[str, str]] = field(default_factory=list)  # metadata dropped from photos it read
     offline_folders: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -47,27 +56,10 @@ class ScanReport:
             "removed": self.removed,
             "unchanged": self.unchanged,
             "errors": self.errors,
+            "warnings": self.warnings,
             "offline_folders": self.offline_folders,
             "seconds": round(self.seconds, 3),
         }
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """A file found by the walk, with the stat that decided whether to read it."""
-
-    folder_id: int
-    path: str
-    size: int | None
-    mtime_ns: int | None
-    walk_error: str | None = None  # broken symlink, permission denied, ...
-
-
-@dataclass(frozen=True, slots=True)
-class WalkResult:
-    to_read: list[Candidate]
-    seen: set[str]
-    unchanged: int
 
 
 def default_workers() -> int:
@@ -75,144 +67,52 @@ def default_workers() -> int:
     return (os.cpu_count() or 2) + 1
 
 
-def is_unchanged(previous: photo_rows.KnownFile | None, info: os.stat_result) -> bool:
-    """Same size and mtime as when last read: the file is not opened again."""
-    return (
-        previous is not None
-        and previous.state in ("ok", "error")
-        and (previous.size, previous.mtime_ns) == (info.st_size, info.st_mtime_ns)
-    )
-
-
-def walk_folder(folder: Folder, known: dict[str, photo_rows.KnownFile], skip: tuple[Path, ...]) -> WalkResult:
-    """Stats every file below ``folder``; returns the ones that are new or changed."""
-    to_read: list[Candidate] = []
-    seen: set[str] = set()
-    unchanged = 0
-    skip_real = {os.path.realpath(p) for p in skip}
-    visited_dirs: set[tuple[int, int]] = set()
-    stack = [folder.path]
-    while stack:
-        directory = stack.pop()
-        try:
-            dir_stat = os.stat(directory)
-        except OSError:
-            continue
-        key = (dir_stat.st_dev, dir_stat.st_ino)
-        if key in visited_dirs:  # a symlink loop, or the same folder reached twice
-            continue
-        visited_dirs.add(key)
-        try:
-            entries = list(os.scandir(directory))
-        except OSError:
-            continue
-        for entry in entries:
-            name = entry.name
-            if name.startswith("."):
-                continue  # hidden files and folders, including our own temp files
-            try:
-                is_dir = entry.is_dir()  # follows symlinks; loops are caught by visited_dirs
-            except OSError:
-                is_dir = False
-            if is_dir:
-                if os.path.realpath(entry.path) not in skip_real:
-                    stack.append(entry.path)
-                continue
-            path = entry.path
-            try:
-                info = entry.stat()
-            except FileNotFoundError:
-                if entry.is_symlink() and has_image_extension(name):
-                    seen.add(path)
-                    to_read.append(Candidate(folder.id, path, None, None, "broken symbolic link"))
-                continue
-            except OSError as error:
-                if has_image_extension(name):
-                    seen.add(path)
-                    reason = "symbolic link loop" if error.errno == 40 else f"cannot stat ({error.strerror})"
-                    to_read.append(Candidate(folder.id, path, None, None, reason))
-                continue
-            if not stat.S_ISREG(info.st_mode):
-                continue
-            seen.add(path)
-            if is_unchanged(known.get(path), info):
-                unchanged += 1
-                continue
-            to_read.append(Candidate(folder.id, path, info.st_size, info.st_mtime_ns))
-    return WalkResult(to_read, seen, unchanged)
-
-
-@dataclass(frozen=True, slots=True)
-class PathsWalk:
-    to_read: list[Candidate]
-    seen: set[str]
-    unchanged: int
-    roots: frozenset[str]  # the paths asked about: known rows below them that were not seen are gone
-
-
-def _under_any(path: str, roots: frozenset[str]) -> bool:
-    """``path`` is one of ``roots`` or inside one (walks up the parents: cheap for thousands of roots)."""
-    while True:
-        if path in roots:
-            return True
-        parent = os.path.dirname(path)
-        if parent == path:
-            return False
-        path = parent
-
-
-def walk_paths(
-    folder: Folder, paths: list[str], known: dict[str, photo_rows.KnownFile], skip: tuple[Path, ...]
-) -> PathsWalk:
-    """Stats only the given paths (walking the ones that are folders) with ``walk_folder``'s rules."""
-    to_read: list[Candidate] = []
-    seen: set[str] = set()
-    unchanged = 0
-    roots = frozenset(os.path.normpath(p) for p in paths)
-    for path in sorted(roots):  # a folder before the paths inside it
-        if any(part.startswith(".") for part in os.path.relpath(path, folder.path).split(os.sep)):
-            continue  # hidden, like walk_folder
-        if os.path.isdir(path):
-            walk = walk_folder(Folder(folder.id, path, True), known, skip)
-            to_read.extend(c for c in walk.to_read if c.path not in seen)
-            seen |= walk.seen
-            unchanged += walk.unchanged
-            continue
-        try:
-            info = os.stat(path)
-        except OSError:
-            continue  # gone (or a broken link): the caller marks known rows below it missing
-        if not stat.S_ISREG(info.st_mode) or path in seen:
-            continue
-        seen.add(path)
-        if is_unchanged(known.get(path), info):
-            unchanged += 1
-            continue
-        to_read.append(Candidate(folder.id, path, info.st_size, info.st_mtime_ns))
-    return PathsWalk(to_read, seen, unchanged, roots)
-
-
 @dataclass(frozen=True, slots=True)
 class ReadOutcome:
     candidate: Candidate
     facts: ImageFacts | None
     error: str | None  # None with facts None: not a photo, ignore it
+    read_again: bool = False  # the error says nothing lasting about the file: keep no mtime for it
 
 
 def read_candidate(candidate: Candidate, thumb_dir: Path) -> ReadOutcome:
+    """Reads one file; raises EnvironmentFault (disk full, I/O error, no memory): never the file's fault."""
     if candidate.walk_error:
         return ReadOutcome(candidate, None, candidate.walk_error)
     try:
         return ReadOutcome(candidate, read_photo(candidate.path, thumb_dir), None)
-    except UnreadablePhoto as problem:
-        reason = str(problem)
-        if reason.startswith("not an image") and not has_image_extension(candidate.path):
+    except NotAnImage as problem:
+        if not has_image_extension(candidate.path):
             return ReadOutcome(candidate, None, None)  # a .txt or .mov beside the photos: not ours to report
-        return ReadOutcome(candidate, None, reason)
-    except Exception as error:  # a decoder bug on one odd file must not end the scan
+        return ReadOutcome(candidate, None, str(problem))
+    except ChangedWhileRead as problem:
+        return ReadOutcome(candidate, None, str(problem), read_again=True)
+    except UnreadablePhoto as problem:
+        return ReadOutcome(candidate, None, str(problem))
+    except Exception as error:  # a decoder bug on one odd file must not end the scan; a full disk must
+        if fault := environment_fault(error, display(candidate.path)):
+            raise fault from error
         return ReadOutcome(
             candidate, None, f"unexpected error reading image: {type(error).__name__}: {error}"
         )
+
+
+def _take_first(pending: deque[Future[ReadOutcome]], batch: list[ReadOutcome]) -> None:
+    """Moves the oldest read's outcome to ``batch``, waiting for it. It leaves ``pending`` only once it is
+    in ``batch``: an interrupt during the wait must not lose a read that then finishes."""
+    batch.append(pending[0].result())
+    pending.popleft()
+
+
+def _finished(futures: deque[Future[ReadOutcome]]) -> list[ReadOutcome]:
+    """The outcomes of reads that ran to the end (not cancelled, not stopped by a fault)."""
+    outcomes = []
+    for future in futures:
+        # exception() waits without raising what the read raised (the fault that stopped the scan, or the
+        # same one met by another read), while a second Ctrl-C during the wait still ends it
+        if not future.cancelled() and future.exception() is None:
+            outcomes.append(future.result())
+    return outcomes
 
 
 class Scanner:
@@ -223,6 +123,7 @@ class Scanner:
         self.thumb_dir = thumb_dir
         self.skip = skip
         self.workers = workers or default_workers()
+        self._temp_files_checked = False
 
     def scan(self, folders: list[Folder], cancel: CancelToken | None = None) -> Job:
         """Generator: yields Progress, returns a ScanReport."""
@@ -250,12 +151,13 @@ class Scanner:
 
         to_read = [c for _, walk, _ in walks for c in walk.to_read]
         total = len(to_read)
+        if to_read and not self._temp_files_checked:
+            # thumbnails half-written by a process killed with -9; a no-change rescan writes none and
+            # need not pay for listing the cache
+            remove_stale_temp_files(self.thumb_dir)
+            self._temp_files_checked = True
         yield Progress(0, total, "Reading photos")
-        done = 0
-        for batch in self._read_all(to_read, cancel):
-            self._write(batch, report)
-            done += len(batch)
-            yield Progress(done, total, "Reading photos")
+        yield from self._read_and_write(to_read, total, cancel, report)
 
         gone: list[int] = []
         for _folder, walk, known in walks:
@@ -293,17 +195,13 @@ class Scanner:
         report.unchanged += walk.unchanged
         total = len(walk.to_read)
         yield Progress(0, total, "Reading photos")
-        done = 0
-        for batch in self._read_all(walk.to_read, cancel):
-            self._write(batch, report)
-            done += len(batch)
-            yield Progress(done, total, "Reading photos")
+        yield from self._read_and_write(walk.to_read, total, cancel, report)
         gone = [
             row.id
             for path, row in known.items()
             if path not in walk.seen
             and row.state != "missing"
-            and _under_any(path, walk.roots)
+            and under_any(path, walk.roots)
             and not os.path.lexists(path)
         ]
         if gone:
@@ -314,33 +212,50 @@ class Scanner:
         report.seconds = time.monotonic() - started
         return report
 
-    def _read_all(self, to_read: list[Candidate], cancel: CancelToken) -> Iterator[list[ReadOutcome]]:
-        """Reads on worker threads with a bounded window, so memory stays flat on any library size."""
+    def _read_and_write(
+        self, to_read: list[Candidate], total: int, cancel: CancelToken, report: ScanReport
+    ) -> Iterator[Progress]:
+        """Reads on worker threads with a bounded window (memory stays flat on any library size) and
+        writes in short batches.
+
+        However the reading stops (Ctrl-C, a cancel, a full disk), what was read is written first:
+        an interrupted scan keeps its photos and the next one reads only the rest.
+        """
         window = self.workers * 4
         pending: deque[Future[ReadOutcome]] = deque()
         batch: list[ReadOutcome] = []
+        done = 0
         last_flush = time.monotonic()
         with ThreadPoolExecutor(self.workers, thread_name_prefix="scan") as pool:
             try:
                 for candidate in to_read:
                     cancel.check()
                     pending.append(pool.submit(read_candidate, candidate, self.thumb_dir))
-                    while len(pending) >= window:
-                        batch.append(pending.popleft().result())
+                    while len(pending) >= window or (pending and pending[0].done()):
+                        _take_first(pending, batch)
                     if len(batch) >= BATCH_SIZE or (batch and time.monotonic() - last_flush > BATCH_SECONDS):
-                        yield batch
-                        batch, last_flush = [], time.monotonic()
+                        self._write(batch, report)
+                        done, batch, last_flush = done + len(batch), [], time.monotonic()
+                        yield Progress(done, total, "Reading photos")
                 while pending:
                     cancel.check()
-                    batch.append(pending.popleft().result())
+                    _take_first(pending, batch)
                     if len(batch) >= BATCH_SIZE:
-                        yield batch
-                        batch = []
+                        self._write(batch, report)
+                        done, batch = done + len(batch), []
+                        yield Progress(done, total, "Reading photos")
                 if batch:
-                    yield batch
-            finally:
+                    self._write(batch, report)
+                    done, batch = done + len(batch), []
+                    yield Progress(done, total, "Reading photos")
+            except BaseException:
                 for future in pending:
                     future.cancel()
+                # reads already running finish (each is bounded: see headers.py); keep every good one
+                batch.extend(_finished(pending))
+                if batch:
+                    self._write(batch, report)
+                raise
 
     def _write(self, batch: list[ReadOutcome], report: ScanReport) -> None:
         with self.catalog.transaction() as conn:
@@ -355,8 +270,8 @@ class Scanner:
                         name,
                         outcome.error,
                         candidate.size,
-                        # a file that changed mid-read keeps no mtime, so the next scan reads it again
-                        None if "changed while" in outcome.error else candidate.mtime_ns,
+                        # without an mtime the next scan reads it again
+                        None if outcome.read_again else candidate.mtime_ns,
                     )
                     report.errors.append({"path": display(candidate.path), "error": outcome.error})
                     continue
@@ -365,6 +280,7 @@ class Scanner:
                 self._store(conn, candidate, name, outcome.facts, report)
 
     def _store(self, conn, candidate: Candidate, name: str, facts: ImageFacts, report: ScanReport) -> None:
+        report.warnings.extend({"path": display(candidate.path), "warning": w} for w in facts.warnings)
         existing = photo_rows.id_of(conn, candidate.path)
         if existing is not None:
             photo_rows.update_facts(conn, existing, facts)

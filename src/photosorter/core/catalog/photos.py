@@ -111,6 +111,7 @@ def _facts_values(facts: ImageFacts) -> tuple:
         facts.latitude,
         facts.longitude,
         facts.orientation,
+        "; ".join(facts.warnings) or None,
     )
 
 
@@ -119,8 +120,8 @@ def insert_photo(conn: sqlite3.Connection, folder_id: int, path: str, name: str,
     cursor = conn.execute(
         """INSERT INTO photos (folder_id, path, name, size, mtime_ns, hash, format, width, height,
                taken_at, taken_at_source, camera_make, camera_model, latitude, longitude, orientation,
-               state, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', ?)""",
+               warnings, state, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', ?)""",
         (folder_id, to_db(path), display(name), *_facts_values(facts), now_iso()),
     )
     return int(cursor.lastrowid)
@@ -130,7 +131,8 @@ def update_facts(conn: sqlite3.Connection, photo_id: int, facts: ImageFacts) -> 
     conn.execute(
         """UPDATE photos SET size = ?, mtime_ns = ?, hash = ?, format = ?, width = ?, height = ?,
                taken_at = ?, taken_at_source = ?, camera_make = ?, camera_model = ?,
-               latitude = ?, longitude = ?, orientation = ?, state = 'ok', error = NULL, updated_at = ?
+               latitude = ?, longitude = ?, orientation = ?, warnings = ?, state = 'ok', error = NULL,
+               updated_at = ?
            WHERE id = ?""",
         (*_facts_values(facts), now_iso(), photo_id),
     )
@@ -191,7 +193,7 @@ def delete_photo(conn: sqlite3.Connection, photo_id: int) -> None:
 # -- reading ---------------------------------------------------------------------------------------------
 _PHOTO_COLUMNS = (
     "id, folder_id, path, name, size, mtime_ns, hash, format, width, height, taken_at, taken_at_source, "
-    "camera_make, camera_model, latitude, longitude, orientation, state, error"
+    "camera_make, camera_model, latitude, longitude, orientation, state, error, warnings"
 )
 
 

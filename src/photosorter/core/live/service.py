@@ -23,6 +23,7 @@ from photosorter.core.analysis.backends import features_for
 from photosorter.core.analysis.types import Analyzer, Feature
 from photosorter.core.catalog import photos as photo_rows
 from photosorter.core.catalog.queue import QueuedJob
+from photosorter.core.errors import EnvironmentFault
 from photosorter.core.imaging import make_thumbnail, thumbnail_path
 from photosorter.core.jobs import Cancelled, CancelToken
 from photosorter.core.library import Library
@@ -285,6 +286,10 @@ class LiveLibrary:
                 self._run_thumbnails(job)
         except Cancelled:
             self.queue.abandon(job)
+            return
+        except EnvironmentFault as fault:  # a full disk is not the job's fault: wait, never park it
+            self._record_error(f"{job.kind} job {job.id} waits {fault.retry_seconds:.0f} s: {fault}")
+            self.queue.postpone(job, fault.retry_seconds, str(fault))
             return
         except Exception as error:
             message = f"{job.kind} job {job.id}: {type(error).__name__}: {error}"
