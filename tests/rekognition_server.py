@@ -9,7 +9,12 @@ SearchFaces, AssociateFaces, DisassociateFaces, DeleteUser and SearchUsers agree
 each other.
 
 Faults: latency, a throttle / 500 / connection reset on every Nth call,
-scripted errors for the next calls, rejected or denied access keys.
+scripted errors for the next calls, rejected or denied access keys, an outage
+after the Nth answer (``go_down_after``, ``restore``), and a real stop and
+start again on the same port with everything it holds kept.
+
+``per_image`` counts answered calls per (image digest, operation), so a test
+can check that no photo's call was paid for twice.
 """
 
 from __future__ import annotations
@@ -90,6 +95,10 @@ class FakeRekognition:
         self.deny_keys = set(deny_keys)
         self.calls: Counter[str] = Counter()
         self.served: Counter[str] = Counter()
+        self.per_image: Counter[tuple[str, str]] = Counter()  # (image sha256 hex, operation) answered
+        self.down = False  # an outage: every connection is reset until restore()
+        self._down_after: int | None = None
+        self._port = 0
         self.regions: set[str] = set()
         self.requests: list[tuple[str, dict[str, Any]]] = []
         self.collections: dict[str, _Collection] = {}
@@ -115,13 +124,32 @@ class FakeRekognition:
         with self._lock:
             self._scripted.extend([(operation, code, status)] * times)
 
+    def go_down_after(self, answers: int) -> None:
+        """After ``answers`` more answered calls, every call fails as if the service were unreachable."""
+        with self._lock:
+            self._down_after = sum(self.served.values()) + answers
+            self.down = answers <= 0
+
+    def restore(self) -> None:
+        """Ends an outage."""
+        with self._lock:
+            self.down = False
+            self._down_after = None
+
+    def served_twice(self) -> dict[tuple[str, str], int]:
+        """(image digest, operation) answered more than once: a photo's call paid for twice."""
+        with self._lock:
+            return {key: n for key, n in self.per_image.items() if n > 1}
+
     def start(self) -> FakeRekognition:
+        """Starts serving; after stop(), starts again on the same port with every collection kept."""
         server = self
 
         class Handler(_Handler):
             fake = server
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", self._port), Handler)
+        self._port = self._httpd.server_address[1]
         # Request threads are joined on stop (no thread outlives the server).
         self._httpd.daemon_threads = False
         self._httpd.block_on_close = True
@@ -189,6 +217,11 @@ class FakeRekognition:
             self.requests.append((operation, body))
             response = method(body)
             self.served[operation] += 1
+            image = (body.get("Image") or {}).get("Bytes")
+            if image:
+                self.per_image[(hashlib.sha256(image.encode()).hexdigest()[:16], operation)] += 1
+            if self._down_after is not None and sum(self.served.values()) >= self._down_after:
+                self.down, self._down_after = True, None
         return response
 
     @staticmethod
@@ -493,6 +526,8 @@ class _Handler(BaseHTTPRequestHandler):
                 with self.fake._lock:
                     self.fake.regions.add(scope[2])
         fault = self.fake._fault(operation)
+        if self.fake.down:
+            fault = ("RESET", 0)
         if fault is not None and fault[0] == "RESET":
             self._reset()
             return

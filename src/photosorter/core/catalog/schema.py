@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+from photosorter.core.catalog.claims_schema import v5_analysis_claims
 from photosorter.core.catalog.people_schema import v3_people
 from photosorter.core.catalog.queue_schema import v4_job_queue
 from photosorter.core.catalog.search_schema import migrate_v2_search_index
@@ -167,6 +168,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     migrate_v2_search_index,  # v2: search index + triggers (search_schema.py)
     v3_people,
     v4_job_queue,  # v4: persistent job queue (queue_schema.py)
+    v5_analysis_claims,  # v5: which run analyzes which content (claims_schema.py)
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

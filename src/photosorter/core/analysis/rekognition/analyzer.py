@@ -50,6 +50,8 @@ class RekognitionAnalyzer:
 
     name = "rekognition"
     default_features: frozenset[Feature] = frozenset({Feature.LABELS, Feature.FACES, Feature.TEXT})
+    # Each feature is one billed call: a run asks for one at a time and stores each answer as it arrives.
+    calls_per_feature = True
 
     def __init__(
         self,
@@ -102,6 +104,12 @@ class RekognitionAnalyzer:
 
     def close(self) -> None:
         self.api.close()
+
+    def prepare(self, features: frozenset[Feature]) -> None:
+        """Before a run's workers start: makes or confirms the face collection once, so that parallel
+        first calls do not each find it missing and race to create it."""
+        if Feature.FACES in features and self.collection is not None:
+            self.collection.ensure()
 
     def _operation(self, feature: Feature) -> Operation:
         return operation_for(feature, use_collection=self.collection is not None)

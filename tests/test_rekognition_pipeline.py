@@ -1,0 +1,91 @@
+"""A run against the Rekognition test server: every paid answer is stored as it arrives, so an outage,
+a stop or a kill never makes a photo's call be paid twice; the collection is made once, before the workers."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from photosorter.core.analysis.pipeline import AnalysisRun
+from photosorter.core.analysis.rekognition import RekognitionAnalyzer
+from photosorter.core.analysis.types import Feature
+from photosorter.core.jobs import Cancelled, CancelToken, run_to_end
+from photosorter.core.library import Library
+from rekognition_server import FakeRekognition
+
+DATA = Path(__file__).parent / "data"
+FEATURES = frozenset({Feature.LABELS, Feature.FACES, Feature.TEXT})
+BILLED = ("DetectLabels", "IndexFaces", "DetectText")
+
+
+@pytest.fixture
+def library(home: Path, tmp_path: Path):
+    folder = tmp_path / "many"
+    shutil.copytree(DATA / "analysis", folder, ignore=shutil.ignore_patterns("*.md"))
+    shutil.copytree(DATA / "photos", folder / "more", ignore=shutil.ignore_patterns("*.md"))
+    with Library.open(home) as library:
+        library.add_folder(folder)
+        run_to_end(library.scan())
+        yield library
+
+
+def analyzer(**kwargs) -> RekognitionAnalyzer:
+    # one attempt: an outage is met at once instead of after botocore's back-off
+    options = {"region": "us-east-1", "rate_limit": 0, "collection_id": "library", "max_attempts": 1}
+    return RekognitionAnalyzer(**(options | kwargs))
+
+
+def billed(fake: FakeRekognition) -> int:
+    return sum(fake.served[op] for op in BILLED)
+
+
+def stored(library: Library) -> int:
+    return int(library.catalog.scalar("SELECT count(*) FROM analyses WHERE status = 'done'"))
+
+
+def test_an_outage_mid_run_never_makes_a_photo_pay_twice(
+    fake_rekognition: FakeRekognition, library: Library
+) -> None:
+    fake_rekognition.go_down_after(7)  # 7 answers (CreateCollection among them), then unreachable
+    first = run_to_end(AnalysisRun(library.catalog, analyzer(), FEATURES, workers=4).run())
+    assert first.pending == 10 and all(
+        "will retry" in f["error"] or "80 px" in f["error"] for f in first.failed
+    )
+    assert stored(library) == billed(fake_rekognition) == 6  # every answer that arrived is kept
+
+    fake_rekognition.restore()
+    second = run_to_end(AnalysisRun(library.catalog, analyzer(), FEATURES, workers=4).run())
+    assert second.failed == [] or all("80 px" in f["error"] for f in second.failed)
+    assert fake_rekognition.served_twice() == {}
+    per_operation = {op: fake_rekognition.served[op] for op in BILLED}
+    assert per_operation == dict.fromkeys(BILLED, 10)  # 10 usable photos (the 60 x 40 one costs nothing)
+    assert stored(library) == 30
+
+
+def test_a_server_stopped_and_started_again_mid_run_pays_each_call_once(
+    fake_rekognition: FakeRekognition, library: Library
+) -> None:
+    cancel = CancelToken()
+    job = AnalysisRun(library.catalog, analyzer(), FEATURES, workers=3).run(cancel)
+    while billed(fake_rekognition) < 4:
+        next(job)
+    fake_rekognition.stop()  # the service goes away with calls in flight, and the user stops the run
+    cancel.cancel()
+    with pytest.raises(Cancelled):
+        run_to_end(job)
+    assert 4 <= stored(library) == billed(fake_rekognition) < 30
+
+    fake_rekognition.start()
+    run_to_end(AnalysisRun(library.catalog, analyzer(), FEATURES).run())
+    assert fake_rekognition.served_twice() == {}
+    assert stored(library) == billed(fake_rekognition) == 30
+
+
+def test_the_collection_is_made_once_before_the_workers_start(
+    fake_rekognition: FakeRekognition, library: Library
+) -> None:
+    run_to_end(AnalysisRun(library.catalog, analyzer(), FEATURES, workers=8).run())
+    assert fake_rekognition.calls["CreateCollection"] == fake_rekognition.served["CreateCollection"] == 1
+    assert fake_rekognition.calls["IndexFaces"] == fake_rekognition.served["IndexFaces"] == 10
