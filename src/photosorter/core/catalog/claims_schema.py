@@ -1,4 +1,5 @@
-"""Schema step for analysis claims: which run is analyzing which content, so concurrent runs split work."""
+"""Schema step for analysis claims (which run analyzes which content, so concurrent runs split the work),
+and the forgetting of failures earlier versions recorded for files that were only missing."""
 
 from __future__ import annotations
 
@@ -17,6 +18,14 @@ V5_ANALYSIS_CLAIMS = (
     ) WITHOUT ROWID
     """,
     "CREATE INDEX analysis_claims_owner ON analysis_claims(owner)",
+    # Earlier versions recorded a copy that had vanished or could not be read (an OS error, with its
+    # errno in the text) as if the content could not be analyzed, so it never was; forget those.
+    """
+    DELETE FROM analyses
+    WHERE status = 'failed'
+      AND error LIKE 'cannot make analysis image:%'
+      AND (error LIKE '%[Errno %' OR error LIKE 'cannot make analysis image: cannot read file (%')
+    """,
 )
 
 
