@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from photosorter.cli.common import print_json, run_job
+from photosorter.cli.common import fail, print_json, run_job
 from photosorter.core.analysis.backends import features_for
 from photosorter.core.jobs import Progress
 from photosorter.core.library import Library
@@ -68,6 +68,10 @@ def run_analyze(args: argparse.Namespace) -> int:
             print(f"calls: {calls}; estimated cost ${data['estimated_cost_usd']:.2f}")
         for failure in data["failed"]:
             print(f"  {failure['path']}: {failure['error']}")
+    if report.failed and not report.analyzed:  # a run that only failed is not a success
+        first = report.failed[0]
+        reason = " ".join(f"{first['path']}: {first['error']}".split())  # one line
+        return fail(f"no photo analyzed: {len(report.failed)} failed (first: {reason})")
     return 0
 
 
