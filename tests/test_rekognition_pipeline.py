@@ -4,11 +4,12 @@ a stop or a kill never makes a photo's call be paid twice; the collection is mad
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
-from photosorter.core.analysis.pipeline import AnalysisRun
+from photosorter.core.analysis.pipeline import AnalysisRun, AnalysisStopped
 from photosorter.core.analysis.rekognition import RekognitionAnalyzer
 from photosorter.core.analysis.types import Feature
 from photosorter.core.jobs import Cancelled, CancelToken, run_to_end
@@ -89,3 +90,60 @@ def test_the_collection_is_made_once_before_the_workers_start(
     run_to_end(AnalysisRun(library.catalog, analyzer(), FEATURES, workers=8).run())
     assert fake_rekognition.calls["CreateCollection"] == fake_rekognition.served["CreateCollection"] == 1
     assert fake_rekognition.calls["IndexFaces"] == fake_rekognition.served["IndexFaces"] == 10
+
+
+# -- the desktop app's live library runs the same pipeline ------------------------------------------------
+
+
+def wait_for(condition, what: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
+def test_the_live_library_pays_each_call_once_across_an_outage(
+    fake_rekognition: FakeRekognition, library: Library
+) -> None:
+    from photosorter.core.live import LiveLibrary
+
+    fake_rekognition.go_down_after(8)
+    live = LiveLibrary(
+        library, analyzer=analyzer(), analyze=True, features=FEATURES, pause_backoff=(0.1, 0.2)
+    )
+    with live:
+        wait_for(lambda: live.status().paused_reason is not None, "analysis to pause in the outage")
+        fake_rekognition.restore()
+        wait_for(lambda: stored(library) == 30, "analysis to finish after the outage")
+    assert fake_rekognition.served_twice() == {}
+    assert billed(fake_rekognition) == 30
+
+
+def unclustered_faces(library: Library) -> int:
+    return int(
+        library.catalog.scalar("SELECT count(*) FROM faces WHERE cluster_id IS NULL AND person_id IS NULL")
+    )
+
+
+def test_faces_of_a_run_the_budget_stopped_are_grouped(
+    fake_rekognition: FakeRekognition, library: Library
+) -> None:
+    run = library.analysis_run(analyzer(budget=0.012), "labels,faces,text")
+    with pytest.raises(AnalysisStopped, match="budget"):
+        run_to_end(library.analyze(run))
+    assert library.catalog.scalar("SELECT count(*) FROM faces") > 0
+    assert unclustered_faces(library) == 0
+
+
+def test_faces_of_a_live_run_the_budget_stopped_are_grouped(
+    fake_rekognition: FakeRekognition, library: Library
+) -> None:
+    from photosorter.core.live import LiveLibrary
+
+    live = LiveLibrary(
+        library, analyzer=analyzer(budget=0.012), analyze=True, features=FEATURES, pause_backoff=(5.0, 5.0)
+    )
+    with live:
+        wait_for(lambda: "budget" in (live.status().paused_reason or ""), "the budget to stop analysis")
+        wait_for(lambda: unclustered_faces(library) == 0, "the faces to be grouped")
+    assert library.catalog.scalar("SELECT count(*) FROM faces") > 0

@@ -68,6 +68,10 @@ class FaceCollection:
         self._create_lock = threading.Lock()
         self._confirmed = False  # made or found to exist by ensure()
 
+    def outside_budget(self) -> FaceCollection:
+        """This collection through ``client.outside_budget()``: for grouping what a run paid for."""
+        return FaceCollection(self.client.outside_budget(), self.collection_id)
+
     def _call(self, operation: Operation, **params: Any) -> dict[str, Any]:
         return self.client.call(operation, CollectionId=self.collection_id, **params)
 
