@@ -340,20 +340,23 @@ class AnalysisRun:
             events.put(_Refused(item, item.features, f"cannot make analysis image: {error}", error.path))
             return _Ended(item, path=error.path)
         path = source.path
-        for features in self._steps(item.features):
-            if stop.cancelled:  # what is stored is kept; the rest waits for the next run
-                return _Ended(item, path=path, not_started=True)
-            try:
-                result = self.analyzer.analyze(source.data, features)
-            except FatalAnalysisError as error:
-                return _Ended(item, path=path, fatal=error)
-            except TransientAnalysisError as error:
-                return _Ended(item, path=path, transient=str(error))
-            except AnalysisError as error:
-                events.put(_Refused(item, features, str(error), path))
-                continue
-            except Exception as error:  # one odd image must not end a run over a whole library
-                # transient: if this is our bug, fixing it must not require un-marking a library of failures
-                return _Ended(item, path=path, transient=f"analyzer failed: {type(error).__name__}: {error}")
-            events.put(_Answered(item, result))
+        budget_for = getattr(self.analyzer, "budget_for", None) if self._per_feature else None
+        try:
+            # a budget stops the run between photos: the whole photo's calls are set aside first
+            with budget_for(item.features) if budget_for else contextlib.nullcontext():
+                # a started photo is finished, as when it was one call: a cancel or a stop starts no new one
+                for features in self._steps(item.features):
+                    try:
+                        result = self.analyzer.analyze(source.data, features)
+                    except AnalysisError as error:
+                        events.put(_Refused(item, features, str(error), path))
+                        continue
+                    events.put(_Answered(item, result))
+        except FatalAnalysisError as error:
+            return _Ended(item, path=path, fatal=error)
+        except TransientAnalysisError as error:
+            return _Ended(item, path=path, transient=str(error))
+        except Exception as error:  # one odd image must not end a run over a whole library
+            # transient: if this is our bug, fixing it must not require un-marking a library of failures
+            return _Ended(item, path=path, transient=f"analyzer failed: {type(error).__name__}: {error}")
         return _Ended(item, path=path)
