@@ -97,6 +97,11 @@ class FakeRekognition:
         self.served: Counter[str] = Counter()
         self.per_image: Counter[tuple[str, str]] = Counter()  # (image sha256 hex, operation) answered
         self.down = False  # an outage: every connection is reset until restore()
+        self.active = 0  # requests being answered now
+        # Cleared: calls with an image wait until it is set again (to hold several clients' calls at once).
+        self.gate = threading.Event()
+        self.gate.set()
+        self.waiting_apps: set[str] = set()  # "app/..." user-agent parts (AWS_SDK_UA_APP_ID) held by the gate
         self._down_after: int | None = None
         self._port = 0
         self.regions: set[str] = set()
@@ -162,6 +167,7 @@ class FakeRekognition:
     def stop(self) -> None:
         if self._httpd is None:
             return
+        self.gate.set()  # no request thread may wait forever
         self._httpd.shutdown()
         # Clients keep connections alive; closing them ends the threads waiting on them.
         with self._lock:
@@ -513,8 +519,22 @@ class _Handler(BaseHTTPRequestHandler):
             super().finish()
 
     def do_POST(self) -> None:
+        with self.fake._lock:
+            self.fake.active += 1
+        try:
+            self._answer()
+        finally:
+            with self.fake._lock:
+                self.fake.active -= 1
+
+    def _answer(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
         raw = self.rfile.read(length)
+        if not self.fake.gate.is_set() and b'"Image"' in raw:
+            apps = [part for part in self.headers.get("User-Agent", "").split() if part.startswith("app/")]
+            with self.fake._lock:
+                self.fake.waiting_apps.update(apps)
+            self.fake.gate.wait()
         target = self.headers.get("X-Amz-Target", "")
         operation = target.removeprefix("RekognitionService.")
         access_key = None

@@ -98,7 +98,8 @@ def test_the_collection_is_made_once_before_the_workers_start(
 def wait_for(condition, what: str, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.02)
 
 
@@ -147,3 +148,100 @@ def test_faces_of_a_live_run_the_budget_stopped_are_grouped(
         wait_for(lambda: "budget" in (live.status().paused_reason or ""), "the budget to stop analysis")
         wait_for(lambda: unclustered_faces(library) == 0, "the faces to be grouped")
     assert library.catalog.scalar("SELECT count(*) FROM faces") > 0
+
+
+# -- real processes: a kill -9, and two analyze commands at once -----------------------------------------
+
+
+def _command(home: Path) -> tuple[list[str], dict[str, str]]:
+    import os
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    return [sys.executable, "-m", "photosorter", "--home", str(home)], env
+
+
+def _scanned_copy(home: Path, tmp_path: Path) -> None:
+    import subprocess
+
+    folder = tmp_path / "many"
+    shutil.copytree(DATA / "analysis", folder, ignore=shutil.ignore_patterns("*.md"))
+    shutil.copytree(DATA / "photos", folder / "more", ignore=shutil.ignore_patterns("*.md"))
+    base, env = _command(home)
+    subprocess.run([*base, "scan", str(folder)], check=True, env=env, capture_output=True, timeout=120)
+
+
+def _stored_rows(home: Path) -> int:
+    import sqlite3
+
+    with sqlite3.connect(home / "data" / "catalog.sqlite3") as conn:
+        return conn.execute("SELECT count(*) FROM analyses WHERE status = 'done'").fetchone()[0]
+
+
+def test_kill_9_mid_run_repeats_only_the_calls_whose_answers_never_arrived(
+    fake_rekognition: FakeRekognition, tmp_path: Path
+) -> None:
+    import signal
+    import subprocess
+
+    home = tmp_path / "killed"
+    _scanned_copy(home, tmp_path)
+    fake_rekognition.latency = 0.15
+    base, env = _command(home)
+    process = subprocess.Popen(
+        [*base, "analyze", "--backend", "rekognition", "--json"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(lambda: _stored_rows(home) >= 5, "five answers stored")
+        fake_rekognition.gate.clear()  # the next calls wait at the service
+        # every answer that reached the process is in the catalog, not only those of finished photos
+        wait_for(lambda: _stored_rows(home) == billed(fake_rekognition), "each answer to be stored")
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        fake_rekognition.gate.set()  # the calls in flight at the kill are answered (and paid) for nobody
+    wait_for(lambda: fake_rekognition.active == 0, "the calls in flight at the kill to be answered")
+    paid, kept = billed(fake_rekognition), _stored_rows(home)
+    assert kept < 30 and paid - kept <= 5  # at most one call in flight per worker
+
+    rerun = subprocess.run(
+        [*base, "analyze", "--backend", "rekognition", "--json"], env=env, capture_output=True, timeout=300
+    )
+    assert rerun.returncode == 0, rerun.stderr
+    repeated = sum(n - 1 for n in fake_rekognition.served_twice().values())
+    assert repeated == paid - kept  # only answers lost with the process are asked again
+    assert _stored_rows(home) == 30
+
+
+def test_two_analyze_commands_at_once_split_the_work_and_pay_each_call_once(
+    fake_rekognition: FakeRekognition, tmp_path: Path
+) -> None:
+    import json
+    import subprocess
+
+    home = tmp_path / "shared"
+    _scanned_copy(home, tmp_path)
+    base, env = _command(home)
+    command = [*base, "analyze", "--backend", "rekognition", "--json"]
+    fake_rekognition.gate.clear()  # calls wait until both commands have made some
+    processes = [
+        subprocess.Popen(
+            command, env={**env, "AWS_SDK_UA_APP_ID": name}, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        for name in ("first", "second")
+    ]
+    try:
+        wait_for(lambda: fake_rekognition.waiting_apps == {"app/first", "app/second"}, "calls of both", 120)
+    finally:
+        fake_rekognition.gate.set()
+    outputs = [p.communicate(timeout=300) for p in processes]
+    assert [p.returncode for p in processes] == [0, 0], outputs
+    reports = [json.loads(out) for out, _ in outputs]
+
+    assert fake_rekognition.served_twice() == {}
+    assert billed(fake_rekognition) == _stored_rows(home) == 30
+    assert sum(r["analyzed"] for r in reports) == 10  # the 60 x 40 photo is refused before any call
+    assert min(r["analyzed"] for r in reports) >= 1, reports  # both did part of the work

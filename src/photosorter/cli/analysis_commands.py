@@ -55,7 +55,15 @@ def run_analyze(args: argparse.Namespace) -> int:
         print_json(
             {
                 key: data[key]
-                for key in ("analyzed", "skipped", "failed", "calls", "estimated_cost_usd", "pending")
+                for key in (
+                    "analyzed",
+                    "skipped",
+                    "failed",
+                    "calls",
+                    "estimated_cost_usd",
+                    "pending",
+                    "elsewhere",
+                )
             }
         )
     else:
@@ -63,6 +71,8 @@ def run_analyze(args: argparse.Namespace) -> int:
             f"{data['analyzed']} analyzed, {data['skipped']} already done, {len(data['failed'])} failed"
             f" in {data['seconds']:.1f} s with {backend}"
         )
+        if report.elsewhere:
+            print(f"{report.elsewhere} being analyzed by another photosorter at the same time")
         if data["calls"]:
             calls = ", ".join(f"{op} {n}" for op, n in sorted(data["calls"].items()))
             print(f"calls: {calls}; estimated cost ${data['estimated_cost_usd']:.2f}")

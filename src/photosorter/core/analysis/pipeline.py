@@ -223,7 +223,7 @@ class AnalysisRun:
         content starts, but the calls already in flight are waited for and their answers stored: they
         are paid for. Sets ``self._fatal``; raises Cancelled at the end of a cancelled run."""
         self._fatal = None
-        window = self.workers * 2
+        window = self.workers  # claim only what is being worked on: a concurrent run takes the rest
         todo = deque(work)
         open_items: dict[str, list[str]] = {}  # hash -> errors met so far
         events: queue.SimpleQueue[_Event] = queue.SimpleQueue()
