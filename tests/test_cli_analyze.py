@@ -50,6 +50,8 @@ def test_rekognition_run_counts_calls_and_cost_and_never_pays_twice(
     report = run.json()
     assert report["analyzed"] == 4  # the 60 x 40 photo is refused before any call
     assert report["calls"] == {"DetectLabels": 4, "IndexFaces": 4, "DetectText": 4, "CreateCollection": 1}
+    # the collection is made once before the workers start: no call collided or was retried
+    assert fake_rekognition.calls == fake_rekognition.served
     assert report["estimated_cost_usd"] == pytest.approx(0.012)
     billed = (
         fake_rekognition.served["DetectLabels"]

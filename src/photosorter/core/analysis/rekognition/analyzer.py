@@ -44,8 +44,9 @@ class RekognitionAnalyzer:
     """Analyzes images with Amazon Rekognition; thread-safe, share one instance per run.
 
     ``rate_limit`` paces every call (requests per second, all threads together;
-    0 = unpaced); ``collection_id`` is the library's face collection, created on
-    first use; ``budget`` (USD) stops the run before it would be exceeded;
+    0 = unpaced); ``collection_id`` is the library's face collection, made by the
+    first run that indexes faces (``prepare``); ``budget`` (USD) stops the run
+    before it would be exceeded;
     ``client`` injects a ready boto3 client (botocore Stubber tests).
     ``meter`` counts calls per Operation and their estimated cost.
     """
@@ -203,6 +204,7 @@ class RekognitionAnalyzer:
         message = f"Connected to Amazon Rekognition in {self.api.region_name} with {self.api.who()}."
         if self.collection is not None:
             message += (
-                f" Faces go to the collection '{self.collection.collection_id}' (created on first use)."
+                f" Faces go to the collection '{self.collection.collection_id}'"
+                " (made when the first photo is analyzed)."
             )
         return message
