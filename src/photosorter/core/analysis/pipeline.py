@@ -47,8 +47,6 @@ from photosorter.core.errors import PhotosorterError
 from photosorter.core.imaging import analysis_jpeg
 from photosorter.core.jobs import Cancelled, CancelToken, EtaClock, Job, Progress
 
-__all__ = ["AnalysisReport", "AnalysisRun", "AnalysisStopped", "ImageLoader", "default_workers", "usage_of"]
-
 
 class AnalysisStopped(PhotosorterError):
     """The run stopped on purpose (bad credentials, budget reached); finished work is kept."""

@@ -96,10 +96,3 @@ def release(catalog: Catalog, owner: str, hashes: Iterable[str] | None = None) -
             )
         # claims of runs long gone are never renewed: sweep them while the write lock is held anyway
         conn.execute("DELETE FROM analysis_claims WHERE expires_at < ?", (time.time() - 3600.0,))
-
-
-def holders(catalog: Catalog) -> dict[str, int]:
-    """Claims per owner (for tests and diagnostics)."""
-    return dict(
-        catalog.connection().execute("SELECT owner, count(*) FROM analysis_claims GROUP BY owner").fetchall()
-    )
