@@ -323,3 +323,39 @@ def test_a_claim_of_a_dead_process_is_taken_over_and_a_live_one_is_respected(lib
 
     claim_everything("another-machine:1:run", time.time() - 1)  # its lease ran out
     assert run(AnalysisRun(library.catalog, RecordingAnalyzer()).run()).analyzed == 3
+
+
+def test_a_working_run_renews_its_claims_so_a_slow_photo_is_not_taken_over(library, monkeypatch) -> None:
+    import time
+
+    from photosorter.core.analysis import lease
+    from photosorter.core.catalog import Catalog
+
+    monkeypatch.setattr(lease, "LEASE_SECONDS", 0.3)
+    monkeypatch.setattr(lease, "RENEW_SECONDS", 0.02)
+    started, release = threading.Event(), threading.Event()
+
+    class Slow(RecordingAnalyzer):
+        def analyze(self, image: bytes, features: frozenset[Feature]) -> AnalysisResult:
+            started.set()
+            release.wait(30)
+            return super().analyze(image, features)
+
+    slow = Slow()
+    thread = threading.Thread(
+        target=lambda: run(AnalysisRun(library.catalog, slow, workers=1, limit=1).run())
+    )
+    thread.start()
+    try:
+        assert started.wait(30)
+        first_lease_ends = library.catalog.scalar("SELECT max(expires_at) FROM analysis_claims")
+        while time.time() < first_lease_ends + 0.1:  # the slow photo outlives its first lease
+            time.sleep(0.01)
+        other = RecordingAnalyzer()
+        with Catalog(library.catalog.path) as catalog:
+            report = run(AnalysisRun(catalog, other).run())
+    finally:
+        release.set()
+        thread.join()
+    assert (report.analyzed, report.elsewhere) == (4, 1)
+    assert len(slow.calls) + len(other.calls) == 5
