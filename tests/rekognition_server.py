@@ -9,7 +9,12 @@ SearchFaces, AssociateFaces, DisassociateFaces, DeleteUser and SearchUsers agree
 each other.
 
 Faults: latency, a throttle / 500 / connection reset on every Nth call,
-scripted errors for the next calls, rejected or denied access keys.
+scripted errors for the next calls, rejected or denied access keys, an outage
+after the Nth answer (``go_down_after``, ``restore``), and a real stop and
+start again on the same port with everything it holds kept.
+
+``per_image`` counts answered calls per (image digest, operation), so a test
+can check that no photo's call was paid for twice.
 """
 
 from __future__ import annotations
@@ -90,6 +95,15 @@ class FakeRekognition:
         self.deny_keys = set(deny_keys)
         self.calls: Counter[str] = Counter()
         self.served: Counter[str] = Counter()
+        self.per_image: Counter[tuple[str, str]] = Counter()  # (image sha256 hex, operation) answered
+        self.down = False  # an outage: every connection is reset until restore()
+        self.active = 0  # requests being answered now
+        # Cleared: calls with an image wait until it is set again (to hold several clients' calls at once).
+        self.gate = threading.Event()
+        self.gate.set()
+        self.waiting_apps: set[str] = set()  # "app/..." user-agent parts (AWS_SDK_UA_APP_ID) held by the gate
+        self._down_after: int | None = None
+        self._port = 0
         self.regions: set[str] = set()
         self.requests: list[tuple[str, dict[str, Any]]] = []
         self.collections: dict[str, _Collection] = {}
@@ -115,13 +129,32 @@ class FakeRekognition:
         with self._lock:
             self._scripted.extend([(operation, code, status)] * times)
 
+    def go_down_after(self, answers: int) -> None:
+        """After ``answers`` more answered calls, every call fails as if the service were unreachable."""
+        with self._lock:
+            self._down_after = sum(self.served.values()) + answers
+            self.down = answers <= 0
+
+    def restore(self) -> None:
+        """Ends an outage."""
+        with self._lock:
+            self.down = False
+            self._down_after = None
+
+    def served_twice(self) -> dict[tuple[str, str], int]:
+        """(image digest, operation) answered more than once: a photo's call paid for twice."""
+        with self._lock:
+            return {key: n for key, n in self.per_image.items() if n > 1}
+
     def start(self) -> FakeRekognition:
+        """Starts serving; after stop(), starts again on the same port with every collection kept."""
         server = self
 
         class Handler(_Handler):
             fake = server
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", self._port), Handler)
+        self._port = self._httpd.server_address[1]
         # Request threads are joined on stop (no thread outlives the server).
         self._httpd.daemon_threads = False
         self._httpd.block_on_close = True
@@ -134,6 +167,7 @@ class FakeRekognition:
     def stop(self) -> None:
         if self._httpd is None:
             return
+        self.gate.set()  # no request thread may wait forever
         self._httpd.shutdown()
         # Clients keep connections alive; closing them ends the threads waiting on them.
         with self._lock:
@@ -189,6 +223,11 @@ class FakeRekognition:
             self.requests.append((operation, body))
             response = method(body)
             self.served[operation] += 1
+            image = (body.get("Image") or {}).get("Bytes")
+            if image:
+                self.per_image[(hashlib.sha256(image.encode()).hexdigest()[:16], operation)] += 1
+            if self._down_after is not None and sum(self.served.values()) >= self._down_after:
+                self.down, self._down_after = True, None
         return response
 
     @staticmethod
@@ -480,8 +519,22 @@ class _Handler(BaseHTTPRequestHandler):
             super().finish()
 
     def do_POST(self) -> None:
+        with self.fake._lock:
+            self.fake.active += 1
+        try:
+            self._answer()
+        finally:
+            with self.fake._lock:
+                self.fake.active -= 1
+
+    def _answer(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
         raw = self.rfile.read(length)
+        if not self.fake.gate.is_set() and b'"Image"' in raw:
+            apps = [part for part in self.headers.get("User-Agent", "").split() if part.startswith("app/")]
+            with self.fake._lock:
+                self.fake.waiting_apps.update(apps)
+            self.fake.gate.wait()
         target = self.headers.get("X-Amz-Target", "")
         operation = target.removeprefix("RekognitionService.")
         access_key = None
@@ -493,6 +546,8 @@ class _Handler(BaseHTTPRequestHandler):
                 with self.fake._lock:
                     self.fake.regions.add(scope[2])
         fault = self.fake._fault(operation)
+        if self.fake.down:
+            fault = ("RESET", 0)
         if fault is not None and fault[0] == "RESET":
             self._reset()
             return

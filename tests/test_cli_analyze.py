@@ -50,6 +50,8 @@ def test_rekognition_run_counts_calls_and_cost_and_never_pays_twice(
     report = run.json()
     assert report["analyzed"] == 4  # the 60 x 40 photo is refused before any call
     assert report["calls"] == {"DetectLabels": 4, "IndexFaces": 4, "DetectText": 4, "CreateCollection": 1}
+    # the collection is made once before the workers start: no call collided or was retried
+    assert fake_rekognition.calls == fake_rekognition.served
     assert report["estimated_cost_usd"] == pytest.approx(0.012)
     billed = (
         fake_rekognition.served["DetectLabels"]
@@ -67,12 +69,9 @@ def test_rekognition_budget_stops_before_it_is_exceeded(cli, scanned: Path, fake
     assert result.code == 1 and "budget" in result.err and result.err.count("\n") == 1
     billed = sum(fake_rekognition.served[op] for op in ("DetectLabels", "IndexFaces", "DetectText"))
     assert billed * 0.001 <= 0.0065
-    with Library.open() as library:  # what was paid for is kept
-        assert library.stats()["analyzed"] == billed // 3, (
-            library.stats(),
-            result.err,
-            fake_rekognition.served,
-        )
+    with Library.open() as library:  # what was paid for is kept: whole photos, the budget stops between them
+        stored = library.catalog.scalar("SELECT count(*) FROM analyses WHERE status = 'done'")
+        assert stored == billed and library.stats()["analyzed"] == billed // 3, fake_rekognition.served
 
 
 def test_rejected_credentials_stop_the_run_with_what_to_fix(
@@ -141,3 +140,36 @@ def test_kill_9_mid_analysis_keeps_the_catalog_sound_and_the_next_run_repeats_no
     report = json.loads(rerun.stdout)
     assert report["analyzed"] + len(report["failed"]) == 11 - finished  # nothing finished is done again
     assert report["skipped"] == finished
+
+
+def _one_attempt(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An outage is met at once rather than after botocore's back-off (seconds per call)."""
+    from photosorter.core.analysis.rekognition import RekognitionAnalyzer
+
+    monkeypatch.setitem(RekognitionAnalyzer.__init__.__kwdefaults__, "max_attempts", 1)
+
+
+def test_an_outage_mid_run_never_makes_analyze_pay_twice(
+    cli, scanned: Path, fake_rekognition, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _one_attempt(monkeypatch)
+    fake_rekognition.go_down_after(3)  # three answers, then the service is unreachable
+    first = cli("analyze", "--backend", "rekognition", "--features", "labels,text", "--json")
+    assert first.json()["pending"] >= 3, first.out
+    fake_rekognition.restore()
+    second = cli("analyze", "--backend", "rekognition", "--features", "labels,text", "--json")
+    assert second.code == 0, second.err
+    assert fake_rekognition.served_twice() == {}
+    assert (fake_rekognition.served["DetectLabels"], fake_rekognition.served["DetectText"]) == (4, 4)
+
+
+def test_a_run_where_every_photo_failed_exits_1_with_one_line(
+    cli, scanned: Path, fake_rekognition, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _one_attempt(monkeypatch)
+    fake_rekognition.go_down_after(0)
+    result = cli("analyze", "--backend", "rekognition", "--features", "labels")
+    assert result.code == 1
+    assert result.err.startswith("photosorter: no photo analyzed: 5 failed") and result.err.count("\n") == 1
+    fake_rekognition.restore()
+    assert cli("analyze", "--backend", "rekognition", "--features", "labels").code == 0

@@ -140,7 +140,15 @@ def _seed_v4(conn: sqlite3.Connection) -> None:
 
 
 # The rows each version's app could write, by the version that introduced their tables.
-SEEDS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _seed_v1, 3: _seed_v3, 4: _seed_v4}
+def _seed_v6(conn: sqlite3.Connection) -> None:
+    """A claim a run held when its process stopped (it has expired)."""
+    conn.execute(
+        "INSERT INTO analysis_claims (hash, backend, feature, owner, expires_at)"
+        " VALUES ('h-sign', 'local', 'text', 'host:123:run', 1.0)"
+    )
+
+
+SEEDS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _seed_v1, 3: _seed_v3, 4: _seed_v4, 6: _seed_v6}
 
 PAST_VERSIONS = range(1, schema.SCHEMA_VERSION)
 

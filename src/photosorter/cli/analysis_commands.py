@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from photosorter.cli.common import print_json, run_job
+from photosorter.cli.common import fail, print_json, run_job
 from photosorter.core.analysis.backends import features_for
 from photosorter.core.jobs import Progress
 from photosorter.core.library import Library
@@ -55,7 +55,15 @@ def run_analyze(args: argparse.Namespace) -> int:
         print_json(
             {
                 key: data[key]
-                for key in ("analyzed", "skipped", "failed", "calls", "estimated_cost_usd", "pending")
+                for key in (
+                    "analyzed",
+                    "skipped",
+                    "failed",
+                    "calls",
+                    "estimated_cost_usd",
+                    "pending",
+                    "elsewhere",
+                )
             }
         )
     else:
@@ -63,11 +71,17 @@ def run_analyze(args: argparse.Namespace) -> int:
             f"{data['analyzed']} analyzed, {data['skipped']} already done, {len(data['failed'])} failed"
             f" in {data['seconds']:.1f} s with {backend}"
         )
+        if report.elsewhere:
+            print(f"{report.elsewhere} being analyzed by another photosorter at the same time")
         if data["calls"]:
             calls = ", ".join(f"{op} {n}" for op, n in sorted(data["calls"].items()))
             print(f"calls: {calls}; estimated cost ${data['estimated_cost_usd']:.2f}")
         for failure in data["failed"]:
             print(f"  {failure['path']}: {failure['error']}")
+    if report.failed and not report.analyzed:  # a run that only failed is not a success
+        first = report.failed[0]
+        reason = " ".join(f"{first['path']}: {first['error']}".split())  # one line
+        return fail(f"no photo analyzed: {len(report.failed)} failed (first: {reason})")
     return 0
 
 

@@ -3,19 +3,34 @@
 The desktop form of the cloud pattern this app comes from (photo lands →
 trigger → Rekognition → database): worker threads turn photos into analysis
 images and call the analyzer; this generator is the single writer that stores
-each result the moment it arrives, so an interruption loses at most the calls
-in flight and the next run resumes where this one stopped.
+each answer the moment it arrives. A backend that bills one call per feature
+(``calls_per_feature``) is asked one feature at a time, so every paid answer is
+stored on its own: an outage, a cancel, a crash or a kill -9 loses at most the
+calls in flight, and the next run asks only for what is missing.
+
+Concurrent runs on one catalog (two commands, the CLI and the app, ``watch``)
+split the work: a run claims each content's features just before it starts
+them (``core/catalog/claims.py``) and renews its claims while it works.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import queue
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from photosorter.core.analysis import lease
+from photosorter.core.analysis.source import (
+    ImageLoader,
+    SourceUnavailable,
+    SourceUnusable,
+    load_source,
+)
 from photosorter.core.analysis.types import (
     AnalysisError,
     AnalysisResult,
@@ -26,12 +41,11 @@ from photosorter.core.analysis.types import (
 )
 from photosorter.core.catalog import Catalog
 from photosorter.core.catalog import analysis as analysis_rows
+from photosorter.core.catalog import claims as claim_rows
 from photosorter.core.catalog.paths import display
 from photosorter.core.errors import PhotosorterError
-from photosorter.core.imaging import UnreadablePhoto, analysis_jpeg
+from photosorter.core.imaging import analysis_jpeg
 from photosorter.core.jobs import Cancelled, CancelToken, EtaClock, Job, Progress
-
-ImageLoader = Callable[[str], bytes]
 
 
 class AnalysisStopped(PhotosorterError):
@@ -44,6 +58,7 @@ class AnalysisReport:
     skipped: int = 0
     failed: list[dict[str, str]] = field(default_factory=list)
     pending: int = 0  # left for a later run (transient errors, cancel, --limit)
+    elsewhere: int = 0  # being analyzed by another run at the same time
     calls: dict[str, int] = field(default_factory=dict)
     estimated_cost_usd: float = 0.0
     seconds: float = 0.0
@@ -55,6 +70,7 @@ class AnalysisReport:
             "skipped": self.skipped,
             "failed": self.failed,
             "pending": self.pending,
+            "elsewhere": self.elsewhere,
             "calls": dict(self.calls),
             "estimated_cost_usd": round(self.estimated_cost_usd, 4),
             "seconds": round(self.seconds, 3),
@@ -62,15 +78,37 @@ class AnalysisReport:
         }
 
 
+# What a worker tells the writer, in the order it happens.
 @dataclass(frozen=True, slots=True)
-class _Outcome:
+class _Answered:
+    """The analyzer answered for some features: paid for, so stored at once."""
+
     item: analysis_rows.PendingContent
-    result: AnalysisResult | None = None
-    error: str | None = None
+    result: AnalysisResult
+
+
+@dataclass(frozen=True, slots=True)
+class _Refused:
+    """These features of this content cannot be analyzed (image refused): recorded, never retried."""
+
+    item: analysis_rows.PendingContent
+    features: frozenset[Feature]
+    error: str
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Ended:
+    """The worker is done with this content; what is not stored by now stays pending."""
+
+    item: analysis_rows.PendingContent
     path: str | None = None
-    transient: bool = False
+    transient: str | None = None
     fatal: FatalAnalysisError | None = None
-    not_started: bool = False  # the run stopped before this photo's turn
+    not_started: bool = False  # the run stopped before this content's turn
+
+
+_Event = _Answered | _Refused | _Ended
 
 
 def usage_of(analyzer: Analyzer) -> tuple[dict[str, int], float]:
@@ -107,6 +145,10 @@ class AnalysisRun:
         self.refresh = refresh
         self.workers = workers or default_workers(analyzer)
         self.load_image = load_image
+        self.owner = lease.new_owner()
+        self._fatal: FatalAnalysisError | None = None
+        # one call per feature: ask for each on its own, so each paid answer is stored on its own
+        self._per_feature = bool(getattr(analyzer, "calls_per_feature", False))
 
     def pending(self) -> tuple[list[analysis_rows.PendingContent], int]:
         return analysis_rows.pending(
@@ -121,19 +163,23 @@ class AnalysisRun:
         yield Progress(0, 0, "Finding photos to analyze…")
         work, report.skipped = self.pending()
         total = len(work)
-        eta = EtaClock()
         yield Progress(0, total, self._title(), self._detail(report))
         fatal: FatalAnalysisError | None = None
-        done = 0
+        finished = 0
         try:
-            for outcome in self._analyze_all(work, cancel):
-                done += 1
-                stopped_by = self._record(outcome, report)  # always record: later results are paid for too
-                fatal = fatal or stopped_by
-                yield Progress(done, total, self._title(), self._detail(report), eta.update(done, total))
+            fatal = self._prepare(work)
+            if fatal is None:
+                eta = EtaClock()
+                for finished in self._analyze_all(work, cancel, report):
+                    yield Progress(
+                        finished, total, self._title(), self._detail(report), eta.update(finished, total)
+                    )
+                fatal = self._fatal
         finally:
+            with contextlib.suppress(PhotosorterError):  # the claims expire anyway
+                claim_rows.release(self.catalog, self.owner)
             report.calls, report.estimated_cost_usd = usage_of(self.analyzer)
-            report.pending += total - done  # not reached: cancelled, stopped
+            report.pending += total - finished  # not reached: cancelled, stopped
             report.seconds = time.monotonic() - started
         if fatal is not None:
             report.stopped = str(fatal)
@@ -152,91 +198,163 @@ class AnalysisRun:
             parts.append(f"{len(report.failed)} failed")
         return " · ".join(parts)
 
-    def _record(self, outcome: _Outcome, report: AnalysisReport) -> FatalAnalysisError | None:
-        item = outcome.item
-        if outcome.fatal is not None:
-            return outcome.fatal
-        if outcome.result is not None:
-            analysis_rows.store_result(self.catalog, item.hash, outcome.result, self.versions)
-            report.analyzed += 1
+    def _prepare(self, work: list[analysis_rows.PendingContent]) -> FatalAnalysisError | None:
+        """Once, before any worker starts: e.g. the face collection is made or confirmed here, not by
+        several workers at once."""
+        prepare = getattr(self.analyzer, "prepare", None)
+        if not work or prepare is None:
             return None
-        path = display(outcome.path or item.paths[0])
-        if outcome.transient:
-            report.failed.append({"path": path, "error": f"{outcome.error} (will retry next run)"})
-            report.pending += 1
-            return None
-        analysis_rows.store_failure(
-            self.catalog,
-            item.hash,
-            self.analyzer.name,
-            item.features,
-            self.versions,
-            outcome.error or "unknown",
-        )
-        report.failed.append({"path": path, "error": outcome.error or "unknown"})
+        try:
+            prepare(frozenset().union(*(item.features for item in work)))
+        except FatalAnalysisError as error:
+            return error
+        except (TransientAnalysisError, AnalysisError):
+            pass  # each photo's own calls meet the same trouble and are handled one by one
         return None
 
-    def _analyze_all(self, work: list[analysis_rows.PendingContent], cancel: CancelToken):
-        """Yields outcomes in order. After a fatal error or a cancel, no new photo starts, but the calls
-        already in flight are waited for and yielded: they are paid for, so their results are kept."""
-        window = self.workers * 2
-        pending: deque[Future[_Outcome]] = deque()
-        stop = CancelToken()  # set on a fatal error so queued items return at once without calling out
-        cancelled: Cancelled | None = None
-        with ThreadPoolExecutor(self.workers, thread_name_prefix="analyze") as pool:
-            try:
-                for item in work:
-                    if stop.cancelled:
-                        break
-                    try:
-                        cancel.check()
-                    except Cancelled as error:
-                        cancelled = error
-                        stop.cancel()
-                        break
-                    pending.append(pool.submit(self._analyze_one, item, stop))
-                    while len(pending) >= window:
-                        outcome = pending.popleft().result()
-                        if outcome.fatal:
-                            stop.cancel()
-                        yield outcome
-                while pending:
-                    outcome = pending.popleft().result()
-                    if outcome.fatal or cancel.cancelled:
-                        stop.cancel()
-                    if not outcome.not_started:
-                        yield outcome
-            finally:
-                stop.cancel()
-                for future in pending:
-                    future.cancel()
-        if cancelled is not None or cancel.cancelled:
-            raise cancelled or Cancelled()
+    # -- the writer --------------------------------------------------------------------------------------
 
-    def _analyze_one(self, item: analysis_rows.PendingContent, stop: CancelToken) -> _Outcome:
-        if stop.cancelled:
-            return _Outcome(item, not_started=True)
-        image, path, problem = None, None, "no readable copy"
-        for candidate in item.paths:  # any copy will do: they are the same bytes
-            try:
-                image, path = self.load_image(candidate), candidate
-                break
-            except UnreadablePhoto as error:
-                problem, path = str(error), candidate
-            except OSError as error:
-                problem, path = f"cannot read file ({error.strerror or error})", candidate
-        if image is None:
-            return _Outcome(item, error=f"cannot make analysis image: {problem}", path=path)
+    def _analyze_all(
+        self, work: list[analysis_rows.PendingContent], cancel: CancelToken, report: AnalysisReport
+    ) -> Iterator[int]:
+        """Yields how many contents are finished after each one. After a fatal error or a cancel no new
+        content starts, but the calls already in flight are waited for and their answers stored: they
+        are paid for. Sets ``self._fatal``; raises Cancelled at the end of a cancelled run."""
+        self._fatal = None
+        window = self.workers  # claim only what is being worked on: a concurrent run takes the rest
+        todo = deque(work)
+        open_items: dict[str, list[str]] = {}  # hash -> errors met so far
+        events: queue.SimpleQueue[_Event] = queue.SimpleQueue()
+        stop = CancelToken()  # set on a fatal error or a cancel: queued work returns without calling out
+        finished = 0
+        renewed = time.monotonic()
+        pool = ThreadPoolExecutor(self.workers, thread_name_prefix="analyze")
         try:
-            result = self.analyzer.analyze(image, item.features)
+            while True:
+                if cancel.cancelled or self._fatal is not None:
+                    stop.cancel()
+                if todo and not stop.cancelled and not cancel.paused and len(open_items) < window:
+                    batch = [todo.popleft() for _ in range(min(window - len(open_items), len(todo)))]
+                    claimed = claim_rows.claim(
+                        self.catalog,
+                        self.analyzer.name,
+                        self.owner,
+                        batch,
+                        self.versions,
+                        refresh=self.refresh,
+                        lease_seconds=lease.LEASE_SECONDS,
+                        owner_gone=lease.owner_gone,
+                    )
+                    report.skipped += claimed.done_elsewhere
+                    report.elsewhere += claimed.busy_elsewhere
+                    for item in claimed.claimed:
+                        open_items[item.hash] = []
+                        pool.submit(self._work, item, stop, events)
+                    if len(claimed.claimed) < len(batch):
+                        finished += len(batch) - len(claimed.claimed)
+                        yield finished
+                    continue
+                if not open_items:
+                    if not todo or stop.cancelled:
+                        break
+                    with contextlib.suppress(Cancelled):
+                        cancel.check()  # paused with nothing in flight: wait for resume or cancel
+                    continue
+                try:
+                    event = events.get(timeout=lease.RENEW_SECONDS)
+                except queue.Empty:
+                    event = None
+                if time.monotonic() - renewed >= lease.RENEW_SECONDS:
+                    claim_rows.renew(self.catalog, self.owner, lease.LEASE_SECONDS)
+                    renewed = time.monotonic()
+                if event is not None and self._handle(event, open_items, report):
+                    finished += 1
+                    yield finished
+        finally:
+            stop.cancel()
+            pool.shutdown(wait=True, cancel_futures=True)
+            # answers that arrived after the consumer stopped listening (Ctrl-C, a closed job) are paid too
+            with contextlib.suppress(queue.Empty, PhotosorterError):  # a full disk stores nothing more
+                while True:
+                    self._handle(events.get_nowait(), open_items, report)
+        if cancel.cancelled:
+            raise Cancelled()
+
+    def _handle(self, event: _Event, open_items: dict[str, list[str]], report: AnalysisReport) -> bool:
+        """Stores what a worker reported; True when the content is finished."""
+        item = event.item
+        if isinstance(event, _Answered):
+            analysis_rows.store_result(self.catalog, item.hash, event.result, self.versions)
+            return False
+        if isinstance(event, _Refused):
+            analysis_rows.store_failure(
+                self.catalog, item.hash, self.analyzer.name, event.features, self.versions, event.error
+            )
+            open_items.setdefault(item.hash, []).append(event.error)
+            return False
+        errors = open_items.pop(item.hash, [])
+        claim_rows.release(self.catalog, self.owner, [item.hash])
+        path = display(event.path or item.paths[0])
+        if event.fatal is not None:
+            self._fatal = self._fatal or event.fatal
+            report.pending += 1
+        elif event.not_started:
+            report.pending += 1
+        elif event.transient is not None:
+            report.failed.append({"path": path, "error": f"{event.transient} (will retry next run)"})
+            report.pending += 1
+        elif errors:
+            report.failed.append({"path": path, "error": errors[0]})
+        else:
+            report.analyzed += 1
+        return True
+
+    # -- the workers -------------------------------------------------------------------------------------
+
+    def _steps(self, features: frozenset[Feature]) -> list[frozenset[Feature]]:
+        if self._per_feature:
+            return [frozenset({f}) for f in Feature if f in features]
+        return [features]
+
+    def _work(self, item: analysis_rows.PendingContent, stop: CancelToken, events: queue.SimpleQueue) -> None:
+        ended = _Ended(item, not_started=True)
+        try:
+            ended = self._analyze_one(item, stop, events)
+        except Exception as error:  # our bug: the content stays pending, the run goes on
+            ended = _Ended(item, transient=f"analysis failed: {type(error).__name__}: {error}")
+        finally:
+            events.put(ended)  # the writer waits for every content's end, whatever happens
+
+    def _analyze_one(
+        self, item: analysis_rows.PendingContent, stop: CancelToken, events: queue.SimpleQueue
+    ) -> _Ended:
+        if stop.cancelled:
+            return _Ended(item, not_started=True)
+        try:
+            source = load_source(item.paths, self.load_image)
+        except SourceUnavailable as error:
+            return _Ended(item, transient=str(error))
+        except SourceUnusable as error:
+            events.put(_Refused(item, item.features, f"cannot make analysis image: {error}", error.path))
+            return _Ended(item, path=error.path)
+        path = source.path
+        budget_for = getattr(self.analyzer, "budget_for", None) if self._per_feature else None
+        try:
+            # a budget stops the run between photos: the whole photo's calls are set aside first
+            with budget_for(item.features) if budget_for else contextlib.nullcontext():
+                # a started photo is finished, as when it was one call: a cancel or a stop starts no new one
+                for features in self._steps(item.features):
+                    try:
+                        result = self.analyzer.analyze(source.data, features)
+                    except AnalysisError as error:
+                        events.put(_Refused(item, features, str(error), path))
+                        continue
+                    events.put(_Answered(item, result))
         except FatalAnalysisError as error:
-            return _Outcome(item, path=path, fatal=error)
+            return _Ended(item, path=path, fatal=error)
         except TransientAnalysisError as error:
-            return _Outcome(item, error=str(error), path=path, transient=True)
-        except AnalysisError as error:
-            return _Outcome(item, error=str(error), path=path)
+            return _Ended(item, path=path, transient=str(error))
         except Exception as error:  # one odd image must not end a run over a whole library
             # transient: if this is our bug, fixing it must not require un-marking a library of failures
-            reason = f"analyzer failed: {type(error).__name__}: {error}"
-            return _Outcome(item, error=reason, path=path, transient=True)
-        return _Outcome(item, result=result, path=path)
+            return _Ended(item, path=path, transient=f"analyzer failed: {type(error).__name__}: {error}")
+        return _Ended(item, path=path)

@@ -132,7 +132,14 @@ class TransientAnalysisError(Exception):
 
 
 class Analyzer(Protocol):
-    """A backend that turns an analysis image into an AnalysisResult."""
+    """A backend that turns an analysis image into an AnalysisResult.
+
+    Optional, read with ``getattr`` by the run: ``calls_per_feature`` (True when each feature
+    is a separate billed call: the run then asks for one feature at a time and stores each
+    answer as it arrives), ``budget_for(features)`` (a context that sets aside one photo's
+    cost before its first call), ``prepare(features)`` (called once before a run's workers
+    start), ``preferred_workers`` and ``meter`` (calls and cost so far).
+    """
 
     name: str
     default_features: frozenset[Feature]

@@ -17,6 +17,7 @@ from photosorter.core.catalog.migrations import (
     v3_people,
     v4_job_queue,
     v5_photo_warnings,
+    v6_analysis_claims,
 )
 from photosorter.core.errors import CatalogError
 
@@ -27,6 +28,7 @@ STEPS: list[Callable[[sqlite3.Connection], None]] = [
     v3_people.migrate,
     v4_job_queue.migrate,
     v5_photo_warnings.migrate,
+    v6_analysis_claims.migrate,
 ]
 
 SCHEMA_VERSION = len(STEPS)

@@ -13,7 +13,8 @@ def face_services(
 ) -> dict[str, FaceService]:
     """``{"local": ..., "rekognition": ...}``, or local only when no Rekognition collection is at hand.
 
-    The collection is the analyzer's (``RekognitionAnalyzer.collection``) when it has one.
+    The collection is the analyzer's (``RekognitionAnalyzer.collection``) when it has one, with
+    its calls counted in the analyzer's meter but not refused by its budget.
     Without such an analyzer, a client is built from ``settings`` (lazily: no call is made
     here) when ``rekognition`` is True, or when it is None and Rekognition is the chosen
     backend; pass True when the catalog holds Rekognition faces, so that forgetting reaches
@@ -21,6 +22,11 @@ def face_services(
     """
     services: dict[str, FaceService] = {"local": LocalFaceService()}
     collection = getattr(analyzer, "collection", None)
+    if collection is not None:
+        # Grouping the faces a run stored is not refused by that run's budget, or a run the budget
+        # stopped would leave the faces it paid for off the People page; its searches are counted
+        # in the run's calls and cost.
+        collection = collection.outside_budget()
     if collection is None and (rekognition or (rekognition is None and settings.backend == "rekognition")):
         from photosorter.core.analysis.rekognition import FaceCollection, RekognitionClient
 

@@ -115,6 +115,7 @@ class AnalysisLane:
             self.queue.abandon(job)
             return
         except (AnalysisStopped, PhotosorterError) as error:  # expired credentials, budget, no model
+            self._group(self._analyzer)  # the faces stored before the stop join their people all the same
             self._pause(job, str(error))
             return
         except Exception as error:
@@ -124,6 +125,8 @@ class AnalysisLane:
                 self._notify(LiveEvent("parked", f"parked: {message}"))
             return
         if breaker.tripped is not None:
+            if report.analyzed:
+                self._group(analyzer)
             self._pause(job, breaker.tripped)
             return
         self.queue.finish(job)
@@ -131,14 +134,20 @@ class AnalysisLane:
         if self.paused_reason is not None:
             self.paused_reason = None
             self._notify(LiveEvent("resumed", "analysis resumed"))
-        if report.analyzed and self._after_analysis is not None:
-            try:  # new faces join their people and clusters right away, as after a CLI or GUI run
-                self._after_analysis(analyzer)
-            except Exception as error:  # they stay ungrouped and are grouped after the next run
-                self.last_error = f"grouping faces: {type(error).__name__}: {error}"
+        if report.analyzed:
+            self._group(analyzer)
         if report.analyzed or report.failed:
             failed = f", {len(report.failed)} failed" if report.failed else ""
             self._notify(LiveEvent("analyzed", f"analyzed {report.analyzed} photos{failed}"))
+
+    def _group(self, analyzer: Analyzer | None) -> None:
+        """New faces join their people and clusters right away, as after a CLI or GUI run."""
+        if self._after_analysis is None or analyzer is None:
+            return
+        try:
+            self._after_analysis(analyzer)
+        except Exception as error:  # they stay ungrouped and are grouped after the next run
+            self.last_error = f"grouping faces: {type(error).__name__}: {error}"
 
     def _pause(self, job: QueuedJob, reason: str) -> None:
         delay = self._delay

@@ -9,7 +9,9 @@ shared by all worker threads: one client, one rate limit, one cost meter.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from photosorter.core.analysis.pricing import CostMeter, Operation, operation_for, price
@@ -42,14 +44,17 @@ class RekognitionAnalyzer:
     """Analyzes images with Amazon Rekognition; thread-safe, share one instance per run.
 
     ``rate_limit`` paces every call (requests per second, all threads together;
-    0 = unpaced); ``collection_id`` is the library's face collection, created on
-    first use; ``budget`` (USD) stops the run before it would be exceeded;
+    0 = unpaced); ``collection_id`` is the library's face collection, made by the
+    first run that indexes faces (``prepare``); ``budget`` (USD) stops the run
+    before it would be exceeded;
     ``client`` injects a ready boto3 client (botocore Stubber tests).
     ``meter`` counts calls per Operation and their estimated cost.
     """
 
     name = "rekognition"
     default_features: frozenset[Feature] = frozenset({Feature.LABELS, Feature.FACES, Feature.TEXT})
+    # Each feature is one billed call: a run asks for one at a time and stores each answer as it arrives.
+    calls_per_feature = True
 
     def __init__(
         self,
@@ -89,6 +94,7 @@ class RekognitionAnalyzer:
         self._max_labels = max_labels
         self._label_settings = dict(label_settings) if label_settings else None
         self._min_moderation_confidence = min_moderation_confidence
+        self._held = threading.local()  # a photo's budget_for reservation, per worker thread
 
     @property
     def meter(self) -> CostMeter:
@@ -102,6 +108,12 @@ class RekognitionAnalyzer:
 
     def close(self) -> None:
         self.api.close()
+
+    def prepare(self, features: frozenset[Feature]) -> None:
+        """Before a run's workers start: makes or confirms the face collection once, so that parallel
+        first calls do not each find it missing and race to create it."""
+        if Feature.FACES in features and self.collection is not None:
+            self.collection.ensure()
 
     def _operation(self, feature: Feature) -> Operation:
         return operation_for(feature, use_collection=self.collection is not None)
@@ -123,7 +135,7 @@ class RekognitionAnalyzer:
             ((f, self._operation(f)) for f in Feature if f in wanted),
             key=lambda item: item[1] is Operation.INDEX_FACES,
         )
-        reserved = self.meter.reserve(op for _, op in plan)  # BudgetExceeded before any call
+        reserved = self._reserve([op for _, op in plan])  # BudgetExceeded before any call
         spent = 0.0
         fields: dict[str, Any] = {}
         raw: dict[str, Any] = {}
@@ -136,6 +148,28 @@ class RekognitionAnalyzer:
         finally:
             self.meter.release(reserved - spent)
         return AnalysisResult(backend=self.name, features=wanted, raw=raw, **fields)
+
+    @contextmanager
+    def budget_for(self, features: frozenset[Feature]) -> Iterator[None]:
+        """Sets aside the cost of one photo's calls for ``features`` (BudgetExceeded before any call),
+        for ``analyze`` calls in this thread asking for them one at a time: a budget stops a run
+        between photos, never half-way through one. What is not spent is given back."""
+        held = self.meter.reserve(self._operation(f) for f in Feature if f in features)
+        self._held.amount = held
+        try:
+            yield
+        finally:
+            self.meter.release(self._held.amount)
+            self._held.amount = 0.0
+
+    def _reserve(self, operations: list[Operation]) -> float:
+        """Takes the cost from this thread's ``budget_for`` reservation, or reserves it from the meter."""
+        cost = sum(price(op) for op in operations)
+        held = getattr(self._held, "amount", 0.0)
+        if held >= cost - 1e-12:
+            self._held.amount = max(0.0, held - cost)
+            return cost
+        return self.meter.reserve(operations)
 
     def _run(self, op: Operation, payload: bytes) -> dict[str, Any]:
         image = {"Bytes": payload}
@@ -170,6 +204,7 @@ class RekognitionAnalyzer:
         message = f"Connected to Amazon Rekognition in {self.api.region_name} with {self.api.who()}."
         if self.collection is not None:
             message += (
-                f" Faces go to the collection '{self.collection.collection_id}' (created on first use)."
+                f" Faces go to the collection '{self.collection.collection_id}'"
+                " (made when the first photo is analyzed)."
             )
         return message

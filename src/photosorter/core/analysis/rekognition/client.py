@@ -18,6 +18,7 @@ How failures are mapped:
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import threading
@@ -132,6 +133,8 @@ class RekognitionClient:
         )
         self._client = client
         self._lock = threading.Lock()
+        self._budgeted = True  # False: a view whose calls are counted but never refused by the budget
+        self._parent: RekognitionClient | None = None
 
     # -- messages --
 
@@ -146,9 +149,19 @@ class RekognitionClient:
 
     # -- the client --
 
+    def outside_budget(self) -> RekognitionClient:
+        """This client (same connection, rate limit and meter) for calls the budget must not refuse:
+        grouping the faces a run already paid for. Its calls are still counted and costed."""
+        view = copy.copy(self)
+        view._budgeted = False
+        view._parent = self._parent or self
+        return view
+
     @property
     def client(self) -> Any:
         """The boto3 client, made on first use; FatalAnalysisError if it cannot be."""
+        if self._parent is not None:
+            return self._parent.client
         if self._client is None:
             with self._lock:
                 if self._client is None:
@@ -202,6 +215,8 @@ class RekognitionClient:
         )
 
     def close(self) -> None:
+        if self._parent is not None:
+            return  # the parent owns the connection
         with self._lock:
             client, self._client = self._client, None
         if client is not None:
@@ -215,7 +230,8 @@ class RekognitionClient:
         Returns the response without ``ResponseMetadata``.
         """
         method: Callable[..., dict[str, Any]] = getattr(self.client, _snake(operation))
-        own_reservation = 0.0 if reserved else self.meter.reserve([operation])
+        reserving = not reserved and self._budgeted
+        own_reservation = self.meter.reserve([operation]) if reserving else 0.0
         ok = False
         try:
             self.bucket.acquire()
@@ -227,8 +243,8 @@ class RekognitionClient:
             raise self.map_botocore_error(operation, error) from error
         finally:
             if ok:
-                # Either we or the caller reserved this call's cost; recording spends it.
-                self.meter.record(operation, reserved=True)
+                # Recording spends what we or the caller reserved (nothing, outside the budget).
+                self.meter.record(operation, reserved=reserved or reserving)
             else:
                 self.meter.release(own_reservation)
         response = dict(response)

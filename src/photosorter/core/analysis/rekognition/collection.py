@@ -3,8 +3,9 @@
 IndexFaces stores each face's vector in the collection and returns its FaceId;
 user vectors (CreateUser, AssociateFaces, SearchUsers) group a person's faces, and
 DisassociateFaces / DeleteUser keep them in step when faces move or people go.
-The collection is created on first use: IndexFaces answering
-ResourceNotFoundException leads to CreateCollection and one retry.
+A run makes or confirms the collection once before its workers start (``ensure``);
+should it be deleted meanwhile, IndexFaces answering ResourceNotFoundException leads
+to CreateCollection and one retry.
 """
 
 from __future__ import annotations
@@ -65,6 +66,11 @@ class FaceCollection:
         self.client = client
         self.collection_id = check_collection_id(collection_id)
         self._create_lock = threading.Lock()
+        self._confirmed = False  # made or found to exist by ensure()
+
+    def outside_budget(self) -> FaceCollection:
+        """This collection through ``client.outside_budget()``: for grouping what a run paid for."""
+        return FaceCollection(self.client.outside_budget(), self.collection_id)
 
     def _call(self, operation: Operation, **params: Any) -> dict[str, Any]:
         return self.client.call(operation, CollectionId=self.collection_id, **params)
@@ -84,6 +90,13 @@ class FaceCollection:
             raise
         return True
 
+    def ensure(self) -> None:
+        """Makes the collection unless this object already made or confirmed it (once per analyzer)."""
+        with self._create_lock:
+            if not self._confirmed:
+                self.create_collection()
+                self._confirmed = True
+
     def index_faces(self, image: bytes, *, reserved: bool = False, **options: Any) -> dict[str, Any]:
         """IndexFaces with every attribute; creates the collection if it is missing, then retries once."""
         params = {"Image": {"Bytes": image}, "DetectionAttributes": ["ALL"], **options}
@@ -92,9 +105,11 @@ class FaceCollection:
         except RekognitionRequestError as error:
             if error.code != "ResourceNotFoundException":
                 raise
-        # Several workers may find it missing at once; one creates it, the others find it exists.
+        # Deleted since ensure() (or never ensured): several workers may find it missing at once; one
+        # creates it, the others find it made.
         with self._create_lock:
             self.create_collection()
+            self._confirmed = True
         return self._call(Operation.INDEX_FACES, reserved=reserved, **params)
 
     def delete_collection(self) -> bool:
