@@ -377,10 +377,17 @@ class MainWindow(LiveWiring, QMainWindow):
             dialog.deleteLater()
 
     def apply_settings(self, settings) -> None:
+        """Saves the settings and applies each at once: analysis settings reach the running live library
+        (its analyzer and worker processes are rebuilt before the next photo, and work they make possible
+        again starts now); turning automatic analysis on or off restarts it."""
+        from photosorter.core.analysis.backends import analysis_settings  # here: one hunk in a shared file
+
         old = self.facade.settings
         self.facade.save_settings(settings)
-        if (settings.backend, settings.analyze_after_scan) != (old.backend, old.analyze_after_scan):
+        if settings.analyze_after_scan != old.analyze_after_scan:
             self.live.restart()
+        elif analysis_settings(settings) != analysis_settings(old):
+            self.live.settings_changed()
         if settings.thumbnail_size != old.thumbnail_size:
             cell = settings.thumbnail_size
             self.gallery.set_cell(cell)

@@ -14,6 +14,7 @@ from pathlib import Path
 from photosorter.core.catalog.people_schema import v3_people
 from photosorter.core.catalog.queue_schema import v4_job_queue
 from photosorter.core.catalog.search_schema import migrate_v2_search_index
+from photosorter.core.catalog.usage import v5_service_usage
 from photosorter.core.errors import CatalogError
 
 
@@ -167,6 +168,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     migrate_v2_search_index,  # v2: search index + triggers (search_schema.py)
     v3_people,
     v4_job_queue,  # v4: persistent job queue (queue_schema.py)
+    v5_service_usage,  # v5: billable calls per month (usage.py)
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
