@@ -95,6 +95,10 @@ class AnalysisLane:
         self._meter_seen: dict[str, int] = {}
 
     @property
+    def analyzer(self) -> Analyzer | None:
+        return self._analyzer
+
+    @property
     def paused_reason(self) -> str | None:
         return self.pause.reason if self.pause is not None else None
 

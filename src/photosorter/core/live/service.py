@@ -79,8 +79,10 @@ class LiveLibrary:
             backoff=pause_backoff,
             notify=self._emit,
             after_analysis=library.group_faces,
-            # an analyzer given by the caller is kept; one built from settings follows their changes
-            settings_source=None if analyzer is not None else (lambda: analyzer_settings(library.settings)),
+            # an analyzer given ready-made is kept; one built on demand follows the settings' changes
+            settings_source=None
+            if hasattr(analyzer, "analyze")
+            else (lambda: analyzer_settings(library.settings)),
         )
         self._stopping = threading.Event()
         self._cancel = CancelToken()
@@ -168,6 +170,11 @@ class LiveLibrary:
             session=self._analysis.session,
             month=Usage(*usage_rows.month_total(self.catalog)),
         )
+
+    @property
+    def analyzer(self) -> Analyzer | None:
+        """The analyzer the analysis lane uses now (None until its first job, or after a change)."""
+        return self._analysis.analyzer
 
     def settings_changed(self) -> None:
         """Settings that shape analysis changed (backend, features, budget, rate, profile, region): they
