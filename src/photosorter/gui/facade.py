@@ -324,9 +324,9 @@ class Facade:
         """Puts back the last naming, merge, split, move or hide; returns what was undone."""
         return self._faces().undo(self.catalog, services=self.library.face_services())
 
-    def forget_all_faces(self) -> None:
-        # the Rekognition collection goes too when it holds any of this library's faces
-        self._faces().forget_all(self.catalog, services=self.library.face_services())
+    def forget_all_faces(self) -> str:
+        """Deletes all face data (the Rekognition collection too); returns what was deleted."""
+        return self._faces().forget_all(self.catalog, services=self.library.face_services()).describe()
 
     def cluster_new_faces(self) -> None:
         self.library.group_faces()

@@ -396,7 +396,7 @@ class MainWindow(LiveWiring, QMainWindow):
     def _forget_faces(self) -> None:
         self.tasks.run(
             self.facade.forget_all_faces,
-            lambda _r: (self.statusBar().showMessage("All face data deleted", 5000), self.refresh_all()),
+            lambda deleted: (self.statusBar().showMessage(deleted, 15_000), self.refresh_all()),
             lambda message: QMessageBox.warning(self, "Face data", message),
         )
 
