@@ -93,7 +93,7 @@ class MainWindow(LiveWiring, QMainWindow):
         gallery_layout.addWidget(self.view_title)
         gallery_layout.addWidget(self.search_error)
         gallery_layout.addWidget(self.gallery, 1)
-        self.welcome = WelcomePage(self)
+        self.welcome = WelcomePage(self, self.facade.settings.backend)
         self.welcome.add_folder.connect(self.choose_folder)
         self.people = PeopleView(facade, self.tasks, self)
         self.people.show_person.connect(lambda name: self.sidebar.select(ViewFilter("person", name, name)))
@@ -384,6 +384,7 @@ class MainWindow(LiveWiring, QMainWindow):
 
         old = self.facade.settings
         self.facade.save_settings(settings)
+        self.welcome.set_backend(settings.backend)
         if settings.analyze_after_scan != old.analyze_after_scan:
             self.live.restart()
         elif analysis_settings(settings) != analysis_settings(old):

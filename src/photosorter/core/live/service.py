@@ -38,6 +38,7 @@ from photosorter.core.records import Folder
 TICK_SECONDS = 0.1  # how often settled paths are collected; small against the 2 s promise
 HEALTH_SECONDS = 1.0  # how often folders are checked for disappearing and coming back
 MAX_PATHS_PER_JOB = 5000
+PAUSE_BACKOFF = (5.0, 300.0)  # first and longest wait of a paused analysis lane, in seconds
 
 AnalyzerSource = Analyzer | Callable[[], Analyzer]
 
@@ -60,7 +61,7 @@ class LiveLibrary:
         analysis_workers: int = 0,
         max_attempts: int = 3,
         retry_delay: float = 2.0,
-        pause_backoff: tuple[float, float] = (5.0, 300.0),
+        pause_backoff: tuple[float, float] | None = None,
     ) -> None:
         self.library = library
         self.catalog = library.catalog
@@ -76,7 +77,7 @@ class LiveLibrary:
             analyzer if analyzer is not None else library.analyzer,
             features_source=(lambda a: features or features_for(a.name, library.settings, None)),
             workers=analysis_workers,
-            backoff=pause_backoff,
+            backoff=pause_backoff or PAUSE_BACKOFF,
             notify=self._emit,
             after_analysis=library.group_faces,
             # an analyzer given ready-made is kept; one built on demand follows the settings' changes
