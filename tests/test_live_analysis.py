@@ -194,7 +194,10 @@ def test_a_budget_set_while_running_stops_the_next_photos(library: Library, fake
         add_photos(library, 10, 4)
         wait_for(lambda: live.status().pause is not None, what="the budget to stop the run")
         status = live.status()
-        assert status.pause.cause is PauseCause.BUDGET and "budget of $0.00" in status.pause.reason
+        assert (
+            status.pause.cause is PauseCause.BUDGET
+            and "budget of $0.002 would be exceeded" in status.pause.reason
+        )
         assert billed(fake_rekognition) == 6  # two more calls: $0.002, not the four new photos
         assert live.analyzer.meter.budget == 0.002
         # every billed call is counted for the session and the month, across the rebuilt analyzer

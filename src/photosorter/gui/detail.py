@@ -28,6 +28,7 @@ from photosorter.gui.facade import Facade
 from photosorter.gui.workers import Tasks, read_image
 
 PREVIEW = 1100  # long side of the image decoded for the pane
+TOOLTIP_PHRASES = 4  # attribute phrases per tooltip line
 EMOTIONS_SHOWN = 2  # the strongest emotions of a face, with Rekognition's confidence
 
 # yes/no attributes as Rekognition reports them: (key, said when true, said when false)
@@ -63,6 +64,14 @@ def face_attributes_text(attributes: dict[str, Any]) -> list[str]:
         if isinstance(value, dict) and value.get("value") is not None:
             out.append(f"{yes if value['value'] else no} {value.get('confidence', 0):.0f}%")
     return out
+
+
+def face_tooltip(number: int, face: dict[str, Any]) -> str:
+    """The face box's tooltip: who, then what the service saw, a few phrases a line."""
+    who = face_summary(number, {**face, "attributes": {}})
+    details = face_attributes_text(face.get("attributes") or {})
+    rows = [" · ".join(details[i : i + TOOLTIP_PHRASES]) for i in range(0, len(details), TOOLTIP_PHRASES)]
+    return "\n".join([who, *rows])
 
 
 def face_summary(number: int, face: dict[str, Any]) -> str:
@@ -188,7 +197,7 @@ class PhotoCanvas(QWidget):
         if event.type() == QEvent.Type.ToolTip and self.show_faces:
             found = self.face_at(QPointF(event.pos()))
             if found is not None:
-                QToolTip.showText(event.globalPos(), face_summary(*found), self)
+                QToolTip.showText(event.globalPos(), face_tooltip(*found), self)
             else:
                 QToolTip.hideText()
                 event.ignore()

@@ -237,8 +237,8 @@ class LiveBridge(QObject):
             self._analysis_dirty = True
         if event.status is not None:
             self._set_status(event.status)
-        if event.kind == "paused" and event.status is not None and event.status.pause is not None:
-            self.message.emit(pause_text(event.status.pause))
+        if event.kind == "paused":  # the reason, which may be long, is in the status line and the queue panel
+            self.message.emit("Analysis paused — the Queue panel says why")
         elif event.kind in ("parked", "offline", "online"):
             self.message.emit(event.message[:1].upper() + event.message[1:])
         if not self._flush_timer.isActive():  # not restarted: a steady stream still flushes

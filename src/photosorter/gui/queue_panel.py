@@ -190,6 +190,7 @@ class QueuePanel(QDockWidget):
         self.failures_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.failures_table.verticalHeader().hide()
         self.failures_table.setWordWrap(False)
+        self.failures_table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # the file name stays in sight
         failures_header = self.failures_table.horizontalHeader()
         failures_header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         failures_header.resizeSection(0, 320)

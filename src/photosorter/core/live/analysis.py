@@ -170,8 +170,6 @@ class AnalysisLane:
             if self.queue.fail(job, message):
                 self._notify(LiveEvent("parked", f"parked: {message}"))
             return
-        finally:
-            self.progress = None
         if breaker.tripped is not None:
             self._pause(job, breaker.tripped)
             return
@@ -215,6 +213,8 @@ class AnalysisLane:
         except StopIteration as stop:
             self._count_usage(analyzer)
             return stop.value
+        finally:
+            self.progress = None  # before any pause or result is announced: the run is over
 
     def _count_usage(self, analyzer: Analyzer) -> Usage:
         """Adds the analyzer's billable calls since the last look to the session and the month's totals."""
