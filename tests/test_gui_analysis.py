@@ -16,7 +16,14 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
 
-from photosorter.core.analysis.types import AnalysisResult, Box, Face, Feature
+from photosorter.core.analysis.types import (
+    AnalysisResult,
+    Box,
+    Face,
+    FatalAnalysisError,
+    Feature,
+    TransientAnalysisError,
+)
 from photosorter.core.catalog.analysis import store_failure, store_result
 from photosorter.core.library import Library
 from photosorter.core.live import LiveStatus
@@ -26,7 +33,7 @@ from photosorter.gui.facade import Facade
 from photosorter.gui.live import pause_text, status_text
 from photosorter.gui.main_window import MainWindow
 from photosorter.gui.queue_panel import FailuresModel, LiveStatusWidget
-from photosorter.gui.workers import WorkerPool
+from photosorter.gui.workers import WorkerPool, describe
 
 WAIT = 30_000
 DATA = Path(__file__).parent / "data" / "photos"
@@ -258,3 +265,15 @@ def test_the_welcome_page_says_where_analysis_happens(qtbot, window: MainWindow,
     window.apply_settings(library.settings.with_changes(backend="rekognition"))
     assert "on this computer" not in window.welcome.text.text()
     assert "Amazon Rekognition" in window.welcome.text.text()
+
+
+def test_a_credentials_problem_reads_as_a_message_not_a_class_name() -> None:
+    problem = FatalAnalysisError("no usable AWS credentials for profile 'work' (expired)")
+    assert describe(problem) == "no usable AWS credentials for profile 'work' (expired)"  # Test connection
+    assert describe(TransientAnalysisError("could not connect")) == "could not connect"
+    assert describe(KeyError("bug")) == "KeyError: 'bug'"  # a bug still says what it is
+    pause = AnalysisPause(str(problem), retry_at=100.0, cause=PauseCause.ACCOUNT)
+    assert pause_text(pause, now=95.0) == (
+        "Analysis paused: no usable AWS credentials for profile 'work' (expired) — retrying in 5 s. "
+        "Or choose the AWS profile and region in Settings (Ctrl+,)."
+    )

@@ -237,3 +237,14 @@ def test_region_profile_and_rate_set_while_running_are_used_for_the_next_photo(
             api = live.analyzer.api
             assert (api.profile, api.region, api.bucket._rate) == ("new", "eu-west-1", 2.5)
             wait_for(lambda: live.status().pause is None, what="the pause to end")
+
+
+def test_an_explicit_analysis_run_counts_for_the_month_too(library: Library, fake_rekognition) -> None:
+    from photosorter.core.jobs import CancelToken
+    from photosorter.gui.facade import Facade
+
+    rekognition(library)
+    job, backend = Facade(library).analysis_job(CancelToken())  # File → Analyze New Photos
+    run_to_end(job)
+    assert backend == "rekognition" and billed(fake_rekognition) == 4
+    assert usage_rows.month_total(library.catalog) == (4, pytest.approx(0.004))

@@ -21,6 +21,7 @@ from photosorter.core.imaging import thumbnail_path
 from photosorter.core.jobs import CancelToken, Job
 from photosorter.core.library import Library
 from photosorter.core.live import LiveEvent, LiveLibrary
+from photosorter.core.live.usage import UsageRecorder
 from photosorter.core.records import Folder, Photo
 from photosorter.core.settings import Settings
 
@@ -361,7 +362,9 @@ class Facade:
         """The analysis run for the chosen backend; building the analyzer may be slow (call off the GUI)."""
         analyzer = self.library.analyzer(backend, isolated=True)
         run = self.library.analysis_run(analyzer)
-        return _closing(self.library.analyze(run, cancel), analyzer), analyzer.name
+        return _closing(
+            self.library.analyze(run, cancel), analyzer, UsageRecorder(self.catalog)
+        ), analyzer.name
 
     def live_library(self, on_event: Any) -> LiveLibrary:
         """The watcher and job queue for this library; ``on_event`` is called from its threads."""
@@ -412,11 +415,13 @@ class Facade:
             return []
 
 
-def _closing(job: Job, analyzer: Any) -> Job:
-    """Runs ``job``, then releases the analyzer's worker processes, however the job ends."""
+def _closing(job: Job, analyzer: Any, usage: UsageRecorder) -> Job:
+    """Runs ``job``, then counts its billable calls for the month and releases the analyzer's worker
+    processes, however the job ends."""
     try:
         return (yield from job)
     finally:
+        usage.count(analyzer)
         close = getattr(analyzer, "close", None)
         if close is not None:
             close()

@@ -13,8 +13,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from photosorter.core.analysis.pipeline import AnalysisReport, AnalysisRun, AnalysisStopped, usage_of
-from photosorter.core.analysis.pricing import BudgetExceeded, estimate, price
+from photosorter.core.analysis.pipeline import AnalysisReport, AnalysisRun, AnalysisStopped
+from photosorter.core.analysis.pricing import BudgetExceeded, estimate
 from photosorter.core.analysis.types import (
     AnalysisResult,
     Analyzer,
@@ -23,12 +23,12 @@ from photosorter.core.analysis.types import (
     TransientAnalysisError,
 )
 from photosorter.core.catalog import Catalog
-from photosorter.core.catalog import usage as usage_rows
 from photosorter.core.catalog.queue import QueuedJob
 from photosorter.core.errors import PhotosorterError
 from photosorter.core.jobs import Cancelled, CancelToken, Job
 from photosorter.core.live.changes import AnalysisPause, AnalysisProgress, LiveEvent, PauseCause, Usage
 from photosorter.core.live.queue import ANALYSIS_KINDS, JobQueue
+from photosorter.core.live.usage import UsageRecorder
 
 PROGRESS_EVENT_SECONDS = 0.5  # stored results reach the window at most this often (it coalesces too)
 GROUP_FACES_SECONDS = 20.0  # during a long run, new faces join their people this often, not only at the end
@@ -90,13 +90,17 @@ class AnalysisLane:
         self._wake = threading.Event()
         self.pause: AnalysisPause | None = None
         self.progress: AnalysisProgress | None = None
-        self.session = Usage()  # billable calls since this lane started, across analyzer rebuilds
+        self.usage = UsageRecorder(catalog)  # billable calls, for the session and the month
         self.last_error: str | None = None
-        self._meter_seen: dict[str, int] = {}
 
     @property
     def analyzer(self) -> Analyzer | None:
         return self._analyzer
+
+    @property
+    def session(self) -> Usage:
+        """Billable calls since this lane started, across analyzer rebuilds."""
+        return self.usage.session
 
     @property
     def paused_reason(self) -> str | None:
@@ -129,7 +133,6 @@ class AnalysisLane:
     def close(self) -> None:
         """Releases the analyzer's resources (worker processes, connections); it is rebuilt if needed."""
         analyzer, self._analyzer = self._analyzer, None
-        self._meter_seen = {}
         close = getattr(analyzer, "close", None)
         if close is not None:
             close()
@@ -217,19 +220,9 @@ class AnalysisLane:
             self.progress = None  # before any pause or result is announced: the run is over
 
     def _count_usage(self, analyzer: Analyzer) -> Usage:
-        """Adds the analyzer's billable calls since the last look to the session and the month's totals."""
-        calls, _ = usage_of(analyzer)
-        new = {op: n - self._meter_seen.get(op, 0) for op, n in calls.items()}
-        new = {op: (n, n * price(op)) for op, n in new.items() if n > 0}
-        if not new:
-            return Usage()
-        self._meter_seen = dict(calls)
-        try:
-            usage_rows.add(self.catalog, analyzer.name, new)
-        except Exception as error:  # a locked catalog must not stop a run; the session total still counts
-            self.last_error = f"recording usage: {type(error).__name__}: {error}"
-        added = Usage(sum(n for n, _ in new.values()), sum(c for _, c in new.values()))
-        self.session += added
+        added = self.usage.count(analyzer)
+        if self.usage.last_error:
+            self.last_error, self.usage.last_error = self.usage.last_error, None
         return added
 
     def _group_faces(self, analyzer: Analyzer) -> None:
