@@ -69,8 +69,11 @@ def status_text(status: LiveStatus | None, now: float | None = None) -> str:
     if status is None or not status.started:
         return ""
     parts = []
+    waiting = status.pause is not None and not status.running and not status.settling
     if status.progress is not None and status.progress.total:
         parts.append(progress_text(status.progress))
+    elif waiting:
+        pass  # only the paused analysis job waits: the pause says it all, first
     elif status.running or status.pending or status.settling:
         busy = f"Updating library: {status.running} running · {status.pending} pending"
         parts.append(busy + (f" · {status.settling} settling" if status.settling else ""))
