@@ -248,3 +248,23 @@ def test_an_explicit_analysis_run_counts_for_the_month_too(library: Library, fak
     run_to_end(job)
     assert backend == "rekognition" and billed(fake_rekognition) == 4
     assert usage_rows.month_total(library.catalog) == (4, pytest.approx(0.004))
+
+
+def test_faces_are_grouped_during_a_long_run_not_only_at_its_end(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from photosorter.core.live import analysis as lane_module
+
+    monkeypatch.setattr(lane_module, "GROUP_FACES_SECONDS", 0.0)  # every stored photo, for the test
+    grouped_at: list[int] = []
+    analyzer = GatedAnalyzer()
+    monkeypatch.setattr(
+        library, "group_faces", lambda _a=None: grouped_at.append(len(analyzed_hashes(library, "gated")))
+    )
+    with LiveLibrary(library, analyzer=analyzer, features=LABELS, analysis_workers=1) as live:
+        analyzer.gate.release()
+        wait_for(lambda: grouped_at, what="faces grouped while the run goes on")
+        assert grouped_at[0] < 4 and live.status().progress is not None
+        for _ in range(3):
+            analyzer.gate.release()
+        wait_for(lambda: live.status().running == 0 and grouped_at[-1] == 4, what="the end")
