@@ -277,3 +277,14 @@ def test_a_credentials_problem_reads_as_a_message_not_a_class_name() -> None:
         "Analysis paused: no usable AWS credentials for profile 'work' (expired) — retrying in 5 s. "
         "Or choose the AWS profile and region in Settings (Ctrl+,)."
     )
+
+
+def test_settings_show_this_sessions_and_this_months_spending(qtbot, window: MainWindow, library) -> None:
+    from photosorter.core.catalog import usage as usage_rows
+    from photosorter.gui.settings_dialog import SettingsDialog
+
+    usage_rows.add(library.catalog, "rekognition", {"DetectLabels": (12, 0.012)})
+    dialog = SettingsDialog(window.facade, window.tasks, window)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: "this month: 12 calls, $0.012" in dialog.spending.text(), timeout=WAIT)
+    assert dialog.spending.text().startswith("This session: 0 calls, $0.000")

@@ -16,11 +16,13 @@ from types import ModuleType
 from typing import Any
 
 from photosorter.core.catalog import photos as photo_rows
+from photosorter.core.catalog import usage as usage_rows
 from photosorter.core.errors import PhotosorterError
 from photosorter.core.imaging import thumbnail_path
 from photosorter.core.jobs import CancelToken, Job
 from photosorter.core.library import Library
 from photosorter.core.live import LiveEvent, LiveLibrary
+from photosorter.core.live.changes import Usage
 from photosorter.core.live.usage import UsageRecorder
 from photosorter.core.records import Folder, Photo
 from photosorter.core.settings import Settings
@@ -98,6 +100,7 @@ class Facade:
     def __init__(self, library: Library) -> None:
         self.library = library
         self.catalog = library.catalog
+        self._live: LiveLibrary | None = None  # the newest live library, for this session's spending
         self.refresh_modules()
 
     # -- optional core modules ---------------------------------------------------------------------------
@@ -366,15 +369,21 @@ class Facade:
             self.library.analyze(run, cancel), analyzer, UsageRecorder(self.catalog)
         ), analyzer.name
 
+    def spending(self) -> tuple[Usage, Usage]:
+        """Billable calls and their cost: this session's live analysis, and this month's (the catalog)."""
+        session = self._live.session_usage if self._live is not None else Usage()
+        return session, Usage(*usage_rows.month_total(self.catalog))
+
     def live_library(self, on_event: Any) -> LiveLibrary:
         """The watcher and job queue for this library; ``on_event`` is called from its threads."""
-        return LiveLibrary(
+        self._live = LiveLibrary(
             self.library,
             analyzer=lambda: self.library.analyzer(isolated=True),
             on_event=on_event,
             scan_in_process=True,  # the walk and reads of a big folder would otherwise stall the window
             scan_workers=1,  # one reader: the other core stays with the window while files arrive
         )
+        return self._live
 
     def queue_entries(self, live: LiveLibrary) -> list[QueueEntry]:
         folders = {f.id: f.path for f in self.folders()}

@@ -46,6 +46,11 @@ def usage_text(usage: Usage) -> str:
     return f"{usage.calls:,} call{'s' if usage.calls != 1 else ''}, ${usage.cost_usd:.3f}"
 
 
+def spending_text(session: Usage, month: Usage) -> str:
+    """``This session: 34 calls, $0.034 · this month: 120 calls, $0.120`` (list price)."""
+    return f"This session: {usage_text(session)} · this month: {usage_text(month)} (list price)"
+
+
 def estimate_text(progress: AnalysisProgress) -> str:
     """What the run's photos cost at list price: photos × features × price, as ``--dry-run`` says."""
     if progress.estimate_usd is None:

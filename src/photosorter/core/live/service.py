@@ -173,6 +173,11 @@ class LiveLibrary:
         )
 
     @property
+    def session_usage(self) -> Usage:
+        """Billable calls made by this live library's analysis since it was made."""
+        return self._analysis.session
+
+    @property
     def analyzer(self) -> Analyzer | None:
         """The analyzer the analysis lane uses now (None until its first job, or after a change)."""
         return self._analysis.analyzer
