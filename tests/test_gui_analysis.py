@@ -288,3 +288,18 @@ def test_settings_show_this_sessions_and_this_months_spending(qtbot, window: Mai
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: "this month: 12 calls, $0.012" in dialog.spending.text(), timeout=WAIT)
     assert dialog.spending.text().startswith("This session: 0 calls, $0.000")
+
+
+def test_results_arriving_while_another_photo_loads_do_not_bring_the_old_one_back(
+    qtbot, window: MainWindow, photo_folder: Path
+) -> None:
+    window.add_folder(str(photo_folder))
+    qtbot.waitUntil(lambda: window.model.rowCount() == 5, timeout=WAIT)
+    first, second = window.model.ids[0], window.model.ids[1]
+    window.detail.show_photo(first)
+    qtbot.waitUntil(lambda: window.detail.photo is not None and window.detail.photo.id == first, timeout=WAIT)
+    window.detail.show_photo(second)
+    window.detail.reload()  # new analysis results arrive while the second photo is loading
+    qtbot.waitUntil(
+        lambda: window.detail.photo is not None and window.detail.photo.id == second, timeout=WAIT
+    )

@@ -327,8 +327,11 @@ class DetailPane(QScrollArea):
         self.tasks.run(lambda: load_detail(self.facade, photo_id), self._loaded)
 
     def reload(self) -> None:
-        if self.photo is not None:
-            photo_id, self.photo = self.photo.id, None
+        """New analysis results: loads the photo again, the one asked for last (a reload while another
+        photo is loading must not bring the shown one back)."""
+        photo_id = self._wanted
+        if photo_id is not None:
+            self.photo = None
             self.show_photo(photo_id)
 
     def _loaded(self, detail: PhotoDetail | None) -> None:

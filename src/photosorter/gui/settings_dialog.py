@@ -124,6 +124,7 @@ class SettingsDialog(QDialog):
 
         self.spending = QLabel("—", analysis_box)
         self.spending.setAccessibleName("Calls and cost so far")
+        self.spending.setWordWrap(True)
         form.addRow("Spent:", self.spending)
         self.tasks.run(self.facade.spending, lambda usage: self.spending.setText(spending_text(*usage)))
         self.analyze_after_scan = QCheckBox("Analyze new photos after each scan", analysis_box)
