@@ -11,10 +11,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
-from photosorter.core.analysis.pipeline import AnalysisReport, AnalysisRun, AnalysisStopped
-from photosorter.core.analysis.pricing import BudgetExceeded, estimate
+from photosorter.core.analysis.pipeline import AnalysisReport, AnalysisRun, AnalysisStopped, usage_of
+from photosorter.core.analysis.pricing import BudgetExceeded, estimate, price
 from photosorter.core.analysis.types import (
     AnalysisResult,
     Analyzer,
@@ -89,13 +90,27 @@ class AnalysisLane:
         self._after_analysis = after_analysis
         self._wake = threading.Event()
         self.pause: AnalysisPause | None = None
-        self.progress: AnalysisProgress | None = None
+        self._progress: AnalysisProgress | None = None
+        self._run_analyzer: Analyzer | None = None
+        self._run_start: dict[str, int] = {}  # the analyzer's calls when the run began
         self.usage = UsageRecorder(catalog)  # billable calls, for the session and the month
         self.last_error: str | None = None
 
     @property
     def analyzer(self) -> Analyzer | None:
         return self._analyzer
+
+    @property
+    def progress(self) -> AnalysisProgress | None:
+        """The run going on, with the calls it made up to now (read from the meter: calls in flight
+        show before their photo is done)."""
+        progress, analyzer = self._progress, self._run_analyzer
+        if progress is None or analyzer is None:
+            return progress
+        calls, _ = usage_of(analyzer)
+        spent = {op: n - self._run_start.get(op, 0) for op, n in calls.items()}
+        usage = Usage(sum(spent.values()), sum(n * price(op) for op, n in spent.items()))
+        return replace(progress, usage=usage)
 
     @property
     def session(self) -> Usage:
@@ -193,7 +208,7 @@ class AnalysisLane:
         """Runs the job, publishing its progress and cost as each photo is stored, so the window shows
         results as they come; a settings change cancels it at the next photo."""
         billed = analyzer.name == "rekognition"
-        run_usage = Usage()
+        self._run_analyzer, self._run_start = analyzer, usage_of(analyzer)[0]
         last_event = last_group = time.monotonic()
         done_before = 0
         try:
@@ -201,10 +216,10 @@ class AnalysisLane:
                 step = next(job)
                 if self._settings_changed.is_set():
                     cancel.cancel()  # in-flight calls are still waited for and stored by the run
-                run_usage += self._count_usage(analyzer)
+                self._count_usage(analyzer)
                 cost = estimate(step.total, features)[1] if billed else None
-                self.progress = AnalysisProgress(
-                    analyzer.name, step.done, step.total, step.eta_seconds, cost, run_usage
+                self._progress = AnalysisProgress(
+                    analyzer.name, step.done, step.total, step.eta_seconds, cost
                 )
                 now = time.monotonic()
                 if step.done > done_before and now - last_group >= GROUP_FACES_SECONDS:
@@ -217,7 +232,7 @@ class AnalysisLane:
             self._count_usage(analyzer)
             return stop.value
         finally:
-            self.progress = None  # before any pause or result is announced: the run is over
+            self._progress = self._run_analyzer = None  # before a pause or result is announced: it is over
 
     def _count_usage(self, analyzer: Analyzer) -> Usage:
         added = self.usage.count(analyzer)
