@@ -13,7 +13,8 @@ if TYPE_CHECKING:  # database.py imports this module's migration step through sc
 
 
 def v5_service_usage(conn: sqlite3.Connection) -> None:
-    """Calls and their list-price cost per month, backend and operation (one row each, added to)."""
+    """Calls and their list-price cost per month, backend and operation (one row each, added to), and
+    an index of failed analyses (the app shows them, with Retry)."""
     conn.execute(
         """
         CREATE TABLE service_usage (
@@ -26,6 +27,8 @@ def v5_service_usage(conn: sqlite3.Connection) -> None:
         ) WITHOUT ROWID
         """
     )
+    # the app counts failed analyses with every status update: without this it would read every analysis
+    conn.execute("CREATE INDEX analyses_failed ON analyses(hash) WHERE status = 'failed'")
 
 
 def this_month(now: datetime | None = None) -> str:
