@@ -25,6 +25,7 @@ COALESCE_MS = 400  # a burst of thousands of events refreshes the grid at most t
 MAX_STALE_PATHS = 5000  # more updated files than this in one flush: every cached row is reloaded
 STATUS_POLL_MS = 1500  # queue counts also change without events (the watcher queues work silently)
 COUNTDOWN_MS = 1000  # a pause's "retrying in N s" counts down by the second
+RESULTS_REFRESH_MS = 2000  # during a run, stored results refresh the views (grid, sidebar, detail) this often
 
 # where the user fixes what paused analysis; the unreachable service comes back by itself
 PAUSE_HINTS = {
@@ -123,6 +124,8 @@ class LiveBridge(QObject):
         self._flush_timer = QTimer(self, singleShot=True, interval=COALESCE_MS, timeout=self._flush)
         self._poll_timer = QTimer(self, interval=STATUS_POLL_MS, timeout=self.poll)
         self._countdown = QTimer(self, interval=COUNTDOWN_MS, timeout=self._count_down)
+        self._results_timer = QTimer(self, singleShot=True, interval=RESULTS_REFRESH_MS)
+        self._results_timer.timeout.connect(self._results_stored)
 
     @property
     def running(self) -> bool:
@@ -156,6 +159,7 @@ class LiveBridge(QObject):
         self._poll_timer.stop()
         self._flush_timer.stop()
         self._countdown.stop()
+        self._results_timer.stop()
         with self._lock:
             live, self.live = self.live, None
             if live is not None:
@@ -221,15 +225,19 @@ class LiveBridge(QObject):
         self.status = status
         done = status.progress.done if status.progress else 0
         before = old.progress.done if old is not None and old.progress else 0
-        if done != before or (old is not None and old.failures != status.failures):
-            self._analysis_dirty = True
-            if not self._flush_timer.isActive():
-                self._flush_timer.start()
+        stored = done != before or (old is not None and old.failures != status.failures)
+        if stored and not self._results_timer.isActive():  # not restarted: a steady run still refreshes
+            self._results_timer.start()
         if status.pause is not None:
             if not self._countdown.isActive():
                 self._countdown.start()
         else:
             self._countdown.stop()
+
+    def _results_stored(self) -> None:
+        self._analysis_dirty = True
+        if not self._flush_timer.isActive():
+            self._flush_timer.start()
 
     def _count_down(self) -> None:
         if self.status is not None and self.status.pause is not None:
