@@ -286,5 +286,8 @@ def test_forget_all_faces_leaves_no_face_data_nor_search_term_and_no_rerun(home,
         assert all(results_for(catalog, h)["faces"] == [] for h in hashes)
         # no automatic run finds them again: the faces analysis stays done until the user asks
         assert pending(catalog, "local", {Feature.FACES: "test"})[0] == []
+        # ... until asked: `analyze --refresh` redoes them, as the message says
+        again = pending(catalog, "local", {Feature.FACES: "test"}, refresh=True)[0]
+        assert {p.hash for p in again} == set(hashes) and "--refresh" in deleted.describe()
         assert faces.analyze_faces_again(catalog) == len(hashes)
         assert {p.hash for p in pending(catalog, "local", {Feature.FACES: "test"})[0]} == set(hashes)

@@ -4,7 +4,7 @@ Forgetting a person: their faces' embeddings, service face ids and name go, with
 undo log (which holds names); the boxes stay, so a photo still shows "a face here".
 Forgetting all faces: every face row (box, embedding, attributes such as age and
 gender), person and derived search term goes, and the faces analysis is not run again
-on its own: only when the user asks (``analyze_faces_again``). Faces indexed into
+on its own: only when the user asks (``analyze --refresh``, or ``analyze_faces_again``). Faces indexed into
 Rekognition are deleted there too (the person's faces, or the whole collection).
 With the local backend nothing is sent anywhere.
 """
@@ -78,4 +78,7 @@ class ForgottenFaces:
         what += f" and {self.people:,} {'person' if self.people == 1 else 'people'}"
         if "rekognition" in self.services:
             what += ", and the face collection in Amazon Rekognition"
-        return what + ". Faces are not looked for again unless you ask."
+        return what + (
+            ". Faces are not looked for again unless you ask"
+            " (photosorter analyze --features faces --refresh)."
+        )
