@@ -303,3 +303,24 @@ def test_results_arriving_while_another_photo_loads_do_not_bring_the_old_one_bac
     qtbot.waitUntil(
         lambda: window.detail.photo is not None and window.detail.photo.id == second, timeout=WAIT
     )
+
+
+def test_forgetting_all_faces_clears_the_detail_pane_and_says_what_went(
+    qtbot, window: MainWindow, library, tmp_path
+) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    shutil.copy(DATA / "exif_orientation6_obama.jpg", folder)
+    window.add_folder(str(folder))
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=WAIT)
+    face = Face(Box(0.3, 0.2, 0.3, 0.3), 99.9, attributes={"gender": {"value": "Male", "confidence": 99.0}})
+    result = AnalysisResult("local", frozenset({Feature.FACES}), faces=(face,))
+    store_result(
+        library.catalog, library.catalog.scalar("SELECT hash FROM photos"), result, {Feature.FACES: "1"}
+    )
+    window.gallery.setCurrentIndex(window.model.index(0))
+    qtbot.waitUntil(lambda: window.detail.fields["People"].text() == "1 unnamed face", timeout=WAIT)
+    window._forget_faces()  # what Settings → "Forget all faces" does once confirmed
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Deleted 1 face"), timeout=WAIT)
+    qtbot.waitUntil(lambda: window.detail.fields["People"].text() == "—", timeout=WAIT)
+    assert window.detail.canvas._faces == [] and not window.detail.faces.isVisible()

@@ -397,7 +397,11 @@ class MainWindow(LiveWiring, QMainWindow):
     def _forget_faces(self) -> None:
         self.tasks.run(
             self.facade.forget_all_faces,
-            lambda deleted: (self.statusBar().showMessage(deleted, 15_000), self.refresh_all()),
+            lambda deleted: (
+                self.statusBar().showMessage(deleted, 15_000),
+                self.refresh_all(),
+                self.detail.reload(),
+            ),
             lambda message: QMessageBox.warning(self, "Face data", message),
         )
 
