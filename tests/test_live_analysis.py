@@ -245,7 +245,15 @@ def test_an_explicit_analysis_run_counts_for_the_month_too(library: Library, fak
 
     rekognition(library)
     job, backend = Facade(library).analysis_job(CancelToken())  # File → Analyze New Photos
-    run_to_end(job)
+    details = []
+    try:
+        while True:
+            details.append(next(job).detail)
+    except StopIteration:
+        pass
+    # the estimate shows from the first step that knows the photos, before any call
+    assert details[1] == "≈ $0.004 for 4 photos"
+    assert details[-1].endswith("4 calls, $0.00 of ≈ $0.004 for 4 photos"), details
     assert backend == "rekognition" and billed(fake_rekognition) == 4
     assert usage_rows.month_total(library.catalog) == (4, pytest.approx(0.004))
 

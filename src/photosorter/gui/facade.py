@@ -23,7 +23,7 @@ from photosorter.core.jobs import CancelToken, Job
 from photosorter.core.library import Library
 from photosorter.core.live import LiveEvent, LiveLibrary
 from photosorter.core.live.changes import Usage
-from photosorter.core.live.usage import UsageRecorder
+from photosorter.core.live.usage import UsageRecorder, with_estimate
 from photosorter.core.records import Folder, Photo
 from photosorter.core.settings import Settings
 
@@ -365,9 +365,10 @@ class Facade:
         """The analysis run for the chosen backend; building the analyzer may be slow (call off the GUI)."""
         analyzer = self.library.analyzer(backend, isolated=True)
         run = self.library.analysis_run(analyzer)
-        return _closing(
-            self.library.analyze(run, cancel), analyzer, UsageRecorder(self.catalog)
-        ), analyzer.name
+        job = self.library.analyze(run, cancel)
+        if analyzer.name == "rekognition":
+            job = with_estimate(job, run.features)
+        return _closing(job, analyzer, UsageRecorder(self.catalog)), analyzer.name
 
     def spending(self) -> tuple[Usage, Usage]:
         """Billable calls and their cost: this session's live analysis, and this month's (the catalog)."""

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 from photosorter.core.analysis.pipeline import usage_of
-from photosorter.core.analysis.pricing import price
-from photosorter.core.analysis.types import Analyzer
+from photosorter.core.analysis.pricing import estimate, price
+from photosorter.core.analysis.types import Analyzer, Feature
 from photosorter.core.catalog import Catalog
 from photosorter.core.catalog import usage as usage_rows
+from photosorter.core.jobs import Job
 from photosorter.core.live.changes import Usage
 
 
@@ -42,3 +44,19 @@ class UsageRecorder:
         except Exception as error:  # a locked catalog must not stop a run; the session total still counts
             self.last_error = f"recording usage: {type(error).__name__}: {error}"
         return added
+
+
+def with_estimate(job: Job, features: frozenset[Feature]) -> Job:
+    """A billed run's progress with what its photos cost at list price (photos × features × price, as
+    ``--dry-run`` says), from the moment their number is known, before the first call."""
+    try:
+        while True:
+            step = next(job)
+            if step.total:
+                cost = estimate(step.total, features)[1]
+                plural = "s" if step.total != 1 else ""
+                detail = f"≈ ${cost:.3f} for {step.total:,} photo{plural}"
+                step = replace(step, detail=f"{step.detail} of {detail}" if step.detail else detail)
+            yield step
+    except StopIteration as stop:
+        return stop.value
