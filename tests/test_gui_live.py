@@ -21,8 +21,9 @@ from photosorter.core.analysis.types import AnalysisResult, Box, Face, Feature
 from photosorter.core.catalog.analysis import store_result
 from photosorter.core.library import Library
 from photosorter.core.live import LiveStatus
+from photosorter.core.live.changes import AnalysisPause
 from photosorter.gui.facade import Facade, QueueEntry, ViewFilter
-from photosorter.gui.live import paused_text, status_text
+from photosorter.gui.live import pause_text, status_text
 from photosorter.gui.main_window import MainWindow
 from photosorter.gui.queue_panel import JobsModel
 from photosorter.gui.workers import WorkerPool
@@ -104,11 +105,14 @@ def test_queue_state_shows_in_the_status_bar_and_the_panel(qtbot, window: MainWi
 def test_status_lines_for_busy_paused_parked_and_offline() -> None:
     busy = LiveStatus(True, 3, 1, 0, None, None, ("/a",), (), 2)
     assert status_text(busy) == "Updating library: 1 running · 3 pending · 2 settling"
-    paused = paused_text("analysis paused: Rekognition unreachable (retrying in 30 s)")
-    assert paused == "Analysis paused: Rekognition unreachable — retrying in 30 s"
-    stuck = LiveStatus(True, 1, 0, 2, "Rekognition unreachable", "x", ("/a", "/b"), ("/b",), 0)
-    line = status_text(stuck, paused)
-    assert "2 parked" in line and paused in line and "1 folder offline" in line
+    pause = AnalysisPause("Rekognition unreachable", retry_at=1000.0)
+    # the real back-off, counted down: not a number frozen when the pause began
+    assert pause_text(pause, now=970.0) == "Analysis paused: Rekognition unreachable — retrying in 30 s"
+    assert pause_text(pause, now=988.5) == "Analysis paused: Rekognition unreachable — retrying in 12 s"
+    assert pause_text(pause, now=1001.0) == "Analysis paused: Rekognition unreachable — retrying now"
+    stuck = LiveStatus(True, 1, 0, 2, pause, "x", ("/a", "/b"), ("/b",), 0)
+    line = status_text(stuck, now=970.0)
+    assert "2 parked" in line and pause_text(pause, 970.0) in line and "1 folder offline" in line
     assert status_text(LiveStatus(False, 0, 0, 0, None, None, (), (), 0)) == ""
 
 

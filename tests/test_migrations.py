@@ -148,7 +148,21 @@ def _seed_v6(conn: sqlite3.Connection) -> None:
     )
 
 
-SEEDS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _seed_v1, 3: _seed_v3, 4: _seed_v4, 6: _seed_v6}
+def _seed_v7(conn: sqlite3.Connection) -> None:
+    """Rekognition calls counted for a month."""
+    conn.execute(
+        "INSERT INTO service_usage (month, backend, operation, calls, cost_usd)"
+        " VALUES ('2024-05', 'rekognition', 'DetectLabels', 12, 0.012)"
+    )
+
+
+SEEDS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _seed_v1,
+    3: _seed_v3,
+    4: _seed_v4,
+    6: _seed_v6,
+    7: _seed_v7,
+}
 
 PAST_VERSIONS = range(1, schema.SCHEMA_VERSION)
 

@@ -238,3 +238,56 @@ def test_cli_people_json_and_commands(cli, home) -> None:
     assert cli("people", "merge").code == 2
     assert cli("people", "forget", "--all").code == 0
     assert cli("people", "--json").json() == []
+
+
+def test_forget_all_faces_leaves_no_face_data_nor_search_term_and_no_rerun(home, photo_folder) -> None:
+    from photosorter.core.catalog.analysis import pending, results_for
+    from photosorter.core.jobs import run_to_end
+    from photosorter.core.search.engine import search
+
+    with Library.open(home) as library:
+        library.add_folder(photo_folder)
+        run_to_end(library.scan())
+        catalog = library.catalog
+        conn = catalog.connection()
+        hashes = sorted({h for (h,) in conn.execute("SELECT hash FROM photos WHERE state = 'ok'")})
+        attributes = {
+            "gender": {"value": "Male", "confidence": 99.0},
+            "smile": {"value": True, "confidence": 97.0},
+            "age_range": {"low": 30, "high": 40},
+            "emotions": [{"type": "HAPPY", "confidence": 95.0}],
+        }
+        for n, content in enumerate(hashes):
+            face = Face(
+                Box(0.1, 0.1, 0.2, 0.2), 99.0, attributes=attributes, embedding=vector("alice", 0.1, n)
+            )
+            result = AnalysisResult(
+                "local", frozenset({Feature.FACES}), faces=(face,), raw={"faces": [{"x": 1}]}
+            )
+            store_result(catalog, content, result, {Feature.FACES: "test"})
+        faces.cluster_new_faces(catalog)
+        faces.name_face(catalog, face_ids(catalog, hashes[0])[0], "Alice")
+        queries = ("male", "smiling", "happy", 'person:"Alice"', "faces:1")
+        assert all(search(catalog, query) for query in queries)
+
+        deleted = faces.forget_all(catalog)
+
+        assert (deleted.faces, deleted.photos, deleted.people) == (len(hashes), len(hashes), 1)
+        assert deleted.describe().startswith(
+            f"Deleted {len(hashes)} faces on {len(hashes)} photos and 1 person"
+        )
+        for table in ("faces", "people", "face_suggestions", "face_rejections", "people_undo"):
+            assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table
+        assert conn.execute(
+            "SELECT count(*) FROM analyses WHERE raw IS NOT NULL AND feature = 'faces'"
+        ).fetchone() == (0,)
+        for query in queries:
+            assert search(catalog, query) == [], query
+        assert all(results_for(catalog, h)["faces"] == [] for h in hashes)
+        # no automatic run finds them again: the faces analysis stays done until the user asks
+        assert pending(catalog, "local", {Feature.FACES: "test"})[0] == []
+        # ... until asked: `analyze --refresh` redoes them, as the message says
+        again = pending(catalog, "local", {Feature.FACES: "test"}, refresh=True)[0]
+        assert {p.hash for p in again} == set(hashes) and "--refresh" in deleted.describe()
+        assert faces.analyze_faces_again(catalog) == len(hashes)
+        assert {p.hash for p in pending(catalog, "local", {Feature.FACES: "test"})[0]} == set(hashes)

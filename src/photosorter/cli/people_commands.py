@@ -160,8 +160,7 @@ def run_forget(args: argparse.Namespace) -> int:
         return fail("give either a PERSON or --all", EXIT_USAGE)
     with Library.open(args.home) as library:
         if args.all:
-            faces.forget_all(library.catalog, services=library.face_services())
-            print("all face data deleted")
+            print(faces.forget_all(library.catalog, services=library.face_services()).describe())
         else:
             count = faces.forget(library.catalog, args.person, services=library.face_services())
             print(f"forgotten: {args.person} ({count} faces)")

@@ -61,6 +61,31 @@ class CancelToken:
         if self._cancelled.is_set():
             raise Cancelled()
 
+    def linked(self) -> CancelToken:
+        """A token of its own that is also cancelled, and paused, with this one: stops one run without
+        stopping the service that runs it."""
+        return _LinkedToken(self)
+
+
+class _LinkedToken(CancelToken):
+    def __init__(self, parent: CancelToken) -> None:
+        super().__init__()
+        self._parent = parent
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set() or self._parent.cancelled
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set() or self._parent.paused
+
+    def check(self) -> None:
+        self._parent._running.wait()
+        self._running.wait()
+        if self.cancelled:
+            raise Cancelled()
+
 
 Job = Generator[Progress, None, object]
 

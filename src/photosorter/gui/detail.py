@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QRectF, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QColor, QDesktopServices, QFont, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -27,6 +28,57 @@ from photosorter.gui.facade import Facade
 from photosorter.gui.workers import Tasks, read_image
 
 PREVIEW = 1100  # long side of the image decoded for the pane
+TOOLTIP_PHRASES = 4  # attribute phrases per tooltip line
+EMOTIONS_SHOWN = 2  # the strongest emotions of a face, with Rekognition's confidence
+
+# yes/no attributes as Rekognition reports them: (key, said when true, said when false)
+_YES_NO = (
+    ("smile", "smiling", "not smiling"),
+    ("eyes_open", "eyes open", "eyes closed"),
+    ("mouth_open", "mouth open", "mouth closed"),
+    ("eyeglasses", "eyeglasses", "no eyeglasses"),
+    ("sunglasses", "sunglasses", "no sunglasses"),
+    ("beard", "beard", "no beard"),
+    ("mustache", "mustache", "no mustache"),
+    ("face_occluded", "face partly covered", "face not covered"),
+)
+
+
+def face_attributes_text(attributes: dict[str, Any]) -> list[str]:
+    """A face's attributes as short phrases with the service's confidence: ``age 30–40``,
+    ``male 99%``, ``smiling 97%``, ``happy 95%``. Empty for a backend that returns none."""
+    out = []
+    age = attributes.get("age_range")
+    if isinstance(age, dict) and age.get("low") is not None:
+        out.append(f"age {age['low']}–{age.get('high', age['low'])}")
+    gender = attributes.get("gender")
+    if isinstance(gender, dict) and gender.get("value"):
+        out.append(f"{str(gender['value']).lower()} {gender.get('confidence', 0):.0f}%")
+    emotions = attributes.get("emotions")
+    if isinstance(emotions, list):
+        for emotion in emotions[:EMOTIONS_SHOWN]:
+            if isinstance(emotion, dict) and emotion.get("type"):
+                out.append(f"{str(emotion['type']).lower()} {emotion.get('confidence', 0):.0f}%")
+    for key, yes, no in _YES_NO:
+        value = attributes.get(key)
+        if isinstance(value, dict) and value.get("value") is not None:
+            out.append(f"{yes if value['value'] else no} {value.get('confidence', 0):.0f}%")
+    return out
+
+
+def face_tooltip(number: int, face: dict[str, Any]) -> str:
+    """The face box's tooltip: who, then what the service saw, a few phrases a line."""
+    who = face_summary(number, {**face, "attributes": {}})
+    details = face_attributes_text(face.get("attributes") or {})
+    rows = [" · ".join(details[i : i + TOOLTIP_PHRASES]) for i in range(0, len(details), TOOLTIP_PHRASES)]
+    return "\n".join([who, *rows])
+
+
+def face_summary(number: int, face: dict[str, Any]) -> str:
+    """One line per face for the pane and the face box's tooltip."""
+    who = face.get("person") or (f"{face['suggested']}?" if face.get("suggested") else "unnamed")
+    details = face_attributes_text(face.get("attributes") or {})
+    return f"Face {number} ({who})" + (": " + " · ".join(details) if details else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +111,7 @@ class PhotoCanvas(QWidget):
         self._faces: list[dict[str, Any]] = []
         self.placeholder = ""
         self.show_faces = True
+        self.setMouseTracking(True)  # a face box's tooltip lists what the service saw in it
         self.setMinimumHeight(min_height)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
@@ -134,6 +187,23 @@ class PhotoCanvas(QWidget):
                 painter.setPen(colour)
                 painter.drawText(tag, Qt.AlignmentFlag.AlignCenter, text)
 
+    def face_at(self, point) -> tuple[int, dict[str, Any]] | None:
+        for number, face in enumerate(self._faces, 1):
+            if self.face_rect(face).contains(point):
+                return number, face
+        return None
+
+    def event(self, event) -> bool:
+        if event.type() == QEvent.Type.ToolTip and self.show_faces:
+            found = self.face_at(QPointF(event.pos()))
+            if found is not None:
+                QToolTip.showText(event.globalPos(), face_tooltip(*found), self)
+            else:
+                QToolTip.hideText()
+                event.ignore()
+            return True
+        return super().event(event)
+
     def mousePressEvent(self, event) -> None:
         for face in self._faces:
             if self.face_rect(face).contains(event.position()):
@@ -192,6 +262,13 @@ class DetailPane(QScrollArea):
             self.fields[key] = value
             form.addRow(f"{key}:", value)
         layout.addLayout(form)
+        self.faces_heading = self._heading("Faces", body)
+        layout.addWidget(self.faces_heading)
+        self.faces = QLabel(body)  # each face's age, gender, emotions... with the service's confidence
+        self.faces.setAccessibleName("Face attributes")
+        self.faces.setWordWrap(True)
+        self.faces.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.faces)
         layout.addWidget(self._heading("Scenes & things", body))
         self.labels = QLabel("—", body)
         self.labels.setWordWrap(True)
@@ -237,6 +314,7 @@ class DetailPane(QScrollArea):
         for value in self.fields.values():
             value.setText("—")
         self.labels.setText("—")
+        self._show_faces([])
         self.text.setPlainText("")
         self.open_button.setEnabled(False)
         self.reveal_button.setEnabled(False)
@@ -249,8 +327,11 @@ class DetailPane(QScrollArea):
         self.tasks.run(lambda: load_detail(self.facade, photo_id), self._loaded)
 
     def reload(self) -> None:
-        if self.photo is not None:
-            photo_id, self.photo = self.photo.id, None
+        """New analysis results: loads the photo again, the one asked for last (a reload while another
+        photo is loading must not bring the shown one back)."""
+        photo_id = self._wanted
+        if photo_id is not None:
+            self.photo = None
             self.show_photo(photo_id)
 
     def _loaded(self, detail: PhotoDetail | None) -> None:
@@ -280,6 +361,7 @@ class DetailPane(QScrollArea):
         if unnamed:
             parts.append(f"{unnamed} unnamed face{'s' if unnamed != 1 else ''}")
         self.fields["People"].setText(", ".join(parts) or "—")
+        self._show_faces(found)
         self.fields["Path"].setText(photo.path)
         labels = analysis.get("labels", [])
         self.labels.setText(
@@ -293,6 +375,14 @@ class DetailPane(QScrollArea):
         exists = os.path.exists(photo.path)
         self.open_button.setEnabled(exists)
         self.reveal_button.setEnabled(exists)
+
+    def _show_faces(self, found: list[dict[str, Any]]) -> None:
+        """Lists what the service saw in each face; hidden when no face has attributes (the local
+        analyzer finds boxes only)."""
+        lines = [face_summary(n, f) for n, f in enumerate(found, 1) if f.get("attributes")]
+        self.faces.setText("\n".join(lines))
+        self.faces.setVisible(bool(lines))
+        self.faces_heading.setVisible(bool(lines))
 
     def open_external(self) -> None:
         if self.photo is not None:

@@ -16,11 +16,14 @@ from types import ModuleType
 from typing import Any
 
 from photosorter.core.catalog import photos as photo_rows
+from photosorter.core.catalog import usage as usage_rows
 from photosorter.core.errors import PhotosorterError
 from photosorter.core.imaging import thumbnail_path
 from photosorter.core.jobs import CancelToken, Job
 from photosorter.core.library import Library
 from photosorter.core.live import LiveEvent, LiveLibrary
+from photosorter.core.live.changes import Usage
+from photosorter.core.live.usage import UsageRecorder, with_estimate
 from photosorter.core.records import Folder, Photo
 from photosorter.core.settings import Settings
 
@@ -97,6 +100,7 @@ class Facade:
     def __init__(self, library: Library) -> None:
         self.library = library
         self.catalog = library.catalog
+        self._live: LiveLibrary | None = None  # the newest live library, for this session's spending
         self.refresh_modules()
 
     # -- optional core modules ---------------------------------------------------------------------------
@@ -324,9 +328,9 @@ class Facade:
         """Puts back the last naming, merge, split, move or hide; returns what was undone."""
         return self._faces().undo(self.catalog, services=self.library.face_services())
 
-    def forget_all_faces(self) -> None:
-        # the Rekognition collection goes too when it holds any of this library's faces
-        self._faces().forget_all(self.catalog, services=self.library.face_services())
+    def forget_all_faces(self) -> str:
+        """Deletes all face data (the Rekognition collection too); returns what was deleted."""
+        return self._faces().forget_all(self.catalog, services=self.library.face_services()).describe()
 
     def cluster_new_faces(self) -> None:
         self.library.group_faces()
@@ -361,17 +365,26 @@ class Facade:
         """The analysis run for the chosen backend; building the analyzer may be slow (call off the GUI)."""
         analyzer = self.library.analyzer(backend, isolated=True)
         run = self.library.analysis_run(analyzer)
-        return _closing(self.library.analyze(run, cancel), analyzer), analyzer.name
+        job = self.library.analyze(run, cancel)
+        if analyzer.name == "rekognition":
+            job = with_estimate(job, run.features)
+        return _closing(job, analyzer, UsageRecorder(self.catalog)), analyzer.name
+
+    def spending(self) -> tuple[Usage, Usage]:
+        """Billable calls and their cost: this session's live analysis, and this month's (the catalog)."""
+        session = self._live.session_usage if self._live is not None else Usage()
+        return session, Usage(*usage_rows.month_total(self.catalog))
 
     def live_library(self, on_event: Any) -> LiveLibrary:
         """The watcher and job queue for this library; ``on_event`` is called from its threads."""
-        return LiveLibrary(
+        self._live = LiveLibrary(
             self.library,
             analyzer=lambda: self.library.analyzer(isolated=True),
             on_event=on_event,
             scan_in_process=True,  # the walk and reads of a big folder would otherwise stall the window
             scan_workers=1,  # one reader: the other core stays with the window while files arrive
         )
+        return self._live
 
     def queue_entries(self, live: LiveLibrary) -> list[QueueEntry]:
         folders = {f.id: f.path for f in self.folders()}
@@ -412,11 +425,13 @@ class Facade:
             return []
 
 
-def _closing(job: Job, analyzer: Any) -> Job:
-    """Runs ``job``, then releases the analyzer's worker processes, however the job ends."""
+def _closing(job: Job, analyzer: Any, usage: UsageRecorder) -> Job:
+    """Runs ``job``, then counts its billable calls for the month and releases the analyzer's worker
+    processes, however the job ends."""
     try:
         return (yield from job)
     finally:
+        usage.count(analyzer)
         close = getattr(analyzer, "close", None)
         if close is not None:
             close()

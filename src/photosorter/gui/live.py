@@ -11,44 +11,87 @@ while automatic analysis is off, and for scanning if the watcher cannot start.
 
 from __future__ import annotations
 
-import re
 import threading
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from photosorter.core.live import LiveEvent, LiveLibrary, LiveStatus
+from photosorter.core.live.changes import AnalysisPause, AnalysisProgress, PauseCause, Usage
 from photosorter.gui.facade import Facade
+from photosorter.gui.status import eta_text
 from photosorter.gui.workers import Tasks
 
 COALESCE_MS = 400  # a burst of thousands of events refreshes the grid at most this often
 MAX_STALE_PATHS = 5000  # more updated files than this in one flush: every cached row is reloaded
 STATUS_POLL_MS = 1500  # queue counts also change without events (the watcher queues work silently)
-_PAUSED = re.compile(r"analysis paused: (?P<reason>.*) \(retrying in (?P<delay>\d+) s\)$", re.DOTALL)
+COUNTDOWN_MS = 1000  # a pause's "retrying in N s" counts down by the second
+RESULTS_REFRESH_MS = 2000  # during a run, stored results refresh the views (grid, sidebar, detail) this often
+
+# where the user fixes what paused analysis; the unreachable service comes back by itself
+PAUSE_HINTS = {
+    PauseCause.ACCOUNT: "Or choose the AWS profile and region in Settings (Ctrl+,).",
+    PauseCause.BUDGET: "The budget is in Settings (Ctrl+,).",
+    PauseCause.SETUP: "Check the analysis features in Settings (Ctrl+,).",
+}
 
 
-def paused_text(message: str) -> str:
-    """``analysis paused: X (retrying in 30 s)`` → ``Analysis paused: X — retrying in 30 s``."""
-    found = _PAUSED.match(message)
-    if found is None:
-        return message[:1].upper() + message[1:]
-    return f"Analysis paused: {found['reason']} — retrying in {found['delay']} s"
+def pause_text(pause: AnalysisPause, now: float | None = None) -> str:
+    """``Analysis paused: <reason> — retrying in 12 s``, counting down to the real retry time."""
+    left = pause.seconds_left(now)
+    retry = f"retrying in {left} s" if left else "retrying now"
+    hint = PAUSE_HINTS.get(pause.cause)
+    return f"Analysis paused: {pause.reason} — {retry}" + (f". {hint}" if hint else "")
 
 
-def status_text(status: LiveStatus | None, paused: str | None = None) -> str:
+def usage_text(usage: Usage) -> str:
+    return f"{usage.calls:,} call{'s' if usage.calls != 1 else ''}, ${usage.cost_usd:.3f}"
+
+
+def spending_text(session: Usage, month: Usage) -> str:
+    """``This session: 34 calls, $0.034 · this month: 120 calls, $0.120`` (list price)."""
+    return f"This session: {usage_text(session)} · this month: {usage_text(month)} (list price)"
+
+
+def estimate_text(progress: AnalysisProgress) -> str:
+    """What the run's photos cost at list price: photos × features × price, as ``--dry-run`` says."""
+    if progress.estimate_usd is None:
+        return "free (on this computer)"
+    return f"≈ ${progress.estimate_usd:.3f} for {progress.total:,} photo{'s' if progress.total != 1 else ''}"
+
+
+def progress_text(progress: AnalysisProgress) -> str:
+    """``Analyzing 12 of 30 photos · 1 min left · 36 calls, $0.036 of ≈ $0.090 for 30 photos``."""
+    parts = [f"Analyzing {progress.done:,} of {progress.total:,} photos"]
+    eta = eta_text(progress.eta_seconds)
+    if eta:
+        parts.append(eta)
+    if progress.estimate_usd is not None:
+        parts.append(f"{usage_text(progress.usage)} of {estimate_text(progress)}")
+    return " · ".join(parts)
+
+
+def status_text(status: LiveStatus | None, now: float | None = None) -> str:
     """The one line the status bar shows about the live library."""
     if status is None or not status.started:
         return ""
     parts = []
-    if status.running or status.pending or status.settling:
+    waiting = status.pause is not None and not status.running and not status.settling
+    if status.progress is not None and status.progress.total:
+        parts.append(progress_text(status.progress))
+    elif waiting:
+        pass  # only the paused analysis job waits: the pause says it all, first
+    elif status.running or status.pending or status.settling:
         busy = f"Updating library: {status.running} running · {status.pending} pending"
         parts.append(busy + (f" · {status.settling} settling" if status.settling else ""))
     else:
         folders = len(status.watching)
         parts.append(f"Up to date · watching {folders} folder{'s' if folders != 1 else ''}")
+    if status.failures:
+        parts.append(f"{status.failures} photo{'s' if status.failures != 1 else ''} not analyzed")
     if status.parked:
         parts.append(f"{status.parked} parked")
-    if status.paused_reason:
-        parts.append(paused or f"Analysis paused: {status.paused_reason}")
+    if status.pause is not None:
+        parts.append(pause_text(status.pause, now))
     if status.offline:
         count = len(status.offline)
         parts.append(f"{count} folder{'s' if count != 1 else ''} offline")
@@ -72,7 +115,6 @@ class LiveBridge(QObject):
         self.tasks = tasks
         self.live: LiveLibrary | None = None
         self.status: LiveStatus | None = None
-        self.paused: str | None = None
         self.failed: str | None = None  # why the live library could not start
         self._lock = threading.Lock()  # start and stop never overlap (start runs on a worker)
         self._photos_dirty = False
@@ -81,6 +123,9 @@ class LiveBridge(QObject):
         self._event.connect(self._on_event, Qt.ConnectionType.QueuedConnection)
         self._flush_timer = QTimer(self, singleShot=True, interval=COALESCE_MS, timeout=self._flush)
         self._poll_timer = QTimer(self, interval=STATUS_POLL_MS, timeout=self.poll)
+        self._countdown = QTimer(self, interval=COUNTDOWN_MS, timeout=self._count_down)
+        self._results_timer = QTimer(self, singleShot=True, interval=RESULTS_REFRESH_MS)
+        self._results_timer.timeout.connect(self._results_stored)
 
     @property
     def running(self) -> bool:
@@ -113,6 +158,8 @@ class LiveBridge(QObject):
         """Stops the live library and joins its threads (a job in progress resumes at the next start)."""
         self._poll_timer.stop()
         self._flush_timer.stop()
+        self._countdown.stop()
+        self._results_timer.stop()
         with self._lock:
             live, self.live = self.live, None
             if live is not None:
@@ -140,6 +187,21 @@ class LiveBridge(QObject):
             live = self.live
             self.tasks.run(live.retry_parked, lambda count: self.message.emit(f"{count} parked jobs retried"))
 
+    def retry_failures(self) -> None:
+        """Clears the recorded analysis failures and analyzes those photos again."""
+        if self.live is not None:
+            live = self.live
+            self.tasks.run(live.retry_failures, lambda count: self._retried(count))
+
+    def _retried(self, count: int) -> None:
+        self.message.emit(f"Analyzing {count} photo{'s' if count != 1 else ''} again")
+        self.poll()
+
+    def settings_changed(self) -> None:
+        """Settings that shape analysis changed: the running library applies them from the next photo."""
+        if self.live is not None:
+            self.tasks.run(self.live.settings_changed, lambda _r: self.poll())
+
     def request_analysis(self) -> None:
         if self.live is not None:
             live = self.live
@@ -154,10 +216,32 @@ class LiveBridge(QObject):
     def _status_loaded(self, status: LiveStatus) -> None:
         if self.live is None:
             return
-        self.status = status
-        if status.paused_reason is None:
-            self.paused = None
+        self._set_status(status)
         self.status_changed.emit(status)
+
+    def _set_status(self, status: LiveStatus) -> None:
+        """Keeps the newest status; results stored since the last one refresh the views."""
+        old = self.status
+        self.status = status
+        done = status.progress.done if status.progress else 0
+        before = old.progress.done if old is not None and old.progress else 0
+        stored = done != before or (old is not None and old.failures != status.failures)
+        if stored and not self._results_timer.isActive():  # not restarted: a steady run still refreshes
+            self._results_timer.start()
+        if status.pause is not None:
+            if not self._countdown.isActive():
+                self._countdown.start()
+        else:
+            self._countdown.stop()
+
+    def _results_stored(self) -> None:
+        self._analysis_dirty = True
+        if not self._flush_timer.isActive():
+            self._flush_timer.start()
+
+    def _count_down(self) -> None:
+        if self.status is not None and self.status.pause is not None:
+            self.status_changed.emit(self.status)
 
     def _on_event(self, event: LiveEvent) -> None:
         if self.live is None:
@@ -167,15 +251,12 @@ class LiveBridge(QObject):
             self._note_stale(event)
         elif event.kind == "analyzed":
             self._analysis_dirty = True
-        if event.kind == "paused":
-            self.paused = paused_text(event.message)
-            self.message.emit(self.paused)
-        elif event.kind == "resumed":
-            self.paused = None
-        elif event.kind in ("parked", "offline", "online"):
-            self.message.emit(paused_text(event.message))
         if event.status is not None:
-            self.status = event.status
+            self._set_status(event.status)
+        if event.kind == "paused":  # the reason, which may be long, is in the status line and the queue panel
+            self.message.emit("Analysis paused — the Queue panel says why")
+        elif event.kind in ("parked", "offline", "online"):
+            self.message.emit(event.message[:1].upper() + event.message[1:])
         if not self._flush_timer.isActive():  # not restarted: a steady stream still flushes
             self._flush_timer.start()
 
@@ -194,8 +275,6 @@ class LiveBridge(QObject):
         stale, self._stale_paths = self._stale_paths, set()
         self._photos_dirty = self._analysis_dirty = False
         if self.status is not None:
-            if self.status.paused_reason is None:
-                self.paused = None
             self.status_changed.emit(self.status)
         if photos:
             self.photos_changed.emit(stale)

@@ -33,6 +33,8 @@ class LiveWiring:
         self.queue_panel.visibilityChanged.connect(self._queue_visibility)
         self.queue_panel.retry_clicked.connect(self.live.retry_parked)
         self.queue_panel.rescan_clicked.connect(self.start_scan)
+        self.queue_panel.retry_failures_clicked.connect(self.live.retry_failures)
+        self.live_status.failures_clicked.connect(self.show_queue)
         self.live.status_changed.connect(self._live_status)
         self.live.photos_changed.connect(self._photos_changed)
         self.live.analysis_changed.connect(self._analysis_changed)
@@ -52,11 +54,13 @@ class LiveWiring:
         self.live_status.button.setChecked(visible)
 
     def _live_status(self: MainWindow, status: LiveStatus) -> None:
-        self.live_status.update_status(status, self.live.paused)
-        self.queue_panel.update_status(status, self.live.paused)
+        self.live_status.update_status(status)
+        self.queue_panel.update_status(status)
         live = self.live.live
         if live is not None and self.queue_panel.isVisible():
             self.tasks.run(lambda: self.facade.queue_entries(live), self.queue_panel.set_entries)
+            if status.failures or self.queue_panel.failures_model.rowCount():
+                self.tasks.run(live.failures, self.queue_panel.set_failures)
 
     def update_gallery(self: MainWindow) -> None:
         """Something changed on disk or in the analysis: at most one query runs, and one more follows it

@@ -93,7 +93,7 @@ class MainWindow(LiveWiring, QMainWindow):
         gallery_layout.addWidget(self.view_title)
         gallery_layout.addWidget(self.search_error)
         gallery_layout.addWidget(self.gallery, 1)
-        self.welcome = WelcomePage(self)
+        self.welcome = WelcomePage(self, self.facade.settings.backend)
         self.welcome.add_folder.connect(self.choose_folder)
         self.people = PeopleView(facade, self.tasks, self)
         self.people.show_person.connect(lambda name: self.sidebar.select(ViewFilter("person", name, name)))
@@ -377,10 +377,18 @@ class MainWindow(LiveWiring, QMainWindow):
             dialog.deleteLater()
 
     def apply_settings(self, settings) -> None:
+        """Saves the settings and applies each at once: analysis settings reach the running live library
+        (its analyzer and worker processes are rebuilt before the next photo, and work they make possible
+        again starts now); turning automatic analysis on or off restarts it."""
+        from photosorter.core.analysis.backends import analysis_settings  # here: one hunk in a shared file
+
         old = self.facade.settings
         self.facade.save_settings(settings)
-        if (settings.backend, settings.analyze_after_scan) != (old.backend, old.analyze_after_scan):
+        self.welcome.set_backend(settings.backend)
+        if settings.analyze_after_scan != old.analyze_after_scan:
             self.live.restart()
+        elif analysis_settings(settings) != analysis_settings(old):
+            self.live.settings_changed()
         if settings.thumbnail_size != old.thumbnail_size:
             cell = settings.thumbnail_size
             self.gallery.set_cell(cell)
@@ -389,7 +397,11 @@ class MainWindow(LiveWiring, QMainWindow):
     def _forget_faces(self) -> None:
         self.tasks.run(
             self.facade.forget_all_faces,
-            lambda _r: (self.statusBar().showMessage("All face data deleted", 5000), self.refresh_all()),
+            lambda deleted: (
+                self.statusBar().showMessage(deleted, 15_000),
+                self.refresh_all(),
+                self.detail.reload(),
+            ),
             lambda message: QMessageBox.warning(self, "Face data", message),
         )
 

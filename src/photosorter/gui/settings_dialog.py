@@ -119,6 +119,14 @@ class SettingsDialog(QDialog):
         self.budget.setSpecialValueText("no budget")
         self.budget.setValue(settings.budget_usd or 0)
         form.addRow("Budget per run:", self.budget)
+        # -- spending (read-only): calls and cost this session and this month ---------------------------
+        from photosorter.gui.live import spending_text  # here: this hunk stands alone in the dialog
+
+        self.spending = QLabel("—", analysis_box)
+        self.spending.setAccessibleName("Calls and cost so far")
+        self.spending.setWordWrap(True)
+        form.addRow("Spent:", self.spending)
+        self.tasks.run(self.facade.spending, lambda usage: self.spending.setText(spending_text(*usage)))
         self.analyze_after_scan = QCheckBox("Analyze new photos after each scan", analysis_box)
         self.analyze_after_scan.setChecked(settings.analyze_after_scan)
         form.addRow("", self.analyze_after_scan)

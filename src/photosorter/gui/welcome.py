@@ -9,10 +9,23 @@ from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 from photosorter.gui.resources import icon_path
 
 
+def welcome_text(backend: str) -> str:
+    """Says where the analysis happens: a user who chose Rekognition must not read "on this computer"."""
+    where = (
+        "with Amazon Rekognition (each photo is sent to AWS, billed per photo; the cost shows while it runs)"
+        if backend == "rekognition"
+        else "on this computer"
+    )
+    return (
+        "Add a folder of photos to get started. Photosorter finds people, scenes and text in them,\n"
+        f"{where}, so you can search everything. Your photos are never changed or moved."
+    )
+
+
 class WelcomePage(QWidget):
     add_folder = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, backend: str = "local") -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.addStretch(2)
@@ -27,14 +40,10 @@ class WelcomePage(QWidget):
         title.setFont(font)
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(title)
-        text = QLabel(
-            "Add a folder of photos to get started. Photosorter finds people, scenes and text in them,\n"
-            "on this computer, so you can search everything. Your photos are never changed or moved.",
-            self,
-        )
-        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        text.setWordWrap(True)
-        layout.addWidget(text)
+        self.text = QLabel(welcome_text(backend), self)
+        self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.text.setWordWrap(True)
+        layout.addWidget(self.text)
         self.button = QPushButton("Add a folder…", self)
         self.button.setObjectName("primaryButton")
         self.button.setMinimumHeight(40)
@@ -46,3 +55,6 @@ class WelcomePage(QWidget):
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(hint)
         layout.addStretch(3)
+
+    def set_backend(self, backend: str) -> None:
+        self.text.setText(welcome_text(backend))

@@ -27,6 +27,7 @@ from PIL import Image, ImageOps
 from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QPainter, QPainterPath
 
+from photosorter.core.analysis.types import AnalysisError, FatalAnalysisError, TransientAnalysisError
 from photosorter.core.errors import PhotosorterError
 from photosorter.core.jobs import Cancelled, CancelToken, Job, Progress
 
@@ -34,8 +35,12 @@ GIL_SWITCH_SECONDS = 0.001  # Python's default is 5 ms: see favour_gui_thread
 PROGRESS_INTERVAL = 0.1  # seconds between progress signals: enough for a smooth bar, light on the GUI
 
 
+# errors whose message is written for the user (credentials, budget, network): shown without a class name
+_USER_ERRORS = (PhotosorterError, AnalysisError, FatalAnalysisError, TransientAnalysisError)
+
+
 def describe(error: BaseException) -> str:
-    if isinstance(error, PhotosorterError):
+    if isinstance(error, _USER_ERRORS) and str(error):
         return str(error)
     return f"{type(error).__name__}: {error}"
 

@@ -49,3 +49,23 @@ def features_for(backend: str, settings: Settings, requested: str | None) -> fro
         return parse_features(requested or ",".join(settings.features_for(backend)))
     except ValueError as error:
         raise PhotosorterError(str(error)) from None
+
+
+def analyzer_settings(settings: Settings) -> tuple[object, ...]:
+    """The settings an analyzer is built with: when they change, a running app builds a new one (and new
+    worker processes) before its next photo. Features are not here: they are read for every run."""
+    if settings.backend == "rekognition":
+        return (
+            settings.backend,
+            settings.aws_profile,
+            settings.aws_region,
+            settings.rate_limit,
+            settings.budget_usd,
+            settings.collection_id,
+        )
+    return (settings.backend,)
+
+
+def analysis_settings(settings: Settings) -> tuple[object, ...]:
+    """Everything that shapes analysis: the analyzer's settings and the chosen backend's features."""
+    return (*analyzer_settings(settings), settings.features_for(settings.backend))

@@ -121,6 +121,14 @@ def estimate(
     return calls, sum(price(op) * n for op, n in calls.items())
 
 
+def usd(amount: float) -> str:
+    """Dollars as people write them, precise enough for per-call prices: 12.50, 0.01, 0.004."""
+    if amount >= 1 or amount == 0:
+        return f"{amount:.2f}"
+    text = f"{amount:.4f}".rstrip("0")
+    return text if len(text.partition(".")[2]) >= 2 else f"{amount:.2f}"
+
+
 class BudgetExceeded(FatalAnalysisError):
     """The next photo would take the run over its budget; the run stops before spending it."""
 
@@ -129,7 +137,7 @@ class BudgetExceeded(FatalAnalysisError):
         self.committed = committed
         self.needed = needed
         super().__init__(
-            f"the Rekognition budget of ${budget:.2f} would be exceeded (${committed:.4f} spent or "
+            f"the Rekognition budget of ${usd(budget)} would be exceeded (${committed:.4f} spent or "
             f"in flight, the next photo needs ${needed:.4f}); raise the budget to continue"
         )
 

@@ -19,6 +19,7 @@ from photosorter.core.catalog.photos import now_iso
 from photosorter.core.errors import PhotosorterError
 
 NO_ID = -1
+FORGOTTEN = "forgotten"  # the model version of a faces analysis whose results the user deleted
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,3 +327,39 @@ def move_person_faces(conn: sqlite3.Connection, source: int, target: int) -> Non
 
 def delete_person(conn: sqlite3.Connection, person_id: int) -> None:
     conn.execute("DELETE FROM people WHERE id = ?", (person_id,))
+
+
+@dataclass(frozen=True, slots=True)
+class ForgottenFaces:
+    """What "Forget all faces" deleted here, for the message that says so."""
+
+    faces: int
+    photos: int  # contents that had faces
+    people: int
+
+
+def forget_all_faces(conn: sqlite3.Connection) -> ForgottenFaces:
+    """Deletes every face row (box, embedding, service id, attributes), person, suggestion, rejection
+    and undo step, and the raw face answers kept with each analysis; the search index's face terms
+    go with the rows (its triggers). The faces analyses stay marked done, so nothing analyzes
+    faces again until the user asks (``analyze --refresh``, or ``allow_face_analysis_again``)."""
+    faces, photos = conn.execute("SELECT count(*), count(DISTINCT hash) FROM faces").fetchone()
+    people = conn.execute("SELECT count(*) FROM people").fetchone()[0]
+    # kept as done (no run repeats them on its own), under a version no model has: `--refresh` redoes them
+    conn.execute(
+        "UPDATE OR REPLACE analyses SET raw = NULL, model_version = ? WHERE feature = 'faces'", (FORGOTTEN,)
+    )
+    conn.execute("DELETE FROM face_suggestions")
+    conn.execute("DELETE FROM face_rejections")
+    conn.execute("DELETE FROM people_undo")
+    conn.execute("DELETE FROM faces")
+    conn.execute("DELETE FROM people")
+    return ForgottenFaces(int(faces), int(photos), int(people))
+
+
+def allow_face_analysis_again(conn: sqlite3.Connection) -> int:
+    """The user asked to find faces again: every forgotten faces analysis becomes pending.
+    Returns how many contents that is."""
+    return conn.execute(
+        "DELETE FROM analyses WHERE feature = 'faces' AND model_version = ?", (FORGOTTEN,)
+    ).rowcount

@@ -213,18 +213,6 @@ def forget_faces(conn: sqlite3.Connection, face_ids: Iterable[int]) -> None:
     )
 
 
-def forget_everything(conn: sqlite3.Connection) -> None:
-    conn.execute("UPDATE analyses SET raw = NULL WHERE feature = 'faces'")
-    conn.execute(
-        "UPDATE faces SET embedding = NULL, external_id = NULL, person_id = NULL, cluster_id = NULL,"
-        " assigned_by = NULL"
-    )
-    conn.execute("DELETE FROM face_suggestions")
-    conn.execute("DELETE FROM face_rejections")
-    conn.execute("DELETE FROM people")
-    conn.execute("DELETE FROM people_undo")
-
-
 def clear_undo(conn: sqlite3.Connection) -> None:
     """The log holds names and ids: forgetting a person must not leave them here."""
     conn.execute("DELETE FROM people_undo")

@@ -76,6 +76,14 @@ def next_ready_at(catalog: Catalog, kinds: Iterable[str]) -> float | None:
     return float(value) if value is not None else None
 
 
+def ready_now(catalog: Catalog, kinds: Iterable[str]) -> None:
+    """Pending jobs of these kinds that were postponed may be claimed at once."""
+    kinds = tuple(kinds)
+    marks = ",".join("?" * len(kinds))
+    with catalog.transaction() as conn:
+        conn.execute(f"UPDATE jobs SET not_before = 0 WHERE state = 'pending' AND kind IN ({marks})", kinds)
+
+
 def finish(catalog: Catalog, job_id: int) -> None:
     with catalog.transaction() as conn:
         conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))

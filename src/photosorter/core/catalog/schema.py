@@ -18,6 +18,7 @@ from photosorter.core.catalog.migrations import (
     v4_job_queue,
     v5_photo_warnings,
     v6_analysis_claims,
+    v7_service_usage,
 )
 from photosorter.core.errors import CatalogError
 
@@ -29,6 +30,7 @@ STEPS: list[Callable[[sqlite3.Connection], None]] = [
     v4_job_queue.migrate,
     v5_photo_warnings.migrate,
     v6_analysis_claims.migrate,
+    v7_service_usage.migrate,
 ]
 
 SCHEMA_VERSION = len(STEPS)

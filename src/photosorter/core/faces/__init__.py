@@ -29,16 +29,18 @@ from photosorter.core.faces.naming import (
     set_hidden,
     undo,
 )
-from photosorter.core.faces.privacy import forget, forget_all
+from photosorter.core.faces.privacy import ForgottenFaces, analyze_faces_again, forget, forget_all
 from photosorter.core.faces.service import FaceService, LocalFaceService, Match
 
 __all__ = [
     "ClusterReport",
     "FaceService",
+    "ForgottenFaces",
     "LocalFaceService",
     "Match",
     "NameResult",
     "accept",
+    "analyze_faces_again",
     "cluster_new_faces",
     "forget",
     "forget_all",

@@ -9,17 +9,30 @@ Scanning and thumbnails go on meanwhile.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
-from photosorter.core.analysis.pipeline import AnalysisRun, AnalysisStopped
-from photosorter.core.analysis.types import AnalysisResult, Analyzer, Feature, TransientAnalysisError
+from photosorter.core.analysis.pipeline import AnalysisReport, AnalysisRun, AnalysisStopped, usage_of
+from photosorter.core.analysis.pricing import BudgetExceeded, estimate, price
+from photosorter.core.analysis.types import (
+    AnalysisResult,
+    Analyzer,
+    FatalAnalysisError,
+    Feature,
+    TransientAnalysisError,
+)
 from photosorter.core.catalog import Catalog
 from photosorter.core.catalog.queue import QueuedJob
 from photosorter.core.errors import PhotosorterError
-from photosorter.core.jobs import Cancelled, CancelToken, run_to_end
-from photosorter.core.live.changes import LiveEvent
+from photosorter.core.jobs import Cancelled, CancelToken, Job
+from photosorter.core.live.changes import AnalysisPause, AnalysisProgress, LiveEvent, PauseCause, Usage
 from photosorter.core.live.queue import ANALYSIS_KINDS, JobQueue
+from photosorter.core.live.usage import UsageRecorder
+
+PROGRESS_EVENT_SECONDS = 0.5  # stored results reach the window at most this often (it coalesces too)
+GROUP_FACES_SECONDS = 20.0  # during a long run, new faces join their people this often, not only at the end
 
 
 class CircuitBreaker:
@@ -60,11 +73,15 @@ class AnalysisLane:
         backoff: tuple[float, float],
         notify: Callable[[LiveEvent], None],
         after_analysis: Callable[[Analyzer], None] | None = None,
+        settings_source: Callable[[], object] | None = None,
     ) -> None:
         self.catalog = catalog
         self.queue = queue
         self._source = analyzer
         self._analyzer: Analyzer | None = None
+        self._built_with: object = None
+        self._settings_source = settings_source  # what the analyzer is built from; a change rebuilds it
+        self._settings_changed = threading.Event()
         self._features_source = features_source
         self.workers = workers
         self.initial_delay, self.max_delay = backoff
@@ -72,10 +89,46 @@ class AnalysisLane:
         self._notify = notify
         self._after_analysis = after_analysis
         self._wake = threading.Event()
-        self.paused_reason: str | None = None
+        self.pause: AnalysisPause | None = None
+        self._progress: AnalysisProgress | None = None
+        self._run_analyzer: Analyzer | None = None
+        self._run_start: dict[str, int] = {}  # the analyzer's calls when the run began
+        self.usage = UsageRecorder(catalog)  # billable calls, for the session and the month
         self.last_error: str | None = None
 
+    @property
+    def analyzer(self) -> Analyzer | None:
+        return self._analyzer
+
+    @property
+    def progress(self) -> AnalysisProgress | None:
+        """The run going on, with the calls it made up to now (read from the meter: calls in flight
+        show before their photo is done)."""
+        progress, analyzer = self._progress, self._run_analyzer
+        if progress is None or analyzer is None:
+            return progress
+        calls, _ = usage_of(analyzer)
+        spent = {op: n - self._run_start.get(op, 0) for op, n in calls.items()}
+        usage = Usage(sum(spent.values()), sum(n * price(op) for op, n in spent.items()))
+        return replace(progress, usage=usage)
+
+    @property
+    def session(self) -> Usage:
+        """Billable calls since this lane started, across analyzer rebuilds."""
+        return self.usage.session
+
+    @property
+    def paused_reason(self) -> str | None:
+        return self.pause.reason if self.pause is not None else None
+
     def wake(self) -> None:
+        self._wake.set()
+
+    def settings_changed(self) -> None:
+        """The user changed settings: the run going on stops at the next photo (what is stored stays)
+        and starts again with an analyzer built from the new settings; a pause ends now."""
+        self._settings_changed.set()
+        self._delay = self.initial_delay
         self._wake.set()
 
     def loop(self, stopping: threading.Event, cancel: CancelToken) -> None:
@@ -100,23 +153,35 @@ class AnalysisLane:
             close()
 
     def _analyzer_now(self) -> Analyzer:
+        self._settings_changed.clear()
+        wanted = self._settings_source() if self._settings_source is not None else None
+        if self._analyzer is not None and wanted != self._built_with:
+            self.close()  # budget, rate, profile, region or backend changed: a new analyzer, new workers
         if self._analyzer is None:
             source = self._source
             self._analyzer = source() if callable(source) and not hasattr(source, "analyze") else source
+            self._built_with = wanted
         return self._analyzer
 
     def _run(self, job: QueuedJob, cancel: CancelToken) -> None:
+        run_cancel = cancel.linked()
+        analyzer: Analyzer | None = None
         try:
             analyzer = self._analyzer_now()
             breaker = CircuitBreaker(analyzer)
-            run = AnalysisRun(self.catalog, breaker, self._features_source(analyzer), workers=self.workers)
-            report = run_to_end(run.run(cancel))
+            features = self._features_source(analyzer)
+            run = AnalysisRun(self.catalog, breaker, features, workers=self.workers)
+            report = self._follow(run.run(run_cancel), run_cancel, analyzer, features)
         except Cancelled:
-            self.queue.abandon(job)
+            self.queue.abandon(job)  # stopping, or new settings: the job starts again at once
+            if analyzer is not None:
+                self._count_usage(analyzer)  # the calls that were in flight were paid for
             return
-        except (AnalysisStopped, PhotosorterError) as error:  # expired credentials, budget, no model
-            self._group(self._analyzer)  # the faces stored before the stop join their people all the same
-            self._pause(job, str(error))
+        except (AnalysisStopped, FatalAnalysisError, PhotosorterError) as error:  # credentials, budget
+            if analyzer is not None:
+                self._count_usage(analyzer)
+                self._group_faces(analyzer)  # the faces stored before the stop join their people all the same
+            self._pause(job, str(error), _cause_of(error))
             return
         except Exception as error:
             message = f"analyze job {job.id}: {type(error).__name__}: {error}"
@@ -126,34 +191,85 @@ class AnalysisLane:
             return
         if breaker.tripped is not None:
             if report.analyzed:
-                self._group(analyzer)
+                self._group_faces(analyzer)
             self._pause(job, breaker.tripped)
             return
         self.queue.finish(job)
         self._delay = self.initial_delay
-        if self.paused_reason is not None:
-            self.paused_reason = None
+        if self.pause is not None:
+            self.pause = None
             self._notify(LiveEvent("resumed", "analysis resumed"))
         if report.analyzed:
-            self._group(analyzer)
+            self._group_faces(analyzer)
         if report.analyzed or report.failed:
             failed = f", {len(report.failed)} failed" if report.failed else ""
             self._notify(LiveEvent("analyzed", f"analyzed {report.analyzed} photos{failed}"))
 
-    def _group(self, analyzer: Analyzer | None) -> None:
-        """New faces join their people and clusters right away, as after a CLI or GUI run."""
-        if self._after_analysis is None or analyzer is None:
-            return
+    def _follow(
+        self, job: Job, cancel: CancelToken, analyzer: Analyzer, features: frozenset[Feature]
+    ) -> AnalysisReport:
+        """Runs the job, publishing its progress and cost as each photo is stored, so the window shows
+        results as they come; a settings change cancels it at the next photo."""
+        billed = analyzer.name == "rekognition"
+        self._run_analyzer, self._run_start = analyzer, usage_of(analyzer)[0]
+        last_event = last_group = time.monotonic()
+        done_before = 0
         try:
-            self._after_analysis(analyzer)
-        except Exception as error:  # they stay ungrouped and are grouped after the next run
-            self.last_error = f"grouping faces: {type(error).__name__}: {error}"
+            while True:
+                step = next(job)
+                if self._settings_changed.is_set():
+                    cancel.cancel()  # in-flight calls are still waited for and stored by the run
+                self._count_usage(analyzer)
+                cost = estimate(step.total, features)[1] if billed else None
+                self._progress = AnalysisProgress(
+                    analyzer.name, step.done, step.total, step.eta_seconds, cost
+                )
+                now = time.monotonic()
+                if step.done > done_before and now - last_group >= GROUP_FACES_SECONDS:
+                    self._group_faces(analyzer)
+                    last_group = now
+                if step.done == 0 or (step.done > done_before and now - last_event >= PROGRESS_EVENT_SECONDS):
+                    self._notify(LiveEvent("status", f"analyzed {step.done} of {step.total} photos"))
+                    last_event, done_before = now, step.done
+        except StopIteration as stop:
+            self._count_usage(analyzer)
+            return stop.value
+        finally:
+            self._progress = self._run_analyzer = None  # before a pause or result is announced: it is over
 
-    def _pause(self, job: QueuedJob, reason: str) -> None:
+    def _count_usage(self, analyzer: Analyzer) -> Usage:
+        added = self.usage.count(analyzer)
+        if self.usage.last_error:
+            self.last_error, self.usage.last_error = self.usage.last_error, None
+        return added
+
+    def _group_faces(self, analyzer: Analyzer) -> None:
+        if self._after_analysis is None:
+            return
+        try:  # new faces join their people and clusters right away, as after a CLI or GUI run
+            self._after_analysis(analyzer)
+        except (FatalAnalysisError, TransientAnalysisError, PhotosorterError) as error:
+            self.last_error = f"grouping faces: {error}"  # they are grouped after the next run
+        except Exception as error:  # a bug: they stay ungrouped and are grouped after the next run
+            self.last_error = f"grouping faces: {type(error).__name__}: {error}"
+        self._count_usage(analyzer)  # searching the collection is billed too
+
+    def _pause(self, job: QueuedJob, reason: str, cause: PauseCause = PauseCause.UNREACHABLE) -> None:
         delay = self._delay
         self._delay = min(self._delay * 2, self.max_delay)
         self.queue.postpone(job, delay, reason)
-        first = self.paused_reason is None
-        self.paused_reason = reason
+        first = self.pause is None
+        self.pause = AnalysisPause(reason, time.time() + delay, cause)
         if first:
             self._notify(LiveEvent("paused", f"analysis paused: {reason} (retrying in {delay:.0f} s)"))
+        else:
+            self._notify(LiveEvent("status", f"analysis still paused: {reason} (retrying in {delay:.0f} s)"))
+
+
+def _cause_of(error: BaseException) -> PauseCause:
+    cause = error.__cause__ if isinstance(error, AnalysisStopped) and error.__cause__ else error
+    if isinstance(cause, BudgetExceeded):
+        return PauseCause.BUDGET
+    if isinstance(cause, FatalAnalysisError):
+        return PauseCause.ACCOUNT
+    return PauseCause.SETUP

@@ -2,13 +2,60 @@
 
 from __future__ import annotations
 
+import math
 import os
+import time
 from dataclasses import dataclass
+from enum import StrEnum
 
 from photosorter.core.catalog import Catalog
 from photosorter.core.catalog import photos as photo_rows
 
 Snapshot = dict[str, photo_rows.KnownFile]
+
+
+class PauseCause(StrEnum):
+    """What kind of fix a pause needs: the app points at the right place (Settings, the network)."""
+
+    UNREACHABLE = "unreachable"  # no network, throttled, a worker died: it passes by itself
+    ACCOUNT = "account"  # credentials, region or access: the AWS profile and region in Settings
+    BUDGET = "budget"  # the budget would be exceeded: raise it in Settings
+    SETUP = "setup"  # no feature chosen, a model missing: Settings or the installation
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisPause:
+    """Why the analysis lane waits, and when it tries again (a unix time): the GUI counts down to it."""
+
+    reason: str
+    retry_at: float
+    cause: PauseCause = PauseCause.UNREACHABLE
+
+    def seconds_left(self, now: float | None = None) -> int:
+        return max(0, math.ceil(self.retry_at - (time.time() if now is None else now)))
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Billable calls to an analysis service and their cost at list price (pricing.py)."""
+
+    calls: int = 0
+    cost_usd: float = 0.0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(self.calls + other.calls, self.cost_usd + other.cost_usd)
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisProgress:
+    """The analysis run in progress: photos stored so far, the time left, and its cost."""
+
+    backend: str
+    done: int
+    total: int
+    eta_seconds: float | None = None  # None until the rate is known
+    estimate_usd: float | None = None  # what the whole run costs at list price; None for a free backend
+    usage: Usage = Usage()  # calls made by this run so far
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,11 +66,19 @@ class LiveStatus:
     pending: int  # jobs waiting (scan, thumbnail, analyze)
     running: int  # jobs being worked on now
     parked: int  # jobs that failed repeatedly and wait for the user (`photosorter jobs retry`)
-    paused_reason: str | None  # why analysis is paused (no network, expired credentials); None if it runs
+    pause: AnalysisPause | None  # why analysis is paused (no network, expired credentials); None if it runs
     last_error: str | None
     watching: tuple[str, ...]  # library folders being watched
     offline: tuple[str, ...]  # library folders that are not there (an unplugged disk)
     settling: int  # changed paths waiting for their writes to finish
+    progress: AnalysisProgress | None = None  # the analysis run going on now
+    failures: int = 0  # photos whose analysis failed (too small, unreadable): shown with Retry
+    session: Usage = Usage()  # billable calls since the app started
+    month: Usage = Usage()  # billable calls this calendar month (UTC), from the catalog
+
+    @property
+    def paused_reason(self) -> str | None:
+        return self.pause.reason if self.pause is not None else None
 
 
 @dataclass(frozen=True, slots=True)

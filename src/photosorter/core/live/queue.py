@@ -81,6 +81,10 @@ class JobQueue:
         at = queue_rows.next_ready_at(self.catalog, kinds)
         return None if at is None else max(0.0, at - time.time())
 
+    def ready_now(self, kinds: tuple[str, ...]) -> None:
+        """Pending jobs of these kinds that wait out a pause may run at once (the cause was fixed)."""
+        queue_rows.ready_now(self.catalog, kinds)
+
     def finish(self, job: QueuedJob) -> None:
         queue_rows.finish(self.catalog, job.id)
 

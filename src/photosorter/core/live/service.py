@@ -19,17 +19,19 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from photosorter.core.analysis.backends import features_for
+from photosorter.core.analysis.backends import analyzer_settings, features_for
 from photosorter.core.analysis.types import Analyzer, Feature
+from photosorter.core.catalog import failures as failure_rows
 from photosorter.core.catalog import photos as photo_rows
+from photosorter.core.catalog import usage as usage_rows
 from photosorter.core.catalog.queue import QueuedJob
 from photosorter.core.errors import EnvironmentFault
 from photosorter.core.imaging import make_thumbnail, thumbnail_path
 from photosorter.core.jobs import Cancelled, CancelToken
 from photosorter.core.library import Library
 from photosorter.core.live.analysis import AnalysisLane
-from photosorter.core.live.changes import LiveEvent, LiveStatus
-from photosorter.core.live.queue import LOCAL_KINDS, SCAN, THUMBNAIL, JobQueue
+from photosorter.core.live.changes import LiveEvent, LiveStatus, Usage
+from photosorter.core.live.queue import ANALYSIS_KINDS, LOCAL_KINDS, SCAN, THUMBNAIL, JobQueue
 from photosorter.core.live.scanning import run_scan_job, run_scan_job_in_process
 from photosorter.core.live.watcher import QUIET_SECONDS, Debouncer, FolderWatcher
 from photosorter.core.records import Folder
@@ -37,6 +39,7 @@ from photosorter.core.records import Folder
 TICK_SECONDS = 0.1  # how often settled paths are collected; small against the 2 s promise
 HEALTH_SECONDS = 1.0  # how often folders are checked for disappearing and coming back
 MAX_PATHS_PER_JOB = 5000
+PAUSE_BACKOFF = (5.0, 300.0)  # first and longest wait of a paused analysis lane, in seconds
 
 AnalyzerSource = Analyzer | Callable[[], Analyzer]
 
@@ -59,7 +62,7 @@ class LiveLibrary:
         analysis_workers: int = 0,
         max_attempts: int = 3,
         retry_delay: float = 2.0,
-        pause_backoff: tuple[float, float] = (5.0, 300.0),
+        pause_backoff: tuple[float, float] | None = None,
     ) -> None:
         self.library = library
         self.catalog = library.catalog
@@ -75,9 +78,13 @@ class LiveLibrary:
             analyzer if analyzer is not None else library.analyzer,
             features_source=(lambda a: features or features_for(a.name, library.settings, None)),
             workers=analysis_workers,
-            backoff=pause_backoff,
+            backoff=pause_backoff or PAUSE_BACKOFF,
             notify=self._emit,
             after_analysis=library.group_faces,
+            # an analyzer given ready-made is kept; one built on demand follows the settings' changes
+            settings_source=None
+            if hasattr(analyzer, "analyze")
+            else (lambda: analyzer_settings(library.settings)),
         )
         self._stopping = threading.Event()
         self._cancel = CancelToken()
@@ -155,12 +162,49 @@ class LiveLibrary:
             pending=counts.pending,
             running=counts.running,
             parked=counts.parked,
-            paused_reason=self._analysis.paused_reason,
+            pause=self._analysis.pause,
             last_error=last_error or self._analysis.last_error,
             watching=tuple(sorted(self.watcher.watched())) if self.watcher else (),
             offline=tuple(sorted(folders[f] for f in offline if f in folders)),
             settling=len(self.debouncer),
+            progress=self._analysis.progress,
+            failures=failure_rows.failure_count(self.catalog),
+            session=self._analysis.session,
+            month=Usage(*usage_rows.month_total(self.catalog)),
         )
+
+    @property
+    def session_usage(self) -> Usage:
+        """Billable calls made by this live library's analysis since it was made."""
+        return self._analysis.session
+
+    @property
+    def analyzer(self) -> Analyzer | None:
+        """The analyzer the analysis lane uses now (None until its first job, or after a change)."""
+        return self._analysis.analyzer
+
+    def settings_changed(self) -> None:
+        """Settings that shape analysis changed (backend, features, budget, rate, profile, region): they
+        apply from the next photo, and work they make possible again (features checked again after
+        "no feature given", a higher budget) starts now instead of after the pause."""
+        if not self.analyze:
+            return
+        self.queue.analyze_pending()
+        self.queue.ready_now(ANALYSIS_KINDS)
+        self._analysis.settings_changed()
+
+    def failures(self) -> list[failure_rows.AnalysisFailure]:
+        """Photos whose analysis failed and why (the queue panel lists them with Retry)."""
+        return failure_rows.analysis_failures(self.catalog)
+
+    def retry_failures(self) -> int:
+        """Clears the recorded analysis failures and analyzes those photos again; returns how many."""
+        count = failure_rows.clear_failures(self.catalog)
+        if count:
+            self.queue.analyze_pending()
+            self._analysis.wake()
+        self._emit(LiveEvent("status", f"{count} failed photos queued for analysis again"))
+        return count
 
     def retry_parked(self) -> int:
         count = self.queue.retry_parked()
