@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
 from photosorter.core.library import Library
@@ -110,3 +110,99 @@ def test_settings_dialog_opens_with_the_saved_features_ticked(qtbot, window: Mai
     dialog.backend.setCurrentIndex(dialog.backend.findData("rekognition"))
     ticked = {name for name, box in dialog.feature_boxes.items() if box.isChecked()}
     assert ticked == {"faces", "celebrities"}
+
+
+# -- 2, 3. search shows its results and says what they are ---------------------------------------------------
+def scanned(qtbot, window: MainWindow, folder: Path, count: int) -> None:
+    window.add_folder(str(folder))
+    qtbot.waitUntil(lambda: window.model.rowCount() == count and not window.jobs.busy, timeout=WAIT)
+
+
+def label_cat_and_dog(library: Library, folder: Path) -> int:
+    """Stores a local analysis (labels Cat and Dog) for cat_and_dog.jpeg; returns its photo id."""
+    from photosorter.core.analysis.types import AnalysisResult, Feature, Label
+    from photosorter.core.catalog.analysis import store_result
+
+    photo = library.photo_by_path(str((folder / "cat_and_dog.jpeg").resolve()))
+    result = AnalysisResult(
+        "local",
+        frozenset({Feature.LABELS}),
+        labels=(
+            Label("Cat", 97.0, ("Animal",), (), ("Animals and Pets",)),
+            Label("Dog", 91.0, ("Animal",), (), ("Animals and Pets",)),
+        ),
+    )
+    store_result(library.catalog, photo.hash, result, {Feature.LABELS: "1"})
+    return photo.id
+
+
+def search_for(qtbot, window: MainWindow, text: str) -> None:
+    window.search.setFocus()
+    window.search.selectAll()
+    qtbot.keyClicks(window.search, text)
+    qtbot.keyClick(window.search, Qt.Key.Key_Return)
+
+
+def test_searching_on_the_people_page_shows_the_results(qtbot, window, library, photo_folder) -> None:
+    scanned(qtbot, window, photo_folder, 5)
+    window.show_people()
+    assert window.pages.currentWidget() is window.people
+    search_for(qtbot, window, "golden")
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=WAIT)
+    assert window.pages.currentWidget() is window.gallery_page
+
+
+def test_search_results_say_what_they_are_and_why_each_matched(qtbot, window, library, photo_folder) -> None:
+    scanned(qtbot, window, photo_folder, 5)
+    cat = label_cat_and_dog(library, photo_folder)
+    search_for(qtbot, window, "dog")
+    qtbot.waitUntil(lambda: window.model.ids == [cat], timeout=WAIT)
+    assert window.view_title.text() == "“dog” · 1 photo"
+    index = window.model.index(0)
+    tooltip = lambda: index.data(Qt.ItemDataRole.ToolTipRole) or ""  # noqa: E731
+    qtbot.waitUntil(lambda: "Matched: label Dog 91%" in tooltip(), timeout=WAIT)
+    reported: list[tuple[int, tuple]] = []
+    window.why_matched.connect(lambda photo_id, why: reported.append((photo_id, why)))
+    window.gallery.setCurrentIndex(index)
+    window._current_changed(index, index)
+    assert (cat, ("label Dog 91%",)) in reported
+    search_for(qtbot, window, "golden")  # matched by its file name only, and says so
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1 and window.model.ids != [cat], timeout=WAIT)
+    index = window.model.index(0)
+    qtbot.waitUntil(lambda: "Matched: " in (index.data(Qt.ItemDataRole.ToolTipRole) or ""), timeout=WAIT)
+    assert "label" not in index.data(Qt.ItemDataRole.ToolTipRole)
+    window.search.clear()
+    window.refresh_gallery()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 5, timeout=WAIT)
+    assert window.view_title.text() == "All Photos"
+
+
+def test_an_empty_search_says_why_and_offers_the_closest_labels(qtbot, window, library, photo_folder) -> None:
+    scanned(qtbot, window, photo_folder, 5)
+    label_cat_and_dog(library, photo_folder)
+    search_for(qtbot, window, "dgo")
+    qtbot.waitUntil(lambda: "Closest labels" in window.empty_state.text(), timeout=WAIT)
+    assert window.model.rowCount() == 0
+    assert window.empty_state.isVisible() and not window.gallery.isVisible()
+    assert "No photo matches “dgo”" in window.empty_state.text()
+    assert "href='search:label:Dog'" in window.empty_state.text()
+    assert window.view_title.text() == "“dgo” · 0 photos"
+    window.empty_state.linkActivated.emit("search:label:Dog")  # the link searches for that label
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=WAIT)
+    assert window.search.text() == "label:Dog"
+    assert window.gallery.isVisible() and not window.empty_state.isVisible()
+
+
+def test_closest_labels_are_ranked_by_likeness() -> None:
+    from photosorter.core.search.engine import LabelCount
+    from photosorter.core.search.suggest import closest_labels
+
+    labels = [
+        LabelCount("Dog", (), 12),
+        LabelCount("Cat", (), 30),
+        LabelCount("Suspension Bridge", (), 2),
+        LabelCount("Tree", (), 9),
+    ]
+    assert [label.name for label in closest_labels(labels, ("dgo",))] == ["Dog"]
+    assert [label.name for label in closest_labels(labels, ("bridge",))] == ["Suspension Bridge"]
+    assert closest_labels(labels, ("xylophone",)) == []

@@ -32,6 +32,9 @@ def _optional(name: str) -> ModuleType | None:
         return None
 
 
+REASONS_SHOWN = 2000  # hits whose "why it matched" the gallery shows on hover (the best ones)
+
+
 class QueryError(PhotosorterError):
     """A search the user typed that cannot be run; the message is shown under the search field."""
 
@@ -167,6 +170,28 @@ class Facade:
         if view.kind == "folder":
             ids = self._in_folder(ids, view.value)
         return ids
+
+    def match_reasons(
+        self, view: ViewFilter, query: str, limit: int = REASONS_SHOWN
+    ) -> dict[int, tuple[str, ...]]:
+        """Why each of the best ``limit`` hits of a search matched (``label Cat 97%``, ``text "STOP"``);
+        empty without a typed query (a sidebar selection alone needs no explaining)."""
+        query = query.strip()
+        if not query or not self.has_search or not hasattr(self.search_mod, "search"):
+            return {}
+        full = " ".join(t for t in (self._filter_term(view), query) if t)
+        try:
+            hits = self.search_mod.search(self.catalog, full, limit=limit)
+        except PhotosorterError:
+            return {}
+        return {hit.photo_id: tuple(hit.why) for hit in hits}
+
+    def no_match_help(self, query: str) -> Any:
+        """Why a search found nothing and the closest labels (a ``NoMatchHelp``), or None."""
+        suggest = _optional("photosorter.core.search.suggest")
+        if suggest is None or not self.has_search:
+            return None
+        return suggest.no_match_help(self.catalog, query)
 
     def _in_folder(self, ids: list[int], folder: str) -> list[int]:
         prefix = folder.rstrip(os.sep) + os.sep

@@ -44,6 +44,7 @@ class GalleryModel(QAbstractListModel):
         self._rows: OrderedDict[int, Photo] = OrderedDict()
         self._thumbs: OrderedDict[int, QPixmap] = OrderedDict()
         self._no_thumb: set[int] = set()
+        self._reasons: dict[int, tuple[str, ...]] = {}  # why each photo matched the search
         self._previous: OrderedDict[int, Photo] = OrderedDict()  # rows before forget_rows, to compare
         self._pages_pending: set[int] = set()
         self._thumbs_pending: set[int] = set()
@@ -69,7 +70,11 @@ class GalleryModel(QAbstractListModel):
             return photo.name if photo else ""
         if role == Qt.ItemDataRole.ToolTipRole and photo is not None:
             when = (photo.taken_at or "").replace("T", " ")
-            return f"{photo.name}\n{when}" if when else photo.name
+            lines = [photo.name, when] if when else [photo.name]
+            reasons = self._reasons.get(photo_id)
+            if reasons:
+                lines.append("Matched: " + "; ".join(reasons))
+            return "\n".join(lines)
         return None
 
     # flags(): QAbstractListModel's own (enabled, selectable, no children), so painting a cell does not
@@ -107,6 +112,13 @@ class GalleryModel(QAbstractListModel):
         self._pages_pending.clear()
         self._thumbs_pending.clear()
         self.endResetModel()
+
+    def set_reasons(self, reasons: dict[int, tuple[str, ...]]) -> None:
+        """Why each photo matched the current search, shown in its tooltip."""
+        self._reasons = reasons
+
+    def reasons_of(self, photo_id: int) -> tuple[str, ...]:
+        return self._reasons.get(photo_id, ())
 
     def row_of(self, photo_id: int) -> int | None:
         return self._row_of.get(photo_id)

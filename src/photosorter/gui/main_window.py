@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QStringListModel, Qt, QTimer
+from PySide6.QtCore import QModelIndex, QStringListModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCompleter,
     QLabel,
@@ -37,6 +38,9 @@ MODULE_CHECK_MS = 15_000  # how often to look for core modules added since start
 
 
 class MainWindow(LiveWiring, QMainWindow):
+    # The current photo's id and why it matched the search (empty without one), for the detail pane.
+    why_matched = Signal(int, tuple)
+
     def __init__(self, facade: Facade, pool: WorkerPool | None = None) -> None:
         super().__init__()
         favour_gui_thread()
@@ -78,14 +82,22 @@ class MainWindow(LiveWiring, QMainWindow):
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.search.setCompleter(completer)
         self.search.textEdited.connect(self._search_edited)
-        self.search.returnPressed.connect(self.refresh_gallery)
-        self._search_timer = QTimer(self, singleShot=True, interval=250, timeout=self.refresh_gallery)
+        self.search.returnPressed.connect(self._search_requested)
+        self._search_timer = QTimer(self, singleShot=True, interval=250, timeout=self._search_requested)
         self.search_error = QLabel(self)
         self.search_error.setObjectName("searchError")
         self.search_error.setWordWrap(True)
         self.search_error.hide()
         self.view_title = QLabel("All Photos", self)
         self.view_title.setObjectName("pageTitle")
+        self.view_title.setTextFormat(Qt.TextFormat.PlainText)
+        self.empty_state = QLabel(self)
+        self.empty_state.setObjectName("emptyState")
+        self.empty_state.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_state.setWordWrap(True)
+        self.empty_state.setTextFormat(Qt.TextFormat.RichText)
+        self.empty_state.linkActivated.connect(self._empty_state_link)
+        self.empty_state.hide()
         gallery_page = QWidget(self)
         gallery_layout = QVBoxLayout(gallery_page)
         gallery_layout.setContentsMargins(8, 6, 0, 0)
@@ -93,6 +105,7 @@ class MainWindow(LiveWiring, QMainWindow):
         gallery_layout.addWidget(self.view_title)
         gallery_layout.addWidget(self.search_error)
         gallery_layout.addWidget(self.gallery, 1)
+        gallery_layout.addWidget(self.empty_state, 1)
         self.welcome = WelcomePage(self)
         self.welcome.add_folder.connect(self.choose_folder)
         self.people = PeopleView(facade, self.tasks, self)
@@ -206,10 +219,51 @@ class MainWindow(LiveWiring, QMainWindow):
             self.gallery.setCurrentIndex(self.model.index(row))
         elif not ids:
             self.detail.clear()
-        view = self.sidebar.current_filter()
-        self.view_title.setText(view.title)
+        view, query = self.sidebar.current_filter(), self.search.text().strip()
         count = len(ids)
-        self.count_label.setText(f"{count:,} photo{'s' if count != 1 else ''}")
+        self.view_title.setText(_title(view, query, count))
+        self.count_label.setText(_photos(count))
+        self._explain(generation, view, query, count)
+
+    def _explain(self, generation: int, view: ViewFilter, query: str, count: int) -> None:
+        """Says why the shown photos matched (on hover) or, when none did, why not and what to try."""
+        self.model.set_reasons({})
+        self._show_empty_state("" if count or query else "No photos here yet.")
+        if not query:
+            return
+        if count:
+            self.tasks.run(
+                lambda: self.facade.match_reasons(view, query),
+                lambda reasons: generation == self._ids_generation and self._reasons_loaded(reasons),
+            )
+        else:
+            self._show_empty_state(_no_match_text(view, query, None))
+            self.tasks.run(
+                lambda: self.facade.no_match_help(query),
+                lambda found: (
+                    generation == self._ids_generation
+                    and self._show_empty_state(_no_match_text(view, query, found))
+                ),
+            )
+
+    def _reasons_loaded(self, reasons: dict[int, tuple[str, ...]]) -> None:
+        self.model.set_reasons(reasons)
+        index = self.gallery.currentIndex()
+        if index.isValid():
+            self._current_changed(index, index)
+
+    def _show_empty_state(self, html: str) -> None:
+        self.empty_state.setText(html)
+        self.empty_state.setVisible(bool(html))
+        self.gallery.setVisible(not html)
+
+    def _empty_state_link(self, link: str) -> None:
+        kind, _, value = link.partition(":")
+        if kind == "all":  # search every photo, not only the sidebar's selection
+            self.sidebar.setCurrentItem(self.sidebar.all_item)
+        elif kind == "search":
+            self.search.setText(value)
+            self._search_requested()
 
     def _tile_changed(self, side: int) -> None:
         self.loader.set_tile(side, self.devicePixelRatio())
@@ -221,6 +275,12 @@ class MainWindow(LiveWiring, QMainWindow):
             return
         self.search_error.setText(f"⚠ {message}")
         self.search_error.show()
+
+    def _search_requested(self) -> None:
+        """A search always shows its results, whichever page was shown."""
+        self._search_timer.stop()
+        self._show_gallery()
+        self.refresh_gallery()
 
     def _filter_changed(self, view: ViewFilter) -> None:
         self._show_gallery()
@@ -245,7 +305,9 @@ class MainWindow(LiveWiring, QMainWindow):
     # -- selection, detail and viewer --------------------------------------------------------------------
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():
-            self.detail.show_photo(self.model.ids[current.row()])
+            photo_id = self.model.ids[current.row()]
+            self.detail.show_photo(photo_id)
+            self.why_matched.emit(photo_id, self.model.reasons_of(photo_id))
 
     def open_viewer(self, index: QModelIndex | None = None) -> None:
         index = index if index is not None and index.isValid() else self.gallery.currentIndex()
@@ -420,3 +482,45 @@ class MainWindow(LiveWiring, QMainWindow):
         self.loader.close()
         self.tasks.forget()
         self.pool.shutdown()
+
+
+def _photos(count: int) -> str:
+    return f"{count:,} photo{'s' if count != 1 else ''}"
+
+
+def _title(view: ViewFilter, query: str, count: int) -> str:
+    """The gallery's header: the sidebar's selection, or during a search the query and its count."""
+    if not query:
+        return view.title
+    where = "" if view.kind == "all" else f" in {view.title}"
+    return f"“{query}”{where} · {_photos(count)}"
+
+
+def _no_match_text(view: ViewFilter, query: str, found) -> str:
+    """The empty state of a search: why nothing matched and the closest labels, as links."""
+    lines = [f"<p style='font-size:16px'><b>No photo matches “{escape(query)}”</b></p>"]
+    if view.kind != "all":
+        lines.append(
+            f"<p>Only photos in {escape(view.title)} were searched. <a href='all:'>Search all photos</a></p>"
+        )
+    if found is not None and found.terms > 1:
+        lines.append("<p>Every word must match the same photo: try fewer words.</p>")
+    if found is not None and not found.analyzed:
+        lines.append(
+            "<p>No photo is analyzed yet, so only file names, folders and dates can match. "
+            "Labels, text and people appear as photos are analyzed.</p>"
+        )
+    elif found is not None:
+        lines.append("<p>No label, text in a photo, person or file name matched.</p>")
+    if found is not None and found.closest:
+        links = " · ".join(
+            f"<a href='search:{escape(_as_term(label.name), quote=True)}'>{escape(label.name)}</a>"
+            f" ({label.count:,})"
+            for label in found.closest
+        )
+        lines.append(f"<p>Closest labels: {links}</p>")
+    return "".join(lines)
+
+
+def _as_term(label: str) -> str:
+    return f'label:"{label}"' if " " in label else f"label:{label}"
