@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication, QDialog
 
 from photosorter.core.library import Library
@@ -206,3 +207,44 @@ def test_closest_labels_are_ranked_by_likeness() -> None:
     assert [label.name for label in closest_labels(labels, ("dgo",))] == ["Dog"]
     assert [label.name for label in closest_labels(labels, ("bridge",))] == ["Suspension Bridge"]
     assert closest_labels(labels, ("xylophone",)) == []
+
+
+# -- 6. the viewer's caption is readable ---------------------------------------------------------------------
+def _luminance(colour) -> float:
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * channel(colour.red()) + 0.7152 * channel(colour.green()) + 0.0722 * channel(colour.blue())
+
+
+def contrast(a, b) -> float:
+    """The WCAG contrast ratio of two colours (1 to 21; body text needs 4.5)."""
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_viewer_caption_is_readable_on_black(qtbot, window, photo_folder, scheme) -> None:
+    """The caption as painted, with the app's own style sheet and palette, against the viewer's black."""
+    from photosorter.gui import theme
+
+    app = QApplication.instance()
+    old_palette, old_sheet = app.palette(), app.styleSheet()
+    app.setPalette(theme.dark_palette() if scheme == "dark" else app.style().standardPalette())
+    app.setStyleSheet(theme.STYLE)
+    try:
+        scanned(qtbot, window, photo_folder, 5)
+        window.gallery.setCurrentIndex(window.model.index(1))
+        window.open_viewer()
+        qtbot.waitUntil(lambda: "·" in window.viewer.caption.text(), timeout=WAIT)
+        caption = window.viewer.caption
+        image = window.viewer.grab(caption.geometry()).toImage()  # as painted over the viewer
+        background = image.pixelColor(0, 0)
+        assert contrast(background, QColor("#111")) < 1.2  # the viewer's black behind the text
+        colours = [image.pixelColor(x, y) for x in range(image.width()) for y in range(image.height())]
+        best = max(contrast(colour, background) for colour in colours)
+        assert best >= 4.5, f"caption text contrast {best:.1f}:1 on {background.name()}"
+    finally:
+        app.setStyleSheet(old_sheet)
+        app.setPalette(old_palette)
