@@ -248,3 +248,27 @@ def test_the_viewer_caption_is_readable_on_black(qtbot, window, photo_folder, sc
     finally:
         app.setStyleSheet(old_sheet)
         app.setPalette(old_palette)
+
+
+# -- 7. nothing stale around People --------------------------------------------------------------------------
+def test_the_people_page_shows_no_stale_gallery_state(qtbot, window, library, photo_folder) -> None:
+    scanned(qtbot, window, photo_folder, 5)
+    window.gallery.setCurrentIndex(window.model.index(0))
+    qtbot.waitUntil(lambda: window.detail.title.text() != "", timeout=WAIT)
+    assert window.count_label.text() == "5 photos"
+    window.sidebar.setCurrentItem(window.sidebar.people_item)  # as a click on People does
+    window.sidebar.people_requested.emit()
+    assert window.pages.currentWidget() is window.people
+    assert window.detail.title.text() == ""  # not the gallery's last photo
+    qtbot.waitUntil(lambda: window.count_label.text() == "0 people", timeout=WAIT)
+    window.update_gallery()  # a change on disk refreshes the grid behind the page: the count stays
+    qtbot.waitUntil(lambda: not window._ids_running, timeout=WAIT)
+    assert window.count_label.text() == "0 people"
+    window._sidebar_loaded(window.facade.sidebar())  # what naming a face refreshes
+    assert window.sidebar.currentItem() is window.sidebar.people_item
+    assert window.pages.currentWidget() is window.people
+    window.sidebar.setCurrentItem(window.sidebar.all_item)  # back to the gallery: its state returns
+    window.sidebar.reselected.emit(window.sidebar.current_filter())
+    assert window.pages.currentWidget() is window.gallery_page
+    assert window.count_label.text() == "5 photos"
+    qtbot.waitUntil(lambda: window.detail.title.text() != "", timeout=WAIT)

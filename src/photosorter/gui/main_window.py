@@ -112,6 +112,7 @@ class MainWindow(LiveWiring, QMainWindow):
         self.people.show_person.connect(lambda name: self.sidebar.select(ViewFilter("person", name, name)))
         self.people.changed.connect(self.refresh_sidebar)
         self.people.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self.people.summary.connect(self._people_counted)
         self.pages = QStackedWidget(self)
         for page in (self.welcome, gallery_page, self.people):
             self.pages.addWidget(page)
@@ -222,7 +223,9 @@ class MainWindow(LiveWiring, QMainWindow):
         view, query = self.sidebar.current_filter(), self.search.text().strip()
         count = len(ids)
         self.view_title.setText(_title(view, query, count))
-        self.count_label.setText(_photos(count))
+        self._gallery_count = _photos(count)
+        if self.pages.currentWidget() is not self.people:
+            self.count_label.setText(self._gallery_count)
         self._explain(generation, view, query, count)
 
     def _explain(self, generation: int, view: ViewFilter, query: str, count: int) -> None:
@@ -289,6 +292,12 @@ class MainWindow(LiveWiring, QMainWindow):
     def _show_gallery(self, _view: ViewFilter | None = None) -> None:
         if self.pages.currentWidget() is self.people:
             self.pages.setCurrentWidget(self.gallery_page)
+            self.count_label.setText(self._gallery_count)
+            index = self.gallery.currentIndex()
+            if index.isValid():  # the detail pane shows the gallery's photo again
+                self._current_changed(index, index)
+            if self.sidebar.currentItem() is self.sidebar.people_item:
+                self.sidebar.setCurrentItem(self.sidebar.all_item)
 
     def _search_edited(self, text: str) -> None:
         self._search_timer.start()
@@ -304,7 +313,7 @@ class MainWindow(LiveWiring, QMainWindow):
 
     # -- selection, detail and viewer --------------------------------------------------------------------
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if current.isValid():
+        if current.isValid() and self.pages.currentWidget() is not self.people:
             photo_id = self.model.ids[current.row()]
             self.detail.show_photo(photo_id)
             self.why_matched.emit(photo_id, self.model.reasons_of(photo_id))
@@ -335,8 +344,17 @@ class MainWindow(LiveWiring, QMainWindow):
         self.gallery.setFocus()
 
     def show_people(self) -> None:
+        """The people page, with nothing left over from the gallery: no photo in the detail pane, People
+        current in the sidebar, and the people's count in the status bar."""
         self.pages.setCurrentWidget(self.people)
+        self.sidebar.mark_people()
+        self.detail.clear()
+        self.count_label.setText("")
         self.people.refresh()
+
+    def _people_counted(self, summary: str) -> None:
+        if self.pages.currentWidget() is self.people:
+            self.count_label.setText(summary)
 
     def _face_clicked(self, face: dict) -> None:
         asked = face.get("suggested") if not face.get("person") else None
@@ -388,6 +406,7 @@ class MainWindow(LiveWiring, QMainWindow):
             self.start_scan()  # without the watcher; otherwise the live library scans the new folder
 
     _settings_dialog: SettingsDialog | None = None
+    _gallery_count = ""
 
     def start_scan(self) -> None:
         """Rescan: the live library's pass over every folder (cheap: unchanged files are only stat'ed)."""

@@ -109,6 +109,7 @@ class PeopleView(QWidget):
     show_person = Signal(str)
     changed = Signal()
     message = Signal(str)
+    summary = Signal(str)  # "3 people · 12 unnamed groups", for the status bar
 
     def __init__(self, facade: Facade, tasks: Tasks, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -187,6 +188,7 @@ class PeopleView(QWidget):
             self.list.setCurrentIndex(self.tiles.index(row))
         self.empty.setText("" if entries else "No faces yet. Faces appear here once photos are analyzed.")
         self.empty.setVisible(not entries)
+        self.summary.emit(_summary(entries))
 
     def set_names(self, names: list[str]) -> None:
         """The names the name dialogs complete."""
@@ -340,6 +342,15 @@ class PeopleView(QWidget):
             self.refresh()
 
         self.tasks.run(action, done, self.message.emit)
+
+
+def _summary(entries: list[PersonEntry]) -> str:
+    people = sum(1 for e in entries if e.person_id is not None)
+    groups = sum(1 for e in entries if e.cluster_id is not None)
+    parts = [f"{people:,} {'person' if people == 1 else 'people'}"]
+    if groups:
+        parts.append(f"{groups:,} unnamed group{'s' if groups != 1 else ''}")
+    return " · ".join(parts)
 
 
 def _tile(entry: PersonEntry) -> Tile:

@@ -45,6 +45,7 @@ class Sidebar(QTreeView):
         self._rebuilding = False
         self.all_item = self._entry(None, "All Photos", ViewFilter())
         self.people_item = self._section("People")
+        self.people_item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)  # the page
         self.scenes_item = self._section("Scenes & Things")
         self.text_item = self._entry(None, "Text", ViewFilter("text", "", "Photos with text"))
         self.folders_item = self._section("Folders")
@@ -106,6 +107,7 @@ class Sidebar(QTreeView):
     def set_data(self, data: SidebarData) -> None:
         """Rebuilds the dynamic sections, keeping the current selection when it still exists."""
         current = self.current_filter()
+        on_people = self.currentItem() is self.people_item
         self._rebuilding = True  # the current row moves while sections refill; only the end result counts
         try:
             for section in (self.people_item, self.scenes_item, self.folders_item):
@@ -123,7 +125,7 @@ class Sidebar(QTreeView):
             count = self.tree.item(self.text_item.row(), 1)
             count.setText("" if data.text_count is None else str(data.text_count))
             item = self._filters.get((current.kind, current.value), self.all_item)
-            self.setCurrentItem(item)
+            self.setCurrentItem(self.people_item if on_people else item)
         finally:
             self._rebuilding = False
         if self.current_filter() != current:
@@ -182,6 +184,10 @@ class Sidebar(QTreeView):
         item = self.currentItem()
         view = item.data(FilterRole) if item is not None else None
         return view if isinstance(view, ViewFilter) else ViewFilter()
+
+    def mark_people(self) -> None:
+        """The people page is shown: People is the current entry (it filters nothing)."""
+        self.setCurrentItem(self.people_item)
 
     def select(self, view: ViewFilter) -> None:
         item = self._filters.get((view.kind, view.value))
