@@ -272,3 +272,46 @@ def test_the_people_page_shows_no_stale_gallery_state(qtbot, window, library, ph
     assert window.pages.currentWidget() is window.gallery_page
     assert window.count_label.text() == "5 photos"
     qtbot.waitUntil(lambda: window.detail.title.text() != "", timeout=WAIT)
+
+
+# -- 8. an unnamed group's right-click menu offers what the page header promises ----------------------------
+def faces_in_three_photos(library: Library, folder: Path) -> None:
+    """One face, nearly the same embedding, in three photos: one unnamed group of three."""
+    import numpy as np
+
+    from photosorter.core import faces
+    from photosorter.core.analysis.types import AnalysisResult, Box, Face, Feature
+    from photosorter.core.catalog.analysis import store_result
+
+    centre = np.random.default_rng(3).normal(size=128)
+    centre /= np.linalg.norm(centre)
+    names = ["cat_and_dog.jpeg", "golden_gate_bridge.webp", "exif_orientation6_obama.jpg"]
+    for seed, name in enumerate(names):
+        photo = library.photo_by_path(str((folder / name).resolve()))
+        nudge = np.random.default_rng(seed).normal(size=128) * 0.002
+        quality = {"size": 120.0, "sharpness": 90.0}
+        face = Face(Box(0.3, 0.2, 0.3, 0.3), 99.0, quality=quality, embedding=tuple(centre + nudge))
+        result = AnalysisResult("local", frozenset({Feature.FACES}), faces=(face,))
+        store_result(library.catalog, photo.hash, result, {Feature.FACES: "test"})
+    faces.cluster_new_faces(library.catalog)
+
+
+def test_an_unnamed_group_can_be_split_moved_and_added_to_a_person(
+    qtbot, window, library, photo_folder
+) -> None:
+    scanned(qtbot, window, photo_folder, 5)
+    faces_in_three_photos(library, photo_folder)
+    window.show_people()
+    qtbot.waitUntil(lambda: window.people.list.count() == 1, timeout=WAIT)
+    index = window.people.tiles.index(0)
+    menu = window.people.context_menu(index)
+    titles = [action.text() for action in menu.actions()]
+    assert titles[:4] == ["Name…", "Add to a person", "Take a face out (split)", "Move a face to…"]
+    split = next(a for a in menu.actions() if a.text() == "Take a face out (split)").menu()
+    assert len(split.actions()) == 3
+    split.actions()[0].trigger()  # that face becomes a group of its own
+    qtbot.waitUntil(lambda: window.people.list.count() == 2, timeout=WAIT)
+    counts = sorted(window.people.list.entry(row).face_count for row in range(2))
+    assert counts == [1, 2]
+    window.people.undo()
+    qtbot.waitUntil(lambda: window.people.list.count() == 1, timeout=WAIT)

@@ -249,11 +249,26 @@ class PeopleView(QWidget):
 
     def _menu(self, point) -> None:
         index = self.list.indexAt(point)
-        if not index.isValid():
-            return
+        if index.isValid():
+            self.context_menu(index).exec(self.list.viewport().mapToGlobal(point))
+
+    def context_menu(self, index: QModelIndex) -> QMenu:
+        """What a right-click on a tile offers: for a person, photos, rename, split, move and hide; for an
+        unnamed group, name it, add it to a person, take a face out (split) or move one."""
         entry: PersonEntry = index.data(EntryRole)
         menu = QMenu(self)
-        if entry.person_id is not None:
+        if entry.person_id is None:
+            menu.addAction("Name…", lambda: self._clicked(index))
+            add_to = menu.addMenu("Add to a person")
+            for name in self._names:
+                add_to.addAction(name, lambda n=name: self._add_group_to(entry, n))
+            add_to.setEnabled(bool(self._names))
+            shown = self.facade.faces_of(entry.key, limit=20)
+            self._fill_faces_menu(menu.addMenu("Take a face out (split)"), shown, self._remove_face)
+            self._fill_faces_menu(menu.addMenu("Move a face to…"), shown, self._move_face)
+            hide = menu.addAction("Hide (name the group first: only people can be hidden)")
+            hide.setEnabled(False)
+        else:
             menu.addAction("Show photos", lambda: self.show_person.emit(entry.name or ""))
             menu.addAction("Rename…", lambda: self._rename(entry))
             shown = self.facade.faces_of(entry.key, limit=20)  # one query serves both submenus
@@ -263,9 +278,10 @@ class PeopleView(QWidget):
                 menu.addAction("Show again", lambda: self._set_hidden(entry, False))
             else:
                 menu.addAction("Hide", lambda: self._set_hidden(entry, True))
-        else:
-            menu.addAction("Name…", lambda: self._clicked(index))
-        menu.exec(self.list.viewport().mapToGlobal(point))
+        return menu
+
+    def _add_group_to(self, entry: PersonEntry, name: str) -> None:
+        self._run(lambda: self.facade.name_cluster(entry.cluster_id, name), f"Added to {name}")
 
     def _fill_faces_menu(self, menu: QMenu, shown: list[dict[str, Any]], act) -> None:
         for face in shown:
@@ -274,7 +290,7 @@ class PeopleView(QWidget):
             menu.addAction(f"{label} · {how}" if how else label, lambda f=face: act(f["id"]))
 
     def _remove_face(self, face_id: int) -> None:
-        self._run(lambda: self.facade.remove_face(face_id), "Face removed (Ctrl+Z undoes)")
+        self._run(lambda: self.facade.remove_face(face_id), "Face taken out (Ctrl+Z undoes)")
 
     def _move_face(self, face_id: int) -> None:
         name = self.ask_name("Move this face to")
