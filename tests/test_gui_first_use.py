@@ -315,3 +315,23 @@ def test_an_unnamed_group_can_be_split_moved_and_added_to_a_person(
     assert counts == [1, 2]
     window.people.undo()
     qtbot.waitUntil(lambda: window.people.list.count() == 1, timeout=WAIT)
+
+
+# -- 11. the keyboard works again after a dialog closes ------------------------------------------------------
+@pytest.mark.parametrize("accept", [True, False])
+def test_shortcuts_work_after_a_dialog_closes(qtbot, window, accept: bool) -> None:
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    window.gallery.setFocus()
+    seen = close_next_dialog(qtbot, accept=accept)
+    window.open_settings()
+    assert seen
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=WAIT)
+    focused = QApplication.focusWidget()
+    assert focused is not None and focused.window() is window
+    undone: list[bool] = []
+    window.undo_people_action.triggered.connect(lambda: undone.append(True))
+    qtbot.keyClick(focused, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert undone  # Ctrl+Z reached the window's Undo
+    qtbot.keyClick(focused, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.search.hasFocus()  # Ctrl+F too

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from photosorter.core.jobs import Progress
 from photosorter.gui.detail import DetailPane
 from photosorter.gui.facade import Facade, SidebarData, ViewFilter
+from photosorter.gui.focus import FocusKeeper
 from photosorter.gui.gallery import GalleryModel, GalleryView
 from photosorter.gui.id_list import IdList, prepare_ids
 from photosorter.gui.live_wiring import LiveWiring
@@ -155,6 +156,7 @@ class MainWindow(LiveWiring, QMainWindow):
         from photosorter.gui.menus import build_menus
 
         build_menus(self)
+        self.focus_keeper = FocusKeeper(self, self._default_focus)
         self.refresh_all()
 
     # -- contents ----------------------------------------------------------------------------------------
@@ -310,6 +312,19 @@ class MainWindow(LiveWiring, QMainWindow):
         if modules != self._modules:
             self._modules = modules
             self.refresh_all()
+
+    def _default_focus(self) -> QWidget:
+        """Where the keyboard goes when nothing had it: the page shown."""
+        if self.central.currentWidget() is self.viewer:
+            return self.viewer
+        page = self.pages.currentWidget()
+        return (
+            self.people.list
+            if page is self.people
+            else self.welcome
+            if page is self.welcome
+            else self.gallery
+        )
 
     # -- selection, detail and viewer --------------------------------------------------------------------
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
