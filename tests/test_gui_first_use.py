@@ -207,6 +207,7 @@ def test_closest_labels_are_ranked_by_likeness() -> None:
     assert [label.name for label in closest_labels(labels, ("dgo",))] == ["Dog"]
     assert [label.name for label in closest_labels(labels, ("bridge",))] == ["Suspension Bridge"]
     assert closest_labels(labels, ("xylophone",)) == []
+    assert [label.name for label in closest_labels([LabelCount("Clothing", (), 14)], ("crossing",))] == []
 
 
 # -- 6. the viewer's caption is readable ---------------------------------------------------------------------

@@ -232,7 +232,9 @@ class MainWindow(LiveWiring, QMainWindow):
 
     def _explain(self, generation: int, view: ViewFilter, query: str, count: int) -> None:
         """Says why the shown photos matched (on hover) or, when none did, why not and what to try."""
-        self.model.set_reasons({})
+        if (view, query) != self._explained:  # reasons of another search must not show; a refresh of
+            self._explained = (view, query)  # the same one keeps them until the new ones arrive
+            self.model.set_reasons({})
         self._show_empty_state("" if count or query else "No photos here yet.")
         if not query:
             return
@@ -422,6 +424,7 @@ class MainWindow(LiveWiring, QMainWindow):
 
     _settings_dialog: SettingsDialog | None = None
     _gallery_count = ""
+    _explained: tuple[ViewFilter, str] | None = None  # the view and search the reasons shown are for
 
     def start_scan(self) -> None:
         """Rescan: the live library's pass over every folder (cheap: unchanged files are only stat'ed)."""
@@ -535,7 +538,8 @@ def _no_match_text(view: ViewFilter, query: str, found) -> str:
     lines = [f"<p style='font-size:16px'><b>No photo matches “{escape(query)}”</b></p>"]
     if view.kind != "all":
         lines.append(
-            f"<p>Only photos in {escape(view.title)} were searched. <a href='all:'>Search all photos</a></p>"
+            f"<p>Only photos in “{escape(view.title)}” were searched. "
+            "<a href='all:'>Search all photos</a></p>"
         )
     if found is not None and found.terms > 1:
         lines.append("<p>Every word must match the same photo: try fewer words.</p>")
