@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QStringListModel, Qt, QTimer, Signal
@@ -27,6 +26,7 @@ from photosorter.gui.gallery import GalleryModel, GalleryView
 from photosorter.gui.id_list import IdList, prepare_ids
 from photosorter.gui.live_wiring import LiveWiring
 from photosorter.gui.people_view import PeopleView
+from photosorter.gui.search_text import gallery_title, no_match_html, photo_count
 from photosorter.gui.settings_dialog import SettingsDialog
 from photosorter.gui.sidebar import Sidebar
 from photosorter.gui.status import JobQueue, JobStatus
@@ -224,8 +224,8 @@ class MainWindow(LiveWiring, QMainWindow):
             self.detail.clear()
         view, query = self.sidebar.current_filter(), self.search.text().strip()
         count = len(ids)
-        self.view_title.setText(_title(view, query, count))
-        self._gallery_count = _photos(count)
+        self.view_title.setText(gallery_title(view, query, count))
+        self._gallery_count = photo_count(count)
         if self.pages.currentWidget() is not self.people:
             self.count_label.setText(self._gallery_count)
         self._explain(generation, view, query, count)
@@ -244,12 +244,12 @@ class MainWindow(LiveWiring, QMainWindow):
                 lambda reasons: generation == self._ids_generation and self._reasons_loaded(reasons),
             )
         else:
-            self._show_empty_state(_no_match_text(view, query, None))
+            self._show_empty_state(no_match_html(view, query, None))
             self.tasks.run(
                 lambda: self.facade.no_match_help(query),
                 lambda found: (
                     generation == self._ids_generation
-                    and self._show_empty_state(_no_match_text(view, query, found))
+                    and self._show_empty_state(no_match_html(view, query, found))
                 ),
             )
 
@@ -519,46 +519,3 @@ class MainWindow(LiveWiring, QMainWindow):
         self.loader.close()
         self.tasks.forget()
         self.pool.shutdown()
-
-
-def _photos(count: int) -> str:
-    return f"{count:,} photo{'s' if count != 1 else ''}"
-
-
-def _title(view: ViewFilter, query: str, count: int) -> str:
-    """The gallery's header: the sidebar's selection, or during a search the query and its count."""
-    if not query:
-        return view.title
-    where = "" if view.kind == "all" else f" in {view.title}"
-    return f"“{query}”{where} · {_photos(count)}"
-
-
-def _no_match_text(view: ViewFilter, query: str, found) -> str:
-    """The empty state of a search: why nothing matched and the closest labels, as links."""
-    lines = [f"<p style='font-size:16px'><b>No photo matches “{escape(query)}”</b></p>"]
-    if view.kind != "all":
-        lines.append(
-            f"<p>Only photos in “{escape(view.title)}” were searched. "
-            "<a href='all:'>Search all photos</a></p>"
-        )
-    if found is not None and found.terms > 1:
-        lines.append("<p>Every word must match the same photo: try fewer words.</p>")
-    if found is not None and not found.analyzed:
-        lines.append(
-            "<p>No photo is analyzed yet, so only file names, folders and dates can match. "
-            "Labels, text and people appear as photos are analyzed.</p>"
-        )
-    elif found is not None:
-        lines.append("<p>No label, text in a photo, person or file name matched.</p>")
-    if found is not None and found.closest:
-        links = " · ".join(
-            f"<a href='search:{escape(_as_term(label.name), quote=True)}'>{escape(label.name)}</a>"
-            f" ({label.count:,})"
-            for label in found.closest
-        )
-        lines.append(f"<p>Closest labels: {links}</p>")
-    return "".join(lines)
-
-
-def _as_term(label: str) -> str:
-    return f'label:"{label}"' if " " in label else f"label:{label}"
