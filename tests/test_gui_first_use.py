@@ -336,3 +336,26 @@ def test_shortcuts_work_after_a_dialog_closes(qtbot, window, accept: bool) -> No
     assert undone  # Ctrl+Z reached the window's Undo
     qtbot.keyClick(focused, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert window.search.hasFocus()  # Ctrl+F too
+
+
+# -- 9. the grid fills its width ----------------------------------------------------------------------------
+def test_the_grid_fills_its_width_at_200_px(qtbot, window, tmp_path, photo_folder) -> None:
+    """Whatever the window's width, the cells of a row span the viewport: what is left is a few pixels
+    (or the scroll bar's width when there is no scroll bar), never most of a cell."""
+    import shutil
+
+    many = tmp_path / "many"
+    for n in range(2):
+        shutil.copytree(photo_folder, many / f"set{n}")
+    scanned(qtbot, window, many, 10)
+    window.apply_settings(window.facade.settings.with_changes(thumbnail_size=200))
+    view = window.gallery
+    for width in range(900, 1700, 53):
+        window.resize(width, 800)
+        qtbot.waitUntil(lambda: view.viewport().width() >= view.gridSize().width())
+        qtbot.waitUntil(lambda: view._painter.layout(window.model) is not None, timeout=WAIT)
+        _origin, columns = view._painter.layout(window.model)
+        strip = view.viewport().width() - columns * view.gridSize().width()
+        bar = 0 if view.verticalScrollBar().isVisible() else view.verticalScrollBar().sizeHint().width()
+        assert 0 <= strip <= bar + columns + 1, (width, columns, view.gridSize().width(), strip)
+        assert 2 / 3 * 200 <= view.gridSize().width() <= 1.5 * 200  # near the size asked for

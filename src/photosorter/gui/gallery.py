@@ -16,7 +16,7 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QImage, QKeyEvent, QPainter, QPaintEvent, QPixmap
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QStyle, QWidget
 
 from photosorter.core.records import Photo
 from photosorter.gui.facade import Facade
@@ -275,8 +275,15 @@ class GalleryView(QListView):
         self._fit_cells()
 
     def _fit_cells(self) -> None:
-        """Stretches cells a little so a row of thumbnails fills the width with no ragged gap."""
-        width = max(1, self.viewport().width() - 1)
+        """Stretches cells a little so a row of thumbnails fills the width with no ragged gap.
+
+        The width is taken as if the vertical scroll bar were shown. Otherwise the cells that fit
+        without it make the grid taller, the bar appears, the narrower viewport no longer holds a row
+        and the list wraps it to one cell fewer: a strip nearly a cell wide stayed empty on the right.
+        Without a bar, the grid now leaves at most the bar's width."""
+        bar = self.verticalScrollBar()
+        reserve = 0 if bar.isVisible() else self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        width = max(1, self.viewport().width() - reserve - 1)
         columns = max(1, round(width / self._cell))
         cell = max(48, width // columns)
         if self.gridSize().width() == cell:
