@@ -304,6 +304,10 @@ def test_an_unnamed_group_can_be_split_moved_and_added_to_a_person(
     faces_in_three_photos(library, photo_folder)
     window.show_people()
     qtbot.waitUntil(lambda: window.people.list.count() == 1, timeout=WAIT)
+    from photosorter.core.catalog.people_views import GroupKind
+
+    group = window.people.list.entry(0).key  # a typed reference from the core, not a "c5" to parse
+    assert group.kind is GroupKind.CLUSTER and window.people.list.entry(0).cluster_id == group.id
     index = window.people.tiles.index(0)
     menu = window.people.context_menu(index)
     titles = [action.text() for action in menu.actions()]

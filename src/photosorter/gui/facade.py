@@ -16,6 +16,7 @@ from types import ModuleType
 from typing import Any
 
 from photosorter.core.catalog import photos as photo_rows
+from photosorter.core.catalog.people_views import GroupRef
 from photosorter.core.errors import PhotosorterError
 from photosorter.core.imaging import thumbnail_path
 from photosorter.core.jobs import CancelToken, Job
@@ -50,7 +51,7 @@ class ViewFilter:
 
 @dataclass(frozen=True, slots=True)
 class PersonEntry:
-    key: str  # "person:<id>" or "cluster:<id>"
+    key: GroupRef  # the person or the unnamed cluster
     name: str | None
     count: int
     face: dict[str, Any] | None = None  # {"id", "path", "box"} of a face to show
@@ -277,7 +278,7 @@ class Facade:
             return []
         entries = []
         for e in mod.overview(self.catalog, include_hidden=include_hidden, faces_per_entry=1):
-            ref = str(e["id"])
+            ref: GroupRef = e["id"]
             face = e["faces"][0] if e.get("faces") else None
             entries.append(
                 PersonEntry(
@@ -285,8 +286,8 @@ class Facade:
                     name=e.get("name"),
                     count=int(e.get("photo_count", 0)),
                     face=face,
-                    person_id=int(ref[1:]) if ref.startswith("p") else None,
-                    cluster_id=int(ref[1:]) if ref.startswith("c") else None,
+                    person_id=ref.person_id,
+                    cluster_id=ref.cluster_id,
                     face_count=int(e.get("face_count", 0)),
                     hidden=bool(e.get("hidden")),
                 )
@@ -296,8 +297,8 @@ class Facade:
     def people(self) -> list[PersonEntry]:
         return [e for e in self.overview() if e.person_id is not None]
 
-    def faces_of(self, key: str, limit: int = 60) -> list[dict[str, Any]]:
-        """The faces of one person or cluster (``p3``/``c5``): id, path, box, assigned_by."""
+    def faces_of(self, key: GroupRef, limit: int = 60) -> list[dict[str, Any]]:
+        """The faces of one person or cluster: id, path, box, assigned_by."""
         mod = self.faces_mod
         if mod is None or not hasattr(mod, "overview"):
             return []
