@@ -257,8 +257,7 @@ def test_the_people_page_shows_no_stale_gallery_state(qtbot, window, library, ph
     window.gallery.setCurrentIndex(window.model.index(0))
     qtbot.waitUntil(lambda: window.detail.title.text() != "", timeout=WAIT)
     assert window.count_label.text() == "5 photos"
-    window.sidebar.setCurrentItem(window.sidebar.people_item)  # as a click on People does
-    window.sidebar.people_requested.emit()
+    window.sidebar.setCurrentItem(window.sidebar.people_item)  # a click, or the arrow keys, on People
     assert window.pages.currentWidget() is window.people
     assert window.detail.title.text() == ""  # not the gallery's last photo
     qtbot.waitUntil(lambda: window.count_label.text() == "0 people", timeout=WAIT)

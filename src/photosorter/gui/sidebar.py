@@ -186,8 +186,13 @@ class Sidebar(QTreeView):
         return view if isinstance(view, ViewFilter) else ViewFilter()
 
     def mark_people(self) -> None:
-        """The people page is shown: People is the current entry (it filters nothing)."""
-        self.setCurrentItem(self.people_item)
+        """The people page is shown: People is the current entry (it filters nothing). Quietly: the page
+        is already being shown."""
+        self._rebuilding = True
+        try:
+            self.setCurrentItem(self.people_item)
+        finally:
+            self._rebuilding = False
 
     def select(self, view: ViewFilter) -> None:
         item = self._filters.get((view.kind, view.value))
@@ -195,8 +200,13 @@ class Sidebar(QTreeView):
             self.setCurrentItem(item)
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        view = current.siblingAtColumn(0).data(FilterRole) if current.isValid() else None
-        if isinstance(view, ViewFilter) and not self._rebuilding:
+        if self._rebuilding or not current.isValid():
+            return
+        if self.tree.itemFromIndex(current.siblingAtColumn(0)) is self.people_item:
+            self.people_requested.emit()  # reached with the arrow keys: People is a page, like a click
+            return
+        view = current.siblingAtColumn(0).data(FilterRole)
+        if isinstance(view, ViewFilter):
             self.filter_changed.emit(view)
 
     def _clicked(self, index: QModelIndex) -> None:
