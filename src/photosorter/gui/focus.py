@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 
@@ -23,18 +24,24 @@ class FocusKeeper(QObject):
         super().__init__(window)
         self._window = window
         self._fallback = fallback
-        self._in_dialog = False  # the keyboard is in one of our dialogs
+        self._dialog: QWidget | None = None  # the dialog of ours that has the keyboard
         QApplication.instance().focusChanged.connect(self._focus_changed)
 
     def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
         # ``_old`` may be a dialog's widget half-way through deletion: it is never looked at
         if new is None:
-            if self._in_dialog:
-                self._in_dialog = False
-                QTimer.singleShot(0, self.take_focus_back)  # once the dialog's hide has finished
+            if self._dialog is not None:
+                QTimer.singleShot(0, self._dialog_left)  # once the dialog's hide has finished
             return
         top = new.window()
-        self._in_dialog = top is not self._window and _belongs_to(top, self._window)
+        self._dialog = top if top is not self._window and _belongs_to(top, self._window) else None
+
+    def _dialog_left(self) -> None:
+        dialog, self._dialog = self._dialog, None
+        if dialog is not None and shiboken6.isValid(dialog) and dialog.isVisible():
+            self._dialog = dialog  # still open: the user switched to another application
+            return
+        self.take_focus_back()
 
     def take_focus_back(self) -> None:
         window = self._window
