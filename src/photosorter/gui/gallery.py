@@ -73,7 +73,7 @@ class GalleryModel(QAbstractListModel):
             lines = [photo.name, when] if when else [photo.name]
             reasons = self._reasons.get(photo_id)
             if reasons:
-                lines.append("Matched: " + "; ".join(reasons))
+                lines.append("Matched: " + "; ".join(_worded(reason) for reason in reasons))
             return "\n".join(lines)
         return None
 
@@ -228,6 +228,13 @@ class GalleryModel(QAbstractListModel):
         if row is not None and row < len(self.ids) and self.ids[row] == photo_id:
             index = self.index(row)
             self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
+
+
+def _worded(reason: str) -> str:
+    """A search reason as the tooltip says it: a match on the path is not a match on the content."""
+    if reason.startswith("path "):
+        return f"file name or folder “{reason[5:]}”"
+    return reason
 
 
 class GalleryView(QListView):
