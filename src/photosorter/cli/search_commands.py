@@ -51,7 +51,7 @@ def query_terms_first(argv: list[str]) -> list[str]:
         if (name in SEARCH_OPTIONS and name.startswith("--")) or arg in SEARCH_OPTIONS:
             options.append(arg)
             for _value in range(0 if "=" in arg else SEARCH_OPTIONS[name]):
-                options.append(next(rest, ""))
+                options.extend(value for value in (next(rest, None),) if value is not None)
         else:
             terms.append(arg)
     return argv[: at + 1] + options + (["--", *terms] if terms else [])
