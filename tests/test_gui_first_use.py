@@ -68,15 +68,15 @@ def close_next_dialog(qtbot, accept: bool) -> list[QDialog]:
     """Accepts or rejects the next modal dialog once it is shown (exec() blocks the test)."""
     seen: list[QDialog] = []
 
-    def look() -> None:
+    def look(tries_left: int) -> None:
         dialog = QApplication.activeModalWidget()
         if isinstance(dialog, QDialog) and dialog.isVisible():
             seen.append(dialog)
             dialog.accept() if accept else dialog.reject()
-        else:
-            QTimer.singleShot(10, look)
+        elif tries_left:  # looks for a few seconds, then stops (the test fails on ``seen``)
+            QTimer.singleShot(10, lambda: look(tries_left - 1))
 
-    QTimer.singleShot(0, look)
+    QTimer.singleShot(0, lambda: look(500))
     return seen
 
 
