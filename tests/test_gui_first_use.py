@@ -210,6 +210,22 @@ def test_closest_labels_are_ranked_by_likeness() -> None:
     assert [label.name for label in closest_labels([LabelCount("Clothing", (), 14)], ("crossing",))] == []
 
 
+def test_an_empty_person_search_offers_the_closest_names(home, photo_folder) -> None:
+    from photosorter.core import faces
+    from photosorter.core.jobs import run_to_end
+    from photosorter.core.search.suggest import no_match_help
+
+    with Library.open(home) as library:
+        library.add_folder(str(photo_folder))
+        run_to_end(library.scan())
+        faces_in_three_photos(library, photo_folder)
+        faces.name_cluster(
+            library.catalog, faces.overview(library.catalog)[0]["id"].cluster_id, "Alice Smith"
+        )
+        found = no_match_help(library.catalog, "person:alise")
+    assert [name for name, _count in found.closest_people] == ["Alice Smith"]
+
+
 # -- 6. the viewer's caption is readable ---------------------------------------------------------------------
 def _luminance(colour) -> float:
     def channel(value: int) -> float:

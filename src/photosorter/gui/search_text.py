@@ -39,13 +39,19 @@ def no_match_html(view: ViewFilter, query: str, found) -> str:
         lines.append("<p>No label, text in a photo, person or file name matched.</p>")
     if found is not None and found.closest:
         links = " · ".join(
-            f"<a href='search:{escape(_as_term(label.name), quote=True)}'>{escape(label.name)}</a>"
+            f"<a href='search:{escape(_quoted('label', label.name), quote=True)}'>{escape(label.name)}</a>"
             f" ({label.count:,})"
             for label in found.closest
         )
         lines.append(f"<p>Closest labels: {links}</p>")
+    if found is not None and found.closest_people:
+        links = " · ".join(
+            f"<a href='search:{escape(_quoted('person', name), quote=True)}'>{escape(name)}</a> ({count:,})"
+            for name, count in found.closest_people
+        )
+        lines.append(f"<p>Closest people: {links}</p>")
     return "".join(lines)
 
 
-def _as_term(label: str) -> str:
-    return f'label:"{label}"' if " " in label else f"label:{label}"
+def _quoted(key: str, value: str) -> str:
+    return f'{key}:"{value}"' if " " in value else f"{key}:{value}"
