@@ -353,8 +353,12 @@ def test_shortcuts_work_after_a_dialog_closes(qtbot, window, accept: bool) -> No
     window.undo_people_action.triggered.connect(lambda: undone.append(True))
     qtbot.keyClick(focused, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert undone  # Ctrl+Z reached the window's Undo
-    qtbot.keyClick(focused, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
-    assert window.search.hasFocus()  # Ctrl+F too
+    again = close_next_dialog(qtbot, accept=False)
+    qtbot.keyClick(focused, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)
+    assert again  # Ctrl+, opened Settings once more
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=WAIT)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.search.hasFocus()  # and Ctrl+F after that
 
 
 # -- 9. the grid fills its width ----------------------------------------------------------------------------
