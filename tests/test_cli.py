@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -111,3 +112,69 @@ def test_kill_9_mid_scan_leaves_a_sound_catalog_and_the_next_scan_finishes(
     assert report["added"] == 400 - stored
     with sqlite3.connect(catalog) as conn:
         assert conn.execute("SELECT count(*) FROM photos WHERE state = 'ok'").fetchone()[0] == 400
+
+
+def test_show_prints_readable_lines_not_python_dicts(cli, home: Path, photo_folder: Path) -> None:
+    from photosorter.core.analysis.types import AnalysisResult, Feature, Label, TextLine
+    from photosorter.core.catalog.analysis import store_result
+    from photosorter.core.library import Library
+
+    assert cli("--home", home, "scan", photo_folder, "--json").code == 0
+    with Library.open(home) as library:
+        photo = library.photo_by_path(str((photo_folder / "cat_and_dog.jpeg").resolve()))
+        result = AnalysisResult(
+            "local",
+            frozenset({Feature.LABELS, Feature.TEXT}),
+            labels=(Label("Cat", 97.0, ("Animal",), (), ("Animals and Pets",)),),
+            text=(TextLine("STOP", 99.0),),
+        )
+        store_result(library.catalog, photo.hash, result, {Feature.LABELS: "1", Feature.TEXT: "1"})
+    shown = cli("--home", home, "show", photo_folder / "cat_and_dog.jpeg")
+    assert shown.code == 0, shown.err
+    assert "{" not in shown.out and "[" not in shown.out
+    lines = [line.strip() for line in shown.out.splitlines()]
+    assert "Cat 97%  (in Animal)" in lines
+    assert "“STOP” 99%" in lines
+    assert "faces: none" in lines
+    assert "local labels: done (1)" in lines
+
+
+def test_control_characters_in_file_names_are_escaped_in_text_output(
+    cli, home: Path, photo_folder: Path
+) -> None:
+    """A file name is data, not terminal commands: ESC, CR and bidi overrides are printed escaped."""
+    evil = "evil\x1b[2J\r\u202ename.jpg"
+    (photo_folder / evil).write_bytes((photo_folder / "cat_and_dog.jpeg").read_bytes()[:-10])
+    (photo_folder / "broken\x1b]0;pwned\x07.jpg").write_bytes(b"not a photo")
+    outputs = [
+        cli("--home", home, "scan", photo_folder),
+        cli("--home", home, "show", photo_folder / evil),
+        cli("--home", home, "search", "evil"),
+    ]
+    for result in outputs:
+        assert "\x1b" not in result.out and "\r" not in result.out and "\u202e" not in result.out
+        assert "\x1b" not in result.err
+    assert "broken\\x1b]0;pwned\\x07.jpg" in outputs[0].out
+    assert "evil\\x1b[2J\\x0d\\u202ename.jpg" in outputs[1].out
+    assert "evil\\x1b[2J\\x0d\\u202ename.jpg" in outputs[2].out
+
+
+def test_json_output_is_valid_utf8_for_non_utf8_names_and_queries(home: Path, photo_folder: Path) -> None:
+    """Bytes that are not UTF-8 (a Latin-1 file name, a query typed in a Latin-1 terminal) come out as
+    \\udcXX escapes in JSON (read back as the same str); never a traceback or invalid UTF-8."""
+    folder = os.fsencode(photo_folder)
+    latin = folder + b"/caf\xe9.jpg"
+    with open(latin, "wb") as out:
+        out.write((photo_folder / "cat_and_dog.jpeg").read_bytes())
+    env = {**os.environ, "PHOTOSORTER_HOME": str(home), "PYTHONIOENCODING": "utf-8"}
+    command = [sys.executable, "-m", "photosorter"]
+    scan = subprocess.run([*command, "scan", folder, "--json"], env=env, capture_output=True, timeout=120)
+    assert scan.returncode == 0, scan.stderr
+    runs = {}
+    for name, args in (("search", [b"search", b"caf\xe9", b"--json"]), ("show", [b"show", latin, b"--json"])):
+        result = subprocess.run([*command, *args], env=env, capture_output=True, timeout=120)
+        assert result.returncode == 0, result.stderr.decode("utf-8", "replace")
+        runs[name] = json.loads(result.stdout.decode("utf-8"))  # strict: invalid UTF-8 raises
+    (hit,) = runs["search"]
+    assert any("caf\udce9" in why for why in hit["why"])  # the query's own byte, escaped
+    assert "caf" in hit["path"] and "caf" in runs["show"]["path"]

@@ -184,7 +184,7 @@ def _suggested(qtbot, window: MainWindow, photo_folder: Path) -> None:
     library = window.facade.library
     _one_face(library, str((photo_folder / "exif_orientation6_obama.jpg").resolve()))
     (cluster,) = [e for e in faces.overview(library.catalog) if e["kind"] == "cluster"]
-    faces.name_cluster(library.catalog, int(cluster["id"][1:]), "Barack")
+    faces.name_cluster(library.catalog, cluster["id"].cluster_id, "Barack")
     _one_face(library, str((photo_folder / "cat_and_dog.jpeg").resolve()), turn=2 * math.asin(0.25))
     assert [s["name"] for s in faces.suggestions(library.catalog)] == ["Barack"]
     window.show_people()

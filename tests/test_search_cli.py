@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from photosorter.core.analysis.types import AnalysisResult, Feature, Label
 from photosorter.core.catalog.analysis import store_result
 from photosorter.core.library import Library
@@ -30,3 +32,44 @@ def test_search_and_labels(cli, home, photo_folder) -> None:
     assert bad.code == 2
     assert "unknown search key 'colour:'" in bad.err and "valid keys" in bad.err
     assert len(bad.err.strip().splitlines()) == 1
+
+
+def _label_cat(home, photo_folder) -> None:
+    with Library.open(home) as library:
+        photo = library.photo_by_path(str((photo_folder / "cat_and_dog.jpeg").resolve()))
+        result = AnalysisResult(
+            "local",
+            frozenset({Feature.LABELS}),
+            labels=(Label("Cat", 97.0, ("Animal",), (), ("Animals and Pets",)),),
+        )
+        store_result(library.catalog, photo.hash, result, {Feature.LABELS: "1"})
+
+
+def test_a_term_may_start_with_a_dash_without_double_dash(cli, home, photo_folder) -> None:
+    assert cli("--home", home, "scan", photo_folder, "--json").code == 0
+    _label_cat(home, photo_folder)
+    without = cli("--home", home, "search", "-cat", "--json")
+    assert without.code == 0, without.err
+    assert len(without.json()) == 3  # not the photo labelled Cat, nor alpha_cat_cutout.png by its name
+    assert all("cat" not in Path(hit["path"]).name for hit in without.json())
+    mixed = cli("--home", home, "search", "--limit", "1", "-cat", "--json")  # options anywhere still work
+    assert mixed.code == 0 and len(mixed.json()) == 1
+    text = cli("--home", home, "search", "-cat", "animal")
+    assert text.code == 0 and text.out.strip().endswith("0 photos")
+
+
+def test_an_empty_search_is_refused_with_what_to_type(cli, home, photo_folder) -> None:
+    assert cli("--home", home, "scan", photo_folder, "--json").code == 0
+    for empty in ("", "   "):
+        result = cli("--home", home, "search", empty)
+        assert result.code == 2 and result.out == ""
+        assert "the search is empty" in result.err and "photosorter search dog" in result.err
+
+
+def test_a_bad_date_names_the_term_readably(cli, home, photo_folder) -> None:
+    assert cli("--home", home, "scan", photo_folder, "--json").code == 0
+    result = cli("--home", home, "search", "after:2020-13")
+    assert result.code == 2
+    assert result.err.strip() == (
+        "photosorter: after: bad date '2020-13'; use YYYY, YYYY-MM or YYYY-MM-DD, e.g. after:2020-01"
+    )

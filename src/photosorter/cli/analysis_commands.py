@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from photosorter.cli.common import fail, print_json, run_job
+from photosorter.cli.common import echo, fail, print_json, run_job
 from photosorter.core.analysis.backends import features_for
 from photosorter.core.jobs import Progress
 from photosorter.core.library import Library
@@ -67,17 +67,17 @@ def run_analyze(args: argparse.Namespace) -> int:
             }
         )
     else:
-        print(
+        echo(
             f"{data['analyzed']} analyzed, {data['skipped']} already done, {len(data['failed'])} failed"
             f" in {data['seconds']:.1f} s with {backend}"
         )
         if report.elsewhere:
-            print(f"{report.elsewhere} being analyzed by another photosorter at the same time")
+            echo(f"{report.elsewhere} being analyzed by another photosorter at the same time")
         if data["calls"]:
             calls = ", ".join(f"{op} {n}" for op, n in sorted(data["calls"].items()))
-            print(f"calls: {calls}; estimated cost ${data['estimated_cost_usd']:.2f}")
+            echo(f"calls: {calls}; estimated cost ${data['estimated_cost_usd']:.2f}")
         for failure in data["failed"]:
-            print(f"  {failure['path']}: {failure['error']}")
+            echo(f"  {failure['path']}: {failure['error']}")
     if report.failed and not report.analyzed:  # a run that only failed is not a success
         first = report.failed[0]
         reason = " ".join(f"{first['path']}: {first['error']}".split())  # one line
@@ -96,8 +96,8 @@ def _dry_run(library: Library, backend: str, args: argparse.Namespace) -> int:
     if args.json:
         print_json(data)
     else:
-        print(f"{len(work)} photos to analyze with {backend} ({skipped} already done); nothing sent")
+        echo(f"{len(work)} photos to analyze with {backend} ({skipped} already done); nothing sent")
         for op, n in sorted(calls.items()):
-            print(f"  {op}: {n} calls")
-        print(f"estimated cost: ${cost:.2f}")
+            echo(f"  {op}: {n} calls")
+        echo(f"estimated cost: ${cost:.2f}")
     return 0

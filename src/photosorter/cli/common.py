@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -14,13 +15,48 @@ EXIT_FAILURE = 1
 EXIT_USAGE = 2
 
 
+# Characters a file name, label or person name may hold that a terminal would act on (or that cannot
+# be written as UTF-8): C0/C1 controls and DEL, bidirectional overrides and isolates, lone surrogates
+# (Python's stand-ins for bytes of a non-UTF-8 file name).
+_BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_UNSAFE = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f\\ud800-\\udfff{_BIDI}]")
+_SURROGATE = re.compile("[\\ud800-\\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8, as surrogateescape keeps it
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def terminal_safe(text: object) -> str:
+    """``text`` for a terminal: control characters, bidi overrides and undecodable bytes escaped
+    (``\\x1b``, ``\\u202e``, ``\\xff``), so a file name can neither move the cursor, recolour or rewrite
+    the screen, nor stop the output with an encoding error."""
+    return _UNSAFE.sub(_escape, str(text))
+
+
+def echo(line: object = "") -> None:
+    """Prints one line of text output, made terminal-safe. Every text line the commands print goes
+    through here (names and paths come from the disk and from users)."""
+    print(terminal_safe(line))
+
+
 def fail(message: str, code: int = EXIT_FAILURE) -> int:
-    print(f"photosorter: {message}", file=sys.stderr)
+    print(f"photosorter: {terminal_safe(message)}", file=sys.stderr)
     return code
 
 
+def json_text(data: Any) -> str:
+    """``data`` as JSON that is always valid UTF-8: a lone surrogate (a byte of a non-UTF-8 file name
+    or argument) is written as its ``\\udcXX`` escape, which ``json.loads`` reads back to the same str."""
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def print_json(data: Any) -> None:
-    json.dump(data, sys.stdout, indent=2, ensure_ascii=False, default=str)
+    sys.stdout.write(json_text(data))
     sys.stdout.write("\n")
 
 

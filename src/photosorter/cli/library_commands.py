@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Any
 
-from photosorter.cli.common import print_json, run_job
+from photosorter.cli.common import echo, print_json, run_job
 from photosorter.core.catalog.paths import display
 from photosorter.core.errors import EnvironmentFault, PhotosorterError
 from photosorter.core.imaging import thumbnail_path
@@ -60,17 +60,17 @@ def run_scan(args: argparse.Namespace) -> int:
     if args.json:
         print_json(data)
     else:
-        print(
+        echo(
             f"{data['added']} added, {data['updated']} updated, {data['moved']} moved, "
             f"{data['removed']} removed, {data['unchanged']} unchanged, {len(data['errors'])} errors "
             f"in {data['seconds']:.1f} s"
         )
         for error in data["errors"]:
-            print(f"  {error['path']}: {error['error']}")
+            echo(f"  {error['path']}: {error['error']}")
         for warning in data["warnings"]:
-            print(f"  {warning['path']}: {warning['warning']}")
+            echo(f"  {warning['path']}: {warning['warning']}")
         for folder in data["offline_folders"]:
-            print(f"  {folder}: offline (not found); its photos are kept")
+            echo(f"  {folder}: offline (not found); its photos are kept")
     return 0
 
 
@@ -81,7 +81,7 @@ def run_stats(args: argparse.Namespace) -> int:
         print_json(data)
     else:
         for key, value in data.items():
-            print(f"{key:>10}: {value}")
+            echo(f"{key:>10}: {value}")
     return 0
 
 
@@ -95,9 +95,50 @@ def run_show(args: argparse.Namespace) -> int:
     if args.json:
         print_json(data)
     else:
-        for key, value in data.items():
-            print(f"{key:>10}: {value}")
+        for line in photo_lines(data):
+            echo(line)
     return 0
+
+
+def photo_lines(data: dict[str, Any]) -> list[str]:
+    """``show``'s text output: one ``key: value`` line per field, and one line per label, face, text
+    line, moderation label and analysis under its heading (not Python dicts)."""
+    lines = []
+    for key, value in data.items():
+        if isinstance(value, list):
+            items = [_item_line(key, item) for item in value]
+            lines.append(f"{key:>15}: {'none' if not items else ''}".rstrip())
+            lines += [f"{'':>17}{item}" for item in items]
+        elif key == "gps" and value:
+            lines.append(f"{key:>15}: {value['lat']:.6f}, {value['lon']:.6f}")
+        else:
+            lines.append(f"{key:>15}: {'—' if value is None else value}")
+    return lines
+
+
+def _item_line(key: str, item: Any) -> str:
+    if not isinstance(item, dict):
+        return str(item)
+    confidence = f" {item['confidence']:.0f}%" if isinstance(item.get("confidence"), int | float) else ""
+    if key in ("labels", "moderation"):
+        parents = f"  (in {', '.join(item['parents'])})" if item.get("parents") else ""
+        return f"{item.get('name')}{confidence}{parents}"
+    if key == "text":
+        return f"“{item.get('text')}”{confidence}"
+    if key == "faces":
+        box = item.get("box") or {}
+        where = (
+            f" at {box['left']:.0%} {box['top']:.0%}, {box['width']:.0%} × {box['height']:.0%}"
+            if {"left", "top", "width", "height"} <= box.keys()
+            else ""
+        )
+        who = item.get("person") or (f"{item['suggested']}?" if item.get("suggested") else "unnamed")
+        return f"face {item.get('id')}: {who}{confidence}{where}"
+    if key == "analyses":
+        error = f": {item['error']}" if item.get("error") else ""
+        version = f" ({item['model_version']})" if item.get("model_version") else ""
+        return f"{item.get('backend')} {item.get('feature')}: {item.get('status')}{version}{error}"
+    return ", ".join(f"{name}={value}" for name, value in item.items())
 
 
 def describe_photo(library: Library, photo: Photo) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from photosorter.cli.common import EXIT_USAGE, fail, print_json
+from photosorter.cli.common import EXIT_USAGE, echo, fail, print_json
 from photosorter.core import faces
 from photosorter.core.errors import PhotosorterError
 from photosorter.core.library import Library
@@ -86,7 +86,7 @@ def run_list(args: argparse.Namespace) -> int:
     for entry in entries:
         label = entry["name"] or "(unnamed)"
         faces_text = _count(entry["face_count"], "face")
-        print(f"{entry['id']:>7}  {label}  {faces_text}, {_count(entry['photo_count'], 'photo')}")
+        echo(f"{entry['id']:>7}  {label}  {faces_text}, {_count(entry['photo_count'], 'photo')}")
     return 0
 
 
@@ -101,7 +101,7 @@ def run_name(args: argparse.Namespace) -> int:
             result = faces.name_face(
                 library.catalog, _face_id(target), args.name, services=library.face_services()
             )
-    print(
+    echo(
         f"p{result.person_id} {args.name}: {result.named} faces named, {result.auto_assigned} more found,"
         f" {result.suggested} suggested"
     )
@@ -111,21 +111,21 @@ def run_name(args: argparse.Namespace) -> int:
 def run_rename(args: argparse.Namespace) -> int:
     with Library.open(args.home) as library:
         person = faces.rename(library.catalog, args.person, args.name)
-    print(f"p{person.id} is now {person.name}")
+    echo(f"p{person.id} is now {person.name}")
     return 0
 
 
 def run_merge(args: argparse.Namespace) -> int:
     with Library.open(args.home) as library:
         person = faces.merge(library.catalog, args.a, args.b, services=library.face_services())
-    print(f"merged into p{person.id} {person.name}")
+    echo(f"merged into p{person.id} {person.name}")
     return 0
 
 
 def run_remove(args: argparse.Namespace) -> int:
     with Library.open(args.home) as library:
         faces.remove_face(library.catalog, _face_id(args.face), services=library.face_services())
-    print(f"face {args.face} removed from its person")
+    echo(f"face {args.face} removed from its person")
     return 0
 
 
@@ -134,14 +134,14 @@ def run_move(args: argparse.Namespace) -> int:
         person = faces.move_face(
             library.catalog, _face_id(args.face), args.person, services=library.face_services()
         )
-    print(f"face {args.face} is now p{person.id} {person.name}")
+    echo(f"face {args.face} is now p{person.id} {person.name}")
     return 0
 
 
 def run_hide(args: argparse.Namespace, hidden: bool = True) -> int:
     with Library.open(args.home) as library:
         person = faces.set_hidden(library.catalog, args.person, hidden)
-    print(f"p{person.id} {person.name} {'hidden' if hidden else 'shown'}")
+    echo(f"p{person.id} {person.name} {'hidden' if hidden else 'shown'}")
     return 0
 
 
@@ -151,7 +151,7 @@ def run_unhide(args: argparse.Namespace) -> int:
 
 def run_undo(args: argparse.Namespace) -> int:
     with Library.open(args.home) as library:
-        print(f"undone: {faces.undo(library.catalog, services=library.face_services())}")
+        echo(f"undone: {faces.undo(library.catalog, services=library.face_services())}")
     return 0
 
 
@@ -160,10 +160,10 @@ def run_forget(args: argparse.Namespace) -> int:
         return fail("give either a PERSON or --all", EXIT_USAGE)
     with Library.open(args.home) as library:
         if args.all:
-            print(faces.forget_all(library.catalog, services=library.face_services()).describe())
+            echo(faces.forget_all(library.catalog, services=library.face_services()).describe())
         else:
             count = faces.forget(library.catalog, args.person, services=library.face_services())
-            print(f"forgotten: {args.person} ({count} faces)")
+            echo(f"forgotten: {args.person} ({count} faces)")
     return 0
 
 
@@ -174,21 +174,21 @@ def run_suggestions(args: argparse.Namespace) -> int:
         print_json(items)
         return 0
     for item in items:
-        print(f"face {item['face']}: {item['name']}? ({item['score']:.2f})  {item['path']}")
+        echo(f"face {item['face']}: {item['name']}? ({item['score']:.2f})  {item['path']}")
     return 0
 
 
 def run_accept(args: argparse.Namespace) -> int:
     with Library.open(args.home) as library:
         person_id = faces.accept(library.catalog, _face_id(args.face), services=library.face_services())
-    print(f"face {args.face} is p{person_id}")
+    echo(f"face {args.face} is p{person_id}")
     return 0
 
 
 def run_reject(args: argparse.Namespace) -> int:
     with Library.open(args.home) as library:
         faces.reject(library.catalog, _face_id(args.face))
-    print(f"suggestion for face {args.face} rejected")
+    echo(f"suggestion for face {args.face} rejected")
     return 0
 
 

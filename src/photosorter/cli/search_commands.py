@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from photosorter.cli.common import EXIT_USAGE, fail, print_json
+from photosorter.cli.common import EXIT_USAGE, echo, fail, print_json
 from photosorter.core.catalog.paths import display
 from photosorter.core.library import Library
 from photosorter.core.search import SearchError, help_text, label_counts, search
@@ -17,7 +17,12 @@ def register(commands: argparse._SubParsersAction) -> None:
         description=help_text(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    find.add_argument("query", metavar="QUERY", nargs="+", help="search terms (quote them for the shell)")
+    find.add_argument(
+        "query",
+        metavar="QUERY",
+        nargs="+",
+        help="search terms (quote them for the shell); a term may start with - (search -dog cat)",
+    )
     find.add_argument("--json", action="store_true")
     find.add_argument("--limit", type=int, metavar="N", help="at most N results, best first")
     find.set_defaults(handler=run_search)
@@ -29,8 +34,50 @@ def register(commands: argparse._SubParsersAction) -> None:
     labels.set_defaults(handler=run_labels)
 
 
+SEARCH_OPTIONS = {"--json": 0, "--limit": 1, "-h": 0, "--help": 0}  # option: how many values follow
+
+
+def query_terms_first(argv: list[str]) -> list[str]:
+    """``argv`` with ``search``'s terms moved after a ``--``, so a term such as ``-dog`` (exclude dogs)
+    is a term and not an unknown option; ``--json`` and ``--limit N`` keep working anywhere."""
+    at = _command_index(argv, "search")
+    if at is None or "--" in argv[at + 1 :]:
+        return argv
+    options: list[str] = []
+    terms: list[str] = []
+    rest = iter(argv[at + 1 :])
+    for arg in rest:
+        name = arg.split("=", 1)[0]
+        if (name in SEARCH_OPTIONS and name.startswith("--")) or arg in SEARCH_OPTIONS:
+            options.append(arg)
+            for _value in range(0 if "=" in arg else SEARCH_OPTIONS[name]):
+                options.extend(value for value in (next(rest, None),) if value is not None)
+        else:
+            terms.append(arg)
+    return argv[: at + 1] + options + (["--", *terms] if terms else [])
+
+
+def _command_index(argv: list[str], command: str) -> int | None:
+    """Where ``command`` is in ``argv``: the first word that is not a global option or its value."""
+    skip = False
+    for index, arg in enumerate(argv):
+        if skip:
+            skip = False
+        elif arg == "--home":
+            skip = True
+        elif not arg.startswith("-"):
+            return index if arg == command else None
+    return None
+
+
 def run_search(args: argparse.Namespace) -> int:
     query = " ".join(args.query)
+    if not query.strip():
+        return fail(
+            "the search is empty: give at least one term, e.g. photosorter search dog "
+            "(photosorter stats counts every photo)",
+            EXIT_USAGE,
+        )
     with Library.open(args.home) as library:
         try:
             hits = search(library.catalog, query, limit=args.limit)
@@ -43,8 +90,9 @@ def run_search(args: argparse.Namespace) -> int:
         print_json(data)
     else:
         for hit in data:
-            print(f"{hit['score']:5.1f}  {hit['path']}  ({'; '.join(hit['why'])})")
-        print("1 photo" if len(data) == 1 else f"{len(data)} photos")
+            why = f"  ({'; '.join(hit['why'])})" if hit["why"] else ""
+            echo(f"{hit['score']:5.1f}  {hit['path']}{why}")
+        echo("1 photo" if len(data) == 1 else f"{len(data)} photos")
     return 0
 
 
@@ -56,5 +104,5 @@ def run_labels(args: argparse.Namespace) -> int:
         print_json(data)
     else:
         for item in data:
-            print(f"{item['count']:7d}  {item['name']}  {', '.join(item['categories'])}")
+            echo(f"{item['count']:7d}  {item['name']}  {', '.join(item['categories'])}")
     return 0

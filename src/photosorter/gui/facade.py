@@ -17,6 +17,7 @@ from typing import Any
 
 from photosorter.core.catalog import photos as photo_rows
 from photosorter.core.catalog import usage as usage_rows
+from photosorter.core.catalog.people_views import GroupRef
 from photosorter.core.errors import PhotosorterError
 from photosorter.core.imaging import thumbnail_path
 from photosorter.core.jobs import CancelToken, Job
@@ -35,6 +36,9 @@ def _optional(name: str) -> ModuleType | None:
         return None
 
 
+REASONS_SHOWN = 2000  # hits whose "why it matched" the gallery shows on hover (the best ones)
+
+
 class QueryError(PhotosorterError):
     """A search the user typed that cannot be run; the message is shown under the search field."""
 
@@ -50,7 +54,7 @@ class ViewFilter:
 
 @dataclass(frozen=True, slots=True)
 class PersonEntry:
-    key: str  # "person:<id>" or "cluster:<id>"
+    key: GroupRef  # the person or the unnamed cluster
     name: str | None
     count: int
     face: dict[str, Any] | None = None  # {"id", "path", "box"} of a face to show
@@ -172,6 +176,28 @@ class Facade:
             ids = self._in_folder(ids, view.value)
         return ids
 
+    def match_reasons(
+        self, view: ViewFilter, query: str, limit: int = REASONS_SHOWN
+    ) -> dict[int, tuple[str, ...]]:
+        """Why each of the best ``limit`` hits of a search matched (``label Cat 97%``, ``text "STOP"``);
+        empty without a typed query (a sidebar selection alone needs no explaining)."""
+        query = query.strip()
+        if not query or not self.has_search or not hasattr(self.search_mod, "search"):
+            return {}
+        full = " ".join(t for t in (self._filter_term(view), query) if t)
+        try:
+            hits = self.search_mod.search(self.catalog, full, limit=limit)
+        except PhotosorterError:
+            return {}
+        return {hit.photo_id: tuple(hit.why) for hit in hits}
+
+    def no_match_help(self, query: str) -> Any:
+        """Why a search found nothing and the closest labels (a ``NoMatchHelp``), or None."""
+        suggest = _optional("photosorter.core.search.suggest")
+        if suggest is None or not self.has_search:
+            return None
+        return suggest.no_match_help(self.catalog, query)
+
     def _in_folder(self, ids: list[int], folder: str) -> list[int]:
         prefix = folder.rstrip(os.sep) + os.sep
         rows = self.photos(ids)
@@ -256,7 +282,7 @@ class Facade:
             return []
         entries = []
         for e in mod.overview(self.catalog, include_hidden=include_hidden, faces_per_entry=1):
-            ref = str(e["id"])
+            ref: GroupRef = e["id"]
             face = e["faces"][0] if e.get("faces") else None
             entries.append(
                 PersonEntry(
@@ -264,8 +290,8 @@ class Facade:
                     name=e.get("name"),
                     count=int(e.get("photo_count", 0)),
                     face=face,
-                    person_id=int(ref[1:]) if ref.startswith("p") else None,
-                    cluster_id=int(ref[1:]) if ref.startswith("c") else None,
+                    person_id=ref.person_id,
+                    cluster_id=ref.cluster_id,
                     face_count=int(e.get("face_count", 0)),
                     hidden=bool(e.get("hidden")),
                 )
@@ -275,8 +301,8 @@ class Facade:
     def people(self) -> list[PersonEntry]:
         return [e for e in self.overview() if e.person_id is not None]
 
-    def faces_of(self, key: str, limit: int = 60) -> list[dict[str, Any]]:
-        """The faces of one person or cluster (``p3``/``c5``): id, path, box, assigned_by."""
+    def faces_of(self, key: GroupRef, limit: int = 60) -> list[dict[str, Any]]:
+        """The faces of one person or cluster: id, path, box, assigned_by."""
         mod = self.faces_mod
         if mod is None or not hasattr(mod, "overview"):
             return []

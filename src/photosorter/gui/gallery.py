@@ -16,7 +16,7 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QImage, QKeyEvent, QPainter, QPaintEvent, QPixmap
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QStyle, QWidget
 
 from photosorter.core.records import Photo
 from photosorter.gui.facade import Facade
@@ -44,6 +44,7 @@ class GalleryModel(QAbstractListModel):
         self._rows: OrderedDict[int, Photo] = OrderedDict()
         self._thumbs: OrderedDict[int, QPixmap] = OrderedDict()
         self._no_thumb: set[int] = set()
+        self._reasons: dict[int, tuple[str, ...]] = {}  # why each photo matched the search
         self._previous: OrderedDict[int, Photo] = OrderedDict()  # rows before forget_rows, to compare
         self._pages_pending: set[int] = set()
         self._thumbs_pending: set[int] = set()
@@ -69,7 +70,11 @@ class GalleryModel(QAbstractListModel):
             return photo.name if photo else ""
         if role == Qt.ItemDataRole.ToolTipRole and photo is not None:
             when = (photo.taken_at or "").replace("T", " ")
-            return f"{photo.name}\n{when}" if when else photo.name
+            lines = [photo.name, when] if when else [photo.name]
+            reasons = self._reasons.get(photo_id)
+            if reasons:
+                lines.append("Matched: " + "; ".join(_worded(reason) for reason in reasons))
+            return "\n".join(lines)
         return None
 
     # flags(): QAbstractListModel's own (enabled, selectable, no children), so painting a cell does not
@@ -107,6 +112,13 @@ class GalleryModel(QAbstractListModel):
         self._pages_pending.clear()
         self._thumbs_pending.clear()
         self.endResetModel()
+
+    def set_reasons(self, reasons: dict[int, tuple[str, ...]]) -> None:
+        """Why each photo matched the current search, shown in its tooltip."""
+        self._reasons = reasons
+
+    def reasons_of(self, photo_id: int) -> tuple[str, ...]:
+        return self._reasons.get(photo_id, ())
 
     def row_of(self, photo_id: int) -> int | None:
         return self._row_of.get(photo_id)
@@ -218,6 +230,13 @@ class GalleryModel(QAbstractListModel):
             self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
 
 
+def _worded(reason: str) -> str:
+    """A search reason as the tooltip says it: a match on the path is not a match on the content."""
+    if reason.startswith("path "):
+        return f"file name or folder “{reason[5:]}”"
+    return reason
+
+
 class GalleryView(QListView):
     """The grid. Space/Enter open the viewer; Delete never deletes (photos are read-only to us)."""
 
@@ -263,8 +282,15 @@ class GalleryView(QListView):
         self._fit_cells()
 
     def _fit_cells(self) -> None:
-        """Stretches cells a little so a row of thumbnails fills the width with no ragged gap."""
-        width = max(1, self.viewport().width() - 1)
+        """Stretches cells a little so a row of thumbnails fills the width with no ragged gap.
+
+        The width is taken as if the vertical scroll bar were shown. Otherwise the cells that fit
+        without it make the grid taller, the bar appears, the narrower viewport no longer holds a row
+        and the list wraps it to one cell fewer: a strip nearly a cell wide stayed empty on the right.
+        Without a bar, the grid now leaves at most the bar's width."""
+        bar = self.verticalScrollBar()
+        reserve = 0 if bar.isVisible() else self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        width = max(1, self.viewport().width() - reserve - 1)
         columns = max(1, round(width / self._cell))
         cell = max(48, width // columns)
         if self.gridSize().width() == cell:

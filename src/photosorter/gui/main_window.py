@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QStringListModel, Qt, QTimer
+from PySide6.QtCore import QModelIndex, QStringListModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCompleter,
     QLabel,
@@ -21,10 +21,12 @@ from PySide6.QtWidgets import (
 from photosorter.core.jobs import Progress
 from photosorter.gui.detail import DetailPane
 from photosorter.gui.facade import Facade, SidebarData, ViewFilter
+from photosorter.gui.focus import FocusKeeper
 from photosorter.gui.gallery import GalleryModel, GalleryView
 from photosorter.gui.id_list import IdList, prepare_ids
 from photosorter.gui.live_wiring import LiveWiring
 from photosorter.gui.people_view import PeopleView
+from photosorter.gui.search_text import gallery_title, no_match_html, photo_count
 from photosorter.gui.settings_dialog import SettingsDialog
 from photosorter.gui.sidebar import Sidebar
 from photosorter.gui.status import JobQueue, JobStatus
@@ -37,6 +39,9 @@ MODULE_CHECK_MS = 15_000  # how often to look for core modules added since start
 
 
 class MainWindow(LiveWiring, QMainWindow):
+    # The current photo's id and why it matched the search (empty without one), for the detail pane.
+    why_matched = Signal(int, tuple)
+
     def __init__(self, facade: Facade, pool: WorkerPool | None = None) -> None:
         super().__init__()
         favour_gui_thread()
@@ -78,14 +83,22 @@ class MainWindow(LiveWiring, QMainWindow):
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.search.setCompleter(completer)
         self.search.textEdited.connect(self._search_edited)
-        self.search.returnPressed.connect(self.refresh_gallery)
-        self._search_timer = QTimer(self, singleShot=True, interval=250, timeout=self.refresh_gallery)
+        self.search.returnPressed.connect(self._search_requested)
+        self._search_timer = QTimer(self, singleShot=True, interval=250, timeout=self._search_requested)
         self.search_error = QLabel(self)
         self.search_error.setObjectName("searchError")
         self.search_error.setWordWrap(True)
         self.search_error.hide()
         self.view_title = QLabel("All Photos", self)
         self.view_title.setObjectName("pageTitle")
+        self.view_title.setTextFormat(Qt.TextFormat.PlainText)
+        self.empty_state = QLabel(self)
+        self.empty_state.setObjectName("emptyState")
+        self.empty_state.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_state.setWordWrap(True)
+        self.empty_state.setTextFormat(Qt.TextFormat.RichText)
+        self.empty_state.linkActivated.connect(self._empty_state_link)
+        self.empty_state.hide()
         gallery_page = QWidget(self)
         gallery_layout = QVBoxLayout(gallery_page)
         gallery_layout.setContentsMargins(8, 6, 0, 0)
@@ -93,12 +106,14 @@ class MainWindow(LiveWiring, QMainWindow):
         gallery_layout.addWidget(self.view_title)
         gallery_layout.addWidget(self.search_error)
         gallery_layout.addWidget(self.gallery, 1)
+        gallery_layout.addWidget(self.empty_state, 1)
         self.welcome = WelcomePage(self, self.facade.settings.backend)
         self.welcome.add_folder.connect(self.choose_folder)
         self.people = PeopleView(facade, self.tasks, self)
         self.people.show_person.connect(lambda name: self.sidebar.select(ViewFilter("person", name, name)))
         self.people.changed.connect(self.refresh_sidebar)
         self.people.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self.people.summary.connect(self._people_counted)
         self.pages = QStackedWidget(self)
         for page in (self.welcome, gallery_page, self.people):
             self.pages.addWidget(page)
@@ -141,6 +156,7 @@ class MainWindow(LiveWiring, QMainWindow):
         from photosorter.gui.menus import build_menus
 
         build_menus(self)
+        self.focus_keeper = FocusKeeper(self, self._default_focus)
         self.refresh_all()
 
     # -- contents ----------------------------------------------------------------------------------------
@@ -206,10 +222,55 @@ class MainWindow(LiveWiring, QMainWindow):
             self.gallery.setCurrentIndex(self.model.index(row))
         elif not ids:
             self.detail.clear()
-        view = self.sidebar.current_filter()
-        self.view_title.setText(view.title)
+        view, query = self.sidebar.current_filter(), self.search.text().strip()
         count = len(ids)
-        self.count_label.setText(f"{count:,} photo{'s' if count != 1 else ''}")
+        self.view_title.setText(gallery_title(view, query, count))
+        self._gallery_count = photo_count(count)
+        if self.pages.currentWidget() is not self.people:
+            self.count_label.setText(self._gallery_count)
+        self._explain(generation, view, query, count)
+
+    def _explain(self, generation: int, view: ViewFilter, query: str, count: int) -> None:
+        """Says why the shown photos matched (on hover) or, when none did, why not and what to try."""
+        if (view, query) != self._explained:  # reasons of another search must not show; a refresh of
+            self._explained = (view, query)  # the same one keeps them until the new ones arrive
+            self.model.set_reasons({})
+        self._show_empty_state("" if count or query else "No photos here yet.")
+        if not query:
+            return
+        if count:
+            self.tasks.run(
+                lambda: self.facade.match_reasons(view, query),
+                lambda reasons: generation == self._ids_generation and self._reasons_loaded(reasons),
+            )
+        else:
+            self._show_empty_state(no_match_html(view, query, None))
+            self.tasks.run(
+                lambda: self.facade.no_match_help(query),
+                lambda found: (
+                    generation == self._ids_generation
+                    and self._show_empty_state(no_match_html(view, query, found))
+                ),
+            )
+
+    def _reasons_loaded(self, reasons: dict[int, tuple[str, ...]]) -> None:
+        self.model.set_reasons(reasons)
+        index = self.gallery.currentIndex()
+        if index.isValid():
+            self._current_changed(index, index)
+
+    def _show_empty_state(self, html: str) -> None:
+        self.empty_state.setText(html)
+        self.empty_state.setVisible(bool(html))
+        self.gallery.setVisible(not html)
+
+    def _empty_state_link(self, link: str) -> None:
+        kind, _, value = link.partition(":")
+        if kind == "all":  # search every photo, not only the sidebar's selection
+            self.sidebar.setCurrentItem(self.sidebar.all_item)
+        elif kind == "search":
+            self.search.setText(value)
+            self._search_requested()
 
     def _tile_changed(self, side: int) -> None:
         self.loader.set_tile(side, self.devicePixelRatio())
@@ -222,6 +283,12 @@ class MainWindow(LiveWiring, QMainWindow):
         self.search_error.setText(f"⚠ {message}")
         self.search_error.show()
 
+    def _search_requested(self) -> None:
+        """A search always shows its results, whichever page was shown."""
+        self._search_timer.stop()
+        self._show_gallery()
+        self.refresh_gallery()
+
     def _filter_changed(self, view: ViewFilter) -> None:
         self._show_gallery()
         self.refresh_gallery()
@@ -229,6 +296,12 @@ class MainWindow(LiveWiring, QMainWindow):
     def _show_gallery(self, _view: ViewFilter | None = None) -> None:
         if self.pages.currentWidget() is self.people:
             self.pages.setCurrentWidget(self.gallery_page)
+            self.count_label.setText(self._gallery_count)
+            index = self.gallery.currentIndex()
+            if index.isValid():  # the detail pane shows the gallery's photo again
+                self._current_changed(index, index)
+            if self.sidebar.currentItem() is self.sidebar.people_item:
+                self.sidebar.setCurrentItem(self.sidebar.all_item)
 
     def _search_edited(self, text: str) -> None:
         self._search_timer.start()
@@ -242,10 +315,25 @@ class MainWindow(LiveWiring, QMainWindow):
             self._modules = modules
             self.refresh_all()
 
+    def _default_focus(self) -> QWidget:
+        """Where the keyboard goes when nothing had it: the page shown."""
+        if self.central.currentWidget() is self.viewer:
+            return self.viewer
+        page = self.pages.currentWidget()
+        return (
+            self.people.list
+            if page is self.people
+            else self.welcome
+            if page is self.welcome
+            else self.gallery
+        )
+
     # -- selection, detail and viewer --------------------------------------------------------------------
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if current.isValid():
-            self.detail.show_photo(self.model.ids[current.row()])
+        if current.isValid() and self.pages.currentWidget() is not self.people:
+            photo_id = self.model.ids[current.row()]
+            self.detail.show_photo(photo_id)
+            self.why_matched.emit(photo_id, self.model.reasons_of(photo_id))
 
     def open_viewer(self, index: QModelIndex | None = None) -> None:
         index = index if index is not None and index.isValid() else self.gallery.currentIndex()
@@ -273,8 +361,17 @@ class MainWindow(LiveWiring, QMainWindow):
         self.gallery.setFocus()
 
     def show_people(self) -> None:
+        """The people page, with nothing left over from the gallery: no photo in the detail pane, People
+        current in the sidebar, and the people's count in the status bar."""
         self.pages.setCurrentWidget(self.people)
+        self.sidebar.mark_people()
+        self.detail.clear()
+        self.count_label.setText("")
         self.people.refresh()
+
+    def _people_counted(self, summary: str) -> None:
+        if self.pages.currentWidget() is self.people:
+            self.count_label.setText(summary)
 
     def _face_clicked(self, face: dict) -> None:
         asked = face.get("suggested") if not face.get("person") else None
@@ -326,6 +423,8 @@ class MainWindow(LiveWiring, QMainWindow):
             self.start_scan()  # without the watcher; otherwise the live library scans the new folder
 
     _settings_dialog: SettingsDialog | None = None
+    _gallery_count = ""
+    _explained: tuple[ViewFilter, str] | None = None  # the view and search the reasons shown are for
 
     def start_scan(self) -> None:
         """Rescan: the live library's pass over every folder (cheap: unchanged files are only stat'ed)."""

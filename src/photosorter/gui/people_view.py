@@ -109,6 +109,7 @@ class PeopleView(QWidget):
     show_person = Signal(str)
     changed = Signal()
     message = Signal(str)
+    summary = Signal(str)  # "3 people · 12 unnamed groups", for the status bar
 
     def __init__(self, facade: Facade, tasks: Tasks, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -187,6 +188,7 @@ class PeopleView(QWidget):
             self.list.setCurrentIndex(self.tiles.index(row))
         self.empty.setText("" if entries else "No faces yet. Faces appear here once photos are analyzed.")
         self.empty.setVisible(not entries)
+        self.summary.emit(_summary(entries))
 
     def set_names(self, names: list[str]) -> None:
         """The names the name dialogs complete."""
@@ -247,11 +249,26 @@ class PeopleView(QWidget):
 
     def _menu(self, point) -> None:
         index = self.list.indexAt(point)
-        if not index.isValid():
-            return
+        if index.isValid():
+            self.context_menu(index).exec(self.list.viewport().mapToGlobal(point))
+
+    def context_menu(self, index: QModelIndex) -> QMenu:
+        """What a right-click on a tile offers: for a person, photos, rename, split, move and hide; for an
+        unnamed group, name it, add it to a person, take a face out (split) or move one."""
         entry: PersonEntry = index.data(EntryRole)
         menu = QMenu(self)
-        if entry.person_id is not None:
+        if entry.person_id is None:
+            menu.addAction("Name…", lambda: self._clicked(index))
+            add_to = menu.addMenu("Add to a person")
+            for name in self._names:
+                add_to.addAction(name, lambda n=name: self._add_group_to(entry, n))
+            add_to.setEnabled(bool(self._names))
+            shown = self.facade.faces_of(entry.key, limit=20)
+            self._fill_faces_menu(menu.addMenu("Take a face out (split)"), shown, self._remove_face)
+            self._fill_faces_menu(menu.addMenu("Move a face to…"), shown, self._move_face)
+            hide = menu.addAction("Hide (name the group first: only people can be hidden)")
+            hide.setEnabled(False)
+        else:
             menu.addAction("Show photos", lambda: self.show_person.emit(entry.name or ""))
             menu.addAction("Rename…", lambda: self._rename(entry))
             shown = self.facade.faces_of(entry.key, limit=20)  # one query serves both submenus
@@ -261,9 +278,10 @@ class PeopleView(QWidget):
                 menu.addAction("Show again", lambda: self._set_hidden(entry, False))
             else:
                 menu.addAction("Hide", lambda: self._set_hidden(entry, True))
-        else:
-            menu.addAction("Name…", lambda: self._clicked(index))
-        menu.exec(self.list.viewport().mapToGlobal(point))
+        return menu
+
+    def _add_group_to(self, entry: PersonEntry, name: str) -> None:
+        self._run(lambda: self.facade.name_cluster(entry.cluster_id, name), f"Added to {name}")
 
     def _fill_faces_menu(self, menu: QMenu, shown: list[dict[str, Any]], act) -> None:
         for face in shown:
@@ -272,7 +290,7 @@ class PeopleView(QWidget):
             menu.addAction(f"{label} · {how}" if how else label, lambda f=face: act(f["id"]))
 
     def _remove_face(self, face_id: int) -> None:
-        self._run(lambda: self.facade.remove_face(face_id), "Face removed (Ctrl+Z undoes)")
+        self._run(lambda: self.facade.remove_face(face_id), "Face taken out (Ctrl+Z undoes)")
 
     def _move_face(self, face_id: int) -> None:
         name = self.ask_name("Move this face to")
@@ -342,6 +360,15 @@ class PeopleView(QWidget):
         self.tasks.run(action, done, self.message.emit)
 
 
+def _summary(entries: list[PersonEntry]) -> str:
+    people = sum(1 for e in entries if e.person_id is not None)
+    groups = sum(1 for e in entries if e.cluster_id is not None)
+    parts = [f"{people:,} {'person' if people == 1 else 'people'}"]
+    if groups:
+        parts.append(f"{groups:,} unnamed group{'s' if groups != 1 else ''}")
+    return " · ".join(parts)
+
+
 def _tile(entry: PersonEntry) -> Tile:
     face = entry.face or {}
     if entry.name:
@@ -350,4 +377,4 @@ def _tile(entry: PersonEntry) -> Tile:
     else:
         text = f"Unnamed\n{entry.face_count} face{'s' if entry.face_count != 1 else ''}"
     tooltip = entry.name or "Click to name this person"
-    return Tile(entry.key, text, tooltip, face.get("path"), face.get("box"), entry)
+    return Tile(str(entry.key), text, tooltip, face.get("path"), face.get("box"), entry)

@@ -79,6 +79,9 @@ class SettingsDialog(QDialog):
         self.profile.addItem("(default credentials)", None)
         for name in facade.aws_profiles():
             self.profile.addItem(name, name)
+        if settings.aws_profile and self.profile.findData(settings.aws_profile) < 0:
+            # kept as saved (OK must not drop it), though this machine's AWS config does not list it
+            self.profile.addItem(f"{settings.aws_profile} (not in the AWS config)", settings.aws_profile)
         self.profile.setCurrentIndex(max(0, self.profile.findData(settings.aws_profile)))
         form.addRow("AWS profile:", self.profile)
         self.region = QComboBox(analysis_box)
@@ -137,7 +140,7 @@ class SettingsDialog(QDialog):
             "rekognition": set(settings.rekognition_features),
         }
         self._shown_backend = settings.backend
-        self._backend_changed()
+        self._show_backend(settings.backend)
 
         view_box = QGroupBox("Gallery and privacy", self)
         view_form = QFormLayout(view_box)
@@ -181,8 +184,11 @@ class SettingsDialog(QDialog):
 
     # -- analysis ----------------------------------------------------------------------------------------
     def _backend_changed(self) -> None:
+        """Keeps the boxes' ticks for the backend shown so far, then shows the new backend's features."""
         self._features[self._shown_backend] = {f for f, box in self.feature_boxes.items() if box.isChecked()}
-        backend = self.backend.currentData()
+        self._show_backend(self.backend.currentData())
+
+    def _show_backend(self, backend: str) -> None:
         self._shown_backend = backend
         cloud = backend == "rekognition"
         for widget in (self.profile, self.region, self.test_button, self.rate, self.budget):
@@ -194,14 +200,15 @@ class SettingsDialog(QDialog):
     def current_settings(self) -> Settings:
         self._features[self._shown_backend] = {f for f, box in self.feature_boxes.items() if box.isChecked()}
         region = self.region.currentText().strip()
-        return self.facade.settings.with_changes(
+        settings = self.facade.settings
+        return settings.with_changes(
             backend=self.backend.currentData(),
             aws_profile=self.profile.currentData(),
             aws_region=None if not region or region.startswith("(") else region,
             local_features=tuple(f for f in FEATURES if f in self._features["local"]),
             rekognition_features=tuple(f for f in FEATURES if f in self._features["rekognition"]),
-            rate_limit=float(self.rate.value()),
-            budget_usd=float(self.budget.value()) or None,
+            rate_limit=_shown_or_kept(self.rate, settings.rate_limit),
+            budget_usd=_shown_or_kept(self.budget, settings.budget_usd or 0.0) or None,
             thumbnail_size=int(self.thumb_size.value()),
             analyze_after_scan=self.analyze_after_scan.isChecked(),
         )
@@ -232,3 +239,9 @@ class SettingsDialog(QDialog):
         )
         if answer == QMessageBox.StandardButton.Yes:
             self.faces_forgotten.emit()
+
+
+def _shown_or_kept(box: QDoubleSpinBox, saved: float) -> float:
+    """The box's value, or the saved one when the box shows it rounded (2.125 shown as 2.13)."""
+    shown_as_saved = abs(box.value() - saved) <= 0.5 * 10 ** -box.decimals() + 1e-9
+    return float(saved) if shown_as_saved else float(box.value())

@@ -45,6 +45,7 @@ class Sidebar(QTreeView):
         self._rebuilding = False
         self.all_item = self._entry(None, "All Photos", ViewFilter())
         self.people_item = self._section("People")
+        self.people_item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)  # the page
         self.scenes_item = self._section("Scenes & Things")
         self.text_item = self._entry(None, "Text", ViewFilter("text", "", "Photos with text"))
         self.folders_item = self._section("Folders")
@@ -106,6 +107,7 @@ class Sidebar(QTreeView):
     def set_data(self, data: SidebarData) -> None:
         """Rebuilds the dynamic sections, keeping the current selection when it still exists."""
         current = self.current_filter()
+        on_people = self.currentItem() is self.people_item
         self._rebuilding = True  # the current row moves while sections refill; only the end result counts
         try:
             for section in (self.people_item, self.scenes_item, self.folders_item):
@@ -123,7 +125,7 @@ class Sidebar(QTreeView):
             count = self.tree.item(self.text_item.row(), 1)
             count.setText("" if data.text_count is None else str(data.text_count))
             item = self._filters.get((current.kind, current.value), self.all_item)
-            self.setCurrentItem(item)
+            self.setCurrentItem(self.people_item if on_people else item)
         finally:
             self._rebuilding = False
         if self.current_filter() != current:
@@ -183,14 +185,28 @@ class Sidebar(QTreeView):
         view = item.data(FilterRole) if item is not None else None
         return view if isinstance(view, ViewFilter) else ViewFilter()
 
+    def mark_people(self) -> None:
+        """The people page is shown: People is the current entry (it filters nothing). Quietly: the page
+        is already being shown."""
+        self._rebuilding = True
+        try:
+            self.setCurrentItem(self.people_item)
+        finally:
+            self._rebuilding = False
+
     def select(self, view: ViewFilter) -> None:
         item = self._filters.get((view.kind, view.value))
         if item is not None:
             self.setCurrentItem(item)
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        view = current.siblingAtColumn(0).data(FilterRole) if current.isValid() else None
-        if isinstance(view, ViewFilter) and not self._rebuilding:
+        if self._rebuilding or not current.isValid():
+            return
+        if self.tree.itemFromIndex(current.siblingAtColumn(0)) is self.people_item:
+            self.people_requested.emit()  # reached with the arrow keys: People is a page, like a click
+            return
+        view = current.siblingAtColumn(0).data(FilterRole)
+        if isinstance(view, ViewFilter):
             self.filter_changed.emit(view)
 
     def _clicked(self, index: QModelIndex) -> None:

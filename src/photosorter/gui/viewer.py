@@ -11,6 +11,8 @@ from photosorter.gui.facade import Facade
 from photosorter.gui.workers import Tasks
 
 VIEWER_SIZE = 2400
+BACKGROUND = "#111"
+CAPTION = "#e6e6e6"  # 14:1 on the background
 
 
 class Viewer(QWidget):
@@ -24,8 +26,8 @@ class Viewer(QWidget):
         self.photo_id: int | None = None
         self.setAutoFillBackground(True)
         palette = self.palette()
-        palette.setColor(QPalette.ColorRole.Window, QColor("#111"))
-        palette.setColor(QPalette.ColorRole.WindowText, QColor("#ddd"))
+        palette.setColor(QPalette.ColorRole.Window, QColor(BACKGROUND))
+        palette.setColor(QPalette.ColorRole.WindowText, QColor(CAPTION))
         self.setPalette(palette)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         layout = QVBoxLayout(self)
@@ -35,6 +37,9 @@ class Viewer(QWidget):
         layout.addWidget(self.canvas, 1)
         self.caption = QLabel(self)
         self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # Its own colour: with the app's style sheet a label takes the app palette's text colour, which
+        # in a light scheme is dark grey on this black.
+        self.caption.setStyleSheet(f"color: {CAPTION}; padding: 4px;")
         layout.addWidget(self.caption)
 
     def show_photo(self, photo_id: int, position: str = "") -> None:

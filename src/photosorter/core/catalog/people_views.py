@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from photosorter.core.catalog.database import Catalog
@@ -18,6 +20,33 @@ from photosorter.core.catalog.photos import now_iso
 
 
 # -- listings ------------------------------------------------------------------------------------------------
+class GroupKind(Enum):
+    PERSON = "person"
+    CLUSTER = "cluster"
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRef:
+    """A person or an unnamed cluster of faces. Printed (and in JSON) as the CLI spells it: p3, c5."""
+
+    kind: GroupKind
+    id: int
+
+    @property
+    def person_id(self) -> int | None:
+        return self.id if self.kind is GroupKind.PERSON else None
+
+    @property
+    def cluster_id(self) -> int | None:
+        return self.id if self.kind is GroupKind.CLUSTER else None
+
+    def __str__(self) -> str:
+        return f"{'p' if self.kind is GroupKind.PERSON else 'c'}{self.id}"
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
 def _photo_paths(catalog: Catalog) -> dict[str, str]:
     """One path per content hash (the first by path), for visible photos."""
     rows = catalog.connection().execute(
@@ -36,12 +65,12 @@ def _photo_counts(catalog: Catalog) -> dict[str, int]:
 def overview(
     catalog: Catalog, *, include_hidden: bool = False, faces_per_entry: int | None = None
 ) -> list[dict[str, Any]]:
-    """People (named) then unnamed clusters, largest first, each with its faces."""
+    """People (named) then unnamed clusters, largest first, each with its faces; ``id`` is a GroupRef."""
     conn = catalog.connection()
     paths = _photo_paths(catalog)
     counts = _photo_counts(catalog)
     people = {
-        pid: {"id": f"p{pid}", "name": name, "kind": "person", "hidden": bool(hidden)}
+        pid: {"id": GroupRef(GroupKind.PERSON, pid), "name": name, "kind": "person", "hidden": bool(hidden)}
         for pid, name, hidden in conn.execute("SELECT id, name, hidden FROM people")
         if include_hidden or not hidden
     }
@@ -61,7 +90,12 @@ def overview(
         if kind == "p":
             entry = dict(people[key_id])
         else:
-            entry = {"id": f"c{key_id}", "name": None, "kind": "cluster", "hidden": False}
+            entry = {
+                "id": GroupRef(GroupKind.CLUSTER, key_id),
+                "name": None,
+                "kind": "cluster",
+                "hidden": False,
+            }
         shown = faces if faces_per_entry is None else faces[:faces_per_entry]
         entry |= {
             "face_count": len(faces),
@@ -80,7 +114,7 @@ def overview(
     for pid, person in people.items():  # a person whose faces were all moved away still exists
         if ("p", pid) not in groups:
             entries.append(person | {"face_count": 0, "photo_count": 0, "faces": []})
-    entries.sort(key=lambda e: (e["kind"] != "person", -e["face_count"], e["name"] or "", e["id"]))
+    entries.sort(key=lambda e: (e["kind"] != "person", -e["face_count"], e["name"] or "", str(e["id"])))
     return entries
 
 
@@ -94,7 +128,7 @@ def open_suggestions(catalog: Catalog) -> list[dict[str, Any]]:
     return [
         {
             "face": fid,
-            "person": f"p{pid}",
+            "person": GroupRef(GroupKind.PERSON, pid),
             "name": name,
             "score": round(score, 3),
             "path": paths.get(content),

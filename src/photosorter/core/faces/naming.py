@@ -158,10 +158,18 @@ def merge(
 
 
 def remove_face(catalog: Catalog, face_id: int, services: Mapping[str, FaceService] | None = None) -> None:
-    """Takes a face away from its person (a split): it becomes its own cluster and is never given back."""
+    """Takes a face away from its person (a split): it becomes its own cluster and is never given back.
+    A face of an unnamed group becomes a group of its own."""
     face = rows.face(catalog, face_id)
+    if face.person_id is None and face.cluster_id is None:
+        raise PhotosorterError(f"face {face_id} belongs to no person or group")
     if face.person_id is None:
-        raise PhotosorterError(f"face {face_id} belongs to no person")
+        with catalog.transaction() as conn:
+            views.push_undo(
+                conn, "split", f"take face {face_id} out of its group", views.snapshot(conn, [face_id], [])
+            )
+            rows.unassign(conn, face_id, rows.next_cluster_id(conn))
+        return
     users.release(_services(services), [face], rows.user_ids(catalog))
     with catalog.transaction() as conn:
         views.push_undo(conn, "remove", f"remove face {face_id}", views.snapshot(conn, [face_id], []))

@@ -81,9 +81,7 @@ _DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 def date_range(key: str, value: str) -> tuple[str, str]:
     """``2020-01`` → ("2020-01", "2020-02"): the period as [start, end) in ISO text."""
     match = _DATE.fullmatch(value.strip())
-    problem = (
-        f"bad date {value!r} in {key}:; use YYYY, YYYY-MM or YYYY-MM-DD, e.g. {FILTERS[key].examples[0]}"
-    )
+    problem = f"{key}: bad date {value!r}; use YYYY, YYYY-MM or YYYY-MM-DD, e.g. {FILTERS[key].examples[0]}"
     if not match:
         raise SearchError(problem)
     year, month, day = int(match[1]), match[2], match[3]
@@ -110,7 +108,7 @@ _COUNT = re.compile(r"(>=|<=|=|>|<)?(\d{1,6})")
 def count_predicate(key: str, value: str) -> tuple[str, int]:
     match = _COUNT.fullmatch(value.strip())
     if not match:
-        raise SearchError(f"bad count {value!r} in {key}:; use N, =N, >N, >=N, <N or <=N, e.g. faces:>=3")
+        raise SearchError(f"{key}: bad count {value!r}; use N, =N, >N, >=N, <N or <=N, e.g. faces:>=3")
     return match[1] or "=", int(match[2])
 
 
