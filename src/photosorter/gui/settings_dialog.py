@@ -118,6 +118,7 @@ class SettingsDialog(QDialog):
         form.addRow("Request rate:", self.rate)
         self.budget = QDoubleSpinBox(analysis_box)
         self.budget.setRange(0, 100_000)
+        self.budget.setDecimals(3)  # a Rekognition image call costs $0.001: cents would hide small budgets
         self.budget.setPrefix("$ ")
         self.budget.setSpecialValueText("no budget")
         self.budget.setValue(settings.budget_usd or 0)
