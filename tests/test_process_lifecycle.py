@@ -231,3 +231,21 @@ def test_watch_stops_cleanly_on_sigterm_and_sighup(tmp_path, photos, started) ->
         _, stderr = watch.communicate(timeout=HANG)
         assert watch.returncode == 0, (signum.name, stderr.decode())
         assert b"Traceback" not in stderr
+
+
+def test_workers_outlive_the_thread_that_started_them() -> None:
+    """Linux signals a child when the *thread* that started it ends: that must not end a worker whose
+    parent process lives on (the app starts pools from job threads)."""
+    import threading
+
+    from photosorter.core.worker_processes import process_pool
+
+    pool = process_pool(1)
+    first: list[int] = []
+    starter = threading.Thread(target=lambda: first.append(pool.submit(os.getpid).result()))
+    starter.start()
+    starter.join()
+    try:
+        assert pool.submit(os.getpid).result(timeout=HANG) == first[0]  # the same worker, still there
+    finally:
+        pool.shutdown()
