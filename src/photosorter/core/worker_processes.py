@@ -65,8 +65,9 @@ def process_pool(
     workers: int, initializer: Callable[..., None] | None = None, initargs: tuple[Any, ...] = ()
 ) -> ProcessPoolExecutor:
     """A process pool whose workers end when this process ends (then ``initializer(*initargs)``)."""
-    with _parent_signals_blocked():
-        resource_tracker.ensure_running()  # started here (once) so it inherits the block too
+    if os.name == "posix":  # the tracker exists on POSIX only
+        with _parent_signals_blocked():
+            resource_tracker.ensure_running()  # started here (once) so it inherits the block too
     # spawn, not fork: the parent may be a Qt app with threads, which fork would copy half-way
     return ProcessPoolExecutor(
         workers,
