@@ -31,7 +31,7 @@ PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 PARENT_DIED_EXIT = 70  # any non-zero status: nobody is left to read it
 # Sent by the kernel when the thread that started the worker ends, which is not always the whole parent:
 # a pool started from a short-lived thread would lose its workers with SIGTERM/SIGKILL. A signal of our
-# own, whose handler checks who the parent is now, ends a worker only when the parent is really gone.
+# own, on which the worker checks who its parent is now, ends it only when the parent is really gone.
 PARENT_DEATH_SIGNAL = signal.SIGUSR1 if hasattr(signal, "SIGUSR1") else None
 # Sent to the whole foreground process group by Ctrl-C (INT) and a closed terminal (HUP)
 PARENT_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGHUP") if hasattr(signal, name))
@@ -108,15 +108,21 @@ def _ask_kernel_for_parent_death_signal(parent_pid: int) -> bool:
     except OSError:
         return False
 
-    def parent_signalled(signum: int, frame: object) -> None:
-        if os.getppid() != parent_pid:
-            os._exit(PARENT_DIED_EXIT)
+    # Taken by a thread of its own, not a handler: a handler runs only when the main thread gets back to
+    # Python, which a model load or an inference in C delays by seconds. Threads started later (the
+    # runtime's own) inherit the block, so the waiting thread is the only one it reaches.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {PARENT_DEATH_SIGNAL})
+    threading.Thread(
+        target=_wait_for_death_signal, args=(parent_pid,), name="parent-death", daemon=True
+    ).start()
+    return libc.prctl(PR_SET_PDEATHSIG, int(PARENT_DEATH_SIGNAL), 0, 0, 0) == 0
 
-    signal.signal(PARENT_DEATH_SIGNAL, parent_signalled)
-    if libc.prctl(PR_SET_PDEATHSIG, int(PARENT_DEATH_SIGNAL), 0, 0, 0) != 0:
-        signal.signal(PARENT_DEATH_SIGNAL, signal.SIG_DFL)
-        return False
-    return True
+
+def _wait_for_death_signal(parent_pid: int) -> None:
+    while True:
+        signal.sigwait({PARENT_DEATH_SIGNAL})
+        if os.getppid() != parent_pid:  # not just the end of the parent thread that started us
+            os._exit(PARENT_DIED_EXIT)
 
 
 def _poll_parent(parent_pid: int) -> None:
