@@ -84,17 +84,26 @@ def test_kill_9_mid_scan_leaves_a_sound_catalog_and_the_next_scan_finishes(
     command = [sys.executable, "-m", "photosorter", "--home", str(home), "scan", str(folder), "--json"]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     catalog = home / "data" / "catalog.sqlite3"
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:  # wait until the scan has committed something, then kill it
-        if catalog.exists():
-            try:
-                with sqlite3.connect(catalog) as conn:
-                    if conn.execute("SELECT count(*) FROM photos").fetchone()[0] > 0:
-                        break
-            except sqlite3.Error:
-                pass
+    log = tmp_path / "scan.log"
+    with log.open("wb") as stderr:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr, env=env)
+
+    def committed() -> int:
+        try:
+            with sqlite3.connect(catalog) as conn:
+                return conn.execute("SELECT count(*) FROM photos").fetchone()[0]
+        except sqlite3.Error:  # not created yet, or still migrating
+            return 0
+
+    # the observable point: the scan's first batch is committed; then it is frozen where it stands
+    # (SIGSTOP), so the kill lands mid-scan however busy the machine is
+    deadline = time.monotonic() + 600  # a hang guard only
+    while not (catalog.exists() and committed() > 0):
+        assert process.poll() is None, f"the scan ended before committing anything: {log.read_text()}"
+        assert time.monotonic() < deadline, "the scan never committed a batch"
         time.sleep(0.02)
+    process.send_signal(signal.SIGSTOP)
+    assert process.poll() is None, "the scan finished before it could be killed (too few photos)"
     process.send_signal(signal.SIGKILL)
     process.wait()
 

@@ -122,12 +122,18 @@ def test_kill_9_mid_analysis_keeps_the_catalog_sound_and_the_next_run_repeats_no
         with sqlite3.connect(catalog) as conn:
             return conn.execute("SELECT count(DISTINCT hash) FROM analyses").fetchone()[0]
 
-    process = subprocess.Popen(
-        [*base, "analyze", "--json"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and contents_done() < 2:
+    log = tmp_path / "analyze.log"
+    with log.open("wb") as stderr:
+        process = subprocess.Popen(
+            [*base, "analyze", "--json"], env=env, stdout=subprocess.DEVNULL, stderr=stderr
+        )
+    # the observable point: two results stored (models loaded, work under way), however long that takes
+    deadline = time.monotonic() + 600  # a hang guard only
+    while contents_done() < 2:
+        assert process.poll() is None, f"analyze ended early: {log.read_text()}"
+        assert time.monotonic() < deadline, "analyze never stored two results"
         time.sleep(0.05)
+    process.send_signal(signal.SIGSTOP)  # frozen where it stands: the kill lands mid-run
     process.send_signal(signal.SIGKILL)
     process.wait()
 

@@ -53,6 +53,12 @@ class _Printer:
             print(line, flush=True)
 
 
+# Ctrl-C (INT), a logout or system shutdown (TERM), the terminal closed (HUP): stop at a safe point
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
 def run_watch(args: argparse.Namespace) -> int:
     stop = threading.Event()
 
@@ -72,7 +78,7 @@ def run_watch(args: argparse.Namespace) -> int:
             analyze=False if args.no_analyze else None,
             on_event=_Printer(args.json),
         )
-        previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+        previous = {sig: signal.signal(sig, request_stop) for sig in STOP_SIGNALS}
         try:
             live.start()
             if sys.stderr.isatty():

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import os
+import signal
+import socket
 import sys
+from collections.abc import Iterator
+from typing import Any
 
 # Qt's xcb plugin loads these at start and aborts without them; PySide6 wheels do not carry them.
 XCB_LIBRARIES = {
@@ -103,8 +108,62 @@ def launch(home: str | None, folder: str | None) -> int:
     if folder:
         window.add_folder(folder)
     # no explicit scan: the live library catches up with the disk when it starts (gui/live.py)
+    with quit_on_signals(app):
+        try:
+            return int(app.exec())
+        finally:
+            window.shutdown()
+            library.close()
+
+
+# What a logout or system shutdown (TERM), Ctrl-C in the terminal (INT) and a closed terminal (HUP) send
+QUIT_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, name)
+)
+
+
+@contextlib.contextmanager
+def quit_on_signals(app: Any) -> Iterator[None]:
+    """While inside, TERM, INT and HUP end ``app``'s event loop, so the window shuts down as if closed;
+    a second one while that shutdown runs ends the process at once (its workers end with it).
+
+    Python runs its signal handlers only when the main thread runs Python, and a Qt event loop may
+    wait in C for minutes; so the C-level handler writes the signal number to a socket (Python's wakeup
+    fd) that Qt watches, and the socket's notifier is Python code.
+    """
+    from PySide6.QtCore import QSocketNotifier
+
+    receive, send = socket.socketpair()
+    receive.setblocking(False)
+    send.setblocking(False)
+
+    quitting = False
+
+    def received() -> None:
+        numbers = b""
+        with contextlib.suppress(OSError):
+            numbers = receive.recv(64)  # one byte per signal caught, whichever had a Python handler
+        if any(number in QUIT_SIGNALS for number in numbers):
+            app.exit(0)
+
+    def handle(signum: int, frame: Any) -> None:
+        nonlocal quitting
+        if quitting:  # asked twice: the user does not want to wait for the shutdown
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+        quitting = True  # the notifier ends the event loop
+
+    notifier = QSocketNotifier(receive.fileno(), QSocketNotifier.Type.Read)
+    notifier.activated.connect(received)
+    previous_fd = signal.set_wakeup_fd(send.fileno(), warn_on_full_buffer=False)
+    previous = {signum: signal.signal(signum, handle) for signum in QUIT_SIGNALS}
     try:
-        return int(app.exec())
+        yield
     finally:
-        window.shutdown()
-        library.close()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        signal.set_wakeup_fd(previous_fd)
+        notifier.setEnabled(False)
+        notifier.deleteLater()
+        receive.close()
+        send.close()

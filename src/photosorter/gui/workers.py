@@ -58,21 +58,30 @@ def favour_gui_thread() -> None:
 
 
 class WorkerPool:
-    """A few worker threads for short GUI tasks (queries, image decoding); ``shutdown`` joins them."""
+    """A few worker threads for short GUI tasks (queries, image decoding); ``shutdown`` joins them.
+
+    A pool that was shut down refuses work for good: events still delivered while the window closes
+    (a paint asking for thumbnails, a queued query) must not start threads nobody will join.
+    """
 
     def __init__(self, threads: int = 0) -> None:
         self.threads = threads or max(2, min(4, os.cpu_count() or 2))
         self._executor: ThreadPoolExecutor | None = None
         self._futures: set[Future] = set()
         self._lock = threading.Lock()
+        self._closed = False
 
-    def start(self, fn: Callable[[], None]) -> None:
+    def start(self, fn: Callable[[], None]) -> bool:
+        """Runs ``fn`` on a worker thread; False (and ``fn`` never runs) once the pool was shut down."""
         with self._lock:
+            if self._closed:
+                return False
             if self._executor is None:
                 self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="gui-worker")
             future = self._executor.submit(fn)
             self._futures.add(future)
         future.add_done_callback(self._discard)
+        return True
 
     def _discard(self, future: Future) -> None:
         with self._lock:
@@ -93,6 +102,7 @@ class WorkerPool:
 
     def shutdown(self) -> None:
         with self._lock:
+            self._closed = True
             executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
@@ -129,7 +139,8 @@ class Tasks(QObject):
             else:
                 self._finished.emit(task_id, result, None)
 
-        self.pool.start(work)
+        if not self.pool.start(work):
+            del self._callbacks[task_id]  # the window is closing: nobody waits for this answer
         return task_id
 
     def forget(self) -> None:
@@ -220,13 +231,16 @@ class ThumbnailLoader(QObject):
 
     def request(self, photo_id: int, path: str) -> None:
         with self._lock:
+            if self._closed:
+                return
             self._queue[photo_id] = path
             self._queue.move_to_end(photo_id)
             start = self._running < self._max_workers
             if start:
                 self._running += 1
-        if start:
-            self.pool.start(self._work)
+        if start and not self.pool.start(self._work):
+            with self._lock:
+                self._running -= 1
 
     def set_tile(self, side: int, ratio: float) -> None:
         """The gallery's cells changed size: tiles made from now on fit them."""

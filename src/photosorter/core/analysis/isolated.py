@@ -8,18 +8,18 @@ process only a pipe write and read per photo.
 
 from __future__ import annotations
 
-import multiprocessing
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from photosorter.core.analysis.types import AnalysisResult, Analyzer, Feature, TransientAnalysisError
+from photosorter.core.worker_processes import process_pool
 
 _worker_analyzer: Analyzer | None = None
 
 
-def _start_worker(factory: Callable[[], Analyzer]) -> None:
+def _load_analyzer(factory: Callable[[], Analyzer]) -> None:
     global _worker_analyzer
     _worker_analyzer = factory()
 
@@ -42,13 +42,7 @@ class ProcessAnalyzer:
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        # spawn, not fork: the parent may be a Qt app with threads, which fork would copy half-way
-        return ProcessPoolExecutor(
-            self.preferred_workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_worker,
-            initargs=(self._factory,),
-        )
+        return process_pool(self.preferred_workers, _load_analyzer, (self._factory,))
 
     def model_version(self, feature: Feature) -> str:
         return self._local.model_version(feature)

@@ -11,7 +11,6 @@ the catalog, so a kill at any moment loses nothing but the work in flight.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import threading
 import time
@@ -35,6 +34,7 @@ from photosorter.core.live.queue import ANALYSIS_KINDS, LOCAL_KINDS, SCAN, THUMB
 from photosorter.core.live.scanning import run_scan_job, run_scan_job_in_process
 from photosorter.core.live.watcher import QUIET_SECONDS, Debouncer, FolderWatcher
 from photosorter.core.records import Folder
+from photosorter.core.worker_processes import process_pool
 
 TICK_SECONDS = 0.1  # how often settled paths are collected; small against the 2 s promise
 HEALTH_SECONDS = 1.0  # how often folders are checked for disappearing and coming back
@@ -395,5 +395,4 @@ class LiveLibrary:
 
 
 def _scan_process_pool() -> ProcessPoolExecutor:
-    # spawn, not fork: the parent may be a Qt app with threads, which fork would copy half-way
-    return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    return process_pool(1)  # its worker ends with this process, however this process ends

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper, numpy_helper
 
 from photosorter.core.analysis.local._torchpickle import load_state_dict
+from photosorter.core.analysis.local.onnx_graph import GraphBuilder
 from photosorter.core.imaging import write_atomically
 
 INPUT_SIZE = 224
@@ -29,7 +29,6 @@ INPUT_MEAN = 127.0
 INPUT_STD = 128.0
 GRAPH_VERSION = "1"  # bump when the graph construction changes, so cached files are rebuilt
 _BN_EPS = 1e-3  # TensorFlow's default, kept by the port
-_OPSET = 17
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,48 +57,34 @@ def weights_path() -> Path:
     return Path(str(package / "models" / "efficientnet-lite0-57934424.pth"))
 
 
-class _GraphBuilder:
+class _EfficientNetGraph:
     def __init__(self, weights: dict[str, np.ndarray]) -> None:
         self._weights = weights
-        self.nodes: list[onnx.NodeProto] = []
-        self.initializers: list[onnx.TensorProto] = []
-        self._count = 0
-        self._add_constant("relu6_min", np.array(0.0, dtype=np.float32))
-        self._add_constant("relu6_max", np.array(6.0, dtype=np.float32))
-
-    def _fresh(self, stem: str) -> str:
-        self._count += 1
-        return f"{stem}_{self._count}"
-
-    def _add_constant(self, name: str, value: np.ndarray) -> str:
-        self.initializers.append(numpy_helper.from_array(value.astype(np.float32), name))
-        return name
+        self.graph = GraphBuilder()
+        self.graph.constant(np.array(0.0), "relu6_min")
+        self.graph.constant(np.array(6.0), "relu6_max")
 
     def conv_bn(self, x: str, conv: str, bn: str, stride: int, groups: int = 1, relu6: bool = True) -> str:
         """A bias-free convolution followed by batch norm, folded into one Conv with a bias."""
+        g = self.graph
         kernel = self._weights[f"{conv}.weight"]
         scale = self._weights[f"{bn}.weight"] / np.sqrt(self._weights[f"{bn}.running_var"] + _BN_EPS)
         bias = self._weights[f"{bn}.bias"] - self._weights[f"{bn}.running_mean"] * scale
-        w_name = self._add_constant(f"{conv}.w", kernel * scale[:, None, None, None])
-        b_name = self._add_constant(f"{conv}.b", bias)
-        out = self._fresh(conv)
+        w_name = g.constant(kernel * scale[:, None, None, None], f"{conv}.w")
+        b_name = g.constant(bias, f"{conv}.b")
         size = kernel.shape[-1]
-        self.nodes.append(
-            helper.make_node(
-                "Conv",
-                [x, w_name, b_name],
-                [out],
-                kernel_shape=[size, size],
-                strides=[stride, stride],
-                group=groups,
-                auto_pad="SAME_UPPER",
-            )
+        out = g.node(
+            "Conv",
+            [x, w_name, b_name],
+            g.fresh(conv),
+            kernel_shape=[size, size],
+            strides=[stride, stride],
+            group=groups,
+            auto_pad="SAME_UPPER",
         )
         if not relu6:
             return out
-        clipped = self._fresh("relu6")
-        self.nodes.append(helper.make_node("Clip", [out, "relu6_min", "relu6_max"], [clipped]))
-        return clipped
+        return g.node("Clip", [out, "relu6_min", "relu6_max"], g.fresh("relu6"))
 
     def block(self, x: str, index: int, stage: _Stage, stride: int, in_channels: int) -> str:
         prefix = f"_blocks.{index}"
@@ -110,12 +95,11 @@ class _GraphBuilder:
         h = self.conv_bn(h, f"{prefix}._depthwise_conv", f"{prefix}._bn1", stride, groups=channels)
         h = self.conv_bn(h, f"{prefix}._project_conv", f"{prefix}._bn2", 1, relu6=False)
         if stride == 1 and in_channels == stage.out_channels:
-            out = self._fresh("residual")
-            self.nodes.append(helper.make_node("Add", [h, x], [out]))
-            return out
+            return self.graph.node("Add", [h, x], self.graph.fresh("residual"))
         return h
 
     def build(self) -> onnx.ModelProto:
+        g = self.graph
         x = self.conv_bn("image", "_conv_stem", "_bn0", 2)
         channels, index = 32, 0
         for stage in _STAGES:
@@ -125,27 +109,21 @@ class _GraphBuilder:
                 channels = stage.out_channels
                 index += 1
         x = self.conv_bn(x, "_conv_head", "_bn1", 1)
-        self.nodes.append(helper.make_node("GlobalAveragePool", [x], ["pooled"]))
-        self.nodes.append(helper.make_node("Flatten", ["pooled"], ["features"], axis=1))
-        self._add_constant("fc.w", self._weights["_fc.weight"])
-        self._add_constant("fc.b", self._weights["_fc.bias"])
-        self.nodes.append(helper.make_node("Gemm", ["features", "fc.w", "fc.b"], ["logits"], transB=1))
-        graph = helper.make_graph(
-            self.nodes,
+        g.node("GlobalAveragePool", [x], "pooled")
+        g.node("Flatten", ["pooled"], "features", axis=1)
+        g.constant(self._weights["_fc.weight"], "fc.w")
+        g.constant(self._weights["_fc.bias"], "fc.b")
+        g.node("Gemm", ["features", "fc.w", "fc.b"], "logits", transB=1)
+        return g.model(
             "efficientnet_lite0",
-            [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 3, INPUT_SIZE, INPUT_SIZE])],
-            [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", 1000])],
-            self.initializers,
+            {"image": ["batch", 3, INPUT_SIZE, INPUT_SIZE]},
+            {"logits": ("logits", ["batch", 1000])},
         )
-        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", _OPSET)])
-        model.ir_version = 8  # readable by every onnxruntime the project allows
-        onnx.checker.check_model(model)
-        return model
 
 
 def build_model() -> bytes:
     """The serialized ONNX model, built from the packaged weights."""
-    return _GraphBuilder(load_state_dict(weights_path())).build().SerializeToString()
+    return _EfficientNetGraph(load_state_dict(weights_path())).build().SerializeToString()
 
 
 def model_bytes(cache_dir: Path | None) -> bytes:

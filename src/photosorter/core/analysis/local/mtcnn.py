@@ -22,11 +22,10 @@ from pathlib import Path
 import cv2
 import joblib
 import numpy as np
-import onnx
 import onnxruntime as ort
-from onnx import TensorProto, helper, numpy_helper
 
-_OPSET = 17
+from photosorter.core.analysis.local.onnx_graph import GraphBuilder, Shape
+
 WEIGHTS_PACKAGE = "mtcnn"
 
 # The cascade's own published settings: proposals every 2 px of a 12 px window,
@@ -59,72 +58,45 @@ class _Graph:
 
     def __init__(self, weights: list[np.ndarray]) -> None:
         self._weights = iter(weights)
-        self.nodes: list[onnx.NodeProto] = []
-        self.initializers: list[onnx.TensorProto] = []
-        self._count = 0
-
-    def _fresh(self, stem: str) -> str:
-        self._count += 1
-        return f"{stem}_{self._count}"
-
-    def _constant(self, value: np.ndarray) -> str:
-        name = self._fresh("w")
-        self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(value, dtype=np.float32), name))
-        return name
-
-    def _node(self, op: str, inputs: list[str], **attributes: object) -> str:
-        out = self._fresh(op.lower())
-        self.nodes.append(helper.make_node(op, inputs, [out], **attributes))
-        return out
+        self.graph = GraphBuilder()
 
     def conv(self, x: str, prelu: bool = True) -> str:
+        g = self.graph
         kernel = next(self._weights)  # Keras: (height, width, in, out)
         bias = next(self._weights)
         size = kernel.shape[0]
-        w = self._constant(kernel.transpose(3, 2, 0, 1))
-        out = self._node("Conv", [x, w, self._constant(bias)], kernel_shape=[size, size])
+        w = g.constant(kernel.transpose(3, 2, 0, 1))
+        out = g.node("Conv", [x, w, g.constant(bias)], kernel_shape=[size, size])
         if not prelu:
             return out
         alpha = next(self._weights).reshape(-1, 1, 1)  # shared over height and width
-        return self._node("PRelu", [out, self._constant(alpha)])
+        return g.node("PRelu", [out, g.constant(alpha)])
 
     def pool(self, x: str, size: int, same: bool) -> str:
         padding = {"auto_pad": "SAME_UPPER"} if same else {}
-        return self._node("MaxPool", [x], kernel_shape=[size, size], strides=[2, 2], **padding)
+        return self.graph.node("MaxPool", [x], kernel_shape=[size, size], strides=[2, 2], **padding)
 
     def flatten_like_keras(self, x: str) -> str:
         # Keras permuted (height, width, channel) to (width, height, channel) before flattening.
-        return self._node("Flatten", [self._node("Transpose", [x], perm=[0, 3, 2, 1])], axis=1)
+        g = self.graph
+        return g.node("Flatten", [g.node("Transpose", [x], perm=[0, 3, 2, 1])], axis=1)
 
     def dense(self, x: str, prelu: bool = False) -> str:
+        g = self.graph
         kernel = next(self._weights)  # (in, out)
         bias = next(self._weights)
-        out = self._node("Add", [self._node("MatMul", [x, self._constant(kernel)]), self._constant(bias)])
+        out = g.node("Add", [g.node("MatMul", [x, g.constant(kernel)]), g.constant(bias)])
         if not prelu:
             return out
-        return self._node("PRelu", [out, self._constant(next(self._weights))])
+        return g.node("PRelu", [out, g.constant(next(self._weights))])
 
     def softmax(self, x: str, axis: int) -> str:
-        return self._node("Softmax", [x], axis=axis)
+        return self.graph.node("Softmax", [x], axis=axis)
 
     def model(
-        self, name: str, size: tuple[int | str, int | str], outputs: dict[str, tuple[str, list[int | str]]]
+        self, name: str, size: tuple[int | str, int | str], outputs: dict[str, tuple[str, Shape]]
     ) -> bytes:
-        renamed = [helper.make_node("Identity", [inner], [outer]) for outer, (inner, _) in outputs.items()]
-        graph = helper.make_graph(
-            self.nodes + renamed,
-            name,
-            [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 3, *size])],
-            [
-                helper.make_tensor_value_info(outer, TensorProto.FLOAT, shape)
-                for outer, (_, shape) in outputs.items()
-            ],
-            self.initializers,
-        )
-        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", _OPSET)])
-        model.ir_version = 8
-        onnx.checker.check_model(model)
-        return model.SerializeToString()
+        return self.graph.model(name, {"image": ["batch", 3, *size]}, outputs).SerializeToString()
 
 
 def _load(name: str) -> list[np.ndarray]:

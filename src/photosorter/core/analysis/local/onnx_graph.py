@@ -1,0 +1,68 @@
+"""Small ONNX graphs built from weights held in numpy: the bookkeeping the local networks share.
+
+EfficientNet-Lite0 (``efficientnet.py``) and MTCNN's three networks (``mtcnn.py``)
+are published as PyTorch or Keras weights; both are rebuilt as ONNX graphs for
+onnxruntime. What differs is each network's layers; naming values, holding the
+weights and finishing a checked model are the same, and live here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+OPSET = 17
+IR_VERSION = 8  # readable by every onnxruntime the project allows
+
+Shape = list[int | str]
+
+
+class GraphBuilder:
+    """Collects nodes and float32 weights; ``model`` finishes them into a checked ONNX model."""
+
+    def __init__(self) -> None:
+        self.nodes: list[onnx.NodeProto] = []
+        self.initializers: list[onnx.TensorProto] = []
+        self._count = 0
+
+    def fresh(self, stem: str) -> str:
+        """A name not used before in this graph."""
+        self._count += 1
+        return f"{stem}_{self._count}"
+
+    def constant(self, value: np.ndarray, name: str | None = None) -> str:
+        """Adds a weight (as float32) and returns its name, a fresh one unless ``name`` is given."""
+        name = name or self.fresh("w")
+        self.initializers.append(numpy_helper.from_array(np.asarray(value, dtype=np.float32), name))
+        return name
+
+    def node(self, op: str, inputs: list[str], output: str | None = None, **attributes: object) -> str:
+        """Adds one single-output node and returns its output's name (fresh, after ``op``, by default)."""
+        out = output or self.fresh(op.lower())
+        self.nodes.append(helper.make_node(op, inputs, [out], **attributes))
+        return out
+
+    def model(
+        self, name: str, inputs: dict[str, Shape], outputs: dict[str, tuple[str, Shape]]
+    ) -> onnx.ModelProto:
+        """The checked model; ``outputs`` maps each output's public name to (the value it is, its shape)."""
+        renamed = [
+            helper.make_node("Identity", [inner], [outer])
+            for outer, (inner, _) in outputs.items()
+            if inner != outer
+        ]
+        graph = helper.make_graph(
+            self.nodes + renamed,
+            name,
+            [helper.make_tensor_value_info(key, TensorProto.FLOAT, shape) for key, shape in inputs.items()],
+            [
+                helper.make_tensor_value_info(outer, TensorProto.FLOAT, shape)
+                for outer, (_, shape) in outputs.items()
+            ],
+            self.initializers,
+        )
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+        model.ir_version = IR_VERSION
+        onnx.checker.check_model(model)
+        return model

@@ -1,0 +1,61 @@
+"""Worker threads of the window: nothing starts after shutdown, so nothing can outlive the window."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from photosorter.gui.workers import Tasks, ThumbnailLoader, WorkerPool
+
+PHOTO = Path(__file__).parent / "data" / "photos" / "cat_and_dog.jpeg"
+
+
+def _worker_threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith("gui-worker")]
+
+
+def test_a_pool_refuses_work_after_shutdown() -> None:
+    pool = WorkerPool(threads=2)
+    ran = threading.Event()
+    assert pool.start(ran.set)
+    assert pool.wait(10)
+    pool.shutdown()
+    ran.clear()
+    assert not pool.start(ran.set)  # before the fix: a new executor, a new thread nobody joins
+    assert not _worker_threads()
+    assert pool.active() == 0
+    assert not ran.is_set()
+
+
+def test_a_closed_thumbnail_loader_starts_no_thread(qapp) -> None:
+    pool = WorkerPool(threads=2)
+    loader = ThumbnailLoader(pool, 64)
+    loader.close()
+    loader.request(1, str(PHOTO))  # a paint event during teardown asks for a tile
+    assert loader.pending() == 0
+    assert pool.active() == 0
+    assert not _worker_threads()
+    pool.shutdown()
+
+
+def test_a_thumbnail_request_after_pool_shutdown_is_dropped(qapp) -> None:
+    pool = WorkerPool(threads=2)
+    loader = ThumbnailLoader(pool, 64)
+    pool.shutdown()
+    loader.request(1, str(PHOTO))
+    assert not _worker_threads()
+    loader.close()
+
+
+def test_tasks_after_shutdown_run_nothing_and_keep_no_callback(qapp) -> None:
+    pool = WorkerPool(threads=2)
+    tasks = Tasks(pool)
+    pool.shutdown()
+    ran = threading.Event()
+    tasks.run(ran.set, on_done=lambda _: None)
+    assert not _worker_threads()
+    assert not ran.is_set()
+    assert not tasks._callbacks
