@@ -11,7 +11,13 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from photosorter.core.catalog.migrations import v1_foundation, v2_search_index, v3_people, v4_job_queue
+from photosorter.core.catalog.migrations import (
+    v1_foundation,
+    v2_search_index,
+    v3_people,
+    v4_job_queue,
+    v5_search_segments,
+)
 from photosorter.core.errors import CatalogError
 
 # Append new steps; never edit a released one. The list index + 1 is the version a step produces.
@@ -20,6 +26,7 @@ STEPS: list[Callable[[sqlite3.Connection], None]] = [
     v2_search_index.migrate,
     v3_people.migrate,
     v4_job_queue.migrate,
+    v5_search_segments.migrate,
 ]
 
 SCHEMA_VERSION = len(STEPS)

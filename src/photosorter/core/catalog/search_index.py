@@ -1,0 +1,396 @@
+"""The search index as a reader holds it: posting lists as arrays, up to date with every committed write.
+
+Per catalog, one ``SearchIndex`` (shared by its threads). It keeps the stored segments it has read
+(they never change, so a write elsewhere costs nothing here) and, on top, the photos that went stale
+since they were written, derived again in memory (``search_derive``). Once the stale photos are
+``FLUSH_PHOTOS`` the reader writes them as a segment (``search_store.flush``). ``owner`` says for each
+photo which segment derived it last: only that segment's postings of the photo count.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import weakref
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from photosorter.core.catalog import search_store
+from photosorter.core.catalog.database import Catalog
+from photosorter.core.catalog.search_derive import VISIBLE, Postings, derive
+from photosorter.core.catalog.search_store import grouped, unpack
+
+List = tuple[np.ndarray, np.ndarray]  # (photo ids, scores)
+_EMPTY: List = (np.zeros(0, np.int64), np.zeros(0))
+# kinds with a small vocabulary, held whole: matched word by word without a query per word
+VOCABULARY = ("label", "category", "face", "camera", "faces", "has", "is", "person")
+
+
+@dataclass(frozen=True, slots=True)
+class TermInfo:
+    id: int
+    kind: str
+    key: str
+    display: str
+    phrases: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class _Segment:
+    id: int  # stored segment id; 0 for one derived in memory
+    photos: np.ndarray
+    lists: dict[int, List] = field(default_factory=dict)  # in memory: all of them; stored: read so far
+
+
+@dataclass(slots=True)
+class _State:
+    segment_ids: tuple[int, ...] = ()
+    segments: list[_Segment] = field(default_factory=list)
+    seq: int = 0
+    owner: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    terms: dict[int, TermInfo] = field(default_factory=dict)  # the vocabulary kinds, and new terms
+    by_key: dict[tuple[str, str], int] = field(default_factory=dict)
+    by_word: dict[str, set[int]] = field(default_factory=dict)
+    next_new: int = -1  # ids for terms the stored index does not know yet
+    order: np.ndarray | None = None  # visible photos, newest first
+    rank: np.ndarray | None = None  # photo id -> position in order, or a large number
+    taken: np.ndarray | None = None  # taken_at of order's first photos (the rest have none)
+    people: dict[int, str] = field(default_factory=dict)
+    combined: dict[int, List] = field(default_factory=dict)
+    ranked: dict[int, np.ndarray] = field(default_factory=dict)
+    counts: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    stamp: tuple[int, int, int] = (-1, -1, -1)
+
+
+_INDEXES: weakref.WeakKeyDictionary[Catalog, SearchIndex] = weakref.WeakKeyDictionary()
+_INDEXES_LOCK = threading.Lock()
+
+
+def index_of(catalog: Catalog) -> SearchIndex:
+    with _INDEXES_LOCK:
+        found = _INDEXES.get(catalog)
+        if found is None:
+            found = _INDEXES[catalog] = SearchIndex(catalog)
+        return found
+
+
+class SearchIndex:
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.lock = threading.RLock()
+        self.state = _State()
+
+    # -- staying up to date --------------------------------------------------------------------------------
+    def refresh(self) -> _State:
+        """The state as of the last commit; call with ``lock`` held."""
+        conn = self.catalog.connection()
+        stamp = (id(conn), conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes)
+        state = self.state
+        if stamp == state.stamp:
+            return state
+        pending = conn.execute("SELECT count(*) FROM search_stale").fetchone()[0]
+        if pending >= search_store.FLUSH_PHOTOS and not conn.in_transaction:
+            self._flush(conn)
+        segment_ids = tuple(row[0] for row in conn.execute("SELECT id FROM search_segments ORDER BY id"))
+        if segment_ids != state.segment_ids:
+            state = self.state = self._load(conn, segment_ids)
+        changed = search_store.stale(conn, state.seq)
+        if changed.photos is None:  # nothing stored yet and nothing writable: all in memory
+            changed = search_store.Stale(
+                np.array([r[0] for r in conn.execute("SELECT id FROM photos")], np.int64), changed.last, True
+            )
+        if changed.photos.size:
+            self._add(conn, state, derive(conn, changed.photos))
+        if changed.photo_rows:
+            state.order = state.rank = state.taken = None
+        state.seq = changed.last
+        state.people = dict(conn.execute("SELECT id, name FROM people"))
+        state.stamp = (id(conn), conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes)
+        return state
+
+    def _flush(self, conn: sqlite3.Connection) -> None:
+        try:
+            with self.catalog.transaction() as write:
+                search_store.flush(write)
+        except sqlite3.Error:  # a read-only catalog: the reader keeps the stale photos in memory
+            pass
+        except Exception as error:
+            if "read-only" not in str(error) and "locked" not in str(error):
+                raise
+
+    def _load(self, conn: sqlite3.Connection, segment_ids: tuple[int, ...]) -> _State:
+        old = {segment.id: segment for segment in self.state.segments if segment.id}
+        state = _State(segment_ids=segment_ids)
+        for segment_id in segment_ids:
+            if segment_id in old:
+                state.segments.append(old[segment_id])
+                continue
+            (blob,) = conn.execute(
+                "SELECT photos FROM search_segments WHERE id = ?", (segment_id,)
+            ).fetchone()
+            state.segments.append(_Segment(segment_id, np.frombuffer(blob, "<i4").astype(np.int64)))
+        for term_id, kind, key, display, words in conn.execute(
+            "SELECT id, kind, key, display, words FROM search_terms WHERE kind IN"
+            " ('label', 'category', 'face', 'camera', 'faces', 'has', 'is', 'person')"
+        ):
+            self._know(state, TermInfo(term_id, kind, key, display, tuple(w for w in words.split("\n") if w)))
+        self._owners(state)
+        return state
+
+    @staticmethod
+    def _know(state: _State, info: TermInfo) -> None:
+        state.terms[info.id] = info
+        state.by_key[(info.kind, info.key)] = info.id
+        for phrase in info.phrases if info.kind != "person" else ():
+            for word in phrase.split(" "):
+                state.by_word.setdefault(word, set()).add(info.id)
+
+    def _owners(self, state: _State) -> None:
+        size = 1 + max((int(s.photos.max()) for s in state.segments if s.photos.size), default=0)
+        state.owner = np.full(size, -1, dtype=np.int32)
+        for position, segment in enumerate(state.segments):
+            state.owner[segment.photos] = position
+        state.combined.clear()
+        state.ranked.clear()
+        state.counts.clear()
+
+    def _add(self, conn: sqlite3.Connection, state: _State, postings: Postings) -> None:
+        """Photos derived again in memory: a segment of their own, newest of all."""
+        ids = np.zeros(len(postings.terms.keys), dtype=np.int64)
+        for i, (kind, key) in enumerate(postings.terms.keys):
+            known = state.by_key.get((kind, key))
+            if known is None:
+                row = conn.execute(
+                    "SELECT id FROM search_terms WHERE kind = ? AND key = ?", (kind, key)
+                ).fetchone()
+                known = row[0] if row else None
+            phrases = tuple(sorted(postings.terms.phrases[i]))
+            if known is None:
+                known, state.next_new = state.next_new, state.next_new - 1
+            info = state.terms.get(known)
+            if kind in VOCABULARY and (info is None or not set(phrases) <= set(info.phrases)):
+                merged = tuple(sorted(set(phrases) | set(info.phrases if info else ())))
+                self._know(state, TermInfo(known, kind, key, postings.terms.displays[i], merged))
+            elif known < 0:
+                state.by_key[(kind, key)] = known
+            ids[i] = known
+        lists = {
+            term: (photo, score)
+            for term, photo, score in grouped(ids[postings.term], postings.photo, postings.score)
+        }
+        state.segments.append(_Segment(0, postings.photos, lists))
+        self._owners(state)
+
+    # -- posting lists -------------------------------------------------------------------------------------
+    def _stored(self, conn: sqlite3.Connection, state: _State, term_id: int) -> None:
+        wanted = [s for s in state.segments if s.id and term_id not in s.lists]
+        if not wanted or term_id < 0:
+            return
+        found = {
+            segment: unpack(ids, scores)
+            for segment, ids, scores in conn.execute(
+                "SELECT segment, ids, scores FROM search_lists WHERE term_id = ?", (term_id,)
+            )
+        }
+        for segment in wanted:
+            segment.lists[term_id] = found.get(segment.id, _EMPTY)
+
+    def postings(self, state: _State, term_id: int) -> List:
+        """The term's photos and scores now: each photo's newest derivation only."""
+        found = state.combined.get(term_id)
+        if found is not None:
+            return found
+        self._stored(self.catalog.connection(), state, term_id)
+        ids_parts, score_parts = [], []
+        for position, segment in enumerate(state.segments):
+            ids, scores = segment.lists.get(term_id, _EMPTY)
+            if ids.size:
+                keep = state.owner[ids] == position
+                ids_parts.append(ids[keep])
+                score_parts.append(scores[keep])
+        found = (np.concatenate(ids_parts), np.concatenate(score_parts)) if ids_parts else _EMPTY
+        state.combined[term_id] = found
+        return found
+
+    def ranked(self, state: _State, term_id: int) -> np.ndarray:
+        """The term's visible photos best score first, then newest first."""
+        found = state.ranked.get(term_id)
+        if found is None:
+            ids, scores = self.postings(state, term_id)
+            rank = self.rank(state)[ids]
+            by_date = np.argsort(rank, kind="stable")
+            by_score = np.argsort(-scores[by_date], kind="stable")
+            found = ids[by_date][by_score]
+            found = found[rank[by_date][by_score] < len(self.order(state))]
+            state.ranked[term_id] = found
+        return found
+
+    # -- the date order ------------------------------------------------------------------------------------
+    def order(self, state: _State) -> np.ndarray:
+        if state.order is None:
+            (text,) = (
+                self.catalog.connection()
+                .execute(
+                    "SELECT json_group_array(id) FROM (SELECT id FROM photos WHERE state IN"
+                    f" {VISIBLE} ORDER BY taken_at DESC, id DESC)"
+                )
+                .fetchone()
+            )
+            state.order = (
+                np.fromstring(text[1:-1], dtype=np.int64, sep=",") if text != "[]" else np.zeros(0, np.int64)
+            )
+            size = max(state.owner.size, 1 + int(state.order.max(initial=0)))
+            state.rank = np.full(size, np.iinfo(np.int64).max, dtype=np.int64)
+            state.rank[state.order] = np.arange(state.order.size)
+        return state.order
+
+    def rank(self, state: _State) -> np.ndarray:
+        self.order(state)
+        assert state.rank is not None
+        return state.rank
+
+    def rank_of(self, state: _State, ids: np.ndarray) -> np.ndarray:
+        """Position in the date order; beyond the end for a photo not visible (or too new to be known)."""
+        rank = self.rank(state)
+        out = np.full(ids.size, np.iinfo(np.int64).max, dtype=np.int64)
+        known = ids < rank.size
+        out[known] = rank[ids[known]]
+        return out
+
+    def date_span(self, state: _State, start: str | None, end: str | None) -> tuple[int, int]:
+        """Positions [first, last) in the date order of photos taken in [start, end)."""
+        order = self.order(state)
+        if state.taken is None:
+            (blob,) = (
+                self.catalog.connection()
+                .execute(
+                    "SELECT CAST(group_concat(taken_at, char(31)) AS BLOB) FROM (SELECT taken_at FROM photos"
+                    " WHERE"
+                    f" state IN {VISIBLE} AND taken_at IS NOT NULL ORDER BY taken_at DESC, id DESC)"
+                )
+                .fetchone()
+            )
+            taken = bytes(blob).split(b"\x1f") if blob is not None else []
+            state.taken = np.array(taken[::-1], dtype=bytes) if taken else np.zeros(0, dtype="S1")
+        ascending = state.taken
+        lo = 0 if start is None else int(np.searchsorted(ascending, start.encode(), "left"))
+        hi = ascending.size if end is None else int(np.searchsorted(ascending, end.encode(), "left"))
+        del order
+        return ascending.size - hi, ascending.size - lo
+
+    # -- words to terms --------------------------------------------------------------------------------------
+    def vocabulary(self, state: _State) -> dict[int, TermInfo]:
+        return state.terms
+
+    def words(self, state: _State, word: str) -> set[int]:
+        return state.by_word.get(word, set())
+
+    def term(self, state: _State, kind: str, key: str) -> int | None:
+        found = state.by_key.get((kind, key))
+        if found is not None or kind in VOCABULARY:
+            return found
+        row = (
+            self.catalog.connection()
+            .execute("SELECT id FROM search_terms WHERE kind = ? AND key = ?", (kind, key))
+            .fetchone()
+        )
+        return row[0] if row else None
+
+    def count(self, state: _State, term_id: int) -> int:
+        ids, _ = self.postings(state, term_id)
+        return int(np.count_nonzero(self.rank_of(state, ids) < len(self.order(state)))) if ids.size else 0
+
+    def counts(self, state: _State, kind: str) -> list[tuple[int, int]]:
+        """(term id, visible photos) of every term of a kind (person: of every person) with photos."""
+        found = state.counts.get(kind)
+        if found is None:
+            candidates = [i for i, info in state.terms.items() if info.kind == kind]
+            if kind == "person":
+                candidates = [i for i in candidates if int(state.terms[i].key) in state.people]
+            found = [(t, n) for t in candidates if (n := self.count(state, t)) > 0]
+            state.counts[kind] = found
+        return found
+
+    # -- what the hits' reasons are read from --------------------------------------------------------------
+    def reasons(self, photo_ids: list[int]) -> Postings:
+        return derive(self.catalog.connection(), np.array(photo_ids, dtype=np.int64), sources=True)
+
+    def text_lines(self, photo_ids: list[int]) -> dict[int, list[tuple[str, float]]]:
+        """Each photo's detected lines, most confident first."""
+        found: dict[int, list[tuple[str, float]]] = {}
+        for start in range(0, len(photo_ids), 20000):
+            chunk = photo_ids[start : start + 20000]
+            for photo_id, line, confidence in self.catalog.connection().execute(
+                "SELECT p.id, t.text, t.confidence FROM photos p JOIN text_lines t ON t.hash = p.hash"
+                " WHERE p.id IN (SELECT value FROM json_each(?)) ORDER BY t.confidence DESC",
+                (str(chunk),),
+            ):
+                found.setdefault(photo_id, []).append((line, confidence))
+        return found
+
+    def paths(self, photo_ids: list[int]) -> dict[int, tuple[str, str]]:
+        """Each photo's (path, file name)."""
+        from photosorter.core.catalog.paths import from_db
+
+        found: dict[int, tuple[str, str]] = {}
+        for start in range(0, len(photo_ids), 20000):
+            chunk = photo_ids[start : start + 20000]
+            for photo_id, path, name in self.catalog.connection().execute(
+                "SELECT id, path, name FROM photos WHERE id IN (SELECT value FROM json_each(?))",
+                (str(chunk),),
+            ):
+                found[photo_id] = (from_db(path), from_db(name))
+        return found
+
+    def dates(self, photo_ids: list[int]) -> dict[int, str | None]:
+        found: dict[int, str | None] = {}
+        for start in range(0, len(photo_ids), 20000):
+            chunk = photo_ids[start : start + 20000]
+            found.update(
+                self.catalog.connection().execute(
+                    "SELECT id, taken_at FROM photos WHERE id IN (SELECT value FROM json_each(?))",
+                    (str(chunk),),
+                )
+            )
+        return found
+
+    def label_categories(self, names: list[str]) -> dict[str, tuple[str, ...]]:
+        """The categories of each label name (from one of its rows)."""
+        import json
+
+        found: dict[str, tuple[str, ...]] = {}
+        rows = self.catalog.connection().execute(
+            "SELECT t.value, (SELECT l.categories FROM labels l WHERE l.name = t.value LIMIT 1)"
+            " FROM json_each(?) t",
+            (json.dumps(names),),
+        )
+        for name, categories in rows:
+            try:
+                value = json.loads(categories or "[]")
+            except ValueError:
+                value = []
+            found[name] = tuple(c for c in value if isinstance(c, str)) if isinstance(value, list) else ()
+        return found
+
+
+def snapshot(catalog: Catalog) -> set[tuple[str, str, int, float]]:
+    """Every (kind, key, photo, score) the index answers with now, for tests that compare two indexes."""
+    index = index_of(catalog)
+    with index.lock:
+        state = index.refresh()
+        terms = dict(
+            ((kind, key), term_id)
+            for term_id, kind, key in catalog.connection().execute("SELECT id, kind, key FROM search_terms")
+        )
+        terms.update((key, term_id) for key, term_id in state.by_key.items() if term_id < 0)
+        found = set()
+        visible = len(index.order(state))
+        for (kind, key), term_id in terms.items():
+            ids, scores = index.postings(state, term_id)
+            for photo, score, rank in zip(
+                ids.tolist(), scores.tolist(), index.rank_of(state, ids).tolist(), strict=True
+            ):
+                if rank < visible:
+                    found.add((kind, key, photo, score))
+        return found
