@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import repeat
 
 import numpy as np
 
@@ -39,7 +41,7 @@ class Terms:
 
     keys: list[TermKey] = field(default_factory=list)
     displays: list[str] = field(default_factory=list)
-    phrases: list[set[str]] = field(default_factory=list)
+    phrases: dict[int, set[str]] = field(default_factory=dict)  # only terms named by phrases
     index: dict[TermKey, int] = field(default_factory=dict)
 
     def add(self, kind: str, key: str, display: str, *names: str) -> int:
@@ -48,12 +50,24 @@ class Terms:
             found = self.index[(kind, key)] = len(self.keys)
             self.keys.append((kind, key))
             self.displays.append(display)
-            self.phrases.append(set())
         for name in names:
             phrase = phrase_of(name)
             if phrase:
-                self.phrases[found].add(phrase)
+                self.phrases.setdefault(found, set()).add(phrase)
         return found
+
+    def add_phrases(self, kind: str, key: str, display: str, phrases: tuple[str, ...]) -> int:
+        found = self.index.get((kind, key))
+        if found is None:
+            found = self.index[(kind, key)] = len(self.keys)
+            self.keys.append((kind, key))
+            self.displays.append(display)
+        if phrases:
+            self.phrases.setdefault(found, set()).update(p for p in phrases if p)
+        return found
+
+    def words(self, index: int) -> set[str]:
+        return self.phrases.get(index, set())
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,11 +96,19 @@ def _strings(text: object) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
+@lru_cache(maxsize=1 << 16)
+def _label_specs(name: str, parents: str, aliases: str, categories: str) -> tuple[tuple, ...]:
+    """(kind, key, display, phrases) of the terms one label row names: its name, parents, categories."""
+    own = ("label", name.lower(), name, tuple(p for p in map(phrase_of, (name, *_strings(aliases))) if p))
+    return (
+        own,
+        *(("label", p.lower(), p, (phrase_of(p),)) for p in _strings(parents)),
+        *(("category", c.lower(), c, (phrase_of(c),)) for c in _strings(categories)),
+    )
+
+
 def _label_terms(terms: Terms, name: str, parents: str, aliases: str, categories: str) -> list[int]:
-    found = [terms.add("label", name.lower(), name, name, *_strings(aliases))]
-    found += [terms.add("label", parent.lower(), parent, parent) for parent in _strings(parents)]
-    found += [terms.add("category", c.lower(), c, c) for c in _strings(categories)]
-    return found
+    return [terms.add_phrases(*spec) for spec in _label_specs(name, parents, aliases, categories)]
 
 
 def _attribute_value(value: object) -> str | None:
@@ -151,8 +173,83 @@ def _where(column: str, values: list | None) -> tuple[str, tuple]:
     return f" WHERE {column} IN (SELECT value FROM json_each(?))", (json.dumps(values),)
 
 
+_CHUNK = 200_000
+_LABELS = (
+    "SELECT count(*), group_concat(hash, char(31)), group_concat(name || char(30) || parents || char(30)"
+    " || aliases || char(30) || categories, char(31)), json_group_array(confidence) FROM (SELECT hash, name,"
+    " parents, aliases, categories, confidence FROM labels WHERE {where} ORDER BY hash, backend, name)"
+)
+
+
+def _labels(
+    conn: sqlite3.Connection, hashes: list[str] | None, content: dict[str, int], terms: Terms, sources: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], list[list[int]]]:
+    """Label rows as columns (signature, content, confidence), read in chunks of whole strings.
+
+    A rebuild reads some fifteen rows per photo: a row at a time in Python is most of its cost, so
+    SQLite joins each column of a chunk into one string and Python splits it in C. A label's terms
+    depend only on its (name, parents, aliases, categories): each signature is expanded once.
+    """
+    expansions: dict[str, int] = {}
+    signatures: list[list[int]] = []
+    sig_parts, content_parts, score_parts, names = [], [], [], []
+    chunks = []
+    if hashes is not None:
+        chunks.append(("hash IN (SELECT value FROM json_each(?))", (json.dumps(hashes),)))
+    last = None
+    while hashes is None:
+        where, params = ("1", ()) if last is None else ("hash > ?", (last,))
+        bound = conn.execute(
+            f"SELECT hash FROM labels WHERE {where} ORDER BY hash LIMIT 1 OFFSET ?", (*params, _CHUNK)
+        ).fetchone()
+        if bound is None:
+            chunks.append((where, params))
+            break
+        chunks.append((f"{where} AND hash <= ?", (*params, bound[0])))
+        last = bound[0]
+    for where, params in chunks:
+        count, hash_text, sig_text, score_text = conn.execute(_LABELS.format(where=where), params).fetchone()
+        if not count:
+            continue
+        row_hashes = hash_text.split("\x1f")
+        row_sigs = sig_text.split("\x1f") if sig_text is not None else []
+        if len(row_hashes) != count or len(row_sigs) != count:  # a separator inside a name: one at a time
+            rows = conn.execute(
+                f"SELECT hash, name || char(30) || parents || char(30) || aliases || char(30) || categories"
+                f" FROM labels WHERE {where} ORDER BY hash, backend, name",
+                params,
+            ).fetchall()
+            row_hashes, row_sigs = [r[0] for r in rows], [r[1] for r in rows]
+        for signature in set(row_sigs).difference(expansions):
+            expansions[signature] = len(signatures)
+            name, parents, aliases, categories = ([*signature.split("\x1e", 3), "", "", ""])[:4]
+            signatures.append(_label_terms(terms, name, parents, aliases, categories))
+        owners = np.fromiter(map(content.get, row_hashes, repeat(-1)), dtype=np.int64, count=count)
+        keep = owners >= 0
+        sig_parts.append(
+            np.fromiter(map(expansions.__getitem__, row_sigs), dtype=np.int64, count=count)[keep]
+        )
+        content_parts.append(owners[keep])
+        score_parts.append(np.fromstring(score_text[1:-1], dtype=np.float64, sep=",")[keep])
+        if sources:
+            names += [sig.split("\x1e", 1)[0] for sig, k in zip(row_sigs, keep.tolist(), strict=True) if k]
+    if not sig_parts:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), names, signatures
+    return (
+        np.concatenate(sig_parts),
+        np.concatenate(content_parts),
+        np.concatenate(score_parts),
+        names,
+        signatures,
+    )
+
+
 def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None, *, sources: bool = False) -> Postings:
-    """Postings of ``photo_ids`` (None: every photo), from the photo rows and their content's analysis."""
+    """Postings of ``photo_ids`` (None: every photo), from the photo rows and their content's analysis.
+
+    With ``sources`` (the reasons for a page of hits) only labels and faces are derived, each posting
+    with the label it came from.
+    """
     terms = Terms()
     for kind, key in (("has", "text"), ("has", "faces"), ("is", "duplicate"), ("is", "unnamed")):
         terms.add(kind, key, f"{kind}:{key}")
@@ -175,7 +272,7 @@ def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None, *, sources: b
         np.array([c for c in photo_content if c >= 0], dtype=np.int64), minlength=len(content)
     )
     duplicate = terms.index[("is", "duplicate")]
-    for row, c in zip(visible, photo_content, strict=True):
+    for row, c in zip(visible if not sources else (), photo_content, strict=False):
         photo_id, _, _, path, name, make, model = row
         path, name = from_db(path), from_db(name) if isinstance(name, bytes) else str(name)
         folder = _folder(path, name)
@@ -198,28 +295,8 @@ def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None, *, sources: b
     c_source: list[str | None] = []
     hashes = list(content) if photo_ids is not None else None
     where, params = _where("hash", hashes)
-    expansions: dict[tuple, list[int]] = {}
-    row_sig: list[int] = []
-    row_content: list[int] = []
-    row_score: list[float] = []
-    row_name: list[str] = []
-    signatures: list[list[int]] = []
-    for h, name, confidence, parents, aliases, categories in conn.execute(
-        f"SELECT hash, name, confidence, parents, aliases, categories FROM labels{where}", params
-    ):
-        c = content.get(h)
-        if c is None:
-            continue
-        signature = (name, parents, aliases, categories)
-        sig = expansions.get(signature)
-        if sig is None:
-            sig = expansions[signature] = len(signatures)
-            signatures.append(_label_terms(terms, name, parents, aliases, categories))
-        row_sig.append(sig)
-        row_content.append(c)
-        row_score.append(confidence)
-        if sources:
-            row_name.append(name)
+    row_sig, row_content, row_score, row_name, signatures = _labels(conn, hashes, content, terms, sources)
+    line_words: dict[str, list[int]] = {}
     has_text, has_faces = terms.index[("has", "text")], terms.index[("has", "faces")]
     unnamed = terms.index[("is", "unnamed")]
 
@@ -230,14 +307,19 @@ def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None, *, sources: b
         if sources:
             c_source.append(source)
 
-    for h, text, confidence in conn.execute(f"SELECT hash, text, confidence FROM text_lines{where}", params):
+    text_rows = "SELECT hash, text, confidence FROM text_lines" + (where if not sources else " WHERE 0")
+    for h, text, confidence in conn.execute(text_rows, params if not sources else ()):
         c = content.get(h)
         if c is None:
             continue
         put(has_text, c, 0.0)
-        for word in dict.fromkeys(tokens(str(text))):
-            put(terms.add("text", word, word), c, float(confidence))
+        words = line_words.get(text)
+        if words is None:
+            words = line_words[text] = [terms.add("text", w, w) for w in dict.fromkeys(tokens(str(text)))]
+        for word in words:
+            put(word, c, float(confidence))
     face_counts: dict[tuple[int, str], int] = {}
+    face_words: dict[tuple[str, float], list[tuple[int, float]]] = {}
     for h, backend, person, attributes, confidence in conn.execute(
         f"SELECT hash, backend, person_id, attributes, confidence FROM faces{where}", params
     ):
@@ -250,8 +332,14 @@ def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None, *, sources: b
             put(unnamed, c, 0.0)
         else:
             put(terms.add("person", str(person), str(person)), c, 100.0)
-        for word, score in _face_words(attributes, float(confidence)):
-            put(terms.add("face", word, word, word), c, score)
+        found = face_words.get((attributes, confidence))
+        if found is None:
+            found = face_words[(attributes, confidence)] = [
+                (terms.add("face", word, word, word), score)
+                for word, score in _face_words(attributes, float(confidence))
+            ]
+        for word, score in found:
+            put(word, c, score)
     most: dict[int, int] = {}
     for (c, _), n in face_counts.items():
         most[c] = max(most.get(c, 0), n)
@@ -261,11 +349,10 @@ def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None, *, sources: b
     sig_flat = np.array([t for sig in signatures for t in sig], dtype=np.int64)
     sig_len = np.array([len(sig) for sig in signatures], dtype=np.int64)
     sig_start = np.cumsum(sig_len) - sig_len
-    row_sig_arr = np.array(row_sig, dtype=np.int64)
-    rows_of, within = _ragged(sig_len[row_sig_arr]) if row_sig else (np.zeros(0, np.int64),) * 2
-    term = np.concatenate([sig_flat[sig_start[row_sig_arr][rows_of] + within], np.array(c_term, np.int64)])
-    owner = np.concatenate([np.array(row_content, np.int64)[rows_of], np.array(c_content, np.int64)])
-    score = np.concatenate([np.array(row_score, np.float64)[rows_of], np.array(c_score, np.float64)])
+    rows_of, within = _ragged(sig_len[row_sig]) if row_sig.size else (np.zeros(0, np.int64),) * 2
+    term = np.concatenate([sig_flat[sig_start[row_sig][rows_of] + within], np.array(c_term, np.int64)])
+    owner = np.concatenate([row_content[rows_of], np.array(c_content, np.int64)])
+    score = np.concatenate([row_score[rows_of], np.array(c_score, np.float64)])
     source_of = [row_name[r] for r in rows_of.tolist()] + c_source if sources else None
     # the best score per (term, content); for ties the first row, as it was read
     key = term * max(1, len(content)) + owner

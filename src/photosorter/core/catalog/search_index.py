@@ -20,6 +20,7 @@ from photosorter.core.catalog import search_store
 from photosorter.core.catalog.database import Catalog
 from photosorter.core.catalog.search_derive import VISIBLE, Postings, derive
 from photosorter.core.catalog.search_store import grouped, unpack
+from photosorter.core.catalog.search_words import tokens
 
 List = tuple[np.ndarray, np.ndarray]  # (photo ids, scores)
 _EMPTY: List = (np.zeros(0, np.int64), np.zeros(0))
@@ -57,6 +58,7 @@ class _State:
     rank: np.ndarray | None = None  # photo id -> position in order, or a large number
     taken: np.ndarray | None = None  # taken_at of order's first photos (the rest have none)
     people: dict[int, str] = field(default_factory=dict)
+    people_words: dict[int, list[str]] = field(default_factory=dict)
     combined: dict[int, List] = field(default_factory=dict)
     ranked: dict[int, np.ndarray] = field(default_factory=dict)
     counts: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
@@ -105,7 +107,10 @@ class SearchIndex:
         if changed.photo_rows:
             state.order = state.rank = state.taken = None
         state.seq = changed.last
-        state.people = dict(conn.execute("SELECT id, name FROM people"))
+        people = dict(conn.execute("SELECT id, name FROM people"))
+        if people != state.people:
+            state.people = people
+            state.people_words = {person: tokens(name) for person, name in people.items()}
         state.stamp = (id(conn), conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes)
         return state
 
@@ -165,7 +170,7 @@ class SearchIndex:
                     "SELECT id FROM search_terms WHERE kind = ? AND key = ?", (kind, key)
                 ).fetchone()
                 known = row[0] if row else None
-            phrases = tuple(sorted(postings.terms.phrases[i]))
+            phrases = tuple(sorted(postings.terms.words(i)))
             if known is None:
                 known, state.next_new = state.next_new, state.next_new - 1
             info = state.terms.get(known)

@@ -67,7 +67,7 @@ def unpack(ids: bytes, scores: bytes) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _words(terms: Terms, index: int) -> str:
-    return "\n".join(sorted(terms.phrases[index]))
+    return "\n".join(sorted(terms.words(index)))
 
 
 def _term_ids(conn: sqlite3.Connection, terms: Terms, *, fresh: bool) -> np.ndarray:
@@ -94,8 +94,8 @@ def _term_ids(conn: sqlite3.Connection, terms: Terms, *, fresh: bool) -> np.ndar
             continue
         found[i] = row[0]
         known = set(row[1].split("\n")) - {""}
-        if not terms.phrases[i] <= known:
-            words = "\n".join(sorted(known | terms.phrases[i]))
+        if not terms.words(i) <= known:
+            words = "\n".join(sorted(known | terms.words(i)))
             conn.execute("UPDATE search_terms SET words = ? WHERE id = ?", (words, row[0]))
     return found
 
@@ -161,7 +161,7 @@ def _merge(conn: sqlite3.Connection) -> None:
     ).fetchall()
     sizes = [size for _, size in segments]
     first = len(segments) - 1
-    while first > 0 and 2 * sum(sizes[first:]) >= sizes[first - 1]:
+    while first > 0 and sum(sizes[first:]) >= sizes[first - 1]:
         first -= 1
     first = min(first, len(segments) - 1 - max(0, len(segments) - _MAX_SEGMENTS))
     if len(segments) - first < 2:

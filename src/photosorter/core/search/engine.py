@@ -108,8 +108,8 @@ class _Run:
     def people(self, words: Words) -> list[tuple[int, int]]:
         """(term id, person id) of the people whose name matches."""
         found = []
-        for person_id, name in self.state.people.items():
-            if words.in_words(tokens(name)):
+        for person_id, found_words in self.state.people_words.items():
+            if words.in_words(found_words):
                 term = self.index.term(self.state, "person", str(person_id))
                 if term is not None:
                     found.append((term, person_id))
