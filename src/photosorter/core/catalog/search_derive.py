@@ -163,10 +163,6 @@ def _camera(make: object, model: object) -> str:
     return f"{make or ''} {model or ''}".strip()
 
 
-def _folder(path: str, name: str) -> str:
-    return path[: -len(name)] if name and path.endswith(name) else path
-
-
 def _where(column: str, values: list | None) -> tuple[str, tuple]:
     if values is None:
         return "", ()
@@ -272,19 +268,27 @@ def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None, *, sources: b
         np.array([c for c in photo_content if c >= 0], dtype=np.int64), minlength=len(content)
     )
     duplicate = terms.index[("is", "duplicate")]
+    cameras: dict[tuple, list[int]] = {}
+    copies_of = copies.tolist()
+    add = terms.add
     for row, c in zip(visible if not sources else (), photo_content, strict=False):
         photo_id, _, _, path, name, make, model = row
-        path, name = from_db(path), from_db(name) if isinstance(name, bytes) else str(name)
-        folder = _folder(path, name)
+        if path.__class__ is not str or name.__class__ is not str:
+            path, name = from_db(path), from_db(name) if isinstance(name, bytes) else str(name)
+        folder = path[: -len(name)] if name and path.endswith(name) else path
         words = folder_words.get(folder)
         if words is None:
-            words = folder_words[folder] = [terms.add("path", w, w) for w in dict.fromkeys(tokens(folder))]
+            words = folder_words[folder] = [add("path", w, w) for w in dict.fromkeys(tokens(folder))]
         found = set(words)
-        found.update(terms.add("path", w, w) for w in tokens(name))
-        camera = _camera(make, model)
-        if camera:
-            found.add(terms.add("camera", camera.lower(), camera, camera))
-        if c >= 0 and copies[c] > 1:
+        found.update([add("path", w, w) for w in tokens(name)])
+        camera = cameras.get((make, model))
+        if camera is None:
+            phrase = _camera(make, model)
+            camera = cameras[(make, model)] = (
+                [add("camera", phrase.lower(), phrase, phrase)] if phrase else []
+            )
+        found.update(camera)
+        if c >= 0 and copies_of[c] > 1:
             found.add(duplicate)
         p_term += found
         p_photo += [photo_id] * len(found)

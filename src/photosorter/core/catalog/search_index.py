@@ -23,6 +23,8 @@ from photosorter.core.catalog.search_store import grouped, unpack
 from photosorter.core.catalog.search_words import tokens
 
 List = tuple[np.ndarray, np.ndarray]  # (photo ids, scores)
+# a query term's lists: (term id, None) keeps the stored scores, (term id, x) gives every photo score x
+Lists = tuple[tuple[int, float | None], ...]
 _EMPTY: List = (np.zeros(0, np.int64), np.zeros(0))
 # kinds with a small vocabulary, held whole: matched word by word without a query per word
 VOCABULARY = ("label", "category", "face", "camera", "faces", "has", "is", "person")
@@ -60,7 +62,7 @@ class _State:
     people: dict[int, str] = field(default_factory=dict)
     people_words: dict[int, list[str]] = field(default_factory=dict)
     combined: dict[int, List] = field(default_factory=dict)
-    ranked: dict[int, np.ndarray] = field(default_factory=dict)
+    ranked: dict[Lists, List] = field(default_factory=dict)
     counts: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     stamp: tuple[int, int, int] = (-1, -1, -1)
 
@@ -102,10 +104,10 @@ class SearchIndex:
             changed = search_store.Stale(
                 np.array([r[0] for r in conn.execute("SELECT id FROM photos")], np.int64), changed.last, True
             )
-        if changed.photos.size:
-            self._add(conn, state, derive(conn, changed.photos))
         if changed.photo_rows:
             state.order = state.rank = state.taken = None
+        if changed.photos.size:
+            self._add(conn, state, derive(conn, changed.photos), changed.photo_rows)
         state.seq = changed.last
         people = dict(conn.execute("SELECT id, name FROM people"))
         if people != state.people:
@@ -160,7 +162,64 @@ class SearchIndex:
         state.ranked.clear()
         state.counts.clear()
 
-    def _add(self, conn: sqlite3.Connection, state: _State, postings: Postings) -> None:
+    def _follow(self, state: _State, segment: _Segment, dates_moved: bool) -> None:
+        """Lists read before a new in-memory segment, brought up to date without reading them again."""
+        position = len(state.segments) - 1
+        size = max(state.owner.size, 1 + int(segment.photos.max(initial=0)))
+        if size > state.owner.size:
+            state.owner = np.concatenate([state.owner, np.full(size - state.owner.size, -1, np.int32)])
+        state.owner[segment.photos] = position
+        moved = np.zeros(size, dtype=bool)
+        moved[segment.photos] = True
+        for term, (ids, scores) in list(state.combined.items()):
+            keep = ~moved[ids]
+            new_ids, new_scores = segment.lists.get(term, _EMPTY)
+            state.combined[term] = (np.r_[ids[keep], new_ids], np.r_[scores[keep], new_scores])
+        state.counts.clear()
+        if dates_moved:
+            state.ranked.clear()
+            return
+        for key, (ids, scores) in list(state.ranked.items()):
+            keep = ~moved[ids]
+            new_ids, new_scores = self.union([self._fixed(segment.lists.get(t, _EMPTY), x) for t, x in key])
+            state.ranked[key] = self._insert(state, ids[keep], scores[keep], new_ids, new_scores)
+
+    def _insert(self, state: _State, ids, scores, new_ids, new_scores) -> List:
+        """Ranked (ids, scores) with a few more visible photos put in their places."""
+        rank = self.rank_of(state, new_ids)
+        visible = rank < len(self.order(state))
+        if not visible.any():
+            return ids, scores
+        places = []
+        for score, r in zip(new_scores[visible].tolist(), rank[visible].tolist(), strict=True):
+            low = int(np.searchsorted(-scores, -score, "left"))
+            high = int(np.searchsorted(-scores, -score, "right"))
+            places.append(low + int(np.searchsorted(self.rank_of(state, ids[low:high]), r)))
+        new = np.lexsort((rank[visible], -new_scores[visible]))
+        places_arr = np.array(places, dtype=np.int64)[new]
+        return (
+            np.insert(ids, places_arr, new_ids[visible][new]),
+            np.insert(scores, places_arr, new_scores[visible][new]),
+        )
+
+    @staticmethod
+    def _fixed(pair: List, score: float | None) -> List:
+        return pair if score is None else (pair[0], np.full(pair[0].size, score))
+
+    @staticmethod
+    def union(lists: list[List]) -> List:
+        """Photos in any list, each with its best score."""
+        lists = [pair for pair in lists if pair[0].size]
+        if len(lists) <= 1:
+            return lists[0] if lists else _EMPTY
+        size = 1 + max(int(ids.max()) for ids, _ in lists)
+        best = np.full(size, -1.0)
+        for ids, scores in lists:
+            best[ids] = np.maximum(best[ids], scores)
+        ids = np.flatnonzero(best >= 0)
+        return ids, best[ids]
+
+    def _add(self, conn: sqlite3.Connection, state: _State, postings: Postings, dates_moved: bool) -> None:
         """Photos derived again in memory: a segment of their own, newest of all."""
         ids = np.zeros(len(postings.terms.keys), dtype=np.int64)
         for i, (kind, key) in enumerate(postings.terms.keys):
@@ -184,8 +243,9 @@ class SearchIndex:
             term: (photo, score)
             for term, photo, score in grouped(ids[postings.term], postings.photo, postings.score)
         }
-        state.segments.append(_Segment(0, postings.photos, lists))
-        self._owners(state)
+        segment = _Segment(0, postings.photos, lists)
+        state.segments.append(segment)
+        self._follow(state, segment, dates_moved)
 
     # -- posting lists -------------------------------------------------------------------------------------
     def _stored(self, conn: sqlite3.Connection, state: _State, term_id: int) -> None:
@@ -218,17 +278,18 @@ class SearchIndex:
         state.combined[term_id] = found
         return found
 
-    def ranked(self, state: _State, term_id: int) -> np.ndarray:
-        """The term's visible photos best score first, then newest first."""
-        found = state.ranked.get(term_id)
+    def ranked(self, state: _State, key: Lists) -> List:
+        """Visible photos in any of the lists, each with its best score: best first, then newest first."""
+        found = state.ranked.get(key)
         if found is None:
-            ids, scores = self.postings(state, term_id)
-            rank = self.rank(state)[ids]
-            by_date = np.argsort(rank, kind="stable")
+            ids, scores = self.union([self._fixed(self.postings(state, t), x) for t, x in key])
+            rank = self.rank_of(state, ids)
+            visible = rank < len(self.order(state))
+            ids, scores, rank = ids[visible], scores[visible], rank[visible]
+            by_date = np.argsort(rank)
             by_score = np.argsort(-scores[by_date], kind="stable")
-            found = ids[by_date][by_score]
-            found = found[rank[by_date][by_score] < len(self.order(state))]
-            state.ranked[term_id] = found
+            picked = by_date[by_score]
+            found = state.ranked[key] = (ids[picked], scores[picked])
         return found
 
     # -- the date order ------------------------------------------------------------------------------------

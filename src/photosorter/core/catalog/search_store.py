@@ -140,7 +140,10 @@ def rebuild(conn: sqlite3.Connection) -> None:
     for table in ("search_lists", "search_segments", "search_terms"):
         conn.execute(f"DELETE FROM {table}")
     write_segment(conn, derive(conn, None), fresh=True)
-    conn.execute("DELETE FROM search_stale WHERE seq <= ?", (last,))
+    if last == conn.execute("SELECT coalesce(max(seq), 0) FROM search_stale").fetchone()[0]:
+        conn.execute("DELETE FROM search_stale")  # all of it: SQLite drops the pages whole
+    else:
+        conn.execute("DELETE FROM search_stale WHERE seq <= ?", (last,))
 
 
 def flush(conn: sqlite3.Connection) -> None:

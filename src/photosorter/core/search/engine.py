@@ -20,7 +20,6 @@ from photosorter.core.search.query import Query, Term, parse
 BARE_KINDS = ("label", "category", "person", "face")
 _KINDS = {"label": ("label", "category"), "person": ("person",), "camera": ("camera",)}
 PATH_SCORE = 60.0
-_FAR = np.iinfo(np.int64).max
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +50,7 @@ class _Source:
     keys: frozenset[tuple[str, str]] = frozenset()  # the index terms behind it, for the reasons
     text: tuple[Words, ...] = ()  # detected text that may be the reason
     path: bool = False  # the file's path may be the reason
-    single: int | None = None  # one posting list alone: its ranked order is kept by the index
+    ranked: tuple | None = None  # posting lists only: ids and scores are in the index's ranked order
 
 
 class _Run:
@@ -69,17 +68,7 @@ class _Run:
         return [pair for pair in found if pair[0].size]
 
     def union(self, lists: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-        """Photos in any list, each with its best score."""
-        if not lists:
-            return np.zeros(0, np.int64), np.zeros(0)
-        if len(lists) == 1:
-            return lists[0]
-        size = 1 + max(int(ids.max()) for ids, _ in lists)
-        best = np.full(size, -1.0)
-        for ids, scores in lists:
-            best[ids] = np.maximum(best[ids], scores)
-        ids = np.flatnonzero(best >= 0)
-        return ids, best[ids]
+        return self.index.union(lists)
 
     def all_of(self, words: list[str], kind: str) -> np.ndarray:
         """Photos with every word (the candidates for a phrase)."""
@@ -124,11 +113,19 @@ class _Run:
                 keys.add(("person", str(person_id)))
         return terms, keys
 
+    def word_terms(self, kind: str, words: Words) -> list[int]:
+        """The index terms of a word's forms in detected text or paths."""
+        return [t for w in words.words if (t := self.index.term(self.state, kind, w)) is not None]
+
+    def scored(self, term: Term, lists, verified, keys, values, bare: bool) -> _Source:
+        """A scoring source: posting lists (ranked and kept by the index) and phrases checked one by one."""
+        verified = [pair for pair in verified if pair[0].size]
+        ranked = self.index.ranked(self.state, lists) if lists else (np.zeros(0, np.int64), np.zeros(0))
+        ids, scores = self.union([ranked, *verified]) if verified else ranked
+        rankable = lists if not verified else None
+        return _Source(term, ids, scores, True, term.negated, frozenset(keys), values, bare, rankable)
+
     def text(self, words: Words) -> tuple[np.ndarray, np.ndarray]:
-        if not words.phrase:
-            return self.union(
-                self.lists([t for w in words.words if (t := self.index.term(self.state, "text", w))])
-            )
         candidates = self.all_of(list(words.words), "text")
         lines = self.index.text_lines(candidates.tolist())
         best = {
@@ -141,9 +138,7 @@ class _Run:
 
     def path(self, words: Words, score: float) -> tuple[np.ndarray, np.ndarray]:
         if not words.phrase:
-            ids, _ = self.union(
-                self.lists([t for w in words.words if (t := self.index.term(self.state, "path", w))])
-            )
+            ids, _ = self.union(self.lists(self.word_terms("path", words)))
         else:
             candidates = self.all_of(list(words.words), "path")
             paths = self.index.paths(candidates.tolist())
@@ -169,30 +164,30 @@ class _Run:
                 found, found_keys = self.named(kinds, words)
                 term_ids += found
                 keys |= found_keys
-            pairs = [(t, self.index.postings(self.state, t)) for t in sorted(set(term_ids))]
-            lists = [pair for _, pair in pairs if pair[0].size]
-            single = next((t for t, pair in pairs if pair[0].size), None) if len(lists) == 1 else None
-            if key is None:
-                extra = [self.text(w) for w in values] + [self.path(w, PATH_SCORE) for w in values]
-                extra = [pair for pair in extra if pair[0].size]
-                single = single if not extra else None
-                lists += extra
-                ids, scores = self.union(lists)
-                return _Source(
-                    term, ids, scores, True, term.negated, frozenset(keys), tuple(values), True, single
-                )
-            ids, scores = self.union(lists)
             if key == "camera":
+                ids, _ = self.union(self.lists(sorted(set(term_ids))))
                 return _Source(term, ids, np.zeros(ids.size), False, term.negated)
-            return _Source(term, ids, scores, True, term.negated, frozenset(keys), single=single)
+            lists: list[tuple[int, float | None]] = [(t, None) for t in sorted(set(term_ids))]
+            verified = []  # phrases in text or paths, checked photo by photo
+            if key is None:
+                for words in values:
+                    if words.phrase:
+                        verified += [self.text(words), self.path(words, PATH_SCORE)]
+                    else:
+                        lists += [(t, None) for t in self.word_terms("text", words)]
+                        lists += [(t, PATH_SCORE) for t in self.word_terms("path", words)]
+            return self.scored(term, tuple(sorted(set(lists))), verified, keys, tuple(values), key is None)
         spec = FILTERS[key]
         if key in ("text", "folder"):
             values = [w for w in (words_of(v, plurals=False) for v in term.values) if w]
             if not values:
                 raise SearchError(f"{term.raw!r}: {key}: needs a word, e.g. {spec.examples[0]}")
             if key == "text":
-                ids, scores = self.union([pair for pair in map(self.text, values) if pair[0].size])
-                return _Source(term, ids, scores, True, term.negated, text=tuple(values))
+                lists = tuple(
+                    sorted({(t, None) for w in values if not w.phrase for t in self.word_terms("text", w)})
+                )
+                verified = [self.text(w) for w in values if w.phrase]
+                return self.scored(term, lists, verified, set(), tuple(values), False)
             ids, _ = self.union([pair for w in values if (pair := self.path(w, 0.0))[0].size])
             return _Source(term, ids, np.zeros(ids.size), False, term.negated)
         if spec.kind == "date":
@@ -232,9 +227,9 @@ class _Run:
         return _Source(term, ids, np.zeros(ids.size), False, inverted)
 
     # -- combining -------------------------------------------------------------------------------------------
-    def dense(self, source: _Source, fill: float) -> np.ndarray:
-        out = np.full(self.size, fill)
-        out[source.ids] = source.scores
+    def member(self, source: _Source) -> np.ndarray:
+        out = np.zeros(self.size, dtype=bool)
+        out[source.ids] = True
         return out
 
     def run(self, query: Query, limit: int | None) -> tuple[np.ndarray, np.ndarray, list[_Source]]:
@@ -243,38 +238,27 @@ class _Run:
         positive = [s for s in sources if not s.negated]
         negative = [s for s in sources if s.negated]
         scoring = [s for s in positive if s.scoring]
-        if positive:
-            driver = min(scoring or positive, key=lambda s: s.ids.size)
-            candidates, total = (
-                driver.ids,
-                driver.scores.copy() if driver.scoring else np.zeros(driver.ids.size),
-            )
-        else:
-            driver = None
-            candidates, total = self.order, np.zeros(self.order.size)
-        keep = self.index.rank_of(self.state, candidates) < self.order.size
-        for source in positive:
-            if source is driver:
-                continue
-            score = self.dense(source, -1.0)[np.minimum(candidates, self.size - 1)]
-            keep &= (score >= 0) & (candidates < self.size)
-            if source.scoring:
-                total = total + score
-        if negative:
-            excluded = np.zeros(self.size + 1, dtype=bool)
+        if len(scoring) == 1 and scoring[0].ranked is not None:
+            # one query term's posting lists decide the order, and the index keeps them ranked
+            ids, scores = scoring[0].ids, scoring[0].scores
+            for source in positive:
+                if source is not scoring[0]:
+                    keep = self.member(source)[ids]
+                    ids, scores = ids[keep], scores[keep]
             for source in negative:
-                excluded[source.ids[source.ids < self.size]] = True
-            keep &= ~excluded[np.minimum(candidates, self.size)]
-        if driver is not None and driver.single is not None and len(scoring) == 1:
-            # one posting list decides the order, and the index keeps it ranked
-            member = np.zeros(self.size, dtype=bool)
-            member[candidates[keep]] = True
-            ranked = self.index.ranked(self.state, driver.single)
-            ids = ranked[member[ranked]]
-            ids = ids[:limit] if limit is not None else ids
-            return ids, self.dense(driver, 0.0)[ids], positive
-        candidates, total = candidates[keep], total[keep]
-        return (*_ordered(candidates, total, self.index.rank_of(self.state, candidates), limit), positive)
+                keep = ~self.member(source)[ids]
+                ids, scores = ids[keep], scores[keep]
+            return ids[:limit], scores[:limit], positive
+        wanted = np.ones(self.size, dtype=bool)
+        total = np.zeros(self.size)
+        for source in positive:
+            wanted &= self.member(source)
+            if source.scoring:
+                total[source.ids] += source.scores
+        for source in negative:
+            wanted[source.ids] = False
+        ids = self.order[wanted[self.order]]  # newest first
+        return (*_ordered(ids, total[ids], limit), positive)
 
 
 def _path_matches(words: Words, path: str, name: str) -> bool:
@@ -282,19 +266,18 @@ def _path_matches(words: Words, path: str, name: str) -> bool:
     return words.in_text(folder) or words.in_text(name)
 
 
-def _ordered(ids: np.ndarray, total: np.ndarray, rank: np.ndarray, limit: int | None):
-    """Best total first, then newest first; with a limit only the top ``limit`` are sorted."""
+def _ordered(ids: np.ndarray, total: np.ndarray, limit: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """Photos already newest first, best total first (a stable sort); with a limit, only the top ones."""
+    if not ids.size or total.min() == total.max():
+        return ids[:limit], total[:limit]
     if limit is not None and ids.size > limit:
         threshold = np.partition(total, ids.size - limit)[ids.size - limit]
         above = np.flatnonzero(total > threshold)
-        tied = np.flatnonzero(total == threshold)
-        tied = tied[np.argsort(rank[tied], kind="stable")[: limit - above.size]]
-        chosen = np.concatenate([above, tied])
-        ids, total, rank = ids[chosen], total[chosen], rank[chosen]
-    by_date = np.argsort(rank, kind="stable")
-    by_score = np.argsort(-total[by_date], kind="stable")
-    picked = by_date[by_score]
-    return ids[picked][:limit], total[picked][:limit]
+        tied = np.flatnonzero(total == threshold)[: limit - above.size]
+        chosen = np.sort(np.concatenate([above, tied]))
+        ids, total = ids[chosen], total[chosen]
+    by_score = np.argsort(-total, kind="stable")
+    return ids[by_score][:limit], total[by_score][:limit]
 
 
 def _query(catalog: Catalog, query: str, limit: int | None):
