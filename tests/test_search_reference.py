@@ -122,6 +122,9 @@ def _analyse(catalog: Catalog, rng: random.Random, content: str) -> None:
 def _change(catalog: Catalog, rng: random.Random) -> None:
     """One write of the kinds the app makes: re-analysis, naming faces, moving, hiding, deleting, adding."""
     ids = [r[0] for r in catalog.connection().execute("SELECT id FROM photos")]
+    if not ids:
+        _photo(catalog, photo_rows.folders(catalog)[0], rng, 10_000 + rng.randrange(10**9))
+        return
     pick = rng.choice(ids)
     what = rng.randrange(7)
     with catalog.transaction() as conn:

@@ -72,14 +72,13 @@ class Terms:
 
 @dataclass(frozen=True, slots=True)
 class Postings:
-    """Best score per (term, photo) for ``photos``: grouped by term; ``sources`` name the label behind it."""
+    """Best score per (term, photo) for ``photos``, grouped by term."""
 
     photos: np.ndarray  # every photo derived, matched or not: their older postings are void
     term: np.ndarray
     photo: np.ndarray
     score: np.ndarray
     terms: Terms
-    sources: list[str | None] | None = None
 
 
 def _json(text: object, empty: object) -> object:
@@ -178,8 +177,8 @@ _LABELS = (
 
 
 def _labels(
-    conn: sqlite3.Connection, hashes: list[str] | None, content: dict[str, int], terms: Terms, sources: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], list[list[int]]]:
+    conn: sqlite3.Connection, hashes: list[str] | None, content: dict[str, int], terms: Terms
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[list[int]]]:
     """Label rows as columns (signature, content, confidence), read in chunks of whole strings.
 
     A rebuild reads some fifteen rows per photo: a row at a time in Python is most of its cost, so
@@ -188,7 +187,7 @@ def _labels(
     """
     expansions: dict[str, int] = {}
     signatures: list[list[int]] = []
-    sig_parts, content_parts, score_parts, names = [], [], [], []
+    sig_parts, content_parts, score_parts = [], [], []
     chunks = []
     if hashes is not None:
         chunks.append(("hash IN (SELECT value FROM json_each(?))", (json.dumps(hashes),)))
@@ -227,25 +226,13 @@ def _labels(
         )
         content_parts.append(owners[keep])
         score_parts.append(np.fromstring(score_text[1:-1], dtype=np.float64, sep=",")[keep])
-        if sources:
-            names += [sig.split("\x1e", 1)[0] for sig, k in zip(row_sigs, keep.tolist(), strict=True) if k]
     if not sig_parts:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), names, signatures
-    return (
-        np.concatenate(sig_parts),
-        np.concatenate(content_parts),
-        np.concatenate(score_parts),
-        names,
-        signatures,
-    )
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), signatures
+    return np.concatenate(sig_parts), np.concatenate(content_parts), np.concatenate(score_parts), signatures
 
 
-def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None, *, sources: bool = False) -> Postings:
-    """Postings of ``photo_ids`` (None: every photo), from the photo rows and their content's analysis.
-
-    With ``sources`` (the reasons for a page of hits) only labels and faces are derived, each posting
-    with the label it came from.
-    """
+def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None) -> Postings:
+    """Postings of ``photo_ids`` (None: every photo), from the photo rows and their content's analysis."""
     terms = Terms()
     for kind, key in (("has", "text"), ("has", "faces"), ("is", "duplicate"), ("is", "unnamed")):
         terms.add(kind, key, f"{kind}:{key}")
@@ -271,7 +258,7 @@ def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None, *, sources: b
     cameras: dict[tuple, list[int]] = {}
     copies_of = copies.tolist()
     add = terms.add
-    for row, c in zip(visible if not sources else (), photo_content, strict=False):
+    for row, c in zip(visible, photo_content, strict=True):
         photo_id, _, _, path, name, make, model = row
         if path.__class__ is not str or name.__class__ is not str:
             path, name = from_db(path), from_db(name) if isinstance(name, bytes) else str(name)
@@ -296,23 +283,19 @@ def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None, *, sources: b
     c_term: list[int] = []
     c_content: list[int] = []
     c_score: list[float] = []
-    c_source: list[str | None] = []
     hashes = list(content) if photo_ids is not None else None
     where, params = _where("hash", hashes)
-    row_sig, row_content, row_score, row_name, signatures = _labels(conn, hashes, content, terms, sources)
+    row_sig, row_content, row_score, signatures = _labels(conn, hashes, content, terms)
     line_words: dict[str, list[int]] = {}
     has_text, has_faces = terms.index[("has", "text")], terms.index[("has", "faces")]
     unnamed = terms.index[("is", "unnamed")]
 
-    def put(term: int, c: int, score: float, source: str | None = None) -> None:
+    def put(term: int, c: int, score: float) -> None:
         c_term.append(term)
         c_content.append(c)
         c_score.append(score)
-        if sources:
-            c_source.append(source)
 
-    text_rows = "SELECT hash, text, confidence FROM text_lines" + (where if not sources else " WHERE 0")
-    for h, text, confidence in conn.execute(text_rows, params if not sources else ()):
+    for h, text, confidence in conn.execute(f"SELECT hash, text, confidence FROM text_lines{where}", params):
         c = content.get(h)
         if c is None:
             continue
@@ -357,16 +340,14 @@ def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None, *, sources: b
     term = np.concatenate([sig_flat[sig_start[row_sig][rows_of] + within], np.array(c_term, np.int64)])
     owner = np.concatenate([row_content[rows_of], np.array(c_content, np.int64)])
     score = np.concatenate([row_score[rows_of], np.array(c_score, np.float64)])
-    source_of = [row_name[r] for r in rows_of.tolist()] + c_source if sources else None
     # the best score per (term, content); for ties the first row, as it was read
     key = term * max(1, len(content)) + owner
-    order = np.lexsort((-score, key)) if sources else np.argsort(key, kind="stable")
+    order = np.argsort(key, kind="stable")
     key, score = key[order], score[order]
     first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if key.size else np.zeros(0, np.int64)
     best = np.maximum.reduceat(score, first) if key.size else score
     key = key[first]
     term, owner = key // max(1, len(content)), key % max(1, len(content))
-    picked = [source_of[i] for i in order[first].tolist()] if source_of is not None else None
     # ... given to every visible photo holding the content
     visible_ids = np.array([row[0] for row in visible], dtype=np.int64)
     held = np.array(photo_content, dtype=np.int64)
@@ -376,7 +357,6 @@ def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None, *, sources: b
     posting_of, copy = _ragged(copies[owner]) if owner.size else (np.zeros(0, np.int64),) * 2
     photo = visible_ids[by_content][starts[owner[posting_of]] + copy]
     term, best = term[posting_of], best[posting_of]
-    picked = [picked[i] for i in posting_of.tolist()] if picked is not None else None
     p_term_arr = np.array(p_term, dtype=np.int64)
     by_term = np.argsort(p_term_arr, kind="stable")
     return Postings(
@@ -385,5 +365,48 @@ def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None, *, sources: b
         photo=np.concatenate([photo, np.array(p_photo, dtype=np.int64)[by_term]]),
         score=np.concatenate([best, np.zeros(len(p_term))]),
         terms=terms,
-        sources=picked + [None] * len(p_term) if picked is not None else None,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """A term a photo has, at its score, and the label row it came from (a parent names its child)."""
+
+    kind: str
+    key: str
+    score: float
+    origin: str | None
+    display: str
+
+
+def reasons(conn: sqlite3.Connection, photo_ids: list[int], keys: set[TermKey]) -> dict[int, list[Reason]]:
+    """Which of these label, person and face-word terms a page of photos has, to say why they matched."""
+    kinds = {kind for kind, _ in keys}
+    found: dict[int, list[Reason]] = {photo_id: [] for photo_id in photo_ids}
+    wanted = (json.dumps(photo_ids),)
+    labels = "" if kinds & {"label", "category"} else " AND 0"
+    faces = "" if kinds & {"person", "face"} else " AND 0"
+    for photo_id, name, confidence, parents, aliases, categories in conn.execute(
+        "SELECT p.id, l.name, l.confidence, l.parents, l.aliases, l.categories FROM photos p"
+        f" JOIN labels l ON l.hash = p.hash WHERE p.id IN (SELECT value FROM json_each(?)){labels}",
+        wanted,
+    ):
+        found[photo_id] += [
+            Reason(kind, key, confidence, name, display)
+            for kind, key, display, _ in _label_specs(name, parents, aliases, categories)
+            if (kind, key) in keys
+        ]
+    for photo_id, person, attributes, confidence in conn.execute(
+        "SELECT p.id, f.person_id, f.attributes, f.confidence FROM photos p JOIN faces f ON f.hash = p.hash"
+        f" WHERE p.id IN (SELECT value FROM json_each(?)){faces}",
+        wanted,
+    ):
+        if person is not None:
+            found[photo_id].append(Reason("person", str(person), 100.0, None, str(person)))
+        if "face" in kinds:
+            found[photo_id] += [
+                Reason("face", word, score, None, word)
+                for word, score in _face_words(attributes, float(confidence))
+                if ("face", word) in keys
+            ]
+    return found

@@ -18,7 +18,7 @@ import numpy as np
 
 from photosorter.core.catalog import search_store
 from photosorter.core.catalog.database import Catalog
-from photosorter.core.catalog.search_derive import VISIBLE, Postings, derive
+from photosorter.core.catalog.search_derive import VISIBLE, Postings, Reason, derive, reasons
 from photosorter.core.catalog.search_store import grouped, unpack
 from photosorter.core.catalog.search_words import tokens
 
@@ -379,8 +379,8 @@ class SearchIndex:
         return found
 
     # -- what the hits' reasons are read from --------------------------------------------------------------
-    def reasons(self, photo_ids: list[int]) -> Postings:
-        return derive(self.catalog.connection(), np.array(photo_ids, dtype=np.int64), sources=True)
+    def reasons(self, photo_ids: list[int], keys: set[tuple[str, str]]) -> dict[int, list[Reason]]:
+        return reasons(self.catalog.connection(), photo_ids, keys)
 
     def text_lines(self, photo_ids: list[int]) -> dict[int, list[tuple[str, float]]]:
         """Each photo's detected lines, most confident first."""

@@ -39,8 +39,12 @@ def stale(conn: sqlite3.Connection, after: int) -> Stale:
     photos = {row[2] for row in rows if row[2] is not None}
     hashes = {row[1] for row in rows if row[1] is not None}
     last = rows[-1][0]
-    if after == 0 and len(photos) >= conn.execute("SELECT count(*) FROM photos").fetchone()[0]:
-        return Stale(None, last, True)
+    if (
+        after == 0
+        and len(photos) >= conn.execute("SELECT count(*) FROM photos").fetchone()[0]
+        and conn.execute("SELECT NOT EXISTS (SELECT 1 FROM search_segments)").fetchone()[0]
+    ):
+        return Stale(None, last, True)  # nothing derived yet: everything at once
     if hashes:
         photos.update(
             row[0]

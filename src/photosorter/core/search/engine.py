@@ -323,7 +323,8 @@ def _why(run: _Run, photo_ids: list[int], positive: list[_Source]) -> dict[int, 
     reasons: dict[int, list[str]] = {photo_id: [] for photo_id in photo_ids}
     if not photo_ids:
         return reasons
-    derived = run.index.reasons(photo_ids) if any(s.keys for s in positive) else None
+    keys = {key for s in positive for key in s.keys}
+    derived = run.index.reasons(photo_ids, keys) if keys else None
     lines = run.index.text_lines(photo_ids) if any(s.text for s in positive) else {}
     paths = run.index.paths(photo_ids) if any(s.path for s in positive) else {}
     people = run.state.people
@@ -333,24 +334,19 @@ def _why(run: _Run, photo_ids: list[int], positive: list[_Source]) -> dict[int, 
             found = dict.fromkeys(photo_ids, source.term.raw)
         if source.keys and derived is not None:
             best: dict[int, tuple[float, str]] = {}
-            keys = derived.terms.keys
-            for term, photo, score, origin in zip(
-                derived.term.tolist(),
-                derived.photo.tolist(),
-                derived.score.tolist(),
-                derived.sources,
-                strict=True,
-            ):
-                kind, key = keys[term]
-                if (kind, key) not in source.keys or (photo in best and best[photo][0] >= score):
-                    continue
-                if kind == "person":
-                    text = f"person {people.get(int(key), key)}"
-                elif kind == "face":
-                    text = f"face {derived.terms.displays[term]} {score:.0f}%"
-                else:
-                    text = f"label {origin or derived.terms.displays[term]} {score:.0f}%"
-                best[photo] = (score, text)
+            for photo_id in photo_ids:
+                for r in derived[photo_id]:
+                    if (r.kind, r.key) not in source.keys or (
+                        photo_id in best and best[photo_id][0] >= r.score
+                    ):
+                        continue
+                    if r.kind == "person":
+                        text = f"person {people.get(int(r.key), r.key)}"
+                    elif r.kind == "face":
+                        text = f"face {r.display} {r.score:.0f}%"
+                    else:
+                        text = f"label {r.origin or r.display} {r.score:.0f}%"
+                    best[photo_id] = (r.score, text)
             found = {photo: text for photo, (_, text) in best.items()}
         for words in source.text:
             for photo_id in photo_ids:
