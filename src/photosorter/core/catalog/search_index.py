@@ -22,6 +22,7 @@ from photosorter.core.catalog.search_derive import VISIBLE, Postings, Reason, de
 from photosorter.core.catalog.search_store import grouped, unpack
 from photosorter.core.catalog.search_words import tokens
 
+_FAR = int(np.iinfo(np.int64).max)  # the rank of a photo that is not shown
 List = tuple[np.ndarray, np.ndarray]  # (photo ids, scores)
 # a query term's lists: (term id, None) keeps the stored scores, (term id, x) gives every photo score x
 Lists = tuple[tuple[int, float | None], ...]
@@ -61,8 +62,11 @@ class _State:
     taken: np.ndarray | None = None  # taken_at of order's first photos (the rest have none)
     people: dict[int, str] = field(default_factory=dict)
     people_words: dict[int, list[str]] = field(default_factory=dict)
-    combined: dict[int, List] = field(default_factory=dict)
-    ranked: dict[Lists, List] = field(default_factory=dict)
+    # caches, each with the number of segments it has taken in (and the ranked ones, the date order's
+    # version): brought up to date when next used, so a write costs each list only when it is read
+    combined: dict[int, tuple[np.ndarray, np.ndarray, int]] = field(default_factory=dict)
+    ranked: dict[Lists, tuple[np.ndarray, np.ndarray, int, int]] = field(default_factory=dict)
+    dates: int = 0  # the date order's version
     counts: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     stamp: tuple[int, int, int] = (-1, -1, -1)
 
@@ -106,8 +110,9 @@ class SearchIndex:
             )
         if changed.photo_rows:
             state.order = state.rank = state.taken = None
+            state.dates += 1
         if changed.photos.size:
-            self._add(conn, state, derive(conn, changed.photos), changed.photo_rows)
+            self._add(conn, state, derive(conn, changed.photos))
         state.seq = changed.last
         people = dict(conn.execute("SELECT id, name FROM people"))
         if people != state.people:
@@ -162,27 +167,30 @@ class SearchIndex:
         state.ranked.clear()
         state.counts.clear()
 
-    def _follow(self, state: _State, segment: _Segment, dates_moved: bool) -> None:
-        """Lists read before a new in-memory segment, brought up to date without reading them again."""
+    def _follow(self, state: _State, segment: _Segment) -> None:
+        """A new in-memory segment: the photos it derived are now its own."""
         position = len(state.segments) - 1
         size = max(state.owner.size, 1 + int(segment.photos.max(initial=0)))
         if size > state.owner.size:
             state.owner = np.concatenate([state.owner, np.full(size - state.owner.size, -1, np.int32)])
         state.owner[segment.photos] = position
-        moved = np.zeros(size, dtype=bool)
-        moved[segment.photos] = True
-        for term, (ids, scores) in list(state.combined.items()):
-            keep = ~moved[ids]
-            new_ids, new_scores = segment.lists.get(term, _EMPTY)
-            state.combined[term] = (np.r_[ids[keep], new_ids], np.r_[scores[keep], new_scores])
         state.counts.clear()
-        if dates_moved:
-            state.ranked.clear()
-            return
-        for key, (ids, scores) in list(state.ranked.items()):
-            keep = ~moved[ids]
-            new_ids, new_scores = self.union([self._fixed(segment.lists.get(t, _EMPTY), x) for t, x in key])
-            state.ranked[key] = self._insert(state, ids[keep], scores[keep], new_ids, new_scores)
+
+    def _newer(self, state: _State, term_id: int, upto: int) -> List:
+        """The term's postings in segments from ``upto`` on that are still their photos' newest."""
+        parts = [
+            (ids[keep], scores[keep])
+            for position, segment in enumerate(state.segments[upto:], start=upto)
+            for ids, scores in [segment.lists.get(term_id, _EMPTY)]
+            if ids.size and (keep := state.owner[ids] == position).any()
+        ]
+        if len(parts) == 1:
+            return parts[0]
+        return (
+            (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
+            if parts
+            else _EMPTY
+        )
 
     def _insert(self, state: _State, ids, scores, new_ids, new_scores) -> List:
         """Ranked (ids, scores) with a few more visible photos put in their places."""
@@ -219,7 +227,7 @@ class SearchIndex:
         ids = np.flatnonzero(best >= 0)
         return ids, best[ids]
 
-    def _add(self, conn: sqlite3.Connection, state: _State, postings: Postings, dates_moved: bool) -> None:
+    def _add(self, conn: sqlite3.Connection, state: _State, postings: Postings) -> None:
         """Photos derived again in memory: a segment of their own, newest of all."""
         ids = np.zeros(len(postings.terms.keys), dtype=np.int64)
         for i, (kind, key) in enumerate(postings.terms.keys):
@@ -245,7 +253,7 @@ class SearchIndex:
         }
         segment = _Segment(0, postings.photos, lists)
         state.segments.append(segment)
-        self._follow(state, segment, dates_moved)
+        self._follow(state, segment)
 
     # -- posting lists -------------------------------------------------------------------------------------
     def _stored(self, conn: sqlite3.Connection, state: _State, term_id: int) -> None:
@@ -263,25 +271,35 @@ class SearchIndex:
 
     def postings(self, state: _State, term_id: int) -> List:
         """The term's photos and scores now: each photo's newest derivation only."""
+        count = len(state.segments)
         found = state.combined.get(term_id)
-        if found is not None:
-            return found
-        self._stored(self.catalog.connection(), state, term_id)
-        ids_parts, score_parts = [], []
-        for position, segment in enumerate(state.segments):
-            ids, scores = segment.lists.get(term_id, _EMPTY)
-            if ids.size:
-                keep = state.owner[ids] == position
-                ids_parts.append(ids[keep])
-                score_parts.append(scores[keep])
-        found = (np.concatenate(ids_parts), np.concatenate(score_parts)) if ids_parts else _EMPTY
-        state.combined[term_id] = found
-        return found
+        if found is not None and found[2] == count:
+            return found[0], found[1]
+        if found is None:
+            self._stored(self.catalog.connection(), state, term_id)
+            ids, scores = self._newer(state, term_id, 0)
+        else:
+            ids, scores, upto = found
+            keep = state.owner[ids] < upto  # not derived again since
+            new_ids, new_scores = self._newer(state, term_id, upto)
+            ids = np.concatenate([ids[keep], new_ids])
+            scores = np.concatenate([scores[keep], new_scores])
+        state.combined[term_id] = (ids, scores, count)
+        return ids, scores
 
     def ranked(self, state: _State, key: Lists) -> List:
         """Visible photos in any of the lists, each with its best score: best first, then newest first."""
+        count = len(state.segments)
         found = state.ranked.get(key)
-        if found is None:
+        if found is not None and found[2:] == (count, state.dates):
+            return found[0], found[1]
+        if found is not None and found[3] == state.dates:
+            # photos derived again since: out of the list, and their new postings put in place
+            ids, scores, upto, _ = found
+            keep = state.owner[ids] < upto
+            new = self.union([self._fixed(self._newer(state, t, upto), x) for t, x in key])
+            ids, scores = self._insert(state, ids[keep], scores[keep], *new)
+        else:
             ids, scores = self.union([self._fixed(self.postings(state, t), x) for t, x in key])
             rank = self.rank_of(state, ids)
             visible = rank < len(self.order(state))
@@ -289,8 +307,9 @@ class SearchIndex:
             by_date = np.argsort(rank)
             by_score = np.argsort(-scores[by_date], kind="stable")
             picked = by_date[by_score]
-            found = state.ranked[key] = (ids[picked], scores[picked])
-        return found
+            ids, scores = ids[picked], scores[picked]
+        state.ranked[key] = (ids, scores, count, state.dates)
+        return ids, scores
 
     # -- the date order ------------------------------------------------------------------------------------
     def order(self, state: _State) -> np.ndarray:
@@ -307,7 +326,7 @@ class SearchIndex:
                 np.fromstring(text[1:-1], dtype=np.int64, sep=",") if text != "[]" else np.zeros(0, np.int64)
             )
             size = max(state.owner.size, 1 + int(state.order.max(initial=0)))
-            state.rank = np.full(size, np.iinfo(np.int64).max, dtype=np.int64)
+            state.rank = np.full(size, _FAR, dtype=np.int64)
             state.rank[state.order] = np.arange(state.order.size)
         return state.order
 
@@ -319,7 +338,7 @@ class SearchIndex:
     def rank_of(self, state: _State, ids: np.ndarray) -> np.ndarray:
         """Position in the date order; beyond the end for a photo not visible (or too new to be known)."""
         rank = self.rank(state)
-        out = np.full(ids.size, np.iinfo(np.int64).max, dtype=np.int64)
+        out = np.full(ids.size, _FAR, dtype=np.int64)
         known = ids < rank.size
         out[known] = rank[ids[known]]
         return out
