@@ -9,6 +9,7 @@ photo which segment derived it last: only that segment's postings of the photo c
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import weakref
@@ -143,7 +144,8 @@ class SearchIndex:
             ).fetchone()
             state.segments.append(_Segment(segment_id, np.frombuffer(blob, "<i4").astype(np.int64)))
         for term_id, kind, key, display, words in conn.execute(
-            "SELECT id, kind, key, display, words FROM search_terms WHERE kind IN"
+            # (a few thousand of the terms: without the index SQLite reads every path and text word)
+            "SELECT id, kind, key, display, words FROM search_terms INDEXED BY search_terms_key WHERE kind IN"
             " ('label', 'category', 'face', 'camera', 'faces', 'has', 'is', 'person')"
         ):
             self._know(state, TermInfo(term_id, kind, key, display, tuple(w for w in words.split("\n") if w)))
@@ -230,13 +232,21 @@ class SearchIndex:
     def _add(self, conn: sqlite3.Connection, state: _State, postings: Postings) -> None:
         """Photos derived again in memory: a segment of their own, newest of all."""
         ids = np.zeros(len(postings.terms.keys), dtype=np.int64)
+        unknown = [k for k in postings.terms.keys if k not in state.by_key and k[0] not in VOCABULARY]
+        stored = (
+            dict(
+                ((kind, key), term_id)
+                for term_id, kind, key in conn.execute(
+                    "SELECT t.id, t.kind, t.key FROM json_each(?) j JOIN search_terms t"
+                    " ON t.kind = json_extract(j.value, '$[0]') AND t.key = json_extract(j.value, '$[1]')",
+                    (json.dumps(unknown),),
+                )
+            )
+            if unknown
+            else {}
+        )
         for i, (kind, key) in enumerate(postings.terms.keys):
-            known = state.by_key.get((kind, key))
-            if known is None:
-                row = conn.execute(
-                    "SELECT id FROM search_terms WHERE kind = ? AND key = ?", (kind, key)
-                ).fetchone()
-                known = row[0] if row else None
+            known = state.by_key.get((kind, key), stored.get((kind, key)))
             phrases = tuple(sorted(postings.terms.words(i)))
             if known is None:
                 known, state.next_new = state.next_new, state.next_new - 1
@@ -302,12 +312,15 @@ class SearchIndex:
         else:
             ids, scores = self.union([self._fixed(self.postings(state, t), x) for t, x in key])
             rank = self.rank_of(state, ids)
-            visible = rank < len(self.order(state))
-            ids, scores, rank = ids[visible], scores[visible], rank[visible]
-            by_date = np.argsort(rank)
-            by_score = np.argsort(-scores[by_date], kind="stable")
-            picked = by_date[by_score]
-            ids, scores = ids[picked], scores[picked]
+            order = self.order(state)
+            visible = rank < order.size
+            # newest first by a pass over the date order (no sort), then best first (a stable sort)
+            score_at = np.full(order.size, -1.0)
+            score_at[rank[visible]] = scores[visible]
+            at = np.flatnonzero(score_at >= 0)
+            ids, scores = order[at], score_at[at]
+            by_score = np.argsort(-scores, kind="stable")
+            ids, scores = ids[by_score], scores[by_score]
         state.ranked[key] = (ids, scores, count, state.dates)
         return ids, scores
 

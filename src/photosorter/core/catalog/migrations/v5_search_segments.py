@@ -59,9 +59,9 @@ CREATE TABLE search_terms (
     key TEXT NOT NULL,
     display TEXT NOT NULL,
     -- the phrases that name the term, folded, one per line (a label's name and aliases)
-    words TEXT NOT NULL DEFAULT '',
-    UNIQUE (kind, key)
+    words TEXT NOT NULL DEFAULT ''
 );
+CREATE UNIQUE INDEX search_terms_key ON search_terms(kind, key);
 
 CREATE TABLE search_segments (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
