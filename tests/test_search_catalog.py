@@ -350,3 +350,26 @@ def test_ids_come_in_the_order_of_ranked_hits(catalog, query) -> None:
     ids = search_ids(catalog, query)
     assert ids == [hit.photo_id for hit in search(catalog, query)]
     assert [hit.photo_id for hit in search(catalog, query, limit=2)] == ids[:2]
+
+
+def test_a_locked_catalog_keeps_the_stale_photos_in_memory(tmp_path: Path, monkeypatch) -> None:
+    """Writing a segment is opportunistic: while another process writes, search answers from memory."""
+    import sqlite3
+
+    monkeypatch.setattr(search_store, "FLUSH_PHOTOS", 1)
+    catalog = Catalog(tmp_path / "catalog.db")
+    folder = photo_rows.add_folder(catalog, "/lib")
+    a = add_photo(catalog, folder, "/lib/a.jpg", "h-a", "2020-01-01")
+    store(catalog, "h-a", [Label("Dog", 80.0)])
+    other = sqlite3.connect(tmp_path / "catalog.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # a scan holding the write lock
+    assert search_ids(catalog, "dog") == [a]
+    assert catalog.scalar("SELECT count(*) FROM search_segments") == 0
+    assert catalog.scalar("SELECT count(*) FROM search_stale") > 0
+    other.execute("ROLLBACK")
+    other.close()
+    store(catalog, "h-a", [Label("Dog", 90.0), Label("Cat", 70.0)])
+    assert search_ids(catalog, "dog cat") == [a]
+    assert catalog.scalar("SELECT count(*) FROM search_segments") == 1
+    assert catalog.scalar("SELECT count(*) FROM search_stale") == 0
+    catalog.close()

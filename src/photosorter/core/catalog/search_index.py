@@ -10,6 +10,7 @@ photo which segment derived it last: only that segment's postings of the photo c
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 import weakref
@@ -18,11 +19,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from photosorter.core.catalog import search_store
-from photosorter.core.catalog.database import Catalog
+from photosorter.core.catalog.database import BUSY_TIMEOUT_MS, Catalog
 from photosorter.core.catalog.search_derive import VISIBLE, Postings, Reason, derive, reasons
 from photosorter.core.catalog.search_store import grouped, unpack
 from photosorter.core.catalog.search_words import tokens
+from photosorter.core.errors import CatalogError
 
+_FLUSH_WAIT_MS = 50
+_WAIT_OR_READ_ONLY = re.compile(r"locked|busy|read-only|readonly", re.IGNORECASE)
 _FAR = int(np.iinfo(np.int64).max)  # the rank of a photo that is not shown
 List = tuple[np.ndarray, np.ndarray]  # (photo ids, scores)
 # a query term's lists: (term id, None) keeps the stored scores, (term id, x) gives every photo score x
@@ -123,14 +127,19 @@ class SearchIndex:
         return state
 
     def _flush(self, conn: sqlite3.Connection) -> None:
+        """Writes the stale photos as a segment if the catalog can be written now; else they stay in memory.
+
+        Never waits long for another writer (a scan's transaction): a later search writes them.
+        """
+        conn.execute(f"PRAGMA busy_timeout = {_FLUSH_WAIT_MS}")
         try:
             with self.catalog.transaction() as write:
                 search_store.flush(write)
-        except sqlite3.Error:  # a read-only catalog: the reader keeps the stale photos in memory
-            pass
-        except Exception as error:
-            if "read-only" not in str(error) and "locked" not in str(error):
+        except (sqlite3.Error, CatalogError) as error:
+            if not _WAIT_OR_READ_ONLY.search(str(error)):
                 raise
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     def _load(self, conn: sqlite3.Connection, segment_ids: tuple[int, ...]) -> _State:
         old = {segment.id: segment for segment in self.state.segments if segment.id}
