@@ -273,7 +273,7 @@ def write_paths(photos: int, *, triggers: bool) -> tuple[float, float]:
             )
             text = (TextLine("STOP", 90.0),) if rng.random() < 0.2 else ()
             store_result(catalog, f"h{i}", AnalysisResult("local", features, labels, faces, text), versions)
-            if triggers and (i + 1) % search_store.FLUSH_PHOTOS == 0:
+            if triggers and (i + 1) % search_store.FLUSH_MARKS == 0:
                 with catalog.transaction() as conn:
                     search_store.flush(conn)
         if triggers:

@@ -281,7 +281,7 @@ def test_upkeep_keeps_the_index_equal_to_a_rebuild(catalog, monkeypatch, flush_a
 
     ``flush_at`` 1 writes a segment at every search (and merges them), 100,000 keeps it all in memory.
     """
-    monkeypatch.setattr(search_store, "FLUSH_PHOTOS", flush_at)
+    monkeypatch.setattr(search_store, "FLUSH_MARKS", flush_at)
     animal = ("Animal", "Pet")
     # two labels naming the same parent with different scores, then re-analysis dropping the better one
     store(catalog, "h-dog", [Label("Dog", 88.0, animal), Label("Puppy", 95.0, animal), Label("Beach", 70.0)])
@@ -316,7 +316,7 @@ def test_upkeep_keeps_the_index_equal_to_a_rebuild(catalog, monkeypatch, flush_a
 
 def test_a_second_process_sees_every_write(tmp_path: Path, monkeypatch) -> None:
     """Another catalog object (another process) writes and flushes: this one's arrays follow."""
-    monkeypatch.setattr(search_store, "FLUSH_PHOTOS", 2)
+    monkeypatch.setattr(search_store, "FLUSH_MARKS", 2)
     first = Catalog(tmp_path / "catalog.db")
     folder = photo_rows.add_folder(first, "/lib")
     a = add_photo(first, folder, "/lib/a.jpg", "h-a", "2020-01-01")
@@ -356,7 +356,7 @@ def test_a_locked_catalog_keeps_the_stale_photos_in_memory(tmp_path: Path, monke
     """Writing a segment is opportunistic: while another process writes, search answers from memory."""
     import sqlite3
 
-    monkeypatch.setattr(search_store, "FLUSH_PHOTOS", 1)
+    monkeypatch.setattr(search_store, "FLUSH_MARKS", 1)
     catalog = Catalog(tmp_path / "catalog.db")
     folder = photo_rows.add_folder(catalog, "/lib")
     a = add_photo(catalog, folder, "/lib/a.jpg", "h-a", "2020-01-01")

@@ -180,7 +180,7 @@ def test_engine_answers_what_the_reference_answers(catalog, query) -> None:
 
 @pytest.mark.parametrize("flush_at", [1, 4, 100_000])
 def test_after_every_kind_of_write(tmp_path: Path, monkeypatch, flush_at: int) -> None:
-    monkeypatch.setattr(search_store, "FLUSH_PHOTOS", flush_at)
+    monkeypatch.setattr(search_store, "FLUSH_MARKS", flush_at)
     rng = random.Random(flush_at)
     catalog = _build(tmp_path / "catalog.db", rng, 25)
     for step in range(40):
@@ -246,8 +246,8 @@ TERM = st.one_of(
 )
 def test_random_catalogs_writes_and_queries(tmp_path_factory, seed: int, flush_at: int, queries) -> None:
     rng = random.Random(seed)
-    original = search_store.FLUSH_PHOTOS
-    search_store.FLUSH_PHOTOS = flush_at
+    original = search_store.FLUSH_MARKS
+    search_store.FLUSH_MARKS = flush_at
     try:
         catalog = _build(tmp_path_factory.mktemp("random") / "catalog.db", rng, rng.randint(1, 15))
         for query in queries:
@@ -256,4 +256,4 @@ def test_random_catalogs_writes_and_queries(tmp_path_factory, seed: int, flush_a
             _check(catalog, query)
         catalog.close()
     finally:
-        search_store.FLUSH_PHOTOS = original
+        search_store.FLUSH_MARKS = original

@@ -3,7 +3,7 @@
 Per catalog, one ``SearchIndex`` (shared by its threads). It keeps the stored segments it has read
 (they never change, so a write elsewhere costs nothing here) and, on top, the photos that went stale
 since they were written, derived again in memory (``search_derive``). Once the stale photos are
-``FLUSH_PHOTOS`` the reader writes them as a segment (``search_store.flush``). ``owner`` says for each
+``FLUSH_MARKS`` the reader writes them as a segment (``search_store.flush``). ``owner`` says for each
 photo which segment derived it last: only that segment's postings of the photo count.
 """
 
@@ -98,21 +98,39 @@ class SearchIndex:
     def refresh(self) -> _State:
         """The state as of the last commit; call with ``lock`` held."""
         conn = self.catalog.connection()
-        stamp = (id(conn), conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes)
-        state = self.state
-        if stamp == state.stamp:
-            return state
+        stamp = self._stamp(conn)
+        if stamp == self.state.stamp:
+            return self.state
         pending = conn.execute("SELECT count(*) FROM search_stale").fetchone()[0]
-        if pending >= search_store.FLUSH_PHOTOS and not conn.in_transaction:
+        if pending >= search_store.FLUSH_MARKS and not conn.in_transaction:
             self._flush(conn)
+            stamp = self._stamp(conn)
+        # one snapshot for every read below: a segment written meanwhile elsewhere must not be half seen
+        began = not conn.in_transaction
+        if began:
+            conn.execute("BEGIN")
+        try:
+            self._catch_up(conn)
+        finally:
+            if began:
+                conn.execute("COMMIT")
+        # taken before the reads: a commit made during them is read again next time
+        self.state.stamp = stamp
+        return self.state
+
+    @staticmethod
+    def _stamp(conn: sqlite3.Connection) -> tuple[int, int, int]:
+        return id(conn), conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes
+
+    def _catch_up(self, conn: sqlite3.Connection) -> None:
+        state = self.state
         segment_ids = tuple(row[0] for row in conn.execute("SELECT id FROM search_segments ORDER BY id"))
         if segment_ids != state.segment_ids:
             state = self.state = self._load(conn, segment_ids)
         changed = search_store.stale(conn, state.seq)
         if changed.photos is None:  # nothing stored yet and nothing writable: all in memory
-            changed = search_store.Stale(
-                np.array([r[0] for r in conn.execute("SELECT id FROM photos")], np.int64), changed.last, True
-            )
+            everything = np.array([r[0] for r in conn.execute("SELECT id FROM photos")], np.int64)
+            changed = search_store.Stale(everything, changed.last, True)
         if changed.photo_rows:
             state.order = state.rank = state.taken = None
             state.dates += 1
@@ -123,8 +141,6 @@ class SearchIndex:
         if people != state.people:
             state.people = people
             state.people_words = {person: tokens(name) for person, name in people.items()}
-        state.stamp = (id(conn), conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes)
-        return state
 
     def _flush(self, conn: sqlite3.Connection) -> None:
         """Writes the stale photos as a segment if the catalog can be written now; else they stay in memory.

@@ -1,11 +1,12 @@
 """The search index as stored: segments of packed posting lists, written from what went stale.
 
 A write to the catalog only appends a row to ``search_stale`` (a trigger: a few microseconds). A
-reader derives the stale photos in memory at once; once there are ``FLUSH_PHOTOS`` of them it
-writes them as a new segment, whose photos void their postings in older segments. Segments are
-merged like a log-structured tree (a run of newer segments is merged once it is about as large as
-the segment before it), so each posting is rewritten a logarithmic number of times and a reader
-keeps the big old segments it has read across writes. ``rebuild`` derives everything into one segment.
+reader derives the stale photos in memory at once; once there are ``FLUSH_MARKS`` such rows (about
+a hundred stored analysis results) it writes those photos as a new segment, whose photos void their
+postings in older segments. Segments are merged like a log-structured tree (a run of newer segments
+is merged once it is as large as the segment before it), so each posting is rewritten a logarithmic
+number of times and a reader keeps the big old segments it has read across writes. ``rebuild``
+derives everything into one segment.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 
 from photosorter.core.catalog.search_derive import Postings, Terms, derive
 
-FLUSH_PHOTOS = 2000
+FLUSH_MARKS = 2000  # stale rows; a stored result marks one per label, text line and face it writes
 _MAX_SEGMENTS = 12
 
 
