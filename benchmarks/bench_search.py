@@ -230,36 +230,57 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def write_paths(photos: int, *, triggers: bool) -> tuple[float, float]:
+def _writes_catalog(path: Path, *, upkeep: bool) -> Catalog:
+    catalog = Catalog(path)
+    with catalog.transaction() as conn:
+        if not upkeep:
+            marks = conn.execute("SELECT name FROM sqlite_master WHERE name LIKE 'search_stale_%'")
+            for (name,) in marks.fetchall():
+                conn.execute(f"DROP TRIGGER {name}")
+        conn.execute("INSERT INTO folders (id, path, added_at) VALUES (1, '/lib', 'now')")
+    return catalog
+
+
+def _flush_when_due(catalog: Catalog) -> None:
+    """What a searching reader does: write a segment once ``FLUSH_MARKS`` stale rows have piled up."""
+    if catalog.scalar("SELECT count(*) FROM search_stale") >= search_store.FLUSH_MARKS:
+        with catalog.transaction() as conn:
+            search_store.flush(conn)
+
+
+def write_paths(photos: int) -> dict[str, list[float]]:
     """Seconds to scan ``photos`` new photos (batches of 200, as the scanner does) and to store as many
-    analysis results (one transaction each, as the analyzer does), with or without the index upkeep
-    (the stale-mark triggers, then ``flush`` writing what they marked as segments)."""
+    analysis results (one transaction each, as the analyzer does), without and with the index upkeep
+    (the stale-mark triggers, and ``flush`` writing what they marked as segments). The two catalogs are
+    written side by side, a block at a time, so that load from elsewhere falls on both alike."""
     rng = random.Random(3)
     names = [f"Label {i}" for i in range(1000)]
     features = frozenset({Feature.LABELS, Feature.FACES, Feature.TEXT})
     versions = dict.fromkeys(Feature, "1")
+    times = {"scan bare": [0.0], "scan kept": [0.0], "store bare": [0.0], "store kept": [0.0]}
     with tempfile.TemporaryDirectory() as tmp:
-        catalog = Catalog(Path(tmp) / "writes.db")
-        with catalog.transaction() as conn:
-            if not triggers:
-                marks = conn.execute("SELECT name FROM sqlite_master WHERE name LIKE 'search_stale_%'")
-                for (name,) in marks.fetchall():
-                    conn.execute(f"DROP TRIGGER {name}")
-            conn.execute("INSERT INTO folders (id, path, added_at) VALUES (1, '/lib', 'now')")
-        start = time.perf_counter()
+        catalogs = {
+            "bare": _writes_catalog(Path(tmp) / "bare.db", upkeep=False),
+            "kept": _writes_catalog(Path(tmp) / "kept.db", upkeep=True),
+        }
         for first in range(0, photos, 200):
-            with catalog.transaction() as conn:
-                for i in range(first, min(photos, first + 200)):
-                    when = f"20{rng.randint(10, 24)}-01-01T00:00:00"
-                    facts = ImageFacts(
-                        1, 1, f"h{i}", "JPEG", 10, 10, when, "exif", "Canon", "EOS", None, None, 1
-                    )
-                    photo_rows.insert_photo(conn, 1, f"/lib/a/IMG_{i}.jpg", f"IMG_{i}.jpg", facts)
-        if triggers:
-            with catalog.transaction() as conn:
-                search_store.flush(conn)
-        scan = time.perf_counter() - start
+            rows = []
+            for i in range(first, min(photos, first + 200)):
+                when = f"20{rng.randint(10, 24)}-01-01T00:00:00"
+                facts = ImageFacts(1, 1, f"h{i}", "JPEG", 10, 10, when, "exif", "Canon", "EOS", None, None, 1)
+                rows.append((f"/lib/a/IMG_{i}.jpg", f"IMG_{i}.jpg", facts))
+            for which, catalog in catalogs.items():
+                start = time.perf_counter()
+                with catalog.transaction() as conn:
+                    for path, name, facts in rows:
+                        photo_rows.insert_photo(conn, 1, path, name, facts)
+                if which == "kept":
+                    _flush_when_due(catalog)
+                times[f"scan {which}"][0] += time.perf_counter() - start
         start = time.perf_counter()
+        with catalogs["kept"].transaction() as conn:
+            search_store.flush(conn)
+        times["scan kept"][0] += time.perf_counter() - start
         for i in range(photos):
             labels = tuple(
                 Label(
@@ -272,16 +293,20 @@ def write_paths(photos: int, *, triggers: bool) -> tuple[float, float]:
                 Face(Box(0, 0, 0.1, 0.1), 99.0, attributes=smile) for _ in range(rng.choice((0, 1, 2)))
             )
             text = (TextLine("STOP", 90.0),) if rng.random() < 0.2 else ()
-            store_result(catalog, f"h{i}", AnalysisResult("local", features, labels, faces, text), versions)
-            if triggers and (i + 1) % search_store.FLUSH_MARKS == 0:
-                with catalog.transaction() as conn:
-                    search_store.flush(conn)
-        if triggers:
-            with catalog.transaction() as conn:
-                search_store.flush(conn)
-        store = time.perf_counter() - start
-        catalog.close()
-    return scan, store
+            result = AnalysisResult("local", features, labels, faces, text)
+            for which, catalog in catalogs.items():
+                start = time.perf_counter()
+                store_result(catalog, f"h{i}", result, versions)
+                if which == "kept":
+                    _flush_when_due(catalog)
+                times[f"store {which}"][0] += time.perf_counter() - start
+        start = time.perf_counter()
+        with catalogs["kept"].transaction() as conn:
+            search_store.flush(conn)
+        times["store kept"][0] += time.perf_counter() - start
+        for catalog in catalogs.values():
+            catalog.close()
+    return times
 
 
 def main() -> None:
@@ -295,13 +320,13 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.writes:
-        bare = write_paths(args.writes, triggers=False)
-        kept = write_paths(args.writes, triggers=True)
-        for what, i in (("scan", 0), ("store analysis of", 1)):
-            extra = 1000 * (kept[i] - bare[i]) / args.writes
+        times = write_paths(args.writes)
+        for what, key in (("scan", "scan"), ("store analysis of", "store")):
+            bare, kept = times[f"{key} bare"][0], times[f"{key} kept"][0]
+            extra = 1000 * (kept - bare) / args.writes
             print(
-                f"{what} {args.writes} photos: {bare[i]:.2f} s without the index upkeep,"
-                f" {kept[i]:.2f} s with ({extra:.2f} ms more per photo)"
+                f"{what} {args.writes} photos: {bare:.2f} s without the index upkeep,"
+                f" {kept:.2f} s with ({extra:.2f} ms more per photo)"
             )
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()

@@ -1,8 +1,8 @@
 """The search index as stored: segments of packed posting lists, written from what went stale.
 
 A write to the catalog only appends a row to ``search_stale`` (a trigger: a few microseconds). A
-reader derives the stale photos in memory at once; once there are ``FLUSH_MARKS`` such rows (about
-a hundred stored analysis results) it writes those photos as a new segment, whose photos void their
+reader derives the stale photos in memory at once; once there are ``FLUSH_MARKS`` such rows (some
+six hundred stored analysis results) it writes those photos as a new segment, whose photos void their
 postings in older segments. Segments are merged like a log-structured tree (a run of newer segments
 is merged once it is as large as the segment before it), so each posting is rewritten a logarithmic
 number of times and a reader keeps the big old segments it has read across writes. ``rebuild``
@@ -11,6 +11,7 @@ derives everything into one segment.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass
 
@@ -18,7 +19,7 @@ import numpy as np
 
 from photosorter.core.catalog.search_derive import Postings, Terms, derive
 
-FLUSH_MARKS = 2000  # stale rows; a stored result marks one per label, text line and face it writes
+FLUSH_MARKS = 10_000  # stale rows (some 600 stored results): one per label, text line and face written
 _MAX_SEGMENTS = 12
 
 
@@ -57,8 +58,6 @@ def stale(conn: sqlite3.Connection, after: int) -> Stale:
 
 
 def _json(values: set[str]) -> str:
-    import json
-
     return json.dumps(sorted(values))
 
 
@@ -87,10 +86,16 @@ def _term_ids(conn: sqlite3.Connection, terms: Terms, *, fresh: bool) -> np.ndar
         )
         return np.arange(1, len(terms.keys) + 1, dtype=np.int64)
     found = np.zeros(len(terms.keys), dtype=np.int64)
+    known_rows = {
+        (kind, key): (term_id, words)
+        for term_id, kind, key, words in conn.execute(
+            "SELECT t.id, t.kind, t.key, t.words FROM json_each(?) j JOIN search_terms t"
+            " ON t.kind = json_extract(j.value, '$[0]') AND t.key = json_extract(j.value, '$[1]')",
+            (json.dumps(terms.keys),),
+        )
+    }
     for i, (kind, key) in enumerate(terms.keys):
-        row = conn.execute(
-            "SELECT id, words FROM search_terms WHERE kind = ? AND key = ?", (kind, key)
-        ).fetchone()
+        row = known_rows.get((kind, key))
         if row is None:
             found[i] = conn.execute(
                 "INSERT INTO search_terms (kind, key, display, words) VALUES (?, ?, ?, ?)",
@@ -185,15 +190,15 @@ def _merge(conn: sqlite3.Connection) -> None:
         " json_each(?)) ORDER BY term_id, segment",
         (str(merged),),
     )
-    lists: list[tuple[int, np.ndarray, np.ndarray]] = []
+    parts: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
     for term_id, segment, ids_blob, scores_blob in rows:
         ids, scores = unpack(ids_blob, scores_blob)
         keep = owner[ids] == position_of[segment]
-        if lists and lists[-1][0] == term_id:
-            previous = lists[-1]
-            lists[-1] = (term_id, np.r_[previous[1], ids[keep]], np.r_[previous[2], scores[keep]])
-        else:
-            lists.append((term_id, ids[keep], scores[keep]))
+        parts.setdefault(term_id, []).append((ids[keep], scores[keep]))
+    lists = [
+        (term_id, np.concatenate([p[0] for p in found]), np.concatenate([p[1] for p in found]))
+        for term_id, found in parts.items()
+    ]
     union = np.unique(np.concatenate(photos)) if photos else np.zeros(0, np.int64)
     conn.execute("DELETE FROM search_lists WHERE segment IN (SELECT value FROM json_each(?))", (str(merged),))
     conn.execute("DELETE FROM search_segments WHERE id IN (SELECT value FROM json_each(?))", (str(merged),))
