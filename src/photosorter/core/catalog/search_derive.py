@@ -96,7 +96,7 @@ def _strings(text: object) -> list[str]:
 
 
 @lru_cache(maxsize=1 << 16)
-def _label_specs(name: str, parents: str, aliases: str, categories: str) -> tuple[tuple, ...]:
+def label_specs(name: str, parents: str, aliases: str, categories: str) -> tuple[tuple, ...]:
     """(kind, key, display, phrases) of the terms one label row names: its name, parents, categories."""
     own = ("label", name.lower(), name, tuple(p for p in map(phrase_of, (name, *_strings(aliases))) if p))
     return (
@@ -107,7 +107,7 @@ def _label_specs(name: str, parents: str, aliases: str, categories: str) -> tupl
 
 
 def _label_terms(terms: Terms, name: str, parents: str, aliases: str, categories: str) -> list[int]:
-    return [terms.add_phrases(*spec) for spec in _label_specs(name, parents, aliases, categories)]
+    return [terms.add_phrases(*spec) for spec in label_specs(name, parents, aliases, categories)]
 
 
 def _attribute_value(value: object) -> str | None:
@@ -128,7 +128,7 @@ def _confidence(value: object, default: float) -> float:
     return default
 
 
-def _face_words(attributes: object, confidence: float) -> list[tuple[str, float]]:
+def face_words(attributes: object, confidence: float) -> list[tuple[str, float]]:
     attrs = _json(attributes, {})
     if not isinstance(attrs, dict):
         return []
@@ -306,7 +306,7 @@ def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None) -> Postings:
         for word in words:
             put(word, c, float(confidence))
     face_counts: dict[tuple[int, str], int] = {}
-    face_words: dict[tuple[str, float], list[tuple[int, float]]] = {}
+    words_of_face: dict[tuple[str, float], list[tuple[int, float]]] = {}
     for h, backend, person, attributes, confidence in conn.execute(
         f"SELECT hash, backend, person_id, attributes, confidence FROM faces{where}", params
     ):
@@ -319,11 +319,11 @@ def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None) -> Postings:
             put(unnamed, c, 0.0)
         else:
             put(terms.add("person", str(person), str(person)), c, 100.0)
-        found = face_words.get((attributes, confidence))
+        found = words_of_face.get((attributes, confidence))
         if found is None:
-            found = face_words[(attributes, confidence)] = [
+            found = words_of_face[(attributes, confidence)] = [
                 (terms.add("face", word, word, word), score)
-                for word, score in _face_words(attributes, float(confidence))
+                for word, score in face_words(attributes, float(confidence))
             ]
         for word, score in found:
             put(word, c, score)
@@ -366,47 +366,3 @@ def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None) -> Postings:
         score=np.concatenate([best, np.zeros(len(p_term))]),
         terms=terms,
     )
-
-
-@dataclass(frozen=True, slots=True)
-class Reason:
-    """A term a photo has, at its score, and the label row it came from (a parent names its child)."""
-
-    kind: str
-    key: str
-    score: float
-    origin: str | None
-    display: str
-
-
-def reasons(conn: sqlite3.Connection, photo_ids: list[int], keys: set[TermKey]) -> dict[int, list[Reason]]:
-    """Which of these label, person and face-word terms a page of photos has, to say why they matched."""
-    kinds = {kind for kind, _ in keys}
-    found: dict[int, list[Reason]] = {photo_id: [] for photo_id in photo_ids}
-    wanted = (json.dumps(photo_ids),)
-    labels = "" if kinds & {"label", "category"} else " AND 0"
-    faces = "" if kinds & {"person", "face"} else " AND 0"
-    for photo_id, name, confidence, parents, aliases, categories in conn.execute(
-        "SELECT p.id, l.name, l.confidence, l.parents, l.aliases, l.categories FROM photos p"
-        f" JOIN labels l ON l.hash = p.hash WHERE p.id IN (SELECT value FROM json_each(?)){labels}",
-        wanted,
-    ):
-        found[photo_id] += [
-            Reason(kind, key, confidence, name, display)
-            for kind, key, display, _ in _label_specs(name, parents, aliases, categories)
-            if (kind, key) in keys
-        ]
-    for photo_id, person, attributes, confidence in conn.execute(
-        "SELECT p.id, f.person_id, f.attributes, f.confidence FROM photos p JOIN faces f ON f.hash = p.hash"
-        f" WHERE p.id IN (SELECT value FROM json_each(?)){faces}",
-        wanted,
-    ):
-        if person is not None:
-            found[photo_id].append(Reason("person", str(person), 100.0, None, str(person)))
-        if "face" in kinds:
-            found[photo_id] += [
-                Reason("face", word, score, None, word)
-                for word, score in _face_words(attributes, float(confidence))
-                if ("face", word) in keys
-            ]
-    return found

@@ -20,7 +20,7 @@ import numpy as np
 
 from photosorter.core.catalog import search_store
 from photosorter.core.catalog.database import BUSY_TIMEOUT_MS, Catalog
-from photosorter.core.catalog.search_derive import VISIBLE, Postings, Reason, derive, reasons
+from photosorter.core.catalog.search_derive import VISIBLE, Postings, derive
 from photosorter.core.catalog.search_store import grouped, unpack
 from photosorter.core.catalog.search_words import tokens
 from photosorter.core.errors import CatalogError
@@ -436,65 +436,6 @@ class SearchIndex:
         return found
 
     # -- what the hits' reasons are read from --------------------------------------------------------------
-    def reasons(self, photo_ids: list[int], keys: set[tuple[str, str]]) -> dict[int, list[Reason]]:
-        return reasons(self.catalog.connection(), photo_ids, keys)
-
-    def text_lines(self, photo_ids: list[int]) -> dict[int, list[tuple[str, float]]]:
-        """Each photo's detected lines, most confident first."""
-        found: dict[int, list[tuple[str, float]]] = {}
-        for start in range(0, len(photo_ids), 20000):
-            chunk = photo_ids[start : start + 20000]
-            for photo_id, line, confidence in self.catalog.connection().execute(
-                "SELECT p.id, t.text, t.confidence FROM photos p JOIN text_lines t ON t.hash = p.hash"
-                " WHERE p.id IN (SELECT value FROM json_each(?)) ORDER BY t.confidence DESC",
-                (str(chunk),),
-            ):
-                found.setdefault(photo_id, []).append((line, confidence))
-        return found
-
-    def paths(self, photo_ids: list[int]) -> dict[int, tuple[str, str]]:
-        """Each photo's (path, file name)."""
-        from photosorter.core.catalog.paths import from_db
-
-        found: dict[int, tuple[str, str]] = {}
-        for start in range(0, len(photo_ids), 20000):
-            chunk = photo_ids[start : start + 20000]
-            for photo_id, path, name in self.catalog.connection().execute(
-                "SELECT id, path, name FROM photos WHERE id IN (SELECT value FROM json_each(?))",
-                (str(chunk),),
-            ):
-                found[photo_id] = (from_db(path), from_db(name))
-        return found
-
-    def dates(self, photo_ids: list[int]) -> dict[int, str | None]:
-        found: dict[int, str | None] = {}
-        for start in range(0, len(photo_ids), 20000):
-            chunk = photo_ids[start : start + 20000]
-            found.update(
-                self.catalog.connection().execute(
-                    "SELECT id, taken_at FROM photos WHERE id IN (SELECT value FROM json_each(?))",
-                    (str(chunk),),
-                )
-            )
-        return found
-
-    def label_categories(self, names: list[str]) -> dict[str, tuple[str, ...]]:
-        """The categories of each label name (from one of its rows)."""
-        import json
-
-        found: dict[str, tuple[str, ...]] = {}
-        rows = self.catalog.connection().execute(
-            "SELECT t.value, (SELECT l.categories FROM labels l WHERE l.name = t.value LIMIT 1)"
-            " FROM json_each(?) t",
-            (json.dumps(names),),
-        )
-        for name, categories in rows:
-            try:
-                value = json.loads(categories or "[]")
-            except ValueError:
-                value = []
-            found[name] = tuple(c for c in value if isinstance(c, str)) if isinstance(value, list) else ()
-        return found
 
 
 def snapshot(catalog: Catalog) -> set[tuple[str, str, int, float]]:

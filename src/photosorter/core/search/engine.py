@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from photosorter.core.catalog import search_rows
 from photosorter.core.catalog.database import Catalog
 from photosorter.core.catalog.search_index import SearchIndex, index_of
 from photosorter.core.catalog.search_words import Words, prefix_words, tokens, words_of
@@ -127,7 +128,7 @@ class _Run:
 
     def text(self, words: Words) -> tuple[np.ndarray, np.ndarray]:
         candidates = self.all_of(list(words.words), "text")
-        lines = self.index.text_lines(candidates.tolist())
+        lines = search_rows.text_lines(self.index.catalog, candidates.tolist())
         best = {
             p: max(c for line, c in found if words.in_text(line))
             for p, found in lines.items()
@@ -141,7 +142,7 @@ class _Run:
             ids, _ = self.union(self.lists(self.word_terms("path", words)))
         else:
             candidates = self.all_of(list(words.words), "path")
-            paths = self.index.paths(candidates.tolist())
+            paths = search_rows.paths(self.index.catalog, candidates.tolist())
             ids = np.array(
                 sorted(p for p, (path, name) in paths.items() if _path_matches(words, path, name)),
                 dtype=np.int64,
@@ -303,8 +304,8 @@ def search(catalog: Catalog, query: str, *, limit: int | None = None) -> list[Se
     photo_ids = ids.tolist()
     with run.index.lock:
         reasons = _why(run, photo_ids, positive)
-        paths = run.index.paths(photo_ids)
-        dates = run.index.dates(photo_ids)
+        paths = search_rows.paths(run.index.catalog, photo_ids)
+        dates = search_rows.dates(run.index.catalog, photo_ids)
     scoring = max(1, sum(1 for s in positive if s.scoring))
     return [
         SearchHit(
@@ -324,9 +325,9 @@ def _why(run: _Run, photo_ids: list[int], positive: list[_Source]) -> dict[int, 
     if not photo_ids:
         return reasons
     keys = {key for s in positive for key in s.keys}
-    derived = run.index.reasons(photo_ids, keys) if keys else None
-    lines = run.index.text_lines(photo_ids) if any(s.text for s in positive) else {}
-    paths = run.index.paths(photo_ids) if any(s.path for s in positive) else {}
+    derived = search_rows.reasons(run.index.catalog, photo_ids, keys) if keys else None
+    lines = search_rows.text_lines(run.index.catalog, photo_ids) if any(s.text for s in positive) else {}
+    paths = search_rows.paths(run.index.catalog, photo_ids) if any(s.path for s in positive) else {}
     people = run.state.people
     for source in positive:
         found: dict[int, str] = {}
@@ -389,7 +390,7 @@ def label_counts(catalog: Catalog) -> list[LabelCount]:
     """Every label (and parent label) with its count of visible photos, most photos first."""
     rows = _counts(catalog, "label")
     index = index_of(catalog)
-    categories = index.label_categories([name for name, _, _ in rows])
+    categories = search_rows.label_categories(index.catalog, [name for name, _, _ in rows])
     return [LabelCount(name, categories.get(name, ()), count) for name, count, _ in rows]
 
 
