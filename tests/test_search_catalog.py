@@ -373,3 +373,16 @@ def test_a_locked_catalog_keeps_the_stale_photos_in_memory(tmp_path: Path, monke
     assert catalog.scalar("SELECT count(*) FROM search_segments") == 1
     assert catalog.scalar("SELECT count(*) FROM search_stale") == 0
     catalog.close()
+
+
+def test_a_dropped_catalog_takes_its_search_index_with_it(tmp_path: Path) -> None:
+    import gc
+    import weakref
+
+    catalog = Catalog(tmp_path / "catalog.db")
+    search_ids(catalog, "dog")
+    gone = weakref.ref(catalog)
+    catalog.close()
+    del catalog
+    gc.collect()
+    assert gone() is None

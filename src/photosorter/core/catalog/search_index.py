@@ -89,8 +89,15 @@ def index_of(catalog: Catalog) -> SearchIndex:
 
 
 class SearchIndex:
+    @property
+    def catalog(self) -> Catalog:
+        catalog = self._catalog()
+        assert catalog is not None, "the catalog was closed and dropped"
+        return catalog
+
     def __init__(self, catalog: Catalog) -> None:
-        self.catalog = catalog
+        # weak: the registry keys on the catalog, and a value holding it would keep it alive for good
+        self._catalog = weakref.ref(catalog)
         self.lock = threading.RLock()
         self.state = _State()
 
