@@ -231,32 +231,13 @@ def _labels(
     return np.concatenate(sig_parts), np.concatenate(content_parts), np.concatenate(score_parts), signatures
 
 
-def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None) -> Postings:
-    """Postings of ``photo_ids`` (None: every photo), from the photo rows and their content's analysis."""
-    terms = Terms()
-    for kind, key in (("has", "text"), ("has", "faces"), ("is", "duplicate"), ("is", "unnamed")):
-        terms.add(kind, key, f"{kind}:{key}")
-    wanted = None if photo_ids is None else [int(i) for i in photo_ids]
-    where, params = _where("id", wanted)
-    rows = conn.execute(
-        f"SELECT id, hash, state, path, name, camera_make, camera_model FROM photos{where}", params
-    ).fetchall()
-    derived = np.array([row[0] for row in rows] if photo_ids is None else wanted, dtype=np.int64)
-    visible = [row for row in rows if row[2] in VISIBLE]
-    content: dict[str, int] = {}
-    photo_content = []
-    for row in visible:
-        photo_content.append(content.setdefault(row[1], len(content)) if row[1] is not None else -1)
-    # photo-level terms: path words, camera, duplicates
+def _photo_terms(visible: list[tuple], photo_content: list[int], copies: list[int], terms: Terms):
+    """(term, photo) of what belongs to the photo itself: its path's words, its camera, its duplicates."""
     p_term: list[int] = []
     p_photo: list[int] = []
     folder_words: dict[str, list[int]] = {}
-    copies = np.bincount(
-        np.array([c for c in photo_content if c >= 0], dtype=np.int64), minlength=len(content)
-    )
-    duplicate = terms.index[("is", "duplicate")]
     cameras: dict[tuple, list[int]] = {}
-    copies_of = copies.tolist()
+    duplicate = terms.index[("is", "duplicate")]
     add = terms.add
     for row, c in zip(visible, photo_content, strict=True):
         photo_id, _, _, path, name, make, model = row
@@ -275,63 +256,102 @@ def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None) -> Postings:
                 [add("camera", phrase.lower(), phrase, phrase)] if phrase else []
             )
         found.update(camera)
-        if c >= 0 and copies_of[c] > 1:
+        if c >= 0 and copies[c] > 1:
             found.add(duplicate)
         p_term += found
         p_photo += [photo_id] * len(found)
-    # content-level terms: labels, text, faces
-    c_term: list[int] = []
-    c_content: list[int] = []
-    c_score: list[float] = []
-    hashes = list(content) if photo_ids is not None else None
-    where, params = _where("hash", hashes)
-    row_sig, row_content, row_score, signatures = _labels(conn, hashes, content, terms)
+    return p_term, p_photo
+
+
+@dataclass(slots=True)
+class _Found:
+    """(term, content, score) rows, as columns."""
+
+    term: list[int] = field(default_factory=list)
+    content: list[int] = field(default_factory=list)
+    score: list[float] = field(default_factory=list)
+
+    def put(self, term: int, c: int, score: float) -> None:
+        self.term.append(term)
+        self.content.append(c)
+        self.score.append(score)
+
+
+def _text_terms(rows, content: dict[str, int], terms: Terms, found: _Found) -> None:
+    has_text = terms.index[("has", "text")]
     line_words: dict[str, list[int]] = {}
-    has_text, has_faces = terms.index[("has", "text")], terms.index[("has", "faces")]
-    unnamed = terms.index[("is", "unnamed")]
-
-    def put(term: int, c: int, score: float) -> None:
-        c_term.append(term)
-        c_content.append(c)
-        c_score.append(score)
-
-    for h, text, confidence in conn.execute(f"SELECT hash, text, confidence FROM text_lines{where}", params):
+    for h, text, confidence in rows:
         c = content.get(h)
         if c is None:
             continue
-        put(has_text, c, 0.0)
+        found.put(has_text, c, 0.0)
         words = line_words.get(text)
         if words is None:
             words = line_words[text] = [terms.add("text", w, w) for w in dict.fromkeys(tokens(str(text)))]
         for word in words:
-            put(word, c, float(confidence))
+            found.put(word, c, float(confidence))
+
+
+def _face_terms(rows, content: dict[str, int], terms: Terms, found: _Found) -> None:
+    has_faces, unnamed = terms.index[("has", "faces")], terms.index[("is", "unnamed")]
     face_counts: dict[tuple[int, str], int] = {}
     words_of_face: dict[tuple[str, float], list[tuple[int, float]]] = {}
-    for h, backend, person, attributes, confidence in conn.execute(
-        f"SELECT hash, backend, person_id, attributes, confidence FROM faces{where}", params
-    ):
+    for h, backend, person, attributes, confidence in rows:
         c = content.get(h)
         if c is None:
             continue
         face_counts[(c, backend)] = face_counts.get((c, backend), 0) + 1
-        put(has_faces, c, 0.0)
+        found.put(has_faces, c, 0.0)
         if person is None:
-            put(unnamed, c, 0.0)
+            found.put(unnamed, c, 0.0)
         else:
-            put(terms.add("person", str(person), str(person)), c, 100.0)
-        found = words_of_face.get((attributes, confidence))
-        if found is None:
-            found = words_of_face[(attributes, confidence)] = [
+            found.put(terms.add("person", str(person), str(person)), c, 100.0)
+        words = words_of_face.get((attributes, confidence))
+        if words is None:
+            words = words_of_face[(attributes, confidence)] = [
                 (terms.add("face", word, word, word), score)
                 for word, score in face_words(attributes, float(confidence))
             ]
-        for word, score in found:
-            put(word, c, score)
+        for word, score in words:
+            found.put(word, c, score)
     most: dict[int, int] = {}
     for (c, _), n in face_counts.items():
         most[c] = max(most.get(c, 0), n)
     for c, n in most.items():
-        put(terms.add("faces", str(n), str(n)), c, 0.0)
+        found.put(terms.add("faces", str(n), str(n)), c, 0.0)
+
+
+def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None) -> Postings:
+    """Postings of ``photo_ids`` (None: every photo), from the photo rows and their content's analysis."""
+    terms = Terms()
+    for kind, key in (("has", "text"), ("has", "faces"), ("is", "duplicate"), ("is", "unnamed")):
+        terms.add(kind, key, f"{kind}:{key}")
+    wanted = None if photo_ids is None else [int(i) for i in photo_ids]
+    where, params = _where("id", wanted)
+    rows = conn.execute(
+        f"SELECT id, hash, state, path, name, camera_make, camera_model FROM photos{where}", params
+    ).fetchall()
+    derived = np.array([row[0] for row in rows] if photo_ids is None else wanted, dtype=np.int64)
+    visible = [row for row in rows if row[2] in VISIBLE]
+    content: dict[str, int] = {}
+    photo_content = []
+    for row in visible:
+        photo_content.append(content.setdefault(row[1], len(content)) if row[1] is not None else -1)
+    copies = np.bincount(
+        np.array([c for c in photo_content if c >= 0], dtype=np.int64), minlength=len(content)
+    )
+    p_term, p_photo = _photo_terms(visible, photo_content, copies.tolist(), terms)
+    # content-level terms: labels, text, faces
+    hashes = list(content) if photo_ids is not None else None
+    where, params = _where("hash", hashes)
+    row_sig, row_content, row_score, signatures = _labels(conn, hashes, content, terms)
+    found = _Found()
+    _text_terms(
+        conn.execute(f"SELECT hash, text, confidence FROM text_lines{where}", params), content, terms, found
+    )
+    faces = conn.execute(f"SELECT hash, backend, person_id, attributes, confidence FROM faces{where}", params)
+    _face_terms(faces, content, terms, found)
+    c_term, c_content, c_score = found.term, found.content, found.score
     # labels: each row names its signature's terms, all at the row's confidence
     sig_flat = np.array([t for sig in signatures for t in sig], dtype=np.int64)
     sig_len = np.array([len(sig) for sig in signatures], dtype=np.int64)
