@@ -362,7 +362,7 @@ def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None) -> Postings:
     score = np.concatenate([row_score[rows_of], np.array(c_score, np.float64)])
     # the best score per (term, content); for ties the first row, as it was read
     key = term * max(1, len(content)) + owner
-    order = np.argsort(key, kind="stable")
+    order = np.argsort(key)  # the best of each run is taken by value: no need for a stable sort
     key, score = key[order], score[order]
     first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if key.size else np.zeros(0, np.int64)
     best = np.maximum.reduceat(score, first) if key.size else score
