@@ -2,15 +2,18 @@
 
     python benchmarks/bench_search.py --photos 100000
 
-First times the write paths with and without the index triggers (``--writes``
+First times the write paths with and without the index upkeep (``--writes``
 photos scanned in batches of 200, then as many analysis results stored one per
-transaction). Then builds the catalog in bulk (base tables first, then the index
-through ``search_schema.rebuild``, exactly what migration v2 runs, timed on its
-own), and times ``search_ids`` (what the gallery calls: every matching id, in
-order) for 20 query shapes, round-robin so that load from elsewhere on the
-machine falls on all shapes alike; then ``search(limit=100)``; then ``search_ids``
-right after a write (``cold``: nothing read for an earlier query can be reused),
-and the same queries as a naive LIKE scan. The ratio is pooled LIKE p50 over pooled ours p50,
+transaction; the upkeep is the stale-mark triggers plus writing those photos as a
+segment, ``search_store.flush``). Then builds the catalog in bulk (base tables first,
+then the index through ``search_store.rebuild``, what the first search after schema
+step v5 runs, timed on its own), and times ``search_ids`` (what the gallery calls:
+every matching id, in order) for 20 query shapes, round-robin so that load from
+elsewhere on the machine falls on all shapes alike; then ``search(limit=100)``; then
+``search_ids`` right after an analysis result is stored (``cold``: the index derives
+that photo again and every list it combined before is combined again); then the first
+query of a new catalog object (``fresh``: as a new process, nothing read yet), and the
+same queries as a naive LIKE scan. The ratio is pooled LIKE p50 over pooled ours p50,
 and p95 over p95 (the slow tail against the slow tail). ``--catalog PATH`` keeps
 the built catalog for the next run.
 """
@@ -26,7 +29,7 @@ from itertools import accumulate
 from pathlib import Path
 
 from photosorter.core.analysis.types import AnalysisResult, Box, Face, Feature, Label, TextLine
-from photosorter.core.catalog import Catalog, search_schema
+from photosorter.core.catalog import Catalog, search_store
 from photosorter.core.catalog import photos as photo_rows
 from photosorter.core.catalog.analysis import store_result
 from photosorter.core.records import ImageFacts
@@ -107,7 +110,6 @@ def build(path: Path, photos: int, seed: int = 7) -> Catalog:
     ]
     people = [f"{FIRST[i % 10]} {LAST[i // 10]}" for i in range(200)]
     with catalog.transaction() as conn:
-        search_schema.drop_triggers(conn)
         conn.execute("INSERT INTO folders (id, path, added_at) VALUES (1, '/lib', 'now')")
         conn.executemany(
             "INSERT INTO people (id, name, created_at) VALUES (?, ?, 'now')", enumerate(people, start=1)
@@ -154,9 +156,10 @@ def build(path: Path, photos: int, seed: int = 7) -> Catalog:
             face_rows,
         )
         start = time.perf_counter()
-        search_schema.rebuild(conn)
-        search_schema.create_triggers(conn)
-        print(f"index rebuild (what migration v2 runs): {time.perf_counter() - start:.1f} s")
+        search_store.rebuild(conn)
+        print(
+            f"index rebuild (what the first search after step v5 runs): {time.perf_counter() - start:.1f} s"
+        )
     catalog.connection().execute("ANALYZE")
     return catalog
 
@@ -227,30 +230,57 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def write_paths(photos: int, *, triggers: bool) -> tuple[float, float]:
+def _writes_catalog(path: Path, *, upkeep: bool) -> Catalog:
+    catalog = Catalog(path)
+    with catalog.transaction() as conn:
+        if not upkeep:
+            marks = conn.execute("SELECT name FROM sqlite_master WHERE name LIKE 'search_stale_%'")
+            for (name,) in marks.fetchall():
+                conn.execute(f"DROP TRIGGER {name}")
+        conn.execute("INSERT INTO folders (id, path, added_at) VALUES (1, '/lib', 'now')")
+    return catalog
+
+
+def _flush_when_due(catalog: Catalog) -> None:
+    """What a searching reader does: write a segment once ``FLUSH_MARKS`` stale rows have piled up."""
+    if catalog.scalar("SELECT count(*) FROM search_stale") >= search_store.FLUSH_MARKS:
+        with catalog.transaction() as conn:
+            search_store.flush(conn)
+
+
+def write_paths(photos: int) -> dict[str, list[float]]:
     """Seconds to scan ``photos`` new photos (batches of 200, as the scanner does) and to store as many
-    analysis results (one transaction each, as the analyzer does), with or without the index triggers."""
+    analysis results (one transaction each, as the analyzer does), without and with the index upkeep
+    (the stale-mark triggers, and ``flush`` writing what they marked as segments). The two catalogs are
+    written side by side, a block at a time, so that load from elsewhere falls on both alike."""
     rng = random.Random(3)
     names = [f"Label {i}" for i in range(1000)]
     features = frozenset({Feature.LABELS, Feature.FACES, Feature.TEXT})
     versions = dict.fromkeys(Feature, "1")
+    times = {"scan bare": [0.0], "scan kept": [0.0], "store bare": [0.0], "store kept": [0.0]}
     with tempfile.TemporaryDirectory() as tmp:
-        catalog = Catalog(Path(tmp) / "writes.db")
-        with catalog.transaction() as conn:
-            if not triggers:
-                search_schema.drop_triggers(conn)
-            conn.execute("INSERT INTO folders (id, path, added_at) VALUES (1, '/lib', 'now')")
-        start = time.perf_counter()
+        catalogs = {
+            "bare": _writes_catalog(Path(tmp) / "bare.db", upkeep=False),
+            "kept": _writes_catalog(Path(tmp) / "kept.db", upkeep=True),
+        }
         for first in range(0, photos, 200):
-            with catalog.transaction() as conn:
-                for i in range(first, min(photos, first + 200)):
-                    when = f"20{rng.randint(10, 24)}-01-01T00:00:00"
-                    facts = ImageFacts(
-                        1, 1, f"h{i}", "JPEG", 10, 10, when, "exif", "Canon", "EOS", None, None, 1
-                    )
-                    photo_rows.insert_photo(conn, 1, f"/lib/a/IMG_{i}.jpg", f"IMG_{i}.jpg", facts)
-        scan = time.perf_counter() - start
+            rows = []
+            for i in range(first, min(photos, first + 200)):
+                when = f"20{rng.randint(10, 24)}-01-01T00:00:00"
+                facts = ImageFacts(1, 1, f"h{i}", "JPEG", 10, 10, when, "exif", "Canon", "EOS", None, None, 1)
+                rows.append((f"/lib/a/IMG_{i}.jpg", f"IMG_{i}.jpg", facts))
+            for which, catalog in catalogs.items():
+                start = time.perf_counter()
+                with catalog.transaction() as conn:
+                    for path, name, facts in rows:
+                        photo_rows.insert_photo(conn, 1, path, name, facts)
+                if which == "kept":
+                    _flush_when_due(catalog)
+                times[f"scan {which}"][0] += time.perf_counter() - start
         start = time.perf_counter()
+        with catalogs["kept"].transaction() as conn:
+            search_store.flush(conn)
+        times["scan kept"][0] += time.perf_counter() - start
         for i in range(photos):
             labels = tuple(
                 Label(
@@ -263,10 +293,20 @@ def write_paths(photos: int, *, triggers: bool) -> tuple[float, float]:
                 Face(Box(0, 0, 0.1, 0.1), 99.0, attributes=smile) for _ in range(rng.choice((0, 1, 2)))
             )
             text = (TextLine("STOP", 90.0),) if rng.random() < 0.2 else ()
-            store_result(catalog, f"h{i}", AnalysisResult("local", features, labels, faces, text), versions)
-        store = time.perf_counter() - start
-        catalog.close()
-    return scan, store
+            result = AnalysisResult("local", features, labels, faces, text)
+            for which, catalog in catalogs.items():
+                start = time.perf_counter()
+                store_result(catalog, f"h{i}", result, versions)
+                if which == "kept":
+                    _flush_when_due(catalog)
+                times[f"store {which}"][0] += time.perf_counter() - start
+        start = time.perf_counter()
+        with catalogs["kept"].transaction() as conn:
+            search_store.flush(conn)
+        times["store kept"][0] += time.perf_counter() - start
+        for catalog in catalogs.values():
+            catalog.close()
+    return times
 
 
 def main() -> None:
@@ -280,13 +320,13 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.writes:
-        bare = write_paths(args.writes, triggers=False)
-        kept = write_paths(args.writes, triggers=True)
-        for what, i in (("scan", 0), ("store analysis of", 1)):
-            extra = 1000 * (kept[i] - bare[i]) / args.writes
+        times = write_paths(args.writes)
+        for what, key in (("scan", "scan"), ("store analysis of", "store")):
+            bare, kept = times[f"{key} bare"][0], times[f"{key} kept"][0]
+            extra = 1000 * (kept - bare) / args.writes
             print(
-                f"{what} {args.writes} photos: {bare[i]:.2f} s without the index triggers,"
-                f" {kept[i]:.2f} s with ({extra:.2f} ms more per photo)"
+                f"{what} {args.writes} photos: {bare:.2f} s without the index upkeep,"
+                f" {kept:.2f} s with ({extra:.2f} ms more per photo)"
             )
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
@@ -300,31 +340,48 @@ def main() -> None:
         # round-robin over the shapes, so a burst of load from elsewhere lands on all of them alike
         ours_by = rounds(lambda q: search_ids(catalog, q), args.repeats)
         top_by = rounds(lambda q: search(catalog, q, limit=100), max(3, args.repeats // 4))
-        # cold: a write just before each query, so nothing read for an earlier query is reused
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS bench_touch (x)")
-        cold_by = rounds(
-            lambda q: (conn.execute("INSERT INTO bench_touch VALUES (1)"), search_ids(catalog, q)),
-            max(3, args.repeats // 4),
-        )
+        # cold: an analysis result stored just before each query (what the gallery sees while analysis runs)
+        rng = random.Random(11)
+        total = conn.execute("SELECT count(*) FROM photos").fetchone()[0]
+        versions = dict.fromkeys(Feature, "1")
+
+        def store_one() -> None:
+            content = f"h{rng.randint(1, total)}"
+            labels = (Label("Dog", rng.uniform(55, 99), ("Animal", "Mammal", "Pet")), Label("Beach", 80.0))
+            store_result(
+                catalog, content, AnalysisResult("local", frozenset({Feature.LABELS}), labels), versions
+            )
+
+        cold_by = rounds(lambda q: (store_one(), search_ids(catalog, q)), max(3, args.repeats // 4))
+        # fresh: the first query of a new catalog object, as a new process would run it
+        path = Path(catalog.path)
+
+        def fresh(q: str) -> None:
+            with Catalog(path) as other:
+                search_ids(other, q)
+
+        fresh_by = rounds(fresh, max(3, args.repeats // 4))
         naive_sql_by = {query: naive_sql(query) for query in QUERIES}
         naive_by = rounds(lambda q: conn.execute(*naive_sql_by[q]).fetchall(), args.like_repeats)
         ours = [t for times in ours_by.values() for t in times]
         naive = [t for times in naive_by.values() for t in times]
         header = f"{'query':32} {'hits':>7} {'p50 ms':>8} {'p95 ms':>8} {'LIKE p50':>9} {'ratio':>6}"
-        print(header + f" {'top-100 p50':>11} {'cold p50':>9}")
+        print(header + f" {'top-100 p50':>11} {'cold p50':>9} {'fresh p50':>9}")
         for query in QUERIES:
             times, like, top, ids = ours_by[query], naive_by[query], top_by[query], range(hits[query])
-            cold = cold_by[query]
+            cold, fresh_times = cold_by[query], fresh_by[query]
             print(
                 f"{query:32} {len(ids):7d} {pct(times, 0.5):8.2f} {pct(times, 0.95):8.2f} "
                 f"{pct(like, 0.5):9.1f} {pct(like, 0.5) / pct(times, 0.5):5.0f}x {pct(top, 0.5):11.2f}"
-                f" {pct(cold, 0.5):9.2f}"
+                f" {pct(cold, 0.5):9.2f} {pct(fresh_times, 0.5):9.2f}"
             )
         counts = timed(lambda: label_counts(catalog), 5)
         print(f"label_counts: p50 {pct(counts, 0.5):.2f} ms")
         print(f"search_ids over all 20 shapes: p50 {pct(ours, 0.5):.2f} ms, p95 {pct(ours, 0.95):.2f} ms")
         cold = [t for times in cold_by.values() for t in times]
-        print(f"cold (after a write) search_ids: p50 {pct(cold, 0.5):.2f} ms, p95 {pct(cold, 0.95):.2f} ms")
+        print(f"cold (after a stored result): p50 {pct(cold, 0.5):.2f} ms, p95 {pct(cold, 0.95):.2f} ms")
+        fresh = [t for times in fresh_by.values() for t in times]
+        print(f"fresh (new catalog object): p50 {pct(fresh, 0.5):.2f} ms, p95 {pct(fresh, 0.95):.2f} ms")
         print(f"naive LIKE scan:               p50 {pct(naive, 0.5):.1f} ms, p95 {pct(naive, 0.95):.1f} ms")
         # p50 over p50 and p95 over p95 of all samples pooled: the slow tail compared with the slow tail
         print(

@@ -190,32 +190,18 @@ def _schema_rows(conn: sqlite3.Connection) -> list[tuple]:
     )
 
 
-# -- the search index: how it is read and rebuilt ----------------------------------------------------------
-# A step that replaces the search index updates these two functions (and nothing else in this file).
-def _index_snapshot(conn: sqlite3.Connection) -> dict[str, list]:
-    """The index's content by meaning, not by row id (ids depend on the order rows were indexed in)."""
-    query = {
-        "postings": "SELECT t.kind, t.key, q.photo_id, q.grp, q.score, q.taken_at, q.source"
-        " FROM search_postings q JOIN search_terms t ON t.id = q.term_id",
-        # (row-by-row upkeep joins a term's words in another order and keeps terms whose count fell to 0:
-        # what they answer is the same, which "terms_fts" checks)
-        "terms": "SELECT kind, key, display, photos FROM search_terms WHERE photos > 0",
-        "text": "SELECT r.hash, r.backend, r.line, r.confidence, s.text FROM search_text_rows r"
-        " JOIN search_text s ON s.rowid = r.id",
-        "paths": "SELECT rowid, CAST(folder AS BLOB), name FROM search_paths",
-        "face_words": "SELECT attr, value, word FROM search_face_words",
-        "terms_fts": "SELECT t.kind, t.key FROM search_terms_fts f JOIN search_terms t ON t.id = f.rowid"
-        " WHERE search_terms_fts MATCH 'cafe OR chloe OR animal OR canon OR smiling OR shore'",
-    }
-    return {name: sorted(conn.execute(sql).fetchall(), key=repr) for name, sql in query.items()}
+# -- the search index: how it is read and rebuilt (the parts to change when the index changes) -----------
+def _index_snapshot(catalog: Catalog) -> set[tuple]:
+    """What the index answers: every (kind, key, photo, score) posting of a visible photo."""
+    from photosorter.core.catalog.search_index import snapshot
+
+    return snapshot(catalog)
 
 
 def _rebuild_index(conn: sqlite3.Connection) -> None:
-    from photosorter.core.catalog import search_schema
+    from photosorter.core.catalog import search_store
 
-    search_schema.drop_triggers(conn)
-    search_schema.rebuild(conn)
-    search_schema.create_triggers(conn)
+    search_store.rebuild(conn)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -244,11 +230,11 @@ def test_a_past_catalog_with_data_upgrades_to_exactly_a_new_catalog(tmp_path: Pa
             t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in rows_before
         } == rows_before
         assert _schema_rows(conn) == _new_catalog_schema(tmp_path)
-        upgraded = _index_snapshot(conn)
-        assert upgraded["postings"], "the fixture's photos must be indexed"
+        upgraded = _index_snapshot(catalog)
+        assert upgraded, "the fixture's photos must be indexed"
         with catalog.transaction() as write:
             _rebuild_index(write)
-        assert _index_snapshot(conn) == upgraded
+        assert _index_snapshot(catalog) == upgraded
 
 
 def test_the_fixtures_hold_rows_in_every_table_of_their_version(tmp_path: Path) -> None:

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from photosorter.core.analysis.types import AnalysisResult, Box, Face, Feature, Label, TextLine
-from photosorter.core.catalog import Catalog
+from photosorter.core.catalog import Catalog, search_store
 from photosorter.core.catalog import photos as photo_rows
 from photosorter.core.catalog.analysis import store_result
+from photosorter.core.catalog.search_index import snapshot
 from photosorter.core.records import Folder, ImageFacts
 from photosorter.core.search import (
     SearchError,
@@ -269,47 +270,67 @@ def test_migration_indexes_existing_rows(tmp_path: Path) -> None:
     catalog.close()
 
 
-def _index_snapshot(catalog) -> tuple[list, list]:
-    conn = catalog.connection()
-    postings = conn.execute(
-        "SELECT t.kind, t.key, q.photo_id, q.grp, q.score, q.taken_at, q.source FROM search_postings q"
-        " JOIN search_terms t ON t.id = q.term_id ORDER BY 1, 2, 3"
-    ).fetchall()
-    counts = conn.execute(
-        "SELECT kind, key, photos FROM search_terms WHERE photos > 0 ORDER BY 1, 2"
-    ).fetchall()
-    return postings, counts
+def _rebuild(catalog) -> None:
+    with catalog.transaction() as conn:
+        search_store.rebuild(conn)
 
 
-def test_triggers_keep_the_index_equal_to_a_rebuild(catalog) -> None:
-    """Row-by-row trigger upkeep (best score per term, re-derived on removal) gives what a rebuild gives."""
-    from photosorter.core.catalog import search_schema
+@pytest.mark.parametrize("flush_at", [1, 3, 100_000])
+def test_upkeep_keeps_the_index_equal_to_a_rebuild(catalog, monkeypatch, flush_at) -> None:
+    """Stale marks, in-memory derivation, segments and their merges answer what a rebuild answers.
 
+    ``flush_at`` 1 writes a segment at every search (and merges them), 100,000 keeps it all in memory.
+    """
+    monkeypatch.setattr(search_store, "FLUSH_MARKS", flush_at)
     animal = ("Animal", "Pet")
     # two labels naming the same parent with different scores, then re-analysis dropping the better one
     store(catalog, "h-dog", [Label("Dog", 88.0, animal), Label("Puppy", 95.0, animal), Label("Beach", 70.0)])
+    assert names(catalog, "puppy") == ["dog"]
     store(catalog, "h-dog", [Label("Dog", 60.0, animal), Label("Sand", 50.0, (), (), ("Nature",))])
+    assert names(catalog, "puppy") == []
     # a backend naming one label twice: the table and the index must agree on the better score
     store(catalog, "h-louvre", [Label("Museum", 80.0, ("Building",)), Label("Museum", 40.0)], text=[])
+    assert names(catalog, "musee") == []
     store(catalog, "h-party", [Label("Person", 99.0)], faces=[face(), face(smile={"value": True})])
     with catalog.transaction() as conn:
         conn.execute("UPDATE photos SET camera_make = 'Nikon', taken_at = '2018-01-01' WHERE id = ?", (2,))
         photo_rows.mark_missing(conn, [catalog.ids["copy"]])
+    assert names(catalog, "camera:nikon") == ["dog"]
     catalog.ids["dog2"] = add_photo(
         catalog, Folder(1, "/lib", True), "/lib/new/dog2.jpg", "h-dog", "2022-01-01T00:00:00", "Canon"
     )
-    before = _index_snapshot(catalog)
     with catalog.transaction() as conn:
-        search_schema.drop_triggers(conn)
-        search_schema.rebuild(conn)
-        search_schema.create_triggers(conn)
-    assert _index_snapshot(catalog) == before
+        photo_rows.delete_photo(conn, catalog.ids["louvre"])
+        conn.execute("UPDATE people SET name = 'Alicia' WHERE id = 1")
+    before = snapshot(catalog)
+    _rebuild(catalog)
+    assert snapshot(catalog) == before
     assert names(catalog, "label:animal") == ["cat", "dog2", "dog"]
     assert search(catalog, "label:animal")[1].why == ("label Dog 60%",)
     assert names(catalog, "camera:nikon") == ["dog"]
     assert names(catalog, "camera:canon") == ["dog2", "cat"]
     assert names(catalog, "is:duplicate") == ["dog2", "dog"]
-    assert search(catalog, "label:museum")[0].why == ("label Museum 80%",)
+    assert names(catalog, "folder:new") == ["dog2"]
+    assert search(catalog, "label:person")[0].why == ("label Person 99%",)
+
+
+def test_a_second_process_sees_every_write(tmp_path: Path, monkeypatch) -> None:
+    """Another catalog object (another process) writes and flushes: this one's arrays follow."""
+    monkeypatch.setattr(search_store, "FLUSH_MARKS", 2)
+    first = Catalog(tmp_path / "catalog.db")
+    folder = photo_rows.add_folder(first, "/lib")
+    a = add_photo(first, folder, "/lib/a.jpg", "h-a", "2020-01-01")
+    store(first, "h-a", [Label("Dog", 80.0)])
+    assert search_ids(first, "dog") == [a]
+    other = Catalog(tmp_path / "catalog.db")
+    b = add_photo(other, folder, "/lib/b.jpg", "h-b", "2021-01-01")
+    store(other, "h-b", [Label("Dog", 90.0), Label("Beach", 50.0)])
+    assert search_ids(other, "dog") == [b, a]  # flushed a segment
+    store(other, "h-a", [Label("Dog", 95.0)])
+    assert search_ids(first, "dog") == [a, b]
+    assert search_ids(first, "dog -beach") == [a]
+    other.close()
+    first.close()
 
 
 @pytest.mark.parametrize(
@@ -329,3 +350,39 @@ def test_ids_come_in_the_order_of_ranked_hits(catalog, query) -> None:
     ids = search_ids(catalog, query)
     assert ids == [hit.photo_id for hit in search(catalog, query)]
     assert [hit.photo_id for hit in search(catalog, query, limit=2)] == ids[:2]
+
+
+def test_a_locked_catalog_keeps_the_stale_photos_in_memory(tmp_path: Path, monkeypatch) -> None:
+    """Writing a segment is opportunistic: while another process writes, search answers from memory."""
+    import sqlite3
+
+    monkeypatch.setattr(search_store, "FLUSH_MARKS", 1)
+    catalog = Catalog(tmp_path / "catalog.db")
+    folder = photo_rows.add_folder(catalog, "/lib")
+    a = add_photo(catalog, folder, "/lib/a.jpg", "h-a", "2020-01-01")
+    store(catalog, "h-a", [Label("Dog", 80.0)])
+    other = sqlite3.connect(tmp_path / "catalog.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # a scan holding the write lock
+    assert search_ids(catalog, "dog") == [a]
+    assert catalog.scalar("SELECT count(*) FROM search_segments") == 0
+    assert catalog.scalar("SELECT count(*) FROM search_stale") > 0
+    other.execute("ROLLBACK")
+    other.close()
+    store(catalog, "h-a", [Label("Dog", 90.0), Label("Cat", 70.0)])
+    assert search_ids(catalog, "dog cat") == [a]
+    assert catalog.scalar("SELECT count(*) FROM search_segments") == 1
+    assert catalog.scalar("SELECT count(*) FROM search_stale") == 0
+    catalog.close()
+
+
+def test_a_dropped_catalog_takes_its_search_index_with_it(tmp_path: Path) -> None:
+    import gc
+    import weakref
+
+    catalog = Catalog(tmp_path / "catalog.db")
+    search_ids(catalog, "dog")
+    gone = weakref.ref(catalog)
+    catalog.close()
+    del catalog
+    gc.collect()
+    assert gone() is None

@@ -19,6 +19,7 @@ from photosorter.core.catalog.migrations import (
     v5_photo_warnings,
     v6_analysis_claims,
     v7_service_usage,
+    v8_search_segments,
 )
 from photosorter.core.errors import CatalogError
 
@@ -31,6 +32,7 @@ STEPS: list[Callable[[sqlite3.Connection], None]] = [
     v5_photo_warnings.migrate,
     v6_analysis_claims.migrate,
     v7_service_usage.migrate,
+    v8_search_segments.migrate,
 ]
 
 SCHEMA_VERSION = len(STEPS)

@@ -1,129 +1,388 @@
-"""What the search index derives from the catalog's rows, as SQL shared by the rebuild and the triggers.
+"""What the search index derives from the catalog's rows: (term, photo, score) postings.
 
-Only fixed SQL fragments live here: the statements read columns of the
-catalog's own tables (or a trigger's ``NEW``/``OLD`` row), never user input.
+One derivation for every size: the whole catalog (a rebuild), the photos a write touched (a new
+segment, or the in-memory tail a reader keeps until then), and the page of hits whose reasons are
+shown. Analysis is keyed by content, so terms are derived per content hash and then given to each
+visible photo holding it; paths, cameras and duplicates belong to the photo itself.
 """
 
 from __future__ import annotations
 
-VISIBLE = "('ok', 'offline')"
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import repeat
 
-# Face attribute values that become searchable words: (attribute, value, word).
-FACE_WORDS = (
-    ("smile", "1", "smiling"),
-    ("smile", "1", "smile"),
-    ("eyeglasses", "1", "eyeglasses"),
-    ("eyeglasses", "1", "glasses"),
-    ("sunglasses", "1", "sunglasses"),
-    ("beard", "1", "beard"),
-    ("mustache", "1", "mustache"),
-    ("mustache", "1", "moustache"),
-    ("gender", "female", "female"),
-    ("gender", "male", "male"),
-)
+import numpy as np
+
+from photosorter.core.catalog.paths import from_db
+from photosorter.core.catalog.search_words import phrase_of, tokens
+
+VISIBLE = ("ok", "offline")
+# face attribute values that become searchable words
+FACE_WORDS = {
+    ("smile", "1"): ("smiling", "smile"),
+    ("eyeglasses", "1"): ("eyeglasses", "glasses"),
+    ("sunglasses", "1"): ("sunglasses",),
+    ("beard", "1"): ("beard",),
+    ("mustache", "1"): ("mustache", "moustache"),
+    ("gender", "female"): ("female",),
+    ("gender", "male"): ("male",),
+}
 EMOTION_MIN_CONFIDENCE = 50.0
 
-
-def guard(column: str, empty: str) -> str:
-    """JSON written by others is trusted only once it parses."""
-    # most rows hold the empty value: no need to parse it twice
-    valid = f"WHEN json_valid({column}) THEN {column}"
-    return f"(CASE WHEN {column} = '{empty}' THEN '{empty}' {valid} ELSE '{empty}' END)"
+TermKey = tuple[str, str]
 
 
-def derived(group: str, where_hash: str) -> str:
-    """(hash, kind, key, score, source, display, body) rows a refresh of ``group`` derives."""
-    if group == "labels":
-        aliases = _words("l.aliases")
-        return f"""
-            SELECT l.hash, 'label' AS kind, lower(l.name) AS key, l.confidence AS score, l.name AS source,
-                   l.name AS display, l.name || ' ' || {aliases} AS body
-              FROM labels l WHERE {where_hash.format(t="l")}
-            UNION ALL
-            SELECT l.hash, 'label', lower(j.value), l.confidence, l.name, j.value, j.value
-              FROM labels l, json_each({guard("l.parents", "[]")}) j
-             WHERE {where_hash.format(t="l")} AND j.type = 'text'
-            UNION ALL
-            SELECT l.hash, 'category', lower(j.value), l.confidence, l.name, j.value, j.value
-              FROM labels l, json_each({guard("l.categories", "[]")}) j
-             WHERE {where_hash.format(t="l")} AND j.type = 'text'"""
-    if group == "text":
-        return f"""
-            SELECT t.hash, 'has' AS kind, 'text' AS key, 0.0 AS score, NULL AS source, 'text' AS display,
-                   'text' AS body
-              FROM text_lines t WHERE {where_hash.format(t="t")} GROUP BY t.hash"""
-    if group == "faces":
-        attrs = guard("f.attributes", "{}")
-        value = (
-            "lower(CASE WHEN a.type = 'object'"
-            " THEN coalesce(json_extract(a.value, '$.value'), json_extract(a.value, '$.Value'))"
-            " ELSE a.atom END)"
-        )
-        conf = (
-            "(CASE WHEN {v}.type = 'object'"
-            " THEN coalesce(json_extract({v}.value, '$.confidence'), json_extract({v}.value, '$.Confidence'),"
-            " f.confidence) ELSE f.confidence END)"
-        )
-        emotion = "lower(coalesce(json_extract(e.value, '$.type'), json_extract(e.value, '$.Type')))"
-        return f"""
-            SELECT f.hash, 'person' AS kind, CAST(f.person_id AS TEXT) AS key, 100.0 AS score,
-                   pe.name AS source, pe.name AS display, pe.name AS body
-              FROM faces f JOIN people pe ON pe.id = f.person_id WHERE {where_hash.format(t="f")}
-            UNION ALL
-            SELECT f.hash, 'has', 'faces', 0.0, NULL, 'faces', 'faces' FROM faces f
-             WHERE {where_hash.format(t="f")}
-            UNION ALL
-            SELECT f.hash, 'is', 'unnamed', 0.0, NULL, 'unnamed', 'unnamed' FROM faces f
-             WHERE {where_hash.format(t="f")} AND f.person_id IS NULL
-            UNION ALL
-            SELECT hash, 'faces', CAST(max(n) AS TEXT), 0.0, NULL, CAST(max(n) AS TEXT), '' FROM (
-                SELECT f.hash, count(*) AS n FROM faces f WHERE {where_hash.format(t="f")}
-                 GROUP BY f.hash, f.backend) GROUP BY hash
-            UNION ALL
-            SELECT f.hash, 'face', w.word, {conf.format(v="a")}, NULL, w.word, w.word
-              FROM faces f, json_each({attrs}) a
-              JOIN search_face_words w ON w.attr = lower(a.key)
-               AND w.value = (CASE {value} WHEN 'true' THEN '1' WHEN 'false' THEN '0' ELSE {value} END)
-             WHERE {where_hash.format(t="f")} AND json_type({attrs}) = 'object'
-            UNION ALL
-            SELECT f.hash, 'face', {emotion}, {conf.format(v="e")}, NULL, {emotion}, {emotion}
-              FROM faces f, json_each({attrs}) a,
-                   json_each(CASE WHEN a.type = 'array' THEN a.value ELSE '[]' END) e
-             WHERE {where_hash.format(t="f")} AND json_type({attrs}) = 'object' AND lower(a.key) = 'emotions'
-               AND e.type = 'object' AND {emotion} IS NOT NULL
-               AND {conf.format(v="e")} >= {EMOTION_MIN_CONFIDENCE}"""
-    raise ValueError(group)
+@dataclass(slots=True)
+class Terms:
+    """The terms one derivation names, by index, with what names them (a label's name and aliases)."""
+
+    keys: list[TermKey] = field(default_factory=list)
+    displays: list[str] = field(default_factory=list)
+    phrases: dict[int, set[str]] = field(default_factory=dict)  # only terms named by phrases
+    index: dict[TermKey, int] = field(default_factory=dict)
+
+    def add(self, kind: str, key: str, display: str, *names: str) -> int:
+        found = self.index.get((kind, key))
+        if found is None:
+            found = self.index[(kind, key)] = len(self.keys)
+            self.keys.append((kind, key))
+            self.displays.append(display)
+        for name in names:
+            phrase = phrase_of(name)
+            if phrase:
+                self.phrases.setdefault(found, set()).add(phrase)
+        return found
+
+    def add_phrases(self, kind: str, key: str, display: str, phrases: tuple[str, ...]) -> int:
+        found = self.index.get((kind, key))
+        if found is None:
+            found = self.index[(kind, key)] = len(self.keys)
+            self.keys.append((kind, key))
+            self.displays.append(display)
+        if phrases:
+            self.phrases.setdefault(found, set()).update(p for p in phrases if p)
+        return found
+
+    def words(self, index: int) -> set[str]:
+        return self.phrases.get(index, set())
 
 
-def camera(row: str) -> str:
-    """A photo's camera as one phrase (``Canon EOS 5D``), '' when unknown."""
-    return f"trim(coalesce({row}.camera_make, '') || ' ' || coalesce({row}.camera_model, ''))"
+@dataclass(frozen=True, slots=True)
+class Postings:
+    """Best score per (term, photo) for ``photos``, grouped by term."""
+
+    photos: np.ndarray  # every photo derived, matched or not: their older postings are void
+    term: np.ndarray
+    photo: np.ndarray
+    score: np.ndarray
+    terms: Terms
 
 
-def path_row(row: str) -> str:
-    folder = (
-        f"CASE WHEN typeof({row}.path) = 'text' AND substr({row}.path, -length({row}.name)) = {row}.name "
-        f"THEN substr({row}.path, 1, length({row}.path) - length({row}.name))"
-        f" ELSE CAST({row}.path AS TEXT) END"
+def _json(text: object, empty: object) -> object:
+    if not isinstance(text, str) or text in ("[]", "{}"):
+        return empty
+    try:
+        return json.loads(text)
+    except ValueError:
+        return empty
+
+
+def _strings(text: object) -> list[str]:
+    value = _json(text, [])
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+@lru_cache(maxsize=1 << 16)
+def label_specs(name: str, parents: str, aliases: str, categories: str) -> tuple[tuple, ...]:
+    """(kind, key, display, phrases) of the terms one label row names: its name, parents, categories."""
+    own = ("label", name.lower(), name, tuple(p for p in map(phrase_of, (name, *_strings(aliases))) if p))
+    return (
+        own,
+        *(("label", p.lower(), p, (phrase_of(p),)) for p in _strings(parents)),
+        *(("category", c.lower(), c, (phrase_of(c),)) for c in _strings(categories)),
     )
-    return f"{row}.id, {folder}, {row}.name"
 
 
-def _words(column: str) -> str:
-    """The strings of a JSON list, space-separated ('' for none)."""
-    joined = f"(SELECT group_concat(value, ' ') FROM json_each({guard(column, '[]')}))"
-    return f"(CASE WHEN {column} = '[]' THEN '' ELSE coalesce({joined}, '') END)"
+def _label_terms(terms: Terms, name: str, parents: str, aliases: str, categories: str) -> list[int]:
+    return [terms.add_phrases(*spec) for spec in label_specs(name, parents, aliases, categories)]
 
 
-def label_rows(row: str) -> str:
-    """(kind, key, score, source, display, body) one label row derives, from a trigger's NEW or OLD."""
-    aliases = _words(row + ".aliases")
-    return f"""
-        SELECT 'label' AS kind, lower({row}.name) AS key, {row}.confidence AS score, {row}.name AS source,
-               {row}.name AS display, {row}.name || ' ' || {aliases} AS body
-        UNION ALL
-        SELECT 'label', lower(j.value), {row}.confidence, {row}.name, j.value, j.value
-          FROM json_each({guard(row + ".parents", "[]")}) j WHERE j.type = 'text'
-        UNION ALL
-        SELECT 'category', lower(j.value), {row}.confidence, {row}.name, j.value, j.value
-          FROM json_each({guard(row + ".categories", "[]")}) j WHERE j.type = 'text'"""
+def _attribute_value(value: object) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("value", value.get("Value"))
+    if value is None or isinstance(value, dict | list):
+        return None
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value).lower()
+
+
+def _confidence(value: object, default: float) -> float:
+    if isinstance(value, dict):
+        for key in ("confidence", "Confidence"):
+            if isinstance(value.get(key), int | float) and not isinstance(value.get(key), bool):
+                return float(value[key])
+    return default
+
+
+def face_words(attributes: object, confidence: float) -> list[tuple[str, float]]:
+    attrs = _json(attributes, {})
+    if not isinstance(attrs, dict):
+        return []
+    found = []
+    for key, value in attrs.items():
+        name = str(key).lower()
+        if name == "emotions" and isinstance(value, list):
+            for emotion in value:
+                if not isinstance(emotion, dict):
+                    continue
+                kind = emotion.get("type", emotion.get("Type"))
+                score = _confidence(emotion, confidence)
+                if isinstance(kind, str) and score >= EMOTION_MIN_CONFIDENCE:
+                    found.append((kind.lower(), score))
+            continue
+        words = FACE_WORDS.get((name, _attribute_value(value) or ""))
+        if words:
+            found += [(word, _confidence(value, confidence)) for word in words]
+    return found
+
+
+def _ragged(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For rows repeated ``counts`` times: (row of each copy, index of the copy within its row)."""
+    total = int(counts.sum())
+    rows = np.repeat(np.arange(counts.size), counts)
+    within = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    return rows, within
+
+
+def _camera(make: object, model: object) -> str:
+    return f"{make or ''} {model or ''}".strip()
+
+
+def _where(column: str, values: list | None) -> tuple[str, tuple]:
+    if values is None:
+        return "", ()
+    return f" WHERE {column} IN (SELECT value FROM json_each(?))", (json.dumps(values),)
+
+
+_CHUNK = 200_000
+_LABELS = (
+    "SELECT count(*), group_concat(hash, char(31)), group_concat(name || char(30) || parents || char(30)"
+    " || aliases || char(30) || categories, char(31)), json_group_array(confidence) FROM (SELECT hash, name,"
+    " parents, aliases, categories, confidence FROM labels WHERE {where} ORDER BY hash, backend, name)"
+)
+
+
+def _labels(
+    conn: sqlite3.Connection, hashes: list[str] | None, content: dict[str, int], terms: Terms
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[list[int]]]:
+    """Label rows as columns (signature, content, confidence), read in chunks of whole strings.
+
+    A rebuild reads some fifteen rows per photo: a row at a time in Python is most of its cost, so
+    SQLite joins each column of a chunk into one string and Python splits it in C. A label's terms
+    depend only on its (name, parents, aliases, categories): each signature is expanded once.
+    """
+    expansions: dict[str, int] = {}
+    signatures: list[list[int]] = []
+    sig_parts, content_parts, score_parts = [], [], []
+    chunks = []
+    if hashes is not None:
+        chunks.append(("hash IN (SELECT value FROM json_each(?))", (json.dumps(hashes),)))
+    last = None
+    while hashes is None:
+        where, params = ("1", ()) if last is None else ("hash > ?", (last,))
+        bound = conn.execute(
+            f"SELECT hash FROM labels WHERE {where} ORDER BY hash LIMIT 1 OFFSET ?", (*params, _CHUNK)
+        ).fetchone()
+        if bound is None:
+            chunks.append((where, params))
+            break
+        chunks.append((f"{where} AND hash <= ?", (*params, bound[0])))
+        last = bound[0]
+    for where, params in chunks:
+        count, hash_text, sig_text, score_text = conn.execute(_LABELS.format(where=where), params).fetchone()
+        if not count:
+            continue
+        row_hashes = hash_text.split("\x1f")
+        row_sigs = sig_text.split("\x1f") if sig_text is not None else []
+        if len(row_hashes) != count or len(row_sigs) != count:  # a separator inside a name: one at a time
+            rows = conn.execute(
+                f"SELECT hash, name || char(30) || parents || char(30) || aliases || char(30) || categories"
+                f" FROM labels WHERE {where} ORDER BY hash, backend, name",
+                params,
+            ).fetchall()
+            row_hashes, row_sigs = [r[0] for r in rows], [r[1] for r in rows]
+        for signature in set(row_sigs).difference(expansions):
+            expansions[signature] = len(signatures)
+            name, parents, aliases, categories = ([*signature.split("\x1e", 3), "", "", ""])[:4]
+            signatures.append(_label_terms(terms, name, parents, aliases, categories))
+        owners = np.fromiter(map(content.get, row_hashes, repeat(-1)), dtype=np.int64, count=count)
+        keep = owners >= 0
+        sig_parts.append(
+            np.fromiter(map(expansions.__getitem__, row_sigs), dtype=np.int64, count=count)[keep]
+        )
+        content_parts.append(owners[keep])
+        score_parts.append(np.fromstring(score_text[1:-1], dtype=np.float64, sep=",")[keep])
+    if not sig_parts:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), signatures
+    return np.concatenate(sig_parts), np.concatenate(content_parts), np.concatenate(score_parts), signatures
+
+
+def _photo_terms(visible: list[tuple], photo_content: list[int], copies: list[int], terms: Terms):
+    """(term, photo) of what belongs to the photo itself: its path's words, its camera, its duplicates."""
+    p_term: list[int] = []
+    p_photo: list[int] = []
+    folder_words: dict[str, list[int]] = {}
+    cameras: dict[tuple, list[int]] = {}
+    duplicate = terms.index[("is", "duplicate")]
+    add = terms.add
+    for row, c in zip(visible, photo_content, strict=True):
+        photo_id, _, _, path, name, make, model = row
+        if path.__class__ is not str or name.__class__ is not str:
+            path, name = from_db(path), from_db(name) if isinstance(name, bytes) else str(name)
+        folder = path[: -len(name)] if name and path.endswith(name) else path
+        words = folder_words.get(folder)
+        if words is None:
+            words = folder_words[folder] = [add("path", w, w) for w in dict.fromkeys(tokens(folder))]
+        found = set(words)
+        found.update([add("path", w, w) for w in tokens(name)])
+        camera = cameras.get((make, model))
+        if camera is None:
+            phrase = _camera(make, model)
+            camera = cameras[(make, model)] = (
+                [add("camera", phrase.lower(), phrase, phrase)] if phrase else []
+            )
+        found.update(camera)
+        if c >= 0 and copies[c] > 1:
+            found.add(duplicate)
+        p_term += found
+        p_photo += [photo_id] * len(found)
+    return p_term, p_photo
+
+
+@dataclass(slots=True)
+class _Found:
+    """(term, content, score) rows, as columns."""
+
+    term: list[int] = field(default_factory=list)
+    content: list[int] = field(default_factory=list)
+    score: list[float] = field(default_factory=list)
+
+    def put(self, term: int, c: int, score: float) -> None:
+        self.term.append(term)
+        self.content.append(c)
+        self.score.append(score)
+
+
+def _text_terms(rows, content: dict[str, int], terms: Terms, found: _Found) -> None:
+    has_text = terms.index[("has", "text")]
+    line_words: dict[str, list[int]] = {}
+    for h, text, confidence in rows:
+        c = content.get(h)
+        if c is None:
+            continue
+        found.put(has_text, c, 0.0)
+        words = line_words.get(text)
+        if words is None:
+            words = line_words[text] = [terms.add("text", w, w) for w in dict.fromkeys(tokens(str(text)))]
+        for word in words:
+            found.put(word, c, float(confidence))
+
+
+def _face_terms(rows, content: dict[str, int], terms: Terms, found: _Found) -> None:
+    has_faces, unnamed = terms.index[("has", "faces")], terms.index[("is", "unnamed")]
+    face_counts: dict[tuple[int, str], int] = {}
+    words_of_face: dict[tuple[str, float], list[tuple[int, float]]] = {}
+    for h, backend, person, attributes, confidence in rows:
+        c = content.get(h)
+        if c is None:
+            continue
+        face_counts[(c, backend)] = face_counts.get((c, backend), 0) + 1
+        found.put(has_faces, c, 0.0)
+        if person is None:
+            found.put(unnamed, c, 0.0)
+        else:
+            found.put(terms.add("person", str(person), str(person)), c, 100.0)
+        words = words_of_face.get((attributes, confidence))
+        if words is None:
+            words = words_of_face[(attributes, confidence)] = [
+                (terms.add("face", word, word, word), score)
+                for word, score in face_words(attributes, float(confidence))
+            ]
+        for word, score in words:
+            found.put(word, c, score)
+    most: dict[int, int] = {}
+    for (c, _), n in face_counts.items():
+        most[c] = max(most.get(c, 0), n)
+    for c, n in most.items():
+        found.put(terms.add("faces", str(n), str(n)), c, 0.0)
+
+
+def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None) -> Postings:
+    """Postings of ``photo_ids`` (None: every photo), from the photo rows and their content's analysis."""
+    terms = Terms()
+    for kind, key in (("has", "text"), ("has", "faces"), ("is", "duplicate"), ("is", "unnamed")):
+        terms.add(kind, key, f"{kind}:{key}")
+    wanted = None if photo_ids is None else [int(i) for i in photo_ids]
+    where, params = _where("id", wanted)
+    rows = conn.execute(
+        f"SELECT id, hash, state, path, name, camera_make, camera_model FROM photos{where}", params
+    ).fetchall()
+    derived = np.array([row[0] for row in rows] if photo_ids is None else wanted, dtype=np.int64)
+    visible = [row for row in rows if row[2] in VISIBLE]
+    content: dict[str, int] = {}
+    photo_content = []
+    for row in visible:
+        photo_content.append(content.setdefault(row[1], len(content)) if row[1] is not None else -1)
+    copies = np.bincount(
+        np.array([c for c in photo_content if c >= 0], dtype=np.int64), minlength=len(content)
+    )
+    p_term, p_photo = _photo_terms(visible, photo_content, copies.tolist(), terms)
+    # content-level terms: labels, text, faces
+    hashes = list(content) if photo_ids is not None else None
+    where, params = _where("hash", hashes)
+    row_sig, row_content, row_score, signatures = _labels(conn, hashes, content, terms)
+    found = _Found()
+    _text_terms(
+        conn.execute(f"SELECT hash, text, confidence FROM text_lines{where}", params), content, terms, found
+    )
+    faces = conn.execute(f"SELECT hash, backend, person_id, attributes, confidence FROM faces{where}", params)
+    _face_terms(faces, content, terms, found)
+    c_term, c_content, c_score = found.term, found.content, found.score
+    # labels: each row names its signature's terms, all at the row's confidence
+    sig_flat = np.array([t for sig in signatures for t in sig], dtype=np.int64)
+    sig_len = np.array([len(sig) for sig in signatures], dtype=np.int64)
+    sig_start = np.cumsum(sig_len) - sig_len
+    rows_of, within = _ragged(sig_len[row_sig]) if row_sig.size else (np.zeros(0, np.int64),) * 2
+    term = np.concatenate([sig_flat[sig_start[row_sig][rows_of] + within], np.array(c_term, np.int64)])
+    owner = np.concatenate([row_content[rows_of], np.array(c_content, np.int64)])
+    score = np.concatenate([row_score[rows_of], np.array(c_score, np.float64)])
+    # the best score per (term, content); for ties the first row, as it was read
+    key = term * max(1, len(content)) + owner
+    order = np.argsort(key)  # the best of each run is taken by value: no need for a stable sort
+    key, score = key[order], score[order]
+    first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if key.size else np.zeros(0, np.int64)
+    best = np.maximum.reduceat(score, first) if key.size else score
+    key = key[first]
+    term, owner = key // max(1, len(content)), key % max(1, len(content))
+    # ... given to every visible photo holding the content
+    visible_ids = np.array([row[0] for row in visible], dtype=np.int64)
+    held = np.array(photo_content, dtype=np.int64)
+    by_content = np.argsort(held, kind="stable")
+    held_sorted = held[by_content]
+    starts = np.searchsorted(held_sorted, np.arange(len(content)))
+    posting_of, copy = _ragged(copies[owner]) if owner.size else (np.zeros(0, np.int64),) * 2
+    photo = visible_ids[by_content][starts[owner[posting_of]] + copy]
+    term, best = term[posting_of], best[posting_of]
+    p_term_arr = np.array(p_term, dtype=np.int64)
+    by_term = np.argsort(p_term_arr, kind="stable")
+    return Postings(
+        photos=derived,
+        term=np.concatenate([term, p_term_arr[by_term]]),
+        photo=np.concatenate([photo, np.array(p_photo, dtype=np.int64)[by_term]]),
+        score=np.concatenate([best, np.zeros(len(p_term))]),
+        terms=terms,
+    )

@@ -1,21 +1,26 @@
-"""Running a parsed query against the catalog: ranked hits that say why they matched, and sidebar counts."""
+"""Running a parsed query against the catalog's search index: ranked hits that say why they matched.
+
+Every query term becomes a source: photos with a score (the best of its posting lists), or a plain
+set (dates, folders, flags). Photos must be in every positive source and in no negative one; they
+rank by the sum of their scores, then newest first. Sets are dense arrays indexed by photo id.
+"""
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from dataclasses import dataclass
 
-from photosorter.core.catalog import search_sql
+import numpy as np
+
+from photosorter.core.catalog import search_rows
 from photosorter.core.catalog.database import Catalog
-from photosorter.core.catalog.search_sql import Plan, Source
-from photosorter.core.search import text
+from photosorter.core.catalog.search_index import SearchIndex, index_of
+from photosorter.core.catalog.search_words import Words, prefix_words, tokens, words_of
 from photosorter.core.search.filters import FILTERS, SearchError, compare, count_predicate, date_range
 from photosorter.core.search.query import Query, Term, parse
 
 BARE_KINDS = ("label", "category", "person", "face")
-_KINDS = {"label": ("label", "category"), "person": ("person",)}
-_NOTHING = Source(estimate=0)
+_KINDS = {"label": ("label", "category"), "person": ("person",), "camera": ("camera",)}
+PATH_SCORE = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,188 +40,381 @@ class LabelCount:
 
 
 @dataclass(frozen=True, slots=True)
-class _Resolved:
+class _Source:
+    """What one query term matches: photo ids with their best score (zeros when not scoring)."""
+
     term: Term
-    source: Source
+    ids: np.ndarray
+    scores: np.ndarray
+    scoring: bool
     negated: bool
+    keys: frozenset[tuple[str, str]] = frozenset()  # the index terms behind it, for the reasons
+    text: tuple[Words, ...] = ()  # detected text that may be the reason
+    path: bool = False  # the file's path may be the reason
+    ranked: tuple | None = None  # posting lists only: ids and scores are in the index's ranked order
 
 
-def _words_source(catalog: Catalog, term: Term, kinds: tuple[str, ...], *, bare: bool) -> Source:
-    fts = text.fts_any(term.values, plurals=not term.phrase)
-    if fts is None:
-        if bare:
-            return Source(estimate=-1)  # punctuation only: no constraint
-        raise SearchError(f"{term.raw!r}: {term.key}: needs a word, e.g. {FILTERS[term.key].examples[0]}")
-    matched = search_sql.match_terms(catalog, fts, kinds)
-    ids = tuple(term_id for term_id, _ in matched)
-    estimate = sum(count for _, count in matched)
-    if not bare:
-        return Source(term_ids=ids, estimate=estimate)
-    text_fts = fts if search_sql.has_match(catalog, "search_text", fts) else None
-    path_fts = f"{{folder name}} : {fts}"
-    path_fts = path_fts if search_sql.has_match(catalog, "search_paths", path_fts) else None
-    return Source(term_ids=ids, text_fts=text_fts, path_fts=path_fts, estimate=estimate)
+class _Run:
+    """One query against one state of the index."""
 
+    def __init__(self, index: SearchIndex) -> None:
+        self.index = index
+        self.state = index.refresh()
+        self.order = index.order(self.state)
+        self.size = max(self.state.owner.size, self.index.rank(self.state).size)
 
-def _faces_source(catalog: Catalog, term: Term) -> tuple[Source, bool]:
-    """Face counts are terms ``faces:N``; a predicate true for 0 becomes the exclusion of its complement."""
-    predicates = [count_predicate("faces", value) for value in term.values]
+    # -- lists ---------------------------------------------------------------------------------------------
+    def lists(self, term_ids: list[int]) -> list[tuple[np.ndarray, np.ndarray]]:
+        found = [self.index.postings(self.state, t) for t in term_ids]
+        return [pair for pair in found if pair[0].size]
 
-    def wanted(n: int) -> bool:
-        return any(compare(op, n, limit) for op, limit in predicates) != term.negated
+    def union(self, lists: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+        return self.index.union(lists)
 
-    counts = search_sql.terms_of_kind(catalog, "faces")
-    if wanted(0):
-        ids = tuple(term_id for term_id, key, _ in counts if not wanted(int(key)))
-        return Source(term_ids=ids, scoring=False), True
-    ids = tuple(term_id for term_id, key, _ in counts if wanted(int(key)))
-    return Source(
-        term_ids=ids, scoring=False, estimate=sum(n for _, key, n in counts if wanted(int(key)))
-    ), False
+    def all_of(self, words: list[str], kind: str) -> np.ndarray:
+        """Photos with every word (the candidates for a phrase)."""
+        found: np.ndarray | None = None
+        for word in words:
+            term = self.index.term(self.state, kind, word)
+            ids = self.index.postings(self.state, term)[0] if term is not None else np.zeros(0, np.int64)
+            found = ids if found is None else np.intersect1d(found, ids, assume_unique=True)
+            if not found.size:
+                break
+        return found if found is not None else np.zeros(0, np.int64)
 
-
-def _resolve(catalog: Catalog, term: Term) -> _Resolved | None:
-    key = term.key
-    if key is None:
-        source = _words_source(catalog, term, BARE_KINDS, bare=True)
-        return None if source.estimate < 0 else _Resolved(term, source, term.negated)
-    spec = FILTERS[key]
-    if key in _KINDS:
-        return _Resolved(term, _words_source(catalog, term, _KINDS[key], bare=False), term.negated)
-    if key == "text":
-        fts = text.fts_any(term.values, plurals=False)
-        if fts is None:
-            raise SearchError(f"{term.raw!r}: text: needs a word, e.g. {spec.examples[0]}")
-        return _Resolved(term, Source(text_fts=fts, estimate=100), term.negated)
-    if key == "camera":
-        words = _words_source(catalog, term, ("camera",), bare=False)
-        return _Resolved(
-            term, Source(term_ids=words.term_ids, scoring=False, estimate=words.estimate), term.negated
+    # -- words to terms --------------------------------------------------------------------------------------
+    def vocabulary(self, kinds: tuple[str, ...], words: Words) -> list[int]:
+        found: set[int] = set()
+        for word in words.words if not words.phrase else words.words[:1]:
+            found |= self.index.words(self.state, word)
+        terms = self.index.vocabulary(self.state)
+        return sorted(
+            t
+            for t in found
+            if terms[t].kind in kinds
+            and (not words.phrase or any(words.in_words(p.split(" ")) for p in terms[t].phrases))
         )
-    if key == "folder":
-        fts = text.fts_any(term.values, plurals=False, columns="{folder name}")
-        if fts is None:
-            raise SearchError(f"{term.raw!r}: {key}: needs a word, e.g. {spec.examples[0]}")
-        return _Resolved(term, Source(path_fts=fts, scoring=False, estimate=1000), term.negated)
-    if spec.kind == "date":
-        ranges = []
-        for value in term.values:
-            start, end = date_range(key, value)
-            ranges.append(
-                (start, None) if key == "after" else (None, start) if key == "before" else (start, end)
+
+    def people(self, words: Words) -> list[tuple[int, int]]:
+        """(term id, person id) of the people whose name matches."""
+        found = []
+        for person_id, found_words in self.state.people_words.items():
+            if words.in_words(found_words):
+                term = self.index.term(self.state, "person", str(person_id))
+                if term is not None:
+                    found.append((term, person_id))
+        return found
+
+    def named(self, kinds: tuple[str, ...], words: Words) -> tuple[list[int], set[tuple[str, str]]]:
+        terms = self.vocabulary(tuple(k for k in kinds if k != "person"), words)
+        keys = {(self.state.terms[t].kind, self.state.terms[t].key) for t in terms}
+        if "person" in kinds:
+            for term, person_id in self.people(words):
+                terms.append(term)
+                keys.add(("person", str(person_id)))
+        return terms, keys
+
+    def word_terms(self, kind: str, words: Words) -> list[int]:
+        """The index terms of a word's forms in detected text or paths."""
+        return [t for w in words.words if (t := self.index.term(self.state, kind, w)) is not None]
+
+    def scored(self, term: Term, lists, verified, keys, values, bare: bool) -> _Source:
+        """A scoring source: posting lists (ranked and kept by the index) and phrases checked one by one."""
+        verified = [pair for pair in verified if pair[0].size]
+        ranked = self.index.ranked(self.state, lists) if lists else (np.zeros(0, np.int64), np.zeros(0))
+        ids, scores = self.union([ranked, *verified]) if verified else ranked
+        rankable = lists if not verified else None
+        return _Source(term, ids, scores, True, term.negated, frozenset(keys), values, bare, rankable)
+
+    def text(self, words: Words) -> tuple[np.ndarray, np.ndarray]:
+        candidates = self.all_of(list(words.words), "text")
+        lines = search_rows.text_lines(self.index.catalog, candidates.tolist())
+        best = {
+            p: max(c for line, c in found if words.in_text(line))
+            for p, found in lines.items()
+            if any(words.in_text(line) for line, _ in found)
+        }
+        ids = np.array(sorted(best), dtype=np.int64)
+        return ids, np.array([best[p] for p in ids.tolist()], dtype=np.float64)
+
+    def path(self, words: Words, score: float) -> tuple[np.ndarray, np.ndarray]:
+        if not words.phrase:
+            ids, _ = self.union(self.lists(self.word_terms("path", words)))
+        else:
+            candidates = self.all_of(list(words.words), "path")
+            paths = search_rows.paths(self.index.catalog, candidates.tolist())
+            ids = np.array(
+                sorted(p for p, (path, name) in paths.items() if _path_matches(words, path, name)),
+                dtype=np.int64,
             )
-        return _Resolved(term, Source(dates=tuple(ranges), scoring=False, estimate=10**9), term.negated)
-    if key == "faces":
-        source, inverted = _faces_source(catalog, term)
-        return _Resolved(term, source, inverted)
-    ids, estimate = [], 0
-    for value in term.values:
-        found = search_sql.term_of(catalog, key, value)
-        if found:
-            ids.append(found[0])
-            estimate += found[1]
-    return _Resolved(term, Source(term_ids=tuple(ids), scoring=False, estimate=estimate), term.negated)
+        return ids, np.full(ids.size, score)
+
+    # -- query terms to sources ----------------------------------------------------------------------------
+    def source(self, term: Term) -> _Source | None:
+        key = term.key
+        if key is None or key in ("label", "person", "camera"):
+            kinds = BARE_KINDS if key is None else _KINDS[key]
+            values = [w for w in (words_of(v, plurals=not term.phrase) for v in term.values) if w]
+            if not values:
+                if key is None:
+                    return None  # punctuation only: no constraint
+                raise SearchError(f"{term.raw!r}: {key}: needs a word, e.g. {FILTERS[key].examples[0]}")
+            term_ids: list[int] = []
+            keys: set[tuple[str, str]] = set()
+            for words in values:
+                found, found_keys = self.named(kinds, words)
+                term_ids += found
+                keys |= found_keys
+            if key == "camera":
+                ids, _ = self.union(self.lists(sorted(set(term_ids))))
+                return _Source(term, ids, np.zeros(ids.size), False, term.negated)
+            lists: list[tuple[int, float | None]] = [(t, None) for t in sorted(set(term_ids))]
+            verified = []  # phrases in text or paths, checked photo by photo
+            if key is None:
+                for words in values:
+                    if words.phrase:
+                        verified += [self.text(words), self.path(words, PATH_SCORE)]
+                    else:
+                        lists += [(t, None) for t in self.word_terms("text", words)]
+                        lists += [(t, PATH_SCORE) for t in self.word_terms("path", words)]
+            return self.scored(term, tuple(sorted(set(lists))), verified, keys, tuple(values), key is None)
+        spec = FILTERS[key]
+        if key in ("text", "folder"):
+            values = [w for w in (words_of(v, plurals=False) for v in term.values) if w]
+            if not values:
+                raise SearchError(f"{term.raw!r}: {key}: needs a word, e.g. {spec.examples[0]}")
+            if key == "text":
+                lists = tuple(
+                    sorted({(t, None) for w in values if not w.phrase for t in self.word_terms("text", w)})
+                )
+                verified = [self.text(w) for w in values if w.phrase]
+                return self.scored(term, lists, verified, set(), tuple(values), False)
+            ids, _ = self.union([pair for w in values if (pair := self.path(w, 0.0))[0].size])
+            return _Source(term, ids, np.zeros(ids.size), False, term.negated)
+        if spec.kind == "date":
+            spans = []
+            for value in term.values:
+                start, end = date_range(key, value)
+                lo, hi = self.index.date_span(
+                    self.state,
+                    *(
+                        (start, None)
+                        if key == "after"
+                        else (None, start)
+                        if key == "before"
+                        else (start, end)
+                    ),
+                )
+                spans.append(self.order[lo:hi])
+            ids = np.unique(np.concatenate(spans)) if len(spans) > 1 else spans[0]
+            return _Source(term, ids, np.zeros(ids.size), False, term.negated)
+        if key == "faces":
+            return self.faces(term)
+        found = [t for v in term.values if (t := self.index.term(self.state, key, v)) is not None]
+        ids, _ = self.union(self.lists(found))
+        return _Source(term, ids, np.zeros(ids.size), False, term.negated)
+
+    def faces(self, term: Term) -> _Source:
+        """Face counts are terms ``faces:N``; a predicate true for 0 becomes the exclusion of the rest."""
+        predicates = [count_predicate("faces", value) for value in term.values]
+
+        def wanted(n: int) -> bool:
+            return any(compare(op, n, limit) for op, limit in predicates) != term.negated
+
+        counts = [(t, int(info.key)) for t, info in self.state.terms.items() if info.kind == "faces"]
+        inverted = wanted(0)
+        chosen = [t for t, n in counts if wanted(n) != inverted]
+        ids, _ = self.union(self.lists(chosen))
+        return _Source(term, ids, np.zeros(ids.size), False, inverted)
+
+    # -- combining -------------------------------------------------------------------------------------------
+    def member(self, source: _Source) -> np.ndarray:
+        out = np.zeros(self.size, dtype=bool)
+        out[source.ids] = True
+        return out
+
+    def run(self, query: Query, limit: int | None) -> tuple[np.ndarray, np.ndarray, list[_Source]]:
+        """(photo ids, total scores) in result order, and the positive sources."""
+        sources = [s for s in map(self.source, query.terms) if s is not None]
+        positive = [s for s in sources if not s.negated]
+        negative = [s for s in sources if s.negated]
+        scoring = [s for s in positive if s.scoring]
+        if len(scoring) == 1 and scoring[0].ranked is not None:
+            # one query term's posting lists decide the order, and the index keeps them ranked
+            ids, scores = scoring[0].ids, scoring[0].scores
+            for source in positive:
+                if source is not scoring[0]:
+                    keep = self.member(source)[ids]
+                    ids, scores = ids[keep], scores[keep]
+            for source in negative:
+                keep = ~self.member(source)[ids]
+                ids, scores = ids[keep], scores[keep]
+            return ids[:limit], scores[:limit], positive
+        wanted = np.ones(self.size, dtype=bool)
+        total = np.zeros(self.size)
+        for source in positive:
+            wanted &= self.member(source)
+            if source.scoring:
+                total[source.ids] += source.scores
+        for source in negative:
+            wanted[source.ids] = False
+        ids = self.order[wanted[self.order]]  # newest first
+        return (*_ordered(ids, total[ids], limit), positive)
 
 
-def _plan(catalog: Catalog, query: Query) -> tuple[Plan, list[_Resolved]]:
-    resolved = [r for r in (_resolve(catalog, term) for term in query.terms) if r is not None]
-    positive = tuple(r.source for r in resolved if not r.negated)
-    negative = tuple(r.source for r in resolved if r.negated)
-    return Plan(positive, negative), [r for r in resolved if not r.negated]
+def _path_matches(words: Words, path: str, name: str) -> bool:
+    folder = path[: -len(name)] if name and path.endswith(name) else path
+    return words.in_text(folder) or words.in_text(name)
 
 
-def _run(fn, *args):
-    try:
-        return fn(*args)
-    except sqlite3.OperationalError as error:
-        if search_sql.is_fts_error(error):
-            raise SearchError(f"the search index cannot run this query ({error})") from None
-        raise
+def _ordered(ids: np.ndarray, total: np.ndarray, limit: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """Photos already newest first, best total first (a stable sort); with a limit, only the top ones."""
+    if not ids.size or total.min() == total.max():
+        return ids[:limit], total[:limit]
+    if limit is not None and ids.size > limit:
+        threshold = np.partition(total, ids.size - limit)[ids.size - limit]
+        above = np.flatnonzero(total > threshold)
+        tied = np.flatnonzero(total == threshold)[: limit - above.size]
+        chosen = np.sort(np.concatenate([above, tied]))
+        ids, total = ids[chosen], total[chosen]
+    by_score = np.argsort(-total, kind="stable")
+    return ids[by_score][:limit], total[by_score][:limit]
+
+
+def _query(catalog: Catalog, query: str, limit: int | None):
+    parsed = parse(query)
+    index = index_of(catalog)
+    with index.lock:
+        run = _Run(index)
+        ids, totals, positive = run.run(parsed, limit)
+        return run, ids, totals, positive
 
 
 def search_ids(catalog: Catalog, query: str) -> list[int]:
     """Photo ids, best first then newest first; an empty query gives every visible photo by date."""
-    plan, _ = _run(_plan, catalog, parse(query))
-    return _run(search_sql.run_plan_ids, catalog, plan)
+    _, ids, _, _ = _query(catalog, query, None)
+    return ids.tolist()
 
 
 def search(catalog: Catalog, query: str, *, limit: int | None = None) -> list[SearchHit]:
     """Ranked hits, each saying why it matched (``label Cat 97%``, ``text "STOP"``, ``person Alice``)."""
     if limit is not None and limit < 1:
         return []
-    plan, positives = _run(_plan, catalog, parse(query))
-    rows = _run(search_sql.run_plan, catalog, plan, limit)
-    photo_ids = [row[0] for row in rows]
-    paths = search_sql.photo_paths(catalog, photo_ids)
-    reasons = _run(_why, catalog, photo_ids, positives)
-    scoring = max(1, sum(1 for r in positives if r.source.scoring))
+    run, ids, totals, positive = _query(catalog, query, limit)
+    photo_ids = ids.tolist()
+    with run.index.lock:
+        reasons = _why(run, photo_ids, positive)
+        paths = search_rows.paths(run.index.catalog, photo_ids)
+        dates = search_rows.dates(run.index.catalog, photo_ids)
+    scoring = max(1, sum(1 for s in positive if s.scoring))
     return [
         SearchHit(
             photo_id,
-            paths.get(photo_id, ""),
-            taken_at,
-            round(max(total or 0.0, 0.0) / scoring, 1),
+            paths.get(photo_id, ("", ""))[0],
+            dates.get(photo_id),
+            round(max(total, 0.0) / scoring, 1),
             tuple(reasons[photo_id]),
         )
-        for photo_id, total, taken_at in rows
+        for photo_id, total in zip(photo_ids, totals.tolist(), strict=True)
     ]
 
 
-def _posting_reason(kind: str, display: str, score: float, origin: str | None) -> str:
-    if kind == "person":
-        return f"person {display}"
-    if kind == "face":
-        return f"face {display} {score:.0f}%"
-    return f"label {origin or display} {score:.0f}%"
-
-
-def _why(catalog: Catalog, photo_ids: list[int], positives: list[_Resolved]) -> dict[int, list[str]]:
+def _why(run: _Run, photo_ids: list[int], positive: list[_Source]) -> dict[int, list[str]]:
     """Why each photo matched: per query term, its best posting, else its text line, else its path."""
     reasons: dict[int, list[str]] = {photo_id: [] for photo_id in photo_ids}
-    for resolved in positives:
+    if not photo_ids:
+        return reasons
+    keys = {key for s in positive for key in s.keys}
+    derived = search_rows.reasons(run.index.catalog, photo_ids, keys) if keys else None
+    lines = search_rows.text_lines(run.index.catalog, photo_ids) if any(s.text for s in positive) else {}
+    paths = search_rows.paths(run.index.catalog, photo_ids) if any(s.path for s in positive) else {}
+    people = run.state.people
+    for source in positive:
         found: dict[int, str] = {}
-        if not resolved.source.scoring:
-            found = dict.fromkeys(photo_ids, resolved.term.raw)
-        if resolved.source.scoring and resolved.source.term_ids:
-            postings = search_sql.posting_reasons(catalog, photo_ids, resolved.source.term_ids)
-            found = {photo_id: _posting_reason(*reason) for photo_id, reason in postings.items()}
-        rest = [photo_id for photo_id in photo_ids if photo_id not in found]
-        if rest and resolved.source.text_fts is not None:
-            lines = search_sql.text_reasons(catalog, rest, resolved.source.text_fts)
-            found.update((photo_id, f'text "{line}"') for photo_id, line in lines.items())
-            rest = [photo_id for photo_id in rest if photo_id not in found]
-        if rest and resolved.source.path_fts is not None:
-            path = f"path {' '.join(resolved.term.values)}"
-            found.update(
-                (photo_id, path)
-                for photo_id in search_sql.path_matches(catalog, rest, resolved.source.path_fts)
-            )
+        if not source.scoring:
+            found = dict.fromkeys(photo_ids, source.term.raw)
+        if source.keys and derived is not None:
+            best: dict[int, tuple[float, str]] = {}
+            for photo_id in photo_ids:
+                for r in derived[photo_id]:
+                    if (r.kind, r.key) not in source.keys or (
+                        photo_id in best and best[photo_id][0] >= r.score
+                    ):
+                        continue
+                    if r.kind == "person":
+                        text = f"person {people.get(int(r.key), r.key)}"
+                    elif r.kind == "face":
+                        text = f"face {r.display} {r.score:.0f}%"
+                    else:
+                        text = f"label {r.origin or r.display} {r.score:.0f}%"
+                    best[photo_id] = (r.score, text)
+            found = {photo: text for photo, (_, text) in best.items()}
+        for words in source.text:
+            for photo_id in photo_ids:
+                if photo_id in found:
+                    continue
+                line = next((line for line, _ in lines.get(photo_id, ()) if words.in_text(line)), None)
+                if line is not None:
+                    found[photo_id] = f'text "{line}"'
+        if source.path:
+            reason = f"path {' '.join(source.term.values)}"
+            for photo_id in photo_ids:
+                if (
+                    photo_id not in found
+                    and photo_id in paths
+                    and any(_path_matches(w, *paths[photo_id]) for w in source.text)
+                ):
+                    found[photo_id] = reason
         for photo_id, reason in found.items():
-            if reason not in reasons[photo_id]:
+            if reason not in reasons.get(photo_id, [reason]):
                 reasons[photo_id].append(reason)
     return reasons
 
 
 # -- sidebar and search bar ------------------------------------------------------------------------------
+def _counts(catalog: Catalog, kind: str) -> list[tuple[str, int, int]]:
+    index = index_of(catalog)
+    with index.lock:
+        state = index.refresh()
+        rows = []
+        for term_id, count in index.counts(state, kind):
+            if kind == "person":
+                display = state.people.get(int(state.terms[term_id].key), "")
+            else:
+                display = state.terms[term_id].display
+            rows.append((display, count, term_id))
+    return sorted(rows, key=lambda row: (-row[1], row[0]))
+
+
 def label_counts(catalog: Catalog) -> list[LabelCount]:
     """Every label (and parent label) with its count of visible photos, most photos first."""
-    categories = search_sql.label_categories(catalog)
-    result = []
-    for name, count in search_sql.term_counts(catalog, "label"):
-        try:
-            cats = json.loads(categories.get(name, "[]"))
-        except ValueError:
-            cats = []
-        result.append(LabelCount(name, tuple(c for c in cats if isinstance(c, str)), count))
-    return result
+    rows = _counts(catalog, "label")
+    index = index_of(catalog)
+    categories = search_rows.label_categories(index.catalog, [name for name, _, _ in rows])
+    return [LabelCount(name, categories.get(name, ()), count) for name, count, _ in rows]
 
 
 def category_counts(catalog: Catalog) -> list[tuple[str, int]]:
-    return search_sql.term_counts(catalog, "category")
+    return [(name, count) for name, count, _ in _counts(catalog, "category")]
 
 
 def person_counts(catalog: Catalog) -> list[tuple[str, int]]:
-    return search_sql.term_counts(catalog, "person")
+    return [(name, count) for name, count, _ in _counts(catalog, "person")]
+
+
+def _complete(catalog: Catalog, prefix: str, kinds: tuple[str, ...], limit: int) -> list[str]:
+    split = prefix_words(prefix)
+    if split is None:
+        return []
+    whole, last = split
+    found: list[tuple[int, str]] = []
+    for kind in kinds:
+        for name, count, _ in _counts(catalog, kind):
+            words = tokens(name)
+            if all(w in words for w in whole) and any(w.startswith(last) for w in words):
+                found.append((count, name))
+    found.sort(key=lambda row: (-row[0], row[1]))
+    return [name for _, name in found][:limit]
 
 
 def completions(catalog: Catalog, prefix: str, limit: int = 20) -> list[str]:
@@ -234,13 +432,10 @@ def completions(catalog: Catalog, prefix: str, limit: int = 20) -> list[str]:
             return []
         if spec.choices:
             out = [c for c in spec.choices if c.startswith(value.lower())]
-        elif key.lower() in _KINDS:
-            fts = text.prefix_query(value)
-            found = search_sql.complete_terms(catalog, fts, _KINDS[key.lower()], limit) if fts else []
+        elif key.lower() in ("label", "person"):
+            found = _complete(catalog, value, _KINDS[key.lower()], limit)
             out = [f'"{name}"' if " " in name else name for name in found]
         return [f"{lead}{sign}{key.lower()}:{v}" for v in out][:limit]
     out = [f"{k}:" for k in FILTERS if k.startswith(core.lower()) and core]
-    fts = text.prefix_query(core)
-    if fts:
-        out += search_sql.complete_terms(catalog, fts, BARE_KINDS, limit)
+    out += _complete(catalog, core, BARE_KINDS, limit)
     return [f"{lead}{sign}{v}" for v in dict.fromkeys(out)][:limit]

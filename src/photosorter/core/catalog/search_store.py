@@ -1,0 +1,213 @@
+"""The search index as stored: segments of packed posting lists, written from what went stale.
+
+A write to the catalog only appends a row to ``search_stale`` (a trigger: a few microseconds). A
+reader derives the stale photos in memory at once; once there are ``FLUSH_MARKS`` such rows (some
+six hundred stored analysis results) it writes those photos as a new segment, whose photos void their
+postings in older segments. Segments are merged like a log-structured tree (a run of newer segments
+is merged once it is as large as the segment before it), so each posting is rewritten a logarithmic
+number of times and a reader keeps the big old segments it has read across writes. ``rebuild``
+derives everything into one segment.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+
+import numpy as np
+
+from photosorter.core.catalog.search_derive import Postings, Terms, derive
+
+FLUSH_MARKS = 10_000  # stale rows (some 600 stored results): one per label, text line and face written
+_MAX_SEGMENTS = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Stale:
+    """What changed after seq ``after`` up to ``last``: photos to derive again (None: all of them)."""
+
+    photos: np.ndarray | None
+    last: int
+    photo_rows: bool  # a photo row itself changed (its date, state or path): the date order moves
+
+
+def stale(conn: sqlite3.Connection, after: int) -> Stale:
+    rows = conn.execute(
+        "SELECT seq, hash, photo_id FROM search_stale WHERE seq > ? ORDER BY seq", (after,)
+    ).fetchall()
+    if not rows:
+        return Stale(np.zeros(0, np.int64), after, False)
+    photos = {row[2] for row in rows if row[2] is not None}
+    hashes = {row[1] for row in rows if row[1] is not None}
+    last = rows[-1][0]
+    if (
+        after == 0
+        and len(photos) >= conn.execute("SELECT count(*) FROM photos").fetchone()[0]
+        and conn.execute("SELECT NOT EXISTS (SELECT 1 FROM search_segments)").fetchone()[0]
+    ):
+        return Stale(None, last, True)  # nothing derived yet: everything at once
+    if hashes:
+        photos.update(
+            row[0]
+            for row in conn.execute(
+                "SELECT id FROM photos WHERE hash IN (SELECT value FROM json_each(?))", (_json(hashes),)
+            )
+        )
+    return Stale(np.array(sorted(photos), dtype=np.int64), last, bool(photos and any(r[2] for r in rows)))
+
+
+def _json(values: set[str]) -> str:
+    return json.dumps(sorted(values))
+
+
+def pack(ids: np.ndarray, scores: np.ndarray) -> tuple[bytes, bytes]:
+    return ids.astype("<i4").tobytes(), (scores.astype("<f8").tobytes() if scores.any() else b"")
+
+
+def unpack(ids: bytes, scores: bytes) -> tuple[np.ndarray, np.ndarray]:
+    found = np.frombuffer(ids, dtype="<i4").astype(np.int64)
+    return found, (np.frombuffer(scores, dtype="<f8") if scores else np.zeros(found.size))
+
+
+def _words(terms: Terms, index: int) -> str:
+    return "\n".join(sorted(terms.words(index)))
+
+
+def _term_ids(conn: sqlite3.Connection, terms: Terms, *, fresh: bool) -> np.ndarray:
+    """Catalog ids for a derivation's terms, adding new terms and new names of known ones."""
+    if fresh:
+        conn.executemany(
+            "INSERT INTO search_terms (id, kind, key, display, words) VALUES (?, ?, ?, ?, ?)",
+            (
+                (i + 1, kind, key, terms.displays[i], _words(terms, i))
+                for i, (kind, key) in enumerate(terms.keys)
+            ),
+        )
+        return np.arange(1, len(terms.keys) + 1, dtype=np.int64)
+    found = np.zeros(len(terms.keys), dtype=np.int64)
+    known_rows = {
+        (kind, key): (term_id, words)
+        for term_id, kind, key, words in conn.execute(
+            "SELECT t.id, t.kind, t.key, t.words FROM json_each(?) j JOIN search_terms t"
+            " ON t.kind = json_extract(j.value, '$[0]') AND t.key = json_extract(j.value, '$[1]')",
+            (json.dumps(terms.keys),),
+        )
+    }
+    for i, (kind, key) in enumerate(terms.keys):
+        row = known_rows.get((kind, key))
+        if row is None:
+            found[i] = conn.execute(
+                "INSERT INTO search_terms (kind, key, display, words) VALUES (?, ?, ?, ?)",
+                (kind, key, terms.displays[i], _words(terms, i)),
+            ).lastrowid
+            continue
+        found[i] = row[0]
+        known = set(row[1].split("\n")) - {""}
+        if not terms.words(i) <= known:
+            words = "\n".join(sorted(known | terms.words(i)))
+            conn.execute("UPDATE search_terms SET words = ? WHERE id = ?", (words, row[0]))
+    return found
+
+
+def grouped(term: np.ndarray, photo: np.ndarray, score: np.ndarray):
+    """(term, ids, scores) per term; the derivation gives postings already grouped by term in runs."""
+    order = np.argsort(term, kind="stable")
+    term, photo, score = term[order], photo[order], score[order]
+    starts = np.flatnonzero(np.r_[True, term[1:] != term[:-1]]) if term.size else np.zeros(0, np.int64)
+    ends = np.r_[starts[1:], term.size].astype(np.int64) if term.size else starts
+    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        yield int(term[start]), photo[start:end], score[start:end]
+
+
+def _write(conn: sqlite3.Connection, photos: np.ndarray, lists) -> int:
+    segment = conn.execute(
+        "INSERT INTO search_segments (photos, postings) VALUES (?, 0)", (photos.astype("<i4").tobytes(),)
+    ).lastrowid
+    total = 0
+    rows = []
+    for term_id, ids, scores in lists:
+        total += ids.size
+        rows.append((term_id, segment, *pack(ids, scores)))
+        if len(rows) >= 5000:
+            conn.executemany(
+                "INSERT INTO search_lists (term_id, segment, ids, scores) VALUES (?, ?, ?, ?)", rows
+            )
+            rows = []
+    conn.executemany("INSERT INTO search_lists (term_id, segment, ids, scores) VALUES (?, ?, ?, ?)", rows)
+    conn.execute("UPDATE search_segments SET postings = ? WHERE id = ?", (total, segment))
+    return segment
+
+
+def write_segment(conn: sqlite3.Connection, postings: Postings, *, fresh: bool = False) -> int:
+    ids = _term_ids(conn, postings.terms, fresh=fresh)
+    return _write(conn, postings.photos, grouped(ids[postings.term], postings.photo, postings.score))
+
+
+def rebuild(conn: sqlite3.Connection) -> None:
+    """The whole index derived again from the catalog's rows, as one segment (in the caller's transaction)."""
+    last = conn.execute("SELECT coalesce(max(seq), 0) FROM search_stale").fetchone()[0]
+    for table in ("search_lists", "search_segments", "search_terms"):
+        conn.execute(f"DELETE FROM {table}")
+    write_segment(conn, derive(conn, None), fresh=True)
+    if last == conn.execute("SELECT coalesce(max(seq), 0) FROM search_stale").fetchone()[0]:
+        conn.execute("DELETE FROM search_stale")  # all of it: SQLite drops the pages whole
+    else:
+        conn.execute("DELETE FROM search_stale WHERE seq <= ?", (last,))
+
+
+def flush(conn: sqlite3.Connection) -> None:
+    """Writes what went stale as a new segment, then merges segments (inside the caller's transaction)."""
+    changed = stale(conn, 0)
+    if changed.photos is None:
+        rebuild(conn)
+        return
+    if changed.photos.size:
+        write_segment(conn, derive(conn, changed.photos))
+    conn.execute("DELETE FROM search_stale WHERE seq <= ?", (changed.last,))
+    _merge(conn)
+
+
+def _merge(conn: sqlite3.Connection) -> None:
+    segments = conn.execute(
+        "SELECT id, postings + length(photos) / 4 FROM search_segments ORDER BY id"
+    ).fetchall()
+    sizes = [size for _, size in segments]
+    first = len(segments) - 1
+    while first > 0 and sum(sizes[first:]) >= sizes[first - 1]:
+        first -= 1
+    first = min(first, len(segments) - 1 - max(0, len(segments) - _MAX_SEGMENTS))
+    if len(segments) - first < 2:
+        return
+    merged = [segment for segment, _ in segments[first:]]
+    photos = [np.frombuffer(blob, dtype="<i4").astype(np.int64) for (blob,) in _rows(conn, "photos", merged)]
+    owner = np.full(1 + max((int(p.max()) for p in photos if p.size), default=0), -1, dtype=np.int64)
+    for position, found in enumerate(photos):
+        owner[found] = position
+    position_of = {segment: position for position, segment in enumerate(merged)}
+    rows = conn.execute(
+        "SELECT term_id, segment, ids, scores FROM search_lists WHERE segment IN (SELECT value FROM"
+        " json_each(?)) ORDER BY term_id, segment",
+        (str(merged),),
+    )
+    parts: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
+    for term_id, segment, ids_blob, scores_blob in rows:
+        ids, scores = unpack(ids_blob, scores_blob)
+        keep = owner[ids] == position_of[segment]
+        parts.setdefault(term_id, []).append((ids[keep], scores[keep]))
+    lists = [
+        (term_id, np.concatenate([p[0] for p in found]), np.concatenate([p[1] for p in found]))
+        for term_id, found in parts.items()
+    ]
+    union = np.unique(np.concatenate(photos)) if photos else np.zeros(0, np.int64)
+    conn.execute("DELETE FROM search_lists WHERE segment IN (SELECT value FROM json_each(?))", (str(merged),))
+    conn.execute("DELETE FROM search_segments WHERE id IN (SELECT value FROM json_each(?))", (str(merged),))
+    _write(conn, union, ((t, i, s) for t, i, s in lists if i.size))
+
+
+def _rows(conn: sqlite3.Connection, column: str, segments: list[int]):
+    assert column == "photos"
+    return conn.execute(
+        "SELECT photos FROM search_segments WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
+        (str(segments),),
+    )

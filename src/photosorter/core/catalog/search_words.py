@@ -1,0 +1,87 @@
+"""Words as the index sees them: folded (case and accents ignored), split on anything not a letter or digit.
+
+The index and the query go through the same ``tokens``, so a word matches exactly when its folded
+form is equal; a bare word also matches its English plural or singular (``dogs`` ↔ ``dog``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+_TOKEN = re.compile(r"[^\W_]+")
+_VOWELS = set("aeiou")
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: ``Musée`` → ``musee``."""
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def tokens(text: str) -> list[str]:
+    return _TOKEN.findall(fold(text))
+
+
+def phrase_of(text: str) -> str:
+    """A name as the index keeps it: its words, folded, one space apart."""
+    return " ".join(tokens(text))
+
+
+def variants(token: str) -> list[str]:
+    """Singular and plural forms of an English word (``dogs`` ↔ ``dog``, ``berries`` ↔ ``berry``)."""
+    out = [token]
+    if token.isdigit() or len(token) < 3:
+        return out
+    if token.endswith("ies") and len(token) > 4:
+        out.append(token[:-3] + "y")
+    elif token.endswith(("ses", "xes", "zes", "ches", "shes")):
+        out.append(token[:-2])
+    if token.endswith("s") and not token.endswith("ss"):
+        out.append(token[:-1])
+    else:
+        out.append(token + "s")
+        if token.endswith(("x", "ch", "sh", "ss")):
+            out.append(token + "es")
+        if token.endswith("y") and token[-2] not in _VOWELS:
+            out.append(token[:-1] + "ies")
+    return list(dict.fromkeys(out))
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """A query value: a single word (with its plural forms), or words that must follow in order."""
+
+    words: tuple[str, ...]  # the single word's forms, or the phrase's words
+    phrase: bool
+
+    def in_words(self, found: list[str] | tuple[str, ...]) -> bool:
+        """Whether a run of words (one text line, a folder, a name) matches."""
+        if not self.phrase:
+            return any(word in self.words for word in found)
+        n = len(self.words)
+        return any(tuple(found[i : i + n]) == self.words for i in range(len(found) - n + 1))
+
+    def in_text(self, text: str) -> bool:
+        return self.in_words(tokens(text))
+
+
+def words_of(value: str, *, plurals: bool = True) -> Words | None:
+    """A value as words: one word with its plural forms (``plurals``), or an exact phrase; None if no word."""
+    found = tokens(value)
+    if not found:
+        return None
+    if len(found) == 1:
+        return Words(tuple(variants(found[0])) if plurals else (found[0],), phrase=False)
+    return Words(tuple(found), phrase=True)
+
+
+def prefix_words(prefix: str) -> tuple[tuple[str, ...], str] | None:
+    """``ice cr`` → (("ice",), "cr"): whole words, then the unfinished last word."""
+    found = tokens(prefix)
+    if not found:
+        return None
+    return tuple(found[:-1]), found[-1]
