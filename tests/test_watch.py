@@ -19,6 +19,7 @@ from photosorter.core import faces
 from photosorter.core.analysis.types import AnalysisResult, Box, Face, Feature, Label, TransientAnalysisError
 from photosorter.core.catalog import photos as photo_rows
 from photosorter.core.imaging import has_image_extension
+from photosorter.core.jobs import run_to_end
 from photosorter.core.library import Library
 from photosorter.core.live import LiveEvent, LiveLibrary
 
@@ -278,6 +279,9 @@ def test_a_job_that_keeps_failing_is_parked_and_shown(
     def broken() -> CountingAnalyzer:
         raise RuntimeError("model file is corrupt")
 
+    # Scanned first, so the one analyze job is the start's: a start-up scan finishing after that job
+    # was parked would queue a second one (which parks too), and the counts below would race it.
+    run_to_end(library.scan())
     with LiveLibrary(library, analyzer=broken, retry_delay=0.05, max_attempts=3) as live:
         wait_for(lambda: live.status().parked == 1, what="a parked job")
         status = live.status()
