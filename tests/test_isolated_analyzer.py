@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from functools import partial
 from pathlib import Path
 
@@ -65,3 +67,46 @@ def test_a_killed_worker_leaves_that_photo_pending_and_the_next_one_gets_a_fresh
         assert isolated.analyze(b"abcde", frozenset({Feature.LABELS})).labels[0].name == "len5"
     finally:
         isolated.close()
+
+
+class StuckAnalyzer(EchoAnalyzer):
+    """Signals that it started, then takes far longer than anyone would wait (a model load, a huge photo)."""
+
+    def __init__(self, started: str) -> None:
+        self.started = Path(started)
+
+    def analyze(self, image: bytes, features: frozenset[Feature]) -> AnalysisResult:
+        self.started.touch()
+        time.sleep(3600)
+        return super().analyze(image, features)
+
+
+def test_stopping_now_ends_a_photo_in_flight_as_pending_instead_of_waiting_for_it(tmp_path: Path) -> None:
+    started = tmp_path / "started"
+    isolated = ProcessAnalyzer(partial(StuckAnalyzer, str(started)), workers=1)
+    outcome: list[BaseException] = []
+
+    def analyze() -> None:
+        try:
+            isolated.analyze(b"abc", frozenset({Feature.LABELS}))
+        except BaseException as error:
+            outcome.append(error)
+
+    caller = threading.Thread(target=analyze)
+    caller.start()
+    deadline = time.monotonic() + 120  # a hang guard: the worker starts in well under a second
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert started.exists(), "the worker never started the photo"
+    workers = list(isolated._pool._processes.values())
+
+    isolated.stop_now()
+    caller.join(120)  # without stop_now this waits the hour out
+    assert not caller.is_alive()
+    assert len(outcome) == 1 and isinstance(outcome[0], TransientAnalysisError)  # the photo stays pending
+    for process in workers:
+        process.join(60)
+        assert not process.is_alive()
+    with pytest.raises(TransientAnalysisError):  # nothing new starts after a stop
+        isolated.analyze(b"abcd", frozenset({Feature.LABELS}))
+    isolated.close()

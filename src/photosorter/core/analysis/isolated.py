@@ -39,6 +39,7 @@ class ProcessAnalyzer:
         self.preferred_workers = workers
         self._factory = factory
         self._lock = threading.Lock()
+        self._stopped = False
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
@@ -50,15 +51,28 @@ class ProcessAnalyzer:
     def analyze(self, image: bytes, features: frozenset[Feature]) -> AnalysisResult:
         pool = self._pool
         try:
+            if self._stopped:
+                raise BrokenProcessPool("analysis was stopped")
             return pool.submit(_analyze_in_worker, image, features).result()
         except BrokenProcessPool as error:
             # a worker died (out of memory, a signal): a pool never recovers, so the next photo gets a
             # fresh one and this photo stays pending for the next run
             with self._lock:
-                if self._pool is pool:
+                if self._pool is pool and not self._stopped:
                     pool.shutdown(wait=False, cancel_futures=True)
                     self._pool = self._new_pool()
             raise TransientAnalysisError(f"analysis worker process ended unexpectedly ({error})") from None
+
+    def stop_now(self) -> None:
+        """Ends the workers at once, photos in flight included (they stay pending): for quitting, where
+        waiting for an analysis, or a model still loading, kept the app alive for many seconds."""
+        with self._lock:
+            self._stopped = True
+            pool = self._pool
+        # no public API ends a busy worker; a stopped worker fails its photo as BrokenProcessPool
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

@@ -145,6 +145,13 @@ class AnalysisLane:
                 continue
             self._run(job, cancel)
 
+    def stop_now(self) -> None:
+        """Quitting: an analyzer in worker processes ends the photos in flight (they stay pending) instead
+        of being waited for; a remote service's calls in flight are waited for, they are paid for."""
+        stop_now = getattr(self._analyzer, "stop_now", None)
+        if stop_now is not None:
+            stop_now()
+
     def close(self) -> None:
         """Releases the analyzer's resources (worker processes, connections); it is rebuilt if needed."""
         analyzer, self._analyzer = self._analyzer, None

@@ -127,6 +127,7 @@ class LiveLibrary:
         self._cancel.cancel()
         self._wake_local.set()
         self._analysis.wake()
+        self._analysis.stop_now()
         for thread in self._threads:
             thread.join(timeout)
         self.watcher.stop()
