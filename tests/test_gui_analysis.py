@@ -227,10 +227,8 @@ def test_the_detail_pane_shows_each_faces_attributes_with_confidence(
         assert phrase in text, (phrase, text)
     assert "no beard 88%" in text and window.detail.faces.isVisible()
     canvas = window.detail.canvas
-    number, found = canvas.face_at(
-        canvas.face_rect({"box": {"left": 0.3, "top": 0.2, "width": 0.3, "height": 0.3}}).center()
-    )
-    assert number == 1 and found["attributes"]["gender"]["value"] == "Male"
+    number, found = canvas.face_at(canvas.box_rect(Box(left=0.3, top=0.2, width=0.3, height=0.3)).center())
+    assert number == 1 and found.attributes["gender"]["value"] == "Male"
 
 
 def test_a_long_status_line_is_elided_with_all_of_it_in_the_tooltip(qtbot) -> None:
@@ -323,4 +321,4 @@ def test_forgetting_all_faces_clears_the_detail_pane_and_says_what_went(
     window._forget_faces()  # what Settings → "Forget all faces" does once confirmed
     qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Deleted 1 face"), timeout=WAIT)
     qtbot.waitUntil(lambda: window.detail.fields["People"].text() == "—", timeout=WAIT)
-    assert window.detail.canvas._faces == [] and not window.detail.faces.isVisible()
+    assert window.detail.canvas._faces == () and not window.detail.faces.isVisible()

@@ -306,8 +306,8 @@ def test_the_detail_pane_asks_about_a_suggested_face_and_keeping_the_name_confir
     qtbot.waitUntil(
         lambda: window.detail.photo is not None and window.detail.photo.id == photo.id, timeout=WAIT
     )
-    (face,) = window.detail.analysis["faces"]
-    assert face["suggested"] == "Barack" and face["person"] is None
+    (face,) = window.detail.analysis.faces
+    assert face.suggested == "Barack" and face.person is None
     window.detail.canvas.grab()  # paints the dashed "Barack?" box
     assert window.detail.fields["People"].text() == "Barack?"
     asked: dict[str, str] = {}
@@ -320,8 +320,8 @@ def test_the_detail_pane_asks_about_a_suggested_face_and_keeping_the_name_confir
     window._face_clicked(face)
     qtbot.waitUntil(lambda: _barack_photos(window) == 2, timeout=WAIT)
     assert asked == {"title": "Is this Barack?", "offered": "Barack"}
-    confirmed = window.facade.library.analysis_of(photo)["faces"][0]
-    assert (confirmed["person"], confirmed["assigned_by"], confirmed["suggested"]) == (
+    confirmed = window.facade.library.analysis_of(photo).faces[0]
+    assert (confirmed.person, confirmed.assigned_by, confirmed.suggested) == (
         "Barack",
         "suggestion",
         None,

@@ -196,7 +196,7 @@ def test_a_move_between_folders_keeps_the_photo_and_its_analysis(
     wait_for(matches_disk(library, photo_folder, second_folder), what="the move")
     after = library.photo_by_path(str(moved))
     assert (after.id, after.hash, after.state) == (before.id, before.hash, "ok")
-    assert library.analysis_of(after)["labels"][0]["name"] == "Thing"
+    assert library.analysis_of(after).labels[0].name == "Thing"
     time.sleep(0.3)
     assert len(analyzer.calls) == 5  # moved, not paid for again
     messages = "\n".join(e.message for e in events)

@@ -25,6 +25,7 @@ from photosorter.core.library import Library
 from photosorter.core.live import LiveEvent, LiveLibrary
 from photosorter.core.live.changes import Usage
 from photosorter.core.live.usage import UsageRecorder, with_estimate
+from photosorter.core.photo_analysis import PhotoAnalysis
 from photosorter.core.records import Folder, Photo
 from photosorter.core.settings import Settings
 
@@ -156,7 +157,7 @@ class Facade:
     def photo(self, photo_id: int) -> Photo | None:
         return photo_rows.photo_by_id(self.catalog, photo_id)
 
-    def analysis_of(self, photo: Photo) -> dict[str, Any]:
+    def analysis_of(self, photo: Photo) -> PhotoAnalysis:
         return self.library.analysis_of(photo)
 
     def photo_ids(self, view: ViewFilter, query: str = "") -> list[int]:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from photosorter.core.jobs import Progress
+from photosorter.core.photo_analysis import FaceRow
 from photosorter.gui.detail import DetailPane
 from photosorter.gui.facade import Facade, SidebarData, ViewFilter
 from photosorter.gui.focus import FocusKeeper
@@ -373,12 +374,12 @@ class MainWindow(LiveWiring, QMainWindow):
         if self.pages.currentWidget() is self.people:
             self.count_label.setText(summary)
 
-    def _face_clicked(self, face: dict) -> None:
-        asked = face.get("suggested") if not face.get("person") else None
+    def _face_clicked(self, face: FaceRow) -> None:
+        asked = face.asked
         title = f"Is this {asked}?" if asked else "Name this face"
-        name = self.people.ask_name(title, face.get("person") or asked or "")
+        name = self.people.ask_name(title, face.person or asked or "")
         if name:
-            face_id = face["id"]
+            face_id = face.id
             # Keeping the suggested name confirms the suggestion (shown as "confirmed by you").
             confirm = asked is not None and name == asked
             facade = self.facade
