@@ -18,11 +18,13 @@ from PySide6.QtWidgets import QMessageBox
 
 from photosorter.core import faces
 from photosorter.core.analysis.types import AnalysisResult, Box, Face, Feature
+from photosorter.core.browse import ViewFilter
 from photosorter.core.catalog.analysis import store_result
+from photosorter.core.catalog.photos import photo_by_id
 from photosorter.core.library import Library
 from photosorter.core.live import LiveStatus
 from photosorter.core.live.changes import AnalysisPause
-from photosorter.gui.facade import Facade, QueueEntry, ViewFilter
+from photosorter.gui.facade import Facade, QueueEntry
 from photosorter.gui.live import pause_text, status_text
 from photosorter.gui.main_window import MainWindow
 from photosorter.gui.queue_panel import JobsModel
@@ -159,7 +161,7 @@ def test_naming_a_face_updates_the_sidebar_and_the_person_shows_their_photos(
     window.sidebar.select(ViewFilter("person", "Barack", "Barack"))
     qtbot.waitUntil(lambda: window.view_title.text() == "Barack", timeout=WAIT)
     qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=WAIT)
-    assert window.facade.photo(window.model.ids[0]).name == "exif_orientation6_obama.jpg"
+    assert photo_by_id(window.facade.catalog, window.model.ids[0]).name == "exif_orientation6_obama.jpg"
     assert window.pages.currentWidget() is window.gallery_page
 
 

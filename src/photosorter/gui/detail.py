@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from photosorter.core.analysis.types import Box
+from photosorter.core.catalog.photos import photo_by_id
 from photosorter.core.photo_analysis import FaceRow, PhotoAnalysis
 from photosorter.core.records import Photo
 from photosorter.gui.facade import Facade
@@ -91,14 +92,14 @@ class PhotoDetail:
 
 def load_detail(facade: Facade, photo_id: int, size: int = PREVIEW) -> PhotoDetail | None:
     """Worker-thread half: the row, the analysis and a decoded preview."""
-    photo = facade.photo(photo_id)
+    photo = photo_by_id(facade.catalog, photo_id)
     if photo is None:
         return None
     image = read_image(photo.path, QSize(size, size)) if os.path.exists(photo.path) else QImage()
     if image.isNull():
         thumb = facade.thumbnail_file(photo.hash)
         image = read_image(thumb) if thumb and os.path.exists(thumb) else QImage()
-    return PhotoDetail(photo, facade.analysis_of(photo), image)
+    return PhotoDetail(photo, facade.library.analysis_of(photo), image)
 
 
 class PhotoCanvas(QWidget):

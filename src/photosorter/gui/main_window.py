@@ -18,10 +18,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from photosorter.core.browse import ViewFilter, ViewKind
 from photosorter.core.jobs import Progress
 from photosorter.core.photo_analysis import FaceRow
 from photosorter.gui.detail import DetailPane
-from photosorter.gui.facade import Facade, SidebarData, ViewFilter
+from photosorter.gui.facade import Facade, SidebarData
 from photosorter.gui.focus import FocusKeeper
 from photosorter.gui.gallery import GalleryModel, GalleryView
 from photosorter.gui.id_list import IdList, prepare_ids
@@ -36,7 +37,6 @@ from photosorter.gui.workers import Tasks, ThumbnailLoader, WorkerPool, favour_g
 
 SEARCH_HINT = 'Search: dog beach person:"Alice" text:stop after:2020-01 -cat   (Ctrl+F)'
 GALLERY_REFRESH_MS = 1000  # while a scan runs, new photos appear this often
-MODULE_CHECK_MS = 15_000  # how often to look for core modules added since start (search, people)
 
 
 class MainWindow(LiveWiring, QMainWindow):
@@ -56,7 +56,6 @@ class MainWindow(LiveWiring, QMainWindow):
         self._ids_generation = 0
         self._ids_running = 0  # id queries in flight
         self._ids_again = False  # a change arrived while one ran: query once more
-        self._modules = (facade.has_search, facade.has_people)
         self.setWindowTitle("Photosorter")
         self.setAcceptDrops(True)
         self.resize(1280, 820)
@@ -111,7 +110,9 @@ class MainWindow(LiveWiring, QMainWindow):
         self.welcome = WelcomePage(self, self.facade.settings.backend)
         self.welcome.add_folder.connect(self.choose_folder)
         self.people = PeopleView(facade, self.tasks, self)
-        self.people.show_person.connect(lambda name: self.sidebar.select(ViewFilter("person", name, name)))
+        self.people.show_person.connect(
+            lambda name: self.sidebar.select(ViewFilter(ViewKind.PERSON, name, name))
+        )
         self.people.changed.connect(self.refresh_sidebar)
         self.people.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.people.summary.connect(self._people_counted)
@@ -152,8 +153,6 @@ class MainWindow(LiveWiring, QMainWindow):
         self.jobs.failed.connect(self._job_failed)
         self._scan_refresh = QTimer(self, interval=GALLERY_REFRESH_MS, timeout=self.update_gallery)
         self._build_live()
-        self._module_timer = QTimer(self, interval=MODULE_CHECK_MS, timeout=self._check_modules)
-        self._module_timer.start()
         from photosorter.gui.menus import build_menus
 
         build_menus(self)
@@ -309,13 +308,6 @@ class MainWindow(LiveWiring, QMainWindow):
         if text and not text.endswith(" "):
             self.tasks.run(lambda: self.facade.completions(text), self._completions.setStringList)
 
-    def _check_modules(self) -> None:
-        self.facade.refresh_modules()
-        modules = (self.facade.has_search, self.facade.has_people)
-        if modules != self._modules:
-            self._modules = modules
-            self.refresh_all()
-
     def _default_focus(self) -> QWidget:
         """Where the keyboard goes when nothing had it: the page shown."""
         if self.central.currentWidget() is self.viewer:
@@ -432,7 +424,7 @@ class MainWindow(LiveWiring, QMainWindow):
         if self.live.running:
             self.live.rescan()
             return
-        self.jobs.add("scan", "Scanning", lambda cancel: (self.facade.scan_job(cancel), ""))
+        self.jobs.add("scan", "Scanning", lambda cancel: (self.facade.library.scan(cancel=cancel), ""))
         if self.facade.settings.analyze_after_scan:
             self.start_analysis()
 
@@ -524,7 +516,6 @@ class MainWindow(LiveWiring, QMainWindow):
     def shutdown(self) -> None:
         """Stops jobs and loaders and waits for worker threads: nothing may outlive the window."""
         self._scan_refresh.stop()
-        self._module_timer.stop()
         self._sidebar_timer.stop()
         self.gc_pacer.stop()
         self.live.stop()

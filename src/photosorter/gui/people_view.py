@@ -166,10 +166,6 @@ class PeopleView(QWidget):
         self._names: list[str] = []
 
     def refresh(self) -> None:
-        if not self.facade.has_people:
-            self._filled(([], []))
-            self.empty.setText("People are not available yet in this version.")
-            return
         include_hidden = self.show_hidden.isChecked()
         self.tasks.run(
             lambda: (self.facade.overview(include_hidden), self.facade.suggestions()),
@@ -338,8 +334,7 @@ class PeopleView(QWidget):
 
     def undo(self) -> None:
         """Undoes the last people change (naming, merge, split, move, hide, confirmation)."""
-        if self.facade.has_people:
-            self.tasks.run(self.facade.undo_people_change, self._undone, self.message.emit)
+        self.tasks.run(self.facade.undo_people_change, self._undone, self.message.emit)
 
     def _undone(self, what: str) -> None:
         self.message.emit(f"Undone: {what}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from photosorter.core.catalog import search_sql
@@ -134,17 +135,25 @@ def _run(fn, *args):
         raise
 
 
-def search_ids(catalog: Catalog, query: str) -> list[int]:
-    """Photo ids, best first then newest first; an empty query gives every visible photo by date."""
-    plan, _ = _run(_plan, catalog, parse(query))
+def _parsed(query: str, extra: Sequence[Term]) -> Query:
+    """The typed query, after terms the caller built already (a sidebar's filter: never text to parse)."""
+    return Query((*extra, *parse(query).terms))
+
+
+def search_ids(catalog: Catalog, query: str, *, extra: Sequence[Term] = ()) -> list[int]:
+    """Photo ids, best first then newest first; an empty query gives every visible photo by date.
+    ``extra`` terms must hold as well (e.g. ``Term("label", ("Cat", "Dog"))`` for a category)."""
+    plan, _ = _run(_plan, catalog, _parsed(query, extra))
     return _run(search_sql.run_plan_ids, catalog, plan)
 
 
-def search(catalog: Catalog, query: str, *, limit: int | None = None) -> list[SearchHit]:
+def search(
+    catalog: Catalog, query: str, *, limit: int | None = None, extra: Sequence[Term] = ()
+) -> list[SearchHit]:
     """Ranked hits, each saying why it matched (``label Cat 97%``, ``text "STOP"``, ``person Alice``)."""
     if limit is not None and limit < 1:
         return []
-    plan, positives = _run(_plan, catalog, parse(query))
+    plan, positives = _run(_plan, catalog, _parsed(query, extra))
     rows = _run(search_sql.run_plan, catalog, plan, limit)
     photo_ids = [row[0] for row in rows]
     paths = search_sql.photo_paths(catalog, photo_ids)
