@@ -48,7 +48,7 @@ def window(qtbot, library: Library):
 
 
 def scanned(qtbot, window: MainWindow, folder: Path, count: int) -> None:
-    window.add_folder(str(folder))
+    window.actions.add_folder(str(folder))
     qtbot.waitUntil(lambda: window.model.rowCount() == count and not window.jobs.busy, timeout=WAIT)
 
 
@@ -173,7 +173,7 @@ def test_settings_persist(qtbot, window: MainWindow, home: Path) -> None:
     dialog.budget.setValue(3)
     dialog.thumb_size.setValue(200)
     dialog.feature_boxes["moderation"].setChecked(True)
-    window.apply_settings(dialog.current_settings())
+    window.actions.apply_settings(dialog.current_settings())
     with Library.open(home) as reopened:
         settings = reopened.settings
     assert settings.backend == "rekognition"
@@ -215,7 +215,7 @@ def test_the_gui_thread_keeps_delivering_events_during_a_scan(
 
 def test_progress_is_shown_and_cancel_stops_the_job(qtbot, window: MainWindow, photo_folder: Path) -> None:
     window.facade.add_folder(str(photo_folder))
-    window.start_analysis()
+    window.actions.start_analysis()
     assert window.job_status.isVisible()
     window.jobs.cancel()
     qtbot.waitUntil(lambda: not window.jobs.busy, timeout=120_000)

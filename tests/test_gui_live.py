@@ -62,7 +62,7 @@ def window(qtbot, library: Library):
 
 
 def scanned(qtbot, window: MainWindow, folder: Path, count: int) -> None:
-    window.add_folder(str(folder))
+    window.actions.add_folder(str(folder))
     qtbot.waitUntil(lambda: window.model.rowCount() == count, timeout=WAIT)
 
 
@@ -100,7 +100,7 @@ def test_queue_state_shows_in_the_status_bar_and_the_panel(qtbot, window: MainWi
     assert window.queue_panel.retry_button.isEnabled()
     qtbot.mouseClick(window.queue_panel.retry_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "parked jobs retried" in window.statusBar().currentMessage(), timeout=WAIT)
-    window.show_queue(False)
+    window.live_wiring.show_queue(False)
     assert not window.live_status.button.isChecked()
 
 

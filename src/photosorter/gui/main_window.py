@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
-    QMessageBox,
     QSplitter,
     QStackedWidget,
     QToolBar,
@@ -19,27 +18,28 @@ from PySide6.QtWidgets import (
 )
 
 from photosorter.core.browse import ViewFilter, ViewKind
-from photosorter.core.jobs import Progress
 from photosorter.core.photo_analysis import FaceRow
 from photosorter.gui.detail import DetailPane
 from photosorter.gui.facade import Facade, SidebarData
+from photosorter.gui.file_actions import FileActions
 from photosorter.gui.focus import FocusKeeper
 from photosorter.gui.gallery import GalleryModel, GalleryView
-from photosorter.gui.id_list import IdList, prepare_ids
+from photosorter.gui.id_list import IdList
+from photosorter.gui.ids_query import IdsQuery
 from photosorter.gui.live_wiring import LiveWiring
+from photosorter.gui.menus import build_menus
 from photosorter.gui.people_view import PeopleView
 from photosorter.gui.search_text import gallery_title, no_match_html, photo_count
-from photosorter.gui.settings_dialog import SettingsDialog
 from photosorter.gui.sidebar import Sidebar
 from photosorter.gui.status import JobQueue, JobStatus
+from photosorter.gui.viewer import Viewer
 from photosorter.gui.welcome import WelcomePage
 from photosorter.gui.workers import Tasks, ThumbnailLoader, WorkerPool, favour_gui_thread
 
 SEARCH_HINT = 'Search: dog beach person:"Alice" text:stop after:2020-01 -cat   (Ctrl+F)'
-GALLERY_REFRESH_MS = 1000  # while a scan runs, new photos appear this often
 
 
-class MainWindow(LiveWiring, QMainWindow):
+class MainWindow(QMainWindow):
     # The current photo's id and why it matched the search (empty without one), for the detail pane.
     why_matched = Signal(int, tuple)
 
@@ -53,9 +53,6 @@ class MainWindow(LiveWiring, QMainWindow):
         tile = cell * 2 if self.devicePixelRatio() > 1 else cell
         self.loader = ThumbnailLoader(self.pool, tile, parent=self)
         self.model = GalleryModel(facade, self.tasks, self.loader, self)
-        self._ids_generation = 0
-        self._ids_running = 0  # id queries in flight
-        self._ids_again = False  # a change arrived while one ran: query once more
         self.setWindowTitle("Photosorter")
         self.setAcceptDrops(True)
         self.resize(1280, 820)
@@ -83,6 +80,15 @@ class MainWindow(LiveWiring, QMainWindow):
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.search.setCompleter(completer)
         self.search.textEdited.connect(self._search_edited)
+        self.ids_query = IdsQuery(
+            facade,
+            self.tasks,
+            lambda: (self.sidebar.current_filter(), self.search.text()),
+            lambda: self.model.ids,
+            self,
+        )
+        self.ids_query.ready.connect(self._ids_loaded)
+        self.ids_query.failed.connect(self._ids_failed)
         self.search.returnPressed.connect(self._search_requested)
         self._search_timer = QTimer(self, singleShot=True, interval=250, timeout=self._search_requested)
         self.search_error = QLabel(self)
@@ -108,7 +114,6 @@ class MainWindow(LiveWiring, QMainWindow):
         gallery_layout.addWidget(self.gallery, 1)
         gallery_layout.addWidget(self.empty_state, 1)
         self.welcome = WelcomePage(self, self.facade.settings.backend)
-        self.welcome.add_folder.connect(self.choose_folder)
         self.people = PeopleView(facade, self.tasks, self)
         self.people.show_person.connect(
             lambda name: self.sidebar.select(ViewFilter(ViewKind.PERSON, name, name))
@@ -129,8 +134,6 @@ class MainWindow(LiveWiring, QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([240, 700, 340])
         self.splitter.setCollapsible(1, False)
-        from photosorter.gui.viewer import Viewer
-
         self.viewer = Viewer(facade, self.tasks, self)
         self.viewer.navigate.connect(self._viewer_step)
         self.viewer.closed.connect(self.close_viewer)
@@ -148,13 +151,12 @@ class MainWindow(LiveWiring, QMainWindow):
         self.job_status = JobStatus(self)
         self.statusBar().addPermanentWidget(self.job_status)
         self.jobs = JobQueue(self.job_status, self)
-        self.jobs.progress.connect(self._job_progress)
-        self.jobs.finished.connect(self._job_finished)
-        self.jobs.failed.connect(self._job_failed)
-        self._scan_refresh = QTimer(self, interval=GALLERY_REFRESH_MS, timeout=self.update_gallery)
-        self._build_live()
-        from photosorter.gui.menus import build_menus
-
+        self.actions = FileActions(self)
+        self.welcome.add_folder.connect(self.actions.choose_folder)
+        self.live_wiring = LiveWiring(self)
+        self.live = self.live_wiring.bridge
+        self.live_status = self.live_wiring.status
+        self.queue_panel = self.live_wiring.queue_panel
         build_menus(self)
         self.focus_keeper = FocusKeeper(self, self._default_focus)
         self.refresh_all()
@@ -181,33 +183,9 @@ class MainWindow(LiveWiring, QMainWindow):
 
     def refresh_gallery(self) -> None:
         """The user changed what to show: the newest query wins, earlier ones are dropped."""
-        self._ids_generation += 1
-        self._query_ids()
-
-    def _query_ids(self) -> None:
-        generation, view, query = self._ids_generation, self.sidebar.current_filter(), self.search.text()
-        base = self.model.ids  # never mutated: the model replaces its list
-        self._ids_running += 1
-        self.tasks.run(
-            lambda: prepare_ids(base, self.facade.photo_ids(view, query)),
-            lambda ids: self._ids_loaded(generation, ids),
-            lambda message: self._ids_failed(generation, message),
-        )
+        self.ids_query.refresh()
 
     def _ids_loaded(self, generation: int, prepared: IdList) -> None:
-        if generation != self._ids_generation:
-            self._ids_done()
-            return
-        if prepared.base is not self.model.ids:
-            # the list changed since the query began: compare again on a worker, not here (100,000 ids)
-            base, ids = self.model.ids, prepared.ids
-            self.tasks.run(
-                lambda: prepare_ids(base, ids),
-                lambda again: self._ids_loaded(generation, again),
-                lambda message: self._ids_failed(generation, message),
-            )
-            return
-        self._ids_done()
         self.search_error.hide()
         index = self.gallery.currentIndex()
         current = self.model.ids[index.row()] if index.isValid() else None
@@ -241,14 +219,14 @@ class MainWindow(LiveWiring, QMainWindow):
         if count:
             self.tasks.run(
                 lambda: self.facade.match_reasons(view, query),
-                lambda reasons: generation == self._ids_generation and self._reasons_loaded(reasons),
+                lambda reasons: self.ids_query.is_current(generation) and self._reasons_loaded(reasons),
             )
         else:
             self._show_empty_state(no_match_html(view, query, None))
             self.tasks.run(
                 lambda: self.facade.no_match_help(query),
                 lambda found: (
-                    generation == self._ids_generation
+                    self.ids_query.is_current(generation)
                     and self._show_empty_state(no_match_html(view, query, found))
                 ),
             )
@@ -276,10 +254,7 @@ class MainWindow(LiveWiring, QMainWindow):
         self.loader.set_tile(side, self.devicePixelRatio())
         self.model.forget_pending_thumbnails()
 
-    def _ids_failed(self, generation: int, message: str) -> None:
-        self._ids_done()
-        if generation != self._ids_generation:
-            return
+    def _ids_failed(self, _generation: int, message: str) -> None:
         self.search_error.setText(f"⚠ {message}")
         self.search_error.show()
 
@@ -385,117 +360,8 @@ class MainWindow(LiveWiring, QMainWindow):
         text = "Photosorter never deletes or hides photos. To stop showing a folder, remove it in Settings."
         self.statusBar().showMessage(text, 8000)
 
-    # -- folders and jobs --------------------------------------------------------------------------------
-    def choose_folder(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
-
-        path = QFileDialog.getExistingDirectory(self, "Add a folder of photos", str(Path.home()))
-        if path:
-            self.add_folder(path)
-
-    def add_folder(self, path: str) -> None:
-        self.tasks.run(
-            lambda: self.facade.add_folder(path),
-            lambda folder: (
-                self.statusBar().showMessage(f"Added {folder.path}", 5000),
-                self._folders_changed(),
-            ),
-            lambda message: QMessageBox.warning(self, "Cannot add folder", message),
-        )
-
-    def remove_folder(self, folder_id: int) -> None:
-        self.tasks.run(
-            lambda: self.facade.remove_folder(folder_id), lambda _r: self._folders_changed(scan=False)
-        )
-
-    def _folders_changed(self, scan: bool = True) -> None:
-        self.refresh_all()
-        if self._settings_dialog is not None:
-            self._settings_dialog.refresh_folders()
-        if scan and self.live.failed is not None:
-            self.start_scan()  # without the watcher; otherwise the live library scans the new folder
-
-    _settings_dialog: SettingsDialog | None = None
     _gallery_count = ""
     _explained: tuple[ViewFilter, str] | None = None  # the view and search the reasons shown are for
-
-    def start_scan(self) -> None:
-        """Rescan: the live library's pass over every folder (cheap: unchanged files are only stat'ed)."""
-        if self.live.running:
-            self.live.rescan()
-            return
-        self.jobs.add("scan", "Scanning", lambda cancel: (self.facade.library.scan(cancel=cancel), ""))
-        if self.facade.settings.analyze_after_scan:
-            self.start_analysis()
-
-    def start_analysis(self) -> None:
-        """Analyze new photos: in the live library's lane when it analyzes, else with the progress bar."""
-        if self.live.analyzes:
-            self.live.request_analysis()
-            self.statusBar().showMessage("New photos are queued for analysis", 5000)
-            return
-        backend = self.facade.settings.backend
-        self.jobs.add("analyze", f"Analyzing ({backend})", lambda cancel: self.facade.analysis_job(cancel))
-
-    def _job_progress(self, kind: str, progress: Progress) -> None:
-        if kind == "scan" and progress.total and not self._scan_refresh.isActive():
-            self._scan_refresh.start()
-
-    def _job_finished(self, kind: str, _result: object) -> None:
-        self._scan_refresh.stop()
-        if kind == "scan":
-            self.model.forget_rows()
-        self.refresh_all()
-        self.detail.reload()
-        self.statusBar().showMessage("Scan finished" if kind == "scan" else "Analysis finished", 5000)
-
-    def _job_failed(self, kind: str, message: str) -> None:
-        self._scan_refresh.stop()
-        self.refresh_all()
-        self.statusBar().showMessage(f"{'Scan' if kind == 'scan' else 'Analysis'} stopped: {message}", 15000)
-
-    # -- settings ----------------------------------------------------------------------------------------
-    def open_settings(self) -> None:
-        dialog = SettingsDialog(self.facade, self.tasks, self)
-        self._settings_dialog = dialog
-        dialog.folder_added.connect(self.add_folder)
-        dialog.folder_removed.connect(self.remove_folder)
-        dialog.faces_forgotten.connect(self._forget_faces)
-        try:
-            if dialog.exec() == SettingsDialog.DialogCode.Accepted:
-                self.apply_settings(dialog.current_settings())
-        finally:
-            self._settings_dialog = None
-            dialog.deleteLater()
-
-    def apply_settings(self, settings) -> None:
-        """Saves the settings and applies each at once: analysis settings reach the running live library
-        (its analyzer and worker processes are rebuilt before the next photo, and work they make possible
-        again starts now); turning automatic analysis on or off restarts it."""
-        from photosorter.core.analysis.backends import analysis_settings  # here: one hunk in a shared file
-
-        old = self.facade.settings
-        self.facade.save_settings(settings)
-        self.welcome.set_backend(settings.backend)
-        if settings.analyze_after_scan != old.analyze_after_scan:
-            self.live.restart()
-        elif analysis_settings(settings) != analysis_settings(old):
-            self.live.settings_changed()
-        if settings.thumbnail_size != old.thumbnail_size:
-            cell = settings.thumbnail_size
-            self.gallery.set_cell(cell)
-            self.model.invalidate_thumbnails()
-
-    def _forget_faces(self) -> None:
-        self.tasks.run(
-            self.facade.forget_all_faces,
-            lambda deleted: (
-                self.statusBar().showMessage(deleted, 15_000),
-                self.refresh_all(),
-                self.detail.reload(),
-            ),
-            lambda message: QMessageBox.warning(self, "Face data", message),
-        )
 
     # -- window events -----------------------------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:
@@ -506,7 +372,7 @@ class MainWindow(LiveWiring, QMainWindow):
     def dropEvent(self, event) -> None:
         for url in event.mimeData().urls():
             if url.isLocalFile() and Path(url.toLocalFile()).is_dir():
-                self.add_folder(url.toLocalFile())
+                self.actions.add_folder(url.toLocalFile())
         event.acceptProposedAction()
 
     def closeEvent(self, event) -> None:
@@ -515,10 +381,8 @@ class MainWindow(LiveWiring, QMainWindow):
 
     def shutdown(self) -> None:
         """Stops jobs and loaders and waits for worker threads: nothing may outlive the window."""
-        self._scan_refresh.stop()
-        self._sidebar_timer.stop()
-        self.gc_pacer.stop()
-        self.live.stop()
+        self.actions.stop()
+        self.live_wiring.stop()
         self.jobs.shutdown()
         self.loader.close()
         self.tasks.forget()
