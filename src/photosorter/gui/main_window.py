@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QStringListModel, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
-    QCompleter,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QSplitter,
     QStackedWidget,
@@ -29,14 +27,13 @@ from photosorter.gui.ids_query import IdsQuery
 from photosorter.gui.live_wiring import LiveWiring
 from photosorter.gui.menus import build_menus
 from photosorter.gui.people_view import PeopleView
+from photosorter.gui.search_field import SearchField
 from photosorter.gui.search_text import gallery_title, no_match_html, photo_count
 from photosorter.gui.sidebar import Sidebar
 from photosorter.gui.status import JobQueue, JobStatus
 from photosorter.gui.viewer import Viewer
 from photosorter.gui.welcome import WelcomePage
 from photosorter.gui.workers import Tasks, ThumbnailLoader, WorkerPool, favour_gui_thread
-
-SEARCH_HINT = 'Search: dog beach person:"Alice" text:stop after:2020-01 -cat   (Ctrl+F)'
 
 
 class MainWindow(QMainWindow):
@@ -69,17 +66,8 @@ class MainWindow(QMainWindow):
         self.gallery.selectionModel().currentChanged.connect(self._current_changed)
         self.gallery.open_requested.connect(self.open_viewer)
         self.gallery.delete_pressed.connect(self._delete_pressed)
-        self.search = QLineEdit(self)
-        self.search.setPlaceholderText(SEARCH_HINT)
-        self.search.setClearButtonEnabled(True)
-        self.search.setAccessibleName("Search")
-        self.search.setMinimumWidth(420)
-        self._completions = QStringListModel(self)
-        completer = QCompleter(self._completions, self)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
-        self.search.setCompleter(completer)
-        self.search.textEdited.connect(self._search_edited)
+        self.search = SearchField(facade.completions, self.tasks, self)
+        self.search.requested.connect(self._search_requested)
         self.ids_query = IdsQuery(
             facade,
             self.tasks,
@@ -89,8 +77,6 @@ class MainWindow(QMainWindow):
         )
         self.ids_query.ready.connect(self._ids_loaded)
         self.ids_query.failed.connect(self._ids_failed)
-        self.search.returnPressed.connect(self._search_requested)
-        self._search_timer = QTimer(self, singleShot=True, interval=250, timeout=self._search_requested)
         self.search_error = QLabel(self)
         self.search_error.setObjectName("searchError")
         self.search_error.setWordWrap(True)
@@ -171,8 +157,7 @@ class MainWindow(QMainWindow):
 
     def _sidebar_loaded(self, data: SidebarData) -> None:
         self.sidebar.set_data(data)
-        if data.people is not None:  # so naming a face from the detail pane completes known names
-            self.people.set_names([p.name for p in data.people if p.name])
+        self.people.set_names([p.name for p in data.people if p.name])  # naming from the detail pane
         has_folders = bool(data.folders)
         if has_folders and self.live.live is None and self.live.failed is None:
             self.live.start()  # the window opened on a library, or its first folder was just added
@@ -248,7 +233,7 @@ class MainWindow(QMainWindow):
             self.sidebar.setCurrentItem(self.sidebar.all_item)
         elif kind == "search":
             self.search.setText(value)
-            self._search_requested()
+            self.search.request()
 
     def _tile_changed(self, side: int) -> None:
         self.loader.set_tile(side, self.devicePixelRatio())
@@ -260,7 +245,6 @@ class MainWindow(QMainWindow):
 
     def _search_requested(self) -> None:
         """A search always shows its results, whichever page was shown."""
-        self._search_timer.stop()
         self._show_gallery()
         self.refresh_gallery()
 
@@ -277,11 +261,6 @@ class MainWindow(QMainWindow):
                 self._current_changed(index, index)
             if self.sidebar.currentItem() is self.sidebar.people_item:
                 self.sidebar.setCurrentItem(self.sidebar.all_item)
-
-    def _search_edited(self, text: str) -> None:
-        self._search_timer.start()
-        if text and not text.endswith(" "):
-            self.tasks.run(lambda: self.facade.completions(text), self._completions.setStringList)
 
     def _default_focus(self) -> QWidget:
         """Where the keyboard goes when nothing had it: the page shown."""
