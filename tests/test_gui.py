@@ -214,7 +214,7 @@ def test_the_gui_thread_keeps_delivering_events_during_a_scan(
 
 
 def test_progress_is_shown_and_cancel_stops_the_job(qtbot, window: MainWindow, photo_folder: Path) -> None:
-    window.facade.add_folder(str(photo_folder))
+    window.facade.library.add_folder(str(photo_folder))
     window.actions.start_analysis()
     assert window.job_status.isVisible()
     window.jobs.cancel()

@@ -94,7 +94,7 @@ def test_settings_ok_without_changes_saves_every_field_unchanged(qtbot, home: Pa
         assert seen, "the settings dialog was not shown"
         after = library.paths.settings.read_bytes()
         assert json.loads(after) == json.loads(before)
-        assert window.facade.settings == UNUSUAL.with_changes(backend=backend)
+        assert window.facade.library.settings == UNUSUAL.with_changes(backend=backend)
     finally:
         window.shutdown()
         library.close()
@@ -103,7 +103,7 @@ def test_settings_ok_without_changes_saves_every_field_unchanged(qtbot, home: Pa
 def test_settings_dialog_opens_with_the_saved_features_ticked(qtbot, window: MainWindow) -> None:
     from photosorter.gui.settings_dialog import SettingsDialog
 
-    window.facade.save_settings(UNUSUAL.with_changes(backend="local"))
+    window.facade.library.save_settings(UNUSUAL.with_changes(backend="local"))
     dialog = SettingsDialog(window.facade, window.tasks, window)
     qtbot.addWidget(dialog)
     ticked = {name for name, box in dialog.feature_boxes.items() if box.isChecked()}
@@ -371,7 +371,7 @@ def test_the_grid_fills_its_width_at_200_px(qtbot, window, tmp_path, photo_folde
     for n in range(2):
         shutil.copytree(photo_folder, many / f"set{n}")
     scanned(qtbot, window, many, 10)
-    window.actions.apply_settings(window.facade.settings.with_changes(thumbnail_size=200))
+    window.actions.apply_settings(window.facade.library.settings.with_changes(thumbnail_size=200))
     view = window.gallery
     for width in range(900, 1700, 53):
         window.resize(width, 800)

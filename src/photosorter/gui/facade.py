@@ -11,10 +11,8 @@ from typing import Any
 
 from photosorter.core import browse, faces
 from photosorter.core.browse import CategoryGroup, ViewFilter
-from photosorter.core.catalog import photos as photo_rows
 from photosorter.core.catalog import usage as usage_rows
 from photosorter.core.catalog.people_views import GroupRef
-from photosorter.core.errors import PhotosorterError
 from photosorter.core.imaging import thumbnail_path
 from photosorter.core.jobs import CancelToken, Job
 from photosorter.core.library import Library
@@ -23,14 +21,9 @@ from photosorter.core.live.changes import Usage
 from photosorter.core.live.usage import UsageRecorder, with_estimate
 from photosorter.core.records import Folder
 from photosorter.core.search import SearchError, completions
-from photosorter.core.search.suggest import NoMatchHelp, no_match_help
 from photosorter.core.settings import Settings
 
 REASONS_SHOWN = 2000  # hits whose "why it matched" the gallery shows on hover (the best ones)
-
-
-class QueryError(PhotosorterError):
-    """A search the user typed that cannot be run; the message is shown under the search field."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,35 +77,12 @@ class Facade:
         self._live: LiveLibrary | None = None  # the newest live library, for this session's spending
 
     # -- library -----------------------------------------------------------------------------------------
-    @property
-    def settings(self) -> Settings:
-        return self.library.settings
-
-    def save_settings(self, settings: Settings) -> None:
-        self.library.save_settings(settings)
-
-    def folders(self) -> list[Folder]:
-        return self.library.folders()
-
-    def add_folder(self, path: str) -> Folder:
-        return self.library.add_folder(path)
-
-    def remove_folder(self, folder_id: int) -> None:
-        photo_rows.remove_folder(self.catalog, folder_id)
-
     def thumbnail_file(self, content_hash: str | None) -> str | None:
         if not content_hash:
             return None
         return str(thumbnail_path(self.library.paths.thumbnails, content_hash))
 
     # -- browsing ----------------------------------------------------------------------------------------
-    def photo_ids(self, view: ViewFilter, query: str = "") -> list[int]:
-        """The gallery's ids for a sidebar selection combined with a search; raises QueryError."""
-        try:
-            return browse.photo_ids(self.catalog, view, query)
-        except SearchError as error:
-            raise QueryError(str(error)) from None
-
     def match_reasons(
         self, view: ViewFilter, query: str, limit: int = REASONS_SHOWN
     ) -> dict[int, tuple[str, ...]]:
@@ -126,10 +96,6 @@ class Facade:
         except SearchError:
             return {}
         return {hit.photo_id: tuple(hit.why) for hit in hits}
-
-    def no_match_help(self, query: str) -> NoMatchHelp:
-        """Why a search found nothing and the closest labels and people."""
-        return no_match_help(self.catalog, query)
 
     def completions(self, prefix: str) -> list[str]:
         """Whole search texts completing the last word of ``prefix`` (labels, people, keys)."""
@@ -145,7 +111,7 @@ class Facade:
             unnamed=sum(e.face_count for e in entries if e.cluster_id is not None),
             categories=browse.category_groups(self.catalog),
             text_count=browse.text_count(self.catalog),
-            folders=self.folders(),
+            folders=self.library.folders(),
         )
 
     # -- people ------------------------------------------------------------------------------------------
@@ -249,7 +215,7 @@ class Facade:
         return self._live
 
     def queue_entries(self, live: LiveLibrary) -> list[QueueEntry]:
-        folders = {f.id: f.path for f in self.folders()}
+        folders = {f.id: f.path for f in self.library.folders()}
         return [
             QueueEntry(j.id, j.kind, j.state, j.attempts, _job_subject(j.kind, j.payload, folders), j.error)
             for j in live.queue.jobs()

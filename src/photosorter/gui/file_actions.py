@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from photosorter.core.analysis.backends import analysis_settings
+from photosorter.core.catalog.photos import remove_folder
 from photosorter.core.jobs import Progress
 from photosorter.core.settings import Settings
 from photosorter.gui.settings_dialog import SettingsDialog
@@ -44,14 +45,15 @@ class FileActions(QObject):
 
     def add_folder(self, path: str) -> None:
         self.window.tasks.run(
-            lambda: self.facade.add_folder(path),
+            lambda: self.facade.library.add_folder(path),
             lambda folder: (self._message(f"Added {folder.path}", 5000), self._folders_changed()),
             lambda message: QMessageBox.warning(self.window, "Cannot add folder", message),
         )
 
     def remove_folder(self, folder_id: int) -> None:
         self.window.tasks.run(
-            lambda: self.facade.remove_folder(folder_id), lambda _r: self._folders_changed(scan=False)
+            lambda: remove_folder(self.facade.catalog, folder_id),
+            lambda _r: self._folders_changed(scan=False),
         )
 
     def _folders_changed(self, scan: bool = True) -> None:
@@ -70,7 +72,7 @@ class FileActions(QObject):
             return
         library = self.facade.library
         self.window.jobs.add("scan", "Scanning", lambda cancel: (library.scan(cancel=cancel), ""))
-        if self.facade.settings.analyze_after_scan:
+        if self.facade.library.settings.analyze_after_scan:
             self.start_analysis()
 
     def start_analysis(self) -> None:
@@ -79,7 +81,7 @@ class FileActions(QObject):
             self.window.live.request_analysis()
             self._message("New photos are queued for analysis", 5000)
             return
-        backend = self.facade.settings.backend
+        backend = self.facade.library.settings.backend
         self.window.jobs.add(
             "analyze", f"Analyzing ({backend})", lambda cancel: self.facade.analysis_job(cancel)
         )
@@ -123,8 +125,8 @@ class FileActions(QObject):
         (its analyzer and worker processes are rebuilt before the next photo, and work they make possible
         again starts now); turning automatic analysis on or off restarts it."""
         window = self.window
-        old = self.facade.settings
-        self.facade.save_settings(settings)
+        old = self.facade.library.settings
+        self.facade.library.save_settings(settings)
         window.welcome.set_backend(settings.backend)
         if settings.analyze_after_scan != old.analyze_after_scan:
             window.live.restart()

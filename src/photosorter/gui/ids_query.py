@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
+from photosorter.core import browse
 from photosorter.core.browse import ViewFilter
 from photosorter.gui.facade import Facade
 from photosorter.gui.id_list import IdList, prepare_ids
@@ -14,7 +15,7 @@ from photosorter.gui.workers import Tasks
 
 
 class IdsQuery(QObject):
-    """Runs ``facade.photo_ids`` for what ``wanted()`` says (the sidebar's view and the search text) and
+    """Runs ``browse.photo_ids`` for what ``wanted()`` says (the sidebar's view and the search text) and
     emits ``ready`` with ids prepared against the list ``shown()`` returns, or ``failed`` with the
     search error; results of a query the user replaced since are dropped."""
 
@@ -59,7 +60,7 @@ class IdsQuery(QObject):
         generation, (view, query), base = self.generation, self._wanted(), self._shown()
         self.running += 1
         self.tasks.run(
-            lambda: prepare_ids(base, self.facade.photo_ids(view, query)),
+            lambda: prepare_ids(base, browse.photo_ids(self.facade.catalog, view, query)),
             lambda ids: self._loaded(generation, ids),
             lambda message: self._failed(generation, message),
         )

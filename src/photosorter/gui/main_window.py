@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from photosorter.core.browse import ViewFilter, ViewKind
 from photosorter.core.photo_analysis import FaceRow
+from photosorter.core.search.suggest import no_match_help
 from photosorter.gui.detail import DetailPane
 from photosorter.gui.facade import Facade, SidebarData
 from photosorter.gui.file_actions import FileActions
@@ -46,7 +47,7 @@ class MainWindow(QMainWindow):
         self.facade = facade
         self.pool = pool or WorkerPool()
         self.tasks = Tasks(self.pool, self)
-        cell = facade.settings.thumbnail_size
+        cell = facade.library.settings.thumbnail_size
         tile = cell * 2 if self.devicePixelRatio() > 1 else cell
         self.loader = ThumbnailLoader(self.pool, tile, parent=self)
         self.model = GalleryModel(facade, self.tasks, self.loader, self)
@@ -99,7 +100,7 @@ class MainWindow(QMainWindow):
         gallery_layout.addWidget(self.search_error)
         gallery_layout.addWidget(self.gallery, 1)
         gallery_layout.addWidget(self.empty_state, 1)
-        self.welcome = WelcomePage(self, self.facade.settings.backend)
+        self.welcome = WelcomePage(self, facade.library.settings.backend)
         self.people = PeopleView(facade, self.tasks, self)
         self.people.show_person.connect(
             lambda name: self.sidebar.select(ViewFilter(ViewKind.PERSON, name, name))
@@ -209,7 +210,7 @@ class MainWindow(QMainWindow):
         else:
             self._show_empty_state(no_match_html(view, query, None))
             self.tasks.run(
-                lambda: self.facade.no_match_help(query),
+                lambda: no_match_help(self.facade.catalog, query),
                 lambda found: (
                     self.ids_query.is_current(generation)
                     and self._show_empty_state(no_match_html(view, query, found))
