@@ -151,9 +151,6 @@ class Facade:
     def name_cluster(self, cluster_id: int, name: str) -> None:
         faces.name_cluster(self.catalog, cluster_id, name, services=self.library.face_services())
 
-    def rename_person(self, person_id: int, name: str) -> None:
-        faces.rename(self.catalog, person_id, name)
-
     def merge_people(self, source_id: int, target_id: int) -> None:
         faces.merge(self.catalog, source_id, target_id, services=self.library.face_services())
 
@@ -163,18 +160,8 @@ class Facade:
     def move_face(self, face_id: int, name: str) -> None:
         faces.move_face(self.catalog, face_id, name, services=self.library.face_services())
 
-    def set_hidden(self, person_id: int, hidden: bool) -> None:
-        faces.set_hidden(self.catalog, person_id, hidden)
-
-    def suggestions(self) -> list[dict[str, Any]]:
-        """Open "is this X?" questions, surest first: face, person, name, score, path, box."""
-        return faces.suggestions(self.catalog)
-
     def accept_suggestion(self, face_id: int) -> None:
         faces.accept(self.catalog, face_id, services=self.library.face_services())
-
-    def reject_suggestion(self, face_id: int) -> None:
-        faces.reject(self.catalog, face_id)
 
     def undo_people_change(self) -> str:
         """Puts back the last naming, merge, split, move or hide; returns what was undone."""
