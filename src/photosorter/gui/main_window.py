@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Signal
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QSplitter,
     QStackedWidget,
     QToolBar,
-    QVBoxLayout,
     QWidget,
 )
 
 from photosorter.core.browse import ViewFilter, ViewKind
 from photosorter.core.photo_analysis import FaceRow
-from photosorter.core.search.suggest import no_match_help
 from photosorter.gui.detail import DetailPane
 from photosorter.gui.facade import Facade, SidebarData
 from photosorter.gui.file_actions import FileActions
@@ -28,8 +26,9 @@ from photosorter.gui.ids_query import IdsQuery
 from photosorter.gui.live_wiring import LiveWiring
 from photosorter.gui.menus import build_menus
 from photosorter.gui.people_view import PeopleView
+from photosorter.gui.results_page import ResultsPage
 from photosorter.gui.search_field import SearchField
-from photosorter.gui.search_text import gallery_title, no_match_html, photo_count
+from photosorter.gui.search_text import photo_count
 from photosorter.gui.sidebar import Sidebar
 from photosorter.gui.status import JobQueue, JobStatus
 from photosorter.gui.viewer import Viewer
@@ -78,28 +77,12 @@ class MainWindow(QMainWindow):
         )
         self.ids_query.ready.connect(self._ids_loaded)
         self.ids_query.failed.connect(self._ids_failed)
-        self.search_error = QLabel(self)
-        self.search_error.setObjectName("searchError")
-        self.search_error.setWordWrap(True)
-        self.search_error.hide()
-        self.view_title = QLabel("All Photos", self)
-        self.view_title.setObjectName("pageTitle")
-        self.view_title.setTextFormat(Qt.TextFormat.PlainText)
-        self.empty_state = QLabel(self)
-        self.empty_state.setObjectName("emptyState")
-        self.empty_state.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_state.setWordWrap(True)
-        self.empty_state.setTextFormat(Qt.TextFormat.RichText)
-        self.empty_state.linkActivated.connect(self._empty_state_link)
-        self.empty_state.hide()
-        gallery_page = QWidget(self)
-        gallery_layout = QVBoxLayout(gallery_page)
-        gallery_layout.setContentsMargins(8, 6, 0, 0)
-        gallery_layout.setSpacing(4)
-        gallery_layout.addWidget(self.view_title)
-        gallery_layout.addWidget(self.search_error)
-        gallery_layout.addWidget(self.gallery, 1)
-        gallery_layout.addWidget(self.empty_state, 1)
+        self.gallery_page = ResultsPage(facade, self.tasks, self.gallery, self)
+        self.gallery_page.link_activated.connect(self._empty_state_link)
+        self.gallery_page.reasons_loaded.connect(self._reasons_loaded)
+        self.view_title = self.gallery_page.title
+        self.search_error = self.gallery_page.error
+        self.empty_state = self.gallery_page.empty_state
         self.welcome = WelcomePage(self, facade.library.settings.backend)
         self.people = PeopleView(facade, self.tasks, self)
         self.people.show_person.connect(
@@ -109,9 +92,8 @@ class MainWindow(QMainWindow):
         self.people.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.people.summary.connect(self._people_counted)
         self.pages = QStackedWidget(self)
-        for page in (self.welcome, gallery_page, self.people):
+        for page in (self.welcome, self.gallery_page, self.people):
             self.pages.addWidget(page)
-        self.gallery_page = gallery_page
         self.detail = DetailPane(facade, self.tasks, self)
         self.detail.face_clicked.connect(self._face_clicked)
         self.splitter = QSplitter(self)
@@ -172,7 +154,6 @@ class MainWindow(QMainWindow):
         self.ids_query.refresh()
 
     def _ids_loaded(self, generation: int, prepared: IdList) -> None:
-        self.search_error.hide()
         index = self.gallery.currentIndex()
         current = self.model.ids[index.row()] if index.isValid() else None
         self.model.set_ids(prepared)  # inserts and removals keep the current index on its photo
@@ -187,46 +168,15 @@ class MainWindow(QMainWindow):
         elif not ids:
             self.detail.clear()
         view, query = self.sidebar.current_filter(), self.search.text().strip()
-        count = len(ids)
-        self.view_title.setText(gallery_title(view, query, count))
-        self._gallery_count = photo_count(count)
+        self._gallery_count = photo_count(len(ids))
         if self.pages.currentWidget() is not self.people:
             self.count_label.setText(self._gallery_count)
-        self._explain(generation, view, query, count)
+        self.gallery_page.show_results(view, query, len(ids), lambda: self.ids_query.is_current(generation))
 
-    def _explain(self, generation: int, view: ViewFilter, query: str, count: int) -> None:
-        """Says why the shown photos matched (on hover) or, when none did, why not and what to try."""
-        if (view, query) != self._explained:  # reasons of another search must not show; a refresh of
-            self._explained = (view, query)  # the same one keeps them until the new ones arrive
-            self.model.set_reasons({})
-        self._show_empty_state("" if count or query else "No photos here yet.")
-        if not query:
-            return
-        if count:
-            self.tasks.run(
-                lambda: self.facade.match_reasons(view, query),
-                lambda reasons: self.ids_query.is_current(generation) and self._reasons_loaded(reasons),
-            )
-        else:
-            self._show_empty_state(no_match_html(view, query, None))
-            self.tasks.run(
-                lambda: no_match_help(self.facade.catalog, query),
-                lambda found: (
-                    self.ids_query.is_current(generation)
-                    and self._show_empty_state(no_match_html(view, query, found))
-                ),
-            )
-
-    def _reasons_loaded(self, reasons: dict[int, tuple[str, ...]]) -> None:
-        self.model.set_reasons(reasons)
+    def _reasons_loaded(self) -> None:
         index = self.gallery.currentIndex()
         if index.isValid():
             self._current_changed(index, index)
-
-    def _show_empty_state(self, html: str) -> None:
-        self.empty_state.setText(html)
-        self.empty_state.setVisible(bool(html))
-        self.gallery.setVisible(not html)
 
     def _empty_state_link(self, link: str) -> None:
         kind, _, value = link.partition(":")
@@ -241,8 +191,7 @@ class MainWindow(QMainWindow):
         self.model.forget_pending_thumbnails()
 
     def _ids_failed(self, _generation: int, message: str) -> None:
-        self.search_error.setText(f"⚠ {message}")
-        self.search_error.show()
+        self.gallery_page.show_error(message)
 
     def _search_requested(self) -> None:
         """A search always shows its results, whichever page was shown."""
@@ -341,7 +290,6 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 8000)
 
     _gallery_count = ""
-    _explained: tuple[ViewFilter, str] | None = None  # the view and search the reasons shown are for
 
     # -- window events -----------------------------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:
