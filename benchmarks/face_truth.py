@@ -73,7 +73,7 @@ def faces_per_photo(library: Library, corpus: Path, manifest: dict[str, list[str
     for rel in manifest:
         photo = library.photo_by_path(str((corpus / rel).resolve()))
         if photo is not None:
-            found = [f for f in library.analysis_of(photo)["faces"] if f["backend"] == backend]
+            found = [f.to_json() for f in library.analysis_of(photo).faces if f.backend == backend]
             per_photo[rel] = sorted(found, key=lambda f: (-round(f["box"]["width"], 2), -f["confidence"]))
     return per_photo
 

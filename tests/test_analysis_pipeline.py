@@ -80,9 +80,9 @@ def test_every_content_is_analyzed_once_and_duplicates_share_the_result(library,
 
     assert report.analyzed == 5 and report.failed == [] and len(analyzer.calls) == 5
     dup = library.analysis_of(library.photo_by_path(str(photo_folder / "duplicate.jpeg")))
-    assert dup["labels"][0]["name"] == "Cat" and dup["labels"][0]["parents"] == ["Animal", "Pet"]
-    assert dup["text"][0]["text"] == "Musée du LOUVRE"
-    assert dup["faces"][0]["box"] == {"left": 0.1, "top": 0.2, "width": 0.3, "height": 0.4}
+    assert dup.labels[0].name == "Cat" and dup.labels[0].parents == ("Animal", "Pet")
+    assert dup.text[0].text == "Musée du LOUVRE"
+    assert dup.faces[0].box.to_dict() == {"left": 0.1, "top": 0.2, "width": 0.3, "height": 0.4}
 
     again = run(AnalysisRun(library.catalog, analyzer).run())
     assert (again.analyzed, again.skipped, len(analyzer.calls)) == (0, 5, 5)
@@ -95,7 +95,7 @@ def test_a_moved_photo_is_not_analyzed_again(library, photo_folder: Path) -> Non
     run(library.scan())
     run(AnalysisRun(library.catalog, analyzer).run())
     assert len(analyzer.calls) == 5
-    assert library.analysis_of(library.photo_by_path(str(photo_folder / "renamed.jpeg")))["labels"]
+    assert library.analysis_of(library.photo_by_path(str(photo_folder / "renamed.jpeg"))).labels
 
 
 def test_a_new_feature_only_asks_for_that_feature(library) -> None:
@@ -199,7 +199,7 @@ def test_a_photo_moved_during_the_run_is_not_marked_and_is_analyzed_once_found_a
     run(library.scan())  # finds it in its new place
     again = run(AnalysisRun(library.catalog, analyzer).run())
     assert (again.analyzed, again.failed) == (1, [])
-    assert library.analysis_of(library.photo_by_path(str(elsewhere)))["labels"]
+    assert library.analysis_of(library.photo_by_path(str(elsewhere))).labels
 
 
 @pytest.mark.parametrize(

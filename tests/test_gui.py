@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt, QTimer
 
+from photosorter.core.browse import ViewFilter
+from photosorter.core.catalog.photos import photo_by_id
 from photosorter.core.library import Library
-from photosorter.gui.facade import Facade, ViewFilter
+from photosorter.gui.facade import Facade
 from photosorter.gui.main_window import MainWindow
 from photosorter.gui.settings_dialog import SettingsDialog
 from photosorter.gui.workers import WorkerPool
@@ -46,7 +48,7 @@ def window(qtbot, library: Library):
 
 
 def scanned(qtbot, window: MainWindow, folder: Path, count: int) -> None:
-    window.add_folder(str(folder))
+    window.actions.add_folder(str(folder))
     qtbot.waitUntil(lambda: window.model.rowCount() == count and not window.jobs.busy, timeout=WAIT)
 
 
@@ -96,13 +98,12 @@ def test_search_filters_the_grid_and_shows_errors_inline(qtbot, window: MainWind
     qtbot.keyClicks(window.search, "golden")
     qtbot.keyClick(window.search, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=WAIT)
-    name = window.facade.photo(window.model.ids[0]).name
+    name = photo_by_id(window.facade.catalog, window.model.ids[0]).name
     assert name == "golden_gate_bridge.webp"
     window.search.setText("nosuchkey:value")
     window.refresh_gallery()
     qtbot.waitUntil(lambda: window.search_error.isVisible(), timeout=WAIT)
-    if window.facade.has_search:
-        assert "nosuchkey" in window.search_error.text()
+    assert "nosuchkey" in window.search_error.text()
     window.search.clear()
     window.refresh_gallery()
     qtbot.waitUntil(
@@ -122,7 +123,11 @@ def test_sidebar_folder_and_search_combine(qtbot, window: MainWindow, photo_fold
 
 def test_selecting_a_photo_fills_the_detail_pane(qtbot, window: MainWindow, photo_folder: Path) -> None:
     scanned(qtbot, window, photo_folder, 5)
-    row = next(r for r in range(5) if window.facade.photo(window.model.ids[r]).name == "cat_and_dog.jpeg")
+    row = next(
+        r
+        for r in range(5)
+        if photo_by_id(window.facade.catalog, window.model.ids[r]).name == "cat_and_dog.jpeg"
+    )
     window.gallery.setCurrentIndex(window.model.index(row))
     qtbot.waitUntil(lambda: window.detail.title.text() == "cat_and_dog.jpeg", timeout=WAIT)
     assert window.detail.canvas.has_image()
@@ -168,7 +173,7 @@ def test_settings_persist(qtbot, window: MainWindow, home: Path) -> None:
     dialog.budget.setValue(3)
     dialog.thumb_size.setValue(200)
     dialog.feature_boxes["moderation"].setChecked(True)
-    window.apply_settings(dialog.current_settings())
+    window.actions.apply_settings(dialog.current_settings())
     with Library.open(home) as reopened:
         settings = reopened.settings
     assert settings.backend == "rekognition"
@@ -209,8 +214,8 @@ def test_the_gui_thread_keeps_delivering_events_during_a_scan(
 
 
 def test_progress_is_shown_and_cancel_stops_the_job(qtbot, window: MainWindow, photo_folder: Path) -> None:
-    window.facade.add_folder(str(photo_folder))
-    window.start_analysis()
+    window.facade.library.add_folder(str(photo_folder))
+    window.actions.start_analysis()
     assert window.job_status.isVisible()
     window.jobs.cancel()
     qtbot.waitUntil(lambda: not window.jobs.busy, timeout=120_000)

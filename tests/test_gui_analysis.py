@@ -98,7 +98,7 @@ def test_progress_time_left_and_cost_show_while_results_arrive(
 
         window.live.analysis_changed.connect(analysis_changed)
         window.live.status_changed.connect(lambda _status: lines.append(status_line(window)))
-        window.add_folder(str(photo_folder))
+        window.actions.add_folder(str(photo_folder))
         # photos analyzed / total, and from the start what the run will cost: 5 photos × 2 features × $0.001
         # (as --dry-run says: the 60 x 40 one is refused later, before any call)
         qtbot.waitUntil(lambda: any("Analyzing" in line for line in lines), timeout=WAIT)
@@ -108,7 +108,7 @@ def test_progress_time_left_and_cost_show_while_results_arrive(
         qtbot.waitUntil(
             lambda: any(half_way.search(line) for line in lines), timeout=WAIT
         ) if False else print("\n".join(dict.fromkeys(lines)))
-        window.show_queue()
+        window.live_wiring.show_queue()
         qtbot.waitUntil(lambda: "This run:" in window.queue_panel.usage.text(), timeout=WAIT)
         qtbot.waitUntil(lambda: "Up to date" in status_line(window), timeout=WAIT)
         # results reached the window while the run went on, not only at its end
@@ -135,7 +135,7 @@ def test_retry_clears_a_failure_and_queues_the_photo_again(
     folder = tmp_path / "photos"
     folder.mkdir()
     shutil.copy(DATA / "cat_and_dog.jpeg", folder)
-    window.add_folder(str(folder))
+    window.actions.add_folder(str(folder))
     qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=WAIT)
     content_hash = library.catalog.scalar("SELECT hash FROM photos")
     store_failure(library.catalog, content_hash, "local", [Feature.LABELS], {Feature.LABELS: "1"}, "bad file")
@@ -163,10 +163,10 @@ def test_a_budget_set_in_the_running_app_holds_for_the_next_photos(
     rekognition(library, rekognition_features=("labels",))
     window = open_window(qtbot, library)
     try:
-        window.add_folder(str(folder))
+        window.actions.add_folder(str(folder))
         qtbot.waitUntil(lambda: fake_rekognition.served["DetectLabels"] == 1, timeout=WAIT)
         qtbot.waitUntil(lambda: "Up to date" in status_line(window), timeout=WAIT)
-        window.apply_settings(library.settings.with_changes(budget_usd=0.002))
+        window.actions.apply_settings(library.settings.with_changes(budget_usd=0.002))
         for index in range(1, 9):
             (folder / f"new {index}.jpg").write_bytes(jpeg(index))
         qtbot.waitUntil(lambda: "budget" in status_line(window), timeout=WAIT)
@@ -186,12 +186,12 @@ def test_checking_features_again_restarts_paused_analysis_at_once(
     rekognition(library, rekognition_features=())
     window = open_window(qtbot, library)
     try:
-        window.add_folder(str(folder))
+        window.actions.add_folder(str(folder))
         qtbot.waitUntil(lambda: "no feature given" in status_line(window), timeout=WAIT)
         assert "Check the analysis features in Settings" in status_line(window)
         live = window.live.live
         assert live.queue.next_ready_in(("analyze",)) > 3000  # waiting out the back-off
-        window.apply_settings(library.settings.with_changes(rekognition_features=("labels",)))
+        window.actions.apply_settings(library.settings.with_changes(rekognition_features=("labels",)))
         qtbot.waitUntil(lambda: fake_rekognition.served["DetectLabels"] == 1, timeout=WAIT)
         qtbot.waitUntil(lambda: "paused" not in status_line(window), timeout=WAIT)
     finally:
@@ -204,7 +204,7 @@ def test_the_detail_pane_shows_each_faces_attributes_with_confidence(
     folder = tmp_path / "photos"
     folder.mkdir()
     shutil.copy(DATA / "exif_orientation6_obama.jpg", folder)
-    window.add_folder(str(folder))
+    window.actions.add_folder(str(folder))
     qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=WAIT)
     attributes = {
         "age_range": {"low": 45, "high": 53},
@@ -227,10 +227,8 @@ def test_the_detail_pane_shows_each_faces_attributes_with_confidence(
         assert phrase in text, (phrase, text)
     assert "no beard 88%" in text and window.detail.faces.isVisible()
     canvas = window.detail.canvas
-    number, found = canvas.face_at(
-        canvas.face_rect({"box": {"left": 0.3, "top": 0.2, "width": 0.3, "height": 0.3}}).center()
-    )
-    assert number == 1 and found["attributes"]["gender"]["value"] == "Male"
+    number, found = canvas.face_at(canvas.box_rect(Box(left=0.3, top=0.2, width=0.3, height=0.3)).center())
+    assert number == 1 and found.attributes["gender"]["value"] == "Male"
 
 
 def test_a_long_status_line_is_elided_with_all_of_it_in_the_tooltip(qtbot) -> None:
@@ -262,7 +260,7 @@ def test_cost_wording_for_a_run(qtbot) -> None:
 
 def test_the_welcome_page_says_where_analysis_happens(qtbot, window: MainWindow, library) -> None:
     assert "on this computer" in window.welcome.text.text()
-    window.apply_settings(library.settings.with_changes(backend="rekognition"))
+    window.actions.apply_settings(library.settings.with_changes(backend="rekognition"))
     assert "on this computer" not in window.welcome.text.text()
     assert "Amazon Rekognition" in window.welcome.text.text()
 
@@ -293,7 +291,7 @@ def test_settings_show_this_sessions_and_this_months_spending(qtbot, window: Mai
 def test_results_arriving_while_another_photo_loads_do_not_bring_the_old_one_back(
     qtbot, window: MainWindow, photo_folder: Path
 ) -> None:
-    window.add_folder(str(photo_folder))
+    window.actions.add_folder(str(photo_folder))
     qtbot.waitUntil(lambda: window.model.rowCount() == 5, timeout=WAIT)
     first, second = window.model.ids[0], window.model.ids[1]
     window.detail.show_photo(first)
@@ -311,7 +309,7 @@ def test_forgetting_all_faces_clears_the_detail_pane_and_says_what_went(
     folder = tmp_path / "photos"
     folder.mkdir()
     shutil.copy(DATA / "exif_orientation6_obama.jpg", folder)
-    window.add_folder(str(folder))
+    window.actions.add_folder(str(folder))
     qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=WAIT)
     face = Face(Box(0.3, 0.2, 0.3, 0.3), 99.9, attributes={"gender": {"value": "Male", "confidence": 99.0}})
     result = AnalysisResult("local", frozenset({Feature.FACES}), faces=(face,))
@@ -320,7 +318,7 @@ def test_forgetting_all_faces_clears_the_detail_pane_and_says_what_went(
     )
     window.gallery.setCurrentIndex(window.model.index(0))
     qtbot.waitUntil(lambda: window.detail.fields["People"].text() == "1 unnamed face", timeout=WAIT)
-    window._forget_faces()  # what Settings → "Forget all faces" does once confirmed
+    window.actions.forget_faces()  # what Settings → "Forget all faces" does once confirmed
     qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Deleted 1 face"), timeout=WAIT)
     qtbot.waitUntil(lambda: window.detail.fields["People"].text() == "—", timeout=WAIT)
-    assert window.detail.canvas._faces == [] and not window.detail.faces.isVisible()
+    assert window.detail.canvas._faces == () and not window.detail.faces.isVisible()

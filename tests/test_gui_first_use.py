@@ -90,11 +90,11 @@ def test_settings_ok_without_changes_saves_every_field_unchanged(qtbot, home: Pa
     window = make_window(qtbot, library)
     try:
         seen = close_next_dialog(qtbot, accept=True)
-        window.open_settings()
+        window.actions.open_settings()
         assert seen, "the settings dialog was not shown"
         after = library.paths.settings.read_bytes()
         assert json.loads(after) == json.loads(before)
-        assert window.facade.settings == UNUSUAL.with_changes(backend=backend)
+        assert window.facade.library.settings == UNUSUAL.with_changes(backend=backend)
     finally:
         window.shutdown()
         library.close()
@@ -103,7 +103,7 @@ def test_settings_ok_without_changes_saves_every_field_unchanged(qtbot, home: Pa
 def test_settings_dialog_opens_with_the_saved_features_ticked(qtbot, window: MainWindow) -> None:
     from photosorter.gui.settings_dialog import SettingsDialog
 
-    window.facade.save_settings(UNUSUAL.with_changes(backend="local"))
+    window.facade.library.save_settings(UNUSUAL.with_changes(backend="local"))
     dialog = SettingsDialog(window.facade, window.tasks, window)
     qtbot.addWidget(dialog)
     ticked = {name for name, box in dialog.feature_boxes.items() if box.isChecked()}
@@ -125,7 +125,7 @@ def test_a_budget_under_a_cent_is_shown_as_it_is(qtbot, window: MainWindow) -> N
 
 # -- 2, 3. search shows its results and says what they are ---------------------------------------------------
 def scanned(qtbot, window: MainWindow, folder: Path, count: int) -> None:
-    window.add_folder(str(folder))
+    window.actions.add_folder(str(folder))
     qtbot.waitUntil(lambda: window.model.rowCount() == count and not window.jobs.busy, timeout=WAIT)
 
 
@@ -287,8 +287,8 @@ def test_the_people_page_shows_no_stale_gallery_state(qtbot, window, library, ph
     assert window.pages.currentWidget() is window.people
     assert window.detail.title.text() == ""  # not the gallery's last photo
     qtbot.waitUntil(lambda: window.count_label.text() == "0 people", timeout=WAIT)
-    window.update_gallery()  # a change on disk refreshes the grid behind the page: the count stays
-    qtbot.waitUntil(lambda: not window._ids_running, timeout=WAIT)
+    window.ids_query.update()  # a change on disk refreshes the grid behind the page: the count stays
+    qtbot.waitUntil(lambda: not window.ids_query.running, timeout=WAIT)
     assert window.count_label.text() == "0 people"
     window._sidebar_loaded(window.facade.sidebar())  # what naming a face refreshes
     assert window.sidebar.currentItem() is window.sidebar.people_item
@@ -354,7 +354,7 @@ def test_shortcuts_work_after_a_dialog_closes(qtbot, window, accept: bool) -> No
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
     window.gallery.setFocus()
     seen = close_next_dialog(qtbot, accept=accept)
-    window.open_settings()
+    window.actions.open_settings()
     assert seen
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=WAIT)
     focused = QApplication.focusWidget()
@@ -381,7 +381,7 @@ def test_the_grid_fills_its_width_at_200_px(qtbot, window, tmp_path, photo_folde
     for n in range(2):
         shutil.copytree(photo_folder, many / f"set{n}")
     scanned(qtbot, window, many, 10)
-    window.apply_settings(window.facade.settings.with_changes(thumbnail_size=200))
+    window.actions.apply_settings(window.facade.library.settings.with_changes(thumbnail_size=200))
     view = window.gallery
     for width in range(900, 1700, 53):
         window.resize(width, 800)

@@ -18,11 +18,13 @@ from PySide6.QtWidgets import QMessageBox
 
 from photosorter.core import faces
 from photosorter.core.analysis.types import AnalysisResult, Box, Face, Feature
+from photosorter.core.browse import ViewFilter
 from photosorter.core.catalog.analysis import store_result
+from photosorter.core.catalog.photos import photo_by_id
 from photosorter.core.library import Library
 from photosorter.core.live import LiveStatus
 from photosorter.core.live.changes import AnalysisPause
-from photosorter.gui.facade import Facade, QueueEntry, ViewFilter
+from photosorter.gui.facade import Facade, QueueEntry
 from photosorter.gui.live import pause_text, status_text
 from photosorter.gui.main_window import MainWindow
 from photosorter.gui.queue_panel import JobsModel
@@ -60,7 +62,7 @@ def window(qtbot, library: Library):
 
 
 def scanned(qtbot, window: MainWindow, folder: Path, count: int) -> None:
-    window.add_folder(str(folder))
+    window.actions.add_folder(str(folder))
     qtbot.waitUntil(lambda: window.model.rowCount() == count, timeout=WAIT)
 
 
@@ -98,7 +100,7 @@ def test_queue_state_shows_in_the_status_bar_and_the_panel(qtbot, window: MainWi
     assert window.queue_panel.retry_button.isEnabled()
     qtbot.mouseClick(window.queue_panel.retry_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "parked jobs retried" in window.statusBar().currentMessage(), timeout=WAIT)
-    window.show_queue(False)
+    window.live_wiring.show_queue(False)
     assert not window.live_status.button.isChecked()
 
 
@@ -159,7 +161,7 @@ def test_naming_a_face_updates_the_sidebar_and_the_person_shows_their_photos(
     window.sidebar.select(ViewFilter("person", "Barack", "Barack"))
     qtbot.waitUntil(lambda: window.view_title.text() == "Barack", timeout=WAIT)
     qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=WAIT)
-    assert window.facade.photo(window.model.ids[0]).name == "exif_orientation6_obama.jpg"
+    assert photo_by_id(window.facade.catalog, window.model.ids[0]).name == "exif_orientation6_obama.jpg"
     assert window.pages.currentWidget() is window.gallery_page
 
 
@@ -306,8 +308,8 @@ def test_the_detail_pane_asks_about_a_suggested_face_and_keeping_the_name_confir
     qtbot.waitUntil(
         lambda: window.detail.photo is not None and window.detail.photo.id == photo.id, timeout=WAIT
     )
-    (face,) = window.detail.analysis["faces"]
-    assert face["suggested"] == "Barack" and face["person"] is None
+    (face,) = window.detail.analysis.faces
+    assert face.suggested == "Barack" and face.person is None
     window.detail.canvas.grab()  # paints the dashed "Barack?" box
     assert window.detail.fields["People"].text() == "Barack?"
     asked: dict[str, str] = {}
@@ -320,8 +322,8 @@ def test_the_detail_pane_asks_about_a_suggested_face_and_keeping_the_name_confir
     window._face_clicked(face)
     qtbot.waitUntil(lambda: _barack_photos(window) == 2, timeout=WAIT)
     assert asked == {"title": "Is this Barack?", "offered": "Barack"}
-    confirmed = window.facade.library.analysis_of(photo)["faces"][0]
-    assert (confirmed["person"], confirmed["assigned_by"], confirmed["suggested"]) == (
+    confirmed = window.facade.library.analysis_of(photo).faces[0]
+    assert (confirmed.person, confirmed.assigned_by, confirmed.suggested) == (
         "Barack",
         "suggestion",
         None,

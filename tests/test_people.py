@@ -58,9 +58,10 @@ def face_ids(catalog: Catalog, content: str) -> list[int]:
 
 
 def _results(catalog: Catalog, content: str) -> list[dict]:
+    """The faces of one content as ``show --json`` prints them."""
     from photosorter.core.catalog.analysis import results_for
 
-    return results_for(catalog, content)["faces"]
+    return [face.to_json() for face in results_for(catalog, content).faces]
 
 
 @pytest.fixture
@@ -283,7 +284,7 @@ def test_forget_all_faces_leaves_no_face_data_nor_search_term_and_no_rerun(home,
         ).fetchone() == (0,)
         for query in queries:
             assert search(catalog, query) == [], query
-        assert all(results_for(catalog, h)["faces"] == [] for h in hashes)
+        assert all(results_for(catalog, h).faces == () for h in hashes)
         # no automatic run finds them again: the faces analysis stays done until the user asks
         assert pending(catalog, "local", {Feature.FACES: "test"})[0] == []
         # ... until asked: `analyze --refresh` redoes them, as the message says

@@ -208,8 +208,8 @@ def test_people_end_to_end_on_a_rekognition_collection(fake_rekognition: FakeRek
 
     def add(content: str, image: bytes) -> FaceRow:
         store_result(catalog, content, rek.analyze(image, wanted), {Feature.FACES: "test"})
-        (face,) = results_for(catalog, content)["faces"]
-        return people_rows.face(catalog, face["id"])
+        (face,) = results_for(catalog, content).faces
+        return people_rows.face(catalog, face.id)
 
     with Library.open(home) as library:
         catalog = library.catalog
@@ -228,8 +228,8 @@ def test_people_end_to_end_on_a_rekognition_collection(fake_rekognition: FakeRek
         a3 = add("a3", by_signature[alice][2])
         report = faces.cluster_new_faces(catalog, services)
         assert report.auto_assigned == 1
-        assert results_for(catalog, "a3")["faces"][0]["person"] == "Alice"
-        assert results_for(catalog, "a3")["faces"][0]["assigned_by"] == "auto"
+        assert results_for(catalog, "a3").faces[0].person == "Alice"
+        assert results_for(catalog, "a3").faces[0].assigned_by == "auto"
         assert ("SearchUsers", a3.external_id) in [
             (op, body.get("FaceId")) for op, body in fake_rekognition.requests
         ]
@@ -329,8 +329,8 @@ def test_users_follow_moves_splits_merges_undo_and_forget(fake_rekognition: Fake
             store_result(
                 catalog, content, rek.analyze(image, frozenset({Feature.FACES})), {Feature.FACES: "t"}
             )
-            (face,) = results_for(catalog, content)["faces"]
-            return people_rows.face(catalog, face["id"])
+            (face,) = results_for(catalog, content).faces
+            return people_rows.face(catalog, face.id)
 
         a1, a2, a3 = (add(f"a{i}", by_signature[alice][i]) for i in range(3))
         b1, b2 = (add(f"b{i}", by_signature[bob][i]) for i in range(2))

@@ -194,7 +194,7 @@ def test_a_move_between_folders_keeps_the_photo_and_its_analysis(
     wait_for(matches_disk(library, photo_folder, second_folder), what="the move")
     after = library.photo_by_path(str(moved))
     assert (after.id, after.hash, after.state) == (before.id, before.hash, "ok")
-    assert library.analysis_of(after)["labels"][0]["name"] == "Thing"
+    assert library.analysis_of(after).labels[0].name == "Thing"
     # a scan job queues the analysis it makes necessary before it finishes: once nothing settles, waits
     # or runs, an analysis the move caused would have run
     idle = lambda: (st := live.status()).settling + st.pending + st.running == 0  # noqa: E731

@@ -12,6 +12,7 @@ from photosorter.core.catalog.paths import display
 from photosorter.core.errors import EnvironmentFault, PhotosorterError
 from photosorter.core.imaging import thumbnail_path
 from photosorter.core.library import Library
+from photosorter.core.photo_analysis import AnalysisState, FaceRow, PhotoAnalysis
 from photosorter.core.records import Photo
 
 
@@ -91,59 +92,71 @@ def run_show(args: argparse.Namespace) -> int:
         photo = library.photo_by_path(os.path.realpath(path)) or library.photo_by_path(path)
         if photo is None:
             raise PhotosorterError(f"{args.path}: not in the library (scan its folder first)")
-        data = describe_photo(library, photo)
+        fields = photo_fields(library, photo)
+        analysis = library.analysis_of(photo)
     if args.json:
-        print_json(data)
+        print_json(fields | analysis.to_json())
     else:
-        for line in photo_lines(data):
+        for line in photo_lines(fields, analysis):
             echo(line)
     return 0
 
 
-def photo_lines(data: dict[str, Any]) -> list[str]:
+def photo_lines(fields: dict[str, Any], analysis: PhotoAnalysis) -> list[str]:
     """``show``'s text output: one ``key: value`` line per field, and one line per label, face, text
     line, moderation label and analysis under its heading (not Python dicts)."""
     lines = []
-    for key, value in data.items():
+    for key, value in fields.items():
         if isinstance(value, list):
-            items = [_item_line(key, item) for item in value]
-            lines.append(f"{key:>15}: {'none' if not items else ''}".rstrip())
-            lines += [f"{'':>17}{item}" for item in items]
+            _section(lines, key, [str(item) for item in value])
         elif key == "gps" and value:
             lines.append(f"{key:>15}: {value['lat']:.6f}, {value['lon']:.6f}")
         else:
             lines.append(f"{key:>15}: {'—' if value is None else value}")
+    _section(lines, "labels", [_named_line(row.name, row.confidence, row.parents) for row in analysis.labels])
+    _section(lines, "faces", [_face_line(face) for face in analysis.faces])
+    _section(lines, "text", [f"“{row.text}”{_percent(row.confidence)}" for row in analysis.text])
+    _section(lines, "moderation", [_named_line(row.name, row.confidence, ()) for row in analysis.moderation])
+    if analysis.celebrities:
+        _section(
+            lines,
+            "celebrities",
+            [f"name={c.name}, confidence={c.confidence}, backend={c.backend}" for c in analysis.celebrities],
+        )
+    if analysis.states is not None:
+        _section(lines, "analyses", [_state_line(state) for state in analysis.states])
     return lines
 
 
-def _item_line(key: str, item: Any) -> str:
-    if not isinstance(item, dict):
-        return str(item)
-    confidence = f" {item['confidence']:.0f}%" if isinstance(item.get("confidence"), int | float) else ""
-    if key in ("labels", "moderation"):
-        parents = f"  (in {', '.join(item['parents'])})" if item.get("parents") else ""
-        return f"{item.get('name')}{confidence}{parents}"
-    if key == "text":
-        return f"“{item.get('text')}”{confidence}"
-    if key == "faces":
-        box = item.get("box") or {}
-        where = (
-            f" at {box['left']:.0%} {box['top']:.0%}, {box['width']:.0%} × {box['height']:.0%}"
-            if {"left", "top", "width", "height"} <= box.keys()
-            else ""
-        )
-        who = item.get("person") or (f"{item['suggested']}?" if item.get("suggested") else "unnamed")
-        return f"face {item.get('id')}: {who}{confidence}{where}"
-    if key == "analyses":
-        error = f": {item['error']}" if item.get("error") else ""
-        version = f" ({item['model_version']})" if item.get("model_version") else ""
-        return f"{item.get('backend')} {item.get('feature')}: {item.get('status')}{version}{error}"
-    return ", ".join(f"{name}={value}" for name, value in item.items())
+def _section(lines: list[str], key: str, items: list[str]) -> None:
+    lines.append(f"{key:>15}: {'none' if not items else ''}".rstrip())
+    lines += [f"{'':>17}{item}" for item in items]
 
 
-def describe_photo(library: Library, photo: Photo) -> dict[str, Any]:
+def _percent(confidence: float) -> str:
+    return f" {confidence:.0f}%"
+
+
+def _named_line(name: str, confidence: float, parents: tuple[str, ...]) -> str:
+    return f"{name}{_percent(confidence)}" + (f"  (in {', '.join(parents)})" if parents else "")
+
+
+def _face_line(face: FaceRow) -> str:
+    box = face.box
+    where = f" at {box.left:.0%} {box.top:.0%}, {box.width:.0%} × {box.height:.0%}"
+    return f"face {face.id}: {face.who}{_percent(face.confidence)}{where}"
+
+
+def _state_line(state: AnalysisState) -> str:
+    error = f": {state.error}" if state.error else ""
+    version = f" ({state.model_version})" if state.model_version else ""
+    return f"{state.backend} {state.feature}: {state.status}{version}{error}"
+
+
+def photo_fields(library: Library, photo: Photo) -> dict[str, Any]:
+    """What the catalog knows about the file itself, as ``show`` prints it (before the analysis)."""
     thumb = thumbnail_path(library.paths.thumbnails, photo.hash) if photo.hash else None
-    data: dict[str, Any] = {
+    return {
         "id": photo.id,
         "path": display(photo.path),
         "hash": photo.hash,
@@ -161,5 +174,3 @@ def describe_photo(library: Library, photo: Photo) -> dict[str, Any]:
         "warnings": photo.warnings,
         "thumbnail": str(thumb) if thumb and thumb.exists() else None,
     }
-    data.update(library.analysis_of(photo))
-    return data

@@ -20,6 +20,7 @@ from photosorter.core.faces import ClusterReport, FaceService
 from photosorter.core.faces.services import face_services
 from photosorter.core.jobs import Cancelled, CancelToken, Job, Progress
 from photosorter.core.paths import AppPaths, app_paths
+from photosorter.core.photo_analysis import PhotoAnalysis
 from photosorter.core.records import Folder, Photo
 from photosorter.core.scanner import Scanner
 from photosorter.core.settings import Settings, load_settings, save_settings
@@ -75,10 +76,10 @@ class Library:
     def photo_by_path(self, path: str) -> Photo | None:
         return photo_rows.photo_by_path(self.catalog, path)
 
-    def analysis_of(self, photo: Photo) -> dict[str, Any]:
-        """What analysis learned about one photo, as plain data (empty lists until it is analyzed)."""
+    def analysis_of(self, photo: Photo) -> PhotoAnalysis:
+        """What analysis learned about one photo (empty until it is analyzed)."""
         if not photo.hash:
-            return {"labels": [], "faces": [], "text": [], "moderation": []}
+            return PhotoAnalysis()
         return analysis_rows.results_for(self.catalog, photo.hash)
 
     # -- analysis ----------------------------------------------------------------------------------------

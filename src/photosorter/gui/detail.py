@@ -23,6 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from photosorter.core.analysis.types import Box
+from photosorter.core.catalog.photos import photo_by_id
+from photosorter.core.photo_analysis import FaceRow, PhotoAnalysis
 from photosorter.core.records import Photo
 from photosorter.gui.facade import Facade
 from photosorter.gui.workers import Tasks, read_image
@@ -66,58 +69,57 @@ def face_attributes_text(attributes: dict[str, Any]) -> list[str]:
     return out
 
 
-def face_tooltip(number: int, face: dict[str, Any]) -> str:
+def face_tooltip(number: int, face: FaceRow) -> str:
     """The face box's tooltip: who, then what the service saw, a few phrases a line."""
-    who = face_summary(number, {**face, "attributes": {}})
-    details = face_attributes_text(face.get("attributes") or {})
+    who = f"Face {number} ({face.who})"
+    details = face_attributes_text(face.attributes)
     rows = [" · ".join(details[i : i + TOOLTIP_PHRASES]) for i in range(0, len(details), TOOLTIP_PHRASES)]
     return "\n".join([who, *rows])
 
 
-def face_summary(number: int, face: dict[str, Any]) -> str:
+def face_summary(number: int, face: FaceRow) -> str:
     """One line per face for the pane and the face box's tooltip."""
-    who = face.get("person") or (f"{face['suggested']}?" if face.get("suggested") else "unnamed")
-    details = face_attributes_text(face.get("attributes") or {})
-    return f"Face {number} ({who})" + (": " + " · ".join(details) if details else "")
+    details = face_attributes_text(face.attributes)
+    return f"Face {number} ({face.who})" + (": " + " · ".join(details) if details else "")
 
 
 @dataclass(frozen=True, slots=True)
 class PhotoDetail:
     photo: Photo
-    analysis: dict[str, Any]
+    analysis: PhotoAnalysis
     image: QImage
 
 
 def load_detail(facade: Facade, photo_id: int, size: int = PREVIEW) -> PhotoDetail | None:
     """Worker-thread half: the row, the analysis and a decoded preview."""
-    photo = facade.photo(photo_id)
+    photo = photo_by_id(facade.catalog, photo_id)
     if photo is None:
         return None
     image = read_image(photo.path, QSize(size, size)) if os.path.exists(photo.path) else QImage()
     if image.isNull():
         thumb = facade.thumbnail_file(photo.hash)
         image = read_image(thumb) if thumb and os.path.exists(thumb) else QImage()
-    return PhotoDetail(photo, facade.analysis_of(photo), image)
+    return PhotoDetail(photo, facade.library.analysis_of(photo), image)
 
 
 class PhotoCanvas(QWidget):
     """Paints an image fitted to the widget, with face boxes (relative 0..1 coordinates) and names."""
 
-    face_clicked = Signal(dict)
+    face_clicked = Signal(object)  # FaceRow
 
     def __init__(self, parent: QWidget | None = None, min_height: int = 220) -> None:
         super().__init__(parent)
         self._pixmap = QPixmap()
-        self._faces: list[dict[str, Any]] = []
+        self._faces: tuple[FaceRow, ...] = ()
         self.placeholder = ""
         self.show_faces = True
         self.setMouseTracking(True)  # a face box's tooltip lists what the service saw in it
         self.setMinimumHeight(min_height)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
-    def set_image(self, image: QImage, faces: list[dict[str, Any]] | None = None) -> None:
+    def set_image(self, image: QImage, faces: tuple[FaceRow, ...] = ()) -> None:
         self._pixmap = QPixmap.fromImage(image) if not image.isNull() else QPixmap()
-        self._faces = faces or []
+        self._faces = faces
         self.updateGeometry()
         self.update()
 
@@ -143,13 +145,17 @@ class PhotoCanvas(QWidget):
     def hasHeightForWidth(self) -> bool:
         return True
 
-    def face_rect(self, face: dict[str, Any]) -> QRectF:
-        area, box = self.image_rect(), face["box"]
+    def face_rect(self, face: FaceRow) -> QRectF:
+        return self.box_rect(face.box)
+
+    def box_rect(self, box: Box) -> QRectF:
+        """Where a box in relative 0..1 image coordinates lies on the widget."""
+        area = self.image_rect()
         return QRectF(
-            area.x() + box["left"] * area.width(),
-            area.y() + box["top"] * area.height(),
-            box["width"] * area.width(),
-            box["height"] * area.height(),
+            area.x() + box.left * area.width(),
+            area.y() + box.top * area.height(),
+            box.width * area.width(),
+            box.height * area.height(),
         )
 
     def paintEvent(self, event) -> None:
@@ -169,8 +175,8 @@ class PhotoCanvas(QWidget):
         metrics = painter.fontMetrics()
         for face in self._faces:
             rect = self.face_rect(face)
-            named = bool(face.get("person"))
-            asked = not named and bool(face.get("suggested"))
+            named = bool(face.person)
+            asked = face.asked is not None
             colour = QColor("#ffd166") if named else ASKED if asked else QColor(255, 255, 255, 200)
             painter.setPen(QPen(QColor(0, 0, 0, 110), 4))
             painter.drawRoundedRect(rect, 4, 4)
@@ -180,14 +186,14 @@ class PhotoCanvas(QWidget):
             painter.setPen(pen)
             painter.drawRoundedRect(rect, 4, 4)
             if named or asked:
-                text = face["person"] if named else f"{face['suggested']}?"
+                text = face.who
                 width = metrics.horizontalAdvance(text) + 10
                 tag = QRectF(rect.center().x() - width / 2, rect.bottom() + 3, width, metrics.height() + 4)
                 painter.fillRect(tag, QColor(0, 0, 0, 170))
                 painter.setPen(colour)
                 painter.drawText(tag, Qt.AlignmentFlag.AlignCenter, text)
 
-    def face_at(self, point) -> tuple[int, dict[str, Any]] | None:
+    def face_at(self, point) -> tuple[int, FaceRow] | None:
         for number, face in enumerate(self._faces, 1):
             if self.face_rect(face).contains(point):
                 return number, face
@@ -228,14 +234,14 @@ def _when(photo: Photo) -> str:
 class DetailPane(QScrollArea):
     """Shows one photo; filled from a worker so selecting never waits on the disk."""
 
-    face_clicked = Signal(dict)
+    face_clicked = Signal(object)  # FaceRow
 
     def __init__(self, facade: Facade, tasks: Tasks, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.facade = facade
         self.tasks = tasks
         self.photo: Photo | None = None
-        self.analysis: dict[str, Any] = {}
+        self.analysis = PhotoAnalysis()
         self._wanted: int | None = None
         self.setWidgetResizable(True)
         self.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -314,7 +320,7 @@ class DetailPane(QScrollArea):
         for value in self.fields.values():
             value.setText("—")
         self.labels.setText("—")
-        self._show_faces([])
+        self._show_faces(())
         self.text.setPlainText("")
         self.open_button.setEnabled(False)
         self.reveal_button.setEnabled(False)
@@ -339,7 +345,7 @@ class DetailPane(QScrollArea):
             return
         photo, analysis = detail.photo, detail.analysis
         self.photo, self.analysis = photo, analysis
-        self.canvas.set_image(detail.image, analysis.get("faces", []))
+        self.canvas.set_image(detail.image, analysis.faces)
         self.title.setText(photo.name)
         self.fields["Date"].setText(_when(photo))
         self.fields["Camera"].setText(photo.camera or "—")
@@ -353,33 +359,32 @@ class DetailPane(QScrollArea):
         self.fields["Size"].setText(size + (f" · {photo.format}" if photo.format else ""))
         gps = photo.gps
         self.fields["Place"].setText(f"{gps[0]:.5f}, {gps[1]:.5f}" if gps else "—")
-        found = analysis.get("faces", [])
-        people = sorted({f["person"] for f in found if f.get("person")})
-        asked = sorted({f"{f['suggested']}?" for f in found if not f.get("person") and f.get("suggested")})
-        unnamed = sum(1 for f in found if not f.get("person") and not f.get("suggested"))
+        found = analysis.faces
+        people = sorted({f.person for f in found if f.person})
+        asked = sorted({f"{f.asked}?" for f in found if f.asked})
+        unnamed = sum(1 for f in found if not f.person and not f.suggested)
         parts = [*people, *asked]
         if unnamed:
             parts.append(f"{unnamed} unnamed face{'s' if unnamed != 1 else ''}")
         self.fields["People"].setText(", ".join(parts) or "—")
         self._show_faces(found)
         self.fields["Path"].setText(photo.path)
-        labels = analysis.get("labels", [])
         self.labels.setText(
             " · ".join(
-                f"{lab['name']} <span style='color:gray'>{lab['confidence']:.0f}%</span>"
-                for lab in labels[:25]
+                f"{lab.name} <span style='color:gray'>{lab.confidence:.0f}%</span>"
+                for lab in analysis.labels[:25]
             )
             or "—"
         )
-        self.text.setPlainText("\n".join(line["text"] for line in analysis.get("text", [])))
+        self.text.setPlainText("\n".join(line.text for line in analysis.text))
         exists = os.path.exists(photo.path)
         self.open_button.setEnabled(exists)
         self.reveal_button.setEnabled(exists)
 
-    def _show_faces(self, found: list[dict[str, Any]]) -> None:
+    def _show_faces(self, found: tuple[FaceRow, ...]) -> None:
         """Lists what the service saw in each face; hidden when no face has attributes (the local
         analyzer finds boxes only)."""
-        lines = [face_summary(n, f) for n, f in enumerate(found, 1) if f.get("attributes")]
+        lines = [face_summary(n, f) for n, f in enumerate(found, 1) if f.attributes]
         self.faces.setText("\n".join(lines))
         self.faces.setVisible(bool(lines))
         self.faces_heading.setVisible(bool(lines))

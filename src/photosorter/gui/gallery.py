@@ -18,6 +18,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QImage, QKeyEvent, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QStyle, QWidget
 
+from photosorter.core.catalog.photos import photos_by_ids
 from photosorter.core.records import Photo
 from photosorter.gui.facade import Facade
 from photosorter.gui.gallery_paint import GridPainter, ThumbnailDelegate
@@ -185,7 +186,7 @@ class GalleryModel(QAbstractListModel):
                 generation = self._generation
                 chunk = self.ids[page * PAGE : (page + 1) * PAGE]
                 self.tasks.run(
-                    lambda: self.facade.photos(chunk),
+                    lambda: photos_by_ids(self.facade.catalog, chunk),
                     lambda rows: self._rows_loaded(generation, page, rows),
                     lambda _error: self._pages_pending.discard(page),
                 )

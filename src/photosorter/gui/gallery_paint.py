@@ -11,20 +11,28 @@ Python into QPainter keep the GIL, so nothing waits for a worker.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt
+from PySide6.QtCore import QModelIndex, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QCursor, QImage, QPainter, QPainterPath, QPalette, QPixmap
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate
-
-if TYPE_CHECKING:
-    from PySide6.QtWidgets import QListView
-
-    from photosorter.gui.gallery import GalleryModel
+from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate
 
 INSET = 3  # pixels between a cell's edge and its tile
 RADIUS = 6
 HOVER = QColor(255, 255, 255, 28)
+
+
+@runtime_checkable
+class TileSource(Protocol):
+    """What the painters read from the gallery's model (which imports this module, not the reverse)."""
+
+    @property
+    def ids(self) -> Sequence[int]: ...
+
+    def index(self, row: int, column: int = 0, parent: QModelIndex = ...) -> QModelIndex: ...
+
+    def pixmap_at(self, row: int) -> QPixmap | None: ...
 
 
 class TileArt:
@@ -98,11 +106,9 @@ class ThumbnailDelegate(QStyledItemDelegate):
         return QSize(self.cell, self.cell)
 
     def paint(self, painter: QPainter, option, index) -> None:
-        from photosorter.gui.gallery import GalleryModel
-
         rect: QRect = option.rect.adjusted(INSET, INSET, -INSET, -INSET)
         model = index.model()
-        pixmap = model.pixmap_at(index.row()) if isinstance(model, GalleryModel) else None
+        pixmap = model.pixmap_at(index.row()) if isinstance(model, TileSource) else None
         self.art.draw(painter, rect, pixmap, option.palette)
         if option.state & QStyle.StateFlag.State_Selected:
             self.art.ring(painter, rect, option.palette)
@@ -117,7 +123,7 @@ class GridPainter:
         self.view = view
         self.art = art
 
-    def layout(self, model: GalleryModel) -> tuple[QPoint, int] | None:
+    def layout(self, model: TileSource) -> tuple[QPoint, int] | None:
         """Where row 0's cell is in viewport coordinates and how many cells make a grid row, read from
         the view's own layout (a few calls into Qt, none back into Python)."""
         view, count = self.view, len(model.ids)
@@ -134,7 +140,7 @@ class GridPainter:
             columns += 1
         return first.topLeft(), columns
 
-    def cells(self, model: GalleryModel, area: QRect) -> tuple[int, int, int, QPoint, QSize]:
+    def cells(self, model: TileSource, area: QRect) -> tuple[int, int, int, QPoint, QSize]:
         """(first row, last row, columns, origin, cell) of the cells meeting ``area`` (viewport
         coordinates); first > last when none does."""
         grid = self.view.gridSize()
@@ -152,7 +158,7 @@ class GridPainter:
         last = min(len(model.ids) - 1, bottom * columns + columns - 1)
         return first, last, columns, origin, grid
 
-    def paint(self, painter: QPainter, model: GalleryModel, area: QRect) -> None:
+    def paint(self, painter: QPainter, model: TileSource, area: QRect) -> None:
         first, last, columns, origin, grid = self.cells(model, area)
         if last < first:
             return
@@ -188,7 +194,7 @@ class GridPainter:
             rows.update(range(top, bottom + 1))
         return rows
 
-    def _hover_row(self, model: GalleryModel, origin: QPoint, columns: int, grid: QSize) -> int:
+    def _hover_row(self, model: TileSource, origin: QPoint, columns: int, grid: QSize) -> int:
         viewport = self.view.viewport()
         if not viewport.underMouse():
             return -1

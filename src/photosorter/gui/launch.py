@@ -106,7 +106,7 @@ def launch(home: str | None, folder: str | None) -> int:
     window = MainWindow(Facade(library))
     window.show()
     if folder:
-        window.add_folder(folder)
+        window.actions.add_folder(folder)
     # no explicit scan: the live library catches up with the disk when it starts (gui/live.py)
     with quit_on_signals(app):
         try:

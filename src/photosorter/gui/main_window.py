@@ -4,41 +4,39 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QStringListModel, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, Signal
 from PySide6.QtWidgets import (
-    QCompleter,
     QLabel,
-    QLineEdit,
     QMainWindow,
-    QMessageBox,
     QSplitter,
     QStackedWidget,
     QToolBar,
-    QVBoxLayout,
     QWidget,
 )
 
-from photosorter.core.jobs import Progress
+from photosorter.core.browse import ViewFilter, ViewKind
+from photosorter.core.photo_analysis import FaceRow
 from photosorter.gui.detail import DetailPane
-from photosorter.gui.facade import Facade, SidebarData, ViewFilter
+from photosorter.gui.facade import Facade, SidebarData
+from photosorter.gui.file_actions import FileActions
 from photosorter.gui.focus import FocusKeeper
 from photosorter.gui.gallery import GalleryModel, GalleryView
-from photosorter.gui.id_list import IdList, prepare_ids
+from photosorter.gui.id_list import IdList
+from photosorter.gui.ids_query import IdsQuery
 from photosorter.gui.live_wiring import LiveWiring
+from photosorter.gui.menus import build_menus
 from photosorter.gui.people_view import PeopleView
-from photosorter.gui.search_text import gallery_title, no_match_html, photo_count
-from photosorter.gui.settings_dialog import SettingsDialog
+from photosorter.gui.results_page import ResultsPage
+from photosorter.gui.search_field import SearchField
+from photosorter.gui.search_text import photo_count
 from photosorter.gui.sidebar import Sidebar
 from photosorter.gui.status import JobQueue, JobStatus
+from photosorter.gui.viewer import Viewer
 from photosorter.gui.welcome import WelcomePage
 from photosorter.gui.workers import Tasks, ThumbnailLoader, WorkerPool, favour_gui_thread
 
-SEARCH_HINT = 'Search: dog beach person:"Alice" text:stop after:2020-01 -cat   (Ctrl+F)'
-GALLERY_REFRESH_MS = 1000  # while a scan runs, new photos appear this often
-MODULE_CHECK_MS = 15_000  # how often to look for core modules added since start (search, people)
 
-
-class MainWindow(LiveWiring, QMainWindow):
+class MainWindow(QMainWindow):
     # The current photo's id and why it matched the search (empty without one), for the detail pane.
     why_matched = Signal(int, tuple)
 
@@ -48,14 +46,10 @@ class MainWindow(LiveWiring, QMainWindow):
         self.facade = facade
         self.pool = pool or WorkerPool()
         self.tasks = Tasks(self.pool, self)
-        cell = facade.settings.thumbnail_size
+        cell = facade.library.settings.thumbnail_size
         tile = cell * 2 if self.devicePixelRatio() > 1 else cell
         self.loader = ThumbnailLoader(self.pool, tile, parent=self)
         self.model = GalleryModel(facade, self.tasks, self.loader, self)
-        self._ids_generation = 0
-        self._ids_running = 0  # id queries in flight
-        self._ids_again = False  # a change arrived while one ran: query once more
-        self._modules = (facade.has_search, facade.has_people)
         self.setWindowTitle("Photosorter")
         self.setAcceptDrops(True)
         self.resize(1280, 820)
@@ -72,52 +66,34 @@ class MainWindow(LiveWiring, QMainWindow):
         self.gallery.selectionModel().currentChanged.connect(self._current_changed)
         self.gallery.open_requested.connect(self.open_viewer)
         self.gallery.delete_pressed.connect(self._delete_pressed)
-        self.search = QLineEdit(self)
-        self.search.setPlaceholderText(SEARCH_HINT)
-        self.search.setClearButtonEnabled(True)
-        self.search.setAccessibleName("Search")
-        self.search.setMinimumWidth(420)
-        self._completions = QStringListModel(self)
-        completer = QCompleter(self._completions, self)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
-        self.search.setCompleter(completer)
-        self.search.textEdited.connect(self._search_edited)
-        self.search.returnPressed.connect(self._search_requested)
-        self._search_timer = QTimer(self, singleShot=True, interval=250, timeout=self._search_requested)
-        self.search_error = QLabel(self)
-        self.search_error.setObjectName("searchError")
-        self.search_error.setWordWrap(True)
-        self.search_error.hide()
-        self.view_title = QLabel("All Photos", self)
-        self.view_title.setObjectName("pageTitle")
-        self.view_title.setTextFormat(Qt.TextFormat.PlainText)
-        self.empty_state = QLabel(self)
-        self.empty_state.setObjectName("emptyState")
-        self.empty_state.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_state.setWordWrap(True)
-        self.empty_state.setTextFormat(Qt.TextFormat.RichText)
-        self.empty_state.linkActivated.connect(self._empty_state_link)
-        self.empty_state.hide()
-        gallery_page = QWidget(self)
-        gallery_layout = QVBoxLayout(gallery_page)
-        gallery_layout.setContentsMargins(8, 6, 0, 0)
-        gallery_layout.setSpacing(4)
-        gallery_layout.addWidget(self.view_title)
-        gallery_layout.addWidget(self.search_error)
-        gallery_layout.addWidget(self.gallery, 1)
-        gallery_layout.addWidget(self.empty_state, 1)
-        self.welcome = WelcomePage(self, self.facade.settings.backend)
-        self.welcome.add_folder.connect(self.choose_folder)
+        self.search = SearchField(facade.completions, self.tasks, self)
+        self.search.requested.connect(self._search_requested)
+        self.ids_query = IdsQuery(
+            facade,
+            self.tasks,
+            lambda: (self.sidebar.current_filter(), self.search.text()),
+            lambda: self.model.ids,
+            self,
+        )
+        self.ids_query.ready.connect(self._ids_loaded)
+        self.ids_query.failed.connect(self._ids_failed)
+        self.gallery_page = ResultsPage(facade, self.tasks, self.gallery, self)
+        self.gallery_page.link_activated.connect(self._empty_state_link)
+        self.gallery_page.reasons_loaded.connect(self._reasons_loaded)
+        self.view_title = self.gallery_page.title
+        self.search_error = self.gallery_page.error
+        self.empty_state = self.gallery_page.empty_state
+        self.welcome = WelcomePage(self, facade.library.settings.backend)
         self.people = PeopleView(facade, self.tasks, self)
-        self.people.show_person.connect(lambda name: self.sidebar.select(ViewFilter("person", name, name)))
+        self.people.show_person.connect(
+            lambda name: self.sidebar.select(ViewFilter(ViewKind.PERSON, name, name))
+        )
         self.people.changed.connect(self.refresh_sidebar)
         self.people.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.people.summary.connect(self._people_counted)
         self.pages = QStackedWidget(self)
-        for page in (self.welcome, gallery_page, self.people):
+        for page in (self.welcome, self.gallery_page, self.people):
             self.pages.addWidget(page)
-        self.gallery_page = gallery_page
         self.detail = DetailPane(facade, self.tasks, self)
         self.detail.face_clicked.connect(self._face_clicked)
         self.splitter = QSplitter(self)
@@ -127,8 +103,6 @@ class MainWindow(LiveWiring, QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([240, 700, 340])
         self.splitter.setCollapsible(1, False)
-        from photosorter.gui.viewer import Viewer
-
         self.viewer = Viewer(facade, self.tasks, self)
         self.viewer.navigate.connect(self._viewer_step)
         self.viewer.closed.connect(self.close_viewer)
@@ -146,15 +120,12 @@ class MainWindow(LiveWiring, QMainWindow):
         self.job_status = JobStatus(self)
         self.statusBar().addPermanentWidget(self.job_status)
         self.jobs = JobQueue(self.job_status, self)
-        self.jobs.progress.connect(self._job_progress)
-        self.jobs.finished.connect(self._job_finished)
-        self.jobs.failed.connect(self._job_failed)
-        self._scan_refresh = QTimer(self, interval=GALLERY_REFRESH_MS, timeout=self.update_gallery)
-        self._build_live()
-        self._module_timer = QTimer(self, interval=MODULE_CHECK_MS, timeout=self._check_modules)
-        self._module_timer.start()
-        from photosorter.gui.menus import build_menus
-
+        self.actions = FileActions(self)
+        self.welcome.add_folder.connect(self.actions.choose_folder)
+        self.live_wiring = LiveWiring(self)
+        self.live = self.live_wiring.bridge
+        self.live_status = self.live_wiring.status
+        self.queue_panel = self.live_wiring.queue_panel
         build_menus(self)
         self.focus_keeper = FocusKeeper(self, self._default_focus)
         self.refresh_all()
@@ -169,8 +140,7 @@ class MainWindow(LiveWiring, QMainWindow):
 
     def _sidebar_loaded(self, data: SidebarData) -> None:
         self.sidebar.set_data(data)
-        if data.people is not None:  # so naming a face from the detail pane completes known names
-            self.people.set_names([p.name for p in data.people if p.name])
+        self.people.set_names([p.name for p in data.people if p.name])  # naming from the detail pane
         has_folders = bool(data.folders)
         if has_folders and self.live.live is None and self.live.failed is None:
             self.live.start()  # the window opened on a library, or its first folder was just added
@@ -181,34 +151,9 @@ class MainWindow(LiveWiring, QMainWindow):
 
     def refresh_gallery(self) -> None:
         """The user changed what to show: the newest query wins, earlier ones are dropped."""
-        self._ids_generation += 1
-        self._query_ids()
-
-    def _query_ids(self) -> None:
-        generation, view, query = self._ids_generation, self.sidebar.current_filter(), self.search.text()
-        base = self.model.ids  # never mutated: the model replaces its list
-        self._ids_running += 1
-        self.tasks.run(
-            lambda: prepare_ids(base, self.facade.photo_ids(view, query)),
-            lambda ids: self._ids_loaded(generation, ids),
-            lambda message: self._ids_failed(generation, message),
-        )
+        self.ids_query.refresh()
 
     def _ids_loaded(self, generation: int, prepared: IdList) -> None:
-        if generation != self._ids_generation:
-            self._ids_done()
-            return
-        if prepared.base is not self.model.ids:
-            # the list changed since the query began: compare again on a worker, not here (100,000 ids)
-            base, ids = self.model.ids, prepared.ids
-            self.tasks.run(
-                lambda: prepare_ids(base, ids),
-                lambda again: self._ids_loaded(generation, again),
-                lambda message: self._ids_failed(generation, message),
-            )
-            return
-        self._ids_done()
-        self.search_error.hide()
         index = self.gallery.currentIndex()
         current = self.model.ids[index.row()] if index.isValid() else None
         self.model.set_ids(prepared)  # inserts and removals keep the current index on its photo
@@ -223,46 +168,15 @@ class MainWindow(LiveWiring, QMainWindow):
         elif not ids:
             self.detail.clear()
         view, query = self.sidebar.current_filter(), self.search.text().strip()
-        count = len(ids)
-        self.view_title.setText(gallery_title(view, query, count))
-        self._gallery_count = photo_count(count)
+        self._gallery_count = photo_count(len(ids))
         if self.pages.currentWidget() is not self.people:
             self.count_label.setText(self._gallery_count)
-        self._explain(generation, view, query, count)
+        self.gallery_page.show_results(view, query, len(ids), lambda: self.ids_query.is_current(generation))
 
-    def _explain(self, generation: int, view: ViewFilter, query: str, count: int) -> None:
-        """Says why the shown photos matched (on hover) or, when none did, why not and what to try."""
-        if (view, query) != self._explained:  # reasons of another search must not show; a refresh of
-            self._explained = (view, query)  # the same one keeps them until the new ones arrive
-            self.model.set_reasons({})
-        self._show_empty_state("" if count or query else "No photos here yet.")
-        if not query:
-            return
-        if count:
-            self.tasks.run(
-                lambda: self.facade.match_reasons(view, query),
-                lambda reasons: generation == self._ids_generation and self._reasons_loaded(reasons),
-            )
-        else:
-            self._show_empty_state(no_match_html(view, query, None))
-            self.tasks.run(
-                lambda: self.facade.no_match_help(query),
-                lambda found: (
-                    generation == self._ids_generation
-                    and self._show_empty_state(no_match_html(view, query, found))
-                ),
-            )
-
-    def _reasons_loaded(self, reasons: dict[int, tuple[str, ...]]) -> None:
-        self.model.set_reasons(reasons)
+    def _reasons_loaded(self) -> None:
         index = self.gallery.currentIndex()
         if index.isValid():
             self._current_changed(index, index)
-
-    def _show_empty_state(self, html: str) -> None:
-        self.empty_state.setText(html)
-        self.empty_state.setVisible(bool(html))
-        self.gallery.setVisible(not html)
 
     def _empty_state_link(self, link: str) -> None:
         kind, _, value = link.partition(":")
@@ -270,22 +184,17 @@ class MainWindow(LiveWiring, QMainWindow):
             self.sidebar.setCurrentItem(self.sidebar.all_item)
         elif kind == "search":
             self.search.setText(value)
-            self._search_requested()
+            self.search.request()
 
     def _tile_changed(self, side: int) -> None:
         self.loader.set_tile(side, self.devicePixelRatio())
         self.model.forget_pending_thumbnails()
 
-    def _ids_failed(self, generation: int, message: str) -> None:
-        self._ids_done()
-        if generation != self._ids_generation:
-            return
-        self.search_error.setText(f"⚠ {message}")
-        self.search_error.show()
+    def _ids_failed(self, _generation: int, message: str) -> None:
+        self.gallery_page.show_error(message)
 
     def _search_requested(self) -> None:
         """A search always shows its results, whichever page was shown."""
-        self._search_timer.stop()
         self._show_gallery()
         self.refresh_gallery()
 
@@ -302,18 +211,6 @@ class MainWindow(LiveWiring, QMainWindow):
                 self._current_changed(index, index)
             if self.sidebar.currentItem() is self.sidebar.people_item:
                 self.sidebar.setCurrentItem(self.sidebar.all_item)
-
-    def _search_edited(self, text: str) -> None:
-        self._search_timer.start()
-        if text and not text.endswith(" "):
-            self.tasks.run(lambda: self.facade.completions(text), self._completions.setStringList)
-
-    def _check_modules(self) -> None:
-        self.facade.refresh_modules()
-        modules = (self.facade.has_search, self.facade.has_people)
-        if modules != self._modules:
-            self._modules = modules
-            self.refresh_all()
 
     def _default_focus(self) -> QWidget:
         """Where the keyboard goes when nothing had it: the page shown."""
@@ -373,12 +270,12 @@ class MainWindow(LiveWiring, QMainWindow):
         if self.pages.currentWidget() is self.people:
             self.count_label.setText(summary)
 
-    def _face_clicked(self, face: dict) -> None:
-        asked = face.get("suggested") if not face.get("person") else None
+    def _face_clicked(self, face: FaceRow) -> None:
+        asked = face.asked
         title = f"Is this {asked}?" if asked else "Name this face"
-        name = self.people.ask_name(title, face.get("person") or asked or "")
+        name = self.people.ask_name(title, face.person or asked or "")
         if name:
-            face_id = face["id"]
+            face_id = face.id
             # Keeping the suggested name confirms the suggestion (shown as "confirmed by you").
             confirm = asked is not None and name == asked
             facade = self.facade
@@ -392,117 +289,7 @@ class MainWindow(LiveWiring, QMainWindow):
         text = "Photosorter never deletes or hides photos. To stop showing a folder, remove it in Settings."
         self.statusBar().showMessage(text, 8000)
 
-    # -- folders and jobs --------------------------------------------------------------------------------
-    def choose_folder(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
-
-        path = QFileDialog.getExistingDirectory(self, "Add a folder of photos", str(Path.home()))
-        if path:
-            self.add_folder(path)
-
-    def add_folder(self, path: str) -> None:
-        self.tasks.run(
-            lambda: self.facade.add_folder(path),
-            lambda folder: (
-                self.statusBar().showMessage(f"Added {folder.path}", 5000),
-                self._folders_changed(),
-            ),
-            lambda message: QMessageBox.warning(self, "Cannot add folder", message),
-        )
-
-    def remove_folder(self, folder_id: int) -> None:
-        self.tasks.run(
-            lambda: self.facade.remove_folder(folder_id), lambda _r: self._folders_changed(scan=False)
-        )
-
-    def _folders_changed(self, scan: bool = True) -> None:
-        self.refresh_all()
-        if self._settings_dialog is not None:
-            self._settings_dialog.refresh_folders()
-        if scan and self.live.failed is not None:
-            self.start_scan()  # without the watcher; otherwise the live library scans the new folder
-
-    _settings_dialog: SettingsDialog | None = None
     _gallery_count = ""
-    _explained: tuple[ViewFilter, str] | None = None  # the view and search the reasons shown are for
-
-    def start_scan(self) -> None:
-        """Rescan: the live library's pass over every folder (cheap: unchanged files are only stat'ed)."""
-        if self.live.running:
-            self.live.rescan()
-            return
-        self.jobs.add("scan", "Scanning", lambda cancel: (self.facade.scan_job(cancel), ""))
-        if self.facade.settings.analyze_after_scan:
-            self.start_analysis()
-
-    def start_analysis(self) -> None:
-        """Analyze new photos: in the live library's lane when it analyzes, else with the progress bar."""
-        if self.live.analyzes:
-            self.live.request_analysis()
-            self.statusBar().showMessage("New photos are queued for analysis", 5000)
-            return
-        backend = self.facade.settings.backend
-        self.jobs.add("analyze", f"Analyzing ({backend})", lambda cancel: self.facade.analysis_job(cancel))
-
-    def _job_progress(self, kind: str, progress: Progress) -> None:
-        if kind == "scan" and progress.total and not self._scan_refresh.isActive():
-            self._scan_refresh.start()
-
-    def _job_finished(self, kind: str, _result: object) -> None:
-        self._scan_refresh.stop()
-        if kind == "scan":
-            self.model.forget_rows()
-        self.refresh_all()
-        self.detail.reload()
-        self.statusBar().showMessage("Scan finished" if kind == "scan" else "Analysis finished", 5000)
-
-    def _job_failed(self, kind: str, message: str) -> None:
-        self._scan_refresh.stop()
-        self.refresh_all()
-        self.statusBar().showMessage(f"{'Scan' if kind == 'scan' else 'Analysis'} stopped: {message}", 15000)
-
-    # -- settings ----------------------------------------------------------------------------------------
-    def open_settings(self) -> None:
-        dialog = SettingsDialog(self.facade, self.tasks, self)
-        self._settings_dialog = dialog
-        dialog.folder_added.connect(self.add_folder)
-        dialog.folder_removed.connect(self.remove_folder)
-        dialog.faces_forgotten.connect(self._forget_faces)
-        try:
-            if dialog.exec() == SettingsDialog.DialogCode.Accepted:
-                self.apply_settings(dialog.current_settings())
-        finally:
-            self._settings_dialog = None
-            dialog.deleteLater()
-
-    def apply_settings(self, settings) -> None:
-        """Saves the settings and applies each at once: analysis settings reach the running live library
-        (its analyzer and worker processes are rebuilt before the next photo, and work they make possible
-        again starts now); turning automatic analysis on or off restarts it."""
-        from photosorter.core.analysis.backends import analysis_settings  # here: one hunk in a shared file
-
-        old = self.facade.settings
-        self.facade.save_settings(settings)
-        self.welcome.set_backend(settings.backend)
-        if settings.analyze_after_scan != old.analyze_after_scan:
-            self.live.restart()
-        elif analysis_settings(settings) != analysis_settings(old):
-            self.live.settings_changed()
-        if settings.thumbnail_size != old.thumbnail_size:
-            cell = settings.thumbnail_size
-            self.gallery.set_cell(cell)
-            self.model.invalidate_thumbnails()
-
-    def _forget_faces(self) -> None:
-        self.tasks.run(
-            self.facade.forget_all_faces,
-            lambda deleted: (
-                self.statusBar().showMessage(deleted, 15_000),
-                self.refresh_all(),
-                self.detail.reload(),
-            ),
-            lambda message: QMessageBox.warning(self, "Face data", message),
-        )
 
     # -- window events -----------------------------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:
@@ -513,7 +300,7 @@ class MainWindow(LiveWiring, QMainWindow):
     def dropEvent(self, event) -> None:
         for url in event.mimeData().urls():
             if url.isLocalFile() and Path(url.toLocalFile()).is_dir():
-                self.add_folder(url.toLocalFile())
+                self.actions.add_folder(url.toLocalFile())
         event.acceptProposedAction()
 
     def closeEvent(self, event) -> None:
@@ -522,11 +309,8 @@ class MainWindow(LiveWiring, QMainWindow):
 
     def shutdown(self) -> None:
         """Stops jobs and loaders and waits for worker threads: nothing may outlive the window."""
-        self._scan_refresh.stop()
-        self._module_timer.stop()
-        self._sidebar_timer.stop()
-        self.gc_pacer.stop()
-        self.live.stop()
+        self.actions.stop()
+        self.live_wiring.stop()
         self.jobs.shutdown()
         self.loader.close()
         self.tasks.forget()

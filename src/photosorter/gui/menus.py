@@ -27,12 +27,12 @@ def build_menus(window: MainWindow) -> None:
         return act
 
     file = bar.addMenu("&File")
-    action(file, "&Add Folder…", window.choose_folder, QKeySequence.StandardKey.Open)
-    action(file, "&Rescan Folders", window.start_scan, "Ctrl+R")
-    action(file, "A&nalyze New Photos", window.start_analysis, "Ctrl+Shift+A")
+    action(file, "&Add Folder…", window.actions.choose_folder, QKeySequence.StandardKey.Open)
+    action(file, "&Rescan Folders", window.actions.start_scan, "Ctrl+R")
+    action(file, "A&nalyze New Photos", window.actions.start_analysis, "Ctrl+Shift+A")
     file.addSeparator()
     window.settings_action = action(
-        file, "&Settings…", window.open_settings, "Ctrl+,", QAction.MenuRole.PreferencesRole
+        file, "&Settings…", window.actions.open_settings, "Ctrl+,", QAction.MenuRole.PreferencesRole
     )
     file.addSeparator()
     action(file, "&Quit", window.close, QKeySequence.StandardKey.Quit, QAction.MenuRole.QuitRole)
@@ -60,7 +60,7 @@ def build_menus(window: MainWindow) -> None:
     detail.setShortcut(QKeySequence("Ctrl+I"))
     detail.toggled.connect(window.detail.setVisible)
     view.addAction(detail)
-    window.queue_action = action(view, "Show &Queue", lambda: window.show_queue(True), "Ctrl+J")
+    window.queue_action = action(view, "Show &Queue", lambda: window.live_wiring.show_queue(True), "Ctrl+J")
     window.full_screen_action = action(view, "&Full Screen", lambda: toggle_full_screen(window), "F11")
 
     help_menu = bar.addMenu("&Help")

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from photosorter.core import faces
 from photosorter.gui.facade import Facade, PersonEntry
 from photosorter.gui.people_tiles import TILE_MIME, FaceTileModel, PayloadRole, Tile, tile_view
 from photosorter.gui.suggestions_panel import SuggestionsPanel
@@ -166,13 +167,9 @@ class PeopleView(QWidget):
         self._names: list[str] = []
 
     def refresh(self) -> None:
-        if not self.facade.has_people:
-            self._filled(([], []))
-            self.empty.setText("People are not available yet in this version.")
-            return
         include_hidden = self.show_hidden.isChecked()
         self.tasks.run(
-            lambda: (self.facade.overview(include_hidden), self.facade.suggestions()),
+            lambda: (self.facade.overview(include_hidden), faces.suggestions(self.facade.catalog)),
             self._filled,
         )
 
@@ -299,13 +296,13 @@ class PeopleView(QWidget):
 
     def _set_hidden(self, entry: PersonEntry, hidden: bool) -> None:
         done = f"{entry.name} hidden (Ctrl+Z undoes)" if hidden else f"{entry.name} shown again"
-        self._run(lambda: self.facade.set_hidden(entry.person_id, hidden), done)
+        self._run(lambda: faces.set_hidden(self.facade.catalog, entry.person_id, hidden), done)
 
     def _answer(self, face_id: int, yes: bool) -> None:
         if yes:
             self._run(lambda: self.facade.accept_suggestion(face_id), "Confirmed")
         else:
-            self._run(lambda: self.facade.reject_suggestion(face_id), "Got it: not asked again")
+            self._run(lambda: faces.reject(self.facade.catalog, face_id), "Got it: not asked again")
 
     def regroup(self) -> None:
         """A full re-cluster, after asking: it cannot be undone, though nothing the user decided is lost."""
@@ -338,8 +335,7 @@ class PeopleView(QWidget):
 
     def undo(self) -> None:
         """Undoes the last people change (naming, merge, split, move, hide, confirmation)."""
-        if self.facade.has_people:
-            self.tasks.run(self.facade.undo_people_change, self._undone, self.message.emit)
+        self.tasks.run(self.facade.undo_people_change, self._undone, self.message.emit)
 
     def _undone(self, what: str) -> None:
         self.message.emit(f"Undone: {what}")
@@ -349,7 +345,7 @@ class PeopleView(QWidget):
     def _rename(self, entry: PersonEntry) -> None:
         name = self.ask_name("Rename", entry.name or "")
         if name and name != entry.name:
-            self._run(lambda: self.facade.rename_person(entry.person_id, name), f"Renamed to {name}")
+            self._run(lambda: faces.rename(self.facade.catalog, entry.person_id, name), f"Renamed to {name}")
 
     def _run(self, action, done_message: str) -> None:
         def done(_result: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from html import escape
 
-from photosorter.gui.facade import ViewFilter
+from photosorter.core.browse import ViewFilter
 
 
 def photo_count(count: int) -> str:

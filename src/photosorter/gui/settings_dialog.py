@@ -45,7 +45,7 @@ class SettingsDialog(QDialog):
         self.tasks = tasks
         self.setWindowTitle("Settings")
         self.setMinimumWidth(560)
-        settings = facade.settings
+        settings = facade.library.settings
         layout = QVBoxLayout(self)
 
         folders_box = QGroupBox("Library folders", self)
@@ -167,7 +167,7 @@ class SettingsDialog(QDialog):
     # -- folders -----------------------------------------------------------------------------------------
     def refresh_folders(self) -> None:
         self.folder_list.clear()
-        for folder in self.facade.folders():
+        for folder in self.facade.library.folders():
             item = QListWidgetItem(folder.path + ("" if folder.online else "  (offline)"))
             item.setData(Qt.ItemDataRole.UserRole, folder.id)
             self.folder_list.addItem(item)
@@ -201,7 +201,7 @@ class SettingsDialog(QDialog):
     def current_settings(self) -> Settings:
         self._features[self._shown_backend] = {f for f, box in self.feature_boxes.items() if box.isChecked()}
         region = self.region.currentText().strip()
-        settings = self.facade.settings
+        settings = self.facade.library.settings
         return settings.with_changes(
             backend=self.backend.currentData(),
             aws_profile=self.profile.currentData(),

@@ -8,7 +8,8 @@ from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QWidget
 
-from photosorter.gui.facade import SidebarData, ViewFilter
+from photosorter.core.browse import ViewFilter, ViewKind
+from photosorter.gui.facade import SidebarData
 
 FilterRole = Qt.ItemDataRole.UserRole + 1
 ExpandedRole = Qt.ItemDataRole.UserRole + 2
@@ -47,7 +48,7 @@ class Sidebar(QTreeView):
         self.people_item = self._section("People")
         self.people_item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)  # the page
         self.scenes_item = self._section("Scenes & Things")
-        self.text_item = self._entry(None, "Text", ViewFilter("text", "", "Photos with text"))
+        self.text_item = self._entry(None, "Text", ViewFilter(ViewKind.TEXT, "", "Photos with text"))
         self.folders_item = self._section("Folders")
         for section in (self.people_item, self.scenes_item, self.folders_item):
             self.setExpanded(section.index(), True)
@@ -123,7 +124,7 @@ class Sidebar(QTreeView):
             self._fill_scenes(data)
             self._fill_folders(data)
             count = self.tree.item(self.text_item.row(), 1)
-            count.setText("" if data.text_count is None else str(data.text_count))
+            count.setText(str(data.text_count))
             item = self._filters.get((current.kind, current.value), self.all_item)
             self.setCurrentItem(self.people_item if on_people else item)
         finally:
@@ -132,48 +133,50 @@ class Sidebar(QTreeView):
             self.filter_changed.emit(self.current_filter())
 
     def _fill_people(self, data: SidebarData) -> None:
-        if data.people is None:
-            self._note(self.people_item, "not available yet")
-            return
         for person in data.people:
             if person.name:
                 self._entry(
                     self.people_item,
                     person.name,
-                    ViewFilter("person", person.name, person.name),
+                    ViewFilter(ViewKind.PERSON, person.name, person.name),
                     person.count,
                 )
         if data.unnamed:
             self._entry(
-                self.people_item, "Unnamed faces", ViewFilter("unnamed", "", "Unnamed faces"), data.unnamed
+                self.people_item,
+                "Unnamed faces",
+                ViewFilter(ViewKind.UNNAMED, "", "Unnamed faces"),
+                data.unnamed,
             )
         if not data.people and not data.unnamed:
             self._note(self.people_item, "no faces yet")
 
     def _fill_scenes(self, data: SidebarData) -> None:
-        if data.categories is None:
-            self._note(self.scenes_item, "not available yet")
-            return
         if not data.categories:
             self._note(self.scenes_item, "nothing analyzed yet")
         expanded = self.scenes_item.data(ExpandedRole) or set()
-        for category, count, labels in data.categories:
+        for group in data.categories:
             parent = self._entry(
-                self.scenes_item, category, ViewFilter("category", category, category), count
+                self.scenes_item,
+                group.name,
+                ViewFilter(ViewKind.CATEGORY, group.name, group.name),
+                group.count,
             )
             font = QFont(parent.font())
             font.setBold(False)
             parent.setFont(font)
-            for label, label_count in labels:
-                self._entry(parent, label, ViewFilter("label", label, label), label_count)
-            self.setExpanded(parent.index(), category in expanded)
+            for label in group.labels:
+                self._entry(
+                    parent, label.name, ViewFilter(ViewKind.LABEL, label.name, label.name), label.count
+                )
+            self.setExpanded(parent.index(), group.name in expanded)
 
     def _fill_folders(self, data: SidebarData) -> None:
         if not data.folders:
             self._note(self.folders_item, "no folders yet")
         for folder in data.folders:
             name = Path(folder.path).name or folder.path
-            item = self._entry(self.folders_item, name, ViewFilter("folder", folder.path, name))
+            item = self._entry(self.folders_item, name, ViewFilter(ViewKind.FOLDER, folder.path, name))
             item.setToolTip(folder.path + ("" if folder.online else " (offline)"))
             font = QFont(item.font())
             font.setBold(False)

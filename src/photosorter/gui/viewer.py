@@ -50,7 +50,7 @@ class Viewer(QWidget):
     def _loaded(self, detail) -> None:
         if detail is None or detail.photo.id != self.photo_id:
             return
-        self.canvas.set_image(detail.image, detail.analysis.get("faces", []))
+        self.canvas.set_image(detail.image, detail.analysis.faces)
         position = self.caption.text().split("  ·  ")[-1] if self.caption.text() else ""
         self.caption.setText(f"{detail.photo.name}  ·  {position}" if position else detail.photo.name)
 

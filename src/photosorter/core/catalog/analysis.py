@@ -19,6 +19,15 @@ from photosorter.core.analysis.types import AnalysisResult, Box, Feature
 from photosorter.core.catalog.database import Catalog
 from photosorter.core.catalog.paths import from_db
 from photosorter.core.catalog.photos import now_iso
+from photosorter.core.photo_analysis import (
+    AnalysisState,
+    CelebrityRow,
+    FaceRow,
+    LabelRow,
+    ModerationRow,
+    PhotoAnalysis,
+    TextRow,
+)
 
 
 class _NamedScore(Protocol):
@@ -282,35 +291,32 @@ def _replace_faces(conn: sqlite3.Connection, content_hash: str, backend: str, re
 
 
 # -- reading -------------------------------------------------------------------------------------------
-def results_for(catalog: Catalog, content_hash: str) -> dict[str, Any]:
-    """Everything analysis learned about one content, from every backend, as plain data."""
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(json.loads(text))
+
+
+def results_for(catalog: Catalog, content_hash: str) -> PhotoAnalysis:
+    """Everything analysis learned about one content, from every backend."""
     conn = catalog.connection()
-    labels = [
-        {
-            "name": name,
-            "confidence": round(confidence, 1),
-            "parents": json.loads(parents),
-            "categories": json.loads(categories),
-            "aliases": json.loads(aliases),
-            "backend": backend,
-        }
+    labels = tuple(
+        LabelRow(name, round(confidence, 1), _names(parents), _names(categories), _names(aliases), backend)
         for backend, name, confidence, parents, categories, aliases in conn.execute(
             "SELECT backend, name, confidence, parents, categories, aliases FROM labels WHERE hash = ?"
             " ORDER BY confidence DESC, name",
             (content_hash,),
         )
-    ]
-    faces = [
-        {
-            "id": face_id,
-            "box": {"left": left, "top": top, "width": width, "height": height},
-            "confidence": round(confidence, 1),
-            "attributes": json.loads(attributes),
-            "person": person,
-            "assigned_by": assigned_by,
-            "suggested": suggested,  # the open "is this X?" question about the face, if any
-            "backend": backend,
-        }
+    )
+    faces = tuple(
+        FaceRow(
+            face_id,
+            Box(left, top, width, height),
+            round(confidence, 1),
+            json.loads(attributes),
+            person,
+            assigned_by,
+            suggested,
+            backend,
+        )
         for (
             face_id,
             backend,
@@ -332,46 +338,37 @@ def results_for(catalog: Catalog, content_hash: str) -> dict[str, Any]:
             " WHERE f.hash = ? ORDER BY f.backend, f.idx",
             (content_hash,),
         )
-    ]
-    text = [
-        {
-            "text": line,
-            "confidence": round(confidence, 1),
-            "box": json.loads(box) if box else None,
-            "backend": backend,
-        }
+    )
+    text = tuple(
+        TextRow(line, round(confidence, 1), Box.from_dict(json.loads(box)) if box else None, backend)
         for backend, line, confidence, box in conn.execute(
             "SELECT backend, text, confidence, box FROM text_lines WHERE hash = ? ORDER BY backend, line",
             (content_hash,),
         )
-    ]
-    moderation = [
-        {"name": name, "parent": parent, "confidence": round(confidence, 1), "backend": backend}
+    )
+    moderation = tuple(
+        ModerationRow(name, parent, round(confidence, 1), backend)
         for backend, name, parent, confidence in conn.execute(
             "SELECT backend, name, parent, confidence FROM moderation WHERE hash = ?"
             " ORDER BY confidence DESC",
             (content_hash,),
         )
-    ]
-    celebrities = [
-        {"name": name, "confidence": round(confidence, 1), "backend": backend}
+    )
+    celebrities = tuple(
+        CelebrityRow(name, round(confidence, 1), backend)
         for backend, name, confidence in conn.execute(
             "SELECT backend, name, confidence FROM celebrities WHERE hash = ? ORDER BY idx", (content_hash,)
         )
-    ]
-    analyses = [
-        {"backend": backend, "feature": feature, "model_version": version, "status": status, "error": error}
-        for backend, feature, version, status, error in conn.execute(
+    )
+    states = tuple(
+        AnalysisState(*row)
+        for row in conn.execute(
             "SELECT backend, feature, model_version, status, error FROM analyses WHERE hash = ?"
             " ORDER BY backend, feature",
             (content_hash,),
         )
-    ]
-    data: dict[str, Any] = {"labels": labels, "faces": faces, "text": text, "moderation": moderation}
-    if celebrities:
-        data["celebrities"] = celebrities
-    data["analyses"] = analyses
-    return data
+    )
+    return PhotoAnalysis(labels, faces, text, moderation, celebrities, states)
 
 
 def analysis_counts(catalog: Catalog) -> dict[str, int]:

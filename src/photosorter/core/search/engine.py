@@ -7,6 +7,7 @@ rank by the sum of their scores, then newest first. Sets are dense arrays indexe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -281,8 +282,8 @@ def _ordered(ids: np.ndarray, total: np.ndarray, limit: int | None) -> tuple[np.
     return ids[by_score][:limit], total[by_score][:limit]
 
 
-def _query(catalog: Catalog, query: str, limit: int | None):
-    parsed = parse(query)
+def _query(catalog: Catalog, query: str, limit: int | None, extra: Sequence[Term] = ()):
+    parsed = Query((*extra, *parse(query).terms))  # a caller's terms (a sidebar filter) are never text
     index = index_of(catalog)
     with index.lock:
         run = _Run(index)
@@ -290,17 +291,20 @@ def _query(catalog: Catalog, query: str, limit: int | None):
         return run, ids, totals, positive
 
 
-def search_ids(catalog: Catalog, query: str) -> list[int]:
-    """Photo ids, best first then newest first; an empty query gives every visible photo by date."""
-    _, ids, _, _ = _query(catalog, query, None)
+def search_ids(catalog: Catalog, query: str, *, extra: Sequence[Term] = ()) -> list[int]:
+    """Photo ids, best first then newest first; an empty query gives every visible photo by date.
+    ``extra`` terms must hold as well (e.g. ``Term("label", ("Cat", "Dog"))`` for a category)."""
+    _, ids, _, _ = _query(catalog, query, None, extra)
     return ids.tolist()
 
 
-def search(catalog: Catalog, query: str, *, limit: int | None = None) -> list[SearchHit]:
+def search(
+    catalog: Catalog, query: str, *, limit: int | None = None, extra: Sequence[Term] = ()
+) -> list[SearchHit]:
     """Ranked hits, each saying why it matched (``label Cat 97%``, ``text "STOP"``, ``person Alice``)."""
     if limit is not None and limit < 1:
         return []
-    run, ids, totals, positive = _query(catalog, query, limit)
+    run, ids, totals, positive = _query(catalog, query, limit, extra)
     photo_ids = ids.tolist()
     with run.index.lock:
         reasons = _why(run, photo_ids, positive)

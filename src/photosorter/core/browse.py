@@ -1,0 +1,119 @@
+"""Browsing the library: what a view (all photos, a person, a category, a folder...) shows, combined
+with a typed search, and the groups and counts a sidebar lists. No Qt and no SQL here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from photosorter.core.catalog import browse as browse_rows
+from photosorter.core.catalog import photos as photo_rows
+from photosorter.core.catalog.database import Catalog
+from photosorter.core.search import SearchHit, Term, label_counts, search, search_ids
+from photosorter.core.search.engine import category_counts
+
+OTHER = "Other"  # the category of a label the backend gave none
+
+
+class ViewKind(StrEnum):
+    ALL = "all"
+    PERSON = "person"
+    UNNAMED = "unnamed"  # faces nobody named yet
+    LABEL = "label"
+    CATEGORY = "category"
+    TEXT = "text"  # photos with text in them
+    FOLDER = "folder"
+
+
+@dataclass(frozen=True, slots=True)
+class ViewFilter:
+    """What a sidebar entry selects: ``value`` is the person, label, category or folder path."""
+
+    kind: ViewKind = ViewKind.ALL
+    value: str = ""
+    title: str = "All Photos"
+
+
+@dataclass(frozen=True, slots=True)
+class LabelEntry:
+    name: str
+    count: int  # visible photos
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryGroup:
+    """A category of labels (``Animals and Pets``) with its photo count and its labels, most photos first."""
+
+    name: str
+    count: int
+    labels: tuple[LabelEntry, ...]
+
+
+def category_labels(catalog: Catalog) -> dict[str, list[LabelEntry]]:
+    """Each category's labels (a label without one is in ``Other``), in ``label_counts`` order."""
+    groups: dict[str, list[LabelEntry]] = {}
+    for entry in label_counts(catalog):
+        for category in entry.categories or (OTHER,):
+            groups.setdefault(category, []).append(LabelEntry(entry.name, entry.count))
+    return groups
+
+
+def category_groups(catalog: Catalog) -> tuple[CategoryGroup, ...]:
+    """The sidebar's Scenes & Things, by category name."""
+    totals = dict(category_counts(catalog))
+    return tuple(
+        CategoryGroup(
+            name,
+            totals.get(name, sum(label.count for label in labels)),
+            tuple(sorted(labels, key=lambda label: (-label.count, label.name))),
+        )
+        for name, labels in sorted(category_labels(catalog).items())
+    )
+
+
+def text_count(catalog: Catalog) -> int:
+    return browse_rows.count_photos_with_text(catalog)
+
+
+def view_terms(catalog: Catalog, view: ViewFilter) -> tuple[Term, ...] | None:
+    """The search terms a view adds to a query; None when the view can match nothing (an empty category).
+    A folder adds none: it is a path prefix, applied by ``photo_ids``."""
+    if view.kind == ViewKind.PERSON:
+        return (Term("person", (view.value,), phrase=True, raw=f'person:"{view.value}"'),)
+    if view.kind == ViewKind.UNNAMED:
+        return (Term("is", ("unnamed",), raw="is:unnamed"),)
+    if view.kind == ViewKind.LABEL:
+        return (Term("label", (view.value,), phrase=True, raw=f'label:"{view.value}"'),)
+    if view.kind == ViewKind.CATEGORY:
+        names = tuple(label.name for label in category_labels(catalog).get(view.value, []))
+        if not names:
+            return None
+        raw = "label:" + "|".join(f'"{name}"' for name in names)
+        return (Term("label", names, phrase=True, raw=raw),)
+    if view.kind == ViewKind.TEXT:
+        return (Term("has", ("text",), raw="has:text"),)
+    return ()
+
+
+def photo_ids(catalog: Catalog, view: ViewFilter, query: str = "") -> list[int]:
+    """The ids a view shows, narrowed by a typed search: best first during a search, else newest first.
+    Raises SearchError with a message for the search bar."""
+    query = query.strip()
+    terms = view_terms(catalog, view)
+    if terms is None:
+        return []
+    if view.kind == ViewKind.FOLDER:
+        in_folder = browse_rows.folder_photo_ids(catalog, view.value)
+        if not query:
+            return in_folder
+        wanted = set(in_folder)
+        return [photo_id for photo_id in search_ids(catalog, query) if photo_id in wanted]
+    if not query and not terms:
+        return photo_rows.visible_photo_ids(catalog)
+    return search_ids(catalog, query, extra=terms)
+
+
+def best_hits(catalog: Catalog, view: ViewFilter, query: str, limit: int) -> list[SearchHit]:
+    """The best ``limit`` hits of a search within a view, each saying why it matched."""
+    terms = view_terms(catalog, view)
+    return [] if terms is None else search(catalog, query, limit=limit, extra=terms)

@@ -1,0 +1,91 @@
+"""Which photo ids the gallery shows: queries run on a worker, the newest one the user asked for wins,
+and changes on disk are coalesced so at most one query runs with one more queued behind it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
+
+from photosorter.core import browse
+from photosorter.core.browse import ViewFilter
+from photosorter.gui.facade import Facade
+from photosorter.gui.id_list import IdList, prepare_ids
+from photosorter.gui.workers import Tasks
+
+
+class IdsQuery(QObject):
+    """Runs ``browse.photo_ids`` for what ``wanted()`` says (the sidebar's view and the search text) and
+    emits ``ready`` with ids prepared against the list ``shown()`` returns, or ``failed`` with the
+    search error; results of a query the user replaced since are dropped."""
+
+    ready = Signal(int, object)  # generation, IdList
+    failed = Signal(int, str)  # generation, message
+
+    def __init__(
+        self,
+        facade: Facade,
+        tasks: Tasks,
+        wanted: Callable[[], tuple[ViewFilter, str]],
+        shown: Callable[[], list[int]],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.facade = facade
+        self.tasks = tasks
+        self._wanted = wanted
+        self._shown = shown  # the model's list; never mutated: the model replaces it
+        self.generation = 0
+        self.running = 0  # queries in flight
+        self._again = False  # a change arrived while one ran: query once more
+
+    def refresh(self) -> None:
+        """The user changed what to show: the newest query wins, earlier ones are dropped."""
+        self.generation += 1
+        self._query()
+
+    def update(self) -> None:
+        """Something changed on disk or in the analysis: at most one query runs, and one more follows it
+        if changes came meanwhile. (Dropping the one in flight for each new change would show nothing
+        until a steady stream of changes stopped.)"""
+        if self.running:
+            self._again = True
+        else:
+            self._query()
+
+    def is_current(self, generation: int) -> bool:
+        return generation == self.generation
+
+    def _query(self) -> None:
+        generation, (view, query), base = self.generation, self._wanted(), self._shown()
+        self.running += 1
+        self.tasks.run(
+            lambda: prepare_ids(base, browse.photo_ids(self.facade.catalog, view, query)),
+            lambda ids: self._loaded(generation, ids),
+            lambda message: self._failed(generation, message),
+        )
+
+    def _loaded(self, generation: int, prepared: IdList) -> None:
+        if generation == self.generation and prepared.base is not self._shown():
+            # the list changed since the query began: compare again on a worker, not here (100,000 ids)
+            base, ids = self._shown(), prepared.ids
+            self.tasks.run(
+                lambda: prepare_ids(base, ids),
+                lambda again: self._loaded(generation, again),
+                lambda message: self._failed(generation, message),
+            )
+            return
+        self._done()
+        if generation == self.generation:
+            self.ready.emit(generation, prepared)
+
+    def _failed(self, generation: int, message: str) -> None:
+        self._done()
+        if generation == self.generation:
+            self.failed.emit(generation, message)
+
+    def _done(self) -> None:
+        self.running -= 1
+        if self._again and not self.running:
+            self._again = False
+            self._query()

@@ -1,0 +1,90 @@
+"""The gallery page: its title (the view, or the search and its count), the search error, the grid, and
+the empty state that says why nothing matched; it also fetches why each shown photo matched."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from photosorter.core.browse import ViewFilter
+from photosorter.core.search.suggest import no_match_help
+from photosorter.gui.facade import Facade
+from photosorter.gui.gallery import GalleryModel, GalleryView
+from photosorter.gui.search_text import gallery_title, no_match_html
+from photosorter.gui.workers import Tasks
+
+
+class ResultsPage(QWidget):
+    reasons_loaded = Signal()  # the model holds new "why it matched" reasons
+    link_activated = Signal(str)  # a link of the empty state: "all:" or "search:<query>"
+
+    def __init__(
+        self, facade: Facade, tasks: Tasks, gallery: GalleryView, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.facade = facade
+        self.tasks = tasks
+        self.gallery = gallery
+        self._explained: tuple[ViewFilter, str] | None = None  # the view and search the reasons are for
+        self.title = QLabel("All Photos", self)
+        self.title.setObjectName("pageTitle")
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        self.error = QLabel(self)
+        self.error.setObjectName("searchError")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        self.empty_state = QLabel(self)
+        self.empty_state.setObjectName("emptyState")
+        self.empty_state.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_state.setWordWrap(True)
+        self.empty_state.setTextFormat(Qt.TextFormat.RichText)
+        self.empty_state.linkActivated.connect(self.link_activated.emit)
+        self.empty_state.hide()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.title)
+        layout.addWidget(self.error)
+        layout.addWidget(gallery, 1)
+        layout.addWidget(self.empty_state, 1)
+
+    def show_error(self, message: str) -> None:
+        self.error.setText(f"⚠ {message}")
+        self.error.show()
+
+    def show_results(self, view: ViewFilter, query: str, count: int, is_current: Callable[[], bool]) -> None:
+        """New ids are shown: the title, and why they matched (on hover) or, when none did, why not and
+        what to try. ``is_current`` says whether these results are still the newest when reasons arrive."""
+        self.error.hide()
+        self.title.setText(gallery_title(view, query, count))
+        model = self.gallery.model()
+        assert isinstance(model, GalleryModel)
+        if (view, query) != self._explained:  # reasons of another search must not show; a refresh of
+            self._explained = (view, query)  # the same one keeps them until the new ones arrive
+            model.set_reasons({})
+        self._show_empty_state("" if count or query else "No photos here yet.")
+        if not query:
+            return
+        if count:
+            self.tasks.run(
+                lambda: self.facade.match_reasons(view, query),
+                lambda reasons: is_current() and self._reasons(model, reasons),
+            )
+        else:
+            self._show_empty_state(no_match_html(view, query, None))
+            catalog = self.facade.catalog
+            self.tasks.run(
+                lambda: no_match_help(catalog, query),
+                lambda found: is_current() and self._show_empty_state(no_match_html(view, query, found)),
+            )
+
+    def _reasons(self, model: GalleryModel, reasons: dict[int, tuple[str, ...]]) -> None:
+        model.set_reasons(reasons)
+        self.reasons_loaded.emit()
+
+    def _show_empty_state(self, html: str) -> None:
+        self.empty_state.setText(html)
+        self.empty_state.setVisible(bool(html))
+        self.gallery.setVisible(not html)
