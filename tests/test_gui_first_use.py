@@ -113,7 +113,8 @@ def test_settings_dialog_opens_with_the_saved_features_ticked(qtbot, window: Mai
 def test_a_budget_under_a_cent_is_shown_as_it_is(qtbot, window: MainWindow) -> None:
     from photosorter.gui.settings_dialog import SettingsDialog
 
-    window.facade.save_settings(UNUSUAL.with_changes(budget_usd=0.004))  # four Rekognition image calls
+    # four Rekognition image calls
+    window.facade.library.save_settings(UNUSUAL.with_changes(budget_usd=0.004))
     dialog = SettingsDialog(window.facade, window.tasks, window)
     qtbot.addWidget(dialog)
     assert dialog.budget.text() == "$ 0.004"  # with two decimals it read "no budget"

@@ -8,6 +8,8 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import shiboken6
+
 from photosorter.gui.workers import Tasks, ThumbnailLoader, WorkerPool
 
 PHOTO = Path(__file__).parent / "data" / "photos" / "cat_and_dog.jpeg"
@@ -59,3 +61,23 @@ def test_tasks_after_shutdown_run_nothing_and_keep_no_callback(qapp) -> None:
     assert not _worker_threads()
     assert not ran.is_set()
     assert not tasks._callbacks
+
+
+def test_an_answer_for_a_deleted_dialog_is_dropped(qtbot) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    pool = WorkerPool(threads=1)
+    tasks = Tasks(pool)
+    label = QLabel()
+    release = threading.Event()
+    shown: list[str] = []
+    try:
+        task = tasks.run(release.wait, lambda _r: shown.append(label.text()), owner=label)
+        label.deleteLater()  # the dialog closed while its task still ran
+        qtbot.waitUntil(lambda: not shiboken6.isValid(label))
+        release.set()
+        qtbot.waitUntil(lambda: task not in tasks._callbacks)  # the answer arrived and was dispatched
+        assert shown == []  # before: "Internal C++ object already deleted" raised in the callback
+    finally:
+        release.set()
+        pool.shutdown()

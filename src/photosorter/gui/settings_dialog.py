@@ -130,7 +130,9 @@ class SettingsDialog(QDialog):
         self.spending.setAccessibleName("Calls and cost so far")
         self.spending.setWordWrap(True)
         form.addRow("Spent:", self.spending)
-        self.tasks.run(self.facade.spending, lambda usage: self.spending.setText(spending_text(*usage)))
+        self.tasks.run(
+            self.facade.spending, lambda usage: self.spending.setText(spending_text(*usage)), owner=self
+        )
         self.analyze_after_scan = QCheckBox("Analyze new photos after each scan", analysis_box)
         self.analyze_after_scan.setChecked(settings.analyze_after_scan)
         form.addRow("", self.analyze_after_scan)
@@ -227,7 +229,7 @@ class SettingsDialog(QDialog):
             self.test_button.setEnabled(True)
             self.test_result.setText(f"✗ {message}")
 
-        self.tasks.run(lambda: self.facade.test_connection(settings), done, failed)
+        self.tasks.run(lambda: self.facade.test_connection(settings), done, failed, owner=self)
 
     def _forget_faces(self) -> None:
         answer = QMessageBox.warning(

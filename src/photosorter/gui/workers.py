@@ -23,6 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+import shiboken6
 from PIL import Image, ImageOps
 from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QPainter, QPainterPath
@@ -117,7 +118,9 @@ class Tasks(QObject):
         super().__init__(parent)
         self.pool = pool
         self._ids = itertools.count(1)
-        self._callbacks: dict[int, tuple[Callable[[Any], None] | None, Callable[[str], None] | None]] = {}
+        self._callbacks: dict[
+            int, tuple[Callable[[Any], None] | None, Callable[[str], None] | None, QObject | None]
+        ] = {}
         self._finished.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
 
     def run(
@@ -125,9 +128,12 @@ class Tasks(QObject):
         fn: Callable[[], Any],
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[str], None] | None = None,
+        owner: QObject | None = None,
     ) -> int:
+        """Runs ``fn`` on the pool; with an ``owner`` (a dialog, say) the callbacks are dropped if the owner
+        is deleted before the answer arrives: they would touch widgets that no longer exist."""
         task_id = next(self._ids)
-        self._callbacks[task_id] = (on_done, on_error)
+        self._callbacks[task_id] = (on_done, on_error, owner)
 
         def work() -> None:
             try:
@@ -148,7 +154,9 @@ class Tasks(QObject):
         self._callbacks.clear()
 
     def _dispatch(self, task_id: int, result: Any, error: str | None) -> None:
-        on_done, on_error = self._callbacks.pop(task_id, (None, None))
+        on_done, on_error, owner = self._callbacks.pop(task_id, (None, None, None))
+        if owner is not None and not shiboken6.isValid(owner):
+            return
         if error is not None:
             if on_error is not None:
                 on_error(error)
