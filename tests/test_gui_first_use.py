@@ -393,3 +393,28 @@ def test_the_grid_fills_its_width_at_200_px(qtbot, window, tmp_path, photo_folde
         bar = 0 if view.verticalScrollBar().isVisible() else view.verticalScrollBar().sizeHint().width()
         assert 0 <= strip <= bar + columns + 1, (width, columns, view.gridSize().width(), strip)
         assert 2 / 3 * 200 <= view.gridSize().width() <= 1.5 * 200  # near the size asked for
+
+
+# -- 9. a portrait photo leaves the detail pane's facts and text in view -------------------------------------
+def test_a_portrait_photo_leaves_the_detail_panes_text_in_view(qtbot, window, photo_folder, tmp_path) -> None:
+    import shutil
+
+    from photosorter.core.jobs import run_to_end
+
+    folder = tmp_path / "portrait"  # the only photo: whatever the gallery selects, the pane shows it
+    folder.mkdir()
+    shutil.copy(photo_folder / "exif_orientation6_obama.jpg", folder)  # 626 × 1200 once rotated
+    library = window.facade.library
+    library.add_folder(str(folder))
+    run_to_end(library.scan())
+    portrait = library.photo_by_path(str(folder / "exif_orientation6_obama.jpg"))
+    window.resize(1280, 760)
+    detail = window.detail
+    detail.show_photo(portrait.id)
+    qtbot.waitUntil(lambda: detail.title.text() == "exif_orientation6_obama.jpg", timeout=WAIT)
+    qtbot.waitUntil(detail.canvas.has_image, timeout=WAIT)
+    qtbot.waitUntil(lambda: detail.canvas.height() < detail.canvas.width() * 1200 / 626 - 10, timeout=WAIT)
+    visible = detail.viewport().height()
+    text_top = detail.text.mapTo(detail.viewport(), detail.text.rect().topLeft()).y()
+    assert detail.canvas.height() <= visible // 2  # before: as tall as the pane is wide × 1.9
+    assert text_top + 40 < visible  # the text box starts on screen, without scrolling

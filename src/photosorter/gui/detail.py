@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QColor, QDesktopServices, QFont, QImage, QPainter, QPen, QPixmap
+from PySide6.QtGui import QColor, QDesktopServices, QFont, QImage, QPainter, QPen, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -102,6 +102,9 @@ def load_detail(facade: Facade, photo_id: int, size: int = PREVIEW) -> PhotoDeta
     return PhotoDetail(photo, facade.library.analysis_of(photo), image)
 
 
+PHOTO_SHARE = 0.45  # of the detail pane's visible height, at most
+
+
 class PhotoCanvas(QWidget):
     """Paints an image fitted to the widget, with face boxes (relative 0..1 coordinates) and names."""
 
@@ -113,6 +116,7 @@ class PhotoCanvas(QWidget):
         self._faces: tuple[FaceRow, ...] = ()
         self.placeholder = ""
         self.show_faces = True
+        self.max_height: int | None = None  # set by the pane from its visible height
         self.setMouseTracking(True)  # a face box's tooltip lists what the service saw in it
         self.setMinimumHeight(min_height)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -140,7 +144,10 @@ class PhotoCanvas(QWidget):
     def heightForWidth(self, width: int) -> int:
         if self._pixmap.isNull():
             return self.minimumHeight()
-        return int(width * self._pixmap.height() / max(1, self._pixmap.width()))
+        natural = int(width * self._pixmap.height() / max(1, self._pixmap.width()))
+        if self.max_height is not None:  # a portrait photo as tall as the pane is wide hid the text below
+            natural = min(natural, max(self.minimumHeight(), self.max_height))
+        return natural
 
     def hasHeightForWidth(self) -> bool:
         return True
@@ -310,6 +317,14 @@ class DetailPane(QScrollArea):
         font.setBold(True)
         label.setFont(font)
         return label
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # the photo takes at most this share of what is visible, so the facts and text stay in view
+        cap = int(self.viewport().height() * PHOTO_SHARE)
+        if cap != self.canvas.max_height:
+            self.canvas.max_height = cap
+            self.canvas.updateGeometry()
 
     def clear(self) -> None:
         self.photo = None
