@@ -28,10 +28,16 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def owner_gone(owner: str) -> bool:
-    """True when ``owner`` names a process of this machine that has ended (killed, crashed, exited)."""
+def local_pid(owner: str) -> int | None:
+    """The process id in ``owner`` when it names a process of this machine; None for another machine's."""
     host, _, rest = owner.partition(":")
     pid_text = rest.partition(":")[0]
     if host != socket.gethostname() or not pid_text.isdigit():
-        return False  # another machine's: only its lease tells
-    return not _pid_alive(int(pid_text))
+        return None
+    return int(pid_text)
+
+
+def owner_gone(owner: str) -> bool:
+    """True when ``owner`` names a process of this machine that has ended (killed, crashed, exited)."""
+    pid = local_pid(owner)
+    return pid is not None and not _pid_alive(pid)  # another machine's: only its lease tells

@@ -9,11 +9,10 @@ the user to see and retry, never retried forever.
 from __future__ import annotations
 
 import os
-import socket
 import time
-import uuid
 from dataclasses import dataclass
 
+from photosorter.core.analysis.lease import local_pid, new_owner, owner_gone
 from photosorter.core.catalog import Catalog
 from photosorter.core.catalog import queue as queue_rows
 from photosorter.core.catalog.queue import QueuedJob
@@ -33,16 +32,6 @@ class QueueCounts:
     parked: int
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process with that id: assume it is the owner
-    return True
-
-
 class JobQueue:
     """One process's handle on the queue; ``owner`` names this process in the rows it claims."""
 
@@ -50,8 +39,7 @@ class JobQueue:
         self.catalog = catalog
         self.max_attempts = max_attempts
         self.retry_delay = retry_delay
-        self.host = socket.gethostname()
-        self.owner = f"{self.host}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.owner = new_owner()
 
     # -- adding work ---------------------------------------------------------------------------------------
     def scan_paths(self, paths_by_folder: dict[str, list[str]]) -> int | None:
@@ -106,14 +94,13 @@ class JobQueue:
         """Jobs left 'running' by a process that is gone (killed, crashed, powered off) are queued again."""
         orphans = []
         for job in queue_rows.running(self.catalog):
-            host, _, rest = (job.owner or "").partition(":")
-            pid_text = rest.partition(":")[0]
             if job.owner == self.owner:
                 continue
-            if host == self.host and pid_text.isdigit():
-                if int(pid_text) == os.getpid() or not _pid_alive(int(pid_text)):
+            pid = local_pid(job.owner or "")
+            if pid is not None:
+                if pid == os.getpid() or owner_gone(job.owner or ""):
                     orphans.append(job.id)  # ours from an earlier LiveLibrary, or a dead process's
-            elif (host != self.host and self._stale(job)) or not job.owner:
+            elif not job.owner or self._stale(job):  # another machine's: only its heartbeat tells
                 orphans.append(job.id)
         return queue_rows.reclaim(self.catalog, orphans, self.max_attempts) if orphans else 0
 
