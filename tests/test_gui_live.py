@@ -120,7 +120,7 @@ def test_status_lines_for_busy_paused_parked_and_offline() -> None:
 
 def test_the_jobs_model_passes_the_model_tester(qtmodeltester) -> None:
     model = JobsModel()
-    model.set_entries(
+    model.set_rows(
         [
             QueueEntry(1, "scan", "running", 1, "/photos", None),
             QueueEntry(2, "analyze", "parked", 3, "new photos", "RuntimeError: boom"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -93,17 +95,20 @@ class LiveStatusWidget(QWidget):
         self.label.setToolTip("\n".join(t for t in tip if t))
 
 
-class JobsModel(QAbstractTableModel):
-    """Pending, running and parked jobs; small (the queue merges work), so a reset per refresh is fine."""
+class _RowsModel(QAbstractTableModel):
+    """A read-only table of a few rows, reset as a whole on each refresh (the lists are short)."""
 
-    HEADERS = ("Job", "State", "Tries", "About", "Error")
+    HEADERS: tuple[str, ...] = ()
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.entries: list[QueueEntry] = []
+        self.rows: list[Any] = []
+
+    def cells(self, row: Any) -> tuple[str, ...]:
+        raise NotImplementedError
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.entries)
+        return 0 if parent.isValid() else len(self.rows)
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.HEADERS)
@@ -115,17 +120,10 @@ class JobsModel(QAbstractTableModel):
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self.entries):
+        if not index.isValid() or not 0 <= index.row() < len(self.rows):
             return None
-        entry = self.entries[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            values = (
-                KIND_NAMES.get(entry.kind, entry.kind),
-                entry.state,
-                str(entry.attempts),
-                entry.what,
-                entry.error or "",
-            )
+            values = self.cells(self.rows[index.row()])
             return values[index.column()] if 0 <= index.column() < len(values) else None
         return None
 
@@ -134,15 +132,30 @@ class JobsModel(QAbstractTableModel):
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
-    def set_entries(self, entries: list[QueueEntry]) -> None:
-        if entries == self.entries:
+    def set_rows(self, rows: list[Any]) -> None:
+        if rows == self.rows:
             return
         self.beginResetModel()
-        self.entries = list(entries)
+        self.rows = list(rows)
         self.endResetModel()
 
+
+class JobsModel(_RowsModel):
+    """Pending, running and parked jobs; small (the queue merges work), so a reset per refresh is fine."""
+
+    HEADERS = ("Job", "State", "Tries", "About", "Error")
+
+    def cells(self, entry: QueueEntry) -> tuple[str, ...]:
+        return (
+            KIND_NAMES.get(entry.kind, entry.kind),
+            entry.state,
+            str(entry.attempts),
+            entry.what,
+            entry.error or "",
+        )
+
     def parked(self) -> int:
-        return sum(1 for e in self.entries if e.state == "parked")
+        return sum(1 for e in self.rows if e.state == "parked")
 
 
 class QueuePanel(QDockWidget):
@@ -220,7 +233,7 @@ class QueuePanel(QDockWidget):
         self.set_failures([])
 
     def set_failures(self, failures: list[AnalysisFailure]) -> None:
-        self.failures_model.set_failures(failures)
+        self.failures_model.set_rows(failures)
         count = len(failures)
         self.failures_title.setText(
             f"<b>{count} photo{'s' if count != 1 else ''} could not be analyzed</b> — retry after fixing "
@@ -237,7 +250,7 @@ class QueuePanel(QDockWidget):
         )
 
     def set_entries(self, entries: list[QueueEntry]) -> None:
-        self.model.set_entries(entries)
+        self.model.set_rows(entries)
         self.table.setVisible(bool(entries))
         self.empty.setVisible(not entries)
         self.retry_button.setEnabled(self.model.parked() > 0)
@@ -270,44 +283,10 @@ class QueuePanel(QDockWidget):
         self.usage.setVisible(bool(parts))
 
 
-class FailuresModel(QAbstractTableModel):
+class FailuresModel(_RowsModel):
     """Photos whose analysis failed, and why: the file's fault (too small, unreadable), not the network's."""
 
     HEADERS = ("Photo", "Backend", "Features", "Why")
 
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.failures: list[AnalysisFailure] = []
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.failures)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        horizontal = orientation == Qt.Orientation.Horizontal
-        if role == Qt.ItemDataRole.DisplayRole and horizontal and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self.failures):
-            return None
-        failure = self.failures[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            values = (display(failure.path), failure.backend, ", ".join(failure.features), failure.error)
-            return values[index.column()] if 0 <= index.column() < len(values) else None
-        return None
-
-    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
-
-    def set_failures(self, failures: list[AnalysisFailure]) -> None:
-        if failures == self.failures:
-            return
-        self.beginResetModel()
-        self.failures = list(failures)
-        self.endResetModel()
+    def cells(self, failure: AnalysisFailure) -> tuple[str, ...]:
+        return (display(failure.path), failure.backend, ", ".join(failure.features), failure.error)
