@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from photosorter.core.catalog.database import BUSY_TIMEOUT_MS, Catalog
 from photosorter.core.catalog.search_derive import Postings, Terms, derive
 
 FLUSH_MARKS = 10_000  # stale rows (some 600 stored results): one per label, text line and face written
@@ -147,25 +148,56 @@ def write_segment(conn: sqlite3.Connection, postings: Postings, *, fresh: bool =
 def rebuild(conn: sqlite3.Connection) -> None:
     """The whole index derived again from the catalog's rows, as one segment (in the caller's transaction)."""
     last = conn.execute("SELECT coalesce(max(seq), 0) FROM search_stale").fetchone()[0]
+    _replace(conn, derive(conn, None), last)
+
+
+def _replace(conn: sqlite3.Connection, postings: Postings, last: int) -> None:
+    """Everything derived, as the only segment; the marks up to ``last`` are done with."""
     for table in ("search_lists", "search_segments", "search_terms"):
         conn.execute(f"DELETE FROM {table}")
-    write_segment(conn, derive(conn, None), fresh=True)
+    write_segment(conn, postings, fresh=True)
     if last == conn.execute("SELECT coalesce(max(seq), 0) FROM search_stale").fetchone()[0]:
         conn.execute("DELETE FROM search_stale")  # all of it: SQLite drops the pages whole
     else:
         conn.execute("DELETE FROM search_stale WHERE seq <= ?", (last,))
 
 
-def flush(conn: sqlite3.Connection) -> None:
-    """Writes what went stale as a new segment, then merges segments (inside the caller's transaction)."""
-    changed = stale(conn, 0)
-    if changed.photos is None:
-        rebuild(conn)
-        return
-    if changed.photos.size:
-        write_segment(conn, derive(conn, changed.photos))
-    conn.execute("DELETE FROM search_stale WHERE seq <= ?", (changed.last,))
-    _merge(conn)
+def _newest_segment(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT coalesce(max(id), 0) FROM search_segments").fetchone()[0]
+
+
+def flush(catalog: Catalog) -> bool:
+    """Writes what went stale as a new segment, then merges segments; False if another writer came first.
+
+    The photos are derived in a read snapshot, without the write lock: the first search after the
+    upgrade derives every photo (a minute for a million), and a scan or analysis writing meanwhile
+    must not wait for it. Only the segment is written in a write transaction. Marks made after the
+    snapshot stay, so what changed meanwhile is derived again next time. A segment written meanwhile by
+    another process is newer than this derivation: then nothing is written (that one did the work).
+    Call outside a transaction.
+    """
+    conn = catalog.connection()
+    conn.execute("BEGIN")
+    try:
+        changed = stale(conn, 0)
+        newest = _newest_segment(conn)
+        postings = derive(conn, changed.photos) if changed.photos is None or changed.photos.size else None
+    finally:
+        conn.execute("COMMIT")
+    if changed.photos is None:  # a minute of work at a million photos: worth waiting for a scan's commit
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    with catalog.transaction() as write:
+        if _newest_segment(write) != newest:
+            return False
+        if changed.photos is None:
+            assert postings is not None
+            _replace(write, postings, changed.last)
+            return True
+        if postings is not None:
+            write_segment(write, postings)
+        write.execute("DELETE FROM search_stale WHERE seq <= ?", (changed.last,))
+        _merge(write)
+    return True
 
 
 def _merge(conn: sqlite3.Connection) -> None:
