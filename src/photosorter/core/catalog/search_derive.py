@@ -12,7 +12,6 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import repeat
 
 import numpy as np
 
@@ -158,6 +157,20 @@ def _ragged(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return rows, within
 
 
+def sort_keys(key: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
+    """``key`` sorted (ties in their order) and the order that sorts it, for keys in [0, bound).
+
+    Sorting values is three times faster than ``argsort``: when a key and its position fit in 63 bits
+    together, they are sorted as one number and taken apart again.
+    """
+    shift = max(1, int(key.size).bit_length())
+    if int(bound).bit_length() + shift > 63:
+        order = np.argsort(key, kind="stable")
+        return key[order], order
+    packed = np.sort((key << shift) | np.arange(key.size, dtype=np.int64))
+    return packed >> shift, packed & ((1 << shift) - 1)
+
+
 def _camera(make: object, model: object) -> str:
     return f"{make or ''} {model or ''}".strip()
 
@@ -169,10 +182,11 @@ def _where(column: str, values: list | None) -> tuple[str, tuple]:
 
 
 _CHUNK = 200_000
+_SIGNATURE = "name || char(30) || parents || char(30) || aliases || char(30) || categories"
+# a content's rows in one: SQLite reads them in key order (hash, backend, name) and joins them
 _LABELS = (
-    "SELECT count(*), group_concat(hash, char(31)), group_concat(name || char(30) || parents || char(30)"
-    " || aliases || char(30) || categories, char(31)), json_group_array(confidence) FROM (SELECT hash, name,"
-    " parents, aliases, categories, confidence FROM labels WHERE {where} ORDER BY hash, backend, name)"
+    f"SELECT hash, count(*), group_concat({_SIGNATURE}, char(31)), json_group_array(confidence) FROM labels"
+    " WHERE {where} GROUP BY hash"
 )
 
 
@@ -203,29 +217,32 @@ def _labels(
         chunks.append((f"{where} AND hash <= ?", (*params, bound[0])))
         last = bound[0]
     for where, params in chunks:
-        count, hash_text, sig_text, score_text = conn.execute(_LABELS.format(where=where), params).fetchone()
-        if not count:
+        grouped = conn.execute(_LABELS.format(where=where), params).fetchall()
+        if not grouped:
             continue
-        row_hashes = hash_text.split("\x1f")
-        row_sigs = sig_text.split("\x1f") if sig_text is not None else []
-        if len(row_hashes) != count or len(row_sigs) != count:  # a separator inside a name: one at a time
+        counts = np.fromiter((g[1] for g in grouped), dtype=np.int64, count=len(grouped))
+        count = int(counts.sum())
+        row_sigs = "\x1f".join([g[2] or "" for g in grouped]).split("\x1f")
+        if len(row_sigs) == count:
+            owner_of = np.fromiter((content.get(g[0], -1) for g in grouped), np.int64, count=len(grouped))
+            owners = np.repeat(owner_of, counts)
+        else:  # a separator inside a name: one row at a time
             rows = conn.execute(
-                f"SELECT hash, name || char(30) || parents || char(30) || aliases || char(30) || categories"
-                f" FROM labels WHERE {where} ORDER BY hash, backend, name",
-                params,
+                f"SELECT hash, {_SIGNATURE} FROM labels WHERE {where} ORDER BY hash, backend, name", params
             ).fetchall()
-            row_hashes, row_sigs = [r[0] for r in rows], [r[1] for r in rows]
+            owners = np.fromiter((content.get(r[0], -1) for r in rows), dtype=np.int64, count=count)
+            row_sigs = [r[1] for r in rows]
         for signature in set(row_sigs).difference(expansions):
             expansions[signature] = len(signatures)
             name, parents, aliases, categories = ([*signature.split("\x1e", 3), "", "", ""])[:4]
             signatures.append(_label_terms(terms, name, parents, aliases, categories))
-        owners = np.fromiter(map(content.get, row_hashes, repeat(-1)), dtype=np.int64, count=count)
         keep = owners >= 0
         sig_parts.append(
             np.fromiter(map(expansions.__getitem__, row_sigs), dtype=np.int64, count=count)[keep]
         )
         content_parts.append(owners[keep])
-        score_parts.append(np.fromstring(score_text[1:-1], dtype=np.float64, sep=",")[keep])
+        scores = ",".join([g[3][1:-1] for g in grouped])
+        score_parts.append(np.fromstring(scores, dtype=np.float64, sep=",")[keep])
     if not sig_parts:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), signatures
     return np.concatenate(sig_parts), np.concatenate(content_parts), np.concatenate(score_parts), signatures
@@ -239,6 +256,14 @@ def _photo_terms(visible: list[tuple], photo_content: list[int], copies: list[in
     cameras: dict[tuple, list[int]] = {}
     duplicate = terms.index[("is", "duplicate")]
     add = terms.add
+    path_terms: dict[str, int] = {}  # a word's term, without a call per word (a million names)
+
+    def path_term(word: str) -> int:
+        found = path_terms.get(word)
+        if found is None:
+            found = path_terms[word] = add("path", word, word)
+        return found
+
     for row, c in zip(visible, photo_content, strict=True):
         photo_id, _, _, path, name, make, model = row
         if path.__class__ is not str or name.__class__ is not str:
@@ -246,9 +271,9 @@ def _photo_terms(visible: list[tuple], photo_content: list[int], copies: list[in
         folder = path[: -len(name)] if name and path.endswith(name) else path
         words = folder_words.get(folder)
         if words is None:
-            words = folder_words[folder] = [add("path", w, w) for w in dict.fromkeys(tokens(folder))]
+            words = folder_words[folder] = [path_term(w) for w in dict.fromkeys(tokens(folder))]
         found = set(words)
-        found.update([add("path", w, w) for w in tokens(name)])
+        found.update(map(path_term, tokens(name)))
         camera = cameras.get((make, model))
         if camera is None:
             phrase = _camera(make, model)
@@ -361,9 +386,10 @@ def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None) -> Postings:
     owner = np.concatenate([row_content[rows_of], np.array(c_content, np.int64)])
     score = np.concatenate([row_score[rows_of], np.array(c_score, np.float64)])
     # the best score per (term, content); for ties the first row, as it was read
-    key = term * max(1, len(content)) + owner
-    order = np.argsort(key)  # the best of each run is taken by value: no need for a stable sort
-    key, score = key[order], score[order]
+    key, order = sort_keys(
+        term * max(1, len(content)) + owner, max(1, len(terms.keys)) * max(1, len(content))
+    )
+    score = score[order]
     first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if key.size else np.zeros(0, np.int64)
     best = np.maximum.reduceat(score, first) if key.size else score
     key = key[first]

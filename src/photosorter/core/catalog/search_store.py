@@ -22,6 +22,7 @@ from photosorter.core.catalog.search_derive import Postings, Terms, derive
 
 FLUSH_MARKS = 10_000  # stale rows (some 600 stored results): one per label, text line and face written
 _MAX_SEGMENTS = 12
+_WRITE_CACHE_KIB = -262_144  # SQLite's page cache while the whole index is written (negative: KiB)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,41 +122,58 @@ def grouped(term: np.ndarray, photo: np.ndarray, score: np.ndarray):
         yield int(term[start]), photo[start:end], score[start:end]
 
 
-def _write(conn: sqlite3.Connection, photos: np.ndarray, lists) -> int:
+@dataclass(frozen=True, slots=True)
+class Packed:
+    """A derivation's lists as stored, by the derivation's term index: packed before the write lock."""
+
+    photos: np.ndarray
+    terms: Terms
+    lists: list[tuple[int, bytes, bytes]]  # (term index, ids, scores)
+    postings: int
+
+
+def packed(postings: Postings) -> Packed:
+    lists = [
+        (t, *pack(ids, scores)) for t, ids, scores in grouped(postings.term, postings.photo, postings.score)
+    ]
+    return Packed(postings.photos, postings.terms, lists, int(postings.term.size))
+
+
+def _write(conn: sqlite3.Connection, photos: np.ndarray, lists, postings: int) -> int:
+    """A segment of ``lists``, (term id, packed ids, packed scores) each."""
     segment = conn.execute(
-        "INSERT INTO search_segments (photos, postings) VALUES (?, 0)", (photos.astype("<i4").tobytes(),)
+        "INSERT INTO search_segments (photos, postings) VALUES (?, ?)",
+        (photos.astype("<i4").tobytes(), postings),
     ).lastrowid
-    total = 0
-    rows = []
-    for term_id, ids, scores in lists:
-        total += ids.size
-        rows.append((term_id, segment, *pack(ids, scores)))
-        if len(rows) >= 5000:
-            conn.executemany(
-                "INSERT INTO search_lists (term_id, segment, ids, scores) VALUES (?, ?, ?, ?)", rows
-            )
-            rows = []
-    conn.executemany("INSERT INTO search_lists (term_id, segment, ids, scores) VALUES (?, ?, ?, ?)", rows)
-    conn.execute("UPDATE search_segments SET postings = ? WHERE id = ?", (total, segment))
+    conn.executemany(
+        "INSERT INTO search_lists (term_id, segment, ids, scores) VALUES (?, ?, ?, ?)",
+        ((term_id, segment, ids, scores) for term_id, ids, scores in lists),
+    )
     return segment
 
 
-def write_segment(conn: sqlite3.Connection, postings: Postings, *, fresh: bool = False) -> int:
-    ids = _term_ids(conn, postings.terms, fresh=fresh)
-    return _write(conn, postings.photos, grouped(ids[postings.term], postings.photo, postings.score))
+def write_segment(conn: sqlite3.Connection, lists: Packed, *, fresh: bool = False) -> int:
+    ids = _term_ids(conn, lists.terms, fresh=fresh).tolist()
+    return _write(conn, lists.photos, ((ids[t], i, s) for t, i, s in lists.lists), lists.postings)
 
 
 def rebuild(conn: sqlite3.Connection) -> None:
     """The whole index derived again from the catalog's rows, as one segment (in the caller's transaction)."""
     last = conn.execute("SELECT coalesce(max(seq), 0) FROM search_stale").fetchone()[0]
-    _replace(conn, derive(conn, None), last)
+    _replace(conn, packed(derive(conn, None)), last)
 
 
-def _replace(conn: sqlite3.Connection, postings: Postings, last: int) -> None:
+def _replace(conn: sqlite3.Connection, postings: Packed, last: int) -> None:
     """Everything derived, as the only segment; the marks up to ``last`` are done with."""
     for table in ("search_lists", "search_segments", "search_terms"):
         conn.execute(f"DELETE FROM {table}")
-    write_segment(conn, postings, fresh=True)
+    (cache,) = conn.execute("PRAGMA cache_size").fetchone()
+    # a million new terms go into the (kind, key) index in no order: its pages stay in memory (-25% time)
+    conn.execute(f"PRAGMA cache_size = {_WRITE_CACHE_KIB}")
+    try:
+        write_segment(conn, postings, fresh=True)
+    finally:
+        conn.execute(f"PRAGMA cache_size = {int(cache)}")
     if last == conn.execute("SELECT coalesce(max(seq), 0) FROM search_stale").fetchone()[0]:
         conn.execute("DELETE FROM search_stale")  # all of it: SQLite drops the pages whole
     else:
@@ -181,9 +199,10 @@ def flush(catalog: Catalog) -> bool:
     try:
         changed = stale(conn, 0)
         newest = _newest_segment(conn)
-        postings = derive(conn, changed.photos) if changed.photos is None or changed.photos.size else None
+        derived = derive(conn, changed.photos) if changed.photos is None or changed.photos.size else None
     finally:
         conn.execute("COMMIT")
+    postings = packed(derived) if derived is not None else None
     if changed.photos is None:  # a minute of work at a million photos: worth waiting for a scan's commit
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     with catalog.transaction() as write:
@@ -234,7 +253,7 @@ def _merge(conn: sqlite3.Connection) -> None:
     union = np.unique(np.concatenate(photos)) if photos else np.zeros(0, np.int64)
     conn.execute("DELETE FROM search_lists WHERE segment IN (SELECT value FROM json_each(?))", (str(merged),))
     conn.execute("DELETE FROM search_segments WHERE id IN (SELECT value FROM json_each(?))", (str(merged),))
-    _write(conn, union, ((t, i, s) for t, i, s in lists if i.size))
+    _write(conn, union, ((t, *pack(i, s)) for t, i, s in lists if i.size), sum(i.size for _, i, _ in lists))
 
 
 def _rows(conn: sqlite3.Connection, column: str, segments: list[int]):
