@@ -149,12 +149,10 @@ def face_words(attributes: object, confidence: float) -> list[tuple[str, float]]
     return found
 
 
-def _ragged(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For rows repeated ``counts`` times: (row of each copy, index of the copy within its row)."""
-    total = int(counts.sum())
-    rows = np.repeat(np.arange(counts.size), counts)
-    within = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-    return rows, within
+def _runs(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``starts[i], starts[i] + 1, ...`` (``counts[i]`` of them) for each i, in one array."""
+    offsets = np.cumsum(counts) - counts
+    return np.repeat(starts - offsets, counts) + np.arange(int(counts.sum()), dtype=np.int64)
 
 
 def sort_keys(key: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
@@ -320,17 +318,24 @@ def _text_terms(rows, content: dict[str, int], terms: Terms, found: _Found) -> N
 def _face_terms(rows, content: dict[str, int], terms: Terms, found: _Found) -> None:
     has_faces, unnamed = terms.index[("has", "faces")], terms.index[("is", "unnamed")]
     face_counts: dict[tuple[int, str], int] = {}
+    put_term, put_content, put_score = found.term.append, found.content.append, found.score.append
     words_of_face: dict[tuple[str, float], list[tuple[int, float]]] = {}
     for h, backend, person, attributes, confidence in rows:
         c = content.get(h)
         if c is None:
             continue
         face_counts[(c, backend)] = face_counts.get((c, backend), 0) + 1
-        found.put(has_faces, c, 0.0)
+        put_term(has_faces)
+        put_content(c)
+        put_score(0.0)
         if person is None:
-            found.put(unnamed, c, 0.0)
+            put_term(unnamed)
+            put_content(c)
+            put_score(0.0)
         else:
-            found.put(terms.add("person", str(person), str(person)), c, 100.0)
+            put_term(terms.add("person", str(person), str(person)))
+            put_content(c)
+            put_score(100.0)
         words = words_of_face.get((attributes, confidence))
         if words is None:
             words = words_of_face[(attributes, confidence)] = [
@@ -338,7 +343,9 @@ def _face_terms(rows, content: dict[str, int], terms: Terms, found: _Found) -> N
                 for word, score in face_words(attributes, float(confidence))
             ]
         for word, score in words:
-            found.put(word, c, score)
+            put_term(word)
+            put_content(c)
+            put_score(score)
     most: dict[int, int] = {}
     for (c, _), n in face_counts.items():
         most[c] = max(most.get(c, 0), n)
@@ -381,10 +388,10 @@ def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None) -> Postings:
     sig_flat = np.array([t for sig in signatures for t in sig], dtype=np.int64)
     sig_len = np.array([len(sig) for sig in signatures], dtype=np.int64)
     sig_start = np.cumsum(sig_len) - sig_len
-    rows_of, within = _ragged(sig_len[row_sig]) if row_sig.size else (np.zeros(0, np.int64),) * 2
-    term = np.concatenate([sig_flat[sig_start[row_sig][rows_of] + within], np.array(c_term, np.int64)])
-    owner = np.concatenate([row_content[rows_of], np.array(c_content, np.int64)])
-    score = np.concatenate([row_score[rows_of], np.array(c_score, np.float64)])
+    named = sig_len[row_sig]
+    term = np.concatenate([sig_flat[_runs(sig_start[row_sig], named)], np.array(c_term, np.int64)])
+    owner = np.concatenate([np.repeat(row_content, named), np.array(c_content, np.int64)])
+    score = np.concatenate([np.repeat(row_score, named), np.array(c_score, np.float64)])
     # the best score per (term, content); for ties the first row, as it was read
     key, order = sort_keys(
         term * max(1, len(content)) + owner, max(1, len(terms.keys)) * max(1, len(content))
@@ -400,9 +407,9 @@ def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None) -> Postings:
     by_content = np.argsort(held, kind="stable")
     held_sorted = held[by_content]
     starts = np.searchsorted(held_sorted, np.arange(len(content)))
-    posting_of, copy = _ragged(copies[owner]) if owner.size else (np.zeros(0, np.int64),) * 2
-    photo = visible_ids[by_content][starts[owner[posting_of]] + copy]
-    term, best = term[posting_of], best[posting_of]
+    held_by = copies[owner]
+    photo = visible_ids[by_content][_runs(starts[owner], held_by)]
+    term, best = np.repeat(term, held_by), np.repeat(best, held_by)
     p_term_arr = np.array(p_term, dtype=np.int64)
     by_term = np.argsort(p_term_arr, kind="stable")
     return Postings(

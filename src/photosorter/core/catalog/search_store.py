@@ -133,10 +133,22 @@ class Packed:
 
 
 def packed(postings: Postings) -> Packed:
+    """The lists packed in one go: each a slice of one array's bytes (a million lists at 1M photos)."""
+    order = np.argsort(postings.term, kind="stable")  # runs already in term order: a merge
+    term, photo, score = postings.term[order], postings.photo[order], postings.score[order]
+    if not term.size:
+        return Packed(postings.photos, postings.terms, [], 0)
+    starts = np.flatnonzero(np.r_[True, term[1:] != term[:-1]])
+    ends = np.r_[starts[1:], term.size]
+    scored = np.logical_or.reduceat(score != 0, starts)  # a list of zeros is stored without scores
+    ids, scores = photo.astype("<i4").tobytes(), score.astype("<f8").tobytes()
     lists = [
-        (t, *pack(ids, scores)) for t, ids, scores in grouped(postings.term, postings.photo, postings.score)
+        (t, ids[4 * start : 4 * end], scores[8 * start : 8 * end] if any_score else b"")
+        for t, start, end, any_score in zip(
+            term[starts].tolist(), starts.tolist(), ends.tolist(), scored.tolist(), strict=True
+        )
     ]
-    return Packed(postings.photos, postings.terms, lists, int(postings.term.size))
+    return Packed(postings.photos, postings.terms, lists, int(term.size))
 
 
 def _write(conn: sqlite3.Connection, photos: np.ndarray, lists, postings: int) -> int:
