@@ -428,3 +428,15 @@ def test_a_writer_commits_while_the_first_search_builds_the_index(tmp_path: Path
     assert snapshot(catalog) == before
     other.close()
     catalog.close()
+
+
+def test_labels_holding_the_reading_separators_are_indexed(catalog) -> None:
+    """A rebuild joins each content's label rows with control characters; a name holding one is read
+    again row by row, and its neighbours keep their own photo and score."""
+    store(catalog, "h-cat", [Label("Odd\x1fname", 90.0, ("Pa\x1ert",)), Label("Tabby", 80.0)])
+    assert names(catalog, "tabby") == ["copy", "cat"]
+    assert search(catalog, "tabby")[0].why == ("label Tabby 80%",)
+    before = snapshot(catalog)
+    _rebuild(catalog)
+    assert snapshot(catalog) == before
+    assert names(catalog, "tabby") == ["copy", "cat"]

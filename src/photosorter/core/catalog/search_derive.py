@@ -179,12 +179,12 @@ def _where(column: str, values: list | None) -> tuple[str, tuple]:
     return f" WHERE {column} IN (SELECT value FROM json_each(?))", (json.dumps(values),)
 
 
-_CHUNK = 200_000
+_CHUNK = 20_000  # contents (some 300,000 label rows) taken from SQLite at a time
 _SIGNATURE = "name || char(30) || parents || char(30) || aliases || char(30) || categories"
 # a content's rows in one: SQLite reads them in key order (hash, backend, name) and joins them
 _LABELS = (
     f"SELECT hash, count(*), group_concat({_SIGNATURE}, char(31)), json_group_array(confidence) FROM labels"
-    " WHERE {where} GROUP BY hash"
+    "{where} GROUP BY hash"
 )
 
 
@@ -194,30 +194,16 @@ def _labels(
     """Label rows as columns (signature, content, confidence), read in chunks of whole strings.
 
     A rebuild reads some fifteen rows per photo: a row at a time in Python is most of its cost, so
-    SQLite joins each column of a chunk into one string and Python splits it in C. A label's terms
-    depend only on its (name, parents, aliases, categories): each signature is expanded once.
+    SQLite joins each content's rows into one string, Python joins a chunk of them and splits it in
+    C. A label's terms depend only on its (name, parents, aliases, categories): each signature is
+    expanded once.
     """
     expansions: dict[str, int] = {}
     signatures: list[list[int]] = []
     sig_parts, content_parts, score_parts = [], [], []
-    chunks = []
-    if hashes is not None:
-        chunks.append(("hash IN (SELECT value FROM json_each(?))", (json.dumps(hashes),)))
-    last = None
-    while hashes is None:
-        where, params = ("1", ()) if last is None else ("hash > ?", (last,))
-        bound = conn.execute(
-            f"SELECT hash FROM labels WHERE {where} ORDER BY hash LIMIT 1 OFFSET ?", (*params, _CHUNK)
-        ).fetchone()
-        if bound is None:
-            chunks.append((where, params))
-            break
-        chunks.append((f"{where} AND hash <= ?", (*params, bound[0])))
-        last = bound[0]
-    for where, params in chunks:
-        grouped = conn.execute(_LABELS.format(where=where), params).fetchall()
-        if not grouped:
-            continue
+    where, params = _where("hash", hashes)
+    cursor = conn.execute(_LABELS.format(where=where), params)
+    while grouped := cursor.fetchmany(_CHUNK):
         counts = np.fromiter((g[1] for g in grouped), dtype=np.int64, count=len(grouped))
         count = int(counts.sum())
         row_sigs = "\x1f".join([g[2] or "" for g in grouped]).split("\x1f")
@@ -226,7 +212,9 @@ def _labels(
             owners = np.repeat(owner_of, counts)
         else:  # a separator inside a name: one row at a time
             rows = conn.execute(
-                f"SELECT hash, {_SIGNATURE} FROM labels WHERE {where} ORDER BY hash, backend, name", params
+                f"SELECT hash, {_SIGNATURE} FROM labels WHERE hash IN (SELECT value FROM json_each(?))"
+                " ORDER BY hash, backend, name",
+                (json.dumps([g[0] for g in grouped]),),
             ).fetchall()
             owners = np.fromiter((content.get(r[0], -1) for r in rows), dtype=np.int64, count=count)
             row_sigs = [r[1] for r in rows]
