@@ -244,8 +244,7 @@ def _writes_catalog(path: Path, *, upkeep: bool) -> Catalog:
 def _flush_when_due(catalog: Catalog) -> None:
     """What a searching reader does: write a segment once ``FLUSH_MARKS`` stale rows have piled up."""
     if catalog.scalar("SELECT count(*) FROM search_stale") >= search_store.FLUSH_MARKS:
-        with catalog.transaction() as conn:
-            search_store.flush(conn)
+        search_store.flush(catalog)
 
 
 def write_paths(photos: int) -> dict[str, list[float]]:
@@ -278,8 +277,7 @@ def write_paths(photos: int) -> dict[str, list[float]]:
                     _flush_when_due(catalog)
                 times[f"scan {which}"][0] += time.perf_counter() - start
         start = time.perf_counter()
-        with catalogs["kept"].transaction() as conn:
-            search_store.flush(conn)
+        search_store.flush(catalogs["kept"])
         times["scan kept"][0] += time.perf_counter() - start
         for i in range(photos):
             labels = tuple(
@@ -301,8 +299,7 @@ def write_paths(photos: int) -> dict[str, list[float]]:
                     _flush_when_due(catalog)
                 times[f"store {which}"][0] += time.perf_counter() - start
         start = time.perf_counter()
-        with catalogs["kept"].transaction() as conn:
-            search_store.flush(conn)
+        search_store.flush(catalogs["kept"])
         times["store kept"][0] += time.perf_counter() - start
         for catalog in catalogs.values():
             catalog.close()

@@ -11,6 +11,7 @@ from photosorter.core.catalog import Catalog, search_store
 from photosorter.core.catalog import photos as photo_rows
 from photosorter.core.catalog.analysis import store_result
 from photosorter.core.catalog.search_index import snapshot
+from photosorter.core.errors import CatalogError
 from photosorter.core.records import Folder, ImageFacts
 from photosorter.core.search import (
     SearchError,
@@ -386,3 +387,56 @@ def test_a_dropped_catalog_takes_its_search_index_with_it(tmp_path: Path) -> Non
     del catalog
     gc.collect()
     assert gone() is None
+
+
+def test_a_writer_commits_while_the_first_search_builds_the_index(tmp_path: Path, monkeypatch) -> None:
+    """The first search after the upgrade derives every photo without holding the write lock.
+
+    A scan and an analysis in another process commit in the middle of that build without waiting at
+    all (busy timeout 0), and what they wrote is found once the build is written.
+    """
+    catalog = Catalog(tmp_path / "catalog.db")
+    folder = photo_rows.add_folder(catalog, "/lib")
+    a = add_photo(catalog, folder, "/lib/a.jpg", "h-a", "2020-01-01")
+    store(catalog, "h-a", [Label("Dog", 80.0)])
+    other = Catalog(tmp_path / "catalog.db")
+    other.connection().execute("PRAGMA busy_timeout = 0")
+    written: list[int] = []
+    refused: list[str] = []
+    derive = search_store.derive
+
+    def derive_then_write_elsewhere(conn, photos):
+        found = derive(conn, photos)
+        if photos is None and not written and not refused:  # the whole catalog: the first search's build
+            try:
+                written.append(add_photo(other, folder, "/lib/b.jpg", "h-b", "2021-01-01"))
+                store(other, "h-b", [Label("Dog", 90.0)])
+                store(other, "h-a", [Label("Dog", 70.0), Label("Cat", 60.0)])
+            except CatalogError as error:
+                refused.append(str(error))
+        return found
+
+    monkeypatch.setattr(search_store, "derive", derive_then_write_elsewhere)
+    monkeypatch.setattr(search_store, "FLUSH_MARKS", 1)
+    dogs = search_ids(catalog, "dog")
+    assert refused == []
+    assert dogs == [written[0], a]
+    assert search_ids(catalog, "cat") == [a]
+    assert catalog.scalar("SELECT count(*) FROM search_segments") >= 1
+    before = snapshot(catalog)
+    _rebuild(catalog)
+    assert snapshot(catalog) == before
+    other.close()
+    catalog.close()
+
+
+def test_labels_holding_the_reading_separators_are_indexed(catalog) -> None:
+    """A rebuild joins each content's label rows with control characters; a name holding one is read
+    again row by row, and its neighbours keep their own photo and score."""
+    store(catalog, "h-cat", [Label("Odd\x1fname", 90.0, ("Pa\x1ert",)), Label("Tabby", 80.0)])
+    assert names(catalog, "tabby") == ["copy", "cat"]
+    assert search(catalog, "tabby")[0].why == ("label Tabby 80%",)
+    before = snapshot(catalog)
+    _rebuild(catalog)
+    assert snapshot(catalog) == before
+    assert names(catalog, "tabby") == ["copy", "cat"]

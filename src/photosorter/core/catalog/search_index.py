@@ -156,8 +156,7 @@ class SearchIndex:
         """
         conn.execute(f"PRAGMA busy_timeout = {_FLUSH_WAIT_MS}")
         try:
-            with self.catalog.transaction() as write:
-                search_store.flush(write)
+            search_store.flush(self.catalog)
         except (sqlite3.Error, CatalogError) as error:
             if not _WAIT_OR_READ_ONLY.search(str(error)):
                 raise

@@ -17,10 +17,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from photosorter.core.catalog.database import BUSY_TIMEOUT_MS, Catalog
 from photosorter.core.catalog.search_derive import Postings, Terms, derive
 
 FLUSH_MARKS = 10_000  # stale rows (some 600 stored results): one per label, text line and face written
 _MAX_SEGMENTS = 12
+_WRITE_CACHE_KIB = -262_144  # SQLite's page cache while the whole index is written (negative: KiB)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,52 +122,113 @@ def grouped(term: np.ndarray, photo: np.ndarray, score: np.ndarray):
         yield int(term[start]), photo[start:end], score[start:end]
 
 
-def _write(conn: sqlite3.Connection, photos: np.ndarray, lists) -> int:
+@dataclass(frozen=True, slots=True)
+class Packed:
+    """A derivation's lists as stored, by the derivation's term index: packed before the write lock."""
+
+    photos: np.ndarray
+    terms: Terms
+    lists: list[tuple[int, bytes, bytes]]  # (term index, ids, scores)
+    postings: int
+
+
+def packed(postings: Postings) -> Packed:
+    """The lists packed in one go: each a slice of one array's bytes (a million lists at 1M photos)."""
+    order = np.argsort(postings.term, kind="stable")  # runs already in term order: a merge
+    term, photo, score = postings.term[order], postings.photo[order], postings.score[order]
+    if not term.size:
+        return Packed(postings.photos, postings.terms, [], 0)
+    starts = np.flatnonzero(np.r_[True, term[1:] != term[:-1]])
+    ends = np.r_[starts[1:], term.size]
+    scored = np.logical_or.reduceat(score != 0, starts)  # a list of zeros is stored without scores
+    ids, scores = photo.astype("<i4").tobytes(), score.astype("<f8").tobytes()
+    lists = [
+        (t, ids[4 * start : 4 * end], scores[8 * start : 8 * end] if any_score else b"")
+        for t, start, end, any_score in zip(
+            term[starts].tolist(), starts.tolist(), ends.tolist(), scored.tolist(), strict=True
+        )
+    ]
+    return Packed(postings.photos, postings.terms, lists, int(term.size))
+
+
+def _write(conn: sqlite3.Connection, photos: np.ndarray, lists, postings: int) -> int:
+    """A segment of ``lists``, (term id, packed ids, packed scores) each."""
     segment = conn.execute(
-        "INSERT INTO search_segments (photos, postings) VALUES (?, 0)", (photos.astype("<i4").tobytes(),)
+        "INSERT INTO search_segments (photos, postings) VALUES (?, ?)",
+        (photos.astype("<i4").tobytes(), postings),
     ).lastrowid
-    total = 0
-    rows = []
-    for term_id, ids, scores in lists:
-        total += ids.size
-        rows.append((term_id, segment, *pack(ids, scores)))
-        if len(rows) >= 5000:
-            conn.executemany(
-                "INSERT INTO search_lists (term_id, segment, ids, scores) VALUES (?, ?, ?, ?)", rows
-            )
-            rows = []
-    conn.executemany("INSERT INTO search_lists (term_id, segment, ids, scores) VALUES (?, ?, ?, ?)", rows)
-    conn.execute("UPDATE search_segments SET postings = ? WHERE id = ?", (total, segment))
+    conn.executemany(
+        "INSERT INTO search_lists (term_id, segment, ids, scores) VALUES (?, ?, ?, ?)",
+        ((term_id, segment, ids, scores) for term_id, ids, scores in lists),
+    )
     return segment
 
 
-def write_segment(conn: sqlite3.Connection, postings: Postings, *, fresh: bool = False) -> int:
-    ids = _term_ids(conn, postings.terms, fresh=fresh)
-    return _write(conn, postings.photos, grouped(ids[postings.term], postings.photo, postings.score))
+def write_segment(conn: sqlite3.Connection, lists: Packed, *, fresh: bool = False) -> int:
+    ids = _term_ids(conn, lists.terms, fresh=fresh).tolist()
+    return _write(conn, lists.photos, ((ids[t], i, s) for t, i, s in lists.lists), lists.postings)
 
 
 def rebuild(conn: sqlite3.Connection) -> None:
     """The whole index derived again from the catalog's rows, as one segment (in the caller's transaction)."""
     last = conn.execute("SELECT coalesce(max(seq), 0) FROM search_stale").fetchone()[0]
+    _replace(conn, packed(derive(conn, None)), last)
+
+
+def _replace(conn: sqlite3.Connection, postings: Packed, last: int) -> None:
+    """Everything derived, as the only segment; the marks up to ``last`` are done with."""
     for table in ("search_lists", "search_segments", "search_terms"):
         conn.execute(f"DELETE FROM {table}")
-    write_segment(conn, derive(conn, None), fresh=True)
+    (cache,) = conn.execute("PRAGMA cache_size").fetchone()
+    # a million new terms go into the (kind, key) index in no order: its pages stay in memory (-25% time)
+    conn.execute(f"PRAGMA cache_size = {_WRITE_CACHE_KIB}")
+    try:
+        write_segment(conn, postings, fresh=True)
+    finally:
+        conn.execute(f"PRAGMA cache_size = {int(cache)}")
     if last == conn.execute("SELECT coalesce(max(seq), 0) FROM search_stale").fetchone()[0]:
         conn.execute("DELETE FROM search_stale")  # all of it: SQLite drops the pages whole
     else:
         conn.execute("DELETE FROM search_stale WHERE seq <= ?", (last,))
 
 
-def flush(conn: sqlite3.Connection) -> None:
-    """Writes what went stale as a new segment, then merges segments (inside the caller's transaction)."""
-    changed = stale(conn, 0)
-    if changed.photos is None:
-        rebuild(conn)
-        return
-    if changed.photos.size:
-        write_segment(conn, derive(conn, changed.photos))
-    conn.execute("DELETE FROM search_stale WHERE seq <= ?", (changed.last,))
-    _merge(conn)
+def _newest_segment(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT coalesce(max(id), 0) FROM search_segments").fetchone()[0]
+
+
+def flush(catalog: Catalog) -> bool:
+    """Writes what went stale as a new segment, then merges segments; False if another writer came first.
+
+    The photos are derived in a read snapshot, without the write lock: the first search after the
+    upgrade derives every photo (a minute for a million), and a scan or analysis writing meanwhile
+    must not wait for it. Only the segment is written in a write transaction. Marks made after the
+    snapshot stay, so what changed meanwhile is derived again next time. A segment written meanwhile by
+    another process is newer than this derivation: then nothing is written (that one did the work).
+    Call outside a transaction.
+    """
+    conn = catalog.connection()
+    conn.execute("BEGIN")
+    try:
+        changed = stale(conn, 0)
+        newest = _newest_segment(conn)
+        derived = derive(conn, changed.photos) if changed.photos is None or changed.photos.size else None
+    finally:
+        conn.execute("COMMIT")
+    postings = packed(derived) if derived is not None else None
+    if changed.photos is None:  # a minute of work at a million photos: worth waiting for a scan's commit
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    with catalog.transaction() as write:
+        if _newest_segment(write) != newest:
+            return False
+        if changed.photos is None:
+            assert postings is not None
+            _replace(write, postings, changed.last)
+            return True
+        if postings is not None:
+            write_segment(write, postings)
+        write.execute("DELETE FROM search_stale WHERE seq <= ?", (changed.last,))
+        _merge(write)
+    return True
 
 
 def _merge(conn: sqlite3.Connection) -> None:
@@ -202,7 +265,7 @@ def _merge(conn: sqlite3.Connection) -> None:
     union = np.unique(np.concatenate(photos)) if photos else np.zeros(0, np.int64)
     conn.execute("DELETE FROM search_lists WHERE segment IN (SELECT value FROM json_each(?))", (str(merged),))
     conn.execute("DELETE FROM search_segments WHERE id IN (SELECT value FROM json_each(?))", (str(merged),))
-    _write(conn, union, ((t, i, s) for t, i, s in lists if i.size))
+    _write(conn, union, ((t, *pack(i, s)) for t, i, s in lists if i.size), sum(i.size for _, i, _ in lists))
 
 
 def _rows(conn: sqlite3.Connection, column: str, segments: list[int]):
