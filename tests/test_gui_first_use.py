@@ -410,7 +410,8 @@ def test_a_portrait_photo_leaves_the_detail_panes_text_in_view(qtbot, window, ph
     portrait = library.photo_by_path(str(folder / "exif_orientation6_obama.jpg"))
     window.resize(1280, 760)
     detail = window.detail
-    detail.show_photo(portrait.id)
+    window.refresh_gallery()  # as after a scan: the only photo is selected and shown
+    qtbot.waitUntil(lambda: list(window.model.ids) == [portrait.id], timeout=WAIT)
     qtbot.waitUntil(lambda: detail.title.text() == "exif_orientation6_obama.jpg", timeout=WAIT)
     qtbot.waitUntil(detail.canvas.has_image, timeout=WAIT)
     qtbot.waitUntil(lambda: detail.canvas.height() < detail.canvas.width() * 1200 / 626 - 10, timeout=WAIT)
