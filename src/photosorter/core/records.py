@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
+
+
+class MediaKind(StrEnum):
+    """What a library item is: a still photo or a video. Videos are items of the library like photos
+    (one row in ``photos``, one content hash); the views and the analyzer ask this, never the extension."""
+
+    PHOTO = "photo"
+    VIDEO = "video"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +43,8 @@ class Photo:
     state: str
     error: str | None
     warnings: str | None = None  # metadata dropped at scan, and why ("GPS position dropped: ...")
+    media: MediaKind = MediaKind.PHOTO
+    duration_s: float | None = None  # videos only: the running time in seconds
 
     @property
     def camera(self) -> str | None:
