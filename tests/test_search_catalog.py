@@ -440,3 +440,10 @@ def test_labels_holding_the_reading_separators_are_indexed(catalog) -> None:
     _rebuild(catalog)
     assert snapshot(catalog) == before
     assert names(catalog, "tabby") == ["copy", "cat"]
+
+
+def test_a_category_is_found_by_its_whole_name_not_by_one_of_its_words(catalog) -> None:
+    # a category groups labels for the sidebar: one of its words ("and") must not bring all its photos
+    assert names(catalog, '"animals and pets"') == names(catalog, "label:cat|dog")
+    assert names(catalog, "and") == []
+    assert names(catalog, '"and pets"') == []
