@@ -454,3 +454,17 @@ def test_a_word_people_type_finds_the_label_it_stands_for(catalog) -> None:
     assert names(catalog, "label:kittens") == names(catalog, "label:cat")
     assert names(catalog, '"puppy"') == []  # quoted: exactly as typed
     assert names(catalog, "cat -puppy") == names(catalog, "cat")
+
+
+def test_a_word_no_label_answers_says_where_it_was_found(catalog) -> None:
+    from photosorter.core.search.suggest import UnlabelledWord, unlabelled_words
+
+    assert unlabelled_words(catalog, "paris") == (UnlabelledWord("paris", 0, 2),)
+    assert unlabelled_words(catalog, "stop") == (UnlabelledWord("stop", 1, 0),)
+    assert unlabelled_words(catalog, "stop").__getitem__(0).sentence() == (
+        "no photo is labelled “stop”; 1 mentions it in their text"
+    )
+    assert unlabelled_words(catalog, "cat paris") == (UnlabelledWord("paris", 0, 2),)
+    assert unlabelled_words(catalog, "cat") == ()
+    assert unlabelled_words(catalog, "kitten") == ()  # a synonym of a label is answered by the label
+    assert unlabelled_words(catalog, "-paris cat") == ()
