@@ -90,3 +90,17 @@ def test_a_label_made_of_many_weak_guesses_needs_more_evidence() -> None:
     strong[index["minibus"]] = 0.3
     strong[index["suit"]] = 0.7
     assert {"Bus", "Vehicle"} <= names(label_map.labels(strong))
+
+
+def test_green_with_leafy_texture_is_a_tree_smooth_green_is_not() -> None:
+    rng = np.random.default_rng(11)
+    leaves = np.zeros((300, 400, 3), dtype=np.uint8)
+    leaves[..., 1] = rng.integers(60, 220, (300, 400), dtype=np.uint8)  # green, dappled
+    leaves[..., 0] = leaves[..., 1] // 4
+    leaves[..., 2] = leaves[..., 1] // 3
+    assert {"Tree", "Outdoors"} <= names(pixel_labels(leaves, ()))
+    backdrop = np.zeros_like(leaves)
+    backdrop[...] = (40, 160, 50)  # a smooth green studio backdrop
+    assert "Tree" not in names(pixel_labels(backdrop, ()))
+    sign = tuple(line(word) for word in ("SEOUL", "CITY HALL", "EXIT"))  # a green road sign's lines
+    assert "Tree" not in names(pixel_labels(leaves, sign))
