@@ -130,7 +130,8 @@ class Reference:
             if kind == "person":
                 named = words.in_words(tokens(self.people.get(int(key), "")))
             else:
-                named = any(words.in_words(list(p)) for p in self.phrases.get((kind, key), ()))
+                match = words.is_whole if kind == "category" else words.in_words
+                named = any(match(list(p)) for p in self.phrases.get((kind, key), ()))
             if named:
                 best = score if best is None else max(best, score)
         return best

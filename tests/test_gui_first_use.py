@@ -183,6 +183,12 @@ def test_search_results_say_what_they_are_and_why_each_matched(qtbot, window, li
     index = window.model.index(0)
     qtbot.waitUntil(lambda: "Matched: " in (index.data(Qt.ItemDataRole.ToolTipRole) or ""), timeout=WAIT)
     assert "label" not in tooltip() and "Matched: file name or folder “golden”" in tooltip()
+    note = window.gallery_page.note
+    qtbot.waitUntil(note.isVisible, timeout=WAIT)
+    assert note.text() == "No photo is labelled “golden”; 1 has it in their file name"
+    search_for(qtbot, window, "dog")  # answered by a label: no note
+    qtbot.waitUntil(lambda: window.model.ids == [cat], timeout=WAIT)
+    assert not note.isVisible()
     window.search.clear()
     window.refresh_gallery()
     qtbot.waitUntil(lambda: window.model.rowCount() == 5, timeout=WAIT)

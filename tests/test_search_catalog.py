@@ -285,10 +285,10 @@ def test_upkeep_keeps_the_index_equal_to_a_rebuild(catalog, monkeypatch, flush_a
     monkeypatch.setattr(search_store, "FLUSH_MARKS", flush_at)
     animal = ("Animal", "Pet")
     # two labels naming the same parent with different scores, then re-analysis dropping the better one
-    store(catalog, "h-dog", [Label("Dog", 88.0, animal), Label("Puppy", 95.0, animal), Label("Beach", 70.0)])
-    assert names(catalog, "puppy") == ["dog"]
+    store(catalog, "h-dog", [Label("Dog", 88.0, animal), Label("Corgi", 95.0, animal), Label("Beach", 70.0)])
+    assert names(catalog, "corgi") == ["dog"]
     store(catalog, "h-dog", [Label("Dog", 60.0, animal), Label("Sand", 50.0, (), (), ("Nature",))])
-    assert names(catalog, "puppy") == []
+    assert names(catalog, "corgi") == []
     # a backend naming one label twice: the table and the index must agree on the better score
     store(catalog, "h-louvre", [Label("Museum", 80.0, ("Building",)), Label("Museum", 40.0)], text=[])
     assert names(catalog, "musee") == []
@@ -440,3 +440,31 @@ def test_labels_holding_the_reading_separators_are_indexed(catalog) -> None:
     _rebuild(catalog)
     assert snapshot(catalog) == before
     assert names(catalog, "tabby") == ["copy", "cat"]
+
+
+def test_a_category_is_found_by_its_whole_name_not_by_one_of_its_words(catalog) -> None:
+    # a category groups labels for the sidebar: one of its words ("and") must not bring all its photos
+    assert names(catalog, '"animals and pets"') == names(catalog, "label:cat|dog")
+    assert names(catalog, "and") == []
+    assert names(catalog, '"and pets"') == []
+
+
+def test_a_word_people_type_finds_the_label_it_stands_for(catalog) -> None:
+    assert names(catalog, "puppy") == names(catalog, "dog") == ["dog"]
+    assert names(catalog, "label:kittens") == names(catalog, "label:cat")
+    assert names(catalog, '"puppy"') == []  # quoted: exactly as typed
+    assert names(catalog, "cat -puppy") == names(catalog, "cat")
+
+
+def test_a_word_no_label_answers_says_where_it_was_found(catalog) -> None:
+    from photosorter.core.search.suggest import UnlabelledWord, unlabelled_words
+
+    assert unlabelled_words(catalog, "paris") == (UnlabelledWord("paris", 0, 2),)
+    assert unlabelled_words(catalog, "stop") == (UnlabelledWord("stop", 1, 0),)
+    assert unlabelled_words(catalog, "stop").__getitem__(0).sentence() == (
+        "no photo is labelled “stop”; 1 mentions it in their text"
+    )
+    assert unlabelled_words(catalog, "cat paris") == (UnlabelledWord("paris", 0, 2),)
+    assert unlabelled_words(catalog, "cat") == ()
+    assert unlabelled_words(catalog, "kitten") == ()  # a synonym of a label is answered by the label
+    assert unlabelled_words(catalog, "-paris cat") == ()

@@ -73,3 +73,13 @@ def test_a_bad_date_names_the_term_readably(cli, home, photo_folder) -> None:
     assert result.err.strip() == (
         "photosorter: after: bad date '2020-13'; use YYYY, YYYY-MM or YYYY-MM-DD, e.g. after:2020-01"
     )
+
+
+def test_a_word_found_only_in_file_names_says_no_photo_is_labelled_so(cli, home, photo_folder) -> None:
+    assert cli("--home", home, "scan", photo_folder, "--json").code == 0
+    _label_cat(home, photo_folder)
+    text = cli("--home", home, "search", "cutout")  # alpha_cat_cutout.png, by its name only
+    assert text.code == 0, text.err
+    assert text.out.strip().endswith("no photo is labelled “cutout”; 1 has it in their file name")
+    labelled = cli("--home", home, "search", "cat")
+    assert "no photo is labelled" not in labelled.out

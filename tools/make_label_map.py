@@ -17,7 +17,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parents[1] / "src" / "photosorter" / "core" / "analysis" / "local"
 CLASSES_CSV = HERE / "imagenet_classes.csv"
 OUTPUT = HERE / "imagenet_labels.json"
-MAP_VERSION = "map1"
+MAP_VERSION = "map2"
 
 ANIMALS = "Animals and Pets"
 NATURE = "Nature and Outdoors"
@@ -67,7 +67,8 @@ TAXONOMY: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "Building": (("Architecture",), (BUILDINGS,)),
     "Architecture": ((), (BUILDINGS,)),
     "Bridge": (("Architecture", "Outdoors"), (BUILDINGS,)),
-    "Outdoors": (("Nature",), (NATURE,)),
+    # a setting, not a kind of nature: a street is outdoors and not nature (Rekognition keeps them apart)
+    "Outdoors": ((), (NATURE,)),
     "Nature": ((), (NATURE,)),
     "Landscape": (("Nature", "Outdoors"), (NATURE,)),
     "Water": (("Nature", "Outdoors"), (NATURE,)),
@@ -93,6 +94,7 @@ TAXONOMY: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "Person": ((), (PERSON,)),
     "Text": ((), (TEXT,)),
     "Sign": (("Text",), (TEXT,)),
+    "Document": (("Text",), (TEXT,)),
 }
 
 # Index ranges: (first, last, label, parents of that label when it is new).
@@ -218,7 +220,7 @@ BY_NAME: dict[str, tuple[tuple[str, ...], str, str]] = {
     "Mountain": (("Landscape",), NATURE, "alp, volcano, valley"),
     "Cliff": (("Landscape",), NATURE, "cliff, promontory"),
     "Beach": (("Water",), NATURE, "seashore, sandbar"),
-    "Lake": (("Water",), NATURE, "lakeside"),
+    "Lake": (("Water", "Landscape"), NATURE, "lakeside"),
     "Sea": (("Water",), NATURE, "coral reef"),
     "Geyser": (("Landscape",), NATURE, "geyser"),
     "Flower": ((), PLANTS, "daisy, yellow lady's slipper, rapeseed"),
@@ -264,7 +266,8 @@ BY_NAME: dict[str, tuple[tuple[str, ...], str, str]] = {
     "Electronics": ((), TECH,
         "television, home theater, entertainment center, CD player, cassette player, tape player, "
         "radio, loudspeaker, iPod, remote control, projector, oscilloscope, joystick, cassette, "
-        "switch, microphone"),
+        "switch"),
+    "Microphone": (("Electronics",), TECH, "microphone"),
     "Furniture": ((), HOME,
         "bookcase, chiffonier, china cabinet, desk, dining table, folding chair, four-poster, rocking "
         "chair, studio couch, throne, wardrobe, cradle, crib, bassinet, barber chair, park bench, "
@@ -281,8 +284,9 @@ BY_NAME: dict[str, tuple[tuple[str, ...], str, str]] = {
         "bathtub, tub, toilet seat, washbasin, shower curtain, soap dispenser, toilet tissue, bath "
         "towel, plunger"),
     "Home Decor": (("Indoors",), HOME,
-        "quilt, pillow, doormat, prayer rug, window shade, window screen, shoji, sliding door, "
-        "theater curtain, vase, fire screen, velvet, wool"),
+        "quilt, pillow, doormat, prayer rug, window screen, shoji, sliding door, "
+        "vase, fire screen, velvet, wool"),
+    "Curtain": (("Home Decor",), HOME, "theater curtain, window shade"),
     "Clock": ((), OBJECTS, "analog clock, digital clock, wall clock, stopwatch, hourglass, sundial"),
     "Musical Instrument": ((), HOBBIES,
         "accordion, acoustic guitar, banjo, bassoon, cello, chime, cornet, drum, electric guitar, "
@@ -293,7 +297,7 @@ BY_NAME: dict[str, tuple[tuple[str, ...], str, str]] = {
         "tennis ball, volleyball, puck"),
     "Sport": ((), SPORTS,
         "balance beam, barbell, dumbbell, horizontal bar, parallel bars, punching bag, racket, ski, "
-        "scoreboard, paddle, ballplayer"),
+        "paddle, ballplayer"),
     "Tool": ((), TOOLS,
         "hammer, hatchet, chain saw, power drill, screwdriver, screw, nail, shovel, plow, pick, "
         "broom, carpenter's kit, rule, scale, lawn mower, file, plane, paintbrush, swab, thimble, "
@@ -306,7 +310,12 @@ BY_NAME: dict[str, tuple[tuple[str, ...], str, str]] = {
     "Container": ((), OBJECTS,
         "ashcan, barrel, bucket, carton, crate, hamper, milk can, packet, plastic bag, rain barrel, "
         "shopping basket, pencil box, mailbox, safe, binder, envelope, piggy bank"),
-    "Text": ((), TEXT, "web site, comic book, crossword puzzle, book jacket, menu"),
+    "Text": ((), TEXT, "web site, comic book, book jacket"),
+    "Document": ((), TEXT, "menu, crossword puzzle"),
+    # ImageNet's "brass" is "brass, memorial tablet, plaque"; a scoreboard is a board of lit text
+    "Plaque": (("Sign",), TEXT, "brass"),
+    "Scoreboard": (("Sign",), TEXT, "scoreboard"),
+    "Flag": ((), OBJECTS, "flagpole"),
     "Road Sign": (("Sign",), TEXT, "street sign"),
     "Traffic Light": (("Outdoors",), VEHICLES, "traffic light"),
     "Toy": ((), HOBBIES, "teddy, jigsaw puzzle, pinwheel, balloon, carousel, swing, maze"),

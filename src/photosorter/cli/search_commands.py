@@ -8,6 +8,7 @@ from photosorter.cli.common import EXIT_USAGE, echo, fail, print_json
 from photosorter.core.catalog.paths import display
 from photosorter.core.library import Library
 from photosorter.core.search import SearchError, help_text, label_counts, search
+from photosorter.core.search.suggest import unlabelled_words
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -83,6 +84,7 @@ def run_search(args: argparse.Namespace) -> int:
             hits = search(library.catalog, query, limit=args.limit)
         except SearchError as error:
             return fail(str(error).replace("\n", " "), EXIT_USAGE)
+        unlabelled = unlabelled_words(library.catalog, query) if hits and not args.json else ()
     data = [
         {"path": display(h.path), "taken_at": h.taken_at, "score": h.score, "why": list(h.why)} for h in hits
     ]
@@ -93,6 +95,8 @@ def run_search(args: argparse.Namespace) -> int:
             why = f"  ({'; '.join(hit['why'])})" if hit["why"] else ""
             echo(f"{hit['score']:5.1f}  {hit['path']}{why}")
         echo("1 photo" if len(data) == 1 else f"{len(data)} photos")
+        for word in unlabelled:
+            echo(word.sentence())
     return 0
 
 

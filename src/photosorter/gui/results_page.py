@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from photosorter.core.browse import ViewFilter
-from photosorter.core.search.suggest import no_match_help
+from photosorter.core.search.suggest import no_match_help, unlabelled_words
 from photosorter.gui.facade import Facade
 from photosorter.gui.gallery import GalleryModel, GalleryView
 from photosorter.gui.search_text import gallery_title, no_match_html
@@ -31,6 +31,12 @@ class ResultsPage(QWidget):
         self.title = QLabel("All Photos", self)
         self.title.setObjectName("pageTitle")
         self.title.setTextFormat(Qt.TextFormat.PlainText)
+        # "no photo is labelled “mountain”; 3 mention it in their text": results that only name the word
+        self.note = QLabel(self)
+        self.note.setObjectName("searchNote")
+        self.note.setTextFormat(Qt.TextFormat.PlainText)
+        self.note.setWordWrap(True)
+        self.note.hide()
         self.error = QLabel(self)
         self.error.setObjectName("searchError")
         self.error.setWordWrap(True)
@@ -46,6 +52,7 @@ class ResultsPage(QWidget):
         layout.setContentsMargins(8, 6, 0, 0)
         layout.setSpacing(4)
         layout.addWidget(self.title)
+        layout.addWidget(self.note)
         layout.addWidget(self.error)
         layout.addWidget(gallery, 1)
         layout.addWidget(self.empty_state, 1)
@@ -58,6 +65,7 @@ class ResultsPage(QWidget):
         """New ids are shown: the title, and why they matched (on hover) or, when none did, why not and
         what to try. ``is_current`` says whether these results are still the newest when reasons arrive."""
         self.error.hide()
+        self.note.hide()
         self.title.setText(gallery_title(view, query, count))
         model = self.gallery.model()
         assert isinstance(model, GalleryModel)
@@ -72,6 +80,11 @@ class ResultsPage(QWidget):
                 lambda: self.facade.match_reasons(view, query),
                 lambda reasons: is_current() and self._reasons(model, reasons),
             )
+            catalog = self.facade.catalog
+            self.tasks.run(
+                lambda: unlabelled_words(catalog, query),
+                lambda words: is_current() and self._show_note(words),
+            )
         else:
             self._show_empty_state(no_match_html(view, query, None))
             catalog = self.facade.catalog
@@ -79,6 +92,11 @@ class ResultsPage(QWidget):
                 lambda: no_match_help(catalog, query),
                 lambda found: is_current() and self._show_empty_state(no_match_html(view, query, found)),
             )
+
+    def _show_note(self, words) -> None:
+        text = "; ".join(word.sentence() for word in words)
+        self.note.setText(text[:1].upper() + text[1:])
+        self.note.setVisible(bool(words))
 
     def _reasons(self, model: GalleryModel, reasons: dict[int, tuple[str, ...]]) -> None:
         model.set_reasons(reasons)

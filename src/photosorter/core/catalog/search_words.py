@@ -65,6 +65,13 @@ class Words:
         n = len(self.words)
         return any(tuple(found[i : i + n]) == self.words for i in range(len(found) - n + 1))
 
+    def is_whole(self, found: list[str] | tuple[str, ...]) -> bool:
+        """Whether the words are the whole run: a broad name (a category, "Text and Documents") is
+        matched only by its full name, so a search for ``document`` does not bring every photo with text."""
+        if not self.phrase:
+            return len(found) == 1 and found[0] in self.words
+        return tuple(found) == self.words
+
     def in_text(self, text: str) -> bool:
         return self.in_words(tokens(text))
 

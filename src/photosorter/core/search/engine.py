@@ -93,7 +93,11 @@ class _Run:
             t
             for t in found
             if terms[t].kind in kinds
-            and (not words.phrase or any(words.in_words(p.split(" ")) for p in terms[t].phrases))
+            and (
+                any(words.is_whole(p.split(" ")) for p in terms[t].phrases)
+                if terms[t].kind == "category"
+                else not words.phrase or any(words.in_words(p.split(" ")) for p in terms[t].phrases)
+            )
         )
 
     def people(self, words: Words) -> list[tuple[int, int]]:

@@ -13,6 +13,7 @@ from photosorter.core.search.filters import (
     date_range,
     unknown_key,
 )
+from photosorter.core.search.synonyms import synonyms_of
 
 MAX_QUERY = 2000
 MAX_TERMS = 32
@@ -83,7 +84,7 @@ def _term(part: str) -> Term | None:
     match = _KEY.fullmatch(body)
     if match is None:
         values, phrase = _alternatives(body)
-        return Term(None, values, negated, phrase, part) if values else None
+        return Term(None, _with_synonyms(values, phrase), negated, phrase, part) if values else None
     key = match[1].lower()
     spec = FILTERS.get(key)
     if spec is None:
@@ -99,7 +100,18 @@ def _term(part: str) -> Term | None:
             count_predicate(key, value)
     elif spec.kind == "choice":
         values = tuple(check_choice(spec, value) for value in values)
+    if key == "label":
+        values = _with_synonyms(values, phrase)
     return Term(key, values, negated, phrase or spec.kind == "phrase", part)
+
+
+def _with_synonyms(values: tuple[str, ...], phrase: bool) -> tuple[str, ...]:
+    """The typed words and the label words they stand for (``puppy`` → ``puppy|dog``); quoted words
+    are taken as typed."""
+    if phrase:
+        return values
+    extra = tuple(s for v in values for s in synonyms_of(v) if s not in values)
+    return values + tuple(dict.fromkeys(extra))
 
 
 def parse(query: str) -> Query:

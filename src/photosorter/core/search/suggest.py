@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from photosorter.core.catalog.database import Catalog
-from photosorter.core.search.engine import LabelCount, label_counts, person_counts
+from photosorter.core.search.engine import LabelCount, label_counts, person_counts, search_ids
 from photosorter.core.search.filters import SearchError
 from photosorter.core.search.query import parse
 
@@ -63,3 +63,39 @@ def _closest(items, name_of, count_of, words: tuple[str, ...], limit: int) -> li
                 best[name_of(item)] = (ratio, item)
     ranked = sorted(best.values(), key=lambda pair: (-pair[0], -count_of(pair[1]), name_of(pair[1])))
     return [item for _ratio, item in ranked[:limit]]
+
+
+@dataclass(frozen=True, slots=True)
+class UnlabelledWord:
+    """A searched word that names no label: what it found, it found in text or file names only."""
+
+    word: str
+    in_text: int  # photos whose detected text has the word
+    in_names: int  # photos whose file or folder name has it
+
+    def sentence(self) -> str:
+        found = []
+        if self.in_text:
+            found.append(f"{self.in_text:,} mention{'s' if self.in_text == 1 else ''} it in their text")
+        if self.in_names:
+            found.append(f"{self.in_names:,} {'has' if self.in_names == 1 else 'have'} it in their file name")
+        return f"no photo is labelled “{self.word}”" + (f"; {' and '.join(found)}" if found else "")
+
+
+def unlabelled_words(catalog: Catalog, query: str) -> tuple[UnlabelledWord, ...]:
+    """The bare words of ``query`` that no label answers (``mountain`` where nothing is labelled so):
+    the results are then only photos that show the word as text or carry it in their name, and the
+    user should be told rather than left to think the analyzer saw mountains."""
+    try:
+        terms = [t for t in parse(query).terms if t.key is None and not t.negated]
+    except SearchError:
+        return ()
+    out = []
+    for term in terms:
+        value = term.values[0]  # as typed; the rest are its alternatives and synonyms
+        quoted = f'"{value}"' if term.phrase or " " in value else value
+        if any(search_ids(catalog, f"label:{v}") for v in (quoted, *term.values[1:])):
+            continue
+        in_text = len(search_ids(catalog, f"text:{quoted}"))
+        out.append(UnlabelledWord(value, in_text, len(search_ids(catalog, f"folder:{quoted}"))))
+    return tuple(out)

@@ -16,10 +16,12 @@ from PIL import Image
 
 from photosorter.core.analysis.local import efficientnet, faces, moderation, text
 from photosorter.core.analysis.local.labels import (
+    RULES_VERSION,
     LabelMap,
     SceneClassifier,
     merge,
     people_labels,
+    pixel_labels,
     text_labels,
 )
 from photosorter.core.analysis.local.once import LoadOnce
@@ -50,7 +52,8 @@ class LocalAnalyzer:
 
     def model_version(self, feature: Feature) -> str:
         if feature == Feature.LABELS:
-            return f"efficientnet-lite0-{efficientnet.GRAPH_VERSION}+{self._get_label_map().version}+mtcnn"
+            map_version = self._get_label_map().version
+            return f"efficientnet-lite0-{efficientnet.GRAPH_VERSION}+{map_version}+mtcnn+{RULES_VERSION}"
         if feature == Feature.FACES:
             return f"{faces.MODEL_VERSION}+min{faces.MIN_DETECT_PX}"
         if feature == Feature.TEXT:
@@ -89,7 +92,12 @@ class LocalAnalyzer:
                     [label_map.imagenet_names[i], round(float(probabilities[i]), 5)] for i in top
                 ]
             }
-            labels = merge(label_map.labels(probabilities), people_labels(found_faces), text_labels(lines))
+            labels = merge(
+                label_map.labels(probabilities),
+                people_labels(found_faces),
+                text_labels(lines),
+                pixel_labels(bgr, lines),
+            )
         return AnalysisResult(
             backend=self.name,
             features=wanted,

@@ -1,0 +1,106 @@
+"""Labels from faces, text and pixels (core/analysis/local/labels.py): each rule on inputs that show it.
+
+The figures each rule was measured by are printed by ``benchmarks/eval_labels.py``.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from photosorter.core.analysis.local.labels import LabelMap, people_labels, pixel_labels, text_labels
+from photosorter.core.analysis.types import Box, Face, TextLine
+
+
+def names(labels) -> set[str]:
+    return {label.name for label in labels}
+
+
+def face(width: float) -> Face:
+    return Face(Box(0.1, 0.1, width, width), 99.0)
+
+
+def line(text: str, width: float = 0.2) -> TextLine:
+    return TextLine(text, 95.0, Box(0.1, 0.1, width, 0.05))
+
+
+def test_three_faces_make_a_group_two_do_not() -> None:
+    assert "Group" not in names(people_labels((face(0.1), face(0.1))))
+    assert {"Group", "People", "Person"} <= names(people_labels((face(0.1), face(0.1), face(0.1))))
+
+
+def test_a_page_of_wide_lines_is_a_document_a_sign_of_short_lines_is_not() -> None:
+    page = tuple(line(f"line {n} of a page of printed prose", width=0.7) for n in range(6))
+    assert "Document" in names(text_labels(page))
+    sign = tuple(line(word, width=0.15) for word in ("NO", "LITTER", "PLEASE", "KEEP", "CLEAN", "THANKS"))
+    assert "Document" not in names(text_labels(sign))
+
+
+def test_prices_and_a_total_make_a_receipt() -> None:
+    receipt = (line("Margherita 8.50"), line("Cola 2.20"), line("TOTAL 10.70"))
+    assert {"Receipt", "Document", "Text"} <= names(text_labels(receipt))
+    menu_board = (line("Margherita 8.50"), line("Cola 2.20"))  # prices, but nothing was paid
+    assert "Receipt" not in names(text_labels(menu_board))
+
+
+def test_a_short_run_of_capitals_and_digits_is_a_licence_plate() -> None:
+    assert "License Plate" in names(text_labels((line("MICHIGAN"), line("8BLP27"))))
+    assert "License Plate" not in names(text_labels((line("Rue de Rivoli"), line("1er Arr"))))
+    assert "License Plate" not in names(text_labels((line("STOP"),)))
+
+
+def sky_photo() -> np.ndarray:
+    """Blue sky over a textured field: the top third smooth blue, the rest noise."""
+    rng = np.random.default_rng(7)
+    bgr = rng.integers(0, 255, (300, 400, 3), dtype=np.uint8)
+    bgr[:120] = (230, 170, 90)  # BGR: a clear blue
+    return cv2.GaussianBlur(bgr, (3, 3), 0)
+
+
+def test_a_smooth_blue_top_third_is_sky_and_outdoors() -> None:
+    found = names(pixel_labels(sky_photo(), ()))
+    assert {"Sky", "Outdoors"} <= found
+    wall = sky_photo()
+    wall[:120] = np.random.default_rng(3).integers(0, 255, (120, 400, 3), dtype=np.uint8)
+    assert "Sky" not in names(pixel_labels(wall, ()))
+
+
+def test_a_white_page_is_not_sky() -> None:
+    page = np.full((300, 400, 3), 235, dtype=np.uint8)
+    lines = tuple(line(f"line {n}", width=0.7) for n in range(6))
+    assert "Sky" not in names(pixel_labels(page, lines))
+
+
+def test_black_and_white_needs_no_colour_at_all() -> None:
+    grey = cv2.cvtColor(cv2.cvtColor(sky_photo(), cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+    assert "Black and White" in names(pixel_labels(grey, ()))
+    assert "Black and White" not in names(pixel_labels(sky_photo(), ()))
+
+
+def test_a_label_made_of_many_weak_guesses_needs_more_evidence() -> None:
+    label_map = LabelMap.load()
+    index = {name: i for i, name in enumerate(label_map.imagenet_names)}
+    weak = np.zeros(len(label_map.imagenet_names), dtype=np.float32)
+    # four vehicles at 7% each: 28% "Vehicle", but no single class is sure of anything
+    for name in ("bobsled", "go-kart", "tractor", "snowmobile"):
+        weak[index[name]] = 0.07
+    weak[index["suit"]] = 1.0 - weak.sum()
+    assert "Vehicle" not in names(label_map.labels(weak))
+    strong = np.zeros_like(weak)
+    strong[index["minibus"]] = 0.3
+    strong[index["suit"]] = 0.7
+    assert {"Bus", "Vehicle"} <= names(label_map.labels(strong))
+
+
+def test_green_with_leafy_texture_is_a_tree_smooth_green_is_not() -> None:
+    rng = np.random.default_rng(11)
+    leaves = np.zeros((300, 400, 3), dtype=np.uint8)
+    leaves[..., 1] = rng.integers(60, 220, (300, 400), dtype=np.uint8)  # green, dappled
+    leaves[..., 0] = leaves[..., 1] // 4
+    leaves[..., 2] = leaves[..., 1] // 3
+    assert {"Tree", "Outdoors"} <= names(pixel_labels(leaves, ()))
+    backdrop = np.zeros_like(leaves)
+    backdrop[...] = (40, 160, 50)  # a smooth green studio backdrop
+    assert "Tree" not in names(pixel_labels(backdrop, ()))
+    sign = tuple(line(word) for word in ("SEOUL", "CITY HALL", "EXIT"))  # a green road sign's lines
+    assert "Tree" not in names(pixel_labels(leaves, sign))
