@@ -23,6 +23,9 @@ from photosorter.core.imaging import thumbnail_path
 from photosorter.core.jobs import run_to_end
 from photosorter.core.library import Library
 from photosorter.core.records import MediaKind, Photo
+from photosorter.core.search import SearchError, search_ids
+from photosorter.core.search.filters import duration_predicate
+from photosorter.core.search.query import parse as search_parse
 from photosorter.core.video import bounded, reading
 from photosorter.core.video.containers import sniff_container
 from video_files import (
@@ -435,3 +438,44 @@ def test_photos_beside_videos_keep_media_photo_and_no_video_facts(home: Path, fo
     )
     assert not cat.is_video
     assert isinstance(datetime.fromisoformat(row(home, folder / "dog.mp4").taken_at or ""), datetime)
+
+
+# -- search ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (">30s", (">", 30.0)),
+        ("30", ("=", 30.0)),
+        ("<=2m", ("<=", 120.0)),
+        (">=1.5min", (">=", 90.0)),
+        ("1h", ("=", 3600.0)),
+        ("0:42", ("=", 42.0)),
+        ("<1:02:03", ("<", 3723.0)),
+    ],
+)
+def test_durations_as_people_write_them(value: str, expected: tuple[str, float]) -> None:
+    assert duration_predicate("duration", value) == expected
+
+
+@pytest.mark.parametrize("value", ["30x", ">", "1:2", "-5s", "1:30:"])
+def test_a_duration_that_is_no_duration_is_a_clear_error(value: str) -> None:
+    with pytest.raises(SearchError, match="bad duration"):
+        search_parse(f"duration:{value}")
+
+
+def test_scanned_videos_are_found_by_type_and_duration(home: Path, folder: Path) -> None:
+    short = dog_video(folder / "short.mp4", seconds=1.0, black_lead=0)
+    long = dog_video(folder / "long.mp4", seconds=4.0, black_lead=0)
+    (folder / "cat.jpg").write_bytes((Path(__file__).parent / "data/photos/cat_and_dog.jpeg").read_bytes())
+    scan(home, folder)
+    with Library.open(home) as library:
+        ids = {row(home, p).id: p.name for p in (short, long, folder / "cat.jpg")}
+
+        def names(query: str) -> set[str]:
+            return {ids[i] for i in search_ids(library.catalog, query)}
+
+        assert names("type:video") == {"short.mp4", "long.mp4"}
+        assert names("type:photo") == {"cat.jpg"}
+        assert names("duration:>2s") == {"long.mp4"}
+        assert names("duration:0:01") == {"short.mp4"}
+        assert names("-duration:>2s") == {"short.mp4", "cat.jpg"}
