@@ -225,6 +225,7 @@ def test_progress_is_shown_and_cancel_stops_the_job(qtbot, window: MainWindow, p
 def test_a_video_tile_shows_its_running_time_and_the_pane_its_facts(qtbot, window, tmp_path: Path) -> None:
     import cv2
     import numpy as np
+
     from video_files import photo, write_video
 
     folder = tmp_path / "clips"

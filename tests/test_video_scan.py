@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -327,6 +328,9 @@ def test_a_decoder_that_hangs_is_stopped_and_the_next_call_works() -> None:
             workers.call(time.sleep, 60, timeout=2.0)
         assert time.monotonic() - started < 30  # stopped, not waited for (a bound, not a timing)
         assert workers.call(sorted, [3, 1, 2], timeout=30) == [1, 2, 3]
+        with pytest.raises(RuntimeError, match="cannot be sent back"):  # and the worker stays
+            workers.call(threading.Lock, timeout=30)  # a lock cannot be pickled
+        assert workers.call(sorted, [2, 1], timeout=30) == [1, 2]
     finally:
         workers.close()
 
@@ -479,3 +483,13 @@ def test_scanned_videos_are_found_by_type_and_duration(home: Path, folder: Path)
         assert names("duration:>2s") == {"long.mp4"}
         assert names("duration:0:01") == {"short.mp4"}
         assert names("-duration:>2s") == {"short.mp4", "cat.jpg"}
+
+
+def test_the_photo_analyzer_is_not_given_videos(home: Path, folder: Path) -> None:
+    """A video file is no image: analyzed as one it would be recorded as a failure, every scan."""
+    dog_video(folder / "dog.mp4")
+    (folder / "cat.jpg").write_bytes((Path(__file__).parent / "data/photos/cat_and_dog.jpeg").read_bytes())
+    scan(home, folder)
+    with Library.open(home) as library:
+        work, _ = library.pending_analysis("local", "labels")
+    assert [Path(p).name for item in work for p in item.paths] == ["cat.jpg"]

@@ -44,7 +44,9 @@ def _serve(conn: Connection) -> None:
         try:
             conn.send(reply)
         except (OSError, ValueError):
-            return
+            return  # the caller is gone
+        except Exception as error:  # a value that cannot be pickled: say so, and stay
+            conn.send((False, f"the result cannot be sent back: {type(error).__name__}: {error}"))
 
 
 @dataclass(slots=True)
