@@ -64,7 +64,7 @@ def _turn_sideways(path: Path) -> None:
     """The 90° display matrix a phone writes in portrait (moov comes last in OpenCV's files, so its
     track header is rewritten in place)."""
     data = bytearray(path.read_bytes())
-    at = data.find(b"tkhd")
+    at = data.find(b"tkhd", data.rfind(b"moov"))  # not a chance match inside the video data
     assert at > 0
     matrix_at = at + 4 + (52 if data[at + 4] == 1 else 40)
     struct.pack_into(">9i", data, matrix_at, 0, 65536, 0, -65536, 0, 0, 0, 0, 1 << 30)
@@ -76,7 +76,10 @@ def build_one(args: tuple[Path, int, int, int]) -> Path:
     rng = random.Random(seed)
     scenes = _scenes(corpus)
     path = Path(os.environ["BENCH_VIDEO_DIR"]) / f"VID_{index:04}.mp4"  # set before the pool starts
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), FPS, SIZE)
+    if path.exists():  # built by an earlier run (--keep): written under a temporary name, so complete
+        return path
+    partial = path.with_name(f".partial-{path.name}")
+    writer = cv2.VideoWriter(str(partial), cv2.VideoWriter_fourcc(*"mp4v"), FPS, SIZE)
     frame_count, written = seconds * FPS, 0
     while written < frame_count:
         scene = scenes[rng.randrange(len(scenes))]
@@ -87,7 +90,8 @@ def build_one(args: tuple[Path, int, int, int]) -> Path:
         written += length
     writer.release()
     if index % 3 == 2:
-        _turn_sideways(path)
+        _turn_sideways(partial)
+    partial.rename(path)
     return path
 
 
@@ -95,9 +99,6 @@ def build_corpus(corpus: Path, target: Path, count: int) -> list[Path]:
     os.environ["BENCH_VIDEO_DIR"] = str(target)
     rng = random.Random(7)
     jobs = [(corpus, i, rng.randint(*SECONDS), i) for i in range(count)]
-    existing = [target / f"VID_{i:04}.mp4" for i in range(count)]
-    if all(p.exists() for p in existing):
-        return existing
     with ProcessPoolExecutor(os.cpu_count() or 1) as pool:
         return list(pool.map(build_one, jobs))
 

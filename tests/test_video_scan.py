@@ -7,7 +7,9 @@ Every video is made here from the photos in tests/data with OpenCV's VideoWriter
 
 from __future__ import annotations
 
+import io
 import os
+import random
 import shutil
 import threading
 import time
@@ -29,6 +31,7 @@ from photosorter.core.search.filters import duration_predicate
 from photosorter.core.search.query import parse as search_parse
 from photosorter.core.video import bounded, reading
 from photosorter.core.video.containers import sniff_container
+from photosorter.core.video.isobmff import ContainerProblem, read_movie
 from video_files import (
     Movie,
     add_apple_keys,
@@ -493,3 +496,22 @@ def test_the_photo_analyzer_is_not_given_videos(home: Path, folder: Path) -> Non
     with Library.open(home) as library:
         work, _ = library.pending_analysis("local", "labels")
     assert [Path(p).name for item in work for p in item.paths] == ["cat.jpg"]
+
+
+def test_a_damaged_index_is_a_reason_never_another_error(tmp_path: Path) -> None:
+    """Bytes of the moov box changed at random (seeded): each file is read or refused with a reason."""
+    path = dog_video(tmp_path / "dog.mp4")
+    data = path.read_bytes()
+    start = data.rfind(b"moov") - 4
+    rng = random.Random(12)
+    outcomes = {"read": 0, "refused": 0}
+    for _ in range(600):
+        damaged = bytearray(data)
+        for _ in range(rng.randint(1, 6)):
+            damaged[rng.randrange(start, len(data))] = rng.randrange(256)
+        try:
+            read_movie(io.BytesIO(bytes(damaged)), len(damaged))
+            outcomes["read"] += 1
+        except ContainerProblem:
+            outcomes["refused"] += 1
+    assert outcomes["read"] and outcomes["refused"]
