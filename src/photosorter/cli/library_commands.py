@@ -70,6 +70,8 @@ def run_scan(args: argparse.Namespace) -> int:
             echo(f"  {error['path']}: {error['error']}")
         for warning in data["warnings"]:
             echo(f"  {warning['path']}: {warning['warning']}")
+        for skipped in data["skipped"]:
+            echo(f"  {skipped['path']}: skipped, {skipped['reason']}")
         for folder in data["offline_folders"]:
             echo(f"  {folder}: offline (not found); its photos are kept")
     return 0
@@ -169,6 +171,17 @@ def photo_fields(library: Library, photo: Photo) -> dict[str, Any]:
         "camera": photo.camera,
         "gps": {"lat": photo.latitude, "lon": photo.longitude} if photo.gps else None,
         "orientation": photo.orientation,
+        "media": photo.media.value,
+        **(
+            {
+                "duration_s": photo.duration_s,
+                "fps": photo.fps,
+                "codec": photo.codec,
+                "rotation": photo.rotation,
+            }
+            if photo.is_video
+            else {}
+        ),
         "state": photo.state,
         "error": photo.error,
         "warnings": photo.warnings,
