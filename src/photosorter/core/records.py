@@ -80,3 +80,4 @@ class ImageFacts:
     longitude: float | None
     orientation: int | None
     warnings: tuple[str, ...] = ()  # metadata dropped as impossible, and why
+    perceptual_hash: int | None = None  # of the thumbnail, when this read made it (near_duplicates.py)
