@@ -18,6 +18,7 @@ from photosorter.core.catalog import places as place_rows
 from photosorter.core.imaging import thumbnail_path
 from photosorter.core.jobs import CancelToken
 from photosorter.core.near_duplicates import thumbnail_hash
+from photosorter.core.records import Photo
 
 _CHUNK = 20_000
 
@@ -36,6 +37,15 @@ def fill_places(catalog: Catalog, cancel: CancelToken | None = None) -> int:
         if not done:  # every row moved under us: the next query finds them with their new position
             break
     return stored
+
+
+def place_of(catalog: Catalog, photo: Photo) -> places.Place | None:
+    """A photo's place: the stored one, or, for a position not looked up yet, looked up now (not stored:
+    a reader such as ``show`` never writes)."""
+    stored = place_rows.place_of(catalog, photo.id)
+    if stored is not None or photo.gps is None or not place_rows.is_pending(catalog, photo.id):
+        return stored
+    return places.index().lookup([photo.gps])[0]
 
 
 def fill_perceptual_hashes(catalog: Catalog, thumb_dir: Path, cancel: CancelToken | None = None) -> int:

@@ -21,8 +21,8 @@ from photosorter.core.near_duplicates import components, distance, near_pairs
 
 @dataclass(frozen=True, slots=True)
 class DuplicateCopy:
-    """One file of a group. ``exact``: another file of the group has the very same bytes;
-    ``distance``: bits between its picture's hash and the group's first (0 for that picture)."""
+    """One file of a group. ``exact``: the very same bytes as the group's first file (true for the first);
+    ``distance``: bits between its picture's perceptual hash and the first's (0 when exact)."""
 
     photo_id: int
     path: str
@@ -52,7 +52,7 @@ class DuplicateGroup:
         contents = {c.content_hash for c in self.copies}
         if len(contents) == 1:
             return "exact"
-        return "exact+near" if any(c.exact for c in self.copies) else "near"
+        return "exact+near" if any(c.exact for c in self.copies[1:]) else "near"
 
     @property
     def reclaimable(self) -> int:
@@ -91,7 +91,6 @@ def _group(
         return DuplicateGroup(())
     best = max(rows, key=lambda r: ((r.width or 0) * (r.height or 0), r.size or 0, -r.photo_id))
     reference = phash.get(best.hash)
-    count = {c: len(files.get(c, [])) for c in contents}
     copies = [
         DuplicateCopy(
             r.photo_id,
@@ -101,7 +100,7 @@ def _group(
             r.height,
             r.taken_at,
             r.hash,
-            exact=count[r.hash] > 1,
+            exact=r.hash == best.hash,
             distance=0
             if r.hash == best.hash or reference is None or r.hash not in phash
             else distance(reference, phash[r.hash]),

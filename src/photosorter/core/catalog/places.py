@@ -28,6 +28,15 @@ def pending(catalog: Catalog, limit: int) -> list[tuple[int, float, float]]:
     return [(r[0], float(r[1]), float(r[2])) for r in rows]
 
 
+def is_pending(catalog: Catalog, photo_id: int) -> bool:
+    row = (
+        catalog.connection()
+        .execute("SELECT place_code IS NULL AND latitude IS NOT NULL FROM photos WHERE id = ?", (photo_id,))
+        .fetchone()
+    )
+    return bool(row and row[0])
+
+
 def store(catalog: Catalog, found: list[tuple[int, float, float, Place | None]]) -> int:
     """Stores each photo's place (None: no town near); returns how many rows took it.
 
@@ -35,8 +44,7 @@ def store(catalog: Catalog, found: list[tuple[int, float, float, Place | None]])
     the next pass looks the new position up.
     """
     with catalog.transaction() as conn:
-        before = conn.total_changes
-        conn.executemany(
+        cursor = conn.executemany(
             "UPDATE photos SET place_city = ?, place_region = ?, place_country = ?, place_code = ?"
             " WHERE id = ? AND latitude = ? AND longitude = ? AND place_code IS NULL",
             [
@@ -52,7 +60,7 @@ def store(catalog: Catalog, found: list[tuple[int, float, float, Place | None]])
                 for photo_id, lat, lon, p in found
             ],
         )
-        return conn.total_changes - before
+        return cursor.rowcount  # the rows updated (total_changes would count the triggers' rows too)
 
 
 def place_of(catalog: Catalog, photo_id: int) -> Place | None:
