@@ -71,12 +71,12 @@ def near_pairs(hashes: np.ndarray | list[int], bits: int = NEAR_BITS) -> tuple[n
     for quarter in range(4):
         keys = ((values >> np.uint64(16 * quarter)) & np.uint64(0xFFFF)).astype(np.int64)
         order = np.argsort(keys, kind="stable")
-        sorted_keys = keys[order]
+        # where each 16-bit value's hashes start in ``order``: a lookup is two reads, not a search
+        starts = np.r_[0, np.cumsum(np.bincount(keys, minlength=1 << 16))]
         for flip in flips:
             wanted = keys ^ int(flip)
-            lo = np.searchsorted(sorted_keys, wanted, side="left")
-            hi = np.searchsorted(sorted_keys, wanted, side="right")
-            counts = hi - lo
+            lo = starts[wanted]
+            counts = starts[wanted + 1] - lo
             total = int(counts.sum())
             if not total:
                 continue

