@@ -138,7 +138,7 @@ class DuplicatesView(QWidget):
         self.scroll.setWidget(self.row)
         splitter.addWidget(self.scroll)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([260, 700])
+        splitter.setSizes([320, 900])
         layout.addWidget(splitter, 1)
         self._generation = 0
 

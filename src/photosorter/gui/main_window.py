@@ -212,6 +212,7 @@ class MainWindow(QMainWindow):
     def _show_gallery(self, _view: ViewFilter | None = None) -> None:
         if self.pages.currentWidget() in (self.people, self.duplicates):
             self.pages.setCurrentWidget(self.gallery_page)
+            self.detail.show()
             self.count_label.setText(self._gallery_count)
             index = self.gallery.currentIndex()
             if index.isValid():  # the detail pane shows the gallery's photo again
@@ -268,6 +269,7 @@ class MainWindow(QMainWindow):
         """The people page, with nothing left over from the gallery: no photo in the detail pane, People
         current in the sidebar, and the people's count in the status bar."""
         self.pages.setCurrentWidget(self.people)
+        self.detail.show()
         self.sidebar.mark_people()
         self.detail.clear()
         self.count_label.setText("")
@@ -278,6 +280,7 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentWidget(self.duplicates)
         self.sidebar.mark_duplicates()
         self.detail.clear()
+        self.detail.hide()  # each file's facts are on its card: the room goes to the files
         self.count_label.setText("")
         self.duplicates.refresh()
 
