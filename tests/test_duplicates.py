@@ -72,6 +72,10 @@ def test_pairs_join_into_groups() -> None:
 # -- in the library ------------------------------------------------------------------------------------
 @pytest.fixture
 def shoot(tmp_path: Path) -> Path:
+    return make_shoot(tmp_path)
+
+
+def make_shoot(tmp_path: Path) -> Path:
     """An original, a byte-for-byte copy, a resized re-save, a brightened edit, and an unrelated photo."""
     folder = tmp_path / "shoot"
     (folder / "backup").mkdir(parents=True)

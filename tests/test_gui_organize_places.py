@@ -19,7 +19,7 @@ from photosorter.core.library import Library
 from photosorter.gui.facade import Facade
 from photosorter.gui.main_window import MainWindow
 from photosorter.gui.workers import WorkerPool
-from test_duplicates import shoot  # noqa: F401 - the fixture
+from test_duplicates import make_shoot
 from test_places import gps_photo
 
 WAIT = 30_000
@@ -87,10 +87,10 @@ def test_places_lists_countries_and_towns_and_a_town_filters_the_gallery(qtbot, 
 def test_the_duplicates_page_groups_copies_side_by_side_and_trashes_only_when_confirmed(
     qtbot,
     window,
-    shoot: Path,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    shoot = make_shoot(tmp_path)
     data_home = tmp_path / "xdg"  # a trash of our own: never the user's
     monkeypatch.setattr(plat_other, "XDG_DATA_HOME", str(data_home).encode())
     monkeypatch.setattr(plat_other, "HOMETRASH_B", str(data_home / "Trash").encode())
