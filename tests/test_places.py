@@ -164,16 +164,23 @@ def test_an_older_catalog_gets_its_places_filled_in(home: Path, tmp_path: Path) 
     catalog.close()
 
 
-def test_a_new_position_from_any_writer_drops_the_old_place(tmp_path: Path) -> None:
-    """The video scan (or a rescan) writes positions without knowing about places: the catalog itself
-    forgets the old place, so nothing can keep naming the wrong town."""
+def _at_the_eiffel_tower(tmp_path: Path, name: str) -> Catalog:
+    """A catalog with one item with a GPS position, written as a scan of the past (or of videos) does."""
     catalog = Catalog(tmp_path / "catalog.db")
     with catalog.transaction() as conn:
         conn.execute("INSERT INTO folders (id, path, added_at) VALUES (1, '/lib', 'now')")
         conn.execute(
             "INSERT INTO photos (id, folder_id, path, name, hash, latitude, longitude, state, updated_at)"
-            " VALUES (1, 1, '/lib/a.mp4', 'a.mp4', 'ha', 48.8584, 2.2945, 'ok', 'now')"
+            " VALUES (1, 1, ?, ?, 'ha', 48.8584, 2.2945, 'ok', 'now')",
+            (f"/lib/{name}", name),
         )
+    return catalog
+
+
+def test_a_new_position_from_any_writer_drops_the_old_place(tmp_path: Path) -> None:
+    """The video scan (or a rescan) writes positions without knowing about places: the catalog itself
+    forgets the old place, so nothing can keep naming the wrong town."""
+    catalog = _at_the_eiffel_tower(tmp_path, "a.mp4")
     fill_places(catalog)
     assert search_ids(catalog, "place:paris") == [1]
     with catalog.transaction() as conn:
@@ -186,13 +193,7 @@ def test_a_new_position_from_any_writer_drops_the_old_place(tmp_path: Path) -> N
 
 
 def test_a_place_stored_for_a_position_that_changed_meanwhile_is_not_kept(tmp_path: Path) -> None:
-    catalog = Catalog(tmp_path / "catalog.db")
-    with catalog.transaction() as conn:
-        conn.execute("INSERT INTO folders (id, path, added_at) VALUES (1, '/lib', 'now')")
-        conn.execute(
-            "INSERT INTO photos (id, folder_id, path, name, hash, latitude, longitude, state, updated_at)"
-            " VALUES (1, 1, '/lib/a.jpg', 'a.jpg', 'ha', 48.8584, 2.2945, 'ok', 'now')"
-        )
+    catalog = _at_the_eiffel_tower(tmp_path, "a.jpg")
     read = place_rows.pending(catalog, 10)
     with catalog.transaction() as conn:  # the file was rescanned with another position in between
         conn.execute("UPDATE photos SET latitude = 41.8902, longitude = 12.4922 WHERE id = 1")
