@@ -101,17 +101,21 @@ class _Level:
         slots = np.repeat(lo - offsets, counts) + np.arange(total, dtype=np.int64)
         return np.repeat(np.arange(n * 9, dtype=np.int64) // 9, counts), self.order[slots]
 
+    def build_table(self) -> None:
+        """A dense table of which cells have a town in the 27 around them (coarse levels only: 66³ cells
+        at 200 km). Built with the index, before any thread reads it."""
+        side = int(np.ceil(1.0 / self.size)) + 2
+        occupied = np.zeros((2 * side + 1,) * 3, dtype=bool)
+        c = np.stack([(self.cells >> s) & 0xFFFFF for s in (40, 20, 0)], axis=1) - self._OFFSET + side
+        occupied[c[:, 0], c[:, 1], c[:, 2]] = True
+        near = occupied
+        for axis in range(3):  # grown by one cell along each axis in turn: the 27-cell block
+            near = near | np.roll(near, 1, axis) | np.roll(near, -1, axis)
+        self._side = side
+        self._near = near
+
     def anything_near(self, xyz: np.ndarray) -> np.ndarray:
-        """Whether any town is in the 27 cells around each point (a dense table: coarse levels only)."""
-        if not hasattr(self, "_near"):
-            side = int(np.ceil(1.0 / self.size)) + 2
-            occupied = np.zeros((2 * side + 1,) * 3, dtype=bool)
-            c = np.stack([(self.cells >> s) & 0xFFFFF for s in (40, 20, 0)], axis=1) - self._OFFSET + side
-            occupied[c[:, 0], c[:, 1], c[:, 2]] = True
-            near = occupied.copy()
-            for axis in range(3):  # grown by one cell along each axis in turn: the 27-cell block
-                near = near | np.roll(near, 1, axis) | np.roll(near, -1, axis)
-            self._near, self._side = near, side
+        """Whether any town is in the 27 cells around each point (after ``build_table``)."""
         c = np.floor(xyz / self.size).astype(np.int64) + self._side
         return self._near[c[:, 0], c[:, 1], c[:, 2]]
 
@@ -157,6 +161,7 @@ class PlaceIndex:
         self.countries = countries
         self.regions = regions
         self.levels = [_Level(self.xyz, km) for km in _LEVELS_KM]
+        self.levels[-1].build_table()
         self.named_as = self._cities(np.asarray(population, np.int64))
 
     def _cities(self, population: np.ndarray) -> np.ndarray:

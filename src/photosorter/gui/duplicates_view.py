@@ -43,7 +43,11 @@ def size_text(size: int | None) -> str:
 def relation_text(group: DuplicateGroup, copy: DuplicateCopy) -> str:
     if copy is group.copies[0]:
         return "Best copy (most pixels)"
-    return "Exact copy (same bytes)" if copy.exact else f"Near duplicate ({copy.distance} of 64 bits differ)"
+    if copy.exact:
+        return "Exact copy (same bytes)"
+    if not copy.distance:
+        return "Near duplicate (same picture, other file)"
+    return f"Near duplicate ({copy.distance} of 64 bits differ)"
 
 
 def group_text(group: DuplicateGroup) -> str:
