@@ -230,6 +230,8 @@ class MainWindow(QMainWindow):
             if page is self.people
             else self.welcome
             if page is self.welcome
+            else self.duplicates.list
+            if page is self.duplicates
             else self.gallery
         )
 

@@ -114,9 +114,8 @@ class Sidebar(QTreeView):
     def set_data(self, data: SidebarData) -> None:
         """Rebuilds the dynamic sections, keeping the current selection when it still exists."""
         current = self.current_filter()
-        on_page = (
-            self.currentItem() if self.currentItem() in (self.people_item, self.duplicates_item) else None
-        )
+        shown = self.currentItem()
+        on_page = shown if shown is self.people_item or shown is self.duplicates_item else None
         self._rebuilding = True  # the current row moves while sections refill; only the end result counts
         try:
             for section in (self.people_item, self.scenes_item, self.folders_item, self.places_item):
@@ -217,10 +216,9 @@ class Sidebar(QTreeView):
     def _page(self, index: QModelIndex) -> Signal | None:
         """The signal of a sidebar entry that is a page of its own (People, Duplicates), else None."""
         item = self.tree.itemFromIndex(index.siblingAtColumn(0))
-        return {
-            id(self.people_item): self.people_requested,
-            id(self.duplicates_item): self.duplicates_requested,
-        }.get(id(item))
+        if item is self.people_item:
+            return self.people_requested
+        return self.duplicates_requested if item is self.duplicates_item else None
 
     def select(self, view: ViewFilter) -> None:
         item = self._filters.get((view.kind, view.value))
