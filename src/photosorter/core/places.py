@@ -257,13 +257,21 @@ def load() -> PlaceIndex:
     del data
     countries = {code: c["name"] for code, c in json.loads(_data("countries.json")).items()}
     regions = {("US", code): s["name"] for code, s in json.loads(_data("us_states.json")).items()}
+    codes: dict[bytes, str] = {}  # some 4,000 distinct codes: one str each, not one per town
+
+    def code(raw: bytes) -> str:
+        found = codes.get(raw)
+        if found is None:
+            found = codes[raw] = _text(raw)
+        return found
+
     return PlaceIndex(
         np.array([float(r[1]) for r in rows]),
         np.array([float(r[2]) for r in rows]),
         np.array([int(r[4]) for r in rows], dtype=np.int64),
         [_text(r[0]) for r in rows],
-        [r[3].decode() for r in rows],
-        [_text(r[5]) for r in rows],
+        [code(r[3]) for r in rows],
+        [code(r[5]) for r in rows],
         countries,
         regions,
     )
