@@ -71,6 +71,7 @@ class CopyCard(QFrame):
         self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.picture)
         self.relation = QLabel(f"<b>{relation_text(group, copy)}</b>", self)
+        self.relation.setWordWrap(True)
         layout.addWidget(self.relation)
         resolution = f"{copy.width} × {copy.height}" if copy.width and copy.height else "—"
         facts = QLabel(
