@@ -18,6 +18,7 @@ from photosorter.core.search.filters import compare, count_predicate, date_range
 from photosorter.core.search.query import parse
 
 PATH_SCORE = 60.0
+WORD_KEYS = ("label", "person", "camera", "place", "country", "text", "folder")
 
 
 @dataclass
@@ -34,6 +35,8 @@ class Photo:
     unnamed: bool = False
     media: str = "photo"
     seconds: int | None = None  # a video's duration, in whole seconds
+    place: str = ""  # the place's key, "" without one
+    country: str = ""  # the country code, folded
 
 
 def round_half_up(seconds: float) -> int:
@@ -70,14 +73,28 @@ class Reference:
         self.people = dict(conn.execute("SELECT id, name FROM people"))
         self.phrases: dict[tuple[str, str], set[tuple[str, ...]]] = {}
         rows = conn.execute(
-            "SELECT id, hash, taken_at, path, name, camera_make, camera_model, media, duration_s FROM photos"
-            " WHERE state IN ('ok', 'offline')"
+            "SELECT id, hash, taken_at, path, name, camera_make, camera_model, media, duration_s, place_city,"
+            " place_region, place_country, place_code FROM photos WHERE state IN ('ok', 'offline')"
         ).fetchall()
         copies: dict[str, int] = {}
         for row in rows:
             copies[row[1]] = copies.get(row[1], 0) + 1
         self.photos = []
-        for photo_id, content, taken_at, path, name, make, model, media, duration in rows:
+        for (
+            photo_id,
+            content,
+            taken_at,
+            path,
+            name,
+            make,
+            model,
+            media,
+            duration,
+            city,
+            region,
+            country,
+            code,
+        ) in rows:
             folder = path[: -len(name)] if path.endswith(name) else path
             camera = f"{make or ''} {model or ''}".strip()
             photo = Photo(photo_id, taken_at, tokens(folder), tokens(name), camera, copies[content] > 1)
@@ -85,6 +102,12 @@ class Reference:
             photo.seconds = None if duration is None else round_half_up(duration)
             if camera:
                 self._name("camera", camera.lower(), camera)
+            if code:
+                names = [n for n in (city, region, country) if n]
+                photo.place = f"{code}/{region or ''}/{city or ''}".lower()
+                photo.country = code.lower()
+                self._name("place", photo.place, *names)
+                self._name("country", photo.country, *[n for n in (country, code) if n])
             self._content(conn, photo, content)
             self.photos.append(photo)
 
@@ -147,12 +170,11 @@ class Reference:
         return best
 
     def _match(self, photo: Photo, key: str | None, value: str, phrase: bool) -> float | None:
-        if key in (None, "label", "person", "camera"):
+        if key in (None, "label", "person", "camera", "place", "country"):
             words = words_of(value, plurals=not phrase)
-            if key == "camera":
-                hit = words and any(
-                    words.in_words(list(p)) for p in self.phrases.get(("camera", photo.camera.lower()), ())
-                )
+            if key in ("camera", "place", "country"):
+                own = {"camera": photo.camera.lower(), "place": photo.place, "country": photo.country}[key]
+                hit = words and own and any(words.in_words(list(p)) for p in self.phrases.get((key, own), ()))
                 return 0.0 if hit else None
             kinds = {"label": ("label", "category"), "person": ("person",)}.get(
                 key, ("label", "category", "person", "face")
@@ -202,7 +224,9 @@ class Reference:
                 values = [
                     v
                     for v in term.values
-                    if term.key not in (None, "label", "person", "camera", "text", "folder") or tokens(v)
+                    if term.key
+                    not in (None, "label", "person", "camera", "place", "country", "text", "folder")
+                    or tokens(v)
                 ]
                 scores = [
                     s for s in (self._match(photo, term.key, v, term.phrase) for v in values) if s is not None

@@ -156,12 +156,33 @@ def _seed_v7(conn: sqlite3.Connection) -> None:
     )
 
 
+def _seed_v9(conn: sqlite3.Connection) -> None:
+    """A video among the photos."""
+    conn.execute(
+        "UPDATE photos SET media = 'video', duration_s = 42.5, fps = 29.97, codec = 'H.264', rotation = 90"
+        " WHERE id = 3"
+    )
+
+
+def _seed_v10(conn: sqlite3.Connection) -> None:
+    """A photo with GPS and its place, and a perceptual hash."""
+    conn.execute("UPDATE photos SET latitude = 48.8566, longitude = 2.3522 WHERE id IN (1, 3)")
+    # apart: a new position makes the place unlooked-up (a trigger), as the app writes them apart
+    conn.execute(
+        "UPDATE photos SET place_city = 'Paris', place_region = '', place_country = 'France',"
+        " place_code = 'FR' WHERE id = 1"
+    )
+    conn.execute("INSERT INTO perceptual_hashes (hash, phash) VALUES ('h-dog', -1234567890123)")
+
+
 SEEDS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _seed_v1,
     3: _seed_v3,
     4: _seed_v4,
     6: _seed_v6,
     7: _seed_v7,
+    9: _seed_v9,
+    10: _seed_v10,
 }
 
 PAST_VERSIONS = range(1, schema.SCHEMA_VERSION)

@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 from photosorter.core.analysis.types import Label, TextLine
 from photosorter.core.catalog import Catalog, search_store
 from photosorter.core.catalog import photos as photo_rows
+from photosorter.core.catalog import places as place_rows
+from photosorter.core.places import Place
 from photosorter.core.records import VideoFacts
 from photosorter.core.search import SearchError, search, search_ids
 from search_reference import Reference
@@ -91,6 +93,22 @@ QUERIES = [
     "type:video -duration:<10s",
     "-duration:>=1.5m animal",
     "duration:>=1h",
+    "place:paris",
+    "country:france",
+    "place:texas",
+    "country:us",
+    'place:"united states"',
+    "place:paris -country:us",
+    "dog place:france|illinois",
+    "-place:springfield",
+    "type:video place:paris",
+]
+PLACES = [
+    Place("Paris", "", "France", "FR"),
+    Place("Paris", "Texas", "United States", "US"),
+    Place("Springfield", "Illinois", "United States", "US"),
+    Place("", "", "France", "FR"),  # far from any town: only the country
+    None,  # looked up: nothing near
 ]
 
 
@@ -115,6 +133,8 @@ def _photo(catalog: Catalog, folder, rng: random.Random, i: int) -> int:
         photo_id = add_video(catalog, folder, f"/lib/{where}/VID_{i}.mp4", content, taken, seconds)
     else:
         photo_id = add_photo(catalog, folder, f"/lib/{where}/IMG_{i}.jpg", content, taken, camera)
+    if rng.random() < 0.6:
+        _locate(catalog, rng, photo_id)
     _analyse(catalog, rng, content)
     return photo_id
 
@@ -125,6 +145,14 @@ def add_video(catalog: Catalog, folder, path: str, content: str, taken: str | No
         return photo_rows.insert_photo(
             conn, folder.id, path, Path(path).name, replace(facts(content, taken), video=video)
         )
+
+
+def _locate(catalog: Catalog, rng: random.Random, photo_id: int) -> None:
+    """A GPS position (as the scanner writes it), then its place (as the lookup stores it)."""
+    lat, lon = rng.uniform(-60, 60), rng.uniform(-170, 170)
+    with catalog.transaction() as conn:
+        conn.execute("UPDATE photos SET latitude = ?, longitude = ? WHERE id = ?", (lat, lon, photo_id))
+    place_rows.store(catalog, [(photo_id, lat, lon, rng.choice(PLACES))])
 
 
 def _analyse(catalog: Catalog, rng: random.Random, content: str) -> None:
@@ -150,7 +178,7 @@ def _change(catalog: Catalog, rng: random.Random) -> None:
         _photo(catalog, photo_rows.folders(catalog)[0], rng, 10_000 + rng.randrange(10**9))
         return
     pick = rng.choice(ids)
-    what = rng.randrange(8)
+    what = rng.randrange(10)
     with catalog.transaction() as conn:
         if what == 0:
             conn.execute(
@@ -171,11 +199,16 @@ def _change(catalog: Catalog, rng: random.Random) -> None:
             )
         elif what == 5:
             conn.execute("UPDATE people SET name = ? WHERE id = 2", (rng.choice(("Bob", "Robert Alice")),))
-        elif what == 7:  # a rescan found the file's content is now a video (or another one)
+        elif what == 9:  # a rescan found the file's content is now a video (or another one)
             conn.execute(
                 "UPDATE photos SET media = 'video', duration_s = ? WHERE id = ?",
                 (rng.choice((5.0, 45.0)), pick),
             )
+    if what == 7:
+        _locate(catalog, rng, pick)  # a new position and place
+    if what == 8:  # a new position not looked up yet: the place is gone until it is
+        with catalog.transaction() as conn:
+            conn.execute("UPDATE photos SET latitude = latitude + 1 WHERE id = ?", (pick,))
     if what == 6:
         content = catalog.connection().execute("SELECT hash FROM photos WHERE id = ?", (pick,)).fetchone()[0]
         _analyse(catalog, rng, content)
@@ -221,7 +254,9 @@ def test_after_every_kind_of_write(tmp_path: Path, monkeypatch, flush_at: int) -
     catalog.close()
 
 
-KEYS = st.sampled_from(["", "", "", "-", "label:", "person:", "text:", "folder:", "camera:", "-label:"])
+KEYS = st.sampled_from(
+    ["", "", "", "-", "label:", "person:", "text:", "folder:", "camera:", "-label:", "place:", "country:"]
+)
 VALUES = st.sampled_from(
     [
         "dog",
@@ -244,6 +279,9 @@ VALUES = st.sampled_from(
         "2019",
         "retriever",
         '"new york"',
+        "paris",
+        "france",
+        "texas",
     ]
 )
 FILTER_TERMS = st.sampled_from(

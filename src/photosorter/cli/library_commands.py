@@ -8,11 +8,13 @@ import sys
 from typing import Any
 
 from photosorter.cli.common import echo, print_json, run_job
+from photosorter.core.backfill import place_of
 from photosorter.core.catalog.paths import display
 from photosorter.core.errors import EnvironmentFault, PhotosorterError
 from photosorter.core.imaging import thumbnail_path
 from photosorter.core.library import Library
 from photosorter.core.photo_analysis import AnalysisState, FaceRow, PhotoAnalysis
+from photosorter.core.places import Place
 from photosorter.core.records import Photo
 
 
@@ -111,6 +113,8 @@ def photo_lines(fields: dict[str, Any], analysis: PhotoAnalysis) -> list[str]:
     for key, value in fields.items():
         if isinstance(value, list):
             _section(lines, key, [str(item) for item in value])
+        elif key == "place" and value:
+            lines.append(f"{key:>15}: {value['label']}")
         elif key == "gps" and value:
             lines.append(f"{key:>15}: {value['lat']:.6f}, {value['lon']:.6f}")
         else:
@@ -170,6 +174,7 @@ def photo_fields(library: Library, photo: Photo) -> dict[str, Any]:
         "taken_at_source": photo.taken_at_source,
         "camera": photo.camera,
         "gps": {"lat": photo.latitude, "lon": photo.longitude} if photo.gps else None,
+        "place": place_fields(place_of(library.catalog, photo)),
         "orientation": photo.orientation,
         "media": photo.media.value,
         **(
@@ -186,4 +191,16 @@ def photo_fields(library: Library, photo: Photo) -> dict[str, Any]:
         "error": photo.error,
         "warnings": photo.warnings,
         "thumbnail": str(thumb) if thumb and thumb.exists() else None,
+    }
+
+
+def place_fields(place: Place | None) -> dict[str, str] | None:
+    if place is None:
+        return None
+    return {
+        "city": place.city,
+        "region": place.region,
+        "country": place.country,
+        "country_code": place.country_code,
+        "label": place.label,
     }

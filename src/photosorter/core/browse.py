@@ -9,6 +9,7 @@ from enum import StrEnum
 from photosorter.core.catalog import browse as browse_rows
 from photosorter.core.catalog import photos as photo_rows
 from photosorter.core.catalog.database import Catalog
+from photosorter.core.places import Place
 from photosorter.core.search import SearchHit, Term, label_counts, search, search_ids
 from photosorter.core.search.engine import category_counts
 
@@ -23,6 +24,8 @@ class ViewKind(StrEnum):
     CATEGORY = "category"
     TEXT = "text"  # photos with text in them
     FOLDER = "folder"
+    COUNTRY = "country"  # value: the country's code
+    PLACE = "place"  # value: the place's label; ``place`` says which
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +35,7 @@ class ViewFilter:
     kind: ViewKind = ViewKind.ALL
     value: str = ""
     title: str = "All Photos"
+    place: Place | None = None  # a PLACE view's town
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +96,22 @@ def view_terms(catalog: Catalog, view: ViewFilter) -> tuple[Term, ...] | None:
         return (Term("label", names, phrase=True, raw=raw),)
     if view.kind == ViewKind.TEXT:
         return (Term("has", ("text",), raw="has:text"),)
+    if view.kind == ViewKind.COUNTRY:
+        return (Term("country", (view.value,), phrase=True, raw=f"country:{view.value}"),)
+    if view.kind == ViewKind.PLACE and view.place is not None:
+        return place_terms(view.place)
     return ()
+
+
+def place_terms(place: Place) -> tuple[Term, ...]:
+    """A town as search terms: its country by code, and its name and region (Paris, Texas is not Paris)."""
+    terms = [Term("country", (place.country_code,), phrase=True, raw=f"country:{place.country_code}")]
+    terms += [
+        Term("place", (name,), phrase=True, raw=f'place:"{name}"')
+        for name in (place.city, place.region)
+        if name
+    ]
+    return tuple(terms)
 
 
 def photo_ids(catalog: Catalog, view: ViewFilter, query: str = "") -> list[int]:

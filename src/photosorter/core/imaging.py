@@ -32,6 +32,7 @@ from photosorter.core.headers import (
     no_image_after_header,
     too_large,
 )
+from photosorter.core.near_duplicates import thumbnail_hash
 from photosorter.core.records import ImageFacts
 
 pillow_heif.register_heif_opener()
@@ -297,10 +298,13 @@ def read_photo(path: str, thumb_dir: Path) -> ImageFacts:
         if facts.orientation in (5, 6, 7, 8):
             width, height = height, width
         thumb = thumbnail_path(thumb_dir, content_hash)
+        phash = None
         if thumbnail_exists(thumb, thumb_dir):
             _verify_decodes(image, path)
         else:
-            write_thumbnail(thumb, encode_jpeg(_reduced(image, THUMB_SIZE, path), quality=82), thumb_dir)
+            thumb_data = encode_jpeg(_reduced(image, THUMB_SIZE, path), quality=82)
+            write_thumbnail(thumb, thumb_data, thumb_dir)
+            phash = thumbnail_hash(thumb_data)
     taken_at, source_name = facts.taken_at, "exif"
     if taken_at is None:
         taken_at = datetime.fromtimestamp(before.st_mtime).isoformat(timespec="seconds")
@@ -320,6 +324,7 @@ def read_photo(path: str, thumb_dir: Path) -> ImageFacts:
         longitude=facts.longitude,
         orientation=facts.orientation,
         warnings=facts.warnings,
+        perceptual_hash=phash,
     )
 
 

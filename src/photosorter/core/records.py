@@ -98,6 +98,7 @@ class ImageFacts:
     orientation: int | None
     warnings: tuple[str, ...] = ()  # metadata dropped as impossible, and why
     video: VideoFacts | None = None  # None: a photo
+    perceptual_hash: int | None = None  # of the thumbnail, when this read made it (near_duplicates.py)
 
     @property
     def media(self) -> MediaKind:

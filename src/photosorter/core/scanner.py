@@ -16,7 +16,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from photosorter.core.backfill import fill_places
 from photosorter.core.catalog import Catalog
+from photosorter.core.catalog import duplicates as duplicate_rows
 from photosorter.core.catalog import photos as photo_rows
 from photosorter.core.catalog.paths import display
 from photosorter.core.errors import environment_fault
@@ -285,6 +287,10 @@ class Scanner:
                 if outcome.facts is None:
                     continue
                 self._store(conn, candidate, name, outcome.facts, report)
+                if outcome.facts.perceptual_hash is not None:
+                    duplicate_rows.store_hash(conn, outcome.facts.hash, outcome.facts.perceptual_hash)
+        if any(o.facts is not None and o.facts.latitude is not None for o in batch):
+            fill_places(self.catalog)  # the rows just written with a position, and any left before
 
     def _store(self, conn, candidate: Candidate, name: str, facts: ImageFacts, report: ScanReport) -> None:
         report.warnings.extend({"path": display(candidate.path), "warning": w} for w in facts.warnings)

@@ -24,9 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from photosorter.core.analysis.types import Box
+from photosorter.core.backfill import place_of
 from photosorter.core.catalog.photos import photo_by_id
 from photosorter.core.durations import clock
 from photosorter.core.photo_analysis import FaceRow, PhotoAnalysis
+from photosorter.core.places import Place
 from photosorter.core.records import Photo
 from photosorter.gui.facade import Facade
 from photosorter.gui.workers import Tasks, read_image
@@ -89,6 +91,7 @@ class PhotoDetail:
     photo: Photo
     analysis: PhotoAnalysis
     image: QImage
+    place: Place | None = None
 
 
 def load_detail(facade: Facade, photo_id: int, size: int = PREVIEW) -> PhotoDetail | None:
@@ -100,7 +103,7 @@ def load_detail(facade: Facade, photo_id: int, size: int = PREVIEW) -> PhotoDeta
     if image.isNull():
         thumb = facade.thumbnail_file(photo.hash)
         image = read_image(thumb) if thumb and os.path.exists(thumb) else QImage()
-    return PhotoDetail(photo, facade.library.analysis_of(photo), image)
+    return PhotoDetail(photo, facade.library.analysis_of(photo), image, place_of(facade.catalog, photo))
 
 
 PHOTO_SHARE = 0.45  # of the detail pane's visible height, at most
@@ -392,7 +395,9 @@ class DetailPane(QScrollArea):
             )
         self.fields["Size"].setText(size + (f" · {photo.format}" if photo.format else ""))
         gps = photo.gps
-        self.fields["Place"].setText(f"{gps[0]:.5f}, {gps[1]:.5f}" if gps else "—")
+        position = f"{gps[0]:.5f}, {gps[1]:.5f}" if gps else "—"
+        self.fields["Place"].setText(detail.place.label if detail.place else position)
+        self.fields["Place"].setToolTip(position if detail.place else "")
         found = analysis.faces
         people = sorted({f.person for f in found if f.person})
         asked = sorted({f"{f.asked}?" for f in found if f.asked})

@@ -10,9 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from photosorter.core import browse, faces
+from photosorter.core.backfill import fill_perceptual_hashes, fill_places
 from photosorter.core.browse import CategoryGroup, ViewFilter
+from photosorter.core.catalog import places as place_rows
 from photosorter.core.catalog import usage as usage_rows
 from photosorter.core.catalog.people_views import GroupRef
+from photosorter.core.catalog.places import PlaceCount
+from photosorter.core.duplicates import DuplicateGroup, TrashReport, find_groups, move_to_trash
 from photosorter.core.imaging import thumbnail_path
 from photosorter.core.jobs import CancelToken, Job
 from photosorter.core.library import Library
@@ -45,6 +49,7 @@ class SidebarData:
     categories: tuple[CategoryGroup, ...]
     text_count: int
     folders: list[Folder]
+    places: tuple[PlaceCount, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +117,7 @@ class Facade:
             categories=browse.category_groups(self.catalog),
             text_count=browse.text_count(self.catalog),
             folders=self.library.folders(),
+            places=tuple(place_rows.counts(self.catalog)),
         )
 
     # -- people ------------------------------------------------------------------------------------------
@@ -229,6 +235,19 @@ class Facade:
             close = getattr(analyzer, "close", None)
             if close:
                 close()
+
+    # -- places and duplicates ---------------------------------------------------------------------------
+    def backfill(self) -> int:
+        """What an older catalog lacks: places of photos with GPS, perceptual hashes from the cached
+        thumbnails. Returns how many rows it filled (0 on every open after the first)."""
+        return fill_places(self.catalog) + fill_perceptual_hashes(self.catalog, self.library.paths.thumbnails)
+
+    def duplicate_groups(self) -> list[DuplicateGroup]:
+        fill_perceptual_hashes(self.catalog, self.library.paths.thumbnails)
+        return find_groups(self.catalog)
+
+    def move_to_trash(self, photo_ids: list[int]) -> TrashReport:
+        return move_to_trash(self.catalog, photo_ids)
 
     @staticmethod
     def aws_profiles() -> list[str]:

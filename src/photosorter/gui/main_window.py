@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from photosorter.core.browse import ViewFilter, ViewKind
 from photosorter.core.photo_analysis import FaceRow
 from photosorter.gui.detail import DetailPane
+from photosorter.gui.duplicates_view import DuplicatesView
 from photosorter.gui.facade import Facade, SidebarData
 from photosorter.gui.file_actions import FileActions
 from photosorter.gui.focus import FocusKeeper
@@ -91,8 +92,12 @@ class MainWindow(QMainWindow):
         self.people.changed.connect(self.refresh_sidebar)
         self.people.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.people.summary.connect(self._people_counted)
+        self.duplicates = DuplicatesView(facade, self.tasks, self)
+        self.duplicates.changed.connect(self.refresh_all)
+        self.duplicates.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self.sidebar.duplicates_requested.connect(self.show_duplicates)
         self.pages = QStackedWidget(self)
-        for page in (self.welcome, self.gallery_page, self.people):
+        for page in (self.welcome, self.gallery_page, self.people, self.duplicates):
             self.pages.addWidget(page)
         self.detail = DetailPane(facade, self.tasks, self)
         self.detail.face_clicked.connect(self._face_clicked)
@@ -129,6 +134,8 @@ class MainWindow(QMainWindow):
         build_menus(self)
         self.focus_keeper = FocusKeeper(self, self._default_focus)
         self.refresh_all()
+        # places and perceptual hashes an older catalog lacks: once, in the background
+        self.tasks.run(facade.backfill, lambda filled: self.refresh_sidebar() if filled else None)
 
     # -- contents ----------------------------------------------------------------------------------------
     def refresh_all(self) -> None:
@@ -169,7 +176,7 @@ class MainWindow(QMainWindow):
             self.detail.clear()
         view, query = self.sidebar.current_filter(), self.search.text().strip()
         self._gallery_count = photo_count(len(ids))
-        if self.pages.currentWidget() is not self.people:
+        if self.pages.currentWidget() not in (self.people, self.duplicates):
             self.count_label.setText(self._gallery_count)
         self.gallery_page.show_results(view, query, len(ids), lambda: self.ids_query.is_current(generation))
 
@@ -203,13 +210,14 @@ class MainWindow(QMainWindow):
         self.refresh_gallery()
 
     def _show_gallery(self, _view: ViewFilter | None = None) -> None:
-        if self.pages.currentWidget() is self.people:
+        if self.pages.currentWidget() in (self.people, self.duplicates):
             self.pages.setCurrentWidget(self.gallery_page)
+            self.detail.show()
             self.count_label.setText(self._gallery_count)
             index = self.gallery.currentIndex()
             if index.isValid():  # the detail pane shows the gallery's photo again
                 self._current_changed(index, index)
-            if self.sidebar.currentItem() is self.sidebar.people_item:
+            if self.sidebar.currentItem() in (self.sidebar.people_item, self.sidebar.duplicates_item):
                 self.sidebar.setCurrentItem(self.sidebar.all_item)
 
     def _default_focus(self) -> QWidget:
@@ -222,12 +230,14 @@ class MainWindow(QMainWindow):
             if page is self.people
             else self.welcome
             if page is self.welcome
+            else self.duplicates.list
+            if page is self.duplicates
             else self.gallery
         )
 
     # -- selection, detail and viewer --------------------------------------------------------------------
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if current.isValid() and self.pages.currentWidget() is not self.people:
+        if current.isValid() and self.pages.currentWidget() not in (self.people, self.duplicates):
             photo_id = self.model.ids[current.row()]
             self.detail.show_photo(photo_id)
             self.why_matched.emit(photo_id, self.model.reasons_of(photo_id))
@@ -261,10 +271,20 @@ class MainWindow(QMainWindow):
         """The people page, with nothing left over from the gallery: no photo in the detail pane, People
         current in the sidebar, and the people's count in the status bar."""
         self.pages.setCurrentWidget(self.people)
+        self.detail.show()
         self.sidebar.mark_people()
         self.detail.clear()
         self.count_label.setText("")
         self.people.refresh()
+
+    def show_duplicates(self) -> None:
+        """The duplicates page: groups found again each time it is opened (files change meanwhile)."""
+        self.pages.setCurrentWidget(self.duplicates)
+        self.sidebar.mark_duplicates()
+        self.detail.clear()
+        self.detail.hide()  # each file's facts are on its card: the room goes to the files
+        self.count_label.setText("")
+        self.duplicates.refresh()
 
     def _people_counted(self, summary: str) -> None:
         if self.pages.currentWidget() is self.people:

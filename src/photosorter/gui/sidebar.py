@@ -1,4 +1,5 @@
-"""The left sidebar: All Photos, People, Scenes & Things, Text and Folders, each a filter for the gallery."""
+"""The left sidebar: All Photos, People, Scenes & Things, Text, Folders and Places, each a filter for the
+gallery, and the People and Duplicates pages."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QWidget
 
 from photosorter.core.browse import ViewFilter, ViewKind
 from photosorter.gui.facade import SidebarData
+from photosorter.gui.places_section import fill_places
 
 FilterRole = Qt.ItemDataRole.UserRole + 1
 ExpandedRole = Qt.ItemDataRole.UserRole + 2
@@ -21,6 +23,7 @@ class Sidebar(QTreeView):
 
     filter_changed = Signal(object)  # ViewFilter
     people_requested = Signal()
+    duplicates_requested = Signal()
     reselected = Signal(object)  # a click on an entry, even the current one (leaves the people page)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -50,6 +53,9 @@ class Sidebar(QTreeView):
         self.scenes_item = self._section("Scenes & Things")
         self.text_item = self._entry(None, "Text", ViewFilter(ViewKind.TEXT, "", "Photos with text"))
         self.folders_item = self._section("Folders")
+        self.places_item = self._section("Places")
+        self.duplicates_item = self._section("Duplicates")
+        self.duplicates_item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)  # a page
         for section in (self.people_item, self.scenes_item, self.folders_item):
             self.setExpanded(section.index(), True)
         self.setCurrentItem(self.all_item)
@@ -108,10 +114,11 @@ class Sidebar(QTreeView):
     def set_data(self, data: SidebarData) -> None:
         """Rebuilds the dynamic sections, keeping the current selection when it still exists."""
         current = self.current_filter()
-        on_people = self.currentItem() is self.people_item
+        shown = self.currentItem()
+        on_page = shown if shown is self.people_item or shown is self.duplicates_item else None
         self._rebuilding = True  # the current row moves while sections refill; only the end result counts
         try:
-            for section in (self.people_item, self.scenes_item, self.folders_item):
+            for section in (self.people_item, self.scenes_item, self.folders_item, self.places_item):
                 expanded = {
                     section.child(i).text()
                     for i in range(section.rowCount())
@@ -123,10 +130,11 @@ class Sidebar(QTreeView):
             self._fill_people(data)
             self._fill_scenes(data)
             self._fill_folders(data)
+            fill_places(self, self.places_item, data.places, self.places_item.data(ExpandedRole) or set())
             count = self.tree.item(self.text_item.row(), 1)
             count.setText(str(data.text_count))
             item = self._filters.get((current.kind, current.value), self.all_item)
-            self.setCurrentItem(self.people_item if on_people else item)
+            self.setCurrentItem(on_page or item)
         finally:
             self._rebuilding = False
         if self.current_filter() != current:
@@ -197,6 +205,21 @@ class Sidebar(QTreeView):
         finally:
             self._rebuilding = False
 
+    def mark_duplicates(self) -> None:
+        """The duplicates page is shown: Duplicates is the current entry, quietly (as mark_people)."""
+        self._rebuilding = True
+        try:
+            self.setCurrentItem(self.duplicates_item)
+        finally:
+            self._rebuilding = False
+
+    def _page(self, index: QModelIndex) -> Signal | None:
+        """The signal of a sidebar entry that is a page of its own (People, Duplicates), else None."""
+        item = self.tree.itemFromIndex(index.siblingAtColumn(0))
+        if item is self.people_item:
+            return self.people_requested
+        return self.duplicates_requested if item is self.duplicates_item else None
+
     def select(self, view: ViewFilter) -> None:
         item = self._filters.get((view.kind, view.value))
         if item is not None:
@@ -205,16 +228,16 @@ class Sidebar(QTreeView):
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if self._rebuilding or not current.isValid():
             return
-        if self.tree.itemFromIndex(current.siblingAtColumn(0)) is self.people_item:
-            self.people_requested.emit()  # reached with the arrow keys: People is a page, like a click
+        if (page := self._page(current)) is not None:
+            page.emit()  # reached with the arrow keys: People is a page, like a click
             return
         view = current.siblingAtColumn(0).data(FilterRole)
         if isinstance(view, ViewFilter):
             self.filter_changed.emit(view)
 
     def _clicked(self, index: QModelIndex) -> None:
-        if index.isValid() and self.tree.itemFromIndex(index.siblingAtColumn(0)) is self.people_item:
-            self.people_requested.emit()
+        if index.isValid() and (page := self._page(index)) is not None:
+            page.emit()
             return
         view = index.siblingAtColumn(0).data(FilterRole) if index.isValid() else None
         if isinstance(view, ViewFilter):

@@ -21,6 +21,7 @@ from photosorter.core.catalog.migrations import (
     v7_service_usage,
     v8_search_segments,
     v9_videos,
+    v10_places_duplicates,
 )
 from photosorter.core.errors import CatalogError
 
@@ -35,6 +36,7 @@ STEPS: list[Callable[[sqlite3.Connection], None]] = [
     v7_service_usage.migrate,
     v8_search_segments.migrate,
     v9_videos.migrate,
+    v10_places_duplicates.migrate,
 ]
 
 SCHEMA_VERSION = len(STEPS)

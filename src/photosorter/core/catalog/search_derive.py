@@ -174,6 +174,20 @@ def _camera(make: object, model: object) -> str:
     return f"{make or ''} {model or ''}".strip()
 
 
+def _place_terms(
+    terms: Terms, city: str | None, region: str | None, country: str | None, code: str
+) -> list[int]:
+    """A place is named by its town, region and country (``place:``); its country also by its code
+    (``country:fr``). The key tells two towns of one name apart."""
+    city, region, country = city or "", region or "", country or ""
+    display = ", ".join(p for p in (city, region, country) if p)
+    key = f"{code}/{region}/{city}".lower()
+    return [
+        terms.add("place", key, display, *(p for p in (city, region, country) if p)),
+        terms.add("country", code.lower(), country or code, *(p for p in (country, code) if p)),
+    ]
+
+
 def _where(column: str, values: list | None) -> tuple[str, tuple]:
     if values is None:
         return "", ()
@@ -236,12 +250,13 @@ def _labels(
 
 
 def _photo_terms(visible: list[tuple], photo_content: list[int], copies: list[int], terms: Terms):
-    """(term, photo) of what belongs to the photo itself: its path's words, its camera, its duplicates,
-    photo or video, and a video's duration in whole seconds."""
+    """(term, photo) of what belongs to the photo itself: its path's words, its camera, its place, its
+    duplicates, photo or video, and a video's duration in whole seconds."""
     p_term: list[int] = []
     p_photo: list[int] = []
     folder_words: dict[str, list[int]] = {}
     cameras: dict[tuple, list[int]] = {}
+    places: dict[tuple, list[int]] = {}
     duplicate = terms.index[("is", "duplicate")]
     add = terms.add
     path_terms: dict[str, int] = {}  # a word's term, without a call per word (a million names)
@@ -255,7 +270,7 @@ def _photo_terms(visible: list[tuple], photo_content: list[int], copies: list[in
         return found
 
     for row, c in zip(visible, photo_content, strict=True):
-        photo_id, _, _, path, name, make, model, media, duration = row
+        photo_id, _, _, path, name, make, model, media, duration, *place = row
         if path.__class__ is not str or name.__class__ is not str:
             path, name = from_db(path), from_db(name) if isinstance(name, bytes) else str(name)
         folder = path[: -len(name)] if name and path.endswith(name) else path
@@ -271,6 +286,11 @@ def _photo_terms(visible: list[tuple], photo_content: list[int], copies: list[in
                 [add("camera", phrase.lower(), phrase, phrase)] if phrase else []
             )
         found.update(camera)
+        if place[3]:
+            where = places.get(tuple(place))
+            if where is None:
+                where = places[tuple(place)] = _place_terms(terms, *place)
+            found.update(where)
         if c >= 0 and copies[c] > 1:
             found.add(duplicate)
         media_term = media_terms.get(media)
@@ -363,8 +383,8 @@ def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None) -> Postings:
     wanted = None if photo_ids is None else [int(i) for i in photo_ids]
     where, params = _where("id", wanted)
     rows = conn.execute(
-        "SELECT id, hash, state, path, name, camera_make, camera_model, media, duration_s"
-        f" FROM photos{where}",
+        "SELECT id, hash, state, path, name, camera_make, camera_model, media, duration_s,"
+        f" place_city, place_region, place_country, place_code FROM photos{where}",
         params,
     ).fetchall()
     derived = np.array([row[0] for row in rows] if photo_ids is None else wanted, dtype=np.int64)

@@ -27,7 +27,14 @@ from photosorter.core.search.filters import (
 from photosorter.core.search.query import Query, Term, parse
 
 BARE_KINDS = ("label", "category", "person", "face")
-_KINDS = {"label": ("label", "category"), "person": ("person",), "camera": ("camera",)}
+_KINDS = {
+    "label": ("label", "category"),
+    "person": ("person",),
+    "camera": ("camera",),
+    "place": ("place",),
+    "country": ("country",),
+}
+_UNSCORED = ("camera", "place", "country")  # facts of the photo: they filter, they do not rank
 PATH_SCORE = 60.0
 
 
@@ -164,7 +171,7 @@ class _Run:
     # -- query terms to sources ----------------------------------------------------------------------------
     def source(self, term: Term) -> _Source | None:
         key = term.key
-        if key is None or key in ("label", "person", "camera"):
+        if key is None or key in _KINDS:
             kinds = BARE_KINDS if key is None else _KINDS[key]
             values = [w for w in (words_of(v, plurals=not term.phrase) for v in term.values) if w]
             if not values:
@@ -177,7 +184,7 @@ class _Run:
                 found, found_keys = self.named(kinds, words)
                 term_ids += found
                 keys |= found_keys
-            if key == "camera":
+            if key in _UNSCORED:
                 ids, _ = self.union(self.lists(sorted(set(term_ids))))
                 return _Source(term, ids, np.zeros(ids.size), False, term.negated)
             lists: list[tuple[int, float | None]] = [(t, None) for t in sorted(set(term_ids))]

@@ -40,6 +40,13 @@ FILTERS: dict[str, Filter] = {
         Filter("person", "words", "a named person's faces", ('person:"Alice Smith"', "person:alice|bob")),
         Filter("folder", "words", "a folder (any part of the path) or file name", ("folder:trips",)),
         Filter("camera", "words", "camera make or model", ("camera:canon", "camera:iphone")),
+        Filter(
+            "place",
+            "words",
+            "where it was taken: a town, region or country (from the photo's GPS)",
+            ("place:paris", 'place:"new york"'),
+        ),
+        Filter("country", "words", "the country it was taken in, by name or code", ("country:france",)),
         Filter("after", "date", "taken on or after (YYYY, YYYY-MM or YYYY-MM-DD)", ("after:2020-01",)),
         Filter("before", "date", "taken before the start of", ("before:2021",)),
         Filter("date", "date", "taken within that year, month or day", ("date:2019-07", "date:2019|2021")),
