@@ -31,6 +31,9 @@ class Photo:
     lines: list[tuple[list[str], float]] = field(default_factory=list)
     faces: int = 0
     unnamed: bool = False
+    favorite: bool = False
+    rating: int = 0
+    albums: list[list[str]] = field(default_factory=list)  # the words of each album's name
 
 
 def _load(text: str, empty):
@@ -68,6 +71,15 @@ class Reference:
         copies: dict[str, int] = {}
         for row in rows:
             copies[row[1]] = copies.get(row[1], 0) + 1
+        marks = {
+            pid: (bool(fav), rating)
+            for pid, fav, rating in conn.execute("SELECT photo_id, favorite, rating FROM photo_marks")
+        }
+        in_albums: dict[int, list[list[str]]] = {}
+        for photo_id, album in conn.execute(
+            "SELECT ap.photo_id, a.name FROM album_photos ap JOIN albums a ON a.id = ap.album_id"
+        ):
+            in_albums.setdefault(photo_id, []).append(tokens(album))
         self.photos = []
         for photo_id, content, taken_at, path, name, make, model in rows:
             folder = path[: -len(name)] if path.endswith(name) else path
@@ -76,6 +88,8 @@ class Reference:
             if camera:
                 self._name("camera", camera.lower(), camera)
             self._content(conn, photo, content)
+            photo.favorite, photo.rating = marks.get(photo_id, (False, 0))
+            photo.albums = in_albums.get(photo_id, [])
             self.photos.append(photo)
 
     def _name(self, kind: str, key: str, *names: str) -> None:
@@ -166,13 +180,17 @@ class Reference:
             taken = photo.taken_at
             ok = taken is not None and (low is None or taken >= low) and (high is None or taken < high)
             return 0.0 if ok else None
-        if key == "faces":
+        if key in ("faces", "rating"):
             op, limit = count_predicate(key, value)
-            return 0.0 if compare(op, photo.faces, limit) else None
+            return 0.0 if compare(op, photo.faces if key == "faces" else photo.rating, limit) else None
+        if key == "album":
+            words = words_of(value, plurals=False)
+            return 0.0 if any(words.in_words(album) for album in photo.albums) else None
         if key == "has":
             return 0.0 if (photo.lines if value == "text" else photo.faces) else None
         if key == "is":
-            return 0.0 if (photo.duplicate if value == "duplicate" else photo.unnamed) else None
+            flag = {"duplicate": photo.duplicate, "favorite": photo.favorite}.get(value, photo.unnamed)
+            return 0.0 if flag else None
         raise AssertionError(key)
 
     def search(self, query: str) -> list[tuple[int, float]]:
@@ -186,7 +204,8 @@ class Reference:
                 values = [
                     v
                     for v in term.values
-                    if term.key not in (None, "label", "person", "camera", "text", "folder") or tokens(v)
+                    if term.key not in (None, "label", "person", "camera", "text", "folder", "album")
+                    or tokens(v)
                 ]
                 scores = [
                     s for s in (self._match(photo, term.key, v, term.phrase) for v in values) if s is not None
