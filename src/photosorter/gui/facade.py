@@ -6,12 +6,14 @@ Every method may be called from a worker thread (the catalog keeps one connectio
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from photosorter.core import browse, faces
 from photosorter.core.browse import CategoryGroup, ViewFilter
+from photosorter.core.catalog import albums as album_rows
 from photosorter.core.catalog import usage as usage_rows
+from photosorter.core.catalog.albums import Album, SavedSearch
 from photosorter.core.catalog.people_views import GroupRef
 from photosorter.core.imaging import thumbnail_path
 from photosorter.core.jobs import CancelToken, Job
@@ -45,6 +47,8 @@ class SidebarData:
     categories: tuple[CategoryGroup, ...]
     text_count: int
     folders: list[Folder]
+    albums: list[Album] = field(default_factory=list)
+    saved_searches: list[SavedSearch] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +116,8 @@ class Facade:
             categories=browse.category_groups(self.catalog),
             text_count=browse.text_count(self.catalog),
             folders=self.library.folders(),
+            albums=album_rows.albums(self.catalog),
+            saved_searches=album_rows.saved_searches(self.catalog),
         )
 
     # -- people ------------------------------------------------------------------------------------------
