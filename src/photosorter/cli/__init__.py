@@ -10,6 +10,7 @@ from photosorter import __version__
 from photosorter.cli import (
     analysis_commands,
     library_commands,
+    organize_commands,
     people_commands,
     search_commands,
     watch_commands,
@@ -18,7 +19,14 @@ from photosorter.cli.common import EXIT_FAILURE, EXIT_USAGE, fail
 from photosorter.core.errors import PhotosorterError
 
 # Each module registers its own subcommands; adding a command never touches the others.
-COMMAND_MODULES = [library_commands, analysis_commands, search_commands, people_commands, watch_commands]
+COMMAND_MODULES = [
+    library_commands,
+    analysis_commands,
+    search_commands,
+    organize_commands,
+    people_commands,
+    watch_commands,
+]
 
 
 class _Parser(argparse.ArgumentParser):
