@@ -13,9 +13,12 @@ from PySide6.QtCore import QEvent, QItemSelection, QItemSelectionModel, QMimeDat
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
+from photosorter.core import faces
+from photosorter.core.analysis.types import AnalysisResult, Box, Face, Feature
 from photosorter.core.browse import ViewFilter, ViewKind
 from photosorter.core.catalog import albums as album_rows
-from photosorter.core.catalog.marks import PhotoMarks, all_marks, set_rating
+from photosorter.core.catalog.analysis import store_result
+from photosorter.core.catalog.marks import PhotoMarks, all_marks, marks_of, set_rating
 from photosorter.core.library import Library
 from photosorter.gui.albums import PHOTO_IDS_MIME, dropped_ids, photo_mime
 from photosorter.gui.facade import Facade
@@ -267,3 +270,32 @@ def test_help_lists_the_keys_from_the_menus(window) -> None:
     assert ("Ctrl+Shift+Z", "Redo") in keys
     assert ("F1", "Keyboard Shortcuts") in keys
     assert len({key for key, _ in keys}) == len(keys)  # no key does two things
+
+
+def test_undo_takes_back_whichever_came_last_a_rating_or_a_naming(qtbot, window, photo_folder: Path) -> None:
+    library = window.facade.library
+    photo = library.photo_by_path(str((photo_folder / "exif_orientation6_obama.jpg").resolve()))
+    face = Face(
+        Box(0.3, 0.2, 0.3, 0.3), 99.5, quality={"size": 120.0, "sharpness": 90.0}, embedding=(1.0,) * 128
+    )
+    store_result(
+        library.catalog,
+        photo.hash,
+        AnalysisResult(backend="local", features=frozenset({Feature.FACES}), faces=(face,)),
+        {Feature.FACES: "test"},
+    )
+    faces.cluster_new_faces(library.catalog)
+    window.organize.marks.rate(2, [photo.id])
+    written(qtbot, window)
+    cluster = next(e for e in window.facade.overview() if e.cluster_id is not None).cluster_id
+    window.facade.name_cluster(cluster, "Barack")  # after the rating: the first Ctrl+Z takes it back
+
+    def named() -> bool:
+        return any(e.name == "Barack" for e in window.facade.overview())
+
+    window.undo_action.trigger()
+    qtbot.waitUntil(lambda: not named(), timeout=WAIT)
+    assert marks_of(library.catalog, [photo.id]) == {photo.id: PhotoMarks(photo.id, False, 2)}
+    window.undo_action.trigger()  # then the rating
+    qtbot.waitUntil(lambda: marks_of(library.catalog, [photo.id]) == {}, timeout=WAIT)
+    assert not named()
