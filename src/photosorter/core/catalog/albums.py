@@ -91,6 +91,11 @@ def albums(catalog: Catalog) -> list[Album]:
     return [_album(row) for row in rows]
 
 
+def album_names(catalog: Catalog) -> dict[int, str]:
+    """Every album's name by id, without counting photos (what ``album:`` in a search matches)."""
+    return dict(catalog.connection().execute("SELECT id, name FROM albums"))
+
+
 def album_by_id(catalog: Catalog, album_id: int) -> Album | None:
     row = catalog.connection().execute(_ALBUM + " WHERE a.id = ?", (album_id,)).fetchone()
     return _album(row) if row else None

@@ -239,7 +239,8 @@ class _Run:
         if not values:
             raise SearchError(f"{term.raw!r}: album: needs a name, e.g. {FILTERS['album'].examples[0]}")
         catalog = self.index.catalog
-        chosen = [a.id for a in album_rows.albums(catalog) if any(w.in_words(tokens(a.name)) for w in values)]
+        names = album_rows.album_names(catalog)
+        chosen = [i for i, name in names.items() if any(w.in_words(tokens(name)) for w in values)]
         ids = np.array(album_rows.members_of_albums(catalog, chosen) if chosen else [], dtype=np.int64)
         ids = np.sort(ids[ids < self.size])  # a photo added since the index state was read is not in it
         return _Source(term, ids, np.zeros(ids.size), False, term.negated)
