@@ -23,7 +23,7 @@ from photosorter.core.catalog.marks import (
     set_rating,
 )
 from photosorter.gui.gallery_paint import INSET
-from photosorter.gui.marks_paint import MarksBar, heart_rect, paint_tile_marks
+from photosorter.gui.marks_paint import MarksBar, TileBadges, heart_rect
 from photosorter.gui.undo import Command, UndoPlace
 
 if TYPE_CHECKING:
@@ -61,6 +61,7 @@ class MarksController(QObject):
             action.setShortcut(QKeySequence(str(rating)))
             action.triggered.connect(lambda _checked=False, rating=rating: self.rate(rating))
             self.rating_actions.append(action)
+        self.badges = TileBadges()
         window.gallery.set_overlay(self._paint_tile)
         window.gallery.viewport().installEventFilter(self)
 
@@ -189,7 +190,7 @@ class MarksController(QObject):
     def _paint_tile(self, painter: QPainter, rect: QRect, row: int, hovered: bool) -> None:
         ids = self.window.model.ids
         if row < len(ids):
-            paint_tile_marks(painter, rect, self.marks.get(ids[row]), hovered)
+            self.badges.paint(painter, rect, self.marks.get(ids[row]), hovered)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """A click on a thumbnail's heart (shown under the mouse) favourites that photo alone."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from photosorter.core.catalog.marks import MAX_RATING, PhotoMarks
@@ -50,22 +50,45 @@ def heart_rect(tile: QRect) -> QRect:
     return QRect(tile.left() + 6, tile.bottom() - BADGE - 5, BADGE, BADGE)
 
 
-def paint_tile_marks(painter: QPainter, tile: QRect, marks: PhotoMarks | None, hovered: bool) -> None:
-    """A favourite's heart and a rating's stars over the bottom of a thumbnail; an empty heart to click
-    on the tile under the mouse."""
-    favorite = marks is not None and marks.favorite
-    rating = marks.rating if marks is not None else 0
-    if not (favorite or rating or hovered):
-        return
-    painter.save()
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    heart = heart_rect(tile)
+class TileBadges:
+    """A favourite's heart and a rating's stars over the bottom of a thumbnail, and an empty heart to
+    click on the tile under the mouse. Each is one blit of a badge drawn once per look (paths drawn
+    for every tile cost 0.17 ms each); the window owns the cache, so no pixmap outlives the app."""
+
+    def __init__(self) -> None:
+        self._badges: dict[tuple[bool, int, float], QPixmap] = {}
+
+    def paint(self, painter: QPainter, tile: QRect, marks: PhotoMarks | None, hovered: bool) -> None:
+        favorite = marks is not None and marks.favorite
+        rating = marks.rating if marks is not None else 0
+        if not (favorite or rating or hovered):
+            return
+        heart = heart_rect(tile)
+        device = painter.device()
+        ratio = device.devicePixelRatioF() if device is not None else 1.0
+        painter.drawPixmap(heart.left() - 4, heart.top() - 3, self.badge(favorite, rating, ratio))
+
+    def badge(self, favorite: bool, rating: int, ratio: float) -> QPixmap:
+        key = (favorite, rating, ratio)
+        found = self._badges.get(key)
+        if found is None:
+            found = self._badges[key] = QPixmap.fromImage(_badge_image(favorite, rating, ratio))
+        return found
+
+
+def _badge_image(favorite: bool, rating: int, ratio: float) -> QImage:
     width = BADGE + 8 + (rating * (STAR_SIDE + 2) + 4 if rating else 0)
-    pill = QRectF(heart.left() - 4, heart.top() - 3, width, BADGE + 6)
+    image = QImage(int(width * ratio), int((BADGE + 6) * ratio), QImage.Format.Format_ARGB32_Premultiplied)
+    image.setDevicePixelRatio(ratio)
+    image.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    pill = QRectF(0, 0, width, BADGE + 6)
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(PILL)
     painter.drawRoundedRect(pill, pill.height() / 2, pill.height() / 2)
-    path = heart_path(QRectF(heart).adjusted(1, 2, -1, -1))
+    heart = QRectF(4, 3, BADGE, BADGE)
+    path = heart_path(heart.adjusted(1, 2, -1, -1))
     if favorite:
         painter.fillPath(path, HEART)
     else:
@@ -75,7 +98,8 @@ def paint_tile_marks(painter: QPainter, tile: QRect, marks: PhotoMarks | None, h
     for i in range(rating):
         left = heart.right() + 6 + i * (STAR_SIDE + 2)
         painter.drawPolygon(star_polygon(QRectF(left, top, STAR_SIDE, STAR_SIDE)))
-    painter.restore()
+    painter.end()
+    return image
 
 
 class MarksBar(QWidget):
