@@ -265,11 +265,13 @@ def test_drag_data_carries_ids_and_files_and_a_foreign_drop_is_refused(qtbot, wi
 
 
 def test_help_lists_the_keys_from_the_menus(window) -> None:
-    keys = {(key, entry) for _menu, key, entry in menu_shortcuts(window.menuBar())}
+    window.organize.albums.add_menu.aboutToShow.emit()  # New Album is in Add to Album too: listed once
+    listed = menu_shortcuts(window.menuBar())
+    assert len(listed) == len({key for _menu, key, _entry in listed})  # no key does two things
+    keys = {(key, entry) for _menu, key, entry in listed}
     assert {(".", "Favourite"), ("4", "4 Stars"), ("0", "No Rating"), ("Ctrl+Z", "Undo")} <= keys
     assert ("Ctrl+Shift+Z", "Redo") in keys
     assert ("F1", "Keyboard Shortcuts") in keys
-    assert len({key for key, _ in keys}) == len(keys)  # no key does two things
 
 
 def test_undo_takes_back_whichever_came_last_a_rating_or_a_naming(qtbot, window, photo_folder: Path) -> None:

@@ -24,13 +24,15 @@ WIDGET_KEYS = (
 def menu_shortcuts(bar: QMenuBar) -> list[tuple[str, str, str]]:
     """(menu, key, entry) for every menu entry with a key, in menu order."""
     found: list[tuple[str, str, str]] = []
+    seen: set[int] = set()  # an entry in two menus (New Album is in Add to Album too) is listed once
 
     def walk(menu: QMenu, title: str) -> None:
         for action in menu.actions():
             sub = action.menu()
             if isinstance(sub, QMenu):
                 walk(sub, f"{title} › {_plain(action.text())}")
-            elif isinstance(action, QAction) and not action.shortcut().isEmpty():
+            elif isinstance(action, QAction) and not action.shortcut().isEmpty() and id(action) not in seen:
+                seen.add(id(action))
                 key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
                 found.append((title, key, _plain(action.text())))
 
