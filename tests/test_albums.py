@@ -14,7 +14,7 @@ from photosorter.core.catalog import albums as album_rows
 from photosorter.core.catalog import photos as photo_rows
 from photosorter.core.catalog.albums import AlbumError, AlbumOrder
 from photosorter.core.catalog.marks import set_rating
-from photosorter.core.search import SearchError, search_ids
+from photosorter.core.search import SearchError, completions, search_ids
 from test_scanner import scan_folder
 from test_search_catalog import add_photo
 
@@ -106,6 +106,8 @@ def test_album_search_key_and_a_search_inside_an_album(catalog) -> None:
     assert search_ids(catalog, "album:party|summer") == [3, 2, 1]
     assert search_ids(catalog, "-album:summer") == [4, 3]
     assert search_ids(catalog, "album:nothing") == []
+    assert completions(catalog, "dog album:su") == ['dog album:"Summer Trip"']
+    assert completions(catalog, "album:") == ["album:Party", 'album:"Summer Trip"']
     set_rating(catalog, [1], 5)
     assert browse.photo_ids(catalog, _view(trip), "rating:5") == [1]
 

@@ -99,10 +99,16 @@ def test_keys_rate_and_favourite_the_selection_and_undo_redo_take_it_back(qtbot,
     qtbot.waitUntil(lambda: len(catalog_marks(window)) == 2, timeout=WAIT)
     assert {m.rating for m in catalog_marks(window).values()} == {4}
 
-    # "." again on photos that all are favourites takes the mark away; 0 clears the rating
-    qtbot.keyClick(window.gallery, Qt.Key.Key_0)
+    qtbot.keyClick(window.gallery, Qt.Key.Key_0)  # 0 clears the rating
     written(qtbot, window)
     assert catalog_marks(window) == {}
+
+    # in the search field the same keys type text
+    changes = window.organize.place.stack.count()
+    window.search.setFocus()
+    qtbot.keyClicks(window.search, "rating:5.")
+    assert window.search.text() == "rating:5."
+    assert window.organize.place.stack.count() == changes  # nothing was rated or favourited
 
 
 def test_a_search_on_marks_follows_a_change_made_in_the_window(qtbot, window) -> None:

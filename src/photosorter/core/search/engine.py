@@ -456,6 +456,10 @@ def completions(catalog: Catalog, prefix: str, limit: int = 20) -> list[str]:
         elif key.lower() in ("label", "person"):
             found = _complete(catalog, value, _KINDS[key.lower()], limit)
             out = [f'"{name}"' if " " in name else name for name in found]
+        elif key.lower() == "album":
+            names = sorted(album_rows.album_names(catalog).values(), key=str.lower)
+            found = [n for n in names if any(w.startswith(value.lower().strip('"')) for w in tokens(n))]
+            out = [f'"{name}"' if " " in name else name for name in found]
         return [f"{lead}{sign}{key.lower()}:{v}" for v in out][:limit]
     out = [f"{k}:" for k in FILTERS if k.startswith(core.lower()) and core]
     out += _complete(catalog, core, BARE_KINDS, limit)
