@@ -191,6 +191,12 @@ def test_albums_from_the_menu_a_drop_removal_order_and_undoing_a_delete(qtbot, w
     window.organize.albums.new_album("Trip")
     qtbot.waitUntil(lambda: _sidebar_entry(window, ViewKind.ALBUM, "Trip")[1] == 2, timeout=WAIT)
     album = album_rows.album_by_name(catalog, "Trip")
+    window.organize.albums.new_album("trip")  # taken: said, and not kept for Undo
+    qtbot.waitUntil(
+        lambda: "already an album called 'Trip'" in window.statusBar().currentMessage(), timeout=WAIT
+    )
+    written(qtbot, window)
+    assert window.organize.place.stack.undoText() == "New album Trip"
 
     # drag a third photo onto the album in the sidebar
     third = window.model.ids[4]
