@@ -42,6 +42,9 @@ class Photo:
 def round_half_up(seconds: float) -> int:
     """Whole seconds as the badge shows them (29.5 s is "0:30"), written out again on purpose."""
     return math.floor(seconds + 0.5)
+    favorite: bool = False
+    rating: int = 0
+    albums: list[list[str]] = field(default_factory=list)  # the words of each album's name
 
 
 def _load(text: str, empty):
@@ -79,6 +82,15 @@ class Reference:
         copies: dict[str, int] = {}
         for row in rows:
             copies[row[1]] = copies.get(row[1], 0) + 1
+        marks = {
+            pid: (bool(fav), rating)
+            for pid, fav, rating in conn.execute("SELECT photo_id, favorite, rating FROM photo_marks")
+        }
+        in_albums: dict[int, list[list[str]]] = {}
+        for photo_id, album in conn.execute(
+            "SELECT ap.photo_id, a.name FROM album_photos ap JOIN albums a ON a.id = ap.album_id"
+        ):
+            in_albums.setdefault(photo_id, []).append(tokens(album))
         self.photos = []
         for (
             photo_id,
@@ -109,6 +121,8 @@ class Reference:
                 self._name("place", photo.place, *names)
                 self._name("country", photo.country, *[n for n in (country, code) if n])
             self._content(conn, photo, content)
+            photo.favorite, photo.rating = marks.get(photo_id, (False, 0))
+            photo.albums = in_albums.get(photo_id, [])
             self.photos.append(photo)
 
     def _name(self, kind: str, key: str, *names: str) -> None:
@@ -199,9 +213,12 @@ class Reference:
             taken = photo.taken_at
             ok = taken is not None and (low is None or taken >= low) and (high is None or taken < high)
             return 0.0 if ok else None
-        if key == "faces":
+        if key in ("faces", "rating"):
             op, limit = count_predicate(key, value)
-            return 0.0 if compare(op, photo.faces, limit) else None
+            return 0.0 if compare(op, photo.faces if key == "faces" else photo.rating, limit) else None
+        if key == "album":
+            words = words_of(value, plurals=False)
+            return 0.0 if any(words.in_words(album) for album in photo.albums) else None
         if key == "has":
             return 0.0 if (photo.lines if value == "text" else photo.faces) else None
         if key == "type":
@@ -210,7 +227,8 @@ class Reference:
             op, limit = duration_predicate(key, value)
             return 0.0 if photo.seconds is not None and compare(op, photo.seconds, limit) else None
         if key == "is":
-            return 0.0 if (photo.duplicate if value == "duplicate" else photo.unnamed) else None
+            flag = {"duplicate": photo.duplicate, "favorite": photo.favorite}.get(value, photo.unnamed)
+            return 0.0 if flag else None
         raise AssertionError(key)
 
     def search(self, query: str) -> list[tuple[int, float]]:
@@ -225,7 +243,7 @@ class Reference:
                     v
                     for v in term.values
                     if term.key
-                    not in (None, "label", "person", "camera", "place", "country", "text", "folder")
+                    not in (None, "label", "person", "camera", "place", "country", "text", "folder", "album")
                     or tokens(v)
                 ]
                 scores = [

@@ -367,7 +367,7 @@ def test_shortcuts_work_after_a_dialog_closes(qtbot, window, accept: bool) -> No
     focused = QApplication.focusWidget()
     assert focused is not None and focused.window() is window
     undone: list[bool] = []
-    window.undo_people_action.triggered.connect(lambda: undone.append(True))
+    window.undo_action.triggered.connect(lambda: undone.append(True))
     qtbot.keyClick(focused, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert undone  # Ctrl+Z reached the window's Undo
     again = close_next_dialog(qtbot, accept=False)

@@ -224,11 +224,11 @@ def test_no_is_never_asked_again_and_ctrl_z_undoes_a_naming(qtbot, window, photo
     assert faces.suggestions(window.facade.library.catalog) == []
     assert _barack_photos(window) == 1
 
-    # Naming the rejected face by hand is allowed; Ctrl+Z (Edit > Undo People Change) takes it back.
+    # Naming the rejected face by hand is allowed; Ctrl+Z (Edit > Undo) takes it back.
     unnamed = next(e for e in window.facade.overview() if e.cluster_id is not None)
     window.facade.name_cluster(unnamed.cluster_id, "Barack")
     assert _barack_photos(window) == 2
-    window.undo_people_action.trigger()
+    window.undo_action.trigger()
     qtbot.waitUntil(lambda: _barack_photos(window) == 1, timeout=WAIT)
     qtbot.waitUntil(lambda: "Undone" in window.statusBar().currentMessage(), timeout=WAIT)
 

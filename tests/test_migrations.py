@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from photosorter.core.catalog import Catalog, schema
+from photosorter.core.catalog.migrations import v11_marks_albums
 
 NOW = "2024-05-01T10:00:00"
 
@@ -175,6 +176,23 @@ def _seed_v10(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT INTO perceptual_hashes (hash, phash) VALUES ('h-dog', -1234567890123)")
 
 
+def _seed_marks(conn: sqlite3.Connection) -> None:
+    """A rated favourite and a copy rated apart, an album in manual order, a saved search."""
+    conn.executemany(
+        "INSERT INTO photo_marks (photo_id, favorite, rating, updated_at) VALUES (?, ?, ?, ?)",
+        [(1, 1, 5, NOW), (2, 0, 3, NOW), (7, 1, 0, NOW)],
+    )
+    conn.execute("INSERT INTO albums (id, name, sort, created_at) VALUES (1, 'Summer', 'manual', ?)", (NOW,))
+    conn.executemany(
+        "INSERT INTO album_photos (album_id, photo_id, position, added_at) VALUES (1, ?, ?, ?)",
+        [(3, 1, NOW), (1, 2, NOW), (5, 3, NOW)],
+    )
+    conn.execute(
+        "INSERT INTO saved_searches (name, query, created_at) VALUES ('Best dogs', 'dog rating:>=4', ?)",
+        (NOW,),
+    )
+
+
 SEEDS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _seed_v1,
     3: _seed_v3,
@@ -183,6 +201,7 @@ SEEDS: dict[int, Callable[[sqlite3.Connection], None]] = {
     7: _seed_v7,
     9: _seed_v9,
     10: _seed_v10,
+    schema.STEPS.index(v11_marks_albums.migrate) + 1: _seed_marks,
 }
 
 PAST_VERSIONS = range(1, schema.SCHEMA_VERSION)

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from photosorter.core.analysis.types import Label, TextLine
-from photosorter.core.catalog import Catalog, search_store
+from photosorter.core.catalog import Catalog, albums, marks, search_store
 from photosorter.core.catalog import photos as photo_rows
 from photosorter.core.catalog import places as place_rows
 from photosorter.core.places import Place
@@ -109,6 +109,17 @@ PLACES = [
     Place("Springfield", "Illinois", "United States", "US"),
     Place("", "", "France", "FR"),  # far from any town: only the country
     None,  # looked up: nothing near
+    "is:favorite",
+    "-is:favorite dog",
+    "rating:>=4",
+    "rating:3",
+    "rating:0",
+    "-rating:0 beach",
+    "rating:<2|5",
+    "is:favorite|duplicate rating:>=1",
+    'album:"summer trip"',
+    "album:party|summer",
+    "-album:party dog",
 ]
 
 
@@ -117,9 +128,28 @@ def _build(path: Path, rng: random.Random, photos: int) -> Catalog:
     folder = photo_rows.add_folder(catalog, "/lib")
     with catalog.transaction() as conn:
         conn.executemany("INSERT INTO people (name, created_at) VALUES (?, 'now')", [(p,) for p in PEOPLE])
+    for name in ALBUMS:
+        albums.create_album(catalog, name)
     for i in range(photos):
         _photo(catalog, folder, rng, i)
     return catalog
+
+
+ALBUMS = ("Summer Trip", "Party")
+
+
+def _mark(catalog: Catalog, rng: random.Random, photo_id: int) -> None:
+    """Favourites, ratings and albums of the photo itself (copies are marked on their own)."""
+    if rng.random() < 0.3:
+        marks.set_favorite(catalog, [photo_id], rng.random() < 0.8)
+    if rng.random() < 0.4:
+        marks.set_rating(catalog, [photo_id], rng.randint(0, 5))
+    if rng.random() < 0.3:
+        album = rng.randint(1, len(ALBUMS))
+        if rng.random() < 0.7:
+            albums.add_to_album(catalog, album, [photo_id])
+        else:
+            albums.remove_from_album(catalog, album, [photo_id])
 
 
 def _photo(catalog: Catalog, folder, rng: random.Random, i: int) -> int:
@@ -136,6 +166,7 @@ def _photo(catalog: Catalog, folder, rng: random.Random, i: int) -> int:
     if rng.random() < 0.6:
         _locate(catalog, rng, photo_id)
     _analyse(catalog, rng, content)
+    _mark(catalog, rng, photo_id)
     return photo_id
 
 
@@ -178,7 +209,7 @@ def _change(catalog: Catalog, rng: random.Random) -> None:
         _photo(catalog, photo_rows.folders(catalog)[0], rng, 10_000 + rng.randrange(10**9))
         return
     pick = rng.choice(ids)
-    what = rng.randrange(10)
+    what = rng.randrange(11)
     with catalog.transaction() as conn:
         if what == 0:
             conn.execute(
@@ -209,6 +240,8 @@ def _change(catalog: Catalog, rng: random.Random) -> None:
     if what == 8:  # a new position not looked up yet: the place is gone until it is
         with catalog.transaction() as conn:
             conn.execute("UPDATE photos SET latitude = latitude + 1 WHERE id = ?", (pick,))
+    if what == 10:
+        _mark(catalog, rng, pick)
     if what == 6:
         content = catalog.connection().execute("SELECT hash FROM photos WHERE id = ?", (pick,)).fetchone()[0]
         _analyse(catalog, rng, content)
@@ -223,7 +256,7 @@ def _check(catalog: Catalog, query: str) -> None:
     assert ids == [photo_id for photo_id, _ in expected], query
     hits = search(catalog, query)
     assert [(h.photo_id, h.score) for h in hits] == expected, query
-    if query.strip() and "-" not in query and "faces:" not in query:  # a hit always says why, if asked
+    if query.strip() and "-" not in query and "faces:" not in query and "rating:" not in query:
         assert all(h.why for h in hits), query
     assert [h.photo_id for h in search(catalog, query, limit=3)] == ids[:3], query
 
@@ -301,6 +334,11 @@ FILTER_TERMS = st.sampled_from(
         "-type:photo",
         "duration:>30s",
         "duration:<10s|>=1m",
+        "is:favorite",
+        "rating:>=3",
+        "rating:0",
+        "-rating:5",
+        "album:party",
     ]
 )
 TERM = st.one_of(

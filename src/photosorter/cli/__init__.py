@@ -12,6 +12,7 @@ from photosorter.cli import (
     library_commands,
     organize_commands,
     people_commands,
+    places_commands,
     search_commands,
     watch_commands,
 )
@@ -26,6 +27,7 @@ COMMAND_MODULES = [
     people_commands,
     watch_commands,
     organize_commands,
+    places_commands,
 ]
 
 

@@ -9,6 +9,8 @@ from typing import Any
 
 from photosorter.cli.common import echo, print_json, run_job
 from photosorter.core.backfill import place_of
+from photosorter.core.catalog.albums import albums_of
+from photosorter.core.catalog.marks import marks_of
 from photosorter.core.catalog.paths import display
 from photosorter.core.errors import EnvironmentFault, PhotosorterError
 from photosorter.core.imaging import thumbnail_path
@@ -92,10 +94,7 @@ def run_stats(args: argparse.Namespace) -> int:
 
 def run_show(args: argparse.Namespace) -> int:
     with Library.open(args.home) as library:
-        path = os.path.abspath(os.path.expanduser(args.path))
-        photo = library.photo_by_path(os.path.realpath(path)) or library.photo_by_path(path)
-        if photo is None:
-            raise PhotosorterError(f"{args.path}: not in the library (scan its folder first)")
+        photo = photo_at(library, args.path)
         fields = photo_fields(library, photo)
         analysis = library.analysis_of(photo)
     if args.json:
@@ -104,6 +103,15 @@ def run_show(args: argparse.Namespace) -> int:
         for line in photo_lines(fields, analysis):
             echo(line)
     return 0
+
+
+def photo_at(library: Library, path: str) -> Photo:
+    """The library's photo at a path as the user typed it (relative, ``~``, or through a symlink)."""
+    full = os.path.abspath(os.path.expanduser(path))
+    photo = library.photo_by_path(os.path.realpath(full)) or library.photo_by_path(full)
+    if photo is None:
+        raise PhotosorterError(f"{path}: not in the library (scan its folder first)")
+    return photo
 
 
 def photo_lines(fields: dict[str, Any], analysis: PhotoAnalysis) -> list[str]:
@@ -162,6 +170,7 @@ def _state_line(state: AnalysisState) -> str:
 def photo_fields(library: Library, photo: Photo) -> dict[str, Any]:
     """What the catalog knows about the file itself, as ``show`` prints it (before the analysis)."""
     thumb = thumbnail_path(library.paths.thumbnails, photo.hash) if photo.hash else None
+    marks = marks_of(library.catalog, [photo.id]).get(photo.id)
     return {
         "id": photo.id,
         "path": display(photo.path),
@@ -191,6 +200,9 @@ def photo_fields(library: Library, photo: Photo) -> dict[str, Any]:
         "error": photo.error,
         "warnings": photo.warnings,
         "thumbnail": str(thumb) if thumb and thumb.exists() else None,
+        "favorite": bool(marks and marks.favorite),
+        "rating": marks.rating if marks else 0,
+        "albums": albums_of(library.catalog, [photo.id]).get(photo.id, []),
     }
 
 

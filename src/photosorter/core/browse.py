@@ -6,12 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from photosorter.core.catalog import albums as album_rows
 from photosorter.core.catalog import browse as browse_rows
 from photosorter.core.catalog import photos as photo_rows
 from photosorter.core.catalog.database import Catalog
 from photosorter.core.places import Place
 from photosorter.core.search import SearchHit, Term, label_counts, search, search_ids
 from photosorter.core.search.engine import category_counts
+from photosorter.core.search.query import parse
 
 OTHER = "Other"  # the category of a label the backend gave none
 
@@ -26,11 +28,14 @@ class ViewKind(StrEnum):
     FOLDER = "folder"
     COUNTRY = "country"  # value: the country's code
     PLACE = "place"  # value: the place's label; ``place`` says which
+    ALBUM = "album"  # value: the album's id
+    SAVED = "saved"  # a saved search; value: its id
 
 
 @dataclass(frozen=True, slots=True)
 class ViewFilter:
-    """What a sidebar entry selects: ``value`` is the person, label, category or folder path."""
+    """What a sidebar entry selects: ``value`` is the person, label, category or folder path, or the id
+    of an album or saved search."""
 
     kind: ViewKind = ViewKind.ALL
     value: str = ""
@@ -81,7 +86,8 @@ def text_count(catalog: Catalog) -> int:
 
 def view_terms(catalog: Catalog, view: ViewFilter) -> tuple[Term, ...] | None:
     """The search terms a view adds to a query; None when the view can match nothing (an empty category).
-    A folder adds none: it is a path prefix, applied by ``photo_ids``."""
+    A folder or an album adds none: it is a list of photos, applied by ``photo_ids``. A saved search adds
+    its query's terms, read now: it follows the library as it changes."""
     if view.kind == ViewKind.PERSON:
         return (Term("person", (view.value,), phrase=True, raw=f'person:"{view.value}"'),)
     if view.kind == ViewKind.UNNAMED:
@@ -100,6 +106,9 @@ def view_terms(catalog: Catalog, view: ViewFilter) -> tuple[Term, ...] | None:
         return (Term("country", (view.value,), phrase=True, raw=f"country:{view.value}"),)
     if view.kind == ViewKind.PLACE and view.place is not None:
         return place_terms(view.place)
+    if view.kind == ViewKind.SAVED:
+        saved = album_rows.saved_search_by_id(catalog, int(view.value))
+        return None if saved is None else parse(saved.query).terms
     return ()
 
 
@@ -121,11 +130,15 @@ def photo_ids(catalog: Catalog, view: ViewFilter, query: str = "") -> list[int]:
     terms = view_terms(catalog, view)
     if terms is None:
         return []
-    if view.kind == ViewKind.FOLDER:
-        in_folder = browse_rows.folder_photo_ids(catalog, view.value)
+    if view.kind in (ViewKind.FOLDER, ViewKind.ALBUM):
+        listed = (
+            browse_rows.folder_photo_ids(catalog, view.value)
+            if view.kind == ViewKind.FOLDER
+            else album_rows.album_photo_ids(catalog, int(view.value))
+        )
         if not query:
-            return in_folder
-        wanted = set(in_folder)
+            return listed  # an album in its own order: by date, or as the user arranged it
+        wanted = set(listed)
         return [photo_id for photo_id in search_ids(catalog, query) if photo_id in wanted]
     if not query and not terms:
         return photo_rows.visible_photo_ids(catalog)
@@ -136,3 +149,9 @@ def best_hits(catalog: Catalog, view: ViewFilter, query: str, limit: int) -> lis
     """The best ``limit`` hits of a search within a view, each saying why it matched."""
     terms = view_terms(catalog, view)
     return [] if terms is None else search(catalog, query, limit=limit, extra=terms)
+
+
+def save_search(catalog: Catalog, name: str, query: str) -> album_rows.SavedSearch:
+    """Keeps a query under a name, after checking it parses (a SearchError says what is wrong)."""
+    parse(query)
+    return album_rows.save_search(catalog, name, query)

@@ -6,14 +6,16 @@ Every method may be called from a worker thread (the catalog keeps one connectio
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from photosorter.core import browse, faces
 from photosorter.core.backfill import fill_perceptual_hashes, fill_places
 from photosorter.core.browse import CategoryGroup, ViewFilter
+from photosorter.core.catalog import albums as album_rows
 from photosorter.core.catalog import places as place_rows
 from photosorter.core.catalog import usage as usage_rows
+from photosorter.core.catalog.albums import Album, SavedSearch
 from photosorter.core.catalog.people_views import GroupRef
 from photosorter.core.catalog.places import PlaceCount
 from photosorter.core.duplicates import DuplicateGroup, TrashReport, find_groups, move_to_trash
@@ -50,6 +52,8 @@ class SidebarData:
     text_count: int
     folders: list[Folder]
     places: tuple[PlaceCount, ...] = ()
+    albums: list[Album] = field(default_factory=list)
+    saved_searches: list[SavedSearch] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +122,8 @@ class Facade:
             text_count=browse.text_count(self.catalog),
             folders=self.library.folders(),
             places=tuple(place_rows.counts(self.catalog)),
+            albums=album_rows.albums(self.catalog),
+            saved_searches=album_rows.saved_searches(self.catalog),
         )
 
     # -- people ------------------------------------------------------------------------------------------

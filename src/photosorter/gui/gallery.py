@@ -286,6 +286,11 @@ class GalleryView(QListView):
     def cell_size(self) -> int:
         return self._cell
 
+    def set_overlay(self, overlay) -> None:
+        """Something drawn over every tile after it (see ``GridPainter.overlay``)."""
+        self._painter.overlay = overlay
+        self.viewport().update()
+
     def set_cell(self, cell: int) -> None:
         self._cell = cell
         self._fit_cells()

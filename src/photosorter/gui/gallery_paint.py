@@ -11,7 +11,7 @@ Python into QPainter keep the GIL, so nothing waits for a worker.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
 
 from PySide6.QtCore import QModelIndex, QPoint, QRect, QSize, Qt
@@ -144,6 +144,8 @@ class GridPainter:
     def __init__(self, view: QListView, art: TileArt) -> None:
         self.view = view
         self.art = art
+        # drawn over each tile after it (favourite and rating): (painter, tile rect, row, hovered)
+        self.overlay: Callable[[QPainter, QRect, int, bool], None] | None = None
 
     def layout(self, model: TileSource) -> tuple[QPoint, int] | None:
         """Where row 0's cell is in viewport coordinates and how many cells make a grid row, read from
@@ -195,6 +197,7 @@ class GridPainter:
         tile_w, tile_h = width - 2 * INSET, height - 2 * INSET
         pixmap_for, badge_for = model.pixmap_at, model.badge_at
         draw = self.art.draw
+        overlay = self.overlay
         for row in range(first, last + 1):
             column = row % columns
             if column < left_column or column > right_column:
@@ -207,6 +210,8 @@ class GridPainter:
                 self.art.ring(painter, rect, palette)
             elif row == hover:
                 self.art.veil(painter, rect)
+            if overlay is not None:
+                overlay(painter, rect, row, row == hover)
 
     def _selected_rows(self, first: int, last: int) -> set[int]:
         model = self.view.selectionModel()

@@ -26,6 +26,7 @@ from photosorter.gui.id_list import IdList
 from photosorter.gui.ids_query import IdsQuery
 from photosorter.gui.live_wiring import LiveWiring
 from photosorter.gui.menus import build_menus
+from photosorter.gui.organize import Organize
 from photosorter.gui.people_view import PeopleView
 from photosorter.gui.results_page import ResultsPage
 from photosorter.gui.search_field import SearchField
@@ -131,6 +132,7 @@ class MainWindow(QMainWindow):
         self.live = self.live_wiring.bridge
         self.live_status = self.live_wiring.status
         self.queue_panel = self.live_wiring.queue_panel
+        self.organize = Organize(self)  # favourites, ratings, albums, saved searches, Undo/Redo
         build_menus(self)
         self.focus_keeper = FocusKeeper(self, self._default_focus)
         self.refresh_all()
@@ -147,6 +149,7 @@ class MainWindow(QMainWindow):
 
     def _sidebar_loaded(self, data: SidebarData) -> None:
         self.sidebar.set_data(data)
+        self.organize.sidebar_loaded(data)
         self.people.set_names([p.name for p in data.people if p.name])  # naming from the detail pane
         has_folders = bool(data.folders)
         if has_folders and self.live.live is None and self.live.failed is None:
@@ -306,6 +309,8 @@ class MainWindow(QMainWindow):
             )
 
     def _delete_pressed(self) -> None:
+        if self.organize.albums.remove_selection():  # in an album, Delete takes photos out of it
+            return
         text = "Photosorter never deletes or hides photos. To stop showing a folder, remove it in Settings."
         self.statusBar().showMessage(text, 8000)
 

@@ -39,12 +39,12 @@ def build_menus(window: MainWindow) -> None:
 
     edit = bar.addMenu("&Edit")
     # Text fields keep their own Ctrl+Z (Qt gives a focused line edit the standard key first).
-    window.undo_people_action = action(
-        edit, "&Undo People Change", window.people.undo, QKeySequence.StandardKey.Undo
-    )
+    window.organize.add_edit_actions(edit)  # Undo (people and organizing changes alike), Redo
     edit.addSeparator()
     window.find_action = action(edit, "&Find…", lambda: focus_search(window), QKeySequence.StandardKey.Find)
     action(edit, "&Select All", window.gallery.selectAll, QKeySequence.StandardKey.SelectAll)
+
+    window.organize.add_menus(bar)  # Organize: favourites, ratings, albums, saved searches
 
     view = bar.addMenu("&View")
     action(
@@ -64,6 +64,12 @@ def build_menus(window: MainWindow) -> None:
     window.full_screen_action = action(view, "&Full Screen", lambda: toggle_full_screen(window), "F11")
 
     help_menu = bar.addMenu("&Help")
+    action(
+        help_menu,
+        "&Keyboard Shortcuts",
+        window.organize.show_shortcuts,
+        QKeySequence.StandardKey.HelpContents,
+    )
     action(
         help_menu,
         "&About Photosorter",

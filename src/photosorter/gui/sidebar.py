@@ -52,11 +52,22 @@ class Sidebar(QTreeView):
         self.people_item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)  # the page
         self.scenes_item = self._section("Scenes & Things")
         self.text_item = self._entry(None, "Text", ViewFilter(ViewKind.TEXT, "", "Photos with text"))
+        self.albums_item = self._section("Albums")
+        self.saved_item = self._section("Saved Searches")
         self.folders_item = self._section("Folders")
         self.places_item = self._section("Places")
         self.duplicates_item = self._section("Duplicates")
         self.duplicates_item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)  # a page
-        for section in (self.people_item, self.scenes_item, self.folders_item):
+        # the sections refilled from SidebarData
+        self.sections = (
+            self.people_item,
+            self.scenes_item,
+            self.albums_item,
+            self.saved_item,
+            self.folders_item,
+            self.places_item,
+        )
+        for section in self.sections:
             self.setExpanded(section.index(), True)
         self.setCurrentItem(self.all_item)
         self.selectionModel().currentRowChanged.connect(self._current_changed)
@@ -118,7 +129,7 @@ class Sidebar(QTreeView):
         on_page = shown if shown is self.people_item or shown is self.duplicates_item else None
         self._rebuilding = True  # the current row moves while sections refill; only the end result counts
         try:
-            for section in (self.people_item, self.scenes_item, self.folders_item, self.places_item):
+            for section in self.sections:
                 expanded = {
                     section.child(i).text()
                     for i in range(section.rowCount())
@@ -129,6 +140,7 @@ class Sidebar(QTreeView):
             self._filters = {k: v for k, v in self._filters.items() if v in (self.all_item, self.text_item)}
             self._fill_people(data)
             self._fill_scenes(data)
+            self._fill_albums(data)
             self._fill_folders(data)
             fill_places(self, self.places_item, data.places, self.places_item.data(ExpandedRole) or set())
             count = self.tree.item(self.text_item.row(), 1)
@@ -178,6 +190,33 @@ class Sidebar(QTreeView):
                     parent, label.name, ViewFilter(ViewKind.LABEL, label.name, label.name), label.count
                 )
             self.setExpanded(parent.index(), group.name in expanded)
+
+    def _fill_albums(self, data: SidebarData) -> None:
+        if not data.albums:
+            self._note(self.albums_item, "Organize > New Album…")
+        for album in data.albums:
+            self._plain(
+                self._entry(
+                    self.albums_item,
+                    album.name,
+                    ViewFilter(ViewKind.ALBUM, str(album.id), album.name),
+                    album.count,
+                )
+            )
+        if not data.saved_searches:
+            self._note(self.saved_item, "Organize > Save Search…")
+        for saved in data.saved_searches:
+            item = self._entry(
+                self.saved_item, saved.name, ViewFilter(ViewKind.SAVED, str(saved.id), saved.name)
+            )
+            item.setToolTip(saved.query)
+            self._plain(item)
+
+    @staticmethod
+    def _plain(item: QStandardItem) -> None:
+        font = QFont(item.font())
+        font.setBold(False)
+        item.setFont(font)
 
     def _fill_folders(self, data: SidebarData) -> None:
         if not data.folders:

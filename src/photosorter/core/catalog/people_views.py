@@ -187,6 +187,12 @@ def last_undo_state(conn: sqlite3.Connection) -> dict[str, Any] | None:
     return None if row is None else json.loads(row[0])
 
 
+def last_undo_id(catalog: Catalog) -> int:
+    """The newest people action's place in the log (0 when empty): the app's Undo compares it with its
+    other changes to take back whichever came last."""
+    return int(catalog.scalar("SELECT coalesce(max(id), 0) FROM people_undo") or 0)
+
+
 def pop_undo(conn: sqlite3.Connection) -> tuple[str, str] | None:
     """Writes back the state saved before the last action; returns (action, description)."""
     row = conn.execute(

@@ -22,6 +22,7 @@ from photosorter.core.catalog.migrations import (
     v8_search_segments,
     v9_videos,
     v10_places_duplicates,
+    v11_marks_albums,
 )
 from photosorter.core.errors import CatalogError
 
@@ -37,6 +38,7 @@ STEPS: list[Callable[[sqlite3.Connection], None]] = [
     v8_search_segments.migrate,
     v9_videos.migrate,
     v10_places_duplicates.migrate,
+    v11_marks_albums.migrate,
 ]
 
 SCHEMA_VERSION = len(STEPS)

@@ -308,6 +308,26 @@ def _photo_terms(visible: list[tuple], photo_content: list[int], copies: list[in
     return p_term, p_photo
 
 
+def _mark_terms(conn: sqlite3.Connection, visible: list[tuple], wanted: list | None, terms: Terms):
+    """(term, photo) of the photo's own marks: ``is:favorite`` and ``rating:N`` (N 1..5; none for 0)."""
+    where, params = _where("photo_id", wanted)
+    shown = {row[0] for row in visible}
+    m_term: list[int] = []
+    m_photo: list[int] = []
+    for photo_id, favorite, rating in conn.execute(
+        f"SELECT photo_id, favorite, rating FROM photo_marks{where}", params
+    ):
+        if photo_id not in shown:
+            continue
+        if favorite:
+            m_term.append(terms.add("is", "favorite", "is:favorite"))
+            m_photo.append(photo_id)
+        if rating:
+            m_term.append(terms.add("rating", str(rating), f"rating:{rating}"))
+            m_photo.append(photo_id)
+    return m_term, m_photo
+
+
 @dataclass(slots=True)
 class _Found:
     """(term, content, score) rows, as columns."""
@@ -397,6 +417,9 @@ def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None) -> Postings:
         np.array([c for c in photo_content if c >= 0], dtype=np.int64), minlength=len(content)
     )
     p_term, p_photo = _photo_terms(visible, photo_content, copies.tolist(), terms)
+    m_term, m_photo = _mark_terms(conn, visible, wanted, terms)
+    p_term += m_term
+    p_photo += m_photo
     # content-level terms: labels, text, faces
     hashes = list(content) if photo_ids is not None else None
     where, params = _where("hash", hashes)

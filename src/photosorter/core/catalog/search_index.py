@@ -35,7 +35,7 @@ _EMPTY: List = (np.zeros(0, np.int64), np.zeros(0))
 # kinds with a small vocabulary, held whole: matched word by word without a query per word
 VOCABULARY = (
     "label", "category", "face", "camera", "faces", "has", "is", "person", "type", "duration", "place",
-    "country",
+    "country", "rating",
 )  # fmt: skip
 
 
@@ -181,7 +181,7 @@ class SearchIndex:
             # (a few thousand of the terms: without the index SQLite reads every path and text word)
             "SELECT id, kind, key, display, words FROM search_terms INDEXED BY search_terms_key WHERE kind IN"
             " ('label', 'category', 'face', 'camera', 'faces', 'has', 'is', 'person', 'type', 'duration',"
-            " 'place', 'country')"
+            " 'place', 'country', 'rating')"
         ):
             self._know(state, TermInfo(term_id, kind, key, display, tuple(w for w in words.split("\n") if w)))
         self._owners(state)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from photosorter.core.catalog import albums as album_rows
 from photosorter.core.catalog import search_rows
 from photosorter.core.catalog.database import Catalog
 from photosorter.core.catalog.search_index import SearchIndex, index_of
@@ -227,22 +228,26 @@ class _Run:
                 spans.append(self.order[lo:hi])
             ids = np.unique(np.concatenate(spans)) if len(spans) > 1 else spans[0]
             return _Source(term, ids, np.zeros(ids.size), False, term.negated)
-        if key == "faces":
-            return self.faces(term)
+        if key in ("faces", "rating"):
+            return self.counted(term)
+        if key == "album":
+            return self.album(term)
         if key == "duration":
             return self.duration(term)
         found = [t for v in term.values if (t := self.index.term(self.state, key, v)) is not None]
         ids, _ = self.union(self.lists(found))
         return _Source(term, ids, np.zeros(ids.size), False, term.negated)
 
-    def faces(self, term: Term) -> _Source:
-        """Face counts are terms ``faces:N``; a predicate true for 0 becomes the exclusion of the rest."""
-        predicates = [count_predicate("faces", value) for value in term.values]
+    def counted(self, term: Term) -> _Source:
+        """Face counts and ratings are terms ``faces:N``/``rating:N`` (none for 0); a predicate true for 0
+        becomes the exclusion of the rest."""
+        kind = str(term.key)
+        predicates = [count_predicate(kind, value) for value in term.values]
 
         def wanted(n: int) -> bool:
             return any(compare(op, n, limit) for op, limit in predicates) != term.negated
 
-        counts = [(t, int(info.key)) for t, info in self.state.terms.items() if info.kind == "faces"]
+        counts = [(t, int(info.key)) for t, info in self.state.terms.items() if info.kind == kind]
         inverted = wanted(0)
         chosen = [t for t, n in counts if wanted(n) != inverted]
         ids, _ = self.union(self.lists(chosen))
@@ -257,6 +262,18 @@ class _Run:
             if info.kind == "duration" and any(compare(op, int(info.key), limit) for op, limit in predicates)
         ]
         ids, _ = self.union(self.lists(chosen))
+        return _Source(term, ids, np.zeros(ids.size), False, term.negated)
+
+    def album(self, term: Term) -> _Source:
+        """Albums are the user's own lists, read as they are now (not indexed): a name's words pick them."""
+        values = [w for w in (words_of(v, plurals=False) for v in term.values) if w]
+        if not values:
+            raise SearchError(f"{term.raw!r}: album: needs a name, e.g. {FILTERS['album'].examples[0]}")
+        catalog = self.index.catalog
+        names = album_rows.album_names(catalog)
+        chosen = [i for i, name in names.items() if any(w.in_words(tokens(name)) for w in values)]
+        ids = np.array(album_rows.members_of_albums(catalog, chosen) if chosen else [], dtype=np.int64)
+        ids = np.sort(ids[ids < self.size])  # a photo added since the index state was read is not in it
         return _Source(term, ids, np.zeros(ids.size), False, term.negated)
 
     # -- combining -------------------------------------------------------------------------------------------
@@ -469,6 +486,10 @@ def completions(catalog: Catalog, prefix: str, limit: int = 20) -> list[str]:
             out = [c for c in spec.choices if c.startswith(value.lower())]
         elif key.lower() in ("label", "person"):
             found = _complete(catalog, value, _KINDS[key.lower()], limit)
+            out = [f'"{name}"' if " " in name else name for name in found]
+        elif key.lower() == "album":
+            names = sorted(album_rows.album_names(catalog).values(), key=str.lower)
+            found = [n for n in names if any(w.startswith(value.lower().strip('"')) for w in tokens(n))]
             out = [f'"{name}"' if " " in name else name for name in found]
         return [f"{lead}{sign}{key.lower()}:{v}" for v in out][:limit]
     out = [f"{k}:" for k in FILTERS if k.startswith(core.lower()) and core]

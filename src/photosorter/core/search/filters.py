@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from photosorter.core.catalog.marks import MAX_RATING
 from photosorter.core.errors import PhotosorterError
 
 
@@ -57,9 +58,9 @@ FILTERS: dict[str, Filter] = {
         Filter(
             "is",
             "choice",
-            "duplicates, or faces nobody named yet",
-            ("is:duplicate", "is:unnamed"),
-            ("duplicate", "unnamed"),
+            "favourites, duplicates, or faces nobody named yet",
+            ("is:favorite", "is:duplicate", "is:unnamed"),
+            ("favorite", "duplicate", "unnamed"),
         ),
         Filter("type", "choice", "photos or videos", ("type:video", "type:photo"), ("photo", "video")),
         Filter(
@@ -68,6 +69,13 @@ FILTERS: dict[str, Filter] = {
             "a video's running time in whole seconds: >30s, <2m, >=1h, 1:30 (s, m, h; seconds if none)",
             ("duration:>30s", "duration:<1m", "duration:0:42"),
         ),
+        Filter(
+            "rating",
+            "count",
+            "stars given: N, >=N, <=N... (0 = not rated)",
+            ("rating:>=4", "rating:5", "rating:0"),
+        ),
+        Filter("album", "words", "photos in an album", ('album:"Summer 2024"', "album:trip|party")),
     )
 }
 
@@ -121,8 +129,13 @@ _COUNT = re.compile(r"(>=|<=|=|>|<)?(\d{1,6})")
 
 def count_predicate(key: str, value: str) -> tuple[str, int]:
     match = _COUNT.fullmatch(value.strip())
+    example = FILTERS[key].examples[0]
     if not match:
-        raise SearchError(f"{key}: bad count {value!r}; use N, =N, >N, >=N, <N or <=N, e.g. faces:>=3")
+        raise SearchError(f"{key}: bad count {value!r}; use N, =N, >N, >=N, <N or <=N, e.g. {example}")
+    if key == "rating" and int(match[2]) > MAX_RATING:
+        raise SearchError(
+            f"rating: {value!r} is more stars than there are; ratings go from 0 to {MAX_RATING}"
+        )
     return match[1] or "=", int(match[2])
 
 
