@@ -37,14 +37,14 @@ class Photo:
     seconds: int | None = None  # a video's duration, in whole seconds
     place: str = ""  # the place's key, "" without one
     country: str = ""  # the country code, folded
+    favorite: bool = False
+    rating: int = 0
+    albums: list[list[str]] = field(default_factory=list)  # the words of each album's name
 
 
 def round_half_up(seconds: float) -> int:
     """Whole seconds as the badge shows them (29.5 s is "0:30"), written out again on purpose."""
     return math.floor(seconds + 0.5)
-    favorite: bool = False
-    rating: int = 0
-    albums: list[list[str]] = field(default_factory=list)  # the words of each album's name
 
 
 def _load(text: str, empty):
