@@ -102,13 +102,6 @@ QUERIES = [
     "dog place:france|illinois",
     "-place:springfield",
     "type:video place:paris",
-]
-PLACES = [
-    Place("Paris", "", "France", "FR"),
-    Place("Paris", "Texas", "United States", "US"),
-    Place("Springfield", "Illinois", "United States", "US"),
-    Place("", "", "France", "FR"),  # far from any town: only the country
-    None,  # looked up: nothing near
     "is:favorite",
     "-is:favorite dog",
     "rating:>=4",
@@ -120,6 +113,13 @@ PLACES = [
     'album:"summer trip"',
     "album:party|summer",
     "-album:party dog",
+]
+PLACES = [
+    Place("Paris", "", "France", "FR"),
+    Place("Paris", "Texas", "United States", "US"),
+    Place("Springfield", "Illinois", "United States", "US"),
+    Place("", "", "France", "FR"),  # far from any town: only the country
+    None,  # looked up: nothing near
 ]
 
 
