@@ -136,7 +136,7 @@ def test_a_video_is_a_row_with_its_facts_and_a_poster_past_the_black_start(home:
     assert image.mean() > 60, "the poster is the black lead-in"
     assert likeness(image, photo("cat_and_dog.jpeg")) < 12
     with Library.open(home) as library:
-        assert library.stats()["photos"] == 1  # an item of the library like a photo
+        assert (library.stats()["photos"], library.stats()["videos"]) == (1, 1)  # an item like a photo
 
 
 # -- facts from the container -----------------------------------------------------------------------------
