@@ -49,7 +49,6 @@ class Track:
     coded_width: int = 0
     coded_height: int = 0
     samples: int = 0
-    deltas: int = 0  # distinct sample durations: more than one is a variable frame rate
     sync_samples: tuple[int, ...] = ()  # numbers of the first keyframes (stss), for the poster
     timing: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())  # stts: sample counts and their durations
 
@@ -262,9 +261,7 @@ def _timing(data: bytes, begin: int, stop: int, track: Track) -> None:
     entries = min(entries, (stop - begin - 8) // 8, _STTS_LIMIT)
     table = struct.unpack_from(f">{2 * entries}I", data, begin + 8)
     counts, deltas = table[0::2], table[1::2]
-    track.samples = sum(counts)
-    # the last sample's duration is often odd (it ends with the audio): not a variable rate
-    track.deltas = len({d for c, d in zip(counts[:-1], deltas[:-1], strict=True) if c} | set(deltas[:1]))
+    track.samples = sum(counts)  # over the track's duration: the average rate, variable or not
     track.timing = (counts, deltas)
 
 
