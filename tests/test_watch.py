@@ -358,11 +358,18 @@ def test_faces_found_by_live_analysis_are_grouped_without_a_manual_step(
 
 
 def test_scans_can_run_in_a_worker_process_as_the_desktop_app_does(
-    library: Library, photo_folder: Path, second_folder: Path
+    library: Library, photo_folder: Path, second_folder: Path, tmp_path: Path
 ) -> None:
+    from video_files import dog_video
+
     events: list[LiveEvent] = []
     with LiveLibrary(library, analyze=False, scan_in_process=True, on_event=events.append):
         wait_for(matches_disk(library, photo_folder, second_folder), what="the start-up scan")
         (second_folder / "new.jpg").write_bytes(jpeg(7, size=96))
         wait_for(matches_disk(library, photo_folder, second_folder), what="the new photo")
+        # a video's poster is decoded in a process the scan's worker process starts
+        video = dog_video(tmp_path / "clip.mp4").replace(second_folder / "clip.mp4")
+        found = lambda: (p := library.photo_by_path(str(video))) is not None and p.state != "missing"  # noqa: E731
+        wait_for(found, what="the new video")
+        assert library.photo_by_path(str(video)).is_video, library.photo_by_path(str(video)).error
     assert any(e.kind == "added" and e.path and e.path.endswith("new.jpg") for e in events)
