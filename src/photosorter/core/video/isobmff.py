@@ -8,7 +8,7 @@ boxes it declares with ``construct`` and knows none of the QuickTime metadata on
 is from 2020 (1.4.0), and it pins ``construct`` to 2.8.8 of 2016; ``construct`` also parses every
 table of a box (a 10-hour video's sample tables are megabytes) where we need a few numbers. The
 layouts read here are fixed by ISO/IEC 14496-12 and Apple's QuickTime File Format reference, so a
-bounded reader of ~250 lines is the smaller, faster and safer dependency.
+bounded reader of ~400 lines is the smaller, faster and safer dependency.
 
 Bounded: the top-level walk reads one box header at a time (seeking over ``mdat``), at most
 MAX_TOP_BOXES of them, and only ``moov`` is read into memory, up to MOOV_LIMIT bytes. Every size is
