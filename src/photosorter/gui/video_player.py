@@ -1,0 +1,405 @@
+"""Video playback for the detail pane and the full-window viewer.
+
+Qt Multimedia (``PySide6-Addons``; its FFmpeg backend is LGPL) decodes and plays with sound. Frames arrive in
+a ``QVideoSink`` and are painted by our own ``PhotoCanvas``, not a ``QVideoWidget``: the canvas already fits
+an image to the pane, works on every platform plugin (offscreen tests, Xvfb without a GPU) and shows the
+poster until the first frame. A player holds a decoder, its threads and audio buffers, so each
+``VideoPlayer`` makes its ``QMediaPlayer`` when a video is loaded and lets it go when the item changes.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from PySide6.QtCore import QLoggingCategory, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QImage, QKeyEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSlider,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+# Qt Multimedia probes optional system libraries (PipeWire, VA-API) as it loads and warns for each one a
+# machine lacks; the FFmpeg backend plays without them, so those warnings only say what is not installed.
+QLoggingCategory.setFilterRules("qt.multimedia.symbolsresolver.warning=false")
+try:
+    from PySide6.QtMultimedia import QAudioOutput, QMediaMetaData, QMediaPlayer, QVideoFrame, QVideoSink
+except ImportError as error:  # the Addons wheel is missing, or a system library it links (libpulse.so.0)
+    MULTIMEDIA_MISSING: str | None = str(error)
+else:
+    MULTIMEDIA_MISSING = None
+
+SEEK_S = 5.0  # Left/Right: the step of every common player (YouTube, Photos)
+VOLUME_STEP = 0.1  # Up/Down in the player, +/- in the viewer
+FALLBACK_FPS = 30.0  # a frame step when the file does not say its rate
+
+
+@dataclass(frozen=True, slots=True)
+class VideoKey:
+    keys: str
+    what: str
+
+
+# One list for the key handling below, the Help menu and the README (tests/test_gui_video.py checks).
+VIDEO_KEYS = (
+    VideoKey("Space", "play or pause"),
+    VideoKey("Left / Right", f"back or forward {SEEK_S:.0f} seconds"),
+    VideoKey(", / .", "one frame back or forward (pauses)"),
+    VideoKey("Home / End", "to the start or the end"),
+    VideoKey("M", "mute or unmute"),
+    VideoKey("+ / -", "volume up or down"),
+)
+
+
+def clock(seconds: float) -> str:
+    """A time as players print it: ``0:07``, ``12:31``, ``1:02:03``."""
+    total = max(0, int(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def open_with_system_player(path: str) -> bool:
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+
+
+class VideoPlayer(QWidget):
+    """A video with its controls: play/pause, a seek bar with the time, mute and volume; or, for a video
+    that cannot be played, why not and a button that hands it to the system's player."""
+
+    problem_shown = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None, min_height: int = 220, dark: bool = False) -> None:
+        super().__init__(parent)
+        self.path: str | None = None
+        self.poster = QImage()  # shown until the first frame
+        self.player: QMediaPlayer | None = None
+        self.audio: QAudioOutput | None = None
+        self.sink: QVideoSink | None = None
+        self.problem = ""
+        self._start_ms: int | None = None  # where to go once the file is open
+        self._autoplay = False
+        self._volume = 1.0
+        self._muted = False
+        self._duration_ms = 0
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        from photosorter.gui.detail import PhotoCanvas  # here: the detail pane module imports this one
+
+        self.canvas = PhotoCanvas(self, min_height=min_height)
+        self.canvas.show_faces = False
+        self.canvas.setAccessibleName("Video")
+        layout.addWidget(self.canvas, 1)
+
+        self.controls = QWidget(self)
+        row = QHBoxLayout(self.controls)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.play_button = self._tool_button("Play (Space)")
+        self.play_button.clicked.connect(self.toggle)
+        row.addWidget(self.play_button)
+        self.seek_bar = QSlider(Qt.Orientation.Horizontal, self.controls)
+        self.seek_bar.setAccessibleName("Position")
+        self.seek_bar.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the keys belong to the player
+        self.seek_bar.sliderMoved.connect(self.seek_to_ms)
+        self.seek_bar.sliderReleased.connect(lambda: self.seek_to_ms(self.seek_bar.value()))
+        row.addWidget(self.seek_bar, 1)
+        self.time_label = QLabel("0:00 / 0:00", self.controls)
+        self.time_label.setAccessibleName("Time")
+        row.addWidget(self.time_label)
+        self.mute_button = self._tool_button("Mute (M)")
+        self.mute_button.setCheckable(True)
+        self.mute_button.toggled.connect(self.set_muted)
+        row.addWidget(self.mute_button)
+        self.volume_bar = QSlider(Qt.Orientation.Horizontal, self.controls)
+        self.volume_bar.setAccessibleName("Volume")
+        self.volume_bar.setRange(0, 100)
+        self.volume_bar.setValue(100)
+        self.volume_bar.setMaximumWidth(80)
+        self.volume_bar.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.volume_bar.valueChanged.connect(lambda value: self.set_volume(value / 100))
+        row.addWidget(self.volume_bar)
+        layout.addWidget(self.controls)
+
+        self.problem_box = QWidget(self)
+        box = QVBoxLayout(self.problem_box)
+        box.setContentsMargins(0, 0, 0, 0)
+        self.problem_label = QLabel(self.problem_box)
+        self.problem_label.setWordWrap(True)
+        self.problem_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.problem_label.setAccessibleName("Why the video cannot be played")
+        box.addWidget(self.problem_label)
+        self.system_button = QPushButton("Open with the system player", self.problem_box)
+        self.system_button.clicked.connect(self.open_external)
+        box.addWidget(self.system_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.problem_box)
+        if dark:
+            for widget in (self.time_label, self.problem_label):
+                widget.setStyleSheet("color: #e6e6e6;")
+        self._show_state()
+
+    def _tool_button(self, tip: str) -> QToolButton:
+        button = QToolButton(self.controls)
+        button.setToolTip(tip)
+        button.setAccessibleName(tip.split(" (")[0])
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        button.setAutoRaise(True)
+        return button
+
+    # -- loading and releasing ---------------------------------------------------------------------------
+    def prepare(self, path: str, poster: QImage, start_s: float = 0.0) -> None:
+        """Shows a video's poster without opening it (a hidden pane holds no decoder); ``load`` opens it."""
+        self.release()
+        self.path = path
+        self.poster = poster
+        self._start_ms = max(0, round(start_s * 1000))
+        self._duration_ms = 0
+        self.seek_bar.setRange(0, 0)
+        self._position(0)
+        self.canvas.placeholder = "Loading…"
+        self.canvas.set_image(poster)
+
+    def load(self, path: str, poster: QImage, start_s: float = 0.0, autoplay: bool = False) -> None:
+        """Shows ``poster`` and opens ``path`` at ``start_s``; plays at once when ``autoplay``."""
+        self.prepare(path, poster, start_s)
+        self._autoplay = autoplay
+        if MULTIMEDIA_MISSING is not None:
+            self._fail(f"Videos cannot be played here: Qt Multimedia did not load ({MULTIMEDIA_MISSING}).")
+            return
+        if not os.path.isfile(path):
+            self._fail(f"The file is not there any more: {path}")
+            return
+        self.player = QMediaPlayer(self)
+        self.audio = QAudioOutput(self)
+        self.audio.setVolume(self._volume)
+        self.audio.setMuted(self._muted)
+        self.sink = QVideoSink(self)
+        self.player.setAudioOutput(self.audio)
+        self.player.setVideoSink(self.sink)
+        # Bound methods of this widget: Qt queues the decoder threads' signals to the GUI thread.
+        self.sink.videoFrameChanged.connect(self._frame)
+        self.player.errorOccurred.connect(self._error)
+        self.player.mediaStatusChanged.connect(self._status)
+        self.player.durationChanged.connect(self._duration)
+        self.player.positionChanged.connect(self._position)
+        self.player.playbackStateChanged.connect(self._show_state)
+        self.player.setSource(QUrl.fromLocalFile(path))
+        self._show_state()
+
+    def release(self) -> None:
+        """Stops and lets go of the decoder, its threads and buffers; the widget keeps its last image."""
+        player, audio, sink = self.player, self.audio, self.sink
+        self.player = self.audio = self.sink = None
+        self.problem = ""
+        if player is not None:
+            if self._start_ms is None:  # it was open: opened again, it goes on from here
+                self._start_ms = player.position()
+            for signal in (
+                player.errorOccurred,
+                player.mediaStatusChanged,
+                player.durationChanged,
+                player.positionChanged,
+                player.playbackStateChanged,
+            ):
+                signal.disconnect()
+            player.stop()
+            player.setSource(QUrl())
+            player.deleteLater()
+        if sink is not None:
+            sink.videoFrameChanged.disconnect()
+            sink.deleteLater()
+        if audio is not None:
+            audio.deleteLater()
+        self._show_state()
+
+    def clear(self) -> None:
+        self.release()
+        self.path = None
+        self.poster = QImage()
+        self.canvas.set_image(QImage())
+
+    # -- commands ---------------------------------------------------------------------------------------
+    def is_playing(self) -> bool:
+        return self.player is not None and self.player.isPlaying()
+
+    def position_s(self) -> float:
+        if self.player is None or self._start_ms is not None:
+            return (self._start_ms or 0) / 1000
+        return self.player.position() / 1000
+
+    def toggle(self) -> None:
+        if self.player is None:
+            return
+        if self.player.isPlaying():
+            self.player.pause()
+        else:
+            if self._duration_ms and self.player.position() >= self._duration_ms:
+                self.player.setPosition(0)  # Play at the end plays again
+            self.player.play()
+
+    def play(self) -> None:
+        if self.player is not None and not self.player.isPlaying():
+            self.toggle()
+
+    def pause(self) -> None:
+        if self.player is not None:
+            self.player.pause()
+
+    def seek_to_ms(self, ms: int) -> None:
+        if self.player is not None:
+            self.player.setPosition(max(0, min(ms, self._duration_ms or ms)))
+
+    def seek_by(self, seconds: float) -> None:
+        if self.player is not None:
+            self.seek_to_ms(self.player.position() + round(seconds * 1000))
+
+    def step_frame(self, frames: int) -> None:
+        """Pauses and moves by whole frames (Qt has no frame step; a seek to the next frame's time is one)."""
+        if self.player is None:
+            return
+        self.player.pause()
+        rate = self.player.metaData().value(QMediaMetaData.Key.VideoFrameRate)
+        fps = float(rate) if isinstance(rate, int | float) and rate > 0 else FALLBACK_FPS
+        self.seek_to_ms(self.player.position() + round(frames * 1000 / fps))
+
+    def set_muted(self, muted: bool) -> None:
+        self._muted = muted
+        if self.audio is not None:
+            self.audio.setMuted(muted)
+        if self.mute_button.isChecked() != muted:
+            self.mute_button.setChecked(muted)
+        self._show_state()
+
+    def is_muted(self) -> bool:
+        return self._muted
+
+    def set_volume(self, volume: float) -> None:
+        self._volume = max(0.0, min(1.0, volume))
+        if self.audio is not None:
+            self.audio.setVolume(self._volume)
+        if self.volume_bar.value() != round(self._volume * 100):
+            self.volume_bar.setValue(round(self._volume * 100))
+
+    def volume(self) -> float:
+        return self._volume
+
+    def open_external(self) -> None:
+        if self.path:
+            open_with_system_player(self.path)
+
+    # -- keys -------------------------------------------------------------------------------------------
+    def handle_key(self, event: QKeyEvent) -> bool:
+        """The player's keys (VIDEO_KEYS); True when it was one. The viewer asks first, then navigates."""
+        if self.player is None:
+            return False
+        key = event.key()
+        if key == Qt.Key.Key_Space:
+            self.toggle()
+        elif key == Qt.Key.Key_Left:
+            self.seek_by(-SEEK_S)
+        elif key == Qt.Key.Key_Right:
+            self.seek_by(SEEK_S)
+        elif key in (Qt.Key.Key_Comma, Qt.Key.Key_Less):
+            self.step_frame(-1)
+        elif key in (Qt.Key.Key_Period, Qt.Key.Key_Greater):
+            self.step_frame(1)
+        elif key == Qt.Key.Key_Home:
+            self.seek_to_ms(0)
+        elif key == Qt.Key.Key_End:
+            self.seek_to_ms(self._duration_ms)
+        elif key == Qt.Key.Key_M:
+            self.set_muted(not self._muted)
+        elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.set_volume(self._volume + VOLUME_STEP)
+        elif key in (Qt.Key.Key_Minus, Qt.Key.Key_Underscore):
+            self.set_volume(self._volume - VOLUME_STEP)
+        else:
+            return False
+        return True
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if not self.handle_key(event):
+            super().keyPressEvent(event)
+
+    def mousePressEvent(self, event) -> None:
+        self.setFocus(Qt.FocusReason.MouseFocusReason)  # the keys work once the video was clicked
+        on_picture = self.canvas.geometry().contains(event.position().toPoint())
+        if event.button() == Qt.MouseButton.LeftButton and on_picture:
+            self.toggle()
+            return
+        super().mousePressEvent(event)
+
+    # -- the player's signals ---------------------------------------------------------------------------
+    def _frame(self, frame: QVideoFrame) -> None:
+        if frame.isValid() and self.player is not None:
+            self.canvas.set_image(frame.toImage())
+
+    def _status(self, status: QMediaPlayer.MediaStatus) -> None:
+        if self.player is None:
+            return
+        if status == QMediaPlayer.MediaStatus.LoadedMedia and self._start_ms is not None:
+            if not self.player.hasVideo():
+                self._fail("This file has no picture to show: sound only, or a video stream we cannot read.")
+                return
+            if self._start_ms:
+                self.player.setPosition(min(self._start_ms, self.player.duration() or self._start_ms))
+            self._start_ms = None
+            if self._autoplay:
+                self.player.play()
+        elif status == QMediaPlayer.MediaStatus.InvalidMedia and not self.problem:
+            self._fail(self._why(self.player.error(), self.player.errorString()))
+        elif status == QMediaPlayer.MediaStatus.EndOfMedia:
+            self._show_state()
+
+    def _error(self, error: QMediaPlayer.Error, text: str) -> None:
+        if error != QMediaPlayer.Error.NoError and self.player is not None:
+            self._fail(self._why(error, text))
+
+    @staticmethod
+    def _why(error: QMediaPlayer.Error, text: str) -> str:
+        detail = f" ({text})" if text else ""
+        if error == QMediaPlayer.Error.FormatError:
+            return "This video's format or codec cannot be played here" + detail + "."
+        if error == QMediaPlayer.Error.ResourceError:
+            return "The video could not be read: it may be damaged or incomplete" + detail + "."
+        if error == QMediaPlayer.Error.AccessDeniedError:
+            return "This video may not be read (permission denied)" + detail + "."
+        return "The video could not be played" + detail + "."
+
+    def _duration(self, ms: int) -> None:
+        self._duration_ms = max(0, ms)
+        self.seek_bar.setRange(0, self._duration_ms)
+        self._position(self.player.position() if self.player is not None else 0)
+
+    def _position(self, ms: int) -> None:
+        if not self.seek_bar.isSliderDown():
+            self.seek_bar.setValue(ms)
+        self.time_label.setText(f"{clock(ms / 1000)} / {clock(self._duration_ms / 1000)}")
+
+    def _fail(self, why: str) -> None:
+        self.release()
+        self.problem = why
+        self.canvas.placeholder = "This video cannot be played"
+        self._show_state()
+        self.problem_shown.emit(why)
+
+    def _show_state(self, *_args) -> None:
+        playing = self.is_playing()
+        self.play_button.setText("❚❚" if playing else "▶")
+        self.play_button.setToolTip("Pause (Space)" if playing else "Play (Space)")
+        self.play_button.setAccessibleName("Pause" if playing else "Play")
+        self.mute_button.setText("🔇" if self._muted else "🔊")
+        self.mute_button.setToolTip("Unmute (M)" if self._muted else "Mute (M)")
+        has_player = self.player is not None
+        self.controls.setVisible(has_player)
+        self.problem_label.setText(self.problem)
+        self.problem_box.setVisible(bool(self.problem))
+        self.system_button.setEnabled(bool(self.path) and os.path.isfile(self.path))
