@@ -8,6 +8,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
 from photosorter import __version__
+from photosorter.gui.video_player import VIDEO_KEYS
 
 if TYPE_CHECKING:
     from photosorter.gui.main_window import MainWindow
@@ -66,6 +67,12 @@ def build_menus(window: MainWindow) -> None:
     help_menu = bar.addMenu("&Help")
     action(
         help_menu,
+        "&Keyboard Shortcuts",
+        lambda: QMessageBox.information(window, "Keyboard Shortcuts", shortcuts_html()),
+        QKeySequence.StandardKey.HelpContents,
+    )
+    action(
+        help_menu,
         "&About Photosorter",
         lambda: QMessageBox.about(
             window,
@@ -74,6 +81,33 @@ def build_menus(window: MainWindow) -> None:
             "people, scenes and text, analyzed once.</p><p>Licensed under the Apache License 2.0.</p>",
         ),
         role=QAction.MenuRole.AboutRole,
+    )
+
+
+# The keys of the views themselves; the menus show their own shortcuts next to each command.
+BROWSING_KEYS = (
+    ("Arrows", "move through the photos"),
+    ("Space / Return", "open the selected photo or video full-window"),
+    ("Left / Right, Up / Down", "full-window: the previous or next photo"),
+    ("Up / Down, Page Up / Page Down", "full-window video: the previous or next item"),
+    ("F", "full-window: show or hide face boxes"),
+    ("Escape", "full-window: back to the gallery"),
+)
+
+
+def shortcuts_html() -> str:
+    """The Help menu's list of keys: browsing, then the video player's (click a video first in the pane)."""
+
+    def table(rows) -> str:
+        cells = "".join(f"<tr><td><b>{keys}</b>&nbsp;&nbsp;</td><td>{what}</td></tr>" for keys, what in rows)
+        return f"<table>{cells}</table>"
+
+    video = [(key.keys, key.what) for key in VIDEO_KEYS]
+    return (
+        "<h3>Browsing</h3>"
+        + table(BROWSING_KEYS)
+        + "<h3>Videos</h3><p>Full-window, or in the details pane after clicking the video:</p>"
+        + table(video)
     )
 
 
