@@ -263,7 +263,8 @@ class DetailPane(QScrollArea):
         self.canvas = PhotoCanvas(body)
         self.canvas.face_clicked.connect(self.face_clicked.emit)
         layout.addWidget(self.canvas)
-        self.player = VideoPlayer(body)  # in the canvas's place for a video; one decoder, for the item shown
+        # in the canvas's place for a video; one decoder, for the item shown
+        self.player = VideoPlayer(PhotoCanvas(), body)
         self.player.hide()
         layout.addWidget(self.player)
         self.title = QLabel(body)

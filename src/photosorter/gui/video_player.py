@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLoggingCategory, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QImage, QKeyEvent
@@ -24,6 +25,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+if TYPE_CHECKING:
+    from photosorter.gui.detail import PhotoCanvas
 
 # Qt Multimedia probes optional system libraries (PipeWire, VA-API) as it loads and warns for each one a
 # machine lacks; the FFmpeg backend plays without them, so those warnings only say what is not installed.
@@ -75,7 +79,7 @@ class VideoPlayer(QWidget):
 
     problem_shown = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None, min_height: int = 220, dark: bool = False) -> None:
+    def __init__(self, canvas: PhotoCanvas, parent: QWidget | None = None, dark: bool = False) -> None:
         super().__init__(parent)
         self.path: str | None = None
         self.poster = QImage()  # shown until the first frame
@@ -93,10 +97,9 @@ class VideoPlayer(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
-        from photosorter.gui.detail import PhotoCanvas  # here: the detail pane module imports this one
-
-        self.canvas = PhotoCanvas(self, min_height=min_height)
-        self.canvas.show_faces = False
+        self.canvas = canvas  # the pane's own kind of canvas: the video fits like a photo does
+        canvas.setParent(self)
+        canvas.show_faces = False
         self.canvas.setAccessibleName("Video")
         layout.addWidget(self.canvas, 1)
 

@@ -40,7 +40,7 @@ class Viewer(QWidget):
         self.canvas = PhotoCanvas(self, min_height=0)
         self.canvas.show_faces = False
         layout.addWidget(self.canvas, 1)
-        self.player = VideoPlayer(self, min_height=0, dark=True)
+        self.player = VideoPlayer(PhotoCanvas(min_height=0), self, dark=True)
         self.player.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the viewer keeps the keys and asks the player
         self.player.hide()
         layout.addWidget(self.player, 1)
