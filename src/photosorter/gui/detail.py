@@ -124,9 +124,11 @@ class PhotoCanvas(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def set_image(self, image: QImage, faces: tuple[FaceRow, ...] = ()) -> None:
+        before = self._pixmap.size()
         self._pixmap = QPixmap.fromImage(image) if not image.isNull() else QPixmap()
         self._faces = faces
-        self.updateGeometry()
+        if self._pixmap.size() != before:  # a video's frames: a relayout 30 times a second stalled the pane
+            self.updateGeometry()
         self.update()
 
     def has_image(self) -> bool:
@@ -382,12 +384,13 @@ class DetailPane(QScrollArea):
         self.player.release()
         return position
 
-    def restore_video(self) -> None:
-        """Opens the shown video again, paused where it was, after release_video."""
+    def restore_video(self, at_s: float | None = None) -> None:
+        """Opens the shown video again, paused where it was after release_video, or at ``at_s``."""
         photo = self.photo
         video = photo is not None and photo.media is MediaKind.VIDEO
-        if video and self.player.player is None and not self.player.problem:
-            self.player.load(photo.path, self.player.poster, self.player.position_s())
+        if video and self.player.player is None and not self.player.problem and not self.isHidden():
+            start = self.player.position_s() if at_s is None else at_s
+            self.player.load(photo.path, self.player.poster, start)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

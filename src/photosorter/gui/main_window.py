@@ -271,10 +271,14 @@ class MainWindow(QMainWindow):
             self._show_in_viewer(row)
 
     def close_viewer(self) -> None:
+        shown = self.viewer.photo_id
+        at = self.viewer.player.position_s() if self.viewer.player.player is not None else None
+        self.viewer.clear()  # its decoder goes first: one video open at a time
+        # the pane goes on from where the viewer was, for the same video
+        same = self.detail.photo is not None and self.detail.photo.id == shown
+        self.detail.restore_video(at if same else None)
         self.central.setCurrentWidget(self.splitter)
         self.toolbar.show()
-        self.viewer.clear()
-        self.detail.restore_video()
         self.gallery.scrollTo(self.gallery.currentIndex())
         self.gallery.setFocus()
 
