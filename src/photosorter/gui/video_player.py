@@ -14,8 +14,18 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLoggingCategory, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QImage, QKeyEvent
+from PySide6.QtCore import QLoggingCategory, QPointF, QRectF, Qt, QUrl, Signal
+from PySide6.QtGui import (
+    QColor,
+    QDesktopServices,
+    QIcon,
+    QImage,
+    QKeyEvent,
+    QPainter,
+    QPen,
+    QPixmap,
+    QPolygonF,
+)
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -23,7 +33,6 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSlider,
     QStackedLayout,
-    QStyle,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -46,6 +55,7 @@ else:
 SEEK_S = 5.0  # Left/Right: the step of every common player (YouTube, Photos)
 VOLUME_STEP = 0.1  # Up/Down in the player, +/- in the viewer
 FALLBACK_FPS = 30.0  # a frame step when the file does not say its rate
+LIGHT = "#e6e6e6"  # the controls' colour on the viewer's black (the viewer's caption colour)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +81,35 @@ def clock(seconds: float) -> str:
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def media_icon(kind: str, colour: QColor) -> QIcon:
+    """Play, pause, sound and muted drawn in ``colour``: the style's own icons are dark, and vanish on the
+    viewer's black."""
+    pixmap = QPixmap(32, 32)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(colour)
+    if kind == "play":
+        painter.drawPolygon(QPolygonF([QPointF(9, 6), QPointF(26, 16), QPointF(9, 26)]))
+    elif kind == "pause":
+        painter.drawRect(QRectF(8, 6, 6, 20))
+        painter.drawRect(QRectF(18, 6, 6, 20))
+    else:  # a speaker, with waves or crossed out
+        corners = ((4, 12), (9, 12), (16, 6), (16, 26), (9, 20), (4, 20))
+        painter.drawPolygon(QPolygonF([QPointF(x, y) for x, y in corners]))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(QPen(colour, 2.5, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+        if kind == "muted":
+            painter.drawLine(QPointF(20, 11), QPointF(29, 21))
+            painter.drawLine(QPointF(29, 11), QPointF(20, 21))
+        else:
+            painter.drawArc(QRectF(12, 10, 10, 12), -60 * 16, 120 * 16)
+            painter.drawArc(QRectF(12, 5, 16, 22), -60 * 16, 120 * 16)
+    painter.end()
+    return QIcon(pixmap)
 
 
 def open_with_system_player(path: str) -> bool:
@@ -112,12 +151,15 @@ class VideoPlayer(QWidget):
             self.video = QVideoWidget(self.screen)
             self.video.setAccessibleName("Video")
             self.video.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            # its size hint is the video's own (720 px tall for 720p): the poster's canvas sizes the screen
+            self.video.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
             self.stack.addWidget(self.video)
         layout.addWidget(self.screen, 1)
 
         self.controls = QWidget(self)
         row = QHBoxLayout(self.controls)
-        row.setContentsMargins(0, 0, 0, 0)
+        side = 12 if dark else 0  # full-window, the controls keep off the screen's edges
+        row.setContentsMargins(side, 0, side, 0)
         self.play_button = self._tool_button("Play (Space)")
         self.play_button.clicked.connect(self.toggle)
         row.addWidget(self.play_button)
@@ -156,9 +198,10 @@ class VideoPlayer(QWidget):
         self.system_button.clicked.connect(self.open_external)
         box.addWidget(self.system_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.problem_box)
+        self._icon_colour = QColor(LIGHT) if dark else self.palette().buttonText().color()
         if dark:
             for widget in (self.time_label, self.problem_label):
-                widget.setStyleSheet("color: #e6e6e6;")
+                widget.setStyleSheet(f"color: {LIGHT};")
         self._show_state()
 
     def _tool_button(self, tip: str) -> QToolButton:
@@ -420,14 +463,11 @@ class VideoPlayer(QWidget):
 
     def _show_state(self, *_args) -> None:
         playing = self.is_playing()
-        style = self.style()
-        pixmap = QStyle.StandardPixmap
-        self.play_button.setIcon(style.standardIcon(pixmap.SP_MediaPause if playing else pixmap.SP_MediaPlay))
+        colour = self._icon_colour
+        self.play_button.setIcon(media_icon("pause" if playing else "play", colour))
         self.play_button.setToolTip("Pause (Space)" if playing else "Play (Space)")
         self.play_button.setAccessibleName("Pause" if playing else "Play")
-        self.mute_button.setIcon(
-            style.standardIcon(pixmap.SP_MediaVolumeMuted if self._muted else pixmap.SP_MediaVolume)
-        )
+        self.mute_button.setIcon(media_icon("muted" if self._muted else "sound", colour))
         self.mute_button.setToolTip("Unmute (M)" if self._muted else "Mute (M)")
         has_player = self.player is not None
         self.controls.setVisible(has_player)
