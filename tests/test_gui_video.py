@@ -18,6 +18,7 @@ import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
+from photosorter.core.durations import clock
 from photosorter.core.library import Library
 from photosorter.core.photo_analysis import PhotoAnalysis
 from photosorter.core.records import MediaKind, Photo
@@ -25,7 +26,7 @@ from photosorter.gui import detail as detail_module
 from photosorter.gui import video_player
 from photosorter.gui.detail import DetailPane, PhotoDetail
 from photosorter.gui.facade import Facade
-from photosorter.gui.video_player import SEEK_S, VIDEO_KEYS, clock
+from photosorter.gui.video_player import SEEK_S, VIDEO_KEYS
 from photosorter.gui.viewer import Viewer
 from photosorter.gui.workers import Tasks, WorkerPool
 
@@ -146,7 +147,7 @@ def test_space_plays_and_pauses_and_frames_arrive(qtbot, pane: DetailPane) -> No
     assert player.isVisible() and not pane.canvas.isVisible()
     assert not player.showing_video()  # the poster, until it plays
     assert player.time_label.text() == f"0:00 / {clock(SECONDS)}"
-    assert pane.fields["Size"].text().startswith("320 × 240") and "0:12" in pane.fields["Size"].text()
+    assert pane.fields["Video"].text().startswith("0:12")
     player.setFocus()
     qtbot.keyClick(player, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: player.is_playing() and position(player) > 400, timeout=WAIT)
@@ -359,5 +360,72 @@ def test_every_video_key_is_in_the_readme_and_the_help() -> None:
         assert key.keys in help_text and key.what in help_text, key
 
 
-def test_clock_reads_like_a_player() -> None:
-    assert [clock(s) for s in (0, 7.9, 72, 3723, -1)] == ["0:00", "0:07", "1:12", "1:02:03", "0:00"]
+# -- in the window, with a video the scanner found ----------------------------------------------------------
+@pytest.fixture
+def window(qtbot, home: Path, tmp_path: Path):
+    from photosorter.gui.main_window import MainWindow
+    from video_files import dog_video
+
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    dog_video(folder / "dog.mp4", seconds=10.0)
+    (folder / "cat.jpg").write_bytes((DATA / "photos" / "cat_and_dog.jpeg").read_bytes())
+    library = Library.open(home)
+    library.save_settings(library.settings.with_changes(analyze_after_scan=False))
+    pool = WorkerPool()
+    win = MainWindow(Facade(library), pool)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    win.actions.add_folder(str(folder))
+    qtbot.waitUntil(lambda: win.model.rowCount() == 2 and not win.jobs.busy, timeout=60_000)
+    yield win
+    win.shutdown()
+    library.close()
+
+
+def row_named(window, name: str) -> int:
+    from photosorter.core.catalog.photos import photo_by_id
+
+    ids = window.model.ids
+    return next(row for row, pid in enumerate(ids) if photo_by_id(window.facade.catalog, pid).name == name)
+
+
+def test_a_scanned_video_plays_in_the_pane_then_full_window_and_back(qtbot, window) -> None:
+    video, photo = row_named(window, "dog.mp4"), row_named(window, "cat.jpg")
+    window.gallery.setCurrentIndex(window.model.index(video))
+    pane = window.detail.player
+    loaded(qtbot, pane)
+    assert pane.canvas.has_image() and not pane.showing_video()  # the scanner's poster, paused
+    pane.seek_to_ms(3000)
+    qtbot.waitUntil(lambda: position(pane) == 3000, timeout=WAIT)
+    window.gallery.setFocus()
+    qtbot.keyClick(window.gallery, Qt.Key.Key_Space)  # full-window: one decoder, going on from 0:03
+    full = window.viewer.player
+    assert pane.player is None
+    qtbot.waitUntil(lambda: full.player is not None and full.is_playing(), timeout=WAIT)
+    assert full.position_s() >= 3.0
+    qtbot.keyClick(window.viewer, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: not full.is_playing(), timeout=WAIT)
+    full.seek_to_ms(6000)
+    qtbot.waitUntil(lambda: position(full) == 6000, timeout=WAIT)
+    qtbot.keyClick(window.viewer, Qt.Key.Key_Escape)
+    assert full.player is None  # the viewer let go before the pane opened it again
+    loaded(qtbot, pane)
+    qtbot.waitUntil(lambda: position(pane) == 6000, timeout=WAIT)  # the pane goes on from there
+    decoder = pane.player
+    window.gallery.setCurrentIndex(window.model.index(photo))
+    assert pane.player is None
+    qtbot.waitUntil(lambda: not shiboken6.isValid(decoder), timeout=WAIT)
+    qtbot.waitUntil(lambda: window.detail.title.text() == "cat.jpg", timeout=WAIT)
+
+
+def test_open_video_at_plays_full_window_from_the_moment(qtbot, window) -> None:
+    video_id = window.model.ids[row_named(window, "dog.mp4")]
+    window.open_video_at(video_id, 4.0)
+    full = window.viewer.player
+    qtbot.waitUntil(lambda: full.player is not None and full.is_playing(), timeout=WAIT)
+    assert full.position_s() >= 4.0
+    assert window.central.currentWidget() is window.viewer
+    assert window.model.ids[window.gallery.currentIndex().row()] == video_id
+    assert window.detail.player.player is None  # one decoder: the viewer's

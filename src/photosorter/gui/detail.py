@@ -27,9 +27,9 @@ from photosorter.core.analysis.types import Box
 from photosorter.core.catalog.photos import photo_by_id
 from photosorter.core.durations import clock
 from photosorter.core.photo_analysis import FaceRow, PhotoAnalysis
-from photosorter.core.records import MediaKind, Photo
+from photosorter.core.records import Photo
 from photosorter.gui.facade import Facade
-from photosorter.gui.video_player import VideoPlayer, clock
+from photosorter.gui.video_player import VideoPlayer
 from photosorter.gui.workers import Tasks, read_image
 
 PREVIEW = 1100  # long side of the image decoded for the pane
@@ -97,7 +97,7 @@ def load_detail(facade: Facade, photo_id: int, size: int = PREVIEW) -> PhotoDeta
     photo = photo_by_id(facade.catalog, photo_id)
     if photo is None:
         return None
-    still = photo.media is MediaKind.PHOTO and os.path.exists(photo.path)
+    still = not photo.is_video and os.path.exists(photo.path)
     image = read_image(photo.path, QSize(size, size)) if still else QImage()
     if image.isNull():
         thumb = facade.thumbnail_file(photo.hash)
@@ -383,7 +383,7 @@ class DetailPane(QScrollArea):
 
     def show_video(self, photo_id: int, start_s: float) -> None:
         """Shows a video and plays it from ``start_s`` seconds: a search hit's "Dog 0:12–0:31" opens here."""
-        if self.photo is not None and self.photo.id == photo_id and self.photo.media is MediaKind.VIDEO:
+        if self.photo is not None and self.photo.id == photo_id and self.photo.is_video:
             if self.player.player is None:  # released (the viewer had it): open it again, at that moment
                 self.player.load(self.photo.path, self.player.poster, start_s, autoplay=True)
             else:
@@ -404,7 +404,7 @@ class DetailPane(QScrollArea):
     def restore_video(self, at_s: float | None = None) -> None:
         """Opens the shown video again, paused where it was after release_video, or at ``at_s``."""
         photo = self.photo
-        video = photo is not None and photo.media is MediaKind.VIDEO
+        video = photo is not None and photo.is_video
         if video and self.player.player is None and not self.player.problem and not self.isHidden():
             start = self.player.position_s() if at_s is None else at_s
             self.player.load(photo.path, self.player.poster, start)
@@ -430,7 +430,7 @@ class DetailPane(QScrollArea):
             return
         photo, analysis = detail.photo, detail.analysis
         self.photo, self.analysis = photo, analysis
-        video = photo.media is MediaKind.VIDEO
+        video = photo.is_video
         self.canvas.setVisible(not video)
         self.player.setVisible(video)
         if video:
@@ -455,8 +455,6 @@ class DetailPane(QScrollArea):
                 if photo.size >= 100_000
                 else f" · {photo.size // 1000} kB"
             )
-        if photo.duration_s:
-            size += f" · {clock(photo.duration_s)}"
         self.fields["Size"].setText(size + (f" · {photo.format}" if photo.format else ""))
         gps = photo.gps
         self.fields["Place"].setText(f"{gps[0]:.5f}, {gps[1]:.5f}" if gps else "—")

@@ -38,6 +38,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from photosorter.core.durations import clock
+
 if TYPE_CHECKING:
     from photosorter.gui.detail import PhotoCanvas
 
@@ -73,14 +75,6 @@ VIDEO_KEYS = (
     VideoKey("M", "mute or unmute"),
     VideoKey("+ / -", "volume up or down"),
 )
-
-
-def clock(seconds: float) -> str:
-    """A time as players print it: ``0:07``, ``12:31``, ``1:02:03``."""
-    total = max(0, int(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def media_icon(kind: str, colour: QColor) -> QIcon:

@@ -8,7 +8,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QImage, QKeyEvent, QPalette
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from photosorter.core.records import MediaKind
 from photosorter.gui.detail import PhotoCanvas, load_detail
 from photosorter.gui.facade import Facade
 from photosorter.gui.video_player import VideoPlayer
@@ -67,7 +66,7 @@ class Viewer(QWidget):
     def _loaded(self, detail) -> None:
         if detail is None or detail.photo.id != self.photo_id:
             return
-        video = detail.photo.media is MediaKind.VIDEO
+        video = detail.photo.is_video
         self.canvas.setVisible(not video)
         self.player.setVisible(video)
         if video:
