@@ -57,6 +57,15 @@ def make_video(path: Path, seconds: int = SECONDS, fps: int = FPS) -> Path:
     return path
 
 
+def recoded(path: Path, fourcc: bytes) -> Path:
+    """The file claims another codec: one no decoder knows, or AV1 over MPEG-4 data nothing can decode."""
+    from video_files import Movie, set_codec
+
+    movie = Movie.open(path)
+    set_codec(movie, fourcc)
+    return movie.save()
+
+
 def record(photo_id: int, path: Path, media: MediaKind, duration_s: float | None = None) -> Photo:
     return Photo(
         id=photo_id,
@@ -95,6 +104,8 @@ def items(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[int, Photo]:
         3: record(3, junk, MediaKind.VIDEO),
         4: record(4, tmp_path / "gone.mp4", MediaKind.VIDEO),
         5: record(5, make_video(tmp_path / "second.mp4", seconds=4), MediaKind.VIDEO, 4),
+        6: record(6, recoded(make_video(tmp_path / "unknown.mp4", seconds=2), b"zzzz"), MediaKind.VIDEO),
+        7: record(7, recoded(make_video(tmp_path / "av1.mp4", seconds=2), b"av01"), MediaKind.VIDEO),
     }
 
     def load(_facade, photo_id: int, size: int = 0) -> PhotoDetail | None:
@@ -242,6 +253,19 @@ def test_a_broken_video_says_why_and_offers_the_system_player(
     assert player.system_button.isEnabled()
     player.system_button.click()
     assert opened == [str(pane.photo.path)]
+
+
+@pytest.mark.qt_log_ignore(SIZE_HINTS, r"No SW decoder found")  # Qt's line for what the pane says
+def test_a_codec_without_a_decoder_and_undecodable_frames_say_so(qtbot, pane: DetailPane) -> None:
+    player = pane.player
+    pane.show_video(6, 0.0)
+    qtbot.waitUntil(lambda: bool(player.problem), timeout=WAIT)
+    assert "format or codec cannot be played here" in player.problem and "decoder" in player.problem
+    assert player.system_button.isEnabled()
+    pane.show_video(7, 0.0)  # FFmpeg opens it and reads to the end, but no frame decodes
+    qtbot.waitUntil(lambda: pane.photo.id == 7 and bool(player.problem), timeout=WAIT)
+    assert player.problem.startswith("Not one frame of this video could be decoded (AV1)")
+    assert player.problem_box.isVisible() and player.player is None
 
 
 def test_a_missing_video_says_the_file_is_gone(qtbot, pane: DetailPane) -> None:

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 # machine lacks; the FFmpeg backend plays without them, so those warnings only say what is not installed.
 QLoggingCategory.setFilterRules("qt.multimedia.symbolsresolver.warning=false")
 try:
-    from PySide6.QtMultimedia import QAudioOutput, QMediaMetaData, QMediaPlayer
+    from PySide6.QtMultimedia import QAudioOutput, QMediaFormat, QMediaMetaData, QMediaPlayer
     from PySide6.QtMultimediaWidgets import QVideoWidget
 except ImportError as error:  # the Addons wheel is missing, or a system library it links (libpulse.so.0)
     MULTIMEDIA_MISSING: str | None = str(error)
@@ -123,6 +123,7 @@ class VideoPlayer(QWidget):
         self.player: QMediaPlayer | None = None
         self.audio: QAudioOutput | None = None
         self._waiting_for_frame = False
+        self._played = False  # since it was loaded: a file that played to its end without a frame is broken
         self.problem = ""
         self._start_ms: int | None = None  # where to go once the file is open
         self._autoplay = False
@@ -239,6 +240,7 @@ class VideoPlayer(QWidget):
         # Bound methods of this widget: Qt queues the decoder threads' signals to the GUI thread.
         self.video.videoSink().videoFrameChanged.connect(self._first_frame)
         self._waiting_for_frame = True
+        self._played = False
         self.player.errorOccurred.connect(self._error)
         self.player.mediaStatusChanged.connect(self._status)
         self.player.durationChanged.connect(self._duration)
@@ -420,7 +422,19 @@ class VideoPlayer(QWidget):
         elif status == QMediaPlayer.MediaStatus.InvalidMedia and not self.problem:
             self._fail(self._why(self.player.error(), self.player.errorString()))
         elif status == QMediaPlayer.MediaStatus.EndOfMedia:
+            if self._waiting_for_frame and self._played:  # FFmpeg read it to the end but decoded nothing
+                self._fail(self._undecodable())
+                return
             self._show_state()
+
+    def _undecodable(self) -> str:
+        codec = self.player.metaData().value(QMediaMetaData.Key.VideoCodec) if self.player else None
+        known = isinstance(codec, QMediaFormat.VideoCodec) and codec != QMediaFormat.VideoCodec.Unspecified
+        name = f" ({QMediaFormat.videoCodecName(codec)})" if known else ""
+        return (
+            f"Not one frame of this video could be decoded{name}: it may be damaged, or use a form of "
+            "its codec the player does not know."
+        )
 
     def _error(self, error: QMediaPlayer.Error, text: str) -> None:
         if error != QMediaPlayer.Error.NoError and self.player is not None:
@@ -457,6 +471,7 @@ class VideoPlayer(QWidget):
 
     def _show_state(self, *_args) -> None:
         playing = self.is_playing()
+        self._played = self._played or playing
         colour = self._icon_colour
         self.play_button.setIcon(media_icon("pause" if playing else "play", colour))
         self.play_button.setToolTip("Pause (Space)" if playing else "Play (Space)")
