@@ -246,7 +246,8 @@ def test_a_broken_video_says_why_and_offers_the_system_player(
     pane.show_photo(3)
     player = pane.player
     qtbot.waitUntil(lambda: bool(player.problem), timeout=WAIT)
-    assert "cannot be played here (Could not open file)" in player.problem_label.text()
+    assert player.problem_label.text().startswith("This video cannot be played here: the file is damaged")
+    assert player.problem_label.text().endswith("(Could not open file).")  # the decoder's own words
     assert player.problem_box.isVisible() and not player.controls.isVisible()
     assert player.player is None  # nothing is kept open for a file that does not play
     assert player.system_button.text() == "Open with the system player"
@@ -260,7 +261,7 @@ def test_a_codec_without_a_decoder_and_undecodable_frames_say_so(qtbot, pane: De
     player = pane.player
     pane.show_video(6, 0.0)
     qtbot.waitUntil(lambda: bool(player.problem), timeout=WAIT)
-    assert "format or codec cannot be played here" in player.problem and "decoder" in player.problem
+    assert "codec is not supported" in player.problem and "No SW decoder found" in player.problem
     assert player.system_button.isEnabled()
     pane.show_video(7, 0.0)  # FFmpeg opens it and reads to the end, but no frame decodes
     qtbot.waitUntil(lambda: pane.photo.id == 7 and bool(player.problem), timeout=WAIT)

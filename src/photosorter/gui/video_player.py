@@ -444,7 +444,11 @@ class VideoPlayer(QWidget):
     def _why(error: QMediaPlayer.Error, text: str) -> str:
         detail = f" ({text})" if text else ""
         if error == QMediaPlayer.Error.FormatError:
-            return "This video's format or codec cannot be played here" + detail + "."
+            # Qt says this both for an unknown codec and for a file cut short (a partial download)
+            return (
+                "This video cannot be played here: the file is damaged or incomplete, or its format or "
+                "codec is not supported" + detail + "."
+            )
         if error == QMediaPlayer.Error.ResourceError:
             return "The video could not be read: it may be damaged or incomplete" + detail + "."
         if error == QMediaPlayer.Error.AccessDeniedError:
