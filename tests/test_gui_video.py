@@ -269,6 +269,19 @@ def test_a_codec_without_a_decoder_and_undecodable_frames_say_so(qtbot, pane: De
     assert player.problem_box.isVisible() and player.player is None
 
 
+def test_without_qt_multimedia_a_video_says_why_and_the_system_player_still_opens_it(
+    qtbot, pane: DetailPane, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Addons wheel links libpulse.so.0; on a machine without it the import fails, the app runs."""
+    missing = "libpulse.so.0: cannot open shared object file: No such file or directory"
+    monkeypatch.setattr(video_player, "MULTIMEDIA_MISSING", missing)
+    pane.show_photo(1)
+    player = pane.player
+    qtbot.waitUntil(lambda: bool(player.problem), timeout=WAIT)
+    assert player.problem == f"Videos cannot be played here: Qt Multimedia did not load ({missing})."
+    assert player.system_button.isEnabled() and player.player is None
+
+
 def test_a_missing_video_says_the_file_is_gone(qtbot, pane: DetailPane) -> None:
     pane.show_photo(4)
     player = pane.player
