@@ -45,7 +45,9 @@ if TYPE_CHECKING:
 
 # Qt Multimedia probes optional system libraries (PipeWire, VA-API) as it loads and warns for each one a
 # machine lacks; the FFmpeg backend plays without them, so those warnings only say what is not installed.
-QLoggingCategory.setFilterRules("qt.multimedia.symbolsresolver.warning=false")
+# Its info lines (FFmpeg's version, a dump of each file's streams, "No HW decoder found") filled the terminal
+# for every video. QT_LOGGING_RULES still turns any of them back on.
+QLoggingCategory.setFilterRules("qt.multimedia.symbolsresolver.warning=false\nqt.multimedia.*.info=false")
 try:
     from PySide6.QtMultimedia import QAudioOutput, QMediaFormat, QMediaMetaData, QMediaPlayer
     from PySide6.QtMultimediaWidgets import QVideoWidget
