@@ -7,8 +7,11 @@ Every video is made here from the photos in tests/data with OpenCV's VideoWriter
 
 from __future__ import annotations
 
+import io
 import os
+import random
 import shutil
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +31,7 @@ from photosorter.core.search.filters import duration_predicate
 from photosorter.core.search.query import parse as search_parse
 from photosorter.core.video import bounded, reading
 from photosorter.core.video.containers import sniff_container
+from photosorter.core.video.isobmff import ContainerProblem, read_movie
 from video_files import (
     Movie,
     add_apple_keys,
@@ -327,6 +331,9 @@ def test_a_decoder_that_hangs_is_stopped_and_the_next_call_works() -> None:
             workers.call(time.sleep, 60, timeout=2.0)
         assert time.monotonic() - started < 30  # stopped, not waited for (a bound, not a timing)
         assert workers.call(sorted, [3, 1, 2], timeout=30) == [1, 2, 3]
+        with pytest.raises(RuntimeError, match="cannot be sent back"):  # and the worker stays
+            workers.call(threading.Lock, timeout=30)  # a lock cannot be pickled
+        assert workers.call(sorted, [2, 1], timeout=30) == [1, 2]
     finally:
         workers.close()
 
@@ -479,3 +486,32 @@ def test_scanned_videos_are_found_by_type_and_duration(home: Path, folder: Path)
         assert names("duration:>2s") == {"long.mp4"}
         assert names("duration:0:01") == {"short.mp4"}
         assert names("-duration:>2s") == {"short.mp4", "cat.jpg"}
+
+
+def test_the_photo_analyzer_is_not_given_videos(home: Path, folder: Path) -> None:
+    """A video file is no image: analyzed as one it would be recorded as a failure, every scan."""
+    dog_video(folder / "dog.mp4")
+    (folder / "cat.jpg").write_bytes((Path(__file__).parent / "data/photos/cat_and_dog.jpeg").read_bytes())
+    scan(home, folder)
+    with Library.open(home) as library:
+        work, _ = library.pending_analysis("local", "labels")
+    assert [Path(p).name for item in work for p in item.paths] == ["cat.jpg"]
+
+
+def test_a_damaged_index_is_a_reason_never_another_error(tmp_path: Path) -> None:
+    """Bytes of the moov box changed at random (seeded): each file is read or refused with a reason."""
+    path = dog_video(tmp_path / "dog.mp4")
+    data = path.read_bytes()
+    start = data.rfind(b"moov") - 4
+    rng = random.Random(12)
+    outcomes = {"read": 0, "refused": 0}
+    for _ in range(600):
+        damaged = bytearray(data)
+        for _ in range(rng.randint(1, 6)):
+            damaged[rng.randrange(start, len(data))] = rng.randrange(256)
+        try:
+            read_movie(io.BytesIO(bytes(damaged)), len(damaged))
+            outcomes["read"] += 1
+        except ContainerProblem:
+            outcomes["refused"] += 1
+    assert outcomes["read"] and outcomes["refused"]

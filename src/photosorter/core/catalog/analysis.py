@@ -109,7 +109,10 @@ def pending(
     work: list[PendingContent] = []
     needs_nothing = 0
     rows = conn.execute(
-        "SELECT hash, path FROM photos WHERE state = 'ok' AND hash IS NOT NULL ORDER BY taken_at DESC, id"
+        # videos are analyzed by their keyframes, not as one image: the photo analyzer would record
+        # a failure for each of them
+        "SELECT hash, path FROM photos WHERE state = 'ok' AND hash IS NOT NULL AND media = 'photo'"
+        " ORDER BY taken_at DESC, id"
     )
     seen: dict[str, int] = {}
     for content_hash, path in rows:

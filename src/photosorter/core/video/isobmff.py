@@ -159,7 +159,10 @@ def read_movie(handle: BinaryIO, file_size: int) -> Movie:
     if len(data) < end - start:
         raise _truncated("the video's index (moov box)")
     movie = Movie(index=moov)
-    _parse(data, 0, len(data), movie, None, 0)
+    try:
+        _parse(data, 0, len(data), movie, None, 0)
+    except (struct.error, IndexError, ValueError) as error:  # a box cut short where we read a field
+        raise ContainerProblem(f"damaged video index ({error})") from None
     return movie
 
 

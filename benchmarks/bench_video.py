@@ -1,0 +1,235 @@
+"""Video throughput against OpenCV's own decode limits, measured in the same run.
+
+Builds N phone-like videos (1080p, 30 fps, 10-60 s, cuts between real photos from ../shared/photos
+with a slow pan, every third one stored sideways with a 90° display matrix), then measures:
+(a) the raw limits: OpenCV decoding just the sampled keyframes (one per KEYFRAME_SECONDS), and just
+    the poster frame photosorter picks, on all cores, in warm worker processes;
+(b) photosorter's scan of the folder (hash, metadata, poster, thumbnail, catalog), cold, in-process
+    as the GUI and the CLI run it (its decoder processes start inside the measurement);
+(c) local analysis of the same videos (added with video analysis; see MEASUREMENTS).
+Prints videos/s for each and, last, the ratios (target: scan/poster-decode >= 0.8).
+
+    python benchmarks/bench_video.py [N] [--corpus ../shared/photos] [--keep DIR]
+
+The videos are MPEG-4 Part 2 (``mp4v``): the only codec OpenCV's wheel encodes. Phones write H.264
+or HEVC, which decode at a similar cost per 1080p frame in FFmpeg; the ratios compare photosorter with
+the decoder on the same files, so the codec cancels out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import struct
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from photosorter.core.jobs import run_to_end
+from photosorter.core.library import Library
+from photosorter.core.video.frames import poster_times
+from photosorter.core.video.isobmff import keyframe_times, read_movie
+
+ROOT = Path(__file__).resolve().parents[1]
+SIZE = (1920, 1080)
+FPS = 30
+SECONDS = (10, 60)
+SCENE_SECONDS = (3, 8)
+KEYFRAME_SECONDS = 2.0  # the sampling interval of video analysis: one frame per 2 s
+REPEATS = 2
+
+
+# -- the corpus -------------------------------------------------------------------------------------------
+def _scenes(corpus: Path) -> list[np.ndarray]:
+    sources = sorted(p for p in corpus.rglob("*") if p.suffix.lower() in {".jpg", ".jpeg", ".png"})
+    wide = (SIZE[0] + 160, SIZE[1] + 90)  # room for the pan
+    images = []
+    for source in sources[:16]:
+        image = cv2.imread(str(source), cv2.IMREAD_COLOR)
+        if image is not None:
+            images.append(cv2.resize(image, wide, interpolation=cv2.INTER_AREA))
+    if not images:
+        raise SystemExit(f"no photos in {corpus}: pass --corpus")
+    return images
+
+
+def _turn_sideways(path: Path) -> None:
+    """The 90° display matrix a phone writes in portrait (moov comes last in OpenCV's files, so its
+    track header is rewritten in place)."""
+    data = bytearray(path.read_bytes())
+    at = data.find(b"tkhd", data.rfind(b"moov"))  # not a chance match inside the video data
+    assert at > 0
+    matrix_at = at + 4 + (52 if data[at + 4] == 1 else 40)
+    struct.pack_into(">9i", data, matrix_at, 0, 65536, 0, -65536, 0, 0, 0, 0, 1 << 30)
+    path.write_bytes(bytes(data))
+
+
+def build_one(args: tuple[Path, int, int, int]) -> Path:
+    corpus, index, seconds, seed = args
+    rng = random.Random(seed)
+    scenes = _scenes(corpus)
+    path = Path(os.environ["BENCH_VIDEO_DIR"]) / f"VID_{index:04}.mp4"  # set before the pool starts
+    if path.exists():  # built by an earlier run (--keep): written under a temporary name, so complete
+        return path
+    partial = path.with_name(f".partial-{path.name}")
+    writer = cv2.VideoWriter(str(partial), cv2.VideoWriter_fourcc(*"mp4v"), FPS, SIZE)
+    frame_count, written = seconds * FPS, 0
+    while written < frame_count:
+        scene = scenes[rng.randrange(len(scenes))]
+        length = min(frame_count - written, rng.randint(*SCENE_SECONDS) * FPS)
+        for step in range(length):
+            x, y = step * 160 // max(1, length), step * 90 // max(1, length)
+            writer.write(np.ascontiguousarray(scene[y : y + SIZE[1], x : x + SIZE[0]]))
+        written += length
+    writer.release()
+    if index % 3 == 2:
+        _turn_sideways(partial)
+    partial.rename(path)
+    return path
+
+
+def build_corpus(corpus: Path, target: Path, count: int) -> list[Path]:
+    os.environ["BENCH_VIDEO_DIR"] = str(target)
+    rng = random.Random(7)
+    jobs = [(corpus, i, rng.randint(*SECONDS), i) for i in range(count)]
+    with ProcessPoolExecutor(os.cpu_count() or 1) as pool:
+        return list(pool.map(build_one, jobs))
+
+
+# -- raw decoder limits -----------------------------------------------------------------------------------
+def _duration_and_keyframes(path: Path) -> tuple[float, tuple[float, ...]]:
+    with open(path, "rb") as handle:
+        movie = read_movie(handle, path.stat().st_size)
+    return movie.duration_s or 0.0, keyframe_times(movie.video, 60.0)
+
+
+def decode_samples(path: str) -> int:
+    """Decodes one frame every KEYFRAME_SECONDS, seeking to each: the keyframe sampling's raw cost."""
+    capture = cv2.VideoCapture(path, cv2.CAP_FFMPEG)
+    duration = capture.get(cv2.CAP_PROP_FRAME_COUNT) / (capture.get(cv2.CAP_PROP_FPS) or FPS)
+    decoded, at = 0, 0.0
+    while at < duration:
+        capture.set(cv2.CAP_PROP_POS_MSEC, at * 1000)
+        ok, _ = capture.read()
+        decoded += ok
+        at += KEYFRAME_SECONDS
+    capture.release()
+    return decoded
+
+
+def decode_poster(job: tuple[str, float]) -> bool:
+    """Opens the file and decodes the one frame photosorter's poster comes from, nothing else."""
+    path, at = job
+    capture = cv2.VideoCapture(path, cv2.CAP_FFMPEG)
+    if at:
+        capture.set(cv2.CAP_PROP_POS_MSEC, at * 1000)
+    ok, _ = capture.read()
+    capture.release()
+    return ok
+
+
+# -- measurements -----------------------------------------------------------------------------------------
+@dataclass
+class Corpus:
+    paths: list[Path]
+    scratch: Path
+    cores: int
+
+
+def timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def measure_keyframe_limit(corpus: Corpus, pool: ProcessPoolExecutor) -> dict[str, float]:
+    paths = [str(p) for p in corpus.paths]
+    frames: list[int] = []
+    seconds = min(timed(lambda: frames.extend(pool.map(decode_samples, paths))) for _ in range(REPEATS))
+    per_run = sum(frames) // REPEATS
+    return {"keyframe_videos_per_s": len(paths) / seconds, "keyframes_per_s": per_run / seconds}
+
+
+def measure_poster_limit(corpus: Corpus, pool: ProcessPoolExecutor) -> dict[str, float]:
+    jobs = []
+    for path in corpus.paths:
+        duration, keyframes = _duration_and_keyframes(path)
+        jobs.append((str(path), poster_times(duration, keyframes)[0]))
+    seconds = min(timed(lambda: list(pool.map(decode_poster, jobs))) for _ in range(REPEATS))
+    return {"poster_videos_per_s": len(jobs) / seconds}
+
+
+def measure_scan(corpus: Corpus, _pool: ProcessPoolExecutor) -> dict[str, float]:
+    folder = corpus.paths[0].parent
+    runs = []
+    for attempt in range(REPEATS):
+        with Library.open(corpus.scratch / f"home{attempt}") as library:  # a fresh home: a cold scan
+            library.add_folder(folder)
+            report = None
+
+            def scan() -> None:
+                nonlocal report
+                report = run_to_end(library.scan())
+
+            runs.append(timed(scan))
+            assert report is not None and report.added == len(corpus.paths), report
+    return {"scan_videos_per_s": len(corpus.paths) / min(runs)}
+
+
+# (c) local analysis of the same videos slots in here: a function (corpus, pool) -> {name: value},
+# appended to MEASUREMENTS and its lines and ratio printed in report().
+MEASUREMENTS: list[Callable[[Corpus, ProcessPoolExecutor], dict[str, float]]] = [
+    measure_keyframe_limit,
+    measure_poster_limit,
+    measure_scan,
+]
+
+
+def report(results: dict[str, float], corpus: Corpus) -> None:
+    seconds = sum(_duration_and_keyframes(p)[0] for p in corpus.paths)
+    print(f"cores                       {corpus.cores}")
+    print(f"videos                      {len(corpus.paths)} ({seconds / 60:.1f} min of 1080p, 30 fps)")
+    print(f"(a) keyframe-decode limit   {results['keyframe_videos_per_s']:10.2f} videos/s", end="")
+    print(f"   ({results['keyframes_per_s']:.1f} keyframes/s, one per {KEYFRAME_SECONDS:g} s)")
+    print(f"(a) poster-decode limit     {results['poster_videos_per_s']:10.2f} videos/s")
+    print(f"(b) cold scan               {results['scan_videos_per_s']:10.2f} videos/s")
+    ratio = results["scan_videos_per_s"] / results["poster_videos_per_s"]
+    print(f"scan/poster-decode          {ratio:10.2f}   (target >= 0.8)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("count", nargs="?", type=int, default=16)
+    parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "photos")
+    parser.add_argument("--keep", type=Path, help="build the videos here and reuse them on the next run")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="bench-video-") as scratch:
+        target = args.keep or Path(scratch) / "videos"
+        target.mkdir(parents=True, exist_ok=True)
+        print(f"building {args.count} phone-like 1080p videos from {args.corpus} in {target} …", flush=True)
+        paths = build_corpus(args.corpus, target, args.count)
+        for path in paths:  # warm the page cache equally for every measurement
+            path.read_bytes()
+        cores = os.cpu_count() or 1
+        corpus = Corpus(paths, Path(scratch), cores)
+        results: dict[str, float] = {}
+        with ProcessPoolExecutor(cores) as pool:
+            list(pool.map(int, range(cores)))  # workers started (and cv2 imported) before any timing
+            list(pool.map(decode_poster, [(str(paths[0]), 0.0)] * cores))
+            for measure in MEASUREMENTS:
+                results.update(measure(corpus, pool))
+    report(results, corpus)
+
+
+if __name__ == "__main__":
+    main()
