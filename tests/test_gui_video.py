@@ -133,18 +133,28 @@ def tasks(qtbot):
     pool.shutdown()
 
 
-@pytest.fixture
-def pane(qtbot, facade, tasks, items) -> DetailPane:
-    widget = DetailPane(facade, tasks)
+def shown(qtbot, widget, width: int, height: int):
     qtbot.addWidget(widget)
-    widget.resize(420, 900)
+    widget.resize(width, height)
     widget.show()
     qtbot.waitExposed(widget)
     return widget
 
 
+@pytest.fixture
+def pane(qtbot, facade, tasks, items) -> DetailPane:
+    return shown(qtbot, DetailPane(facade, tasks), 420, 900)
+
+
 def loaded(qtbot, player) -> None:
     qtbot.waitUntil(lambda: player.player is not None and player.seek_bar.maximum() > 0, timeout=WAIT)
+
+
+def opened(qtbot, pane: DetailPane, photo_id: int):
+    """The pane's player once the video's file is open (paused on its poster)."""
+    pane.show_photo(photo_id)
+    loaded(qtbot, pane.player)
+    return pane.player
 
 
 def position(player) -> int:
@@ -152,9 +162,7 @@ def position(player) -> int:
 
 
 def test_space_plays_and_pauses_and_frames_arrive(qtbot, pane: DetailPane) -> None:
-    pane.show_photo(1)
-    player = pane.player
-    loaded(qtbot, player)
+    player = opened(qtbot, pane, 1)
     assert player.isVisible() and not pane.canvas.isVisible()
     assert not player.showing_video()  # the poster, until it plays
     assert player.time_label.text() == f"0:00 / {clock(SECONDS)}"
@@ -170,9 +178,7 @@ def test_space_plays_and_pauses_and_frames_arrive(qtbot, pane: DetailPane) -> No
 
 
 def test_arrow_keys_seek_and_the_seek_bar_moves_the_video(qtbot, pane: DetailPane) -> None:
-    pane.show_photo(1)
-    player = pane.player
-    loaded(qtbot, player)
+    player = opened(qtbot, pane, 1)
     player.setFocus()
     qtbot.keyClick(player, Qt.Key.Key_Right)
     qtbot.waitUntil(lambda: position(player) == SEEK_S * 1000, timeout=WAIT)
@@ -193,9 +199,7 @@ def test_arrow_keys_seek_and_the_seek_bar_moves_the_video(qtbot, pane: DetailPan
 
 
 def test_frame_step_keys_pause_and_move_one_frame(qtbot, pane: DetailPane) -> None:
-    pane.show_photo(1)
-    player = pane.player
-    loaded(qtbot, player)
+    player = opened(qtbot, pane, 1)
     player.seek_to_ms(2000)
     qtbot.waitUntil(lambda: position(player) == 2000, timeout=WAIT)
     player.play()
@@ -213,9 +217,7 @@ def test_frame_step_keys_pause_and_move_one_frame(qtbot, pane: DetailPane) -> No
 
 
 def test_mute_and_volume_by_key_and_by_control(qtbot, pane: DetailPane) -> None:
-    pane.show_photo(1)
-    player = pane.player
-    loaded(qtbot, player)
+    player = opened(qtbot, pane, 1)
     player.setFocus()
     qtbot.keyClick(player, Qt.Key.Key_M)
     assert player.audio.isMuted() and player.mute_button.isChecked()
@@ -291,9 +293,7 @@ def test_a_missing_video_says_the_file_is_gone(qtbot, pane: DetailPane) -> None:
 
 
 def test_the_player_is_let_go_when_the_selection_changes(qtbot, pane: DetailPane) -> None:
-    pane.show_photo(1)
-    player = pane.player
-    loaded(qtbot, player)
+    player = opened(qtbot, pane, 1)
     player.play()
     qtbot.waitUntil(player.is_playing, timeout=WAIT)
     decoder, audio = player.player, player.audio
@@ -341,12 +341,7 @@ def test_a_hidden_pane_holds_no_decoder(qtbot, pane: DetailPane) -> None:
 
 @pytest.fixture
 def viewer(qtbot, facade, tasks, items) -> Viewer:
-    widget = Viewer(facade, tasks)
-    qtbot.addWidget(widget)
-    widget.resize(800, 600)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
+    return shown(qtbot, Viewer(facade, tasks), 800, 600)
 
 
 def test_the_viewer_plays_a_video_with_its_keys_and_still_navigates(qtbot, viewer: Viewer) -> None:
