@@ -47,7 +47,13 @@ if TYPE_CHECKING:
 # machine lacks; the FFmpeg backend plays without them, so those warnings only say what is not installed.
 # Its info lines (FFmpeg's version, a dump of each file's streams, "No HW decoder found") filled the terminal
 # for every video. QT_LOGGING_RULES still turns any of them back on.
-QLoggingCategory.setFilterRules("qt.multimedia.symbolsresolver.warning=false\nqt.multimedia.*.info=false")
+# Opening a file logs each failure, which the player reports to the user anyway (errorOccurred, shown in the
+# pane), and an open we cancel by picking another item mid-open as "Immediate exit requested".
+QLoggingCategory.setFilterRules(
+    "qt.multimedia.symbolsresolver.warning=false\n"
+    "qt.multimedia.*.info=false\n"
+    "qt.multimedia.ffmpeg.mediadataholder.warning=false"
+)
 try:
     from PySide6.QtMultimedia import QAudioOutput, QMediaFormat, QMediaMetaData, QMediaPlayer
     from PySide6.QtMultimediaWidgets import QVideoWidget
@@ -57,7 +63,7 @@ else:
     MULTIMEDIA_MISSING = None
 
 SEEK_S = 5.0  # Left/Right: the step of every common player (YouTube, Photos)
-VOLUME_STEP = 0.1  # Up/Down in the player, +/- in the viewer
+VOLUME_STEP = 0.1  # + and -
 FALLBACK_FPS = 30.0  # a frame step when the file does not say its rate
 LIGHT = "#e6e6e6"  # the controls' colour on the viewer's black (the viewer's caption colour)
 
@@ -252,7 +258,7 @@ class VideoPlayer(QWidget):
         self._show_state()
 
     def release(self) -> None:
-        """Stops and lets go of the decoder, its threads and buffers; the widget keeps its last image."""
+        """Stops and lets go of the decoder, its threads and buffers; the poster shows again."""
         player, audio = self.player, self.audio
         self.player = self.audio = None
         self.problem = ""
@@ -274,6 +280,7 @@ class VideoPlayer(QWidget):
             player.deleteLater()
         if audio is not None:
             audio.deleteLater()
+        self.stack.setCurrentWidget(self.canvas)
         self._show_state()
 
     def clear(self) -> None:
@@ -470,7 +477,6 @@ class VideoPlayer(QWidget):
     def _fail(self, why: str) -> None:
         self.release()
         self.problem = why
-        self.stack.setCurrentWidget(self.canvas)
         self.canvas.placeholder = "This video cannot be played"
         self._show_state()
         self.problem_shown.emit(why)
