@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import shutil
 import sqlite3
@@ -163,3 +164,37 @@ def test_a_read_only_home_is_reported_as_read_only(read_only_home: Path, missing
     assert done.returncode == 1
     assert "read-only" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_an_interrupt_just_before_commit_leaves_no_transaction_open(tmp_path: Path) -> None:
+    """Ctrl-C lands between a transaction's body and its COMMIT (forced here with a trace function):
+    the transaction is rolled back, and the next one commits for real rather than joining it."""
+    catalog = Catalog(tmp_path / "catalog.db")
+    code = Catalog.transaction.__wrapped__.__code__
+    source, first = inspect.getsourcelines(code)
+    commit_line = first + next(i for i, line in enumerate(source) if 'execute("COMMIT")' in line)
+
+    def tracer(frame, event, arg):
+        if frame.f_code is not code:
+            return None
+
+        def on_line(frame, event, arg):
+            if event == "line" and frame.f_lineno == commit_line:
+                raise KeyboardInterrupt
+            return on_line
+
+        return on_line
+
+    sys.settrace(tracer)
+    try:
+        with pytest.raises(KeyboardInterrupt), catalog.transaction() as conn:
+            conn.execute("INSERT INTO folders (path, added_at) VALUES ('/lost', 'now')")
+    finally:
+        sys.settrace(None)
+    assert not catalog.connection().in_transaction
+    with catalog.transaction() as conn:
+        conn.execute("INSERT INTO folders (path, added_at) VALUES ('/kept', 'now')")
+    other = sqlite3.connect(tmp_path / "catalog.db")
+    assert [r[0] for r in other.execute("SELECT path FROM folders")] == ["/kept"]
+    other.close()
+    catalog.close()

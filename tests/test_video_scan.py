@@ -8,6 +8,7 @@ Every video is made here from the photos in tests/data with OpenCV's VideoWriter
 from __future__ import annotations
 
 import io
+import json
 import os
 import random
 import shutil
@@ -136,7 +137,7 @@ def test_a_video_is_a_row_with_its_facts_and_a_poster_past_the_black_start(home:
     assert image.mean() > 60, "the poster is the black lead-in"
     assert likeness(image, photo("cat_and_dog.jpeg")) < 12
     with Library.open(home) as library:
-        assert library.stats()["photos"] == 1  # an item of the library like a photo
+        assert (library.stats()["photos"], library.stats()["videos"]) == (1, 1)  # an item like a photo
 
 
 # -- facts from the container -----------------------------------------------------------------------------
@@ -515,3 +516,21 @@ def test_a_damaged_index_is_a_reason_never_another_error(tmp_path: Path) -> None
         except ContainerProblem:
             outcomes["refused"] += 1
     assert outcomes["read"] and outcomes["refused"]
+
+
+def test_the_scan_command_lists_skipped_audio_and_show_gives_a_videos_facts(cli, folder: Path) -> None:
+    song = dog_video(folder / "song.m4a")
+    set_brand(song, b"M4A ")
+    clip = dog_video(folder / "clip.mp4")
+    result = cli("scan", folder)
+    assert result.code == 0, result.err
+    assert f"  {song}: skipped, an audio file (M4A), not a video" in result.out.splitlines()
+    shown = cli("show", clip, "--json")
+    facts = json.loads(shown.out)
+    assert (facts["media"], facts["duration_s"], facts["fps"], facts["codec"]) == (
+        "video",
+        3.5,
+        10.0,
+        "MPEG-4",
+    )
+    assert facts["thumbnail"] is not None

@@ -73,7 +73,7 @@ class Photo:
 class VideoFacts:
     """What a video's container says about its picture, beside the facts every item has."""
 
-    duration_s: float
+    duration_s: float | None  # None when neither the container nor the decoder knows it
     fps: float | None
     codec: str | None
     rotation: int  # 0, 90, 180 or 270: degrees clockwise, already applied to the poster and to width/height

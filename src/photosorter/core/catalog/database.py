@@ -150,10 +150,14 @@ class Catalog:
                 conn.execute("BEGIN IMMEDIATE")
                 try:
                     yield conn
+                    # inside the try: a Ctrl-C between the body and COMMIT once left the transaction
+                    # open, and the next transaction() joined it and never committed (the scan's
+                    # rows written on the way out of an interrupt were lost)
+                    conn.execute("COMMIT")
                 except BaseException:
-                    conn.execute("ROLLBACK")
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
                     raise
-                conn.execute("COMMIT")
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
         conn = self.connection()

@@ -8,7 +8,7 @@ boxes it declares with ``construct`` and knows none of the QuickTime metadata on
 is from 2020 (1.4.0), and it pins ``construct`` to 2.8.8 of 2016; ``construct`` also parses every
 table of a box (a 10-hour video's sample tables are megabytes) where we need a few numbers. The
 layouts read here are fixed by ISO/IEC 14496-12 and Apple's QuickTime File Format reference, so a
-bounded reader of ~250 lines is the smaller, faster and safer dependency.
+bounded reader of ~400 lines is the smaller, faster and safer dependency.
 
 Bounded: the top-level walk reads one box header at a time (seeking over ``mdat``), at most
 MAX_TOP_BOXES of them, and only ``moov`` is read into memory, up to MOOV_LIMIT bytes. Every size is
@@ -49,7 +49,6 @@ class Track:
     coded_width: int = 0
     coded_height: int = 0
     samples: int = 0
-    deltas: int = 0  # distinct sample durations: more than one is a variable frame rate
     sync_samples: tuple[int, ...] = ()  # numbers of the first keyframes (stss), for the poster
     timing: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())  # stts: sample counts and their durations
 
@@ -262,9 +261,7 @@ def _timing(data: bytes, begin: int, stop: int, track: Track) -> None:
     entries = min(entries, (stop - begin - 8) // 8, _STTS_LIMIT)
     table = struct.unpack_from(f">{2 * entries}I", data, begin + 8)
     counts, deltas = table[0::2], table[1::2]
-    track.samples = sum(counts)
-    # the last sample's duration is often odd (it ends with the audio): not a variable rate
-    track.deltas = len({d for c, d in zip(counts[:-1], deltas[:-1], strict=True) if c} | set(deltas[:1]))
+    track.samples = sum(counts)  # over the track's duration: the average rate, variable or not
     track.timing = (counts, deltas)
 
 

@@ -34,6 +34,7 @@ from photosorter.core.video.frames import Decoded, decode_poster, poster_times
 from photosorter.core.video.isobmff import (
     ContainerProblem,
     Movie,
+    Track,
     codec_name,
     iso6709,
     keyframe_times,
@@ -45,6 +46,7 @@ WHOLE_HASH_LIMIT = WHOLE_FILE_LIMIT  # 64 MB: hashed whole like a photo (~0.1 s 
 HASH_SAMPLES = 32
 HASH_SAMPLE_BYTES = 1 << 20
 _SAMPLED = b"photosorter sampled video hash v1"  # changing the sample changes every key: a new name
+MAX_SIDE = 16_384  # pixels: 16K video; larger is a damaged header
 MAX_DURATION_S = 7 * 24 * 3600.0  # longer is a damaged header, not a recording
 EARLIEST_RECORDING = datetime(1990, 1, 1, tzinfo=UTC)  # before any camera wrote MP4/QuickTime dates
 _FUTURE_TOLERANCE = timedelta(days=2)
@@ -196,17 +198,18 @@ def _decode(path: str, rotation: int | None, times: tuple[float, ...], want_post
         raise UnreadablePhoto(f"unexpected error decoding the video: {problem}") from None
 
 
-def _frame_rate(track) -> float | None:
+def _frame_rate(track: Track | None) -> float | None:
     if track is None or not track.samples or track.timescale <= 0 or track.duration <= 0:
         return None
     return track.samples / (track.duration / track.timescale)
 
 
-def _size(track, decoded: Decoded | None) -> tuple[int, int]:
-    """Stored (unrotated) frame size: the track header's display size, else the coded or decoded one."""
-    if track is not None and track.width >= 1 and track.height >= 1:
+def _size(track: Track | None, decoded: Decoded | None) -> tuple[int, int]:
+    """Stored (unrotated) frame size: the track header's display size, else the coded or decoded one
+    (a header declaring more than any camera records is damaged)."""
+    if track is not None and 1 <= track.width <= MAX_SIDE and 1 <= track.height <= MAX_SIDE:
         return round(track.width), round(track.height)
-    if track is not None and track.coded_width and track.coded_height:
+    if track is not None and 0 < track.coded_width <= MAX_SIDE and 0 < track.coded_height <= MAX_SIDE:
         return track.coded_width, track.coded_height
     if decoded is not None:
         return decoded.width, decoded.height  # as decoded: unrotated, like the container's sizes
