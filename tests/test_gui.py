@@ -260,7 +260,7 @@ def test_a_video_tile_shows_its_running_time_and_the_pane_its_facts(qtbot, windo
     qtbot.waitUntil(lambda: window.detail.title.text() == "dog.mp4", timeout=WAIT)
     assert window.detail.fields["Video"].text() == "0:04 · 10 fps · MPEG-4"
     assert window.detail.fields["Video"].isVisibleTo(window.detail)
-    assert window.detail.canvas.has_image()  # the poster, where a photo's preview would be
+    assert window.detail.player.canvas.has_image()  # the poster, where a photo's preview would be
     window.gallery.setCurrentIndex(model.index(photo))
     qtbot.waitUntil(lambda: window.detail.title.text() == "cat.jpg", timeout=WAIT)
     assert not window.detail.fields["Video"].isVisibleTo(window.detail)

@@ -31,6 +31,7 @@ from photosorter.core.photo_analysis import FaceRow, PhotoAnalysis
 from photosorter.core.places import Place
 from photosorter.core.records import Photo
 from photosorter.gui.facade import Facade
+from photosorter.gui.video_player import VideoPlayer
 from photosorter.gui.workers import Tasks, read_image
 
 PREVIEW = 1100  # long side of the image decoded for the pane
@@ -95,11 +96,12 @@ class PhotoDetail:
 
 
 def load_detail(facade: Facade, photo_id: int, size: int = PREVIEW) -> PhotoDetail | None:
-    """Worker-thread half: the row, the analysis and a decoded preview."""
+    """Worker-thread half: the row, the analysis and a decoded preview (a video's: its poster)."""
     photo = photo_by_id(facade.catalog, photo_id)
     if photo is None:
         return None
-    image = read_image(photo.path, QSize(size, size)) if os.path.exists(photo.path) else QImage()
+    still = not photo.is_video and os.path.exists(photo.path)
+    image = read_image(photo.path, QSize(size, size)) if still else QImage()
     if image.isNull():
         thumb = facade.thumbnail_file(photo.hash)
         image = read_image(thumb) if thumb and os.path.exists(thumb) else QImage()
@@ -126,9 +128,11 @@ class PhotoCanvas(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def set_image(self, image: QImage, faces: tuple[FaceRow, ...] = ()) -> None:
+        before = self._pixmap.size()
         self._pixmap = QPixmap.fromImage(image) if not image.isNull() else QPixmap()
         self._faces = faces
-        self.updateGeometry()
+        if self._pixmap.size() != before:  # a video's frames: a relayout 30 times a second stalled the pane
+            self.updateGeometry()
         self.update()
 
     def has_image(self) -> bool:
@@ -257,7 +261,7 @@ def video_facts(photo: Photo) -> str:
 
 
 class DetailPane(QScrollArea):
-    """Shows one photo; filled from a worker so selecting never waits on the disk."""
+    """Shows one photo, or plays one video; filled from a worker so selecting never waits on the disk."""
 
     face_clicked = Signal(object)  # FaceRow
 
@@ -268,6 +272,7 @@ class DetailPane(QScrollArea):
         self.photo: Photo | None = None
         self.analysis = PhotoAnalysis()
         self._wanted: int | None = None
+        self._start_s: float | None = None  # show_video's moment, for the video being loaded
         self.setWidgetResizable(True)
         self.setFrameShape(QScrollArea.Shape.NoFrame)
         self.setMinimumWidth(300)
@@ -278,6 +283,10 @@ class DetailPane(QScrollArea):
         self.canvas = PhotoCanvas(body)
         self.canvas.face_clicked.connect(self.face_clicked.emit)
         layout.addWidget(self.canvas)
+        # in the canvas's place for a video; one decoder, for the item shown
+        self.player = VideoPlayer(PhotoCanvas(), body)
+        self.player.hide()
+        layout.addWidget(self.player)
         self.title = QLabel(body)
         self.title.setObjectName("detailTitle")
         self.title.setWordWrap(True)
@@ -343,12 +352,17 @@ class DetailPane(QScrollArea):
         # the photo takes at most this share of what is visible, so the facts and text stay in view
         cap = int(self.viewport().height() * PHOTO_SHARE)
         if cap != self.canvas.max_height:
-            self.canvas.max_height = cap
-            self.canvas.updateGeometry()
+            for canvas in (self.canvas, self.player.canvas):
+                canvas.max_height = cap
+                canvas.updateGeometry()
 
     def clear(self) -> None:
         self.photo = None
         self._wanted = None
+        self._start_s = None
+        self.player.clear()
+        self.player.hide()
+        self.canvas.show()
         self.canvas.placeholder = "Pick a photo to see it here"
         self.canvas.set_image(QImage())
         self.title.setText("")
@@ -363,9 +377,48 @@ class DetailPane(QScrollArea):
     def show_photo(self, photo_id: int) -> None:
         if self.photo is not None and self.photo.id == photo_id:
             return
+        if self._wanted != photo_id:
+            self._start_s = None
+            self.player.release()  # a video stops, and its decoder goes, as soon as another item is picked
         self._wanted = photo_id
         self.canvas.placeholder = "Loading…"
         self.tasks.run(lambda: load_detail(self.facade, photo_id), self._loaded)
+
+    def show_video(self, photo_id: int, start_s: float) -> None:
+        """Shows a video and plays it from ``start_s`` seconds: a search hit's "Dog 0:12–0:31" opens here."""
+        if self.photo is not None and self.photo.id == photo_id and self.photo.is_video:
+            if self.player.player is None:  # released (the viewer had it): open it again, at that moment
+                self.player.load(self.photo.path, self.player.poster, start_s, autoplay=True)
+            else:
+                self.player.seek_to_ms(round(start_s * 1000))
+                self.player.play()
+            return
+        self.show_photo(photo_id)
+        self._start_s = start_s
+
+    def release_video(self) -> float | None:
+        """Stops the video shown and frees its decoder (the viewer is taking over); where it was, or None."""
+        if self.player.player is None:
+            return None
+        position = self.player.position_s()
+        self.player.release()
+        return position
+
+    def restore_video(self, at_s: float | None = None) -> None:
+        """Opens the shown video again, paused where it was after release_video, or at ``at_s``."""
+        photo = self.photo
+        video = photo is not None and photo.is_video
+        if video and self.player.player is None and not self.player.problem and not self.isHidden():
+            start = self.player.position_s() if at_s is None else at_s
+            self.player.load(photo.path, self.player.poster, start)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.restore_video()
+
+    def hideEvent(self, event) -> None:
+        super().hideEvent(event)
+        self.release_video()  # the viewer took over, or the pane was switched off (Ctrl+I)
 
     def reload(self) -> None:
         """New analysis results: loads the photo again, the one asked for last (a reload while another
@@ -380,7 +433,19 @@ class DetailPane(QScrollArea):
             return
         photo, analysis = detail.photo, detail.analysis
         self.photo, self.analysis = photo, analysis
-        self.canvas.set_image(detail.image, analysis.faces)
+        video = photo.is_video
+        self.canvas.setVisible(not video)
+        self.player.setVisible(video)
+        if video:
+            start, self._start_s = self._start_s, None
+            self.canvas.set_image(QImage())
+            if self.isVisible():
+                self.player.load(photo.path, detail.image, start or 0.0, autoplay=start is not None)
+            else:  # behind the viewer, or the pane is switched off: no decoder until it is seen
+                self.player.prepare(photo.path, detail.image, start or 0.0)
+        else:
+            self.player.clear()
+            self.canvas.set_image(detail.image, analysis.faces)
         self.title.setText(photo.name)
         self.fields["Date"].setText(_when(photo))
         self.fields["Video"].setText(video_facts(photo))
@@ -417,6 +482,9 @@ class DetailPane(QScrollArea):
         )
         self.text.setPlainText("\n".join(line.text for line in analysis.text))
         exists = os.path.exists(photo.path)
+        self.open_button.setToolTip(
+            "Open with the system player" if video else "Open in the default image viewer"
+        )
         self.open_button.setEnabled(exists)
         self.reveal_button.setEnabled(exists)
 

@@ -249,13 +249,33 @@ class MainWindow(QMainWindow):
         index = index if index is not None and index.isValid() else self.gallery.currentIndex()
         if not index.isValid():
             return
+        # One video plays at a time: the detail pane lets its player go and the viewer goes on from there.
+        shown = self.detail.photo
+        at = self.detail.release_video()
         self.central.setCurrentWidget(self.viewer)
         self.toolbar.hide()
-        self._show_in_viewer(index.row())
+        same = shown is not None and shown.id == self.model.ids[index.row()]
+        self._show_in_viewer(index.row(), at if same else None)
         self.viewer.setFocus()
 
-    def _show_in_viewer(self, row: int) -> None:
-        self.viewer.show_photo(self.model.ids[row], f"{row + 1:,} of {self.model.rowCount():,}")
+    def open_video_at(self, photo_id: int, start_s: float) -> None:
+        """Selects a video and plays it full-window from ``start_s`` seconds (a search hit's moment)."""
+        row = self.model.row_of(photo_id)
+        if row is None:
+            return
+        self.detail.release_video()
+        self.central.setCurrentWidget(self.viewer)
+        self.toolbar.hide()
+        self.gallery.setCurrentIndex(self.model.index(row))
+        self._show_in_viewer(row, start_s)
+        self.viewer.setFocus()
+
+    def _show_in_viewer(self, row: int, start_s: float | None = None) -> None:
+        position = f"{row + 1:,} of {self.model.rowCount():,}"
+        if start_s is None:
+            self.viewer.show_photo(self.model.ids[row], position)
+        else:
+            self.viewer.show_video(self.model.ids[row], start_s, position)
 
     def _viewer_step(self, delta: int) -> None:
         row = self.gallery.currentIndex().row() + delta
@@ -264,9 +284,14 @@ class MainWindow(QMainWindow):
             self._show_in_viewer(row)
 
     def close_viewer(self) -> None:
+        shown = self.viewer.photo_id
+        at = self.viewer.player.position_s() if self.viewer.player.player is not None else None
+        self.viewer.clear()  # its decoder goes first: one video open at a time
+        # the pane goes on from where the viewer was, for the same video
+        same = self.detail.photo is not None and self.detail.photo.id == shown
+        self.detail.restore_video(at if same else None)
         self.central.setCurrentWidget(self.splitter)
         self.toolbar.show()
-        self.viewer.clear()
         self.gallery.scrollTo(self.gallery.currentIndex())
         self.gallery.setFocus()
 

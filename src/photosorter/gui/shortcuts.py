@@ -8,6 +8,8 @@ from html import escape
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMenu, QMenuBar, QTextBrowser, QVBoxLayout, QWidget
 
+from photosorter.gui.video_player import VIDEO_KEYS
+
 # keys widgets handle themselves (not menu entries)
 WIDGET_KEYS = (
     ("Gallery", "Space or Enter", "Open the photo"),
@@ -16,6 +18,7 @@ WIDGET_KEYS = (
     ("Viewer", "← → (Page Up/Down)", "Previous and next photo"),
     ("Viewer", "Esc, Space or Enter", "Back to the gallery"),
     ("Viewer", "F", "Show or hide face boxes"),
+    ("Viewer", "Up / Down, Page Up / Page Down", "On a video: the previous or next item"),
     ("People", "Enter, F2", "Open, rename"),
     ("Suggestions", "Y, N", "Yes, no"),
 )
@@ -47,7 +50,9 @@ def _plain(text: str) -> str:
 
 
 def shortcuts_html(bar: QMenuBar) -> str:
-    rows = [*menu_shortcuts(bar), *WIDGET_KEYS]
+    # the player's keys: full-window, or in the details pane after clicking the video
+    video = [("Video", key.keys, key.what) for key in VIDEO_KEYS]
+    rows = [*menu_shortcuts(bar), *WIDGET_KEYS, *video]
     cells = "".join(
         f"<tr><td style='color:gray;padding-right:12px'>{escape(where)}</td>"
         f"<td style='padding-right:12px'><b>{escape(key)}</b></td><td>{escape(what)}</td></tr>"

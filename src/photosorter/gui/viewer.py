@@ -1,4 +1,6 @@
-"""The full-window viewer: one photo on black, arrows for the previous and next, Escape to go back."""
+"""The full-window viewer: one photo on black, arrows for the previous and next, Escape to go back.
+A video plays here with sound; its keys (gui/video_player.py VIDEO_KEYS) come first, so Left/Right seek
+within a video while Up/Down and Page Up/Down still go to the previous and next item."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from photosorter.gui.detail import PhotoCanvas, load_detail
 from photosorter.gui.facade import Facade
+from photosorter.gui.video_player import VideoPlayer
 from photosorter.gui.workers import Tasks
 
 VIEWER_SIZE = 2400
@@ -24,6 +27,7 @@ class Viewer(QWidget):
         self.facade = facade
         self.tasks = tasks
         self.photo_id: int | None = None
+        self._start_s: float | None = None
         self.setAutoFillBackground(True)
         palette = self.palette()
         palette.setColor(QPalette.ColorRole.Window, QColor(BACKGROUND))
@@ -35,6 +39,10 @@ class Viewer(QWidget):
         self.canvas = PhotoCanvas(self, min_height=0)
         self.canvas.show_faces = False
         layout.addWidget(self.canvas, 1)
+        self.player = VideoPlayer(PhotoCanvas(min_height=0), self, dark=True)
+        self.player.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the viewer keeps the keys and asks the player
+        self.player.hide()
+        layout.addWidget(self.player, 1)
         self.caption = QLabel(self)
         self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
         # Its own colour: with the app's style sheet a label takes the app palette's text colour, which
@@ -43,22 +51,42 @@ class Viewer(QWidget):
         layout.addWidget(self.caption)
 
     def show_photo(self, photo_id: int, position: str = "") -> None:
+        if photo_id != self.photo_id:
+            self.player.release()  # the video shown before stops at once
         self.photo_id = photo_id
+        self._start_s = None
         self.caption.setText(position)
         self.tasks.run(lambda: load_detail(self.facade, photo_id, VIEWER_SIZE), self._loaded)
+
+    def show_video(self, photo_id: int, start_s: float, position: str = "") -> None:
+        """Plays a video from ``start_s`` seconds (a search hit's moment, or where the detail pane was)."""
+        self.show_photo(photo_id, position)
+        self._start_s = start_s
 
     def _loaded(self, detail) -> None:
         if detail is None or detail.photo.id != self.photo_id:
             return
-        self.canvas.set_image(detail.image, detail.analysis.faces)
+        video = detail.photo.is_video
+        self.canvas.setVisible(not video)
+        self.player.setVisible(video)
+        if video:
+            self.canvas.set_image(QImage())
+            self.player.load(detail.photo.path, detail.image, self._start_s or 0.0, autoplay=True)
+        else:
+            self.player.clear()
+            self.canvas.set_image(detail.image, detail.analysis.faces)
+        self._start_s = None
         position = self.caption.text().split("  ·  ")[-1] if self.caption.text() else ""
         self.caption.setText(f"{detail.photo.name}  ·  {position}" if position else detail.photo.name)
 
     def clear(self) -> None:
         self.photo_id = None
+        self.player.clear()
         self.canvas.set_image(QImage())
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.player.isVisible() and self.player.handle_key(event):
+            return
         key = event.key()
         if key in (Qt.Key.Key_Right, Qt.Key.Key_Down, Qt.Key.Key_PageDown):
             self.navigate.emit(1)
