@@ -156,12 +156,25 @@ def _seed_v7(conn: sqlite3.Connection) -> None:
     )
 
 
+def _seed_v9(conn: sqlite3.Connection) -> None:
+    """A video's moments, and a keyframe of a video whose analysis was interrupted."""
+    conn.execute(
+        "INSERT INTO video_moments (hash, backend, kind, key, start_ms, end_ms, confidence)"
+        " VALUES ('h-dog', 'local', 'label', 'Dog', 12000, 31000, 97.5)"
+    )
+    conn.execute(
+        "INSERT INTO video_frames (hash, backend, t_ms, until_ms, versions, result)"
+        " VALUES ('h-party', 'local', 2000, 3500, '{}', '{}')"
+    )
+
+
 SEEDS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _seed_v1,
     3: _seed_v3,
     4: _seed_v4,
     6: _seed_v6,
     7: _seed_v7,
+    9: _seed_v9,
 }
 
 PAST_VERSIONS = range(1, schema.SCHEMA_VERSION)

@@ -134,23 +134,29 @@ def store_result(
     catalog: Catalog, content_hash: str, result: AnalysisResult, versions: Mapping[Feature, str]
 ) -> None:
     """Replaces this backend's rows for each feature the result covers, and marks them done."""
-    backend = result.backend
-    stamp = now_iso()
     with catalog.transaction() as conn:
-        for feature in result.features:
-            _replace_rows(conn, content_hash, backend, feature, result)
-            conn.execute(
-                "INSERT OR REPLACE INTO analyses (hash, backend, feature, model_version, status, error, raw,"
-                " analyzed_at) VALUES (?, ?, ?, ?, 'done', NULL, ?, ?)",
-                (
-                    content_hash,
-                    backend,
-                    feature.value,
-                    versions[feature],
-                    _dumps(result.raw.get(feature.value)),
-                    stamp,
-                ),
-            )
+        write_result(conn, content_hash, result, versions)
+
+
+def write_result(
+    conn: sqlite3.Connection, content_hash: str, result: AnalysisResult, versions: Mapping[Feature, str]
+) -> None:
+    """``store_result`` inside a transaction the caller holds (a video's result and its moments are one)."""
+    stamp = now_iso()
+    for feature in result.features:
+        _replace_rows(conn, content_hash, result.backend, feature, result)
+        conn.execute(
+            "INSERT OR REPLACE INTO analyses (hash, backend, feature, model_version, status, error, raw,"
+            " analyzed_at) VALUES (?, ?, ?, ?, 'done', NULL, ?, ?)",
+            (
+                content_hash,
+                result.backend,
+                feature.value,
+                versions[feature],
+                _dumps(result.raw.get(feature.value)),
+                stamp,
+            ),
+        )
 
 
 def store_failure(

@@ -1,0 +1,235 @@
+"""The frames of a video worth analyzing: scene changes plus a regular interval, near-duplicates dropped.
+
+A video is analyzed through the same analyzer as a photo, one keyframe at a time, so the number of
+keyframes is the cost (seconds locally, calls with Rekognition). The sampler looks at the video
+every ``probe_s`` (a small grey thumbnail per probe, cheap), keeps a frame when the picture jumps
+(a cut) or when ``interval_s`` has passed since the last kept one, and drops a frame that looks like
+the last kept frame: a minute of someone standing still is one keyframe whose time range
+(``t_ms``..``until_ms``) covers the whole minute.
+
+Bounds, whatever the file says about itself: at most ``max_frames`` keyframes per video (a long
+video stretches the interval instead), a decode deadline, and a cap on frames read. Probes closer
+than ``seek_gap_s`` are reached by decoding on (``grab()`` decodes without converting colours);
+farther ones by seeking, which decodes only from the nearest keyframe: measured in
+benchmarks/bench_video_analysis.py.
+
+Decoding is OpenCV's (its wheel bundles an LGPL FFmpeg); it applies the display rotation itself.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from photosorter.core.imaging import ANALYSIS_SIZE
+
+_THUMB = (32, 18)  # what a probe is compared by: enough to see a cut, far too small to see noise
+
+
+class VideoUnreadable(Exception):
+    """The video's bytes cannot be decoded into frames (truncated, no moov box, unknown codec...)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SamplingPolicy:
+    """How keyframes are chosen; the defaults are the app's, chosen in bench_video_analysis.py."""
+
+    interval_s: float = 2.0  # at least one frame this often while the picture changes
+    probe_s: float = 0.5  # how often the picture is looked at to find cuts
+    max_frames: int = 240  # per video; a longer video gets a longer interval
+    scene_change: float = 30.0  # mean grey-level jump (0..255) between probes that counts as a cut
+    duplicate: float = 6.0  # mean grey-level difference under which a frame repeats the last kept one
+    blank: float = 4.0  # grey-level spread under which a frame is blank (black, a fade): nothing to see
+    seek_gap_s: float = 4.0  # probes farther apart than this are reached by seeking
+    deadline_s: float = 300.0  # decoding one video never takes longer than this
+
+    def spacing(self, duration_s: float) -> tuple[float, float]:
+        """(interval, probe step) for a video of ``duration_s``: interval frames take at most three
+        quarters of ``max_frames``, leaving the rest for cuts."""
+        interval = max(self.interval_s, duration_s / max(1.0, self.max_frames * 0.75))
+        probe = max(self.probe_s, interval / 4)
+        return interval, probe
+
+
+@dataclass(frozen=True, slots=True)
+class Keyframe:
+    """A frame kept for analysis. It stands for the video from ``t_ms`` to ``until_ms``: the last
+    moment probed before the next keyframe (or a blank frame), so what is seen in it is seen then."""
+
+    t_ms: int
+    until_ms: int
+    image: np.ndarray  # BGR, long side <= ANALYSIS_SIZE
+    cut: bool  # kept because the picture changed, not because time passed
+
+    def jpeg(self, quality: int = 88) -> bytes:
+        """The analysis image of this frame, the same kind of JPEG a photo is analyzed from."""
+        ok, data = cv2.imencode(".jpg", self.image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+        if not ok:
+            raise VideoUnreadable(f"frame at {self.t_ms} ms cannot be encoded as JPEG")
+        return data.tobytes()
+
+
+@dataclass(frozen=True, slots=True)
+class VideoInfo:
+    duration_s: float
+    fps: float
+    width: int
+    height: int
+
+
+def _open(path: str) -> cv2.VideoCapture:
+    if not os.path.exists(path):  # OpenCV says only "cannot open": the caller must know it is gone
+        raise FileNotFoundError(2, "No such file or directory", path)
+    with open(path, "rb") as handle:  # a permission or I/O error surfaces as OSError, not as bad content
+        if not handle.read(1):
+            raise VideoUnreadable("the file is empty")
+    capture = cv2.VideoCapture(path, cv2.CAP_FFMPEG)
+    if not capture.isOpened():
+        capture.release()
+        raise VideoUnreadable("not a video OpenCV can open (truncated, no index, or an unknown codec)")
+    return capture
+
+
+def _info(capture: cv2.VideoCapture, duration_s: float | None) -> VideoInfo:
+    fps = capture.get(cv2.CAP_PROP_FPS)
+    fps = fps if math.isfinite(fps) and 0 < fps <= 1000 else 30.0  # variable or missing: assume 30
+    frames = capture.get(cv2.CAP_PROP_FRAME_COUNT)
+    if duration_s is None or not math.isfinite(duration_s) or duration_s <= 0:
+        duration_s = frames / fps if math.isfinite(frames) and frames > 0 else 0.0
+    width = int(capture.get(cv2.CAP_PROP_FRAME_WIDTH))
+    height = int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
+    return VideoInfo(duration_s, fps, width, height)
+
+
+def _reduced(frame: np.ndarray) -> np.ndarray:
+    height, width = frame.shape[:2]
+    scale = ANALYSIS_SIZE / max(height, width)
+    if scale >= 1:
+        return frame
+    return cv2.resize(frame, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
+
+
+def _thumb(frame: np.ndarray) -> np.ndarray:
+    grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    return cv2.resize(grey, _THUMB, interpolation=cv2.INTER_AREA).astype(np.float32)
+
+
+def _difference(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.mean(np.abs(a - b)))
+
+
+class _Reader:
+    """Frames at (or just after) given times, by decoding on or by seeking, within a deadline."""
+
+    def __init__(self, capture: cv2.VideoCapture, info: VideoInfo, policy: SamplingPolicy) -> None:
+        self.capture = capture
+        self.info = info
+        self.policy = policy
+        self.deadline = time.monotonic() + policy.deadline_s
+        self.position_ms = -1.0  # time of the last frame grabbed
+        self.grabs = 0
+        # every frame of the video twice over, at the least a minute's worth: a wrong duration or frame
+        # rate in the header must not let a broken stream be read forever
+        self.max_grabs = int(max(info.duration_s, 60.0) * info.fps * 2) + 1000
+        self.ended = False
+
+    def _grab(self) -> bool:
+        if time.monotonic() > self.deadline:
+            raise VideoUnreadable(
+                f"decoding took longer than {self.policy.deadline_s:.0f} s; the file may be damaged"
+            )
+        self.grabs += 1
+        if self.grabs > self.max_grabs or not self.capture.grab():
+            self.ended = True
+            return False
+        position = self.capture.get(cv2.CAP_PROP_POS_MSEC)
+        # some streams report no timestamps: count frames instead
+        step = 1000 / self.info.fps
+        self.position_ms = position if position > self.position_ms else self.position_ms + step
+        return True
+
+    def frame_at(self, target_ms: float) -> tuple[float, np.ndarray] | None:
+        """The first frame at or after ``target_ms`` and its time; None past the end."""
+        if self.ended:
+            return None
+        gap_s = (target_ms - self.position_ms) / 1000
+        if gap_s > self.policy.seek_gap_s and self.position_ms >= 0:
+            self.capture.set(cv2.CAP_PROP_POS_MSEC, target_ms)
+            self.position_ms = target_ms - 1000 / self.info.fps  # the next grab is the frame at target
+        while self.position_ms < target_ms - 500 / self.info.fps or self.position_ms < 0:
+            if not self._grab():
+                return None
+        ok, frame = self.capture.retrieve()
+        if not ok or frame is None or frame.size == 0:
+            self.ended = True
+            return None
+        return self.position_ms, frame
+
+
+def keyframes(
+    path: str, policy: SamplingPolicy | None = None, duration_s: float | None = None
+) -> Iterator[Keyframe]:
+    """The keyframes of the video at ``path``, in time order.
+
+    ``duration_s`` is the running time the scanner read from the container, trusted over OpenCV's
+    frame count (wrong for variable frame rates). Raises VideoUnreadable when not one frame decodes
+    or decoding runs past the deadline, and OSError when the file cannot be read.
+    """
+    policy = policy or SamplingPolicy()
+    capture = _open(path)
+    try:
+        info = _info(capture, duration_s)
+        interval_s, probe_s = policy.spacing(info.duration_s)
+        scene_budget = policy.max_frames - math.ceil(info.duration_s / interval_s) - 1
+        reader = _Reader(capture, info, policy)
+        kept = 0
+        last_thumb: np.ndarray | None = None  # the previous probe
+        pending: Keyframe | None = None  # the last kept frame, yielded once its range is known
+        pending_thumb: np.ndarray | None = None
+        decoded_any = False
+        target = 0.0
+        while kept < policy.max_frames:
+            found = reader.frame_at(target)
+            if found is None:
+                break
+            decoded_any = True
+            t_ms, frame = found
+            target = t_ms + probe_s * 1000
+            thumb = _thumb(frame)
+            cut = last_thumb is not None and _difference(thumb, last_thumb) >= policy.scene_change
+            last_thumb = thumb
+            if float(thumb.std()) < policy.blank:
+                continue  # black between scenes, a fade: analyzing it finds nothing
+            if pending is not None and pending_thumb is not None:
+                same = _difference(thumb, pending_thumb) < policy.duplicate
+                due = t_ms - pending.t_ms >= interval_s * 1000
+                if same or not (due or (cut and scene_budget > 0)):
+                    # not kept: the kept frame stands for this moment too, its range grows
+                    pending = Keyframe(pending.t_ms, int(t_ms), pending.image, pending.cut)
+                    continue
+                if cut and not due:
+                    scene_budget -= 1
+                yield pending
+            kept += 1
+            pending = Keyframe(int(t_ms), int(t_ms), _reduced(frame), cut)
+            pending_thumb = thumb
+        if pending is not None:
+            yield pending
+        if not decoded_any:
+            raise VideoUnreadable("no frame of the video could be decoded")
+    finally:
+        capture.release()
+
+
+def video_info(path: str) -> VideoInfo:
+    capture = _open(path)
+    try:
+        return _info(capture, None)
+    finally:
+        capture.release()
