@@ -92,7 +92,9 @@ def _open(path: str) -> cv2.VideoCapture:
     capture = cv2.VideoCapture(path, cv2.CAP_FFMPEG)
     if not capture.isOpened():
         capture.release()
-        raise VideoUnreadable("not a video OpenCV can open (truncated, no index, or an unknown codec)")
+        raise VideoUnreadable(
+            "cannot be opened as a video (truncated, its index missing, or a codec OpenCV cannot decode)"
+        )
     return capture
 
 

@@ -8,8 +8,10 @@ seen in consecutive keyframes is one range ("Dog 0:12–0:31").
 
 Faces: the same person in 40 keyframes is one face of the video (an appearance), not 40. Faces
 with descriptors (the local backend) are grouped by distance, with the People threshold and its
-rule that two faces of one picture are never one person; faces without (Rekognition's FaceIds)
-are followed from keyframe to keyframe by where they are. Each appearance keeps its best view.
+rule that two faces of one picture are never one person (a face in the same place as one in the
+previous keyframe may be a little farther: cut by the frame edge, it describes worse); faces
+without descriptors (Rekognition's FaceIds) are followed from keyframe to keyframe by where they
+are. Each appearance keeps its best view.
 """
 
 from __future__ import annotations
@@ -112,7 +114,7 @@ def _by_name(frames: Sequence[FrameResult], items_of, kind: str):
     seen: dict[str, list[int]] = {}
     for index, frame in enumerate(frames):
         for item in items_of(frame.result):
-            name = item.name if kind != "text" else _text_key(item.text)
+            name = item.name if kind != "text" else text_key(item.text)
             if not name:
                 continue
             if name not in best or item.confidence > best[name].confidence:  # type: ignore[attr-defined]
@@ -126,7 +128,8 @@ def _by_name(frames: Sequence[FrameResult], items_of, kind: str):
     return tuple(best[n] for n in ordered), moments
 
 
-def _text_key(text: str) -> str:
+def text_key(text: str) -> str:
+    """What makes two detected lines the same line of a video (spacing and case aside)."""
     return " ".join(text.split()).casefold()
 
 
@@ -168,22 +171,25 @@ def _match(face: Face, index: int, appearances: list[_Appearance], taken: set[in
     for number, appearance in enumerate(appearances):
         if number in taken:
             continue
+        last_index, last = appearance.faces[-1]
+        followed = last_index == index - 1 and _overlap(face.box, last.box) >= TRACK_OVERLAP
         if face.embedding is not None and appearance.faces[0][1].embedding is not None:
             distance = min(
                 _distance(face.embedding, other.embedding)
                 for _, other in appearance.faces
                 if other.embedding is not None
             )
-            if distance < thresholds.CLUSTER_DISTANCE and (best is None or distance < best[0]):
+            # a face cut by the frame edge or turned away describes worse: where it is vouches for it
+            limit = thresholds.SUGGEST_DISTANCE if followed else thresholds.CLUSTER_DISTANCE
+            if distance < limit and (best is None or distance < best[0]):
                 best = (distance, number)
         elif face.external_id is not None and any(
             other.external_id == face.external_id for _, other in appearance.faces
         ):
             return number
-        else:
-            last_index, last = appearance.faces[-1]
+        elif followed:
             overlap = _overlap(face.box, last.box)
-            if last_index == index - 1 and overlap >= TRACK_OVERLAP and (best is None or -overlap < best[0]):
+            if best is None or -overlap < best[0]:
                 best = (-overlap, number)
     return best[1] if best else None
 
