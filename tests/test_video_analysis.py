@@ -53,9 +53,13 @@ FPS = 10
 
 
 def _frame(photo: Path, size: tuple[int, int] = SIZE) -> np.ndarray:
+    """The photo fitted into the frame, its proportions kept (bars at the sides), as a camera sees it."""
     with Image.open(photo) as image:
-        rgb = np.asarray(image.convert("RGB").resize(size))
-    return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+        image = image.convert("RGB")
+        image.thumbnail(size)
+        canvas = Image.new("RGB", size)
+        canvas.paste(image, ((size[0] - image.width) // 2, (size[1] - image.height) // 2))
+    return cv2.cvtColor(np.asarray(canvas), cv2.COLOR_RGB2BGR)
 
 
 def make_video(path: Path, scenes: list[tuple[Path | None, float]], *, zoom: float = 0.004) -> Path:
@@ -366,3 +370,77 @@ def test_a_label_seen_twice_has_two_ranges_and_its_best_confidence() -> None:
     assert ranges_text(dog.ranges) == "0:00–0:03, 1:12–1:15"
     assert next(lbl for lbl in found.result.labels if lbl.name == "Dog").confidence == 95.0
     assert str(TimeRange(3_600_000, 3_601_000)) == "1:00:00–1:00:01"
+
+
+# -- search says when -----------------------------------------------------------------------------------
+def _store_walk(catalog: Catalog, video: Path) -> None:
+    """A video where a dog is seen from 0:12 to 0:31, after a cat."""
+    add_video_row(catalog, video, "h-walk")
+    frames = [
+        _frame_result(10_000, 11_500, labels=[Label("Cat", 88.0)]),
+        _frame_result(12_000, 19_500, labels=[Label("Dog", 97.0, parents=("Animal",))]),
+        _frame_result(20_000, 31_000, labels=[Label("Dog", 90.0, parents=("Animal",))]),
+    ]
+    features = frozenset({Feature.LABELS})
+    found = combine("local", features, frames)
+    video_rows.store_video_result(catalog, "h-walk", found, {Feature.LABELS: "v1"})
+
+
+def test_search_finds_a_video_by_what_is_seen_in_it_and_says_when(cli, tmp_path: Path) -> None:
+    from photosorter.core.library import Library
+    from photosorter.core.search import search
+
+    with Library.open() as library:
+        _store_walk(library.catalog, tmp_path / "walk.mp4")
+        (hit,) = search(library.catalog, "dog")
+        assert hit.why == ("label Dog 97% at 0:12–0:31",)
+        assert hit.start_s == 12.0  # where a player opens it
+        (hit,) = search(library.catalog, "animal")  # a parent label names the label it came from
+        assert hit.why == ("label Dog 97% at 0:12–0:31",)
+    result = cli("search", "dog", "--json")
+    assert result.code == 0
+    (found,) = result.json()
+    assert found["why"] == ["label Dog 97% at 0:12–0:31"]
+    assert found["seen_at"] == [
+        {"reason": "label Dog 97% at 0:12–0:31", "ranges": [{"start_s": 12.0, "end_s": 31.0}]}
+    ]
+    assert "0:12–0:31" in cli("search", "dog").out
+
+
+def test_a_photo_hit_has_no_times(cli, tmp_path: Path) -> None:
+    from photosorter.core.catalog.analysis import store_result
+    from photosorter.core.library import Library
+
+    with Library.open() as library:
+        add_video_row(library.catalog, tmp_path / "dog.jpg", "h-photo")
+        result = AnalysisResult("local", frozenset({Feature.LABELS}), labels=(Label("Dog", 91.0),))
+        store_result(library.catalog, "h-photo", result, {Feature.LABELS: "v1"})
+    (found,) = cli("search", "dog", "--json").json()
+    assert found["why"] == ["label Dog 91%"] and found["seen_at"] == []
+
+
+def test_a_person_named_in_a_photo_is_found_in_a_video_with_times(analyzer, tmp_path: Path) -> None:
+    from photosorter.core import faces
+    from photosorter.core.catalog.analysis import store_result
+    from photosorter.core.imaging import analysis_jpeg
+    from photosorter.core.library import Library
+    from photosorter.core.search import search
+
+    video = make_video(tmp_path / "speech.mp4", [(TEXT, 3.0), (OTHER_FACE, 4.0)], zoom=0.002)
+    features = frozenset({Feature.FACES})
+    vers = versions(analyzer, features)
+    with Library.open() as library:
+        catalog = library.catalog
+        add_video_row(catalog, tmp_path / "portrait.jpg", "h-photo")
+        store_result(catalog, "h-photo", analyzer.analyze(analysis_jpeg(str(OTHER_FACE)), features), vers)
+        add_video_row(catalog, video, "h-video")
+        found = analyze_video(catalog, analyzer, "h-video", str(video), features, vers)
+        video_rows.store_video_result(catalog, "h-video", found, vers)
+        faces.cluster_new_faces(catalog)
+        (photo_face,) = results_for(catalog, "h-photo").faces
+        faces.name_face(catalog, photo_face.id, "Joe")
+        (video_face,) = results_for(catalog, "h-video").faces  # one appearance, not one per keyframe
+        assert video_face.person == "Joe"
+        hits = {Path(h.path).name: h for h in search(catalog, "person:Joe")}
+        assert hits["speech.mp4"].why == ("person Joe at 0:03–0:06",)
+        assert hits["portrait.jpg"].why == ("person Joe",)
