@@ -444,3 +444,76 @@ def test_a_person_named_in_a_photo_is_found_in_a_video_with_times(analyzer, tmp_
         hits = {Path(h.path).name: h for h in search(catalog, "person:Joe")}
         assert hits["speech.mp4"].why == ("person Joe at 0:03–0:06",)
         assert hits["portrait.jpg"].why == ("person Joe",)
+
+
+# -- Rekognition, without S3: the same keyframes sent as images -----------------------------------------
+def _labels_response(name: str) -> dict:
+    return {
+        "Labels": [
+            {
+                "Name": name,
+                "Confidence": 95.0,
+                "Instances": [],
+                "Parents": [],
+                "Aliases": [],
+                "Categories": [],
+            }
+        ],
+        "LabelModelVersion": "3.0",
+    }
+
+
+def _index_response(face_id: str) -> dict:
+    box = {"Width": 0.3, "Height": 0.5, "Left": 0.35, "Top": 0.1}
+    return {
+        "FaceRecords": [
+            {
+                "Face": {"FaceId": face_id, "BoundingBox": box, "ImageId": face_id, "Confidence": 99.9},
+                "FaceDetail": {"BoundingBox": box, "Confidence": 99.9},
+            }
+        ],
+        "FaceModelVersion": "7.0",
+        "UnindexedFaces": [],
+    }
+
+
+def test_rekognition_gets_each_keyframe_as_an_image_and_counts_it(client, stub, tmp_path: Path) -> None:
+    from botocore.stub import ANY
+
+    from photosorter.core.analysis.pricing import Operation
+    from photosorter.core.analysis.rekognition import RekognitionAnalyzer
+
+    video = make_video(tmp_path / "v.mp4", [(DOG, 4.0), (FACE, 3.0)])
+    frames = list(keyframes(str(video)))
+    for n, frame in enumerate(frames):
+        dog = frame.t_ms < 4000
+        labels = _labels_response("Dog" if dog else "Person")
+        stub.add_response("detect_labels", labels, {"Image": {"Bytes": ANY}, "Features": ["GENERAL_LABELS"]})
+        # IndexFaces gives each indexing a new FaceId: the face is followed by where it is
+        faces = _index_response(f"00000000-0000-0000-0000-{n:012d}") if not dog else {"FaceRecords": []}
+        stub.add_response(
+            "index_faces",
+            faces,
+            {"CollectionId": "lib", "Image": {"Bytes": ANY}, "DetectionAttributes": ["ALL"]},
+        )
+    analyzer = RekognitionAnalyzer(client=client, rate_limit=0, collection_id="lib")
+    features = frozenset({Feature.LABELS, Feature.FACES})
+    catalog = Catalog(tmp_path / "catalog.db")
+    found = analyze_video(catalog, analyzer, "h", str(video), features, versions(analyzer, features))
+    assert analyzer.meter.calls == {Operation.DETECT_LABELS: len(frames), Operation.INDEX_FACES: len(frames)}
+    assert analyzer.meter.estimated_cost_usd == pytest.approx(2 * len(frames) * 0.001)
+    assert ranges_text(_moment(found, "label", "Dog").ranges) == "0:00–0:03"
+    (face,) = found.result.faces  # one appearance over every keyframe of the face scene
+    assert face.external_id is not None
+    assert _moment(found, "face", "0").ranges[0].start_ms == 4000
+    catalog.close()
+
+
+def test_the_dry_run_prices_keyframes_next_to_rekognition_video() -> None:
+    from photosorter.core.analysis.pricing import VIDEO_PRICE_USD_PER_MINUTE, video_estimate
+
+    estimate = video_estimate(90.0, frozenset({Feature.LABELS, Feature.FACES}))
+    assert estimate.keyframes == 45  # one every 2 s at most, fewer when the picture repeats
+    assert estimate.images_usd == pytest.approx(45 * 2 * 0.001)
+    per_minute = VIDEO_PRICE_USD_PER_MINUTE[Feature.LABELS] + VIDEO_PRICE_USD_PER_MINUTE[Feature.FACES]
+    assert estimate.video_api_usd == pytest.approx(1.5 * per_minute)
