@@ -177,7 +177,8 @@ def main() -> None:
     print(f"videos  {per_minute:.1f} s per minute of 1080p video (target <= 15 s on 2 cores)")
     # other programs share the machine: CPU time over the cores is what an idle machine would take
     idle = used * 60 / total_s / workers
-    print(f"videos  {used * 60 / total_s:.1f} CPU s per minute of video: {idle:.1f} s on {workers} idle cores")
+    cpu_per_minute = used * 60 / total_s
+    print(f"videos  {cpu_per_minute:.1f} CPU s per minute of video: {idle:.1f} s on {workers} idle cores")
     print(f"ratio   analysis keyframes/s ÷ photo analysis photos/s = {keyframes_per_s / photos_per_s:.2f}")
 
 
