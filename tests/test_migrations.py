@@ -156,7 +156,7 @@ def _seed_v7(conn: sqlite3.Connection) -> None:
     )
 
 
-def _seed_v9(conn: sqlite3.Connection) -> None:
+def _seed_video_analysis(conn: sqlite3.Connection) -> None:
     """A video's moments, and a keyframe of a video whose analysis was interrupted."""
     conn.execute(
         "INSERT INTO video_moments (hash, backend, kind, key, start_ms, end_ms, confidence)"
@@ -174,7 +174,7 @@ SEEDS: dict[int, Callable[[sqlite3.Connection], None]] = {
     4: _seed_v4,
     6: _seed_v6,
     7: _seed_v7,
-    9: _seed_v9,
+    10: _seed_video_analysis,  # v9_video_analysis.py, the step after v9_videos
 }
 
 PAST_VERSIONS = range(1, schema.SCHEMA_VERSION)

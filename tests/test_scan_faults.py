@@ -359,7 +359,7 @@ def test_every_bad_input_gets_a_reason_in_the_users_words(
 def test_an_interrupted_scan_keeps_the_photos_read_before_the_interrupt(
     home: Path, photo_folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = scanner_module.read_photo
+    real = scanner_module.read_media
     read: list[str] = []
 
     def interrupted_on_the_fourth(path: str, thumbs: Path):
@@ -369,12 +369,12 @@ def test_an_interrupted_scan_keeps_the_photos_read_before_the_interrupt(
         read.append(os.path.basename(path))
         return facts
 
-    monkeypatch.setattr(scanner_module, "read_photo", interrupted_on_the_fourth)
+    monkeypatch.setattr(scanner_module, "read_media", interrupted_on_the_fourth)
     with pytest.raises(KeyboardInterrupt):
         scan(home, photo_folder, workers=1)
 
     assert sorted(states(home)["ok"]) == sorted(read) and len(read) == 3
-    monkeypatch.setattr(scanner_module, "read_photo", real)
+    monkeypatch.setattr(scanner_module, "read_media", real)
     report = scan(home, photo_folder)
     assert (report.added, report.unchanged) == (PHOTOS - 3, 3)
 
@@ -382,7 +382,7 @@ def test_an_interrupted_scan_keeps_the_photos_read_before_the_interrupt(
 def test_ctrl_c_in_the_cli_saves_what_was_read_and_exits_130(
     cli, home: Path, photo_folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = scanner_module.read_photo
+    real = scanner_module.read_media
     read: list[str] = []
     lock = threading.Lock()
 
@@ -394,7 +394,7 @@ def test_ctrl_c_in_the_cli_saves_what_was_read_and_exits_130(
                 signal.raise_signal(signal.SIGINT)  # what Ctrl-C sends; Python raises it in the main thread
         return facts
 
-    monkeypatch.setattr(scanner_module, "read_photo", read_then_interrupt)
+    monkeypatch.setattr(scanner_module, "read_media", read_then_interrupt)
     result = cli("--home", home, "scan", photo_folder)
 
     assert result.code == 130

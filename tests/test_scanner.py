@@ -112,9 +112,9 @@ def test_a_rescan_of_an_unchanged_folder_opens_no_file(
     assert first.added == 5
 
     opened: list[str] = []
-    real = scanner_module.read_photo
+    real = scanner_module.read_media
     monkeypatch.setattr(
-        scanner_module, "read_photo", lambda path, thumbs: opened.append(path) or real(path, thumbs)
+        scanner_module, "read_media", lambda path, thumbs: opened.append(path) or real(path, thumbs)
     )
     again = scan_folder(home, photo_folder)
 
@@ -231,7 +231,7 @@ def test_an_unreadable_file_is_recorded(
 def test_a_file_deleted_or_replaced_mid_scan_is_handled(
     home: Path, photo_folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = scanner_module.read_photo
+    real = scanner_module.read_media
 
     def meddling_read(path: str, thumbs: Path):
         name = Path(path).name
@@ -241,7 +241,7 @@ def test_a_file_deleted_or_replaced_mid_scan_is_handled(
             Path(path).write_bytes(b"replaced by something else entirely")
         return real(path, thumbs)
 
-    monkeypatch.setattr(scanner_module, "read_photo", meddling_read)
+    monkeypatch.setattr(scanner_module, "read_media", meddling_read)
     report = scan_folder(home, photo_folder)
     reasons = {Path(e["path"]).name: e["error"] for e in report.errors}
     assert "disappeared" in reasons["cat_and_dog.jpeg"]

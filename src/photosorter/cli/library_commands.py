@@ -70,6 +70,8 @@ def run_scan(args: argparse.Namespace) -> int:
             echo(f"  {error['path']}: {error['error']}")
         for warning in data["warnings"]:
             echo(f"  {warning['path']}: {warning['warning']}")
+        for skipped in data["skipped"]:
+            echo(f"  {skipped['path']}: skipped, {skipped['reason']}")
         for folder in data["offline_folders"]:
             echo(f"  {folder}: offline (not found); its photos are kept")
     return 0

@@ -6,12 +6,14 @@ at 1/2, 1/4 or 1/8 scale by libjpeg itself and never fully in memory.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
 import tempfile
 import time
 import warnings
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -228,6 +230,30 @@ def encode_jpeg(image: Image.Image, quality: int = 85) -> bytes:
     return out.getvalue()
 
 
+@contextlib.contextmanager
+def reading_file(path: str) -> Iterator[None]:
+    """Turns what opening and reading ``path`` raises into the file's reason (UnreadablePhoto) or the
+    machine's fault (EnvironmentFault: disk full, I/O error, no memory)."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise UnreadablePhoto("file disappeared during the scan") from None
+    except PermissionError:
+        raise UnreadablePhoto("permission denied") from None
+    except IsADirectoryError:
+        raise UnreadablePhoto("is a directory") from None
+    except (OSError, MemoryError) as error:
+        if fault := environment_fault(error, path):
+            raise fault from error
+        raise UnreadablePhoto(f"cannot read file ({getattr(error, 'strerror', None) or error})") from None
+
+
+def check_unchanged(before: os.stat_result, after: os.stat_result) -> None:
+    """Raises ChangedWhileRead when the file's size or mtime moved while we read it (still being copied)."""
+    if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+        raise ChangedWhileRead("file changed while it was being read; it will be read again next scan")
+
+
 def read_photo(path: str, thumb_dir: Path) -> ImageFacts:
     """Hashes, sniffs and reads one file's facts, writing its thumbnail if it has none yet.
 
@@ -235,7 +261,7 @@ def read_photo(path: str, thumb_dir: Path) -> ImageFacts:
     including a file that changed or vanished while we read it, and EnvironmentFault when the
     machine failed (disk full, I/O error, no memory): that is never the photo's fault.
     """
-    try:
+    with reading_file(path):
         before = os.stat(path)
         with open(path, "rb") as handle:  # read-only: we never write a user's photo
             head = handle.read(32)
@@ -262,18 +288,7 @@ def read_photo(path: str, thumb_dir: Path) -> ImageFacts:
                 content_hash = digest.hexdigest()
                 source = path
         after = os.stat(path)
-    except FileNotFoundError:
-        raise UnreadablePhoto("file disappeared during the scan") from None
-    except PermissionError:
-        raise UnreadablePhoto("permission denied") from None
-    except IsADirectoryError:
-        raise UnreadablePhoto("is a directory") from None
-    except (OSError, MemoryError) as error:
-        if fault := environment_fault(error, path):
-            raise fault from error
-        raise UnreadablePhoto(f"cannot read file ({getattr(error, 'strerror', None) or error})") from None
-    if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
-        raise ChangedWhileRead("file changed while it was being read; it will be read again next scan")
+    check_unchanged(before, after)
 
     image = _open(source, path, kind)
     with image:
@@ -282,10 +297,10 @@ def read_photo(path: str, thumb_dir: Path) -> ImageFacts:
         if facts.orientation in (5, 6, 7, 8):
             width, height = height, width
         thumb = thumbnail_path(thumb_dir, content_hash)
-        if _exists(thumb, thumb_dir):
+        if thumbnail_exists(thumb, thumb_dir):
             _verify_decodes(image, path)
         else:
-            _write_thumbnail(thumb, encode_jpeg(_reduced(image, THUMB_SIZE, path), quality=82), thumb_dir)
+            write_thumbnail(thumb, encode_jpeg(_reduced(image, THUMB_SIZE, path), quality=82), thumb_dir)
     taken_at, source_name = facts.taken_at, "exif"
     if taken_at is None:
         taken_at = datetime.fromtimestamp(before.st_mtime).isoformat(timespec="seconds")
@@ -308,14 +323,14 @@ def read_photo(path: str, thumb_dir: Path) -> ImageFacts:
     )
 
 
-def _exists(thumb: Path, thumb_dir: Path) -> bool:
+def thumbnail_exists(thumb: Path, thumb_dir: Path) -> bool:
     try:
         return thumb.exists()
     except OSError as error:  # an unreadable cache folder: ours to fix, not the photo's
         raise storage_fault(error, str(thumb_dir)) from error
 
 
-def _write_thumbnail(thumb: Path, data: bytes, thumb_dir: Path) -> None:
+def write_thumbnail(thumb: Path, data: bytes, thumb_dir: Path) -> None:
     try:
         write_atomically(thumb, data)
     except OSError as error:  # disk full, read-only, a cache folder that vanished or is not ours
@@ -332,7 +347,7 @@ def make_thumbnail(path: str, thumb: Path) -> None:
     """Rebuilds one thumbnail (the cache can be deleted at any time)."""
     with _open(path, path) as image:
         data = encode_jpeg(_reduced(image, THUMB_SIZE, path), quality=82)
-    _write_thumbnail(thumb, data, thumb.parent.parent)
+    write_thumbnail(thumb, data, thumb.parent.parent)
 
 
 def analysis_jpeg(path: str, size: int = ANALYSIS_SIZE, max_bytes: int = ANALYSIS_MAX_BYTES) -> bytes:

@@ -45,6 +45,13 @@ class Photo:
     warnings: str | None = None  # metadata dropped at scan, and why ("GPS position dropped: ...")
     media: MediaKind = MediaKind.PHOTO
     duration_s: float | None = None  # videos only: the running time in seconds
+    fps: float | None = None  # videos only: frames per second (the average, for a variable rate)
+    codec: str | None = None  # videos only: the video codec as people name it ("H.264", "HEVC")
+    rotation: int | None = None  # videos only: degrees clockwise the frames are turned for display
+
+    @property
+    def is_video(self) -> bool:
+        return self.media is MediaKind.VIDEO
 
     @property
     def camera(self) -> str | None:
@@ -60,6 +67,16 @@ class Photo:
         if self.latitude is None or self.longitude is None:
             return None
         return (self.latitude, self.longitude)
+
+
+@dataclass(frozen=True, slots=True)
+class VideoFacts:
+    """What a video's container says about its picture, beside the facts every item has."""
+
+    duration_s: float
+    fps: float | None
+    codec: str | None
+    rotation: int  # 0, 90, 180 or 270: degrees clockwise, already applied to the poster and to width/height
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,3 +97,8 @@ class ImageFacts:
     longitude: float | None
     orientation: int | None
     warnings: tuple[str, ...] = ()  # metadata dropped as impossible, and why
+    video: VideoFacts | None = None  # None: a photo
+
+    @property
+    def media(self) -> MediaKind:
+        return MediaKind.PHOTO if self.video is None else MediaKind.VIDEO

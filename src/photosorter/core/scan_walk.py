@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from photosorter.core.catalog import photos as photo_rows
-from photosorter.core.imaging import has_image_extension
+from photosorter.core.media import has_media_extension
 from photosorter.core.records import Folder
 
 
@@ -82,12 +82,12 @@ def walk_folder(folder: Folder, known: dict[str, photo_rows.KnownFile], skip: tu
             try:
                 info = entry.stat()
             except FileNotFoundError:
-                if entry.is_symlink() and has_image_extension(name):
+                if entry.is_symlink() and has_media_extension(name):
                     seen.add(path)
                     to_read.append(Candidate(folder.id, path, None, None, "broken symbolic link"))
                 continue
             except OSError as error:
-                if has_image_extension(name):
+                if has_media_extension(name):
                     seen.add(path)
                     loop = error.errno == errno.ELOOP
                     reason = "symbolic link loop" if loop else f"cannot stat ({error.strerror})"

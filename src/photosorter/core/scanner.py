@@ -24,13 +24,13 @@ from photosorter.core.imaging import (
     ChangedWhileRead,
     NotAnImage,
     UnreadablePhoto,
-    has_image_extension,
-    read_photo,
     remove_stale_temp_files,
 )
 from photosorter.core.jobs import CancelToken, Job, Progress
+from photosorter.core.media import has_media_extension, read_media
 from photosorter.core.records import Folder, ImageFacts
 from photosorter.core.scan_walk import Candidate, WalkResult, under_any, walk_folder, walk_paths
+from photosorter.core.video.reading import NotAVideo
 
 BATCH_SIZE = 200
 BATCH_SECONDS = 1.0
@@ -45,6 +45,7 @@ class ScanReport:
     unchanged: int = 0
     errors: list[dict[str, str]] = field(default_factory=list)
     warnings: list[dict[str, str]] = field(default_factory=list)  # metadata dropped from photos it read
+    skipped: list[dict[str, str]] = field(default_factory=list)  # media files that hold no photo or video
     offline_folders: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -57,6 +58,7 @@ class ScanReport:
             "unchanged": self.unchanged,
             "errors": self.errors,
             "warnings": self.warnings,
+            "skipped": self.skipped,
             "offline_folders": self.offline_folders,
             "seconds": round(self.seconds, 3),
         }
@@ -73,6 +75,7 @@ class ReadOutcome:
     facts: ImageFacts | None
     error: str | None  # None with facts None: not a photo, ignore it
     read_again: bool = False  # the error says nothing lasting about the file: keep no mtime for it
+    skipped: str | None = None  # why a media file is not an item (an M4A song): reported, not stored
 
 
 def read_candidate(candidate: Candidate, thumb_dir: Path) -> ReadOutcome:
@@ -80,10 +83,12 @@ def read_candidate(candidate: Candidate, thumb_dir: Path) -> ReadOutcome:
     if candidate.walk_error:
         return ReadOutcome(candidate, None, candidate.walk_error)
     try:
-        return ReadOutcome(candidate, read_photo(candidate.path, thumb_dir), None)
+        return ReadOutcome(candidate, read_media(candidate.path, thumb_dir), None)
+    except NotAVideo as problem:
+        return ReadOutcome(candidate, None, None, skipped=str(problem))
     except NotAnImage as problem:
-        if not has_image_extension(candidate.path):
-            return ReadOutcome(candidate, None, None)  # a .txt or .mov beside the photos: not ours to report
+        if not has_media_extension(candidate.path):
+            return ReadOutcome(candidate, None, None)  # a .txt or .pdf beside the photos: not ours to report
         return ReadOutcome(candidate, None, str(problem))
     except ChangedWhileRead as problem:
         return ReadOutcome(candidate, None, str(problem), read_again=True)
@@ -275,6 +280,8 @@ class Scanner:
                     )
                     report.errors.append({"path": display(candidate.path), "error": outcome.error})
                     continue
+                if outcome.skipped is not None:
+                    report.skipped.append({"path": display(candidate.path), "reason": outcome.skipped})
                 if outcome.facts is None:
                     continue
                 self._store(conn, candidate, name, outcome.facts, report)

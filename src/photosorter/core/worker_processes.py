@@ -129,3 +129,22 @@ def _poll_parent(parent_pid: int) -> None:
     while os.getppid() == parent_pid:
         time.sleep(PARENT_POLL_SECONDS)
     os._exit(PARENT_DIED_EXIT)
+
+
+def worker_process(target: Callable[..., None], args: tuple[Any, ...] = ()) -> context.SpawnProcess:
+    """One process (not a pool) running ``target(*args)``, ending with this process like a pool's workers.
+
+    For work that can hang in C (a video decoder): the caller can kill this one process and start
+    another, which a pool cannot do without breaking every task in it.
+    """
+    if os.name == "posix":
+        with _parent_signals_blocked():
+            resource_tracker.ensure_running()
+    return _WorkerContext().Process(
+        target=_run_worker, args=(os.getpid(), target, args), daemon=True, name="photosorter-worker"
+    )
+
+
+def _run_worker(parent_pid: int, target: Callable[..., None], args: tuple[Any, ...]) -> None:
+    _start_worker(parent_pid, None, ())
+    target(*args)

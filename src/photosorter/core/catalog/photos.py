@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from photosorter.core.catalog.database import Catalog
 from photosorter.core.catalog.paths import display, from_db, to_db
-from photosorter.core.records import Folder, ImageFacts, Photo
+from photosorter.core.records import Folder, ImageFacts, MediaKind, Photo
 
 
 def now_iso() -> str:
@@ -112,7 +112,16 @@ def _facts_values(facts: ImageFacts) -> tuple:
         facts.longitude,
         facts.orientation,
         "; ".join(facts.warnings) or None,
+        facts.media.value,
+        *_video_values(facts),
     )
+
+
+def _video_values(facts: ImageFacts) -> tuple:
+    video = facts.video
+    if video is None:
+        return (None, None, None, None)
+    return (video.duration_s, video.fps, video.codec, video.rotation)
 
 
 def insert_photo(conn: sqlite3.Connection, folder_id: int, path: str, name: str, facts: ImageFacts) -> int:
@@ -120,8 +129,8 @@ def insert_photo(conn: sqlite3.Connection, folder_id: int, path: str, name: str,
     cursor = conn.execute(
         """INSERT INTO photos (folder_id, path, name, size, mtime_ns, hash, format, width, height,
                taken_at, taken_at_source, camera_make, camera_model, latitude, longitude, orientation,
-               warnings, state, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', ?)""",
+               warnings, media, duration_s, fps, codec, rotation, state, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', ?)""",
         (folder_id, to_db(path), display(name), *_facts_values(facts), now_iso()),
     )
     return int(cursor.lastrowid)
@@ -131,8 +140,8 @@ def update_facts(conn: sqlite3.Connection, photo_id: int, facts: ImageFacts) -> 
     conn.execute(
         """UPDATE photos SET size = ?, mtime_ns = ?, hash = ?, format = ?, width = ?, height = ?,
                taken_at = ?, taken_at_source = ?, camera_make = ?, camera_model = ?,
-               latitude = ?, longitude = ?, orientation = ?, warnings = ?, state = 'ok', error = NULL,
-               updated_at = ?
+               latitude = ?, longitude = ?, orientation = ?, warnings = ?, media = ?, duration_s = ?,
+               fps = ?, codec = ?, rotation = ?, state = 'ok', error = NULL, updated_at = ?
            WHERE id = ?""",
         (*_facts_values(facts), now_iso(), photo_id),
     )
@@ -193,13 +202,16 @@ def delete_photo(conn: sqlite3.Connection, photo_id: int) -> None:
 # -- reading ---------------------------------------------------------------------------------------------
 _PHOTO_COLUMNS = (
     "id, folder_id, path, name, size, mtime_ns, hash, format, width, height, taken_at, taken_at_source, "
-    "camera_make, camera_model, latitude, longitude, orientation, state, error, warnings"
+    "camera_make, camera_model, latitude, longitude, orientation, state, error, warnings, "
+    "media, duration_s, fps, codec, rotation"
 )
+_MEDIA = 20  # the position of ``media`` in _PHOTO_COLUMNS
 
 
 def _photo(row: tuple) -> Photo:
     values = list(row)
     values[2] = from_db(values[2])
+    values[_MEDIA] = MediaKind(values[_MEDIA])
     return Photo(*values)
 
 

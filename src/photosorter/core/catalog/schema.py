@@ -21,6 +21,7 @@ from photosorter.core.catalog.migrations import (
     v7_service_usage,
     v8_search_segments,
     v9_video_analysis,
+    v9_videos,
 )
 from photosorter.core.errors import CatalogError
 
@@ -34,6 +35,8 @@ STEPS: list[Callable[[sqlite3.Connection], None]] = [
     v6_analysis_claims.migrate,
     v7_service_usage.migrate,
     v8_search_segments.migrate,
+    v9_videos.migrate,
+    # the next version: videos are scanned (v9_videos) before they are analyzed; renumbered at merge
     v9_video_analysis.migrate,
 ]
 

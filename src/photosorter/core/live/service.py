@@ -25,7 +25,7 @@ from photosorter.core.catalog import photos as photo_rows
 from photosorter.core.catalog import usage as usage_rows
 from photosorter.core.catalog.queue import QueuedJob
 from photosorter.core.errors import EnvironmentFault
-from photosorter.core.imaging import make_thumbnail, thumbnail_path
+from photosorter.core.imaging import thumbnail_path
 from photosorter.core.jobs import Cancelled, CancelToken
 from photosorter.core.library import Library
 from photosorter.core.live.analysis import AnalysisLane
@@ -33,6 +33,7 @@ from photosorter.core.live.changes import LiveEvent, LiveStatus, Usage
 from photosorter.core.live.queue import ANALYSIS_KINDS, LOCAL_KINDS, SCAN, THUMBNAIL, JobQueue
 from photosorter.core.live.scanning import run_scan_job, run_scan_job_in_process
 from photosorter.core.live.watcher import QUIET_SECONDS, Debouncer, FolderWatcher
+from photosorter.core.media import make_media_thumbnail
 from photosorter.core.records import Folder
 from photosorter.core.worker_processes import process_pool
 
@@ -382,7 +383,7 @@ class LiveLibrary:
                 continue
             for photo in photo_rows.photos_by_ids(self.catalog, self._ids_with_hash(content_hash)).values():
                 with contextlib.suppress(Exception):
-                    make_thumbnail(photo.path, target)
+                    make_media_thumbnail(photo.path, target)
                     break
 
     def _ids_with_hash(self, content_hash: str) -> list[int]:
