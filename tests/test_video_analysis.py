@@ -517,3 +517,66 @@ def test_the_dry_run_prices_keyframes_next_to_rekognition_video() -> None:
     assert estimate.images_usd == pytest.approx(45 * 2 * 0.001)
     per_minute = VIDEO_PRICE_USD_PER_MINUTE[Feature.LABELS] + VIDEO_PRICE_USD_PER_MINUTE[Feature.FACES]
     assert estimate.video_api_usd == pytest.approx(1.5 * per_minute)
+
+
+# -- end to end: scan, analyze, search ------------------------------------------------------------------
+@pytest.fixture
+def library_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "library"
+    folder.mkdir()
+    make_video(folder / "walk.mp4", [(TEXT, 3.0), (DOG, 4.0)])
+    return folder
+
+
+def test_scan_analyze_search_finds_the_video_and_says_when(cli, library_folder: Path) -> None:
+    assert cli("scan", library_folder, "--json").code == 0
+    first = cli("analyze", "--json").json()
+    assert first["analyzed"] == 1 and first["failed"] == []
+    (hit,) = cli("search", "dog", "--json").json()
+    assert hit["path"].endswith("walk.mp4")
+    (seen,) = hit["seen_at"]
+    assert seen["ranges"][0]["start_s"] == 3.0  # the cut to the dog, to the frame
+    assert hit["why"][0].startswith("label Dog") and hit["why"][0].endswith("at 0:03–0:06")
+
+
+def test_a_moved_or_copied_video_is_never_analyzed_again(cli, library_folder: Path) -> None:
+    assert cli("scan", library_folder, "--json").code == 0
+    assert cli("analyze", "--json").json()["analyzed"] == 1
+    (library_folder / "trips").mkdir()
+    (library_folder / "walk.mp4").rename(library_folder / "trips" / "renamed.mp4")
+    (library_folder / "copy.mp4").write_bytes((library_folder / "trips" / "renamed.mp4").read_bytes())
+    assert cli("scan", "--json").code == 0
+    again = cli("analyze", "--json").json()
+    assert again["analyzed"] == 0 and again["skipped"] == 1
+    paths = sorted(Path(h["path"]).name for h in cli("search", "dog", "--json").json())
+    assert paths == ["copy.mp4", "renamed.mp4"]
+
+
+def test_an_undecodable_video_fails_with_its_reason_and_is_not_retried(cli, library_folder: Path) -> None:
+    video = library_folder / "walk.mp4"
+    assert cli("scan", library_folder, "--json").code == 0
+    # the bytes go bad behind the scan's back (same size and time: the scan does not read it again)
+    stat = video.stat()
+    video.write_bytes(b"\x00" * stat.st_size)
+    os.utime(video, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    first = cli("analyze", "--json")
+    assert first.code != 0
+    (failure,) = first.json()["failed"]
+    assert (
+        "cannot analyze the video" in failure["error"] and "cannot be opened as a video" in failure["error"]
+    )
+    again = cli("analyze", "--json").json()
+    assert again["skipped"] == 1 and again["failed"] == []  # recorded, not retried every run
+
+
+def test_dry_run_shows_keyframes_and_both_prices_per_video(cli, library_folder: Path) -> None:
+    assert cli("scan", library_folder, "--json").code == 0
+    data = cli("analyze", "--backend", "rekognition", "--dry-run", "--json").json()
+    (video,) = data["videos"]
+    assert video["path"].endswith("walk.mp4")
+    assert video["duration_s"] == pytest.approx(7.0, abs=0.2)
+    assert video["keyframes"] == 4  # one every 2 s at most
+    assert video["estimated_cost_usd"] == pytest.approx(4 * 3 * 0.001)  # labels, faces, text per frame
+    assert video["rekognition_video_usd"] == pytest.approx(0.3 * 7.0 / 60, abs=0.002)
+    text = cli("analyze", "--backend", "rekognition", "--dry-run").out
+    assert "walk.mp4" in text and "Rekognition Video" in text

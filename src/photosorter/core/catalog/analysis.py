@@ -12,7 +12,7 @@ import json
 import sqlite3
 import struct
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol, TypeVar
 
 from photosorter.core.analysis.types import AnalysisResult, Box, Feature
@@ -28,6 +28,7 @@ from photosorter.core.photo_analysis import (
     PhotoAnalysis,
     TextRow,
 )
+from photosorter.core.records import MediaKind
 
 
 class _NamedScore(Protocol):
@@ -51,12 +52,21 @@ _FEATURE_TABLES = {
 
 
 @dataclass(frozen=True, slots=True)
+class VideoFacts:
+    """What the analysis of a video needs from its scan: how long it runs and how it is turned."""
+
+    duration_s: float | None
+    rotation: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class PendingContent:
     """One distinct content that still lacks some features; ``paths`` are its copies, best first."""
 
     hash: str
     paths: tuple[str, ...]
     features: frozenset[Feature]
+    video: VideoFacts | None = None  # None: a photo
 
 
 def _dumps(value: Any) -> str:
@@ -109,15 +119,16 @@ def pending(
     work: list[PendingContent] = []
     needs_nothing = 0
     rows = conn.execute(
-        "SELECT hash, path FROM photos WHERE state = 'ok' AND hash IS NOT NULL ORDER BY taken_at DESC, id"
+        "SELECT hash, path, media, duration_s, rotation FROM photos WHERE state = 'ok' AND hash IS NOT NULL"
+        " ORDER BY taken_at DESC, id"
     )
     seen: dict[str, int] = {}
-    for content_hash, path in rows:
+    for content_hash, path, media, duration_s, rotation in rows:
         if content_hash in seen:
             index = seen[content_hash]
             if index >= 0:
                 item = work[index]
-                work[index] = PendingContent(item.hash, (*item.paths, from_db(path)), item.features)
+                work[index] = replace(item, paths=(*item.paths, from_db(path)))
             continue
         missing = wanted - done.get(content_hash, set())
         if not missing or (limit is not None and len(work) >= limit):
@@ -125,7 +136,8 @@ def pending(
             needs_nothing += not missing
             continue
         seen[content_hash] = len(work)
-        work.append(PendingContent(content_hash, (from_db(path),), frozenset(missing)))
+        video = VideoFacts(duration_s, rotation) if media == MediaKind.VIDEO else None
+        work.append(PendingContent(content_hash, (from_db(path),), frozenset(missing), video))
     return work, needs_nothing
 
 

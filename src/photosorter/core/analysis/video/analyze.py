@@ -10,9 +10,10 @@ keyframe times come back.
 
 from __future__ import annotations
 
+import contextlib
 from collections import deque
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import replace
 
 from photosorter.core.analysis.types import AnalysisError, AnalysisResult, Analyzer, Feature
@@ -34,7 +35,9 @@ def analyze_video(
     stop: CancelToken | None = None,
     policy: SamplingPolicy | None = None,
     duration_s: float | None = None,
+    rotation: int | None = None,
     workers: int = 1,
+    pool: Executor | None = None,
     on_frame: Callable[[int], None] | None = None,
 ) -> VideoResult:
     """The video's result, from its stored keyframes and the ones analyzed now; not stored here.
@@ -42,7 +45,9 @@ def analyze_video(
     Raises Cancelled when ``stop`` is set (the finished keyframes stay stored), AnalysisError when
     no keyframe could be analyzed, VideoUnreadable / OSError from decoding, and whatever the
     analyzer raises (FatalAnalysisError, TransientAnalysisError) once the frames in flight end.
-    ``on_frame`` is told how many keyframes are done after each one.
+    ``on_frame`` is told how many keyframes are done after each one. ``pool`` runs the analyzer (a
+    run analyzing several videos at once shares one, so the cores are not oversubscribed); without
+    one, ``workers`` threads of its own.
     """
     stop = stop or CancelToken()
     key = video_rows.versions_key({f: versions[f] for f in features})
@@ -63,9 +68,12 @@ def analyze_video(
         if on_frame:
             on_frame(len(frames))
 
-    with ThreadPoolExecutor(max(1, workers), thread_name_prefix="video-frame") as pool:
+    own = ThreadPoolExecutor(max(1, workers), thread_name_prefix="video-frame") if pool is None else None
+    with own or contextlib.nullcontext():
+        pool = own or pool
+        assert pool is not None
         try:
-            for keyframe in keyframes(path, policy, duration_s):
+            for keyframe in keyframes(path, policy, duration_s, rotation):
                 if stop.cancelled:
                     break
                 stored = done.get(keyframe.t_ms)

@@ -154,17 +154,29 @@ class _Reader:
         return self.position_ms, frame
 
 
-def keyframes(
-    path: str, policy: SamplingPolicy | None = None, duration_s: float | None = None
-) -> Iterator[Keyframe]:
-    """The keyframes of the video at ``path``, in time order.
+# clockwise degrees to OpenCV's rotation, as the scanner turns the poster (core/video/frames.py)
+_TURN = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
 
-    ``duration_s`` is the running time the scanner read from the container, trusted over OpenCV's
-    frame count (wrong for variable frame rates). Raises VideoUnreadable when not one frame decodes
-    or decoding runs past the deadline, and OSError when the file cannot be read.
+
+def keyframes(
+    path: str,
+    policy: SamplingPolicy | None = None,
+    duration_s: float | None = None,
+    rotation: int | None = None,
+) -> Iterator[Keyframe]:
+    """The keyframes of the video at ``path``, in time order, turned for display.
+
+    ``duration_s`` and ``rotation`` are what the scanner read from the container: its running time
+    is trusted over OpenCV's frame count (wrong for variable frame rates), and its rotation turns the
+    frames as the poster was turned (None: FFmpeg's own reading of the container). Raises
+    VideoUnreadable when not one frame decodes or decoding runs past the deadline, and OSError when
+    the file cannot be read.
     """
     policy = policy or SamplingPolicy()
     capture = _open(path)
+    turn = _TURN.get(rotation or 0)
+    if rotation is not None:
+        capture.set(cv2.CAP_PROP_ORIENTATION_AUTO, 0)
     try:
         info = _info(capture, duration_s)
         interval_s, probe_s = policy.spacing(info.duration_s)
@@ -199,7 +211,10 @@ def keyframes(
                     scene_budget -= 1
                 yield pending
             kept += 1
-            pending = Keyframe(int(t_ms), int(t_ms), _reduced(frame), cut)
+            kept_image = _reduced(frame)
+            if turn is not None:
+                kept_image = cv2.rotate(kept_image, turn)
+            pending = Keyframe(int(t_ms), int(t_ms), kept_image, cut)
             pending_thumb = thumb
         if pending is not None:
             yield pending
