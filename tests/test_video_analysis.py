@@ -537,6 +537,11 @@ def test_scan_analyze_search_finds_the_video_and_says_when(cli, library_folder: 
     (seen,) = hit["seen_at"]
     assert seen["ranges"][0]["start_s"] == 3.0  # the cut to the dog, to the frame
     assert hit["why"][0].startswith("label Dog") and hit["why"][0].endswith("at 0:03–0:06")
+    shown = cli("show", library_folder / "walk.mp4", "--json").json()
+    dog = next(label for label in shown["labels"] if label["name"] == "Dog")
+    assert dog["seen_at"][0]["start_s"] == 3.0
+    assert any(line["seen_at"][0]["end_s"] < 3.0 for line in shown["text"])  # the label before the cut
+    assert "at 0:03–0:06" in cli("show", library_folder / "walk.mp4").out
 
 
 def test_a_moved_or_copied_video_is_never_analyzed_again(cli, library_folder: Path) -> None:
