@@ -159,8 +159,8 @@ def _seed_v7(conn: sqlite3.Connection) -> None:
 def _seed_video_analysis(conn: sqlite3.Connection) -> None:
     """A video's moments, and a keyframe of a video whose analysis was interrupted."""
     conn.execute(
-        "INSERT INTO video_moments (hash, backend, kind, key, start_ms, end_ms, confidence)"
-        " VALUES ('h-dog', 'local', 'label', 'Dog', 12000, 31000, 97.5)"
+        "INSERT INTO video_moments (hash, backend, kind, key, start_ms, end_ms, confidence, best_ms)"
+        " VALUES ('h-dog', 'local', 'label', 'Dog', 12000, 31000, 97.5, 14000)"
     )
     conn.execute(
         "INSERT INTO video_frames (hash, backend, t_ms, until_ms, versions, result)"

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import itertools
 import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # one test cuts a face crop as the People page does
 import signal
 import subprocess
 import sys
@@ -585,3 +587,29 @@ def test_dry_run_shows_keyframes_and_both_prices_per_video(cli, library_folder: 
     assert video["rekognition_video_usd"] == pytest.approx(0.3 * 7.0 / 60, abs=0.002)
     text = cli("analyze", "--backend", "rekognition", "--dry-run").out
     assert "walk.mp4" in text and "Rekognition Video" in text
+
+
+def test_a_video_face_is_shown_cut_from_its_keyframe(analyzer, tmp_path: Path, qapp) -> None:
+    from photosorter.core import faces
+    from photosorter.core.analysis.video.keyframes import frame_jpeg
+    from photosorter.gui.people_tiles import face_crop
+
+    video = make_video(tmp_path / "v.mp4", [(TEXT, 3.0), (FACE, 4.0)], zoom=0.002)
+    catalog = Catalog(tmp_path / "catalog.db")
+    add_video_row(catalog, video, "h-video")
+    features = frozenset({Feature.FACES})
+    vers = versions(analyzer, features)
+    found = analyze_video(catalog, analyzer, "h-video", str(video), features, vers)
+    video_rows.store_video_result(catalog, "h-video", found, vers)
+    faces.cluster_new_faces(catalog)
+    (entry,) = faces.overview(catalog)
+    (face,) = entry["faces"]
+    frame = face["frame"]
+    assert frame.at_ms >= 3000  # the keyframe of its best view, in the face's scene
+    again = analyzer.analyze(frame_jpeg(str(video), frame), features).faces
+    assert any(
+        abs(f.box.left - face["box"]["left"]) < 0.03 and abs(f.box.top - face["box"]["top"]) < 0.03
+        for f in again
+    )
+    assert not face_crop(str(video), face["box"], frame=frame).isNull()
+    catalog.close()

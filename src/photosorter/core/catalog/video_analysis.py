@@ -147,10 +147,10 @@ def store_video_result(
             (content_hash, backend, json.dumps(kinds)),
         )
         conn.executemany(
-            "INSERT OR REPLACE INTO video_moments (hash, backend, kind, key, start_ms, end_ms, confidence)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO video_moments (hash, backend, kind, key, start_ms, end_ms, confidence,"
+            " best_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (content_hash, backend, m.kind, m.key, r.start_ms, r.end_ms, m.confidence)
+                (content_hash, backend, m.kind, m.key, r.start_ms, r.end_ms, m.confidence, m.best_ms)
                 for m in video.moments
                 if m.kind in kinds
                 for r in m.ranges
@@ -160,22 +160,37 @@ def store_video_result(
 
 
 def _grouped(rows) -> tuple[Moment, ...]:
-    found: dict[tuple[str, str], tuple[float, list[TimeRange]]] = {}
-    for kind, key, start, end, confidence in rows:
-        best, ranges = found.setdefault((kind, key), (confidence, []))
+    found: dict[tuple[str, str], tuple[float, list[TimeRange], int | None]] = {}
+    for kind, key, start, end, confidence, best_ms in rows:
+        best, ranges, _ = found.setdefault((kind, key), (confidence, [], best_ms))
         ranges.append(TimeRange(start, end))
-        found[(kind, key)] = (max(best, confidence), ranges)
-    return tuple(Moment(kind, key, best, tuple(ranges)) for (kind, key), (best, ranges) in found.items())
+        found[(kind, key)] = (max(best, confidence), ranges, best_ms)
+    return tuple(
+        Moment(kind, key, best, tuple(ranges), best_ms)
+        for (kind, key), (best, ranges, best_ms) in found.items()
+    )
 
 
 def moments_for(catalog: Catalog, content_hash: str, backend: str | None = None) -> tuple[Moment, ...]:
     """When each thing analysis found in this video is seen (empty for a photo)."""
     rows = catalog.connection().execute(
-        "SELECT kind, key, start_ms, end_ms, confidence FROM video_moments WHERE hash = ?"
+        "SELECT kind, key, start_ms, end_ms, confidence, best_ms FROM video_moments WHERE hash = ?"
         " AND (? IS NULL OR backend = ?) ORDER BY kind, key, start_ms",
         (content_hash, backend, backend),
     )
     return _grouped(rows)
+
+
+def face_frames(catalog: Catalog, face_ids: Sequence[int]) -> dict[int, int]:
+    """For faces that come from videos: the time of the keyframe their box was found in."""
+    return dict(
+        catalog.connection().execute(
+            "SELECT f.id, min(m.best_ms) FROM faces f JOIN video_moments m ON m.hash = f.hash"
+            " AND m.backend = f.backend AND m.kind = 'face' AND m.key = CAST(f.idx AS TEXT)"
+            " WHERE f.id IN (SELECT value FROM json_each(?)) AND m.best_ms IS NOT NULL GROUP BY f.id",
+            (json.dumps(list(face_ids)),),
+        )
+    )
 
 
 def face_moments(catalog: Catalog, face_ids: Sequence[int]) -> dict[int, tuple[TimeRange, ...]]:

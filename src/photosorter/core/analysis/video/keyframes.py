@@ -230,3 +230,36 @@ def video_info(path: str) -> VideoInfo:
         return _info(capture, None)
     finally:
         capture.release()
+
+
+@dataclass(frozen=True, slots=True)
+class FrameRef:
+    """A moment of a video whose picture is shown (a face of a video is cut from its keyframe)."""
+
+    at_ms: int
+    rotation: int | None  # as the scanner read it; None: FFmpeg's own reading
+
+    def __str__(self) -> str:
+        """When, as ``people --json`` prints it: ``0:04``."""
+        seconds = self.at_ms // 1000
+        return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def frame_jpeg(path: str, frame: FrameRef) -> bytes:
+    """The picture at ``frame.at_ms`` as analysis saw it (turned, long side <= ANALYSIS_SIZE), as JPEG:
+    a face box found in that keyframe is relative to it. Raises VideoUnreadable or OSError."""
+    capture = _open(path)
+    try:
+        if frame.rotation is not None:
+            capture.set(cv2.CAP_PROP_ORIENTATION_AUTO, 0)
+        capture.set(cv2.CAP_PROP_POS_MSEC, frame.at_ms)
+        ok, image = capture.read()
+        if not ok or image is None or image.size == 0:
+            raise VideoUnreadable(f"no frame decodes at {frame.at_ms} ms")
+        image = _reduced(image)
+        turn = _TURN.get(frame.rotation or 0)
+        return Keyframe(
+            frame.at_ms, frame.at_ms, cv2.rotate(image, turn) if turn is not None else image, False
+        ).jpeg()
+    finally:
+        capture.release()

@@ -76,6 +76,7 @@ class Moment:
     key: str
     confidence: float  # the best in any keyframe
     ranges: tuple[TimeRange, ...]
+    best_ms: int | None = None  # the keyframe it is seen best in (a face: the view kept for it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +160,11 @@ class _Appearance:
 
     @property
     def best(self) -> Face:
-        return max((f for _, f in self.faces), key=_view_score)
+        return self.best_view[1]
+
+    @property
+    def best_view(self) -> tuple[int, Face]:
+        return max(self.faces, key=lambda view: _view_score(view[1]))
 
     def frames(self) -> set[int]:
         return {index for index, _ in self.faces}
@@ -207,7 +212,13 @@ def _appearances(frames: Sequence[FrameResult]) -> tuple[tuple[Face, ...], list[
             taken.add(number)
     faces = tuple(a.best for a in appearances)
     moments = [
-        Moment("face", str(number), max(f.confidence for _, f in a.faces), _ranges(frames, a.frames()))
+        Moment(
+            "face",
+            str(number),
+            max(f.confidence for _, f in a.faces),
+            _ranges(frames, a.frames()),
+            frames[a.best_view[0]].t_ms,
+        )
         for number, a in enumerate(appearances)
     ]
     return faces, moments

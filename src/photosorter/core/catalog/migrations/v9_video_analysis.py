@@ -30,6 +30,8 @@ SQL = """
             start_ms INTEGER NOT NULL,
             end_ms INTEGER NOT NULL,
             confidence REAL NOT NULL,
+            -- the keyframe it is seen best in; a face's is the frame its box and crop come from
+            best_ms INTEGER,
             PRIMARY KEY (hash, backend, kind, key, start_ms)
         ) WITHOUT ROWID;
 
