@@ -498,11 +498,19 @@ def test_rekognition_gets_each_keyframe_as_an_image_and_counts_it(client, stub, 
             faces,
             {"CollectionId": "lib", "Image": {"Bytes": ANY}, "DetectionAttributes": ["ALL"]},
         )
+    face_frames = [n for n, frame in enumerate(frames) if frame.t_ms >= 4000]
+    # the views not kept leave the collection: it holds one face per appearance, as for a photo
+    dropped = [f"00000000-0000-0000-0000-{n:012d}" for n in face_frames[1:]]
+    stub.add_response("delete_faces", {"DeletedFaces": dropped}, {"CollectionId": "lib", "FaceIds": dropped})
     analyzer = RekognitionAnalyzer(client=client, rate_limit=0, collection_id="lib")
     features = frozenset({Feature.LABELS, Feature.FACES})
     catalog = Catalog(tmp_path / "catalog.db")
     found = analyze_video(catalog, analyzer, "h", str(video), features, versions(analyzer, features))
-    assert analyzer.meter.calls == {Operation.DETECT_LABELS: len(frames), Operation.INDEX_FACES: len(frames)}
+    assert analyzer.meter.calls == {
+        Operation.DETECT_LABELS: len(frames),
+        Operation.INDEX_FACES: len(frames),
+        Operation.DELETE_FACES: 1,  # free
+    }
     assert analyzer.meter.estimated_cost_usd == pytest.approx(2 * len(frames) * 0.001)
     assert ranges_text(_moment(found, "label", "Dog").ranges) == "0:00–0:03"
     (face,) = found.result.faces  # one appearance over every keyframe of the face scene

@@ -97,4 +97,17 @@ def analyze_video(
         raise Cancelled()
     if not frames and errors:
         raise AnalysisError(f"no keyframe of the video could be analyzed: {errors[0]}")
-    return combine(analyzer.name, features, frames)
+    found = combine(analyzer.name, features, frames)
+    _forget_views(analyzer, found.dropped_face_ids)
+    return found
+
+
+def _forget_views(analyzer: Analyzer, face_ids: tuple[str, ...]) -> None:
+    """Each keyframe's IndexFaces stored its faces in the collection; only each appearance's kept view
+    stays, as a photo's face does (DeleteFaces is free), so People searches one face per appearance."""
+    collection = getattr(analyzer, "collection", None)
+    if collection is None or not face_ids:
+        return
+    # a view left behind costs a little storage and is never matched to a face row: not worth failing for
+    with contextlib.suppress(Exception):
+        collection.delete_faces(face_ids)

@@ -93,6 +93,8 @@ class VideoResult:
     result: AnalysisResult  # stored as a photo's result is
     moments: tuple[Moment, ...]
     keyframes: int
+    # service face ids (Rekognition's FaceIds) of views not kept: one face per appearance stays indexed
+    dropped_face_ids: tuple[str, ...] = ()
 
 
 def _ranges(frames: Sequence[FrameResult], seen: Iterable[int]) -> tuple[TimeRange, ...]:
@@ -246,7 +248,16 @@ def combine(
         raw={f.value: summary | (raw or {}) for f in features},
     )
     moments = tuple(label_moments + face_moments + text_moments + moderation_moments + celebrity_moments)
-    return VideoResult(result, moments, len(frames))
+    kept = {face.external_id for face in faces}
+    dropped = tuple(
+        dict.fromkeys(
+            face.external_id
+            for frame in frames
+            for face in frame.result.faces
+            if face.external_id is not None and face.external_id not in kept
+        )
+    )
+    return VideoResult(result, moments, len(frames), dropped)
 
 
 def _labels(items: tuple) -> tuple[Label, ...]:
