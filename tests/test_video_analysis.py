@@ -621,3 +621,19 @@ def test_a_video_face_is_shown_cut_from_its_keyframe(analyzer, tmp_path: Path, q
     )
     assert not face_crop(str(video), face["box"], frame=frame).isNull()
     catalog.close()
+
+
+def test_a_decode_past_its_deadline_is_tried_again_not_recorded(
+    cli, library_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from photosorter.core.analysis.video import keyframes as sampler
+
+    assert cli("scan", library_folder, "--json").code == 0
+    with monkeypatch.context() as patch:
+        # the run's default policy, with no time at all: as a damaged stream or a swamped machine
+        patch.setattr(sampler, "SamplingPolicy", lambda: SamplingPolicy(deadline_s=0.0))
+        first = cli("analyze", "--json").json()
+    (failure,) = first["failed"]
+    assert "decoding took longer than 0 s" in failure["error"] and "will retry next run" in failure["error"]
+    assert first["pending"] == 1
+    assert cli("analyze", "--json").json()["analyzed"] == 1  # nothing was recorded against the video

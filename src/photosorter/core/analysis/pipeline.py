@@ -42,7 +42,7 @@ from photosorter.core.analysis.types import (
     TransientAnalysisError,
 )
 from photosorter.core.analysis.video.analyze import analyze_video
-from photosorter.core.analysis.video.keyframes import VideoUnreadable
+from photosorter.core.analysis.video.keyframes import DecodeTooSlow, VideoUnreadable
 from photosorter.core.analysis.video.timeline import VideoResult
 from photosorter.core.catalog import Catalog
 from photosorter.core.catalog import analysis as analysis_rows
@@ -403,6 +403,8 @@ class AnalysisRun:
                 )
             except Cancelled:
                 return _Ended(item, path=path, not_started=True)
+            except DecodeTooSlow as error:
+                return _Ended(item, path=path, transient=str(error))
             except (VideoUnreadable, AnalysisError) as error:
                 events.put(_Refused(item, item.features, f"cannot analyze the video: {error}", path))
                 return _Ended(item, path=path)

@@ -37,6 +37,11 @@ class VideoUnreadable(Exception):
     """The video's bytes cannot be decoded into frames (truncated, no moov box, unknown codec...)."""
 
 
+class DecodeTooSlow(Exception):
+    """Decoding ran past its deadline: a damaged stream, or a machine too busy right now. Not recorded
+    against the video (a busy machine says nothing about it); the next run tries again."""
+
+
 @dataclass(frozen=True, slots=True)
 class Keyframe:
     """A frame kept for analysis. It stands for the video from ``t_ms`` to ``until_ms``: the last
@@ -123,8 +128,8 @@ class _Reader:
 
     def _grab(self) -> bool:
         if time.monotonic() > self.deadline:
-            raise VideoUnreadable(
-                f"decoding took longer than {self.policy.deadline_s:.0f} s; the file may be damaged"
+            raise DecodeTooSlow(
+                f"decoding took longer than {self.policy.deadline_s:.0f} s (a damaged file or a busy machine)"
             )
         self.grabs += 1
         if self.grabs > self.max_grabs or not self.capture.grab():
@@ -169,7 +174,7 @@ def keyframes(
     ``duration_s`` and ``rotation`` are what the scanner read from the container: its running time
     is trusted over OpenCV's frame count (wrong for variable frame rates), and its rotation turns the
     frames as the poster was turned (None: FFmpeg's own reading of the container). Raises
-    VideoUnreadable when not one frame decodes or decoding runs past the deadline, and OSError when
+    VideoUnreadable when not one frame decodes, DecodeTooSlow past the deadline, and OSError when
     the file cannot be read.
     """
     policy = policy or SamplingPolicy()
