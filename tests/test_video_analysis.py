@@ -637,3 +637,23 @@ def test_a_decode_past_its_deadline_is_tried_again_not_recorded(
     assert "decoding took longer than 0 s" in failure["error"] and "will retry next run" in failure["error"]
     assert first["pending"] == 1
     assert cli("analyze", "--json").json()["analyzed"] == 1  # nothing was recorded against the video
+
+
+def test_a_video_in_progress_shows_its_keyframes_in_the_run_progress(cli, library_folder: Path) -> None:
+    from photosorter.core.jobs import Progress
+    from photosorter.core.library import Library
+
+    assert cli("scan", library_folder, "--json").code == 0
+    with Library.open() as library:
+        run = library.analysis_run(CountingAnalyzer(), "labels")
+        job = run.run()
+        details = []
+        try:
+            while True:
+                step = next(job)
+                if isinstance(step, Progress):
+                    details.append(step.detail)
+        except StopIteration as end:
+            report = end.value
+    assert report.analyzed == 1
+    assert "walk.mp4: 1 keyframe" in details and "walk.mp4: 4 keyframes" in details

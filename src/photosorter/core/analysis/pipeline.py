@@ -115,7 +115,16 @@ class _Ended:
     not_started: bool = False  # the run stopped before this content's turn
 
 
-_Event = _Answered | _Refused | _Ended
+@dataclass(frozen=True, slots=True)
+class _Keyframes:
+    """A video in progress has this many keyframes analyzed (a long video is minutes of work)."""
+
+    item: analysis_rows.PendingContent
+    path: str
+    done: int
+
+
+_Event = _Answered | _Refused | _Ended | _Keyframes
 
 
 def usage_of(analyzer: Analyzer) -> tuple[dict[str, int], float]:
@@ -154,6 +163,7 @@ class AnalysisRun:
         self.load_image = load_image
         self.owner = lease.new_owner()
         self._fatal: FatalAnalysisError | None = None
+        self._videos: dict[str, tuple[str, int]] = {}  # videos in progress: hash -> (file name, keyframes)
         # one call per feature: ask for each on its own, so each paid answer is stored on its own
         self._per_feature = bool(getattr(analyzer, "calls_per_feature", False))
 
@@ -203,6 +213,7 @@ class AnalysisRun:
             parts.append(f"{sum(calls.values())} calls, ${cost:.2f}")
         if report.failed:
             parts.append(f"{len(report.failed)} failed")
+        parts += [f"{name}: {done} keyframe{'s' * (done != 1)}" for name, done in self._videos.values()]
         return " · ".join(parts)
 
     def _prepare(self, work: list[analysis_rows.PendingContent]) -> FatalAnalysisError | None:
@@ -277,7 +288,10 @@ class AnalysisRun:
                 if time.monotonic() - renewed >= lease.RENEW_SECONDS:
                     claim_rows.renew(self.catalog, self.owner, lease.LEASE_SECONDS)
                     renewed = time.monotonic()
-                if event is not None and self._handle(event, open_items, report):
+                if isinstance(event, _Keyframes):
+                    self._videos[event.item.hash] = (os.path.basename(display(event.path)), event.done)
+                    yield finished  # the same count, a new detail: a long video shows it is moving
+                elif event is not None and self._handle(event, open_items, report):
                     finished += 1
                     yield finished
         finally:
@@ -287,13 +301,16 @@ class AnalysisRun:
             # answers that arrived after the consumer stopped listening (Ctrl-C, a closed job) are paid too
             with contextlib.suppress(queue.Empty, PhotosorterError):  # a full disk stores nothing more
                 while True:
-                    self._handle(events.get_nowait(), open_items, report)
+                    event = events.get_nowait()
+                    if not isinstance(event, _Keyframes):
+                        self._handle(event, open_items, report)
         if cancel.cancelled:
             raise Cancelled()
 
     def _handle(self, event: _Event, open_items: dict[str, list[str]], report: AnalysisReport) -> bool:
         """Stores what a worker reported; True when the content is finished."""
         item = event.item
+        assert not isinstance(event, _Keyframes)  # progress only: the writer shows it, nothing is stored
         if isinstance(event, _Answered):
             if event.video is not None:
                 video_rows.store_video_result(self.catalog, item.hash, event.video, self.versions)
@@ -307,6 +324,7 @@ class AnalysisRun:
             open_items.setdefault(item.hash, []).append(event.error)
             return False
         errors = open_items.pop(item.hash, [])
+        self._videos.pop(item.hash, None)
         claim_rows.release(self.catalog, self.owner, [item.hash])
         path = display(event.path or item.paths[0])
         if event.fatal is not None:
@@ -400,6 +418,7 @@ class AnalysisRun:
                     rotation=video.rotation,
                     workers=self.workers,
                     pool=self._frames,
+                    on_frame=lambda done, path=path: events.put(_Keyframes(item, path, done)),
                 )
             except Cancelled:
                 return _Ended(item, path=path, not_started=True)
