@@ -8,12 +8,13 @@ highest id). The differential tests compare the engine with this.
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 from dataclasses import dataclass, field
 
 from photosorter.core.catalog.search_derive import EMOTION_MIN_CONFIDENCE, FACE_WORDS
 from photosorter.core.catalog.search_words import Words, tokens, words_of
-from photosorter.core.search.filters import compare, count_predicate, date_range
+from photosorter.core.search.filters import compare, count_predicate, date_range, duration_predicate
 from photosorter.core.search.query import parse
 
 PATH_SCORE = 60.0
@@ -31,6 +32,13 @@ class Photo:
     lines: list[tuple[list[str], float]] = field(default_factory=list)
     faces: int = 0
     unnamed: bool = False
+    media: str = "photo"
+    seconds: int | None = None  # a video's duration, in whole seconds
+
+
+def round_half_up(seconds: float) -> int:
+    """Whole seconds as the badge shows them (29.5 s is "0:30"), written out again on purpose."""
+    return math.floor(seconds + 0.5)
 
 
 def _load(text: str, empty):
@@ -62,17 +70,19 @@ class Reference:
         self.people = dict(conn.execute("SELECT id, name FROM people"))
         self.phrases: dict[tuple[str, str], set[tuple[str, ...]]] = {}
         rows = conn.execute(
-            "SELECT id, hash, taken_at, path, name, camera_make, camera_model FROM photos"
+            "SELECT id, hash, taken_at, path, name, camera_make, camera_model, media, duration_s FROM photos"
             " WHERE state IN ('ok', 'offline')"
         ).fetchall()
         copies: dict[str, int] = {}
         for row in rows:
             copies[row[1]] = copies.get(row[1], 0) + 1
         self.photos = []
-        for photo_id, content, taken_at, path, name, make, model in rows:
+        for photo_id, content, taken_at, path, name, make, model, media, duration in rows:
             folder = path[: -len(name)] if path.endswith(name) else path
             camera = f"{make or ''} {model or ''}".strip()
             photo = Photo(photo_id, taken_at, tokens(folder), tokens(name), camera, copies[content] > 1)
+            photo.media = media
+            photo.seconds = None if duration is None else round_half_up(duration)
             if camera:
                 self._name("camera", camera.lower(), camera)
             self._content(conn, photo, content)
@@ -171,6 +181,11 @@ class Reference:
             return 0.0 if compare(op, photo.faces, limit) else None
         if key == "has":
             return 0.0 if (photo.lines if value == "text" else photo.faces) else None
+        if key == "type":
+            return 0.0 if photo.media == value else None
+        if key == "duration":
+            op, limit = duration_predicate(key, value)
+            return 0.0 if photo.seconds is not None and compare(op, photo.seconds, limit) else None
         if key == "is":
             return 0.0 if (photo.duplicate if value == "duplicate" else photo.unnamed) else None
         raise AssertionError(key)

@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QPoint, Qt, QTimer
 
 from photosorter.core.browse import ViewFilter
 from photosorter.core.catalog.photos import photo_by_id
@@ -220,3 +220,47 @@ def test_progress_is_shown_and_cancel_stops_the_job(qtbot, window: MainWindow, p
     window.jobs.cancel()
     qtbot.waitUntil(lambda: not window.jobs.busy, timeout=120_000)
     assert not window.job_status.isVisible()
+
+
+def test_a_video_tile_shows_its_running_time_and_the_pane_its_facts(qtbot, window, tmp_path: Path) -> None:
+    import cv2
+    import numpy as np
+
+    from video_files import photo, write_video
+
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    dog = photo("cat_and_dog.jpeg")
+    pale = cv2.addWeighted(dog, 0.3, np.full_like(dog, 255), 0.7, 0)  # bright: the dark pill shows on it
+    write_video(folder / "dog.mp4", [(pale, 3.0)], black_lead=0.5)
+    shutil.copy(Path(__file__).parent / "data" / "photos" / "cat_and_dog.jpeg", folder / "cat.jpg")
+    scanned(qtbot, window, folder, 2)
+    view, model = window.gallery, window.model
+    qtbot.waitUntil(lambda: all(model.pixmap_at(row) is not None for row in range(2)), timeout=WAIT)
+    names = {photo_by_id(window.facade.catalog, pid).name: row for row, pid in enumerate(model.ids)}
+    video, photo = names["dog.mp4"], names["cat.jpg"]
+    assert (model.badge_at(video), model.badge_at(photo)) == ("0:04", None)
+
+    # the pill is painted over the video's tile, darkening it; the photo's tile is left as it is
+    image = view.viewport().grab().toImage()
+    ratio = view.viewport().devicePixelRatio()
+
+    def corner_darkening(row: int) -> float:
+        rect = view.visualRect(model.index(row)).adjusted(3, 3, -3, -3)
+        tile = model.pixmap_at(row).toImage()
+        point = rect.bottomRight() - rect.topLeft() - QPoint(7, 13)  # inside the pill, right of its text
+        painted = image.pixelColor(rect.topLeft() + point).lightness()
+        own = tile.pixelColor(QPoint(round(point.x() * ratio), round(point.y() * ratio))).lightness()
+        return own - painted
+
+    assert corner_darkening(video) > 80
+    assert abs(corner_darkening(photo)) < 10
+
+    window.gallery.setCurrentIndex(model.index(video))
+    qtbot.waitUntil(lambda: window.detail.title.text() == "dog.mp4", timeout=WAIT)
+    assert window.detail.fields["Video"].text() == "0:04 · 10 fps · MPEG-4"
+    assert window.detail.fields["Video"].isVisibleTo(window.detail)
+    assert window.detail.canvas.has_image()  # the poster, where a photo's preview would be
+    window.gallery.setCurrentIndex(model.index(photo))
+    qtbot.waitUntil(lambda: window.detail.title.text() == "cat.jpg", timeout=WAIT)
+    assert not window.detail.fields["Video"].isVisibleTo(window.detail)

@@ -195,7 +195,23 @@ if __name__ == "__main__":
 """
 
 
-@pytest.mark.parametrize("script", [ORPHAN_PARENT, POLLING_PARENT], ids=["parent-death-signal", "polling"])
+DECODER_PARENT = """
+import os, sys
+from photosorter.core.video.bounded import Workers
+
+if __name__ == "__main__":
+    workers = Workers(2)
+    workers.call(os.getpid)  # a decoder worker, started lean, is running
+    print(*(w.process.pid for w in workers._idle), flush=True)
+    sys.stdin.read()  # until killed
+"""
+
+
+@pytest.mark.parametrize(
+    "script",
+    [ORPHAN_PARENT, POLLING_PARENT, DECODER_PARENT],
+    ids=["parent-death-signal", "polling", "video-decoder"],
+)
 def test_worker_processes_end_with_their_parent(tmp_path, started, script) -> None:
     (tmp_path / "parent.py").write_text(script)
     parent = subprocess.Popen(

@@ -8,6 +8,7 @@ all on the path being compared.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,9 +18,10 @@ from hypothesis import strategies as st
 from photosorter.core.analysis.types import Label, TextLine
 from photosorter.core.catalog import Catalog, search_store
 from photosorter.core.catalog import photos as photo_rows
+from photosorter.core.records import VideoFacts
 from photosorter.core.search import SearchError, search, search_ids
 from search_reference import Reference
-from test_search_catalog import add_photo, face, store
+from test_search_catalog import add_photo, face, facts, store
 
 LABELS = {
     "Dog": (("Animal", "Pet"), ("Puppy",), ("Animals and Pets",)),
@@ -79,6 +81,16 @@ QUERIES = [
     "birthday -has:faces",
     "travel",
     "label:animals",
+    "type:video",
+    "type:photo dog",
+    "-type:video",
+    "type:video|photo",
+    "duration:>30s",
+    "duration:<=1m|>2m",
+    "duration:0:30",
+    "type:video -duration:<10s",
+    "-duration:>=1.5m animal",
+    "duration:>=1h",
 ]
 
 
@@ -98,9 +110,21 @@ def _photo(catalog: Catalog, folder, rng: random.Random, i: int) -> int:
     content = f"h{rng.randrange(max(1, i))}" if rng.random() < 0.15 else f"h{i}"
     camera = rng.choice(("Canon", "Nikon", None))
     where = rng.choice(FOLDERS)
-    photo_id = add_photo(catalog, folder, f"/lib/{where}/IMG_{i}.jpg", content, taken, camera)
+    if rng.random() < 0.3:  # a video, of a length often at the filters' edges
+        seconds = rng.choice((None, 0.4, 9.5, 10.0, 29.5, 30.0, 30.4, 60.0, 89.6, 125.0, 3600.0))
+        photo_id = add_video(catalog, folder, f"/lib/{where}/VID_{i}.mp4", content, taken, seconds)
+    else:
+        photo_id = add_photo(catalog, folder, f"/lib/{where}/IMG_{i}.jpg", content, taken, camera)
     _analyse(catalog, rng, content)
     return photo_id
+
+
+def add_video(catalog: Catalog, folder, path: str, content: str, taken: str | None, seconds) -> int:
+    video = VideoFacts(duration_s=seconds, fps=30.0, codec="H.264", rotation=0)
+    with catalog.transaction() as conn:
+        return photo_rows.insert_photo(
+            conn, folder.id, path, Path(path).name, replace(facts(content, taken), video=video)
+        )
 
 
 def _analyse(catalog: Catalog, rng: random.Random, content: str) -> None:
@@ -126,7 +150,7 @@ def _change(catalog: Catalog, rng: random.Random) -> None:
         _photo(catalog, photo_rows.folders(catalog)[0], rng, 10_000 + rng.randrange(10**9))
         return
     pick = rng.choice(ids)
-    what = rng.randrange(7)
+    what = rng.randrange(8)
     with catalog.transaction() as conn:
         if what == 0:
             conn.execute(
@@ -147,6 +171,11 @@ def _change(catalog: Catalog, rng: random.Random) -> None:
             )
         elif what == 5:
             conn.execute("UPDATE people SET name = ? WHERE id = 2", (rng.choice(("Bob", "Robert Alice")),))
+        elif what == 7:  # a rescan found the file's content is now a video (or another one)
+            conn.execute(
+                "UPDATE photos SET media = 'video', duration_s = ? WHERE id = ?",
+                (rng.choice((5.0, 45.0)), pick),
+            )
     if what == 6:
         content = catalog.connection().execute("SELECT hash FROM photos WHERE id = ?", (pick,)).fetchone()[0]
         _analyse(catalog, rng, content)
@@ -230,6 +259,10 @@ FILTER_TERMS = st.sampled_from(
         "before:2021",
         "date:2019-02",
         "-has:text",
+        "type:video",
+        "-type:photo",
+        "duration:>30s",
+        "duration:<10s|>=1m",
     ]
 )
 TERM = st.one_of(

@@ -7,8 +7,12 @@ Every video is made here from the photos in tests/data with OpenCV's VideoWriter
 
 from __future__ import annotations
 
+import io
+import json
 import os
+import random
 import shutil
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -23,8 +27,12 @@ from photosorter.core.imaging import thumbnail_path
 from photosorter.core.jobs import run_to_end
 from photosorter.core.library import Library
 from photosorter.core.records import MediaKind, Photo
+from photosorter.core.search import SearchError, search_ids
+from photosorter.core.search.filters import duration_predicate
+from photosorter.core.search.query import parse as search_parse
 from photosorter.core.video import bounded, reading
 from photosorter.core.video.containers import sniff_container
+from photosorter.core.video.isobmff import ContainerProblem, read_movie
 from video_files import (
     Movie,
     add_apple_keys,
@@ -129,7 +137,7 @@ def test_a_video_is_a_row_with_its_facts_and_a_poster_past_the_black_start(home:
     assert image.mean() > 60, "the poster is the black lead-in"
     assert likeness(image, photo("cat_and_dog.jpeg")) < 12
     with Library.open(home) as library:
-        assert library.stats()["photos"] == 1  # an item of the library like a photo
+        assert (library.stats()["photos"], library.stats()["videos"]) == (1, 1)  # an item like a photo
 
 
 # -- facts from the container -----------------------------------------------------------------------------
@@ -324,6 +332,9 @@ def test_a_decoder_that_hangs_is_stopped_and_the_next_call_works() -> None:
             workers.call(time.sleep, 60, timeout=2.0)
         assert time.monotonic() - started < 30  # stopped, not waited for (a bound, not a timing)
         assert workers.call(sorted, [3, 1, 2], timeout=30) == [1, 2, 3]
+        with pytest.raises(RuntimeError, match="cannot be sent back"):  # and the worker stays
+            workers.call(threading.Lock, timeout=30)  # a lock cannot be pickled
+        assert workers.call(sorted, [2, 1], timeout=30) == [1, 2]
     finally:
         workers.close()
 
@@ -435,3 +446,94 @@ def test_photos_beside_videos_keep_media_photo_and_no_video_facts(home: Path, fo
     )
     assert not cat.is_video
     assert isinstance(datetime.fromisoformat(row(home, folder / "dog.mp4").taken_at or ""), datetime)
+
+
+# -- search ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (">30s", (">", 30.0)),
+        ("30", ("=", 30.0)),
+        ("<=2m", ("<=", 120.0)),
+        (">=1.5min", (">=", 90.0)),
+        ("1h", ("=", 3600.0)),
+        ("0:42", ("=", 42.0)),
+        ("<1:02:03", ("<", 3723.0)),
+    ],
+)
+def test_durations_as_people_write_them(value: str, expected: tuple[str, float]) -> None:
+    assert duration_predicate("duration", value) == expected
+
+
+@pytest.mark.parametrize("value", ["30x", ">", "1:2", "-5s", "1:30:"])
+def test_a_duration_that_is_no_duration_is_a_clear_error(value: str) -> None:
+    with pytest.raises(SearchError, match="bad duration"):
+        search_parse(f"duration:{value}")
+
+
+def test_scanned_videos_are_found_by_type_and_duration(home: Path, folder: Path) -> None:
+    short = dog_video(folder / "short.mp4", seconds=1.0, black_lead=0)
+    long = dog_video(folder / "long.mp4", seconds=4.0, black_lead=0)
+    (folder / "cat.jpg").write_bytes((Path(__file__).parent / "data/photos/cat_and_dog.jpeg").read_bytes())
+    scan(home, folder)
+    with Library.open(home) as library:
+        ids = {row(home, p).id: p.name for p in (short, long, folder / "cat.jpg")}
+
+        def names(query: str) -> set[str]:
+            return {ids[i] for i in search_ids(library.catalog, query)}
+
+        assert names("type:video") == {"short.mp4", "long.mp4"}
+        assert names("type:photo") == {"cat.jpg"}
+        assert names("duration:>2s") == {"long.mp4"}
+        assert names("duration:0:01") == {"short.mp4"}
+        assert names("-duration:>2s") == {"short.mp4", "cat.jpg"}
+
+
+def test_the_photo_analyzer_is_not_given_videos(home: Path, folder: Path) -> None:
+    """A video file is no image: analyzed as one it would be recorded as a failure, every scan. It is
+    pending with its facts, for the keyframe analysis (tests/test_video_analysis.py)."""
+    dog_video(folder / "dog.mp4")
+    (folder / "cat.jpg").write_bytes((Path(__file__).parent / "data/photos/cat_and_dog.jpeg").read_bytes())
+    scan(home, folder)
+    with Library.open(home) as library:
+        work, _ = library.pending_analysis("local", "labels")
+    kinds = {Path(item.paths[0]).name: item.video for item in work}
+    assert kinds["cat.jpg"] is None
+    assert kinds["dog.mp4"] is not None and kinds["dog.mp4"].duration_s
+
+
+def test_a_damaged_index_is_a_reason_never_another_error(tmp_path: Path) -> None:
+    """Bytes of the moov box changed at random (seeded): each file is read or refused with a reason."""
+    path = dog_video(tmp_path / "dog.mp4")
+    data = path.read_bytes()
+    start = data.rfind(b"moov") - 4
+    rng = random.Random(12)
+    outcomes = {"read": 0, "refused": 0}
+    for _ in range(600):
+        damaged = bytearray(data)
+        for _ in range(rng.randint(1, 6)):
+            damaged[rng.randrange(start, len(data))] = rng.randrange(256)
+        try:
+            read_movie(io.BytesIO(bytes(damaged)), len(damaged))
+            outcomes["read"] += 1
+        except ContainerProblem:
+            outcomes["refused"] += 1
+    assert outcomes["read"] and outcomes["refused"]
+
+
+def test_the_scan_command_lists_skipped_audio_and_show_gives_a_videos_facts(cli, folder: Path) -> None:
+    song = dog_video(folder / "song.m4a")
+    set_brand(song, b"M4A ")
+    clip = dog_video(folder / "clip.mp4")
+    result = cli("scan", folder)
+    assert result.code == 0, result.err
+    assert f"  {song}: skipped, an audio file (M4A), not a video" in result.out.splitlines()
+    shown = cli("show", clip, "--json")
+    facts = json.loads(shown.out)
+    assert (facts["media"], facts["duration_s"], facts["fps"], facts["codec"]) == (
+        "video",
+        3.5,
+        10.0,
+        "MPEG-4",
+    )
+    assert facts["thumbnail"] is not None

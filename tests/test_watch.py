@@ -162,6 +162,25 @@ def test_a_slow_copy_is_read_once_when_it_is_complete(
     assert [e.kind for e in events if e.path == str(target)] == ["added"]  # never read half-written
 
 
+def test_a_video_copied_slowly_is_read_once_it_is_complete(
+    live: LiveLibrary, library: Library, photo_folder: Path, events: list[LiveEvent], tmp_path: Path
+) -> None:
+    """Half a video is a clear error ("incomplete download"), so the live library must not read it early."""
+    from video_files import dog_video
+
+    data = dog_video(tmp_path / "made.mp4").read_bytes()
+    target = photo_folder / "clip.mp4"
+    with open(target, "wb") as handle:  # one writer, several writes with pauses; the index comes last
+        for start in range(0, len(data), len(data) // 5 + 1):
+            handle.write(data[start : start + len(data) // 5 + 1])
+            handle.flush()
+            time.sleep(0.4)
+    wait_for(lambda: any(e.path == str(target) for e in events), what="the copied video")
+    video = library.photo_by_path(str(target))
+    assert (video.state, video.is_video, video.error) == ("ok", True, None)
+    assert [e.kind for e in events if e.path == str(target)] == ["added"]  # never read half-written
+
+
 def test_appending_copies_with_short_pauses_are_not_read_early(
     live: LiveLibrary, library: Library, photo_folder: Path, events: list[LiveEvent]
 ) -> None:

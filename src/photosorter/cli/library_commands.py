@@ -189,6 +189,17 @@ def photo_fields(library: Library, photo: Photo) -> dict[str, Any]:
         "camera": photo.camera,
         "gps": {"lat": photo.latitude, "lon": photo.longitude} if photo.gps else None,
         "orientation": photo.orientation,
+        "media": photo.media.value,
+        **(
+            {
+                "duration_s": photo.duration_s,
+                "fps": photo.fps,
+                "codec": photo.codec,
+                "rotation": photo.rotation,
+            }
+            if photo.is_video
+            else {}
+        ),
         "state": photo.state,
         "error": photo.error,
         "warnings": photo.warnings,

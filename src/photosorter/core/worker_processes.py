@@ -21,6 +21,7 @@ import signal
 import sys
 import threading
 import time
+import types
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import context, resource_tracker
@@ -135,7 +136,7 @@ def worker_process(target: Callable[..., None], args: tuple[Any, ...] = ()) -> c
     """One process (not a pool) running ``target(*args)``, ending with this process like a pool's workers.
 
     For work that can hang in C (a video decoder): the caller can kill this one process and start
-    another, which a pool cannot do without breaking every task in it.
+    another, which a pool cannot do without breaking every task in it. Start it with ``start_lean``.
     """
     if os.name == "posix":
         with _parent_signals_blocked():
@@ -143,6 +144,27 @@ def worker_process(target: Callable[..., None], args: tuple[Any, ...] = ()) -> c
     return _WorkerContext().Process(
         target=_run_worker, args=(os.getpid(), target, args), daemon=True, name="photosorter-worker"
     )
+
+
+_main_swap = threading.Lock()
+
+
+def start_lean(process: context.SpawnProcess) -> None:
+    """Starts ``process`` without making it import this program's ``__main__`` first.
+
+    spawn runs the parent's main script (or module) in every child before its target, so a worker of
+    the app or the CLI imported the whole of ``photosorter.cli`` (a first decode waited 2.3 s instead
+    of 1.3 s on a loaded machine). A worker whose target is a module-level function of photosorter
+    needs none of it: for the moment of the start, ``__main__`` is a bare module.
+    """
+    bare = types.ModuleType("__main__")
+    with _main_swap:
+        main = sys.modules["__main__"]
+        sys.modules["__main__"] = bare
+        try:
+            process.start()
+        finally:
+            sys.modules["__main__"] = main
 
 
 def _run_worker(parent_pid: int, target: Callable[..., None], args: tuple[Any, ...]) -> None:

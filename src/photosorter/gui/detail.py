@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from photosorter.core.analysis.types import Box
 from photosorter.core.catalog.photos import photo_by_id
+from photosorter.core.durations import clock
 from photosorter.core.photo_analysis import FaceRow, PhotoAnalysis
 from photosorter.core.records import Photo
 from photosorter.gui.facade import Facade
@@ -238,6 +239,20 @@ def _when(photo: Photo) -> str:
     return text + (" (file date)" if photo.taken_at_source == "mtime" else "")
 
 
+def video_facts(photo: Photo) -> str:
+    """ "0:42 · 29.97 fps · HEVC · turned 90°" for a video; "" for a photo."""
+    if not photo.is_video:
+        return ""
+    parts = [clock(photo.duration_s) if photo.duration_s is not None else "length unknown"]
+    if photo.fps:
+        parts.append(f"{photo.fps:.3f}".rstrip("0").rstrip(".") + " fps")
+    if photo.codec:
+        parts.append(photo.codec)
+    if photo.rotation:
+        parts.append(f"turned {photo.rotation}°")
+    return " · ".join(parts)
+
+
 class DetailPane(QScrollArea):
     """Shows one photo; filled from a worker so selecting never waits on the disk."""
 
@@ -268,13 +283,15 @@ class DetailPane(QScrollArea):
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.fields: dict[str, QLabel] = {}
-        for key in ("Date", "Camera", "Size", "Place", "People", "Path"):
+        for key in ("Date", "Video", "Camera", "Size", "Place", "People", "Path"):
             value = QLabel("—", body)
             value.setWordWrap(True)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.fields[key] = value
             form.addRow(f"{key}:", value)
         layout.addLayout(form)
+        self._form = form
+        form.setRowVisible(self.fields["Video"], False)  # shown for videos only
         self.faces_heading = self._heading("Faces", body)
         layout.addWidget(self.faces_heading)
         self.faces = QLabel(body)  # each face's age, gender, emotions... with the service's confidence
@@ -363,6 +380,8 @@ class DetailPane(QScrollArea):
         self.canvas.set_image(detail.image, analysis.faces)
         self.title.setText(photo.name)
         self.fields["Date"].setText(_when(photo))
+        self.fields["Video"].setText(video_facts(photo))
+        self._form.setRowVisible(self.fields["Video"], photo.is_video)
         self.fields["Camera"].setText(photo.camera or "—")
         size = f"{photo.width} × {photo.height}" if photo.width else "—"
         if photo.size:

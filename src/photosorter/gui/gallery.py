@@ -19,6 +19,7 @@ from PySide6.QtGui import QImage, QKeyEvent, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QStyle, QWidget
 
 from photosorter.core.catalog.photos import photos_by_ids
+from photosorter.core.durations import clock
 from photosorter.core.records import Photo
 from photosorter.gui.facade import Facade
 from photosorter.gui.gallery_paint import GridPainter, ThumbnailDelegate
@@ -131,6 +132,13 @@ class GalleryModel(QAbstractListModel):
         if pixmap is None or pixmap.width() != self.loader.size:
             self._want(row, photo_id)  # a tile of another size is still shown until the new one comes
         return pixmap
+
+    def badge_at(self, row: int) -> str | None:
+        """A video's running time for its tile ("0:42"); None for a photo or a row not loaded yet."""
+        photo = self._rows.get(self.ids[row])
+        if photo is None or not photo.is_video:
+            return None
+        return clock(photo.duration_s) if photo.duration_s is not None else "video"
 
     def photo_at(self, row: int) -> Photo | None:
         return self._rows.get(self.ids[row]) if 0 <= row < len(self.ids) else None

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate
 INSET = 3  # pixels between a cell's edge and its tile
 RADIUS = 6
 HOVER = QColor(255, 255, 255, 28)
+BADGE = QColor(0, 0, 0, 160)
 
 
 @runtime_checkable
@@ -33,6 +34,8 @@ class TileSource(Protocol):
     def index(self, row: int, column: int = 0, parent: QModelIndex = ...) -> QModelIndex: ...
 
     def pixmap_at(self, row: int) -> QPixmap | None: ...
+
+    def badge_at(self, row: int) -> str | None: ...
 
 
 class TileArt:
@@ -82,6 +85,25 @@ class TileArt:
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRoundedRect(rect.adjusted(1, 1, -1, -1), RADIUS, RADIUS)
+        painter.restore()
+
+    @staticmethod
+    def badge(painter: QPainter, rect: QRect, text: str) -> None:
+        """A video's running time ("0:42") in the tile's bottom-right corner, white on a dark pill."""
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        font = painter.font()
+        font.setPixelSize(max(10, min(13, rect.height() // 10)))
+        font.setBold(True)
+        painter.setFont(font)
+        metrics = painter.fontMetrics()
+        width, height = metrics.horizontalAdvance(text) + 10, metrics.height() + 2
+        pill = QRect(rect.right() - width - 5, rect.bottom() - height - 5, width, height)
+        path = QPainterPath()
+        path.addRoundedRect(pill, height / 2, height / 2)
+        painter.fillPath(path, BADGE)
+        painter.setPen(Qt.GlobalColor.white)
+        painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
         painter.restore()
 
     @staticmethod
@@ -171,7 +193,7 @@ class GridPainter:
         left_column = max(0, (area.left() - x0) // width)
         right_column = min(columns - 1, (area.right() - x0) // width)
         tile_w, tile_h = width - 2 * INSET, height - 2 * INSET
-        pixmap_for = model.pixmap_at
+        pixmap_for, badge_for = model.pixmap_at, model.badge_at
         draw = self.art.draw
         for row in range(first, last + 1):
             column = row % columns
@@ -179,6 +201,8 @@ class GridPainter:
                 continue
             rect = QRect(x0 + column * width + INSET, y0 + (row // columns) * height + INSET, tile_w, tile_h)
             draw(painter, rect, pixmap_for(row), palette)
+            if badge := badge_for(row):
+                self.art.badge(painter, rect, badge)
             if row in selected:
                 self.art.ring(painter, rect, palette)
             elif row == hover:

@@ -267,6 +267,9 @@ def stats(catalog: Catalog) -> dict[str, int]:
         "errors": counts.get("error", 0),
         "missing": counts.get("missing", 0),
         "offline": counts.get("offline", 0),
+        "videos": conn.execute(
+            "SELECT count(*) FROM photos WHERE state IN ('ok', 'offline') AND media = 'video'"
+        ).fetchone()[0],
         "distinct_contents": conn.execute(
             "SELECT count(DISTINCT hash) FROM photos WHERE state IN ('ok', 'offline')"
         ).fetchone()[0],

@@ -17,6 +17,7 @@ import numpy as np
 
 from photosorter.core.catalog.paths import from_db
 from photosorter.core.catalog.search_words import phrase_of, tokens
+from photosorter.core.durations import whole_seconds
 
 VISIBLE = ("ok", "offline")
 # face attribute values that become searchable words
@@ -235,7 +236,8 @@ def _labels(
 
 
 def _photo_terms(visible: list[tuple], photo_content: list[int], copies: list[int], terms: Terms):
-    """(term, photo) of what belongs to the photo itself: its path's words, its camera, its duplicates."""
+    """(term, photo) of what belongs to the photo itself: its path's words, its camera, its duplicates,
+    photo or video, and a video's duration in whole seconds."""
     p_term: list[int] = []
     p_photo: list[int] = []
     folder_words: dict[str, list[int]] = {}
@@ -243,6 +245,8 @@ def _photo_terms(visible: list[tuple], photo_content: list[int], copies: list[in
     duplicate = terms.index[("is", "duplicate")]
     add = terms.add
     path_terms: dict[str, int] = {}  # a word's term, without a call per word (a million names)
+    media_terms: dict[str, int] = {}
+    duration_terms: dict[int, int] = {}
 
     def path_term(word: str) -> int:
         found = path_terms.get(word)
@@ -251,7 +255,7 @@ def _photo_terms(visible: list[tuple], photo_content: list[int], copies: list[in
         return found
 
     for row, c in zip(visible, photo_content, strict=True):
-        photo_id, _, _, path, name, make, model = row
+        photo_id, _, _, path, name, make, model, media, duration = row
         if path.__class__ is not str or name.__class__ is not str:
             path, name = from_db(path), from_db(name) if isinstance(name, bytes) else str(name)
         folder = path[: -len(name)] if name and path.endswith(name) else path
@@ -269,6 +273,16 @@ def _photo_terms(visible: list[tuple], photo_content: list[int], copies: list[in
         found.update(camera)
         if c >= 0 and copies[c] > 1:
             found.add(duplicate)
+        media_term = media_terms.get(media)
+        if media_term is None:
+            media_term = media_terms[media] = add("type", str(media), f"type:{media}")
+        found.add(media_term)
+        if duration is not None:
+            seconds = whole_seconds(duration)
+            duration_term = duration_terms.get(seconds)
+            if duration_term is None:
+                duration_term = duration_terms[seconds] = add("duration", str(seconds), f"{seconds} s")
+            found.add(duration_term)
         p_term += found
         p_photo += [photo_id] * len(found)
     return p_term, p_photo
@@ -349,7 +363,9 @@ def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None) -> Postings:
     wanted = None if photo_ids is None else [int(i) for i in photo_ids]
     where, params = _where("id", wanted)
     rows = conn.execute(
-        f"SELECT id, hash, state, path, name, camera_make, camera_model FROM photos{where}", params
+        "SELECT id, hash, state, path, name, camera_make, camera_model, media, duration_s"
+        f" FROM photos{where}",
+        params,
     ).fetchall()
     derived = np.array([row[0] for row in rows] if photo_ids is None else wanted, dtype=np.int64)
     visible = [row for row in rows if row[2] in VISIBLE]

@@ -33,7 +33,7 @@ List = tuple[np.ndarray, np.ndarray]  # (photo ids, scores)
 Lists = tuple[tuple[int, float | None], ...]
 _EMPTY: List = (np.zeros(0, np.int64), np.zeros(0))
 # kinds with a small vocabulary, held whole: matched word by word without a query per word
-VOCABULARY = ("label", "category", "face", "camera", "faces", "has", "is", "person")
+VOCABULARY = ("label", "category", "face", "camera", "faces", "has", "is", "person", "type", "duration")
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +177,7 @@ class SearchIndex:
         for term_id, kind, key, display, words in conn.execute(
             # (a few thousand of the terms: without the index SQLite reads every path and text word)
             "SELECT id, kind, key, display, words FROM search_terms INDEXED BY search_terms_key WHERE kind IN"
-            " ('label', 'category', 'face', 'camera', 'faces', 'has', 'is', 'person')"
+            " ('label', 'category', 'face', 'camera', 'faces', 'has', 'is', 'person', 'type', 'duration')"
         ):
             self._know(state, TermInfo(term_id, kind, key, display, tuple(w for w in words.split("\n") if w)))
         self._owners(state)

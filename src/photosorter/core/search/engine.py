@@ -18,7 +18,14 @@ from photosorter.core.catalog import video_analysis as video_rows
 from photosorter.core.catalog.database import Catalog
 from photosorter.core.catalog.search_index import SearchIndex, index_of
 from photosorter.core.catalog.search_words import Words, prefix_words, tokens, words_of
-from photosorter.core.search.filters import FILTERS, SearchError, compare, count_predicate, date_range
+from photosorter.core.search.filters import (
+    FILTERS,
+    SearchError,
+    compare,
+    count_predicate,
+    date_range,
+    duration_predicate,
+)
 from photosorter.core.search.query import Query, Term, parse
 
 BARE_KINDS = ("label", "category", "person", "face")
@@ -230,6 +237,8 @@ class _Run:
             return _Source(term, ids, np.zeros(ids.size), False, term.negated)
         if key == "faces":
             return self.faces(term)
+        if key == "duration":
+            return self.duration(term)
         found = [t for v in term.values if (t := self.index.term(self.state, key, v)) is not None]
         ids, _ = self.union(self.lists(found))
         return _Source(term, ids, np.zeros(ids.size), False, term.negated)
@@ -246,6 +255,17 @@ class _Run:
         chosen = [t for t, n in counts if wanted(n) != inverted]
         ids, _ = self.union(self.lists(chosen))
         return _Source(term, ids, np.zeros(ids.size), False, inverted)
+
+    def duration(self, term: Term) -> _Source:
+        """Durations are terms ``duration:N`` (whole seconds), one per length present; photos have none."""
+        predicates = [duration_predicate("duration", value) for value in term.values]
+        chosen = [
+            t
+            for t, info in self.state.terms.items()
+            if info.kind == "duration" and any(compare(op, int(info.key), limit) for op, limit in predicates)
+        ]
+        ids, _ = self.union(self.lists(chosen))
+        return _Source(term, ids, np.zeros(ids.size), False, term.negated)
 
     # -- combining -------------------------------------------------------------------------------------------
     def member(self, source: _Source) -> np.ndarray:

@@ -54,6 +54,13 @@ FILTERS: dict[str, Filter] = {
             ("is:duplicate", "is:unnamed"),
             ("duplicate", "unnamed"),
         ),
+        Filter("type", "choice", "photos or videos", ("type:video", "type:photo"), ("photo", "video")),
+        Filter(
+            "duration",
+            "duration",
+            "a video's running time in whole seconds: >30s, <2m, >=1h, 1:30 (s, m, h; seconds if none)",
+            ("duration:>30s", "duration:<1m", "duration:0:42"),
+        ),
     )
 }
 
@@ -112,7 +119,7 @@ def count_predicate(key: str, value: str) -> tuple[str, int]:
     return match[1] or "=", int(match[2])
 
 
-def compare(op: str, left: int, right: int) -> bool:
+def compare(op: str, left: float, right: float) -> bool:
     return {
         "=": left == right,
         ">": left > right,
@@ -128,3 +135,35 @@ def check_choice(f: Filter, value: str) -> str:
         valid = ", ".join(f"{f.key}:{c}" for c in f.choices)
         raise SearchError(f"unknown value {value!r} for {f.key}:; valid: {valid}")
     return folded
+
+
+_DURATION = re.compile(
+    r"(>=|<=|=|>|<)?(?:(?:(\d{1,3}):)?(\d{1,4}):(\d{2})|(\d{1,7}(?:\.\d+)?)\s*(s|sec|secs|m|min|mins|h|hr|hrs)?)"
+)
+_UNIT_SECONDS = {
+    "s": 1,
+    "sec": 1,
+    "secs": 1,
+    "m": 60,
+    "min": 60,
+    "mins": 60,
+    "h": 3600,
+    "hr": 3600,
+    "hrs": 3600,
+}
+
+
+def duration_predicate(key: str, value: str) -> tuple[str, float]:
+    """``>30s`` → (">", 30.0); ``1:30`` → ("=", 90.0); ``2m`` → ("=", 120.0). A video's duration is
+    compared in whole seconds, as its badge shows it."""
+    match = _DURATION.fullmatch(value.strip().lower())
+    if not match:
+        raise SearchError(
+            f"{key}: bad duration {value!r}; use e.g. >30s, <2m, >=1h or 1:30 (minutes:seconds), "
+            f"with =, >, >=, < or <= before it"
+        )
+    op = match[1] or "="
+    if match[4] is not None:
+        hours, minutes, seconds = int(match[2] or 0), int(match[3]), int(match[4])
+        return op, float(hours * 3600 + minutes * 60 + seconds)
+    return op, float(match[5]) * _UNIT_SECONDS[match[6] or "s"]

@@ -11,6 +11,7 @@ from photosorter.core.search.filters import (
     check_choice,
     count_predicate,
     date_range,
+    duration_predicate,
     unknown_key,
 )
 
@@ -97,6 +98,9 @@ def _term(part: str) -> Term | None:
     elif spec.kind == "count":
         for value in values:
             count_predicate(key, value)
+    elif spec.kind == "duration":
+        for value in values:
+            duration_predicate(key, value)
     elif spec.kind == "choice":
         values = tuple(check_choice(spec, value) for value in values)
     return Term(key, values, negated, phrase or spec.kind == "phrase", part)

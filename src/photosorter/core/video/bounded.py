@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, Pipe
 from typing import Any
 
-from photosorter.core.worker_processes import worker_process
+from photosorter.core.worker_processes import start_lean, worker_process
 
 DECODE_SECONDS = 30.0  # one poster from a 10-hour 4K file takes ~1 s; a healthy decode is far below this
 IDLE_SECONDS = 30.0
@@ -44,7 +44,9 @@ def _serve(conn: Connection) -> None:
         try:
             conn.send(reply)
         except (OSError, ValueError):
-            return
+            return  # the caller is gone
+        except Exception as error:  # a value that cannot be pickled: say so, and stay
+            conn.send((False, f"the result cannot be sent back: {type(error).__name__}: {error}"))
 
 
 @dataclass(slots=True)
@@ -107,7 +109,7 @@ class Workers:
                 worker.kill()
         ours, theirs = Pipe()
         process = worker_process(_serve, (theirs,))
-        process.start()
+        start_lean(process)
         theirs.close()
         return _Worker(process, ours, now)
 

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from photosorter.core.imaging import THUMB_SIZE
-
 MAX_TRIES = 5  # frames looked at for a poster that shows something; each is one seek and decode
 DARK_MEAN = 24  # 0-255 luma: below is a black frame or the start of a fade-in
 FLAT_STD = 12  # luma spread: below is a uniform frame (a title card's background, a lens cap)
@@ -54,7 +52,7 @@ def _quarter(degrees: float) -> int:
     return turned if turned in _ROTATE else 0
 
 
-def poster_jpeg(frame: np.ndarray, rotation: int, size: int = THUMB_SIZE) -> bytes:
+def poster_jpeg(frame: np.ndarray, rotation: int, size: int) -> bytes:
     """The frame shrunk to ``size`` on its long side, turned for display, as JPEG."""
     height, width = frame.shape[:2]
     scale = min(1.0, size / max(width, height))
@@ -83,10 +81,13 @@ def poster_times(duration: float | None, keyframes: tuple[float, ...] = ()) -> t
     return (start, *later)
 
 
-def decode_poster(path: str, rotation: int | None, times: tuple[float, ...], want_poster: bool) -> Decoded:
+def decode_poster(
+    path: str, rotation: int | None, times: tuple[float, ...], want_poster: bool, size: int
+) -> Decoded:
     """Opens ``path``, reads its stream facts and, if ``want_poster``, the first frame at ``times`` that
     shows something (else the most interesting one seen). ``rotation`` None: the container's, as FFmpeg
-    reads it (for containers our own reader does not parse)."""
+    reads it (for containers our own reader does not parse). The poster is ``size`` on its long side
+    (imaging.THUMB_SIZE: passed in, so a worker never imports Pillow)."""
     capture = cv2.VideoCapture(path, cv2.CAP_FFMPEG)
     try:
         if not capture.isOpened():
@@ -133,7 +134,7 @@ def decode_poster(path: str, rotation: int | None, times: tuple[float, ...], wan
         frame = best[1]
         height, width = frame.shape[:2]
         return Decoded(
-            width, height, fps_value, frame_count, fourcc, rotation, poster_jpeg(frame, rotation), None
+            width, height, fps_value, frame_count, fourcc, rotation, poster_jpeg(frame, rotation, size), None
         )
     finally:
         capture.release()

@@ -49,7 +49,6 @@ class Track:
     coded_width: int = 0
     coded_height: int = 0
     samples: int = 0
-    deltas: int = 0  # distinct sample durations: more than one is a variable frame rate
     sync_samples: tuple[int, ...] = ()  # numbers of the first keyframes (stss), for the poster
     timing: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())  # stts: sample counts and their durations
 
@@ -159,7 +158,10 @@ def read_movie(handle: BinaryIO, file_size: int) -> Movie:
     if len(data) < end - start:
         raise _truncated("the video's index (moov box)")
     movie = Movie(index=moov)
-    _parse(data, 0, len(data), movie, None, 0)
+    try:
+        _parse(data, 0, len(data), movie, None, 0)
+    except (struct.error, IndexError, ValueError) as error:  # a box cut short where we read a field
+        raise ContainerProblem(f"damaged video index ({error})") from None
     return movie
 
 
@@ -259,9 +261,7 @@ def _timing(data: bytes, begin: int, stop: int, track: Track) -> None:
     entries = min(entries, (stop - begin - 8) // 8, _STTS_LIMIT)
     table = struct.unpack_from(f">{2 * entries}I", data, begin + 8)
     counts, deltas = table[0::2], table[1::2]
-    track.samples = sum(counts)
-    # the last sample's duration is often odd (it ends with the audio): not a variable rate
-    track.deltas = len({d for c, d in zip(counts[:-1], deltas[:-1], strict=True) if c} | set(deltas[:1]))
+    track.samples = sum(counts)  # over the track's duration: the average rate, variable or not
     track.timing = (counts, deltas)
 
 

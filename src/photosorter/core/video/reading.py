@@ -17,6 +17,7 @@ import xxhash
 
 from photosorter.core.exif import parse_exif_datetime
 from photosorter.core.imaging import (
+    THUMB_SIZE,
     WHOLE_FILE_LIMIT,
     NotAnImage,
     UnreadablePhoto,
@@ -186,7 +187,7 @@ def _facts(
 
 def _decode(path: str, rotation: int | None, times: tuple[float, ...], want_poster: bool) -> Decoded:
     try:
-        return shared_workers().call(decode_poster, path, rotation, times, want_poster)
+        return shared_workers().call(decode_poster, path, rotation, times, want_poster, THUMB_SIZE)
     except DecodeTimeout as problem:
         raise UnreadablePhoto(f"decoding the video {problem}; the decoder was stopped") from None
     except DecoderDied as problem:
