@@ -17,8 +17,9 @@ are. Each appearance keeps its best view.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from photosorter.core.analysis.types import (
     AnalysisResult,
@@ -31,6 +32,8 @@ from photosorter.core.analysis.types import (
     TextLine,
 )
 from photosorter.core.faces import thresholds
+
+_Item = TypeVar("_Item", Label, TextLine, ModerationLabel, Celebrity)
 
 TRACK_OVERLAP = 0.3  # a face box overlapping this much (IoU) of one in the previous keyframe is the same face
 
@@ -111,24 +114,29 @@ def _ranges(frames: Sequence[FrameResult], seen: Iterable[int]) -> tuple[TimeRan
     return tuple(out)
 
 
-def _by_name(frames: Sequence[FrameResult], items_of, kind: str):
-    """Per name: the most confident item and the moment (keyframes seen in, best confidence)."""
-    best: dict[str, object] = {}
+def _by_name(
+    frames: Sequence[FrameResult],
+    items_of: Callable[[AnalysisResult], tuple[_Item, ...]],
+    kind: str,
+    key_of: Callable[[_Item], str],
+) -> tuple[list[_Item], list[Moment]]:
+    """Per name, in the order first seen: the most confident item, and where it is seen (its best
+    confidence, its ranges, the keyframe it is seen best in)."""
+    best: dict[str, tuple[_Item, int]] = {}
     seen: dict[str, list[int]] = {}
     for index, frame in enumerate(frames):
         for item in items_of(frame.result):
-            name = item.name if kind != "text" else text_key(item.text)
+            name = key_of(item)
             if not name:
                 continue
-            if name not in best or item.confidence > best[name].confidence:  # type: ignore[attr-defined]
-                best[name] = item
+            if name not in best or item.confidence > best[name][0].confidence:
+                best[name] = (item, index)
             seen.setdefault(name, []).append(index)
     moments = [
-        Moment(kind, name, float(best[name].confidence), _ranges(frames, seen[name]))  # type: ignore[attr-defined]
-        for name in best
+        Moment(kind, name, float(item.confidence), _ranges(frames, seen[name]), frames[index].t_ms)
+        for name, (item, index) in best.items()
     ]
-    ordered = sorted(best, key=lambda n: (min(seen[n]), -best[n].confidence))  # type: ignore[attr-defined]
-    return tuple(best[n] for n in ordered), moments
+    return [item for item, _ in best.values()], moments
 
 
 def text_key(text: str) -> str:
@@ -226,26 +234,24 @@ def _appearances(frames: Sequence[FrameResult]) -> tuple[tuple[Face, ...], list[
     return faces, moments
 
 
-def combine(
-    backend: str, features: frozenset[Feature], frames: Sequence[FrameResult], raw: dict | None = None
-) -> VideoResult:
+def combine(backend: str, features: frozenset[Feature], frames: Sequence[FrameResult]) -> VideoResult:
     """The video's result from its keyframes' results, in time order."""
     frames = sorted(frames, key=lambda f: f.t_ms)
-    labels, label_moments = _by_name(frames, lambda r: r.labels, "label")
-    text, text_moments = _by_name(frames, lambda r: r.text, "text")
-    moderation, moderation_moments = _by_name(frames, lambda r: r.moderation, "moderation")
-    celebrities, celebrity_moments = _by_name(frames, lambda r: r.celebrities, "celebrity")
+    labels, label_moments = _by_name(frames, lambda r: r.labels, "label", lambda x: x.name)
+    text, text_moments = _by_name(frames, lambda r: r.text, "text", lambda x: text_key(x.text))
+    moderation, moderation_moments = _by_name(frames, lambda r: r.moderation, "moderation", lambda x: x.name)
+    celebrities, celebrity_moments = _by_name(frames, lambda r: r.celebrities, "celebrity", lambda x: x.name)
     faces, face_moments = _appearances(frames) if Feature.FACES in features else ((), [])
     summary = {"keyframes": [[f.t_ms, f.until_ms] for f in frames]}
     result = AnalysisResult(
         backend=backend,
         features=features,
-        labels=_labels(labels),
+        labels=tuple(sorted(labels, key=lambda label: -label.confidence)),
         faces=faces,
-        text=_lines(text),
-        moderation=_moderation(moderation),
-        celebrities=_celebrities(celebrities),
-        raw={f.value: summary | (raw or {}) for f in features},
+        text=tuple(text),  # in the order they appear
+        moderation=tuple(sorted(moderation, key=lambda m: -m.confidence)),
+        celebrities=tuple(celebrities),
+        raw={f.value: summary for f in features},  # per-keyframe answers are summarized, not kept
     )
     moments = tuple(label_moments + face_moments + text_moments + moderation_moments + celebrity_moments)
     kept = {face.external_id for face in faces}
@@ -258,19 +264,3 @@ def combine(
         )
     )
     return VideoResult(result, moments, len(frames), dropped)
-
-
-def _labels(items: tuple) -> tuple[Label, ...]:
-    return tuple(sorted(items, key=lambda label: -label.confidence))
-
-
-def _lines(items: tuple) -> tuple[TextLine, ...]:
-    return tuple(items)
-
-
-def _moderation(items: tuple) -> tuple[ModerationLabel, ...]:
-    return tuple(sorted(items, key=lambda m: -m.confidence))
-
-
-def _celebrities(items: tuple) -> tuple[Celebrity, ...]:
-    return tuple(items)
