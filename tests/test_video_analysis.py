@@ -657,3 +657,31 @@ def test_a_video_in_progress_shows_its_keyframes_in_the_run_progress(cli, librar
             report = end.value
     assert report.analyzed == 1
     assert "walk.mp4: 1 keyframe" in details and "walk.mp4: 4 keyframes" in details
+
+
+def test_a_sideways_phone_video_is_analyzed_upright(cli, tmp_path: Path) -> None:
+    """Phones store portrait video sideways with a rotation matrix: its keyframes are turned as its
+    poster is, so the face (upright only once turned) is found."""
+    from photosorter.core.library import Library
+    from video_files import Movie, rotate
+
+    folder = tmp_path / "library"
+    folder.mkdir()
+    stored = tmp_path / "stored.mp4"
+    # what the sensor recorded: the portrait turned a quarter counter-clockwise
+    writer = cv2.VideoWriter(str(stored), cv2.VideoWriter_fourcc(*"mp4v"), FPS, (480, 360))
+    upright = _frame(FACE, (360, 480))
+    for _ in range(3 * FPS):
+        writer.write(cv2.rotate(upright, cv2.ROTATE_90_COUNTERCLOCKWISE))
+    writer.release()
+    movie = Movie.open(stored)
+    rotate(movie, 90)
+    movie.save(folder / "portrait.mp4")
+    assert cli("scan", folder, "--json").code == 0
+    assert cli("analyze", "--features", "faces", "--json").json()["analyzed"] == 1
+    with Library.open() as library:
+        video = library.photo_by_path(str(folder / "portrait.mp4"))
+        assert video.rotation == 90
+        (face,) = library.analysis_of(video).faces
+    # found at all: a face lying on its side is not; its square box is relative to a 360x480 frame
+    assert face.box.width / face.box.height == pytest.approx(480 / 360, abs=0.1)
