@@ -212,6 +212,8 @@ def photo_moments(
     """For the videos among these photos: the time ranges of each (kind, key) seen in them, every backend
     merged; a person's faces are listed under ``("person", person id)`` as well."""
     conn = catalog.connection()
+    if not photo_ids or conn.execute("SELECT 1 FROM video_moments LIMIT 1").fetchone() is None:
+        return {}  # a library without analyzed videos: search pays nothing for them
     wanted = (json.dumps(list(photo_ids)),)
     found: dict[int, dict[tuple[str, str], list[TimeRange]]] = {}
     for photo_id, kind, key, start, end in conn.execute(
