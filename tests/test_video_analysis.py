@@ -157,7 +157,7 @@ def test_bad_videos_say_why(tmp_path: Path, content: bytes, message: str) -> Non
         list(keyframes(str(path)))
 
 
-def test_a_truncated_video_gives_its_readable_part_or_a_reason(tmp_path: Path) -> None:
+def test_a_video_cut_before_its_index_says_why(tmp_path: Path) -> None:
     video = make_video(tmp_path / "whole.mp4", [(DOG, 3.0)])
     cut = tmp_path / "cut.mp4"
     cut.write_bytes(video.read_bytes()[: video.stat().st_size // 2])  # moov box at the end: gone
