@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from photosorter.cli.common import echo, fail, print_json, run_job
+from photosorter.cli.common import counted, echo, fail, print_json, run_job
 from photosorter.core.analysis.backends import features_for
 from photosorter.core.catalog.paths import display
 from photosorter.core.jobs import Progress
@@ -125,7 +125,7 @@ def _dry_run(library: Library, backend: str, args: argparse.Namespace) -> int:
     if args.json:
         print_json(data)
     else:
-        kinds = f"{len(photos)} photos" + (f" and {len(videos)} videos" if videos else "")
+        kinds = counted(len(photos), "photo") + (f" and {counted(len(videos), 'video')}" if videos else "")
         echo(f"{kinds} to analyze with {backend} ({skipped} already done); nothing sent")
         for op, n in sorted(calls.items()):
             echo(f"  {op}: {n} calls")

@@ -121,7 +121,7 @@ def photo_lines(fields: dict[str, Any], analysis: PhotoAnalysis) -> list[str]:
         "labels",
         [_named_line(row.name, row.confidence, row.parents) + _when(row.seen_at) for row in analysis.labels],
     )
-    _section(lines, "faces", [_face_line(face) + _when(face.seen_at) for face in analysis.faces])
+    _section(lines, "faces", [_face_line(face) + _when(face.seen_at, "; seen") for face in analysis.faces])
     _section(
         lines,
         "text",
@@ -148,9 +148,9 @@ def _section(lines: list[str], key: str, items: list[str]) -> None:
     lines += [f"{'':>17}{item}" for item in items]
 
 
-def _when(seen_at: tuple[TimeRange, ...]) -> str:
+def _when(seen_at: tuple[TimeRange, ...], lead: str = " at") -> str:
     """`` at 0:12–0:31`` for a video's row, nothing for a photo's."""
-    return f" at {ranges_text(seen_at)}" if seen_at else ""
+    return f"{lead} {ranges_text(seen_at)}" if seen_at else ""
 
 
 def _percent(confidence: float) -> str:
