@@ -6,8 +6,10 @@ with a slow pan, every third one stored sideways with a 90° display matrix), th
     the poster frame photosorter picks, on all cores, in warm worker processes;
 (b) photosorter's scan of the folder (hash, metadata, poster, thumbnail, catalog), cold, in-process
     as the GUI and the CLI run it (its decoder processes start inside the measurement);
-(c) local analysis of the same videos (added with video analysis; see MEASUREMENTS).
-Prints videos/s for each and, last, the ratios (target: scan/poster-decode >= 0.8).
+(c) local analysis of the scanned videos as the app runs it (keyframes through the photo analyzer), and
+    the photo analyzer's photos/s on the corpus photos in the same run.
+Prints videos/s for each and, last, the ratios (targets: scan/poster-decode >= 0.8; a minute of 1080p
+analyzed in <= 15 s on 2 cores). benchmarks/bench_video_analysis.py compares the ways of decoding.
 
     python benchmarks/bench_video.py [N] [--corpus ../shared/photos] [--keep DIR]
     python benchmarks/bench_video.py --hash-gb 2      # the content hash: whole file against sampled
@@ -20,6 +22,7 @@ the decoder on the same files, so the codec cancels out.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import struct
@@ -34,6 +37,7 @@ import cv2
 import numpy as np
 import xxhash
 
+from photosorter.core.imaging import UnreadablePhoto, analysis_jpeg
 from photosorter.core.jobs import run_to_end
 from photosorter.core.library import Library
 from photosorter.core.video.frames import poster_times
@@ -144,6 +148,7 @@ class Corpus:
     paths: list[Path]
     scratch: Path
     cores: int
+    photos: Path = ROOT.parent / "shared" / "photos"  # the photos the videos are made of
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -190,12 +195,41 @@ def measure_scan(corpus: Corpus, _pool: ProcessPoolExecutor) -> dict[str, float]
     return {"first_scan_videos_per_s": count / runs[0], "scan_videos_per_s": count / min(runs[1:])}
 
 
-# (c) local analysis of the same videos slots in here: a function (corpus, pool) -> {name: value},
-# appended to MEASUREMENTS and its lines and ratio printed in report().
+def measure_analysis(corpus: Corpus, _pool: ProcessPoolExecutor) -> dict[str, float]:
+    """(c) The scanned library analyzed as the app does it (AnalysisRun, default local features), against
+    the photo analyzer's photos/s on the corpus photos in the same run. CPU time over the cores is
+    printed too: other programs sharing the machine stretch the wall time, not the work."""
+    from bench_video_analysis import photo_rate, photos_of
+    from photosorter.core.analysis.local import LocalAnalyzer
+    from photosorter.core.analysis.video.keyframes import keyframes
+
+    analyzer = LocalAnalyzer()
+    images = []
+    for photo in photos_of(corpus.photos):
+        with contextlib.suppress(UnreadablePhoto):
+            images.append(analysis_jpeg(str(photo)))
+    photos_per_s = photo_rate(analyzer, images, corpus.cores)
+    frames = sum(len(list(keyframes(str(path)))) for path in corpus.paths)
+    with Library.open(corpus.scratch / "home1") as library:  # scanned by measure_scan
+        run = library.analysis_run(analyzer)
+        cpu = time.process_time()
+        seconds = timed(lambda: run_to_end(library.analyze(run)))
+        used = time.process_time() - cpu
+    minutes = sum(_duration_and_keyframes(p)[0] for p in corpus.paths) / 60
+    return {
+        "analysis_videos_per_s": len(corpus.paths) / seconds,
+        "analysis_keyframes_per_s": frames / seconds,
+        "analysis_s_per_minute": seconds / minutes,
+        "analysis_idle_s_per_minute": used / corpus.cores / minutes,
+        "photos_per_s": photos_per_s,
+    }
+
+
 MEASUREMENTS: list[Callable[[Corpus, ProcessPoolExecutor], dict[str, float]]] = [
     measure_keyframe_limit,
     measure_poster_limit,
     measure_scan,
+    measure_analysis,
 ]
 
 
@@ -247,8 +281,16 @@ def report(results: dict[str, float], corpus: Corpus) -> None:
     print(f"(b) cold scan               {results['scan_videos_per_s']:10.2f} videos/s")
     first = results["first_scan_videos_per_s"]
     print(f"    first in a process      {first:10.2f} videos/s   (it starts the decoder processes)")
+    print(f"(c) local analysis          {results['analysis_videos_per_s']:10.2f} videos/s", end="")
+    print(f"   ({results['analysis_keyframes_per_s']:.2f} keyframes/s)")
+    per_minute = results["analysis_s_per_minute"]
+    idle = results["analysis_idle_s_per_minute"]
+    print(f"    per minute of video     {per_minute:10.1f} s   ({idle:.1f} s CPU / cores; target <= 15 s)")
+    print(f"    photo analysis          {results['photos_per_s']:10.2f} photos/s (same features, same run)")
     ratio = results["scan_videos_per_s"] / results["poster_videos_per_s"]
     print(f"scan/poster-decode          {ratio:10.2f}   (target >= 0.8)")
+    analysis = results["analysis_keyframes_per_s"] / results["photos_per_s"]
+    print(f"keyframes/s ÷ photos/s      {analysis:10.2f}")
 
 
 def main() -> None:
@@ -275,7 +317,7 @@ def main() -> None:
         for path in paths:  # warm the page cache equally for every measurement
             path.read_bytes()
         cores = os.cpu_count() or 1
-        corpus = Corpus(paths, Path(scratch), cores)
+        corpus = Corpus(paths, Path(scratch), cores, args.corpus)
         results: dict[str, float] = {}
         with ProcessPoolExecutor(cores) as pool:
             list(pool.map(int, range(cores)))  # workers started (and cv2 imported) before any timing

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from photosorter.core.catalog import Catalog, schema
-from photosorter.core.catalog.migrations import v11_marks_albums
+from photosorter.core.catalog.migrations import v11_marks_albums, v12_video_analysis
 
 NOW = "2024-05-01T10:00:00"
 
@@ -193,6 +193,18 @@ def _seed_marks(conn: sqlite3.Connection) -> None:
     )
 
 
+def _seed_video_analysis(conn: sqlite3.Connection) -> None:
+    """A video's moments, and a keyframe of a video whose analysis was interrupted."""
+    conn.execute(
+        "INSERT INTO video_moments (hash, backend, kind, key, start_ms, end_ms, confidence, best_ms)"
+        " VALUES ('h-dog', 'local', 'label', 'Dog', 12000, 31000, 97.5, 14000)"
+    )
+    conn.execute(
+        "INSERT INTO video_frames (hash, backend, t_ms, until_ms, versions, result)"
+        " VALUES ('h-party', 'local', 2000, 3500, '{}', '{}')"
+    )
+
+
 SEEDS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _seed_v1,
     3: _seed_v3,
@@ -202,6 +214,7 @@ SEEDS: dict[int, Callable[[sqlite3.Connection], None]] = {
     9: _seed_v9,
     10: _seed_v10,
     schema.STEPS.index(v11_marks_albums.migrate) + 1: _seed_marks,
+    schema.STEPS.index(v12_video_analysis.migrate) + 1: _seed_video_analysis,
 }
 
 PAST_VERSIONS = range(1, schema.SCHEMA_VERSION)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from photosorter.cli.common import echo, fail, print_json, run_job
+from photosorter.cli.common import counted, echo, fail, print_json, run_job
 from photosorter.core.analysis.backends import features_for
+from photosorter.core.catalog.paths import display
 from photosorter.core.jobs import Progress
 from photosorter.core.library import Library
 from photosorter.core.settings import BACKENDS
@@ -86,18 +87,54 @@ def run_analyze(args: argparse.Namespace) -> int:
 
 
 def _dry_run(library: Library, backend: str, args: argparse.Namespace) -> int:
-    from photosorter.core.analysis.pricing import estimate  # only a dry run needs the price table
+    # only a dry run needs the price table
+    from photosorter.core.analysis.pricing import VIDEO_PRICES_AS_OF, estimate, usd, video_estimate
+    from photosorter.core.analysis.video.timeline import clock
 
     work, skipped = library.pending_analysis(backend, args.features, limit=args.limit)
-    calls, cost = estimate(len(work), features_for(backend, library.settings, args.features))
+    features = features_for(backend, library.settings, args.features)
+    photos = [item for item in work if item.video is None]
+    calls, cost = estimate(len(photos), features)
+    videos = []
+    for item in work:
+        if item.video is None:
+            continue
+        found = video_estimate(item.video.duration_s or 0.0, features)
+        for op, n in found.calls.items():
+            calls[op] = calls.get(op, 0) + n
+        cost += found.images_usd
+        videos.append((item, found))
     if backend == "local":
         calls, cost = {}, 0.0
-    data = {"to_analyze": len(work), "skipped": skipped, "calls": calls, "estimated_cost_usd": round(cost, 4)}
+    data = {
+        "to_analyze": len(work),
+        "skipped": skipped,
+        "calls": calls,
+        "estimated_cost_usd": round(cost, 4),
+        "videos": [
+            {
+                "path": display(item.paths[0]),
+                "duration_s": found.duration_s,
+                "keyframes": found.keyframes,
+                "estimated_cost_usd": round(found.images_usd if backend != "local" else 0.0, 4),
+                "rekognition_video_usd": round(found.video_api_usd, 4),
+            }
+            for item, found in videos
+        ],
+    }
     if args.json:
         print_json(data)
     else:
-        echo(f"{len(work)} photos to analyze with {backend} ({skipped} already done); nothing sent")
+        kinds = counted(len(photos), "photo") + (f" and {counted(len(videos), 'video')}" if videos else "")
+        echo(f"{kinds} to analyze with {backend} ({skipped} already done); nothing sent")
         for op, n in sorted(calls.items()):
             echo(f"  {op}: {n} calls")
         echo(f"estimated cost: ${cost:.2f}")
+        for item, found in videos:
+            price = f"${usd(found.images_usd)}" if backend != "local" else "no charge"
+            echo(
+                f"  {display(item.paths[0])}: {clock(round(found.duration_s * 1000))}, about"
+                f" {found.keyframes} keyframes ({price}); Rekognition Video would charge"
+                f" ${usd(found.video_api_usd)} (list price per minute, {VIDEO_PRICES_AS_OF})"
+            )
     return 0

@@ -55,6 +55,11 @@ def json_text(data: Any) -> str:
     return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+def counted(n: int, noun: str) -> str:
+    """``1 photo``, ``2 photos``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def print_json(data: Any) -> None:
     sys.stdout.write(json_text(data))
     sys.stdout.write("\n")

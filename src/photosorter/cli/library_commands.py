@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from photosorter.cli.common import echo, print_json, run_job
+from photosorter.core.analysis.video.timeline import TimeRange, ranges_text
 from photosorter.core.backfill import place_of
 from photosorter.core.catalog.albums import albums_of
 from photosorter.core.catalog.marks import marks_of
@@ -127,10 +128,22 @@ def photo_lines(fields: dict[str, Any], analysis: PhotoAnalysis) -> list[str]:
             lines.append(f"{key:>15}: {value['lat']:.6f}, {value['lon']:.6f}")
         else:
             lines.append(f"{key:>15}: {'—' if value is None else value}")
-    _section(lines, "labels", [_named_line(row.name, row.confidence, row.parents) for row in analysis.labels])
-    _section(lines, "faces", [_face_line(face) for face in analysis.faces])
-    _section(lines, "text", [f"“{row.text}”{_percent(row.confidence)}" for row in analysis.text])
-    _section(lines, "moderation", [_named_line(row.name, row.confidence, ()) for row in analysis.moderation])
+    _section(
+        lines,
+        "labels",
+        [_named_line(row.name, row.confidence, row.parents) + _when(row.seen_at) for row in analysis.labels],
+    )
+    _section(lines, "faces", [_face_line(face) + _when(face.seen_at, "; seen") for face in analysis.faces])
+    _section(
+        lines,
+        "text",
+        [f"“{row.text}”{_percent(row.confidence)}{_when(row.seen_at)}" for row in analysis.text],
+    )
+    _section(
+        lines,
+        "moderation",
+        [_named_line(row.name, row.confidence, ()) + _when(row.seen_at) for row in analysis.moderation],
+    )
     if analysis.celebrities:
         _section(
             lines,
@@ -145,6 +158,11 @@ def photo_lines(fields: dict[str, Any], analysis: PhotoAnalysis) -> list[str]:
 def _section(lines: list[str], key: str, items: list[str]) -> None:
     lines.append(f"{key:>15}: {'none' if not items else ''}".rstrip())
     lines += [f"{'':>17}{item}" for item in items]
+
+
+def _when(seen_at: tuple[TimeRange, ...], lead: str = " at") -> str:
+    """`` at 0:12–0:31`` for a video's row, nothing for a photo's."""
+    return f"{lead} {ranges_text(seen_at)}" if seen_at else ""
 
 
 def _percent(confidence: float) -> str:

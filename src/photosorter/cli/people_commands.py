@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from photosorter.cli.common import EXIT_USAGE, echo, fail, print_json
+from photosorter.cli.common import EXIT_USAGE, counted, echo, fail, print_json
 from photosorter.core import faces
 from photosorter.core.errors import PhotosorterError
 from photosorter.core.library import Library
@@ -85,8 +85,8 @@ def run_list(args: argparse.Namespace) -> int:
         return 0
     for entry in entries:
         label = entry["name"] or "(unnamed)"
-        faces_text = _count(entry["face_count"], "face")
-        echo(f"{entry['id']:>7}  {label}  {faces_text}, {_count(entry['photo_count'], 'photo')}")
+        faces_text = counted(entry["face_count"], "face")
+        echo(f"{entry['id']:>7}  {label}  {faces_text}, {counted(entry['photo_count'], 'photo')}")
     return 0
 
 
@@ -198,7 +198,3 @@ def run_cluster(args: argparse.Namespace) -> int:
         report = run(library.catalog, library.face_services())
     print_json(report.to_dict())
     return 0
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -86,7 +86,15 @@ def run_search(args: argparse.Namespace) -> int:
             return fail(str(error).replace("\n", " "), EXIT_USAGE)
         unlabelled = unlabelled_words(library.catalog, query) if hits and not args.json else ()
     data = [
-        {"path": display(h.path), "taken_at": h.taken_at, "score": h.score, "why": list(h.why)} for h in hits
+        {
+            "path": display(h.path),
+            "taken_at": h.taken_at,
+            "score": h.score,
+            "why": list(h.why),
+            # videos: when each reason is seen, in seconds (a player opens at the first start)
+            "seen_at": [s.to_json() for s in h.seen_at],
+        }
+        for h in hits
     ]
     if args.json:
         print_json(data)

@@ -14,6 +14,7 @@ from photosorter.core.analysis.types import Analyzer, FatalAnalysisError, Featur
 from photosorter.core.catalog import Catalog
 from photosorter.core.catalog import analysis as analysis_rows
 from photosorter.core.catalog import photos as photo_rows
+from photosorter.core.catalog import video_analysis as video_rows
 from photosorter.core.catalog.people import face_backends
 from photosorter.core.errors import PhotosorterError
 from photosorter.core.faces import ClusterReport, FaceService
@@ -21,7 +22,7 @@ from photosorter.core.faces.services import face_services
 from photosorter.core.jobs import Cancelled, CancelToken, Job, Progress
 from photosorter.core.paths import AppPaths, app_paths
 from photosorter.core.photo_analysis import PhotoAnalysis
-from photosorter.core.records import Folder, Photo
+from photosorter.core.records import Folder, MediaKind, Photo
 from photosorter.core.scanner import Scanner
 from photosorter.core.settings import Settings, load_settings, save_settings
 
@@ -80,7 +81,13 @@ class Library:
         """What analysis learned about one photo (empty until it is analyzed)."""
         if not photo.hash:
             return PhotoAnalysis()
-        return analysis_rows.results_for(self.catalog, photo.hash)
+        found = analysis_rows.results_for(self.catalog, photo.hash)
+        if photo.media is MediaKind.VIDEO:
+            moments = video_rows.moments_for(self.catalog, photo.hash)
+            found = found.with_times(
+                moments, video_rows.face_moments(self.catalog, [f.id for f in found.faces])
+            )
+        return found
 
     # -- analysis ----------------------------------------------------------------------------------------
     def analyzer(self, backend: str | None = None, **options: Any) -> Analyzer:

@@ -6,14 +6,23 @@ prints (kept stable: scripts read it).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from photosorter.core.analysis.types import Box
+from photosorter.core.analysis.video.timeline import Moment, TimeRange, text_key
 
 
 def _box_json(box: Box | None) -> dict[str, float] | None:
     return box.to_dict() if box is not None else None
+
+
+def _timed(data: dict[str, Any], seen_at: tuple[TimeRange, ...]) -> dict[str, Any]:
+    """A video's row says when (``seen_at``: ranges in seconds); a photo's keeps its shape."""
+    if seen_at:
+        data["seen_at"] = [r.to_json() for r in seen_at]
+    return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,16 +33,20 @@ class LabelRow:
     categories: tuple[str, ...]
     aliases: tuple[str, ...]
     backend: str
+    seen_at: tuple[TimeRange, ...] = ()  # videos: when it is seen
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "confidence": self.confidence,
-            "parents": list(self.parents),
-            "categories": list(self.categories),
-            "aliases": list(self.aliases),
-            "backend": self.backend,
-        }
+        return _timed(
+            {
+                "name": self.name,
+                "confidence": self.confidence,
+                "parents": list(self.parents),
+                "categories": list(self.categories),
+                "aliases": list(self.aliases),
+                "backend": self.backend,
+            },
+            self.seen_at,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +59,7 @@ class FaceRow:
     assigned_by: str | None  # manual, auto, suggestion...
     suggested: str | None  # the open "is this X?" question about the face, if any
     backend: str
+    seen_at: tuple[TimeRange, ...] = ()  # videos: when this face (one appearance) is seen
 
     @property
     def asked(self) -> str | None:
@@ -58,16 +72,19 @@ class FaceRow:
         return self.person or (f"{self.suggested}?" if self.suggested else "unnamed")
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "box": self.box.to_dict(),
-            "confidence": self.confidence,
-            "attributes": self.attributes,
-            "person": self.person,
-            "assigned_by": self.assigned_by,
-            "suggested": self.suggested,
-            "backend": self.backend,
-        }
+        return _timed(
+            {
+                "id": self.id,
+                "box": self.box.to_dict(),
+                "confidence": self.confidence,
+                "attributes": self.attributes,
+                "person": self.person,
+                "assigned_by": self.assigned_by,
+                "suggested": self.suggested,
+                "backend": self.backend,
+            },
+            self.seen_at,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,14 +93,18 @@ class TextRow:
     confidence: float
     box: Box | None
     backend: str
+    seen_at: tuple[TimeRange, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "text": self.text,
-            "confidence": self.confidence,
-            "box": _box_json(self.box),
-            "backend": self.backend,
-        }
+        return _timed(
+            {
+                "text": self.text,
+                "confidence": self.confidence,
+                "box": _box_json(self.box),
+                "backend": self.backend,
+            },
+            self.seen_at,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,14 +113,18 @@ class ModerationRow:
     parent: str
     confidence: float
     backend: str
+    seen_at: tuple[TimeRange, ...] = ()  # videos: moderation per stretch of the video
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "parent": self.parent,
-            "confidence": self.confidence,
-            "backend": self.backend,
-        }
+        return _timed(
+            {
+                "name": self.name,
+                "parent": self.parent,
+                "confidence": self.confidence,
+                "backend": self.backend,
+            },
+            self.seen_at,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,3 +180,22 @@ class PhotoAnalysis:
         if self.states is not None:
             data["analyses"] = [row.to_json() for row in self.states]
         return data
+
+    def with_times(
+        self, moments: tuple[Moment, ...], faces: Mapping[int, tuple[TimeRange, ...]]
+    ) -> PhotoAnalysis:
+        """A video's analysis with when each row is seen (``moments`` of every backend; ``faces`` by id)."""
+        ranges: dict[tuple[str, str], list[TimeRange]] = {}
+        for m in moments:
+            ranges.setdefault((m.kind, m.key), []).extend(m.ranges)
+
+        def seen(kind: str, key: str) -> tuple[TimeRange, ...]:
+            return tuple(sorted(set(ranges.get((kind, key), ())), key=lambda r: r.start_ms))
+
+        return replace(
+            self,
+            labels=tuple(replace(row, seen_at=seen("label", row.name)) for row in self.labels),
+            faces=tuple(replace(row, seen_at=faces.get(row.id, ())) for row in self.faces),
+            text=tuple(replace(row, seen_at=seen("text", text_key(row.text))) for row in self.text),
+            moderation=tuple(replace(row, seen_at=seen("moderation", row.name)) for row in self.moderation),
+        )

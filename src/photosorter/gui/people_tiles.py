@@ -21,6 +21,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPainterPath, QPixmap
 from PySide6.QtWidgets import QListView
 
+from photosorter.core.analysis.video.keyframes import FrameRef, VideoUnreadable, frame_jpeg
 from photosorter.gui.workers import Tasks, read_image
 
 FACE = 112
@@ -29,11 +30,20 @@ PayloadRole = Qt.ItemDataRole.UserRole + 1
 TILE_MIME = "application/x-photosorter-face-tiles"
 
 
-def face_crop(path: str | None, box: dict[str, float] | None, size: int = FACE) -> QImage:
-    """Worker-thread: a square crop around a face box (relative coordinates), with some margin."""
+def face_crop(
+    path: str | None, box: dict[str, float] | None, size: int = FACE, frame: FrameRef | None = None
+) -> QImage:
+    """Worker-thread: a square crop around a face box (relative coordinates), with some margin; a
+    video's face is cut from the keyframe it was found in (``frame``)."""
     if not path or not box or not os.path.exists(path):
         return QImage()
-    image = read_image(path, QSize(900, 900))
+    if frame is not None:
+        try:
+            image = QImage.fromData(frame_jpeg(path, frame))
+        except (VideoUnreadable, OSError):
+            return QImage()
+    else:
+        image = read_image(path, QSize(900, 900))
     if image.isNull():
         return QImage()
     w, h = image.width(), image.height()
@@ -72,6 +82,7 @@ class Tile:
     path: str | None
     box: dict[str, float] | None
     payload: Any  # what the page acts on: a PersonEntry, a suggestion dict
+    frame: FrameRef | None = None  # a video's face: the keyframe it is cut from
 
 
 class FaceTileModel(QAbstractListModel):
@@ -155,7 +166,7 @@ class FaceTileModel(QAbstractListModel):
         if key not in self._pending and tile.path:
             self._pending.add(key)
             self.tasks.run(
-                lambda: face_crop(tile.path, tile.box),
+                lambda: face_crop(tile.path, tile.box, frame=tile.frame),
                 lambda image: self._crop_loaded(key, image),
                 lambda _error: self._crop_loaded(key, QImage()),  # the grey disc, not a retry per paint
             )
@@ -173,7 +184,7 @@ class FaceTileModel(QAbstractListModel):
 
 def _crop_key(tile: Tile) -> tuple:
     box = tile.box or {}
-    return (tile.path, box.get("left"), box.get("top"), box.get("width"), box.get("height"))
+    return (tile.path, box.get("left"), box.get("top"), box.get("width"), box.get("height"), tile.frame)
 
 
 def tile_view(view: QListView, name: str) -> None:

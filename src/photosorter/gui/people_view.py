@@ -373,4 +373,4 @@ def _tile(entry: PersonEntry) -> Tile:
     else:
         text = f"Unnamed\n{entry.face_count} face{'s' if entry.face_count != 1 else ''}"
     tooltip = entry.name or "Click to name this person"
-    return Tile(str(entry.key), text, tooltip, face.get("path"), face.get("box"), entry)
+    return Tile(str(entry.key), text, tooltip, face.get("path"), face.get("box"), entry, face.get("frame"))

@@ -66,6 +66,7 @@ class SuggestionsPanel(QWidget):
                     s.get("path"),
                     s.get("box"),
                     s,
+                    s.get("frame"),
                 )
                 for s in suggestions
             ]

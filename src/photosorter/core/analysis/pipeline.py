@@ -29,7 +29,9 @@ from photosorter.core.analysis.source import (
     ImageLoader,
     SourceUnavailable,
     SourceUnusable,
+    environment_fault,
     load_source,
+    unavailable_reason,
 )
 from photosorter.core.analysis.types import (
     AnalysisError,
@@ -39,9 +41,13 @@ from photosorter.core.analysis.types import (
     Feature,
     TransientAnalysisError,
 )
+from photosorter.core.analysis.video.analyze import analyze_video
+from photosorter.core.analysis.video.keyframes import DecodeTooSlow, VideoUnreadable
+from photosorter.core.analysis.video.timeline import VideoResult
 from photosorter.core.catalog import Catalog
 from photosorter.core.catalog import analysis as analysis_rows
 from photosorter.core.catalog import claims as claim_rows
+from photosorter.core.catalog import video_analysis as video_rows
 from photosorter.core.catalog.paths import display
 from photosorter.core.errors import PhotosorterError
 from photosorter.core.imaging import analysis_jpeg
@@ -85,6 +91,7 @@ class _Answered:
 
     item: analysis_rows.PendingContent
     result: AnalysisResult
+    video: VideoResult | None = None  # a video's result: stored with when each thing is seen
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +115,16 @@ class _Ended:
     not_started: bool = False  # the run stopped before this content's turn
 
 
-_Event = _Answered | _Refused | _Ended
+@dataclass(frozen=True, slots=True)
+class _Keyframes:
+    """A video in progress has this many keyframes analyzed (a long video is minutes of work)."""
+
+    item: analysis_rows.PendingContent
+    path: str
+    done: int
+
+
+_Event = _Answered | _Refused | _Ended | _Keyframes
 
 
 def usage_of(analyzer: Analyzer) -> tuple[dict[str, int], float]:
@@ -147,6 +163,7 @@ class AnalysisRun:
         self.load_image = load_image
         self.owner = lease.new_owner()
         self._fatal: FatalAnalysisError | None = None
+        self._videos: dict[str, tuple[str, int]] = {}  # videos in progress: hash -> (file name, keyframes)
         # one call per feature: ask for each on its own, so each paid answer is stored on its own
         self._per_feature = bool(getattr(analyzer, "calls_per_feature", False))
 
@@ -196,6 +213,7 @@ class AnalysisRun:
             parts.append(f"{sum(calls.values())} calls, ${cost:.2f}")
         if report.failed:
             parts.append(f"{len(report.failed)} failed")
+        parts += [f"{name}: {done} keyframe{'s' * (done != 1)}" for name, done in self._videos.values()]
         return " · ".join(parts)
 
     def _prepare(self, work: list[analysis_rows.PendingContent]) -> FatalAnalysisError | None:
@@ -229,6 +247,9 @@ class AnalysisRun:
         finished = 0
         renewed = time.monotonic()
         pool = ThreadPoolExecutor(self.workers, thread_name_prefix="analyze")
+        # a video's keyframes are analyzed here, shared by every video in progress: a video keeps all
+        # the cores busy, and several videos at once do not oversubscribe them
+        self._frames = ThreadPoolExecutor(self.workers, thread_name_prefix="analyze-frame")
         try:
             while True:
                 if cancel.cancelled or self._fatal is not None:
@@ -267,24 +288,34 @@ class AnalysisRun:
                 if time.monotonic() - renewed >= lease.RENEW_SECONDS:
                     claim_rows.renew(self.catalog, self.owner, lease.LEASE_SECONDS)
                     renewed = time.monotonic()
-                if event is not None and self._handle(event, open_items, report):
+                if isinstance(event, _Keyframes):
+                    self._videos[event.item.hash] = (os.path.basename(display(event.path)), event.done)
+                    yield finished  # the same count, a new detail: a long video shows it is moving
+                elif event is not None and self._handle(event, open_items, report):
                     finished += 1
                     yield finished
         finally:
             stop.cancel()
             pool.shutdown(wait=True, cancel_futures=True)
+            self._frames.shutdown(wait=True, cancel_futures=True)
             # answers that arrived after the consumer stopped listening (Ctrl-C, a closed job) are paid too
             with contextlib.suppress(queue.Empty, PhotosorterError):  # a full disk stores nothing more
                 while True:
-                    self._handle(events.get_nowait(), open_items, report)
+                    event = events.get_nowait()
+                    if not isinstance(event, _Keyframes):
+                        self._handle(event, open_items, report)
         if cancel.cancelled:
             raise Cancelled()
 
     def _handle(self, event: _Event, open_items: dict[str, list[str]], report: AnalysisReport) -> bool:
         """Stores what a worker reported; True when the content is finished."""
         item = event.item
+        assert not isinstance(event, _Keyframes)  # progress only: the writer shows it, nothing is stored
         if isinstance(event, _Answered):
-            analysis_rows.store_result(self.catalog, item.hash, event.result, self.versions)
+            if event.video is not None:
+                video_rows.store_video_result(self.catalog, item.hash, event.video, self.versions)
+            else:
+                analysis_rows.store_result(self.catalog, item.hash, event.result, self.versions)
             return False
         if isinstance(event, _Refused):
             analysis_rows.store_failure(
@@ -293,6 +324,7 @@ class AnalysisRun:
             open_items.setdefault(item.hash, []).append(event.error)
             return False
         errors = open_items.pop(item.hash, [])
+        self._videos.pop(item.hash, None)
         claim_rows.release(self.catalog, self.owner, [item.hash])
         path = display(event.path or item.paths[0])
         if event.fatal is not None:
@@ -330,6 +362,8 @@ class AnalysisRun:
     ) -> _Ended:
         if stop.cancelled:
             return _Ended(item, not_started=True)
+        if item.video is not None:
+            return self._analyze_video(item, item.video, stop, events)
         try:
             source = load_source(item.paths, self.load_image)
         except SourceUnavailable as error:
@@ -358,3 +392,52 @@ class AnalysisRun:
             # transient: if this is our bug, fixing it must not require un-marking a library of failures
             return _Ended(item, path=path, transient=f"analyzer failed: {type(error).__name__}: {error}")
         return _Ended(item, path=path)
+
+    def _analyze_video(
+        self,
+        item: analysis_rows.PendingContent,
+        video: analysis_rows.VideoFacts,
+        stop: CancelToken,
+        events: queue.SimpleQueue,
+    ) -> _Ended:
+        """A video: its keyframes through the same analyzer, each answer stored as it arrives (a stop
+        keeps them for the next run). Each frame's calls are reserved against a budget on their own,
+        so a budget stops a run between keyframes."""
+        unavailable: list[str] = []
+        for path in item.paths:
+            try:
+                found = analyze_video(
+                    self.catalog,
+                    self.analyzer,
+                    item.hash,
+                    path,
+                    item.features,
+                    self.versions,
+                    stop=stop,
+                    duration_s=video.duration_s,
+                    rotation=video.rotation,
+                    workers=self.workers,
+                    pool=self._frames,
+                    on_frame=lambda done, path=path: events.put(_Keyframes(item, path, done)),
+                )
+            except Cancelled:
+                return _Ended(item, path=path, not_started=True)
+            except DecodeTooSlow as error:
+                return _Ended(item, path=path, transient=str(error))
+            except (VideoUnreadable, AnalysisError) as error:
+                events.put(_Refused(item, item.features, f"cannot analyze the video: {error}", path))
+                return _Ended(item, path=path)
+            except OSError as error:
+                fault = environment_fault(error)
+                if fault is None:
+                    events.put(_Refused(item, item.features, f"cannot read the video: {error}", path))
+                    return _Ended(item, path=path)
+                unavailable.append(f"{display(path)}: {unavailable_reason(fault)}")
+                continue
+            except FatalAnalysisError as error:
+                return _Ended(item, path=path, fatal=error)
+            except TransientAnalysisError as error:
+                return _Ended(item, path=path, transient=str(error))
+            events.put(_Answered(item, found.result, found))
+            return _Ended(item, path=path)
+        return _Ended(item, transient="; ".join(unavailable) or "no copy of this video is known")

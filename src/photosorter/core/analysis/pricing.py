@@ -15,12 +15,15 @@ face per month, which a per-run meter cannot see and so leaves out.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import StrEnum
 
 from photosorter.core.analysis.types import FatalAnalysisError, Feature
+from photosorter.core.analysis.video.policy import SamplingPolicy
 
 
 class Operation(StrEnum):
@@ -119,6 +122,46 @@ def estimate(
         raise ValueError("n_photos must be >= 0")
     calls = {op: n_photos for op in operations_for(features, use_collection)}
     return calls, sum(price(op) * n for op, n in calls.items())
+
+
+# Rekognition Video (stored video, Start*/Get* jobs on a video in S3) bills per minute of video per
+# feature. USD per minute, first tier, us-east-1, as listed on the pricing page above in 2024 (date of
+# the list these were taken from; re-check before relying on them): label detection, face detection,
+# text detection, content moderation and celebrity recognition are each 0.10 a minute. Shown next to
+# the keyframe estimate so a user sees what sending keyframes as images saves or costs.
+VIDEO_PRICES_AS_OF = "2024"
+VIDEO_PRICE_USD_PER_MINUTE: dict[Feature, float] = {
+    Feature.LABELS: 0.10,
+    Feature.FACES: 0.10,
+    Feature.TEXT: 0.10,
+    Feature.MODERATION: 0.10,
+    Feature.CELEBRITIES: 0.10,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class VideoEstimate:
+    """A video's cost both ways: its keyframes sent as images (what we do), or Rekognition Video."""
+
+    duration_s: float
+    keyframes: int  # the interval's frames: cuts add some, repeated pictures remove more
+    calls: dict[Operation, int]
+    images_usd: float
+    video_api_usd: float
+
+
+def video_estimate(
+    duration_s: float,
+    features: Iterable[Feature | str],
+    use_collection: bool = True,
+    policy: SamplingPolicy | None = None,
+) -> VideoEstimate:
+    wanted = {Feature(f) for f in features}
+    interval, _ = (policy or SamplingPolicy()).spacing(duration_s)
+    frames = max(1, math.ceil(duration_s / interval)) if duration_s > 0 else 1
+    calls, images = estimate(frames, wanted, use_collection)
+    per_minute = sum(VIDEO_PRICE_USD_PER_MINUTE[f] for f in wanted)
+    return VideoEstimate(duration_s, frames, calls, images, per_minute * duration_s / 60)
 
 
 def usd(amount: float) -> str:

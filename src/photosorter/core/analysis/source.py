@@ -54,7 +54,8 @@ def environment_fault(error: BaseException) -> OSError | None:
     return None
 
 
-def _why(fault: OSError) -> str:
+def unavailable_reason(fault: OSError) -> str:
+    """Why a copy cannot be read now, in the words the user sees."""
     if isinstance(fault, FileNotFoundError | NotADirectoryError):
         return "the file is gone (moved or deleted since the last scan)"
     return f"the file cannot be read now ({fault.strerror or fault})"
@@ -74,5 +75,5 @@ def load_source(paths: Sequence[str], load_image: ImageLoader) -> SourceImage:
             fault = environment_fault(error)
             if fault is None:
                 raise SourceUnusable(str(error), path) from error
-            unavailable.append(f"{display(path)}: {_why(fault)}")
+            unavailable.append(f"{display(path)}: {unavailable_reason(fault)}")
     raise SourceUnavailable("; ".join(unavailable) or "no copy of this photo is known")

@@ -12,7 +12,7 @@ import json
 import sqlite3
 import struct
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol, TypeVar
 
 from photosorter.core.analysis.types import AnalysisResult, Box, Feature
@@ -28,6 +28,7 @@ from photosorter.core.photo_analysis import (
     PhotoAnalysis,
     TextRow,
 )
+from photosorter.core.records import MediaKind
 
 
 class _NamedScore(Protocol):
@@ -51,12 +52,21 @@ _FEATURE_TABLES = {
 
 
 @dataclass(frozen=True, slots=True)
+class VideoFacts:
+    """What the analysis of a video needs from its scan: how long it runs and how it is turned."""
+
+    duration_s: float | None
+    rotation: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class PendingContent:
     """One distinct content that still lacks some features; ``paths`` are its copies, best first."""
 
     hash: str
     paths: tuple[str, ...]
     features: frozenset[Feature]
+    video: VideoFacts | None = None  # None: a photo
 
 
 def _dumps(value: Any) -> str:
@@ -109,18 +119,16 @@ def pending(
     work: list[PendingContent] = []
     needs_nothing = 0
     rows = conn.execute(
-        # videos are analyzed by their keyframes, not as one image: the photo analyzer would record
-        # a failure for each of them
-        "SELECT hash, path FROM photos WHERE state = 'ok' AND hash IS NOT NULL AND media = 'photo'"
+        "SELECT hash, path, media, duration_s, rotation FROM photos WHERE state = 'ok' AND hash IS NOT NULL"
         " ORDER BY taken_at DESC, id"
     )
     seen: dict[str, int] = {}
-    for content_hash, path in rows:
+    for content_hash, path, media, duration_s, rotation in rows:
         if content_hash in seen:
             index = seen[content_hash]
             if index >= 0:
                 item = work[index]
-                work[index] = PendingContent(item.hash, (*item.paths, from_db(path)), item.features)
+                work[index] = replace(item, paths=(*item.paths, from_db(path)))
             continue
         missing = wanted - done.get(content_hash, set())
         if not missing or (limit is not None and len(work) >= limit):
@@ -128,7 +136,8 @@ def pending(
             needs_nothing += not missing
             continue
         seen[content_hash] = len(work)
-        work.append(PendingContent(content_hash, (from_db(path),), frozenset(missing)))
+        video = VideoFacts(duration_s, rotation) if media == MediaKind.VIDEO else None
+        work.append(PendingContent(content_hash, (from_db(path),), frozenset(missing), video))
     return work, needs_nothing
 
 
@@ -137,23 +146,29 @@ def store_result(
     catalog: Catalog, content_hash: str, result: AnalysisResult, versions: Mapping[Feature, str]
 ) -> None:
     """Replaces this backend's rows for each feature the result covers, and marks them done."""
-    backend = result.backend
-    stamp = now_iso()
     with catalog.transaction() as conn:
-        for feature in result.features:
-            _replace_rows(conn, content_hash, backend, feature, result)
-            conn.execute(
-                "INSERT OR REPLACE INTO analyses (hash, backend, feature, model_version, status, error, raw,"
-                " analyzed_at) VALUES (?, ?, ?, ?, 'done', NULL, ?, ?)",
-                (
-                    content_hash,
-                    backend,
-                    feature.value,
-                    versions[feature],
-                    _dumps(result.raw.get(feature.value)),
-                    stamp,
-                ),
-            )
+        write_result(conn, content_hash, result, versions)
+
+
+def write_result(
+    conn: sqlite3.Connection, content_hash: str, result: AnalysisResult, versions: Mapping[Feature, str]
+) -> None:
+    """``store_result`` inside a transaction the caller holds (a video's result and its moments are one)."""
+    stamp = now_iso()
+    for feature in result.features:
+        _replace_rows(conn, content_hash, result.backend, feature, result)
+        conn.execute(
+            "INSERT OR REPLACE INTO analyses (hash, backend, feature, model_version, status, error, raw,"
+            " analyzed_at) VALUES (?, ?, ?, ?, 'done', NULL, ?, ?)",
+            (
+                content_hash,
+                result.backend,
+                feature.value,
+                versions[feature],
+                _dumps(result.raw.get(feature.value)),
+                stamp,
+            ),
+        )
 
 
 def store_failure(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from photosorter.core.analysis.types import Feature
 from photosorter.core.catalog.analysis import PendingContent
@@ -73,7 +73,7 @@ def claim(
                 " VALUES (?, ?, ?, ?, ?)",
                 [(item.hash, backend, feature.value, owner, now + lease_seconds) for feature in sorted(free)],
             )
-            claimed.append(PendingContent(item.hash, item.paths, frozenset(free)))
+            claimed.append(replace(item, features=frozenset(free)))
     return ClaimResult(tuple(claimed), done_elsewhere, busy_elsewhere)
 
 

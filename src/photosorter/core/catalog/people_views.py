@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from photosorter.core.analysis.video.keyframes import FrameRef
 from photosorter.core.catalog.database import Catalog
 from photosorter.core.catalog.paths import display, from_db
 from photosorter.core.catalog.photos import now_iso
@@ -55,6 +56,25 @@ def _photo_paths(catalog: Catalog) -> dict[str, str]:
     return {h: display(from_db(p)) for h, p in rows}
 
 
+_FACE_FRAME = (
+    "(SELECT min(m.best_ms) FROM video_moments m WHERE m.hash = f.hash AND m.backend = f.backend"
+    " AND m.kind = 'face' AND m.key = CAST(f.idx AS TEXT))"
+)
+
+
+def _video_rotations(catalog: Catalog) -> dict[str, int | None]:
+    """The display rotation of each video content, for cutting its faces out of its keyframes."""
+    rows = catalog.connection().execute(
+        "SELECT hash, max(rotation) FROM photos WHERE media = 'video' AND hash IS NOT NULL GROUP BY hash"
+    )
+    return dict(rows)
+
+
+def _frame(content: str, at_ms: int | None, rotations: dict[str, int | None]) -> FrameRef | None:
+    """Where a video's face is seen (None for a photo's face: the photo itself is shown)."""
+    return FrameRef(at_ms, rotations.get(content)) if at_ms is not None else None
+
+
 def _photo_counts(catalog: Catalog) -> dict[str, int]:
     rows = catalog.connection().execute(
         "SELECT hash, count(*) FROM photos WHERE state = 'ok' AND hash IS NOT NULL GROUP BY hash"
@@ -74,16 +94,19 @@ def overview(
         for pid, name, hidden in conn.execute("SELECT id, name, hidden FROM people")
         if include_hidden or not hidden
     }
-    groups: dict[tuple[str, int], list[tuple[int, str, tuple, str | None]]] = {}
+    rotations = _video_rotations(catalog)
+    groups: dict[tuple[str, int], list[tuple[int, str, tuple, str | None, FrameRef | None]]] = {}
     rows = conn.execute(
-        "SELECT id, hash, person_id, cluster_id, box_left, box_top, box_width, box_height, assigned_by"
-        " FROM faces WHERE person_id IS NOT NULL OR cluster_id IS NOT NULL ORDER BY confidence DESC, id"
+        "SELECT f.id, f.hash, f.person_id, f.cluster_id, f.box_left, f.box_top, f.box_width, f.box_height,"
+        f" f.assigned_by, {_FACE_FRAME} FROM faces f"
+        " WHERE f.person_id IS NOT NULL OR f.cluster_id IS NOT NULL ORDER BY f.confidence DESC, f.id"
     )
-    for fid, content, person, cluster, left, top, width, height, by in rows:
+    for fid, content, person, cluster, left, top, width, height, by, at_ms in rows:
         key = ("p", person) if person is not None else ("c", cluster)
         if key[0] == "p" and person not in people:
             continue
-        groups.setdefault(key, []).append((fid, content, (left, top, width, height), by))
+        frame = _frame(content, at_ms, rotations)
+        groups.setdefault(key, []).append((fid, content, (left, top, width, height), by, frame))
     entries = []
     for (kind, key_id), faces in groups.items():
         hashes = {f[1] for f in faces}
@@ -106,8 +129,9 @@ def overview(
                     "path": paths.get(content),
                     "box": {"left": b[0], "top": b[1], "width": b[2], "height": b[3]},
                     "assigned_by": by,
+                    "frame": frame,
                 }
-                for fid, content, b, by in shown
+                for fid, content, b, by, frame in shown
             ],
         }
         entries.append(entry)
@@ -120,9 +144,10 @@ def overview(
 
 def open_suggestions(catalog: Catalog) -> list[dict[str, Any]]:
     paths = _photo_paths(catalog)
+    rotations = _video_rotations(catalog)
     rows = catalog.connection().execute(
         "SELECT s.face_id, s.person_id, p.name, s.score, f.hash, f.box_left, f.box_top, f.box_width,"
-        " f.box_height FROM face_suggestions s JOIN people p ON p.id = s.person_id"
+        f" f.box_height, {_FACE_FRAME} FROM face_suggestions s JOIN people p ON p.id = s.person_id"
         " JOIN faces f ON f.id = s.face_id WHERE p.hidden = 0 ORDER BY s.score DESC, s.face_id"
     )
     return [
@@ -133,8 +158,9 @@ def open_suggestions(catalog: Catalog) -> list[dict[str, Any]]:
             "score": round(score, 3),
             "path": paths.get(content),
             "box": {"left": left, "top": top, "width": width, "height": height},
+            "frame": _frame(content, at_ms, rotations),
         }
-        for fid, pid, name, score, content, left, top, width, height in rows
+        for fid, pid, name, score, content, left, top, width, height, at_ms in rows
     ]
 
 

@@ -23,6 +23,7 @@ from photosorter.core.catalog.migrations import (
     v9_videos,
     v10_places_duplicates,
     v11_marks_albums,
+    v12_video_analysis,
 )
 from photosorter.core.errors import CatalogError
 
@@ -39,6 +40,7 @@ STEPS: list[Callable[[sqlite3.Connection], None]] = [
     v9_videos.migrate,
     v10_places_duplicates.migrate,
     v11_marks_albums.migrate,
+    v12_video_analysis.migrate,
 ]
 
 SCHEMA_VERSION = len(STEPS)

@@ -3,6 +3,7 @@
 from photosorter.core.search.engine import (
     LabelCount,
     SearchHit,
+    SeenAt,
     category_counts,
     completions,
     label_counts,
@@ -20,6 +21,7 @@ __all__ = [
     "Query",
     "SearchError",
     "SearchHit",
+    "SeenAt",
     "Term",
     "category_counts",
     "completions",

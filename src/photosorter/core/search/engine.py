@@ -12,8 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from photosorter.core.analysis.video.timeline import TimeRange, ranges_text, text_key
 from photosorter.core.catalog import albums as album_rows
 from photosorter.core.catalog import search_rows
+from photosorter.core.catalog import video_analysis as video_rows
 from photosorter.core.catalog.database import Catalog
 from photosorter.core.catalog.search_index import SearchIndex, index_of
 from photosorter.core.catalog.search_words import Words, prefix_words, tokens, words_of
@@ -40,12 +42,29 @@ PATH_SCORE = 60.0
 
 
 @dataclass(frozen=True, slots=True)
+class SeenAt:
+    """When the thing a video matched for is seen in it: ``reason`` is one of the hit's ``why``."""
+
+    reason: str
+    ranges: tuple[TimeRange, ...]
+
+    def to_json(self) -> dict[str, object]:
+        return {"reason": self.reason, "ranges": [r.to_json() for r in self.ranges]}
+
+
+@dataclass(frozen=True, slots=True)
 class SearchHit:
     photo_id: int
     path: str
     taken_at: str | None
     score: float
     why: tuple[str, ...]
+    seen_at: tuple[SeenAt, ...] = ()  # videos: when each reason is seen, in the order of ``why``
+
+    @property
+    def start_s(self) -> float | None:
+        """Where a player opens this hit: the first moment of its first timed reason (videos only)."""
+        return self.seen_at[0].ranges[0].start_s if self.seen_at and self.seen_at[0].ranges else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,55 +378,69 @@ def search(
         paths = search_rows.paths(run.index.catalog, photo_ids)
         dates = search_rows.dates(run.index.catalog, photo_ids)
     scoring = max(1, sum(1 for s in positive if s.scoring))
-    return [
-        SearchHit(
-            photo_id,
-            paths.get(photo_id, ("", ""))[0],
-            dates.get(photo_id),
-            round(max(total, 0.0) / scoring, 1),
-            tuple(reasons[photo_id]),
+    hits = []
+    for photo_id, total in zip(photo_ids, totals.tolist(), strict=True):
+        found = reasons[photo_id]
+        hits.append(
+            SearchHit(
+                photo_id,
+                paths.get(photo_id, ("", ""))[0],
+                dates.get(photo_id),
+                round(max(total, 0.0) / scoring, 1),
+                tuple(text for text, _ in found),
+                tuple(SeenAt(text, ranges) for text, ranges in found if ranges),
+            )
         )
-        for photo_id, total in zip(photo_ids, totals.tolist(), strict=True)
-    ]
+    return hits
 
 
-def _why(run: _Run, photo_ids: list[int], positive: list[_Source]) -> dict[int, list[str]]:
-    """Why each photo matched: per query term, its best posting, else its text line, else its path."""
-    reasons: dict[int, list[str]] = {photo_id: [] for photo_id in photo_ids}
+_Moment = tuple[str, str] | None  # the (kind, key) of a video moment a reason may have
+
+
+def _why(
+    run: _Run, photo_ids: list[int], positive: list[_Source]
+) -> dict[int, list[tuple[str, tuple[TimeRange, ...]]]]:
+    """Why each photo matched: per query term, its best posting, else its text line, else its path.
+    A video's reason says when the thing is seen in it ("label Dog 97% at 0:12–0:31")."""
+    reasons: dict[int, list[tuple[str, tuple[TimeRange, ...]]]] = {photo_id: [] for photo_id in photo_ids}
     if not photo_ids:
         return reasons
     keys = {key for s in positive for key in s.keys}
     derived = search_rows.reasons(run.index.catalog, photo_ids, keys) if keys else None
     lines = search_rows.text_lines(run.index.catalog, photo_ids) if any(s.text for s in positive) else {}
     paths = search_rows.paths(run.index.catalog, photo_ids) if any(s.path for s in positive) else {}
+    timed = video_rows.photo_moments(run.index.catalog, photo_ids)
     people = run.state.people
     for source in positive:
-        found: dict[int, str] = {}
+        found: dict[int, tuple[str, _Moment]] = {}
         if not source.scoring:
-            found = dict.fromkeys(photo_ids, source.term.raw)
+            found = dict.fromkeys(photo_ids, (source.term.raw, None))
         if source.keys and derived is not None:
-            best: dict[int, tuple[float, str]] = {}
+            best: dict[int, tuple[float, str, _Moment]] = {}
             for photo_id in photo_ids:
                 for r in derived[photo_id]:
                     if (r.kind, r.key) not in source.keys or (
                         photo_id in best and best[photo_id][0] >= r.score
                     ):
                         continue
+                    moment: _Moment = None
                     if r.kind == "person":
                         text = f"person {people.get(int(r.key), r.key)}"
+                        moment = ("person", r.key)
                     elif r.kind == "face":
                         text = f"face {r.display} {r.score:.0f}%"
                     else:
                         text = f"label {r.origin or r.display} {r.score:.0f}%"
-                    best[photo_id] = (r.score, text)
-            found = {photo: text for photo, (_, text) in best.items()}
+                        moment = ("label", r.origin or r.display)
+                    best[photo_id] = (r.score, text, moment)
+            found = {photo: (text, moment) for photo, (_, text, moment) in best.items()}
         for words in source.text:
             for photo_id in photo_ids:
                 if photo_id in found:
                     continue
                 line = next((line for line, _ in lines.get(photo_id, ()) if words.in_text(line)), None)
                 if line is not None:
-                    found[photo_id] = f'text "{line}"'
+                    found[photo_id] = (f'text "{line}"', ("text", text_key(line)))
         if source.path:
             reason = f"path {' '.join(source.term.values)}"
             for photo_id in photo_ids:
@@ -416,10 +449,12 @@ def _why(run: _Run, photo_ids: list[int], positive: list[_Source]) -> dict[int, 
                     and photo_id in paths
                     and any(_path_matches(w, *paths[photo_id]) for w in source.text)
                 ):
-                    found[photo_id] = reason
-        for photo_id, reason in found.items():
-            if reason not in reasons.get(photo_id, [reason]):
-                reasons[photo_id].append(reason)
+                    found[photo_id] = (reason, None)
+        for photo_id, (reason, moment) in found.items():
+            ranges = timed.get(photo_id, {}).get(moment, ()) if moment else ()
+            text = f"{reason} at {ranges_text(ranges)}" if ranges else reason
+            if photo_id in reasons and all(text != known for known, _ in reasons[photo_id]):
+                reasons[photo_id].append((text, ranges))
     return reasons
 
 
