@@ -194,8 +194,8 @@ def test_labels_carry_their_best_confidence_and_time_ranges(scenes_result) -> No
     assert dog.ranges[0].start_ms == 0 and 3000 <= dog.ranges[0].end_ms < 4000
     assert dog.confidence == max(lbl.confidence for lbl in found.result.labels if lbl.name == "Dog")
     assert str(dog.ranges[0]) == "0:00–0:03"
-    document = _moment(found, "label", "Document")  # the printed text scene
-    assert document.ranges[0].start_ms == 7000
+    text = _moment(found, "label", "Text")  # the printed text scene
+    assert text.ranges[0].start_ms == 7000
 
 
 def test_text_lines_are_found_with_their_times(scenes_result) -> None:
