@@ -460,3 +460,28 @@ def test_open_video_at_plays_full_window_from_the_moment(qtbot, window) -> None:
     assert window.central.currentWidget() is window.viewer
     assert window.model.ids[window.gallery.currentIndex().row()] == video_id
     assert window.detail.player.player is None  # one decoder: the viewer's
+
+
+def test_opening_a_video_search_hit_plays_from_the_moment_it_was_found(qtbot, window) -> None:
+    from photosorter.core.analysis.types import AnalysisResult, Feature, Label
+    from photosorter.core.analysis.video.timeline import Moment, TimeRange, VideoResult
+    from photosorter.core.catalog.photos import photo_by_id
+    from photosorter.core.catalog.video_analysis import store_video_result
+
+    video_id = window.model.ids[row_named(window, "dog.mp4")]
+    video = photo_by_id(window.facade.catalog, video_id)
+    dog = Label("Dog", 96.0, ("Animal",))
+    seen = Moment("label", "Dog", 96.0, (TimeRange(6000, 8000),), 6000)
+    result = AnalysisResult("local", frozenset({Feature.LABELS}), labels=(dog,))
+    store_video_result(
+        window.facade.catalog, video.hash, VideoResult(result, (seen,), 4), {Feature.LABELS: "1"}
+    )
+    window.search.setText("dog")
+    window.refresh_gallery()
+    qtbot.waitUntil(lambda: window.gallery_page.moments == {video_id: 6.0}, timeout=WAIT)
+    assert window.model.ids == [video_id]
+    window.gallery.setCurrentIndex(window.model.index(0))
+    window.open_viewer()  # Enter or a double click on the hit
+    full = window.viewer.player
+    qtbot.waitUntil(lambda: full.player is not None and full.is_playing(), timeout=WAIT)
+    assert full.position_s() >= 6.0

@@ -45,6 +45,14 @@ class PersonEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class MatchReason:
+    """Why a search hit matched; for a video, the second its first reason is seen (a click plays from it)."""
+
+    why: tuple[str, ...]
+    start_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SidebarData:
     people: list[PersonEntry]  # named people
     unnamed: int  # faces in unnamed clusters
@@ -94,9 +102,10 @@ class Facade:
     # -- browsing ----------------------------------------------------------------------------------------
     def match_reasons(
         self, view: ViewFilter, query: str, limit: int = REASONS_SHOWN
-    ) -> dict[int, tuple[str, ...]]:
-        """Why each of the best ``limit`` hits of a search matched (``label Cat 97%``, ``text "STOP"``);
-        empty without a typed query (a sidebar selection alone needs no explaining)."""
+    ) -> dict[int, MatchReason]:
+        """Why each of the best ``limit`` hits of a search matched (``label Cat 97%``, ``text "STOP"``),
+        and for a video the moment it is first seen; empty without a typed query (a sidebar selection
+        alone needs no explaining)."""
         query = query.strip()
         if not query:
             return {}
@@ -104,7 +113,7 @@ class Facade:
             hits = browse.best_hits(self.catalog, view, query, limit)
         except SearchError:
             return {}
-        return {hit.photo_id: tuple(hit.why) for hit in hits}
+        return {hit.photo_id: MatchReason(tuple(hit.why), hit.start_s) for hit in hits}
 
     def completions(self, prefix: str) -> list[str]:
         """Whole search texts completing the last word of ``prefix`` (labels, people, keys)."""

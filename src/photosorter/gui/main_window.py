@@ -249,6 +249,10 @@ class MainWindow(QMainWindow):
         index = index if index is not None and index.isValid() else self.gallery.currentIndex()
         if not index.isValid():
             return
+        moment = self.gallery_page.moments.get(self.model.ids[index.row()])
+        if moment is not None:  # a video the search found at a moment plays from there
+            self.open_video_at(self.model.ids[index.row()], moment)
+            return
         # One video plays at a time: the detail pane lets its player go and the viewer goes on from there.
         shown = self.detail.photo
         at = self.detail.release_video()

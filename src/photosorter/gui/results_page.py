@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from photosorter.core.browse import ViewFilter
 from photosorter.core.search.suggest import no_match_help, unlabelled_words
-from photosorter.gui.facade import Facade
+from photosorter.gui.facade import Facade, MatchReason
 from photosorter.gui.gallery import GalleryModel, GalleryView
 from photosorter.gui.search_text import gallery_title, no_match_html
 from photosorter.gui.workers import Tasks
@@ -28,6 +28,7 @@ class ResultsPage(QWidget):
         self.tasks = tasks
         self.gallery = gallery
         self._explained: tuple[ViewFilter, str] | None = None  # the view and search the reasons are for
+        self.moments: dict[int, float] = {}  # video hits: the second the search found them at
         self.title = QLabel("All Photos", self)
         self.title.setObjectName("pageTitle")
         self.title.setTextFormat(Qt.TextFormat.PlainText)
@@ -72,6 +73,7 @@ class ResultsPage(QWidget):
         if (view, query) != self._explained:  # reasons of another search must not show; a refresh of
             self._explained = (view, query)  # the same one keeps them until the new ones arrive
             model.set_reasons({})
+            self.moments = {}
         self._show_empty_state("" if count or query else "No photos here yet.")
         if not query:
             return
@@ -98,8 +100,9 @@ class ResultsPage(QWidget):
         self.note.setText(text[:1].upper() + text[1:])
         self.note.setVisible(bool(words))
 
-    def _reasons(self, model: GalleryModel, reasons: dict[int, tuple[str, ...]]) -> None:
-        model.set_reasons(reasons)
+    def _reasons(self, model: GalleryModel, reasons: dict[int, MatchReason]) -> None:
+        model.set_reasons({photo_id: reason.why for photo_id, reason in reasons.items()})
+        self.moments = {p: r.start_s for p, r in reasons.items() if r.start_s is not None}
         self.reasons_loaded.emit()
 
     def _show_empty_state(self, html: str) -> None:
