@@ -156,12 +156,18 @@ def _seed_v7(conn: sqlite3.Connection) -> None:
     )
 
 
+def _seed_v9_rotation(conn: sqlite3.Connection) -> None:
+    """A photo the user turned a quarter clockwise for display."""
+    conn.execute("INSERT INTO photo_rotation (photo_id, quarter_turns) SELECT min(id), 1 FROM photos")
+
+
 SEEDS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _seed_v1,
     3: _seed_v3,
     4: _seed_v4,
     6: _seed_v6,
     7: _seed_v7,
+    9: _seed_v9_rotation,  # the lead renumbers this with the step
 }
 
 PAST_VERSIONS = range(1, schema.SCHEMA_VERSION)
