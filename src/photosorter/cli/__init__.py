@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from photosorter import __version__
 from photosorter.cli import (
     analysis_commands,
+    export_commands,
     library_commands,
     people_commands,
     search_commands,
@@ -18,7 +19,14 @@ from photosorter.cli.common import EXIT_FAILURE, EXIT_USAGE, fail
 from photosorter.core.errors import PhotosorterError
 
 # Each module registers its own subcommands; adding a command never touches the others.
-COMMAND_MODULES = [library_commands, analysis_commands, search_commands, people_commands, watch_commands]
+COMMAND_MODULES = [
+    library_commands,
+    analysis_commands,
+    search_commands,
+    people_commands,
+    watch_commands,
+    export_commands,
+]
 
 
 class _Parser(argparse.ArgumentParser):

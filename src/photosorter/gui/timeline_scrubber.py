@@ -127,12 +127,12 @@ class Scrubber(QWidget):
                 self.jumped.emit(value)
                 self._show_bubble(y, value)
                 return
-        self._jump(y)
+        self.scrub_to(y)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         y = event.position().toPoint().y()
         if self.dragging:
-            self._jump(y)
+            self.scrub_to(y)
         else:
             self._show_bubble(y, self.value_at(y))
 
@@ -146,7 +146,7 @@ class Scrubber(QWidget):
     def wheelEvent(self, event: QWheelEvent) -> None:
         self.view.verticalScrollBar().event(event)
 
-    def _jump(self, y: int) -> None:
+    def scrub_to(self, y: int) -> None:
         value = self.value_at(y)
         self.jumped.emit(value)
         self._show_bubble(y, value)
