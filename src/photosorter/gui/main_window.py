@@ -29,6 +29,7 @@ from photosorter.gui.people_view import PeopleView
 from photosorter.gui.results_page import ResultsPage
 from photosorter.gui.search_field import SearchField
 from photosorter.gui.search_text import photo_count
+from photosorter.gui.selection_actions import SelectionActions
 from photosorter.gui.sidebar import Sidebar
 from photosorter.gui.status import JobQueue, JobStatus
 from photosorter.gui.viewer import Viewer
@@ -127,6 +128,7 @@ class MainWindow(QMainWindow):
         self.live_status = self.live_wiring.status
         self.queue_panel = self.live_wiring.queue_panel
         build_menus(self)
+        self.selection_actions = SelectionActions(self)
         self.focus_keeper = FocusKeeper(self, self._default_focus)
         self.refresh_all()
 

@@ -97,6 +97,7 @@ class Scrubber(QWidget):
     def paintEvent(self, _event) -> None:
         painter = QPainter(self)
         palette = self.palette()
+        painter.fillRect(self.rect(), palette.color(QPalette.ColorRole.Base))  # of a piece with the grid
         text = palette.color(QPalette.ColorRole.WindowText)
         faint = QColor(text)
         faint.setAlpha(110)
