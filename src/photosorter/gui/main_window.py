@@ -20,7 +20,7 @@ from photosorter.gui.detail import DetailPane
 from photosorter.gui.facade import Facade, SidebarData
 from photosorter.gui.file_actions import FileActions
 from photosorter.gui.focus import FocusKeeper
-from photosorter.gui.gallery import GalleryModel, GalleryView
+from photosorter.gui.gallery import GalleryModel
 from photosorter.gui.id_list import IdList
 from photosorter.gui.ids_query import IdsQuery
 from photosorter.gui.live_wiring import LiveWiring
@@ -32,6 +32,7 @@ from photosorter.gui.search_text import photo_count
 from photosorter.gui.selection_actions import SelectionActions
 from photosorter.gui.sidebar import Sidebar
 from photosorter.gui.status import JobQueue, JobStatus
+from photosorter.gui.timeline_view import GalleryView
 from photosorter.gui.viewer import Viewer
 from photosorter.gui.welcome import WelcomePage
 from photosorter.gui.workers import Tasks, ThumbnailLoader, WorkerPool, favour_gui_thread

@@ -11,8 +11,9 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from photosorter.core.browse import ViewFilter
 from photosorter.core.search.suggest import no_match_help
 from photosorter.gui.facade import Facade
-from photosorter.gui.gallery import GalleryModel, GalleryView
+from photosorter.gui.gallery import GalleryModel
 from photosorter.gui.search_text import gallery_title, no_match_html
+from photosorter.gui.timeline_view import GalleryView
 from photosorter.gui.workers import Tasks
 
 
