@@ -95,7 +95,7 @@ def test_search_results_are_ordered_and_grouped_like_the_library(library) -> Non
 
 
 def test_day_groups_count_the_file_dated_photos_of_a_mixed_day() -> None:
-    groups = day_groups([20240101, 20240101, 20240101, 0], [1, 0, 1, 0])
+    groups = day_groups(["2024-01-01", "2024-01-01", "2024-01-01", None], [1, 0, 1, 0])
     assert groups == (DayGroup(0, 3, 20240101, 2), DayGroup(3, 1, 0, 0))
     assert not groups[0].file_dated
     assert day_groups([], []) == ()

@@ -80,16 +80,24 @@ def group_starts(groups: Sequence[DayGroup]) -> list[int]:
     return [group.first for group in groups]
 
 
-def day_groups(days: Sequence[int], by_file: Sequence[int]) -> tuple[DayGroup, ...]:
-    """Runs of equal days in an ordered list, with how many of each run are dated by their file."""
+def day_number(text: str | None) -> int:
+    """``2024-03-02`` as 20240302; 0 for no date or one that is not a date."""
+    try:
+        return int(text[0:4]) * 10000 + int(text[5:7]) * 100 + int(text[8:10]) if text else 0
+    except ValueError:
+        return 0
+
+
+def day_groups(days: Sequence[str | None], by_file: Sequence[int]) -> tuple[DayGroup, ...]:
+    """Runs of equal days (``YYYY-MM-DD``) in an ordered list, with how many of each run are dated by
+    their file. Python compares the texts; only each run's day is parsed."""
     groups: list[DayGroup] = []
     start, count = 0, len(days)
     while start < count:
-        day, end, files = days[start], start, 0
+        day, end = days[start], start + 1
         while end < count and days[end] == day:
-            files += by_file[end]
             end += 1
-        groups.append(DayGroup(start, end - start, day, files))
+        groups.append(DayGroup(start, end - start, day_number(day), sum(by_file[start:end])))
         start = end
     return tuple(groups)
 

@@ -187,7 +187,7 @@ class SelectionActions(QObject):
         show.ended.connect(self._slideshow_ended)
         show.destroyed.connect(lambda: setattr(self, "slideshow_window", None))
         self.slideshow_window = show
-        show.start()
+        show.start(self.window.screen())
 
     def _slideshow_ended(self, photo_id: int) -> None:
         row = self.window.model.row_of(photo_id)

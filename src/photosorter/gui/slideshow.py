@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QPalette
+from PySide6.QtGui import QColor, QKeyEvent, QPalette, QScreen
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from photosorter.core.settings import SLIDESHOW_SECONDS
@@ -55,7 +55,12 @@ class Slideshow(QWidget):
     def seconds(self) -> float:
         return self.facade.library.settings.slideshow_seconds
 
-    def start(self) -> None:
+    def start(self, screen: QScreen | None = None) -> None:
+        """Full screen on ``screen`` (the main window's); the geometry is set too, for a desktop whose
+        window manager ignores the full-screen request."""
+        if screen is not None:
+            self.setScreen(screen)
+            self.setGeometry(screen.geometry())
         self.showFullScreen()
         self.activateWindow()
         self.setFocus()
