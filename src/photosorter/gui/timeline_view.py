@@ -31,7 +31,8 @@ class GalleryView(QAbstractItemView):
 
     def __init__(self, cell: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._cell = self._grid = cell
+        self._cell = cell
+        self._grid = cell  # the cell stretched to fill the width
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -40,13 +41,10 @@ class GalleryView(QAbstractItemView):
         self.setFrameShape(QAbstractItemView.Shape.NoFrame)
         self.setAccessibleName("Photos")
         self.setAutoScroll(True)
-        self._cell = cell
-        self._grid = cell  # the cell stretched to fill the width
         self._delegate = ThumbnailDelegate(cell, self)
         self.setItemDelegate(self._delegate)
         self._painter = GridPainter(self, self._delegate.art)
         self._headers = HeaderPainter()
-        self._layout: TimelineLayout | None = None
         self._hover = -1  # the row under the pointer, veiled
         self._press: tuple[QPoint, int] | None = None  # where a press on a selected cell began a drag
         self.scrubber = Scrubber(self, self)
