@@ -25,7 +25,6 @@ class GalleryView(QAbstractItemView):
     open_requested = Signal(QModelIndex)
     delete_pressed = Signal()
     tile_changed = Signal(int)  # the side of a thumbnail tile in device-independent pixels
-    drag_started = Signal()
     scrubber: Scrubber | None = None  # until made: Qt calls the overrides below from the constructor
     _layout: TimelineLayout | None = None
 
@@ -331,7 +330,6 @@ class GalleryView(QAbstractItemView):
         pixmap = model.pixmap_at(current.row()) if current.isValid() else None
         if pixmap is not None and not pixmap.isNull():
             drag.setPixmap(pixmap.scaled(96, 96, Qt.AspectRatioMode.KeepAspectRatio))
-        self.drag_started.emit()
         drag.exec(Qt.DropAction.CopyAction)
 
     # -- what is in view ---------------------------------------------------------------------------------
