@@ -333,7 +333,13 @@ def main() -> int:
     print(f"  GUI stalls while scrolling: {scroll_stalls}")
     print(f"scrub jumps (idle):           {frame_line(scrub_frames)}")
     print(f"  GUI stalls while scrubbing: {scrub_stalls}")
-    done = "" if shown_new >= NEW_PHOTOS else f" (gave up: {shown_new} shown)"
+    done = ""
+    if shown_new < NEW_PHOTOS:  # what to look at: did the library read them, is a query stuck or failing?
+        done = (
+            f" (gave up: {shown_new} shown; catalog {library.stats()['photos']:,} photos; live "
+            f"{window.live_status.label.text()!r}; queries running {window.ids_query.running}; "
+            f"search error {window.search_error.text()!r})"
+        )
     print(f"{NEW_PHOTOS} new photos in grid:     {t_new:.1f} s after writing began{done}")
     print(f"  scroll frames meanwhile:    {frame_line(live_frames)}")
     print(f"  GUI stalls meanwhile:       {new_stalls}")
