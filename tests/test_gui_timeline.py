@@ -271,3 +271,24 @@ def test_export_writes_resized_copies_of_the_selection_off_the_gui_thread(qtbot,
     assert sorted(p.name for p in out.iterdir()) == sorted(PHOTOS)
     with Image.open(out / "city.jpg") as image:
         assert max(image.size) == 100
+
+
+def test_a_query_does_not_wait_behind_a_screenful_of_thumbnails(qtbot, tmp_path: Path) -> None:
+    """The loader shares the pool with the gallery's queries; while requests keep coming (scrolling), it
+    hands its threads back between batches, so a query queued meanwhile runs long before the last tile."""
+    from photosorter.gui.workers import Tasks, ThumbnailLoader
+
+    thumb = tmp_path / "t.jpg"
+    Image.new("RGB", (320, 240), (10, 120, 200)).save(thumb)
+    pool = WorkerPool(2)
+    loader = ThumbnailLoader(pool, 64, workers=2)
+    tasks = Tasks(pool)
+    try:
+        for photo_id in range(200):
+            loader.request(photo_id, str(thumb))
+        with qtbot.waitSignal(tasks._finished, timeout=WAIT) as answered:
+            tasks.run(loader.pending)  # counts, on a pool thread, the tiles still queued at its turn
+        assert answered.args[1] > 0
+    finally:
+        loader.close()
+        pool.shutdown()
