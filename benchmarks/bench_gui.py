@@ -13,9 +13,15 @@ loader decodes real JPEGs). Then, with a 5 ms timer measuring the longest gap on
 1. start: from constructing the window to the first thumbnails painted;
 2. the live library's catch-up scan of all 100,000 files at start;
 3. scrolling a page per frame through ~40,000 photos with nothing in the background;
-4. 300 new photos (distinct contents) written into the library while scrolling: the live library
+4. scrubbing: 120 jumps to places spread over the whole library, as a drag of the date scrubber makes
+   them (the flat grid of earlier versions, which has no scrubber, jumps its scroll bar to the same
+   places), each painted at once;
+5. 300 new photos (distinct contents) written into the library while scrolling: the live library
    notices, reads, hashes and thumbnails them, and the grid inserts them;
-5. resident memory.
+6. resident memory.
+
+The script runs against older versions too (``PYTHONPATH`` at another checkout's ``src``), so the
+timeline and the flat grid it replaced are measured on the same machine in the same hour.
 
 ``--profile`` also times every event the GUI thread delivers (a ``QApplication.notify`` override,
 which slows things a little) and prints the slowest, to find what stalls.
@@ -201,6 +207,26 @@ def scroll(app: QApplication, window: MainWindow, pages: int, start: int = 0) ->
     return sorted(frames)
 
 
+def scrub(app: QApplication, window: MainWindow, jumps: int) -> list[float]:
+    """Jumps through the whole list as a scrubber drag does; returns the time each jump's paint took."""
+    view = window.gallery
+    bar = view.verticalScrollBar()
+    scrubber = getattr(view, "scrubber", None)
+    frames = []
+    for n in range(jumps):
+        fraction = (n * 0.377) % 1.0  # spread over the whole range, not in order
+        f0 = time.perf_counter()
+        if scrubber is not None:
+            scrubber.scrub_to(round(10 + fraction * (scrubber.height() - 20)))  # the bubble's month too
+        else:
+            bar.setValue(round(fraction * bar.maximum()))
+        view.viewport().repaint()
+        app.processEvents()
+        frames.append((time.perf_counter() - f0) * 1000)
+        spin(app, 0.016)
+    return sorted(frames)
+
+
 def write_new_photos(target: Path, count: int) -> None:
     """Distinct contents (a JPEG with bytes after its end still decodes): real hashing and thumbnails."""
     files = [f for f in source_files() if f.suffix.lower() in (".jpg", ".jpeg")]
@@ -267,7 +293,12 @@ def main() -> int:
     frames = scroll(app, window, 300)
     scroll_stalls = meter.summary()
 
-    # 4. new photos written into the library while scrolling
+    # 4. scrubbing through the years
+    meter.reset()
+    scrub_frames = scrub(app, window, 120)
+    scrub_stalls = meter.summary()
+
+    # 5. new photos written into the library while scrolling
     meter.reset()
     before = window.model.rowCount()
     writer = threading.Thread(
@@ -280,6 +311,7 @@ def main() -> int:
         live_frames += scroll(app, window, 40, start=window.gallery.verticalScrollBar().value() % 20_000)
     writer.join()
     t_new = time.perf_counter() - t0
+    shown_new = window.model.rowCount() - before
     new_stalls = meter.summary()
     spin(app, 1.0)
     rss = rss_mb()
@@ -299,7 +331,16 @@ def main() -> int:
     print(f"catch-up scan at start:       {t_catch_up:.1f} s{'' if idle else ' (not idle yet)'}; {catch_up}")
     print(f"scroll frames (idle):         {frame_line(frames)}")
     print(f"  GUI stalls while scrolling: {scroll_stalls}")
-    print(f"{NEW_PHOTOS} new photos in grid:     {t_new:.1f} s after writing began")
+    print(f"scrub jumps (idle):           {frame_line(scrub_frames)}")
+    print(f"  GUI stalls while scrubbing: {scrub_stalls}")
+    done = ""
+    if shown_new < NEW_PHOTOS:  # what to look at: did the library read them, is a query stuck or failing?
+        done = (
+            f" (gave up: {shown_new} shown; catalog {library.stats()['photos']:,} photos; live "
+            f"{window.live_status.label.text()!r}; queries running {window.ids_query.running}; "
+            f"search error {window.search_error.text()!r})"
+        )
+    print(f"{NEW_PHOTOS} new photos in grid:     {t_new:.1f} s after writing began{done}")
     print(f"  scroll frames meanwhile:    {frame_line(live_frames)}")
     print(f"  GUI stalls meanwhile:       {new_stalls}")
     print(f"resident memory:              {rss:.0f} MB")

@@ -392,13 +392,11 @@ def test_the_grid_fills_its_width_at_200_px(qtbot, window, tmp_path, photo_folde
     view = window.gallery
     for width in range(900, 1700, 53):
         window.resize(width, 800)
-        qtbot.waitUntil(lambda: view.viewport().width() >= view.gridSize().width())
-        qtbot.waitUntil(lambda: view._painter.layout(window.model) is not None, timeout=WAIT)
-        _origin, columns = view._painter.layout(window.model)
-        strip = view.viewport().width() - columns * view.gridSize().width()
-        bar = 0 if view.verticalScrollBar().isVisible() else view.verticalScrollBar().sizeHint().width()
-        assert 0 <= strip <= bar + columns + 1, (width, columns, view.gridSize().width(), strip)
-        assert 2 / 3 * 200 <= view.gridSize().width() <= 1.5 * 200  # near the size asked for
+        qtbot.waitUntil(lambda: view.viewport().width() >= view.grid_cell())
+        columns = view.timeline_layout().columns
+        strip = view.viewport().width() - columns * view.grid_cell()
+        assert 0 <= strip <= columns + 1, (width, columns, view.grid_cell(), strip)
+        assert 2 / 3 * 200 <= view.grid_cell() <= 1.5 * 200  # near the size asked for
 
 
 # -- 9. a portrait photo leaves the detail pane's facts and text in view -------------------------------------

@@ -205,6 +205,11 @@ def _seed_video_analysis(conn: sqlite3.Connection) -> None:
     )
 
 
+def _seed_rotation(conn: sqlite3.Connection) -> None:
+    """A photo the user turned a quarter clockwise for display."""
+    conn.execute("INSERT INTO photo_rotation (photo_id, quarter_turns) SELECT min(id), 1 FROM photos")
+
+
 SEEDS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _seed_v1,
     3: _seed_v3,
@@ -215,6 +220,7 @@ SEEDS: dict[int, Callable[[sqlite3.Connection], None]] = {
     10: _seed_v10,
     schema.STEPS.index(v11_marks_albums.migrate) + 1: _seed_marks,
     schema.STEPS.index(v12_video_analysis.migrate) + 1: _seed_video_analysis,
+    13: _seed_rotation,
 }
 
 PAST_VERSIONS = range(1, schema.SCHEMA_VERSION)

@@ -26,6 +26,9 @@ CASES: dict[str, tuple[object, list[tuple[object, str]]]] = {
         [("big", "whole number"), (160.5, "whole number"), (5000, "320"), (False, "pixels")],
     ),
     "analyze_after_scan": (False, [("yes", "true or false"), (1, "true or false")]),
+    "gallery_sort": ("size", [("date", '"taken"'), (1, '"name"')]),
+    "gallery_descending": (False, [("no", "true or false"), (0, "true or false")]),
+    "slideshow_seconds": (2.5, [(0.5, "from 1 to 60"), ("slow", "seconds"), (True, "seconds")]),
     "extra": ({"note": "hi"}, [([], "object"), ("x", "object")]),
 }
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from photosorter import __version__
 from photosorter.cli import (
     analysis_commands,
+    export_commands,
     library_commands,
     organize_commands,
     people_commands,
@@ -28,6 +29,7 @@ COMMAND_MODULES = [
     watch_commands,
     organize_commands,
     places_commands,
+    export_commands,
 ]
 
 

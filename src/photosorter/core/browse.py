@@ -14,6 +14,7 @@ from photosorter.core.places import Place
 from photosorter.core.search import SearchHit, Term, label_counts, search, search_ids
 from photosorter.core.search.engine import category_counts
 from photosorter.core.search.query import parse
+from photosorter.core.timeline import Sort, Timeline, ordered
 
 OTHER = "Other"  # the category of a label the backend gave none
 
@@ -143,6 +144,15 @@ def photo_ids(catalog: Catalog, view: ViewFilter, query: str = "") -> list[int]:
     if not query and not terms:
         return photo_rows.visible_photo_ids(catalog)
     return search_ids(catalog, query, extra=terms)
+
+
+def timeline(catalog: Catalog, view: ViewFilter, query: str = "", sort: Sort | None = None) -> Timeline:
+    """What the gallery shows: the ids of ``photo_ids`` in the user's order, with their day groups when it
+    is by date (search results too: they are ordered and grouped like the library, not by score)."""
+    sort = sort or Sort()
+    if view.kind == ViewKind.ALL and not query.strip():
+        return ordered(catalog, sort)
+    return ordered(catalog, sort, photo_ids(catalog, view, query))
 
 
 def best_hits(catalog: Catalog, view: ViewFilter, query: str, limit: int) -> list[SearchHit]:

@@ -367,3 +367,30 @@ def analysis_jpeg(path: str, size: int = ANALYSIS_SIZE, max_bytes: int = ANALYSI
     if len(data) > max_bytes:
         raise UnreadablePhoto(f"analysis image stays over {max_bytes} bytes")
     return data
+
+
+GPS_IFD = 0x8825  # the EXIF tag pointing at the GPS block
+ORIENTATION = 0x0112
+
+
+def shared_jpeg(
+    path: str, long_side: int, quality: int, quarter_turns: int = 0, keep_location: bool = True
+) -> bytes:
+    """A JPEG copy of a photo to share: long side <= ``long_side``, upright (its EXIF orientation and the
+    user's display rotation applied, so the copy's orientation tag says 'as stored'), its colour profile
+    and EXIF kept, the GPS block left out unless ``keep_location``. The photo itself is only read."""
+    with _open(path, path) as image:
+        exif = image.getexif()
+        icc = image.info.get("icc_profile")
+        reduced = _reduced(image, long_side, path)
+    if quarter_turns % 4:
+        reduced = reduced.rotate(-90 * (quarter_turns % 4), expand=True)  # PIL turns anticlockwise
+    exif[ORIENTATION] = 1
+    if not keep_location:
+        exif.pop(GPS_IFD, None)
+    out = io.BytesIO()
+    options: dict[str, object] = {"quality": quality, "exif": exif.tobytes()}
+    if icc:
+        options["icc_profile"] = icc
+    reduced.save(out, "JPEG", **options)
+    return out.getvalue()

@@ -26,6 +26,9 @@ class Settings:
     collection_id: str = "photosorter-library"  # Rekognition face collection for this library
     thumbnail_size: int = 160  # grid cell size in the gallery, in px
     analyze_after_scan: bool = True
+    gallery_sort: str = "taken"  # a core.timeline.SortKey: taken, added, name, size
+    gallery_descending: bool = True  # newest, last added, Z or largest first
+    slideshow_seconds: float = 4.0  # each photo of a slideshow is shown this long
     extra: dict[str, object] = field(default_factory=dict)
 
     def features_for(self, backend: str) -> tuple[str, ...]:
@@ -71,6 +74,8 @@ def _is_feature_list(value: object) -> bool:
 
 FEATURES = tuple(feature.value for feature in Feature)
 THUMBNAIL_SIZES = range(80, 321)  # px: what the settings dialog offers
+GALLERY_SORTS = ("taken", "added", "name", "size")  # core.timeline.SortKey (which imports no settings)
+SLIDESHOW_SECONDS = (1, 60)
 
 # Every field: (is this JSON value acceptable?, what is expected, for the message).
 _FIELDS: dict[str, tuple[Callable[[object], bool], str]] = {
@@ -90,6 +95,12 @@ _FIELDS: dict[str, tuple[Callable[[object], bool], str]] = {
         f"a whole number of pixels from {THUMBNAIL_SIZES.start} to {THUMBNAIL_SIZES.stop - 1}",
     ),
     "analyze_after_scan": (lambda v: isinstance(v, bool), "true or false"),
+    "gallery_sort": (lambda v: v in GALLERY_SORTS, f"one of {', '.join(map(json.dumps, GALLERY_SORTS))}"),
+    "gallery_descending": (lambda v: isinstance(v, bool), "true or false"),
+    "slideshow_seconds": (
+        lambda v: _is_number(v) and SLIDESHOW_SECONDS[0] <= v <= SLIDESHOW_SECONDS[1],
+        f"a number of seconds from {SLIDESHOW_SECONDS[0]} to {SLIDESHOW_SECONDS[1]}",
+    ),
     "extra": (lambda v: isinstance(v, dict), "a JSON object"),
 }
 

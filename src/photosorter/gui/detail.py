@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,10 +26,12 @@ from PySide6.QtWidgets import (
 from photosorter.core.analysis.types import Box
 from photosorter.core.backfill import place_of
 from photosorter.core.catalog.photos import photo_by_id
+from photosorter.core.catalog.rotation import rotations
 from photosorter.core.durations import clock
 from photosorter.core.photo_analysis import FaceRow, PhotoAnalysis
 from photosorter.core.places import Place
 from photosorter.core.records import Photo
+from photosorter.gui.display_rotation import turn_faces, turn_image
 from photosorter.gui.facade import Facade
 from photosorter.gui.video_player import VideoPlayer
 from photosorter.gui.workers import Tasks, read_image
@@ -105,7 +107,11 @@ def load_detail(facade: Facade, photo_id: int, size: int = PREVIEW) -> PhotoDeta
     if image.isNull():
         thumb = facade.thumbnail_file(photo.hash)
         image = read_image(thumb) if thumb and os.path.exists(thumb) else QImage()
-    return PhotoDetail(photo, facade.library.analysis_of(photo), image, place_of(facade.catalog, photo))
+    analysis = facade.library.analysis_of(photo)
+    turns = rotations(facade.catalog, [photo_id]).get(photo_id, 0)  # the user's, for display only
+    if turns:
+        image, analysis = turn_image(image, turns), replace(analysis, faces=turn_faces(analysis.faces, turns))
+    return PhotoDetail(photo, analysis, image, place_of(facade.catalog, photo))
 
 
 PHOTO_SHARE = 0.45  # of the detail pane's visible height, at most

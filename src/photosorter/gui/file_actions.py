@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from photosorter.gui.main_window import MainWindow
 
 GALLERY_REFRESH_MS = 1000  # while a scan runs, new photos appear this often
+LIBRARY_JOBS = ("scan", "analyze")  # the jobs that change what the library knows
 
 
 class FileActions(QObject):
@@ -91,6 +92,8 @@ class FileActions(QObject):
             self._scan_refresh.start()
 
     def _job_finished(self, kind: str, _result: object) -> None:
+        if kind not in LIBRARY_JOBS:
+            return  # an export: the selection actions report it
         self._scan_refresh.stop()
         if kind == "scan":
             self.window.model.forget_rows()
@@ -99,6 +102,8 @@ class FileActions(QObject):
         self._message("Scan finished" if kind == "scan" else "Analysis finished", 5000)
 
     def _job_failed(self, kind: str, message: str) -> None:
+        if kind not in LIBRARY_JOBS:
+            return
         self._scan_refresh.stop()
         self.window.refresh_all()
         self._message(f"{'Scan' if kind == 'scan' else 'Analysis'} stopped: {message}", 15000)

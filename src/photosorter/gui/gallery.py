@@ -3,26 +3,28 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from datetime import datetime
 
 from PySide6.QtCore import (
     QAbstractListModel,
+    QMimeData,
     QModelIndex,
     QPersistentModelIndex,
-    QPoint,
-    QSize,
     Qt,
-    QTimer,
+    QUrl,
     Signal,
 )
-from PySide6.QtGui import QImage, QKeyEvent, QPainter, QPaintEvent, QPixmap
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QStyle, QWidget
+from PySide6.QtGui import (
+    QImage,
+    QPixmap,
+    QTransform,
+)
 
 from photosorter.core.catalog.photos import photos_by_ids
+from photosorter.core.catalog.rotation import rotations
 from photosorter.core.durations import clock
 from photosorter.core.records import Photo
+from photosorter.core.timeline import DayGroup
 from photosorter.gui.facade import Facade
-from photosorter.gui.gallery_paint import GridPainter, ThumbnailDelegate
 from photosorter.gui.id_list import IdList, prepare_ids
 from photosorter.gui.workers import Tasks, ThumbnailLoader
 
@@ -36,17 +38,21 @@ PhotoRole = Qt.ItemDataRole.UserRole + 2
 class GalleryModel(QAbstractListModel):
     """A list of photo ids; ``data()`` never touches the catalog or the disk, it only queues requests."""
 
+    groups_changed = Signal()  # the day groups changed with the ids, or alone
+
     def __init__(self, facade: Facade, tasks: Tasks, loader: ThumbnailLoader, parent=None) -> None:
         super().__init__(parent)
         self.facade = facade
         self.tasks = tasks
         self.loader = loader
         self.ids: list[int] = []
+        self.groups: tuple[DayGroup, ...] = ()  # the ids' day groups when ordered by date
         self._row_of: dict[int, int] = {}
         self._rows: OrderedDict[int, Photo] = OrderedDict()
         self._thumbs: OrderedDict[int, QPixmap] = OrderedDict()
         self._no_thumb: set[int] = set()
         self._reasons: dict[int, tuple[str, ...]] = {}  # why each photo matched the search
+        self._turns: dict[int, int] = {}  # quarter turns the user chose for showing a photo (0: none)
         self._previous: OrderedDict[int, Photo] = OrderedDict()  # rows before forget_rows, to compare
         self._pages_pending: set[int] = set()
         self._thumbs_pending: set[int] = set()
@@ -91,7 +97,11 @@ class GalleryModel(QAbstractListModel):
         if prepared is None:
             prepared = prepare_ids(self.ids, ids.ids if isinstance(ids, IdList) else ids)
         if prepared.same:
+            if prepared.groups != self.groups:
+                self.groups = prepared.groups
+                self.groups_changed.emit()
             return
+        self.groups = prepared.groups  # read by the view's layout when the rows change below
         if prepared.removed is not None and prepared.inserted is not None:
             current = list(self.ids)
             for first, last in reversed(prepared.removed):
@@ -106,6 +116,7 @@ class GalleryModel(QAbstractListModel):
                 self.endInsertRows()
             self._row_of = prepared.row_of
             self._pages_pending.clear()  # pages moved; rows in flight still land by id
+            self.groups_changed.emit()
             return
         self.beginResetModel()
         self._generation += 1
@@ -114,6 +125,7 @@ class GalleryModel(QAbstractListModel):
         self._pages_pending.clear()
         self._thumbs_pending.clear()
         self.endResetModel()
+        self.groups_changed.emit()
 
     def set_reasons(self, reasons: dict[int, tuple[str, ...]]) -> None:
         """Why each photo matched the current search, shown in its tooltip."""
@@ -176,6 +188,37 @@ class GalleryModel(QAbstractListModel):
             if row is not None and paths is not None:
                 self.dataChanged.emit(self.index(row), self.index(row))
 
+    def photos_of(self, rows: list[int]) -> list[Photo]:
+        """The photos at ``rows``, in order; rows not loaded yet are read now, in one query (a drag or a
+        menu action needs them at once)."""
+        ids = [self.ids[row] for row in rows if 0 <= row < len(self.ids)]
+        missing = [photo_id for photo_id in ids if photo_id not in self._rows]
+        found = photos_by_ids(self.facade.catalog, missing) if missing else {}
+        return [photo for photo_id in ids if (photo := self._rows.get(photo_id) or found.get(photo_id))]
+
+    def file_mime(self, rows: list[int]) -> QMimeData | None:
+        """The photos at ``rows`` as file URLs, what a file manager or another app takes from a drop;
+        photos on a disconnected drive are left out. None when nothing is left."""
+        urls = [QUrl.fromLocalFile(photo.path) for photo in self.photos_of(rows) if photo.state == "ok"]
+        if not urls:
+            return None
+        mime = QMimeData()
+        mime.setUrls(urls)
+        return mime
+
+    def rotated(self, turns: dict[int, int]) -> None:
+        """Photos were turned for display: their tiles are made again from the thumbnails."""
+        for photo_id, turn in turns.items():
+            if turn:
+                self._turns[photo_id] = turn
+            else:
+                self._turns.pop(photo_id, None)
+            self._thumbs.pop(photo_id, None)
+            self._thumbs_pending.discard(photo_id)
+            row = self._row_of.get(photo_id)
+            if row is not None:
+                self.dataChanged.emit(self.index(row), self.index(row), [Qt.ItemDataRole.DecorationRole])
+
     def keep_only(self, first: int, last: int) -> None:
         """Drops queued thumbnail requests outside rows first..last (they scrolled away)."""
         wanted = set(self.ids[max(0, first) : last + 1])
@@ -193,9 +236,10 @@ class GalleryModel(QAbstractListModel):
                 self._pages_pending.add(page)
                 generation = self._generation
                 chunk = self.ids[page * PAGE : (page + 1) * PAGE]
+                catalog = self.facade.catalog
                 self.tasks.run(
-                    lambda: photos_by_ids(self.facade.catalog, chunk),
-                    lambda rows: self._rows_loaded(generation, page, rows),
+                    lambda: (photos_by_ids(catalog, chunk), rotations(catalog, chunk)),
+                    lambda found: self._rows_loaded(generation, page, *found),
                     lambda _error: self._pages_pending.discard(page),
                 )
             return
@@ -206,14 +250,19 @@ class GalleryModel(QAbstractListModel):
         self._thumbs_pending.add(photo_id)
         self.loader.request(photo_id, path)
 
-    def _rows_loaded(self, generation: int, page: int, rows: dict[int, Photo]) -> None:
+    def _rows_loaded(self, generation: int, page: int, rows: dict[int, Photo], turns: dict[int, int]) -> None:
         if generation != self._generation:
             return
         self._pages_pending.discard(page)
         for photo_id, photo in rows.items():
             before = self._previous.pop(photo_id, None)
-            if before is not None and before.hash != photo.hash:
+            turn = turns.get(photo_id, 0)
+            if (before is not None and before.hash != photo.hash) or turn != self._turns.get(photo_id, 0):
                 self._thumbs.pop(photo_id, None)
+            if turn:
+                self._turns[photo_id] = turn
+            else:
+                self._turns.pop(photo_id, None)
             self._rows[photo_id] = photo
             self._rows.move_to_end(photo_id)
         while len(self._rows) > ROW_CACHE:
@@ -228,6 +277,9 @@ class GalleryModel(QAbstractListModel):
         if image.isNull():
             self._no_thumb.add(photo_id)
         else:
+            turns = self._turns.get(photo_id, 0)
+            if turns:  # the user's rotation for display; the file and the cached thumbnail stay as they are
+                image = image.transformed(QTransform().rotate(90 * turns))
             pixmap = QPixmap.fromImage(image)
             pixmap.setDevicePixelRatio(self.loader.ratio)
             self._thumbs[photo_id] = pixmap
@@ -244,138 +296,3 @@ def _worded(reason: str) -> str:
     if reason.startswith("path "):
         return f"file name or folder “{reason[5:]}”"
     return reason
-
-
-class GalleryView(QListView):
-    """The grid. Space/Enter open the viewer; Delete never deletes (photos are read-only to us)."""
-
-    open_requested = Signal(QModelIndex)
-    delete_pressed = Signal()
-    tile_changed = Signal(int)  # the side of a thumbnail tile in device-independent pixels
-
-    def __init__(self, cell: int, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setViewMode(QListView.ViewMode.IconMode)
-        self.setMovement(QListView.Movement.Static)
-        self.setResizeMode(QListView.ResizeMode.Adjust)
-        self.setUniformItemSizes(True)
-        self.setLayoutMode(QListView.LayoutMode.Batched)
-        self.setBatchSize(2000)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setMouseTracking(True)
-        self.setFrameShape(QListView.Shape.NoFrame)
-        self.setSpacing(0)
-        self.setWordWrap(False)
-        self.setAccessibleName("Photos")
-        self._cell = cell
-        self._delegate = ThumbnailDelegate(cell, self)
-        self.setItemDelegate(self._delegate)
-        self._painter = GridPainter(self, self._delegate.art)
-        self.setSelectionRectVisible(False)  # the rubber band is QListView's to paint, and we paint
-        self.set_cell(cell)
-        self.doubleClicked.connect(self.open_requested.emit)
-        self._date = QLabel(self.viewport())
-        self._date.setObjectName("dateBadge")
-        self._date.hide()
-        self._date_timer = QTimer(self, singleShot=True, interval=900, timeout=self._date.hide)
-        self._visible_timer = QTimer(self, singleShot=True, interval=60, timeout=self._visible_changed)
-        self.verticalScrollBar().valueChanged.connect(self._scrolled)
-
-    def cell_size(self) -> int:
-        return self._cell
-
-    def set_overlay(self, overlay) -> None:
-        """Something drawn over every tile after it (see ``GridPainter.overlay``)."""
-        self._painter.overlay = overlay
-        self.viewport().update()
-
-    def set_cell(self, cell: int) -> None:
-        self._cell = cell
-        self._fit_cells()
-
-    def _fit_cells(self) -> None:
-        """Stretches cells a little so a row of thumbnails fills the width with no ragged gap.
-
-        The width is taken as if the vertical scroll bar were shown. Otherwise the cells that fit
-        without it make the grid taller, the bar appears, the narrower viewport no longer holds a row
-        and the list wraps it to one cell fewer: a strip nearly a cell wide stayed empty on the right.
-        Without a bar, the grid now leaves at most the bar's width."""
-        bar = self.verticalScrollBar()
-        reserve = 0 if bar.isVisible() else self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
-        width = max(1, self.viewport().width() - reserve - 1)
-        columns = max(1, round(width / self._cell))
-        cell = max(48, width // columns)
-        if self.gridSize().width() == cell:
-            return
-        self._delegate.cell = cell
-        self.setGridSize(QSize(cell, cell))
-        self.tile_changed.emit(cell - 6)
-        self.verticalScrollBar().setSingleStep(cell // 3)
-        self.scheduleDelayedItemsLayout()
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        self._fit_cells()
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        """The whole visible grid in one Python call (see gallery_paint); QListView's own loop would
-        call back into Python for every cell."""
-        model = self.model()
-        if not isinstance(model, GalleryModel):
-            super().paintEvent(event)
-            return
-        painter = QPainter(self.viewport())
-        try:
-            self._painter.paint(painter, model, event.rect())
-        finally:
-            painter.end()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        key = event.key()
-        if key in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
-            self.open_requested.emit(self.currentIndex())
-            return
-        if key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
-            self.delete_pressed.emit()
-            return
-        super().keyPressEvent(event)
-
-    def visible_rows(self) -> tuple[int, int]:
-        model = self.model()
-        if model is None or model.rowCount() == 0:
-            return (0, -1)
-        area = self.viewport().rect()
-        first = self.indexAt(area.topLeft() + self._inset())
-        cell = self.gridSize()
-        per_row = max(1, area.width() // max(1, cell.width()))
-        start = first.row() if first.isValid() else 0
-        count = per_row * (area.height() // max(1, cell.height()) + 2)
-        return (start, min(model.rowCount() - 1, start + count))
-
-    @staticmethod
-    def _inset() -> QPoint:
-        return QPoint(4, 4)
-
-    def _scrolled(self) -> None:
-        self._visible_timer.start()
-        model = self.model()
-        index = self.indexAt(self.viewport().rect().topLeft() + self._inset())
-        photo = model.photo_at(index.row()) if index.isValid() and isinstance(model, GalleryModel) else None
-        if photo is not None and photo.taken_at:
-            try:
-                text = datetime.fromisoformat(photo.taken_at).strftime("%B %Y")
-            except ValueError:
-                text = photo.taken_at[:7]
-            self._date.setText(text)
-            self._date.adjustSize()
-            self._date.move(self.viewport().width() - self._date.width() - 16, 10)
-            self._date.show()
-            self._date_timer.start()
-
-    def _visible_changed(self) -> None:
-        model = self.model()
-        if isinstance(model, GalleryModel):
-            first, last = self.visible_rows()
-            model.keep_only(first, last + 64)

@@ -1,10 +1,10 @@
 """Painting the thumbnail grid: every visible cell in one Python call per paint event.
 
-QListView's own paint loop asks the delegate (and through it the model) for every
+Qt's own item-view paint loop asks the delegate (and through it the model) for every
 cell, and each of those C++ → Python calls must take the GIL back from whatever
 worker thread is running Python. While a scan runs, that turned a 3 ms paint into
 55-150 ms (benchmarks/bench_gui.py --profile). ``GridPainter`` instead works out the
-visible cells from the scroll position and the grid geometry and draws cached tiles,
+visible cells from the view's layout (gui/timeline_layout.py) and draws cached tiles,
 placeholders, the selection and the hover highlight in one Python loop; calls from
 Python into QPainter keep the GIL, so nothing waits for a worker.
 """
@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
 
-from PySide6.QtCore import QModelIndex, QPoint, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QCursor, QImage, QPainter, QPainterPath, QPalette, QPixmap
-from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPalette, QPixmap
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate
 
 INSET = 3  # pixels between a cell's edge and its tile
 RADIUS = 6
@@ -138,71 +138,40 @@ class ThumbnailDelegate(QStyledItemDelegate):
             self.art.veil(painter, rect)
 
 
-class GridPainter:
-    """Draws the visible cells of a QListView in icon mode (static, uniform cells on a grid)."""
+class TileGeometry(Protocol):
+    """Where the view puts its cells (the timeline's layout, with its date headers between days)."""
 
-    def __init__(self, view: QListView, art: TileArt) -> None:
+    def tiles_in(self, area: QRect) -> list[tuple[int, QRect]]: ...
+
+    def hover_row(self) -> int: ...
+
+    def selectionModel(self) -> QItemSelectionModel: ...
+
+    def palette(self) -> QPalette: ...
+
+
+class GridPainter:
+    """Draws the visible cells of the gallery: the view says which rows are in an area and where."""
+
+    def __init__(self, view: TileGeometry, art: TileArt) -> None:
         self.view = view
         self.art = art
         # drawn over each tile after it (favourite and rating): (painter, tile rect, row, hovered)
         self.overlay: Callable[[QPainter, QRect, int, bool], None] | None = None
 
-    def layout(self, model: TileSource) -> tuple[QPoint, int] | None:
-        """Where row 0's cell is in viewport coordinates and how many cells make a grid row, read from
-        the view's own layout (a few calls into Qt, none back into Python)."""
-        view, count = self.view, len(model.ids)
-        if count == 0:
-            return None
-        first = view.visualRect(model.index(0))
-        if not first.isValid():
-            return None  # not laid out yet
-        width = max(1, view.gridSize().width())
-        columns = max(1, min(count, view.viewport().width() // width))
-        while columns > 1 and view.visualRect(model.index(columns - 1)).y() != first.y():
-            columns -= 1
-        while columns < count and view.visualRect(model.index(columns)).y() == first.y():
-            columns += 1
-        return first.topLeft(), columns
-
-    def cells(self, model: TileSource, area: QRect) -> tuple[int, int, int, QPoint, QSize]:
-        """(first row, last row, columns, origin, cell) of the cells meeting ``area`` (viewport
-        coordinates); first > last when none does."""
-        grid = self.view.gridSize()
-        found = self.layout(model)
-        if found is None or grid.width() <= 0 or grid.height() <= 0:
-            return 0, -1, 1, QPoint(), grid
-        origin, columns = found
-        top = max(0, (area.top() - origin.y()) // grid.height())
-        bottom = (area.bottom() - origin.y()) // grid.height()
-        left = max(0, (area.left() - origin.x()) // grid.width())
-        right = min(columns - 1, (area.right() - origin.x()) // grid.width())
-        if bottom < top or right < left:
-            return 0, -1, columns, origin, grid
-        first = top * columns
-        last = min(len(model.ids) - 1, bottom * columns + columns - 1)
-        return first, last, columns, origin, grid
-
     def paint(self, painter: QPainter, model: TileSource, area: QRect) -> None:
-        first, last, columns, origin, grid = self.cells(model, area)
-        if last < first:
+        tiles = self.view.tiles_in(area)
+        if not tiles:
             return
         view = self.view
         palette = view.palette()
-        selected = self._selected_rows(first, last)
-        hover = self._hover_row(model, origin, columns, grid)
-        width, height = grid.width(), grid.height()
-        x0, y0 = origin.x(), origin.y()
-        left_column = max(0, (area.left() - x0) // width)
-        right_column = min(columns - 1, (area.right() - x0) // width)
-        tile_w, tile_h = width - 2 * INSET, height - 2 * INSET
+        selected = self._selected_rows(tiles[0][0], tiles[-1][0])
+        hover = view.hover_row()
         pixmap_for, badge_for = model.pixmap_at, model.badge_at
         draw = self.art.draw
         overlay = self.overlay
-        for row in range(first, last + 1):
-            column = row % columns
-            if column < left_column or column > right_column:
-                continue
-            rect = QRect(x0 + column * width + INSET, y0 + (row // columns) * height + INSET, tile_w, tile_h)
+        for row, cell in tiles:
+            rect = cell.adjusted(INSET, INSET, -INSET, -INSET)
             draw(painter, rect, pixmap_for(row), palette)
             if badge := badge_for(row):
                 self.art.badge(painter, rect, badge)
@@ -222,14 +191,3 @@ class GridPainter:
             top, bottom = max(first, selection_range.top()), min(last, selection_range.bottom())
             rows.update(range(top, bottom + 1))
         return rows
-
-    def _hover_row(self, model: TileSource, origin: QPoint, columns: int, grid: QSize) -> int:
-        viewport = self.view.viewport()
-        if not viewport.underMouse():
-            return -1
-        pos = viewport.mapFromGlobal(QCursor.pos())
-        if not viewport.rect().contains(pos) or pos.x() < origin.x() or pos.y() < origin.y():
-            return -1
-        column = (pos.x() - origin.x()) // max(1, grid.width())
-        row = (pos.y() - origin.y()) // max(1, grid.height()) * columns + column
-        return row if column < columns and row < len(model.ids) else -1

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from photosorter.core.timeline import DayGroup
+
 MAX_SPLICES = 200  # more separate runs of added/removed rows than this: one reset is cheaper
 
 
-def _runs(rows: list[int]) -> list[tuple[int, int]]:
+def row_runs(rows: list[int]) -> list[tuple[int, int]]:
     """Ascending rows grouped into (first, last) runs of consecutive numbers."""
     runs: list[tuple[int, int]] = []
     for row in rows:
@@ -28,20 +30,21 @@ class IdList:
     same: bool
     removed: list[tuple[int, int]] | None  # None (with inserted): reset the model
     inserted: list[tuple[int, int]] | None
+    groups: tuple[DayGroup, ...] = ()  # the new list's day groups (empty unless ordered by date)
 
 
-def prepare_ids(base: list[int], ids: list[int]) -> IdList:
+def prepare_ids(base: list[int], ids: list[int], groups: tuple[DayGroup, ...] = ()) -> IdList:
     """Compares two id lists (pure Python: run it on a worker for 100,000 ids). Removals then insertions
     when the kept ids kept their order and the changes come in few runs; otherwise a reset."""
     if ids == base:
-        return IdList(base, base, {}, True, [], [])
+        return IdList(base, base, {}, True, [], [], groups)
     row_of = {pid: row for row, pid in enumerate(ids)}
     removed = inserted = None
     if base:
         old_set = set(base)
         if [i for i in base if i in row_of] == [i for i in ids if i in old_set]:
-            removed = _runs([row for row, pid in enumerate(base) if pid not in row_of])
-            inserted = _runs([row for row, pid in enumerate(ids) if pid not in old_set])
+            removed = row_runs([row for row, pid in enumerate(base) if pid not in row_of])
+            inserted = row_runs([row for row, pid in enumerate(ids) if pid not in old_set])
             if len(removed) + len(inserted) > MAX_SPLICES:
                 removed = inserted = None
-    return IdList(base, ids, row_of, False, removed, inserted)
+    return IdList(base, ids, row_of, False, removed, inserted, groups)

@@ -9,15 +9,17 @@ from PySide6.QtCore import QObject, Signal
 
 from photosorter.core import browse
 from photosorter.core.browse import ViewFilter
+from photosorter.core.timeline import Sort, SortKey, Timeline
 from photosorter.gui.facade import Facade
 from photosorter.gui.id_list import IdList, prepare_ids
 from photosorter.gui.workers import Tasks
 
 
 class IdsQuery(QObject):
-    """Runs ``browse.photo_ids`` for what ``wanted()`` says (the sidebar's view and the search text) and
-    emits ``ready`` with ids prepared against the list ``shown()`` returns, or ``failed`` with the
-    search error; results of a query the user replaced since are dropped."""
+    """Runs ``browse.timeline`` for what ``wanted()`` says (the sidebar's view and the search text) in the
+    order the settings keep, and emits ``ready`` with ids and their day groups prepared against the list
+    ``shown()`` returns, or ``failed`` with the search error; results of a query the user replaced since
+    are dropped."""
 
     ready = Signal(int, object)  # generation, IdList
     failed = Signal(int, str)  # generation, message
@@ -56,11 +58,16 @@ class IdsQuery(QObject):
     def is_current(self, generation: int) -> bool:
         return generation == self.generation
 
+    def sort(self) -> Sort:
+        settings = self.facade.library.settings
+        return Sort(SortKey(settings.gallery_sort), settings.gallery_descending)
+
     def _query(self) -> None:
         generation, (view, query), base = self.generation, self._wanted(), self._shown()
         self.running += 1
+        sort = self.sort()
         self.tasks.run(
-            lambda: prepare_ids(base, browse.photo_ids(self.facade.catalog, view, query)),
+            lambda: _prepared(base, browse.timeline(self.facade.catalog, view, query, sort)),
             lambda ids: self._loaded(generation, ids),
             lambda message: self._failed(generation, message),
         )
@@ -68,9 +75,9 @@ class IdsQuery(QObject):
     def _loaded(self, generation: int, prepared: IdList) -> None:
         if generation == self.generation and prepared.base is not self._shown():
             # the list changed since the query began: compare again on a worker, not here (100,000 ids)
-            base, ids = self._shown(), prepared.ids
+            base, ids, groups = self._shown(), prepared.ids, prepared.groups
             self.tasks.run(
-                lambda: prepare_ids(base, ids),
+                lambda: prepare_ids(base, ids, groups),
                 lambda again: self._loaded(generation, again),
                 lambda message: self._failed(generation, message),
             )
@@ -89,3 +96,7 @@ class IdsQuery(QObject):
         if self._again and not self.running:
             self._again = False
             self._query()
+
+
+def _prepared(base: list[int], timeline: Timeline) -> IdList:
+    return prepare_ids(base, timeline.ids, timeline.groups)

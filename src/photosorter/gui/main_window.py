@@ -21,7 +21,7 @@ from photosorter.gui.duplicates_view import DuplicatesView
 from photosorter.gui.facade import Facade, SidebarData
 from photosorter.gui.file_actions import FileActions
 from photosorter.gui.focus import FocusKeeper
-from photosorter.gui.gallery import GalleryModel, GalleryView
+from photosorter.gui.gallery import GalleryModel
 from photosorter.gui.id_list import IdList
 from photosorter.gui.ids_query import IdsQuery
 from photosorter.gui.live_wiring import LiveWiring
@@ -31,8 +31,10 @@ from photosorter.gui.people_view import PeopleView
 from photosorter.gui.results_page import ResultsPage
 from photosorter.gui.search_field import SearchField
 from photosorter.gui.search_text import photo_count
+from photosorter.gui.selection_actions import SelectionActions
 from photosorter.gui.sidebar import Sidebar
 from photosorter.gui.status import JobQueue, JobStatus
+from photosorter.gui.timeline_view import GalleryView
 from photosorter.gui.viewer import Viewer
 from photosorter.gui.welcome import WelcomePage
 from photosorter.gui.workers import Tasks, ThumbnailLoader, WorkerPool, favour_gui_thread
@@ -134,6 +136,7 @@ class MainWindow(QMainWindow):
         self.queue_panel = self.live_wiring.queue_panel
         self.organize = Organize(self)  # favourites, ratings, albums, saved searches, Undo/Redo
         build_menus(self)
+        self.selection_actions = SelectionActions(self)
         self.focus_keeper = FocusKeeper(self, self._default_focus)
         self.refresh_all()
         # places and perceptual hashes an older catalog lacks: once, in the background

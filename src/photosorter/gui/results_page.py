@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from photosorter.core.browse import ViewFilter
 from photosorter.core.search.suggest import no_match_help, unlabelled_words
 from photosorter.gui.facade import Facade, MatchReason
-from photosorter.gui.gallery import GalleryModel, GalleryView
+from photosorter.gui.gallery import GalleryModel
 from photosorter.gui.search_text import gallery_title, no_match_html
+from photosorter.gui.timeline_view import GalleryView
 from photosorter.gui.workers import Tasks
 
 
@@ -49,14 +50,19 @@ class ResultsPage(QWidget):
         self.empty_state.setTextFormat(Qt.TextFormat.RichText)
         self.empty_state.linkActivated.connect(self.link_activated.emit)
         self.empty_state.hide()
+        self.header = QHBoxLayout()  # the title, and controls for the grid (the sort order) at its right
+        self.header.addWidget(self.title, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 0, 0)
         layout.setSpacing(4)
-        layout.addWidget(self.title)
+        layout.addLayout(self.header)
         layout.addWidget(self.note)
         layout.addWidget(self.error)
         layout.addWidget(gallery, 1)
         layout.addWidget(self.empty_state, 1)
+
+    def add_header_widget(self, widget: QWidget) -> None:
+        self.header.addWidget(widget)
 
     def show_error(self, message: str) -> None:
         self.error.setText(f"⚠ {message}")

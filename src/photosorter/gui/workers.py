@@ -33,6 +33,7 @@ from photosorter.core.errors import PhotosorterError
 from photosorter.core.jobs import Cancelled, CancelToken, Job, Progress
 
 GIL_SWITCH_SECONDS = 0.001  # Python's default is 5 ms: see favour_gui_thread
+LOADER_BATCH = 8  # tiles a loader makes before it lets queued tasks (queries) have the thread
 PROGRESS_INTERVAL = 0.1  # seconds between progress signals: enough for a smooth bar, light on the GUI
 
 
@@ -271,7 +272,10 @@ class ThumbnailLoader(QObject):
             self._queue.clear()
 
     def _work(self) -> None:
-        while True:
+        """A few tiles, then back to the end of the pool's queue while requests remain: the pool's
+        threads are shared with the gallery's queries, and a loader that kept them while the user kept
+        scrolling (new requests all the time) left the query for new photos waiting for minutes."""
+        for _ in range(LOADER_BATCH):
             with self._lock:
                 if not self._queue or self._closed:
                     self._running -= 1
@@ -280,6 +284,9 @@ class ThumbnailLoader(QObject):
                 size = self.size
             image = tile(read_image(path, QSize(size, size), square=True), size)
             self.loaded.emit(photo_id, image)
+        if not self.pool.start(self._work):  # the pool was shut down
+            with self._lock:
+                self._running -= 1
 
 
 class JobRunner(QObject):

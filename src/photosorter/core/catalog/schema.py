@@ -24,6 +24,7 @@ from photosorter.core.catalog.migrations import (
     v10_places_duplicates,
     v11_marks_albums,
     v12_video_analysis,
+    v13_display_rotation,
 )
 from photosorter.core.errors import CatalogError
 
@@ -41,6 +42,7 @@ STEPS: list[Callable[[sqlite3.Connection], None]] = [
     v10_places_duplicates.migrate,
     v11_marks_albums.migrate,
     v12_video_analysis.migrate,
+    v13_display_rotation.migrate,
 ]
 
 SCHEMA_VERSION = len(STEPS)
