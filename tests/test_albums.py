@@ -45,6 +45,9 @@ def test_an_album_lists_its_photos_by_date_or_in_the_order_arranged(catalog) -> 
     assert album_rows.album_photo_ids(catalog, album.id) == [3, 1, 2, 4]
     album_rows.move_in_album(catalog, album.id, [3], before=None)
     assert browse.photo_ids(catalog, _view(album)) == [1, 2, 4, 3]
+    # the gallery's timeline keeps an arranged album's order, whatever the library's sort
+    arranged = browse.timeline(catalog, _view(album))
+    assert arranged.ids == [1, 2, 4, 3] and arranged.groups == ()
     assert album_rows.album_by_name(catalog, "summer trip").count == 4
 
 

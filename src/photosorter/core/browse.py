@@ -152,6 +152,11 @@ def timeline(catalog: Catalog, view: ViewFilter, query: str = "", sort: Sort | N
     sort = sort or Sort()
     if view.kind == ViewKind.ALL and not query.strip():
         return ordered(catalog, sort)
+    if view.kind == ViewKind.ALBUM and not query.strip():
+        album = album_rows.album_by_id(catalog, int(view.value))
+        if album is not None and album.order == album_rows.AlbumOrder.MANUAL:
+            # as the user arranged it: the album's order is the point, so no sort and no day groups
+            return Timeline(album_rows.album_photo_ids(catalog, album.id), (), sort)
     return ordered(catalog, sort, photo_ids(catalog, view, query))
 
 

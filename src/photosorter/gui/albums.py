@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QEvent, QMimeData, QObject, QPoint, Qt, QUrl
-from PySide6.QtGui import QAction, QActionGroup, QDrag, QKeySequence
-from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMenu
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QMenu
 
 from photosorter.core import browse
 from photosorter.core.browse import ViewFilter, ViewKind
@@ -66,13 +66,10 @@ class AlbumsController(QObject):
         self.albums: list[album_rows.Album] = []  # as the sidebar last listed them
         # kept: while the window is destroyed, events still arrive after the views are gone
         self._sidebar_viewport = window.sidebar.viewport()
-        self._gallery_viewport = window.gallery.viewport()
         self._sidebar_viewport.setAcceptDrops(True)
         self._sidebar_viewport.installEventFilter(self)
         window.sidebar.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         window.sidebar.customContextMenuRequested.connect(self._sidebar_menu)
-        self._gallery_viewport.installEventFilter(self)
-        self._press: QPoint | None = None  # a press on a selected photo: a drag may start from it
         self.new_album_action = self._action("&New Album…", lambda: self.new_album(), "Ctrl+Shift+N")
         self.add_menu = QMenu("&Add to Album", window)
         self.add_menu.aboutToShow.connect(self._fill_add_menu)
@@ -349,8 +346,6 @@ class AlbumsController(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self._sidebar_viewport:
             return self._sidebar_event(event)
-        if watched is self._gallery_viewport:
-            return self._gallery_event(event)
         return False
 
     def _sidebar_event(self, event: QEvent) -> bool:
@@ -374,44 +369,6 @@ class AlbumsController(QObject):
                 event.ignore()
             return True
         return False
-
-    def _gallery_event(self, event: QEvent) -> bool:
-        """A press on a selected photo keeps the selection (a drag of all of it may follow); a release
-        without a drag selects that photo alone, as a click does."""
-        gallery = self.window.gallery
-        kind = event.type()
-        if kind == QEvent.Type.MouseButtonPress and event.button() == Qt.MouseButton.LeftButton:
-            index = gallery.indexAt(event.position().toPoint())
-            if index.isValid() and not event.modifiers() and gallery.selectionModel().isSelected(index):
-                self._press = event.position().toPoint()
-                return True
-            self._press = None
-            return False
-        if kind == QEvent.Type.MouseMove and self._press is not None:
-            if (
-                event.position().toPoint() - self._press
-            ).manhattanLength() >= QApplication.startDragDistance():
-                self._press = None
-                self.start_drag()
-            return True
-        if kind == QEvent.Type.MouseButtonRelease and self._press is not None:
-            index = gallery.indexAt(self._press)
-            self._press = None
-            if index.isValid():
-                gallery.setCurrentIndex(index)  # clears the rest of the selection, as a plain click does
-            return True
-        return False
-
-    def start_drag(self) -> None:
-        ids = self.targets()
-        if not ids:
-            return
-        model = self.window.model
-        # file URLs for other apps, from the rows the gallery holds (the shown ones; never a read here)
-        photos = [model.photo_at(row) for i in ids if (row := model.row_of(i)) is not None]
-        drag = QDrag(self.window.gallery)
-        drag.setMimeData(photo_mime(ids, [p.path for p in photos if p is not None]))
-        drag.exec(Qt.DropAction.CopyAction)
 
 
 def _put_album(catalog, wanted: AlbumSnapshot | None, other: AlbumSnapshot | None) -> None:

@@ -10,7 +10,6 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
-    QUrl,
     Signal,
 )
 from PySide6.QtGui import (
@@ -197,14 +196,15 @@ class GalleryModel(QAbstractListModel):
         return [photo for photo_id in ids if (photo := self._rows.get(photo_id) or found.get(photo_id))]
 
     def file_mime(self, rows: list[int]) -> QMimeData | None:
-        """The photos at ``rows`` as file URLs, what a file manager or another app takes from a drop;
-        photos on a disconnected drive are left out. None when nothing is left."""
-        urls = [QUrl.fromLocalFile(photo.path) for photo in self.photos_of(rows) if photo.state == "ok"]
-        if not urls:
+        """What a drag of the photos at ``rows`` carries: their files as URLs, what a file manager or
+        another app takes from a drop (photos on a disconnected drive are left out), and their ids, what
+        an album in the sidebar takes. None when there is no photo."""
+        photos = self.photos_of(rows)
+        if not photos:
             return None
-        mime = QMimeData()
-        mime.setUrls(urls)
-        return mime
+        from photosorter.gui.albums import photo_mime  # albums needs the gallery; the drag is the view's
+
+        return photo_mime([p.id for p in photos], [p.path for p in photos if p.state == "ok"])
 
     def rotated(self, turns: dict[int, int]) -> None:
         """Photos were turned for display: their tiles are made again from the thumbnails."""
