@@ -156,12 +156,35 @@ def _seed_v7(conn: sqlite3.Connection) -> None:
     )
 
 
+def _seed_v9(conn: sqlite3.Connection) -> None:
+    """A photo's XMP as read: keywords (also labels of its content), a rating, a named region and the
+    face kept for it, and the sidecar signature of its change check."""
+    conn.execute("UPDATE photos SET sidecars = 'dog.jpg.xmp:812:5' WHERE id = 1")
+    conn.execute(
+        "INSERT INTO photo_metadata (photo_id, keywords, rating, title, description, sources)"
+        " VALUES (1, '[[\"Rex\", [\"Pets\"]]]', 4, 'Rex', NULL, '[\"dog.jpg.xmp\"]')"
+    )
+    conn.execute(
+        "INSERT INTO labels (hash, backend, name, confidence, parents, categories)"
+        " VALUES ('h-dog', 'yours', 'Rex', 100.0, '[\"Pets\"]', '[\"Your keywords\"]')"
+    )
+    conn.execute(
+        "INSERT INTO photo_regions (photo_id, idx, name, box_left, box_top, box_width, box_height, state)"
+        " VALUES (1, 0, 'Chloé', 0.6, 0.1, 0.2, 0.3, 'applied')"
+    )
+    conn.execute(
+        "INSERT INTO faces (hash, backend, idx, box_left, box_top, box_width, box_height, confidence,"
+        " person_id, assigned_by) VALUES ('h-dog', 'xmp', 0, 0.6, 0.1, 0.2, 0.3, 100.0, 3, 'manual')"
+    )
+
+
 SEEDS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _seed_v1,
     3: _seed_v3,
     4: _seed_v4,
     6: _seed_v6,
     7: _seed_v7,
+    9: _seed_v9,
 }
 
 PAST_VERSIONS = range(1, schema.SCHEMA_VERSION)

@@ -80,3 +80,41 @@ class ImageFacts:
     longitude: float | None
     orientation: int | None
     warnings: tuple[str, ...] = ()  # metadata dropped as impossible, and why
+    metadata: PhotoMetadata | None = None  # XMP and IPTC: keywords, rating, named face regions
+    sidecars: str | None = None  # size and mtime of the XMP sidecars read: part of the change check
+
+
+@dataclass(frozen=True, slots=True)
+class Keyword:
+    """A keyword a user gave a photo in another tool; ``parents`` is its hierarchy, root first."""
+
+    name: str
+    parents: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FaceRegion:
+    """A named face region another tool stored, as fractions of the photo as displayed (EXIF rotation
+    already undone): the same frame as the boxes of detected faces."""
+
+    name: str
+    left: float
+    top: float
+    width: float
+    height: float
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoMetadata:
+    """What XMP (embedded and sidecars) and IPTC say about one photo, merged by precedence."""
+
+    keywords: tuple[Keyword, ...] = ()
+    rating: int | None = None  # xmp:Rating: -1 (rejected) to 5; None: not rated
+    title: str | None = None
+    description: str | None = None
+    regions: tuple[FaceRegion, ...] = ()
+    sources: tuple[str, ...] = ()  # where it came from, winner first ("IMG_1.jpg.xmp", "embedded XMP")
+
+    @property
+    def empty(self) -> bool:
+        return not (self.keywords or self.regions or self.title or self.description) and self.rating is None

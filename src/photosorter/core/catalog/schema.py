@@ -20,6 +20,7 @@ from photosorter.core.catalog.migrations import (
     v6_analysis_claims,
     v7_service_usage,
     v8_search_segments,
+    v9_xmp_metadata,
 )
 from photosorter.core.errors import CatalogError
 
@@ -33,6 +34,7 @@ STEPS: list[Callable[[sqlite3.Connection], None]] = [
     v6_analysis_claims.migrate,
     v7_service_usage.migrate,
     v8_search_segments.migrate,
+    v9_xmp_metadata.migrate,
 ]
 
 SCHEMA_VERSION = len(STEPS)

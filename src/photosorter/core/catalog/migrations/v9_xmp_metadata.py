@@ -1,0 +1,46 @@
+"""Schema step v9: what XMP sidecars, embedded XMP and IPTC told us about each photo.
+
+Frozen text: never edit a released step; a change is a new step.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from photosorter.core.catalog.sqlscript import run_script
+
+SQL = """
+        -- size and mtime of the photo's XMP sidecars when it was last read: part of its change check
+        ALTER TABLE photos ADD COLUMN sidecars TEXT;
+
+        -- Per photo (per path), because sidecars are per path. Keywords also become labels of the
+        -- content (backend 'yours'), derived from these rows, so search and the Labels list see them.
+        CREATE TABLE photo_metadata (
+            photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+            keywords TEXT NOT NULL DEFAULT '[]',   -- [[name, [parent, ...]], ...], root first
+            rating INTEGER CHECK (rating BETWEEN -1 AND 5),  -- xmp:Rating as read; NULL: none
+            title TEXT,
+            description TEXT,
+            sources TEXT NOT NULL DEFAULT '[]'     -- where the fields came from, the winner first
+        );
+
+        -- Named face regions as read, as fractions of the photo as displayed. 'pending' until the
+        -- content's faces were looked for: then each is matched to a detected face and named, or
+        -- kept as a face of its own (faces.backend 'xmp').
+        CREATE TABLE photo_regions (
+            photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+            idx INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            box_left REAL NOT NULL,
+            box_top REAL NOT NULL,
+            box_width REAL NOT NULL,
+            box_height REAL NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'applied')),
+            PRIMARY KEY (photo_id, idx)
+        ) WITHOUT ROWID;
+        CREATE INDEX photo_regions_pending ON photo_regions(state) WHERE state = 'pending';
+"""
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    run_script(conn, SQL)
