@@ -17,6 +17,7 @@ from photosorter.core.catalog import photos as photo_rows
 from photosorter.core.catalog.people import face_backends
 from photosorter.core.errors import PhotosorterError
 from photosorter.core.faces import ClusterReport, FaceService
+from photosorter.core.faces.regions import RegionReport, apply_regions
 from photosorter.core.faces.services import face_services
 from photosorter.core.jobs import Cancelled, CancelToken, Job, Progress
 from photosorter.core.paths import AppPaths, app_paths
@@ -67,7 +68,13 @@ class Library:
         return Scanner(self.catalog, self.paths.thumbnails, skip=self.paths.own_dirs(), workers=workers)
 
     def scan(self, folders: list[Folder] | None = None, cancel: CancelToken | None = None) -> Job:
-        return self.scanner().scan(folders if folders is not None else self.folders(), cancel)
+        """Generator: scans, then names the faces other tools named in the photos read (XMP regions)."""
+        report = yield from self.scanner().scan(folders if folders is not None else self.folders(), cancel)
+        self.apply_face_regions()
+        return report
+
+    def apply_face_regions(self) -> RegionReport:
+        return apply_regions(self.catalog, self.face_services())
 
     # -- photos ------------------------------------------------------------------------------------------
     def stats(self) -> dict[str, int]:
@@ -119,7 +126,12 @@ class Library:
         return face_services(self.settings, analyzer, rekognition=holds_rekognition_faces or None)
 
     def group_faces(self, analyzer: Analyzer | None = None) -> ClusterReport:
-        return faces.cluster_new_faces(self.catalog, self.face_services(analyzer))
+        """Groups new faces, then gives them the names XMP regions of their photos hold (grouping first,
+        so a named face's group follows it)."""
+        services = self.face_services(analyzer)
+        report = faces.cluster_new_faces(self.catalog, services)
+        apply_regions(self.catalog, services)
+        return report
 
     def analysis_run(
         self,

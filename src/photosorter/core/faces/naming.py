@@ -72,6 +72,47 @@ def name_cluster(
     return _name(catalog, faces, [], name, services)
 
 
+def name_faces(
+    catalog: Catalog,
+    named: list[tuple[int, str]],
+    description: str,
+    services: Mapping[str, FaceService] | None = None,
+) -> int:
+    """Names many faces at once as if the user did each (the names another tool stored with the photos):
+    each face's unnamed cluster mates follow, as in ``name_face``. One undo step takes them all back;
+    propagation runs once for every person. Returns how many faces were named."""
+    if not named:
+        return 0
+    cleaned = [(face_id, _clean(name)) for face_id, name in named]
+    chosen = {face_id for face_id, _ in cleaned}
+    mates: dict[int, list[int]] = {}
+    for face_id, _ in cleaned:
+        cluster = rows.face(catalog, face_id).cluster_id
+        if cluster is not None:
+            mates[face_id] = [m for m in rows.cluster_faces(catalog, cluster) if m not in chosen]
+    with catalog.transaction() as conn:
+        existing = {name.casefold(): rows.person_by_name(catalog, name) for _, name in cleaned}
+        touched = [m for face_id, _ in cleaned for m in [face_id, *mates.get(face_id, [])]]
+        state = views.snapshot(conn, touched, [p.id for p in existing.values() if p is not None])
+        people: dict[str, int] = {}
+        for face_id, name in cleaned:
+            key = name.casefold()
+            if key not in people:
+                found = existing[key]
+                if found is None:
+                    people[key] = rows.create_person(conn, name)
+                    state["people"].append([people[key], None])  # undo removes the new person
+                else:
+                    people[key] = found.id
+            rows.assign(conn, [face_id], people[key], "manual")
+            free = [m for m in mates.get(face_id, []) if m not in chosen]
+            rows.assign(conn, free, people[key], "auto")
+            chosen.update(free)  # a mate of two named faces follows the first
+        views.push_undo(conn, "name", description, state)
+    propagate(catalog, people.values(), services)
+    return len(cleaned)
+
+
 def _name(
     catalog: Catalog,
     manual: list[int],

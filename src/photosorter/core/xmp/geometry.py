@@ -48,3 +48,17 @@ def overlap(a: Box, b: Box) -> float:
         return 0.0
     inter = (right - left) * (bottom - top)
     return inter / (a[2] * a[3] + b[2] * b[3] - inter)
+
+
+def _holds_centre(a: Box, b: Box) -> bool:
+    cx, cy = b[0] + b[2] / 2, b[1] + b[3] / 2
+    return a[0] <= cx <= a[0] + a[2] and a[1] <= cy <= a[1] + a[3]
+
+
+def same_face_score(region: Box, face: Box, floor: float) -> float:
+    """How well a region and a face box match: their overlap, raised to ``floor`` when each holds the
+    other's centre (a loose region around a tight detector box)."""
+    score = overlap(region, face)
+    if score < floor and _holds_centre(region, face) and _holds_centre(face, region):
+        return floor
+    return score
