@@ -13,12 +13,20 @@ from photosorter.cli import (
     people_commands,
     search_commands,
     watch_commands,
+    xmp_commands,
 )
 from photosorter.cli.common import EXIT_FAILURE, EXIT_USAGE, fail
 from photosorter.core.errors import PhotosorterError
 
 # Each module registers its own subcommands; adding a command never touches the others.
-COMMAND_MODULES = [library_commands, analysis_commands, search_commands, people_commands, watch_commands]
+COMMAND_MODULES = [
+    library_commands,
+    analysis_commands,
+    search_commands,
+    people_commands,
+    watch_commands,
+    xmp_commands,
+]
 
 
 class _Parser(argparse.ArgumentParser):

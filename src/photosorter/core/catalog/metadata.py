@@ -280,24 +280,36 @@ def photo_ids_under(catalog: Catalog, path: str) -> list[int]:
     return [r[0] for r in rows]
 
 
-def labels_for_export(catalog: Catalog, content_hash: str, min_confidence: float) -> list[Keyword]:
-    """The user's own keywords and analysis labels at least this confident, once each."""
+def labels_for_export(
+    catalog: Catalog, content_hash: str, min_confidence: float
+) -> tuple[list[Keyword], list[str]]:
+    """The user's own keywords and analysis labels at least this confident, once each; and the names of
+    those an analyzer gave (not the user)."""
     found: dict[str, Keyword] = {}
+    machine: list[str] = []
     for name, backend, confidence, parents in catalog.connection().execute(
         "SELECT name, backend, confidence, parents FROM labels WHERE hash = ?"
         " ORDER BY backend = ? DESC, confidence DESC, name",
         (content_hash, KEYWORD_BACKEND),
     ):
-        if backend != KEYWORD_BACKEND and confidence < min_confidence:
+        yours = backend == KEYWORD_BACKEND
+        if (not yours and confidence < min_confidence) or name.casefold() in found:
             continue
         keyword_parents: tuple[str, ...] = ()
-        if backend == KEYWORD_BACKEND:  # a hierarchy the user built; an analyzer's parents are no path
+        if yours:  # a hierarchy the user built; an analyzer's parents are no path
             try:
                 keyword_parents = tuple(str(p) for p in json.loads(parents))
             except ValueError:
                 keyword_parents = ()
-        found.setdefault(name.casefold(), Keyword(name, keyword_parents))
-    return list(found.values())
+        else:
+            machine.append(name)
+        found[name.casefold()] = Keyword(name, keyword_parents)
+    return list(found.values()), machine
+
+
+def sidecar_signature(catalog: Catalog, photo_id: int) -> str | None:
+    row = catalog.connection().execute("SELECT sidecars FROM photos WHERE id = ?", (photo_id,)).fetchone()
+    return row[0] if row else None
 
 
 def set_sidecars(conn: sqlite3.Connection, photo_id: int, signature: str | None) -> None:

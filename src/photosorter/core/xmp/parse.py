@@ -31,6 +31,9 @@ ST_DIM = "http://ns.adobe.com/xap/1.0/sType/Dimensions#"
 MP = "http://ns.microsoft.com/photo/1.2/"
 MPRI = "http://ns.microsoft.com/photo/1.2/t/RegionInfo#"
 MPREG = "http://ns.microsoft.com/photo/1.2/t/Region#"
+# Our own namespace: which dc:subject keywords an analyzer gave (not the user), so that reading our own
+# sidecar back never turns an analyzer's guess into "your keyword".
+PHOTOSORTER = "http://ns.photosorter.app/xmp/1.0/"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 MAX_PACKET_BYTES = 4 * 1024 * 1024  # real packets are kilobytes; more is not metadata we want to hold
@@ -197,14 +200,15 @@ def _keywords(props: dict[str, Value]) -> tuple[Keyword, ...] | None:
         paths = [(p, "/") for p in _strings(props.get(f"{{{DIGIKAM}}}TagsList"))]
     if flat is None and not paths:
         return None
+    machine = {name.casefold() for name in _strings(props.get(f"{{{PHOTOSORTER}}}MachineKeywords"))}
     found: dict[str, Keyword] = {}
     for path, separator in paths:
         parts = [clean_name(part) for part in path.split(separator)]
         parts = [p for p in parts if p]
-        if parts:
+        if parts and parts[-1].casefold() not in machine:
             keyword = Keyword(parts[-1], tuple(parts[:-1]))
             found.setdefault(f"{keyword.name}\x1f{keyword.parents}", keyword)
-    leaves = {k.name.casefold() for k in found.values()}
+    leaves = {k.name.casefold() for k in found.values()} | machine
     for name in _strings(flat):
         if name.casefold() not in leaves:
             leaves.add(name.casefold())
