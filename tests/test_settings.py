@@ -26,6 +26,7 @@ CASES: dict[str, tuple[object, list[tuple[object, str]]]] = {
         [("big", "whole number"), (160.5, "whole number"), (5000, "320"), (False, "pixels")],
     ),
     "analyze_after_scan": (False, [("yes", "true or false"), (1, "true or false")]),
+    "keep_xmp_sidecars": (True, [("on", "true or false"), (0, "true or false")]),
     "extra": ({"note": "hi"}, [([], "object"), ("x", "object")]),
 }
 

@@ -241,3 +241,30 @@ def test_cli_writes_a_folder_or_everything_and_says_what_it_skipped(home: Path, 
     assert (folder / "b.xmp").read_bytes() == b"<not xml"
     assert cli("--home", home, "xmp", "write", str(tmp_path / "elsewhere")).code == 1
     assert cli("--home", home, "xmp", "write").code == 2
+
+
+def test_keep_sidecars_up_to_date_follows_naming_and_undo_only_when_on(home: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    photo = make_photo(folder / "p.jpg")
+    scan(home, folder)
+    sidecar = folder / "p.jpg.xmp"
+    with Library.open(home) as library:
+        content = library.photo_by_path(str(photo)).hash  # type: ignore[union-attr]
+        _detect(library, content, [(0.1, 0.2, 0.25, 0.3)])
+        face = meta.faces_of(library.catalog, content)[0].id
+        naming.name_face(library.catalog, face, "Dora")
+        assert library.keep_sidecars_current() is None and not sidecar.exists()  # off by default
+        library.save_settings(library.settings.with_changes(keep_xmp_sidecars=True))
+    with Library.open(home) as library:
+        assert library.settings.keep_xmp_sidecars
+        report = library.keep_sidecars_current()
+        assert report is not None and report.written == 1
+        regions = parse_packet(sidecar.read_bytes()).regions
+        assert regions is not None and [r.name for r in regions] == ["Dora"]
+        assert library.keep_sidecars_current().written == 0  # type: ignore[union-attr]  # nothing changed
+        naming.rename(library.catalog, "Dora", "Dorothea")
+        assert library.keep_sidecars_current().written == 1  # type: ignore[union-attr]
+        assert [r.name for r in parse_packet(sidecar.read_bytes()).regions or ()] == ["Dorothea"]
+    # what we wrote is no change for the next scan
+    assert scan(home, folder).unchanged == 1

@@ -25,6 +25,7 @@ from photosorter.core.photo_analysis import PhotoAnalysis
 from photosorter.core.records import Folder, Photo
 from photosorter.core.scanner import Scanner
 from photosorter.core.settings import Settings, load_settings, save_settings
+from photosorter.core.xmp.export import XmpWriteReport, sync_sidecars
 
 
 class Library:
@@ -71,7 +72,14 @@ class Library:
         """Generator: scans, then names the faces other tools named in the photos read (XMP regions)."""
         report = yield from self.scanner().scan(folders if folders is not None else self.folders(), cancel)
         self.apply_face_regions()
+        self.keep_sidecars_current()
         return report
+
+    def keep_sidecars_current(self) -> XmpWriteReport | None:
+        """With "Keep XMP sidecars up to date" on, rewrites the sidecars whose labels or people changed."""
+        if not self.settings.keep_xmp_sidecars:
+            return None
+        return sync_sidecars(self.catalog)
 
     def apply_face_regions(self) -> RegionReport:
         return apply_regions(self.catalog, self.face_services())
@@ -131,6 +139,7 @@ class Library:
         services = self.face_services(analyzer)
         report = faces.cluster_new_faces(self.catalog, services)
         apply_regions(self.catalog, services)
+        self.keep_sidecars_current()
         return report
 
     def analysis_run(

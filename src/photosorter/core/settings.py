@@ -26,6 +26,7 @@ class Settings:
     collection_id: str = "photosorter-library"  # Rekognition face collection for this library
     thumbnail_size: int = 160  # grid cell size in the gallery, in px
     analyze_after_scan: bool = True
+    keep_xmp_sidecars: bool = False  # rewrite a photo's .xmp sidecar when its labels or people change
     extra: dict[str, object] = field(default_factory=dict)
 
     def features_for(self, backend: str) -> tuple[str, ...]:
@@ -90,6 +91,7 @@ _FIELDS: dict[str, tuple[Callable[[object], bool], str]] = {
         f"a whole number of pixels from {THUMBNAIL_SIZES.start} to {THUMBNAIL_SIZES.stop - 1}",
     ),
     "analyze_after_scan": (lambda v: isinstance(v, bool), "true or false"),
+    "keep_xmp_sidecars": (lambda v: isinstance(v, bool), "true or false"),
     "extra": (lambda v: isinstance(v, dict), "a JSON object"),
 }
 

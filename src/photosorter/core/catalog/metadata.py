@@ -315,3 +315,21 @@ def sidecar_signature(catalog: Catalog, photo_id: int) -> str | None:
 def set_sidecars(conn: sqlite3.Connection, photo_id: int, signature: str | None) -> None:
     """After we wrote a sidecar: its new size and mtime are no change the next scan must read."""
     conn.execute("UPDATE photos SET sidecars = ? WHERE id = ?", (signature, photo_id))
+
+
+def stale_sidecar_contents(catalog: Catalog) -> tuple[list[str], list[int]]:
+    """Contents whose sidecars may be out of date, and the readable photos holding them."""
+    conn = catalog.connection()
+    hashes = [r[0] for r in conn.execute("SELECT hash FROM sidecar_stale")]
+    if not hashes:
+        return [], []
+    rows = conn.execute(
+        "SELECT id FROM photos WHERE state = 'ok' AND hash IN (SELECT value FROM json_each(?))",
+        (json.dumps(hashes),),
+    )
+    return hashes, [r[0] for r in rows]
+
+
+def clear_stale_sidecars(catalog: Catalog, hashes: Iterable[str]) -> None:
+    with catalog.transaction() as conn:
+        conn.executemany("DELETE FROM sidecar_stale WHERE hash = ?", [(h,) for h in hashes])

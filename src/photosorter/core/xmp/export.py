@@ -19,7 +19,7 @@ from photosorter.core.catalog.database import Catalog
 from photosorter.core.catalog.paths import display
 from photosorter.core.errors import environment_fault
 from photosorter.core.imaging import write_atomically
-from photosorter.core.jobs import CancelToken, Job, Progress
+from photosorter.core.jobs import CancelToken, Job, Progress, run_to_end
 from photosorter.core.scan_walk import find_sidecars, sidecars_in
 from photosorter.core.xmp.geometry import displayed_to_stored, overlap
 from photosorter.core.xmp.parse import MAX_PACKET_BYTES, XmpError
@@ -167,3 +167,15 @@ def _write_one(
     with catalog.transaction() as conn:
         # what we wrote is no change the next scan must read again
         meta.set_sidecars(conn, photo.id, after)
+
+
+def sync_sidecars(catalog: Catalog, parts: Iterable[str] = PARTS) -> XmpWriteReport:
+    """ "Keep XMP sidecars up to date": rewrites the sidecars of photos whose labels or named faces
+    changed since the last sync (the catalog marks them as they change, whoever changed them)."""
+    hashes, photo_ids = meta.stale_sidecar_contents(catalog)
+    if not hashes:
+        return XmpWriteReport()
+    report = run_to_end(write_sidecars(catalog, photo_ids, parts))
+    # a photo skipped (its sidecar changed since the scan) is marked again when the scan reads it
+    meta.clear_stale_sidecars(catalog, hashes)
+    return report

@@ -39,6 +39,36 @@ SQL = """
             PRIMARY KEY (photo_id, idx)
         ) WITHOUT ROWID;
         CREATE INDEX photo_regions_pending ON photo_regions(state) WHERE state = 'pending';
+
+        -- Contents whose sidecars may say something old: what "Keep XMP sidecars up to date" rewrites.
+        -- Marked by what sidecars hold (labels, faces and their names), whatever changed them.
+        CREATE TABLE sidecar_stale (hash TEXT PRIMARY KEY) WITHOUT ROWID;
+        CREATE TRIGGER sidecar_stale_labels_insert AFTER INSERT ON labels BEGIN
+            INSERT OR IGNORE INTO sidecar_stale (hash) VALUES (NEW.hash);
+        END;
+        CREATE TRIGGER sidecar_stale_labels_delete AFTER DELETE ON labels BEGIN
+            INSERT OR IGNORE INTO sidecar_stale (hash) VALUES (OLD.hash);
+        END;
+        CREATE TRIGGER sidecar_stale_labels_update AFTER UPDATE ON labels BEGIN
+            INSERT OR IGNORE INTO sidecar_stale (hash) VALUES (OLD.hash), (NEW.hash);
+        END;
+        CREATE TRIGGER sidecar_stale_faces_insert AFTER INSERT ON faces WHEN NEW.person_id IS NOT NULL BEGIN
+            INSERT OR IGNORE INTO sidecar_stale (hash) VALUES (NEW.hash);
+        END;
+        CREATE TRIGGER sidecar_stale_faces_delete AFTER DELETE ON faces WHEN OLD.person_id IS NOT NULL BEGIN
+            INSERT OR IGNORE INTO sidecar_stale (hash) VALUES (OLD.hash);
+        END;
+        -- clustering rewrites cluster_id all the time: only a name given or taken counts
+        CREATE TRIGGER sidecar_stale_faces_update AFTER UPDATE OF person_id, box_left, box_top ON faces
+        WHEN OLD.person_id IS NOT NEW.person_id OR (NEW.person_id IS NOT NULL
+            AND (OLD.box_left IS NOT NEW.box_left OR OLD.box_top IS NOT NEW.box_top))
+        BEGIN
+            INSERT OR IGNORE INTO sidecar_stale (hash) VALUES (OLD.hash), (NEW.hash);
+        END;
+        CREATE TRIGGER sidecar_stale_people_rename AFTER UPDATE OF name ON people
+        WHEN OLD.name IS NOT NEW.name BEGIN
+            INSERT OR IGNORE INTO sidecar_stale (hash) SELECT hash FROM faces WHERE person_id = NEW.id;
+        END;
 """
 
 
