@@ -42,14 +42,17 @@ def store(
     new_hash: str,
     metadata: PhotoMetadata | None,
 ) -> bool:
-    """Replaces what one photo's metadata says; returns True when it has named regions to apply."""
-    conn.execute("DELETE FROM photo_metadata WHERE photo_id = ?", (photo_id,))
-    previous = conn.execute(
-        "SELECT name, box_left, box_top, box_width, box_height, state FROM photo_regions WHERE photo_id = ?"
-        " ORDER BY idx",
-        (photo_id,),
-    ).fetchall()
-    conn.execute("DELETE FROM photo_regions WHERE photo_id = ?", (photo_id,))
+    """Replaces what one photo's metadata says (``old_hash`` None: a new photo, nothing to replace);
+    returns True when it has named regions to apply."""
+    previous: list[tuple] = []
+    if old_hash is not None:
+        conn.execute("DELETE FROM photo_metadata WHERE photo_id = ?", (photo_id,))
+        previous = conn.execute(
+            "SELECT name, box_left, box_top, box_width, box_height, state FROM photo_regions"
+            " WHERE photo_id = ? ORDER BY idx",
+            (photo_id,),
+        ).fetchall()
+        conn.execute("DELETE FROM photo_regions WHERE photo_id = ?", (photo_id,))
     if metadata is not None:
         conn.execute(
             "INSERT INTO photo_metadata (photo_id, keywords, rating, title, description, sources)"
@@ -63,12 +66,14 @@ def store(
                 json.dumps(list(metadata.sources)),
             ),
         )
-        unchanged = old_hash == new_hash and all(row[5] == "applied" for row in previous)
+        unchanged = old_hash == new_hash and all(row[5] != "pending" for row in previous)
         same = [tuple(r[:5]) for r in previous] == [
             (r.name, r.left, r.top, r.width, r.height) for r in metadata.regions
         ]
         # a rescan with the same regions must not name faces again the user has renamed since
-        state = "applied" if unchanged and same else "pending"
+        state = "pending"
+        if unchanged and same and previous:
+            state = "waiting" if any(row[5] == "waiting" for row in previous) else "applied"
         conn.executemany(
             "INSERT INTO photo_regions (photo_id, idx, name, box_left, box_top, box_width, box_height, state)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -103,7 +108,8 @@ def refresh_keyword_labels(conn: sqlite3.Connection, hashes: Iterable[str]) -> N
         wanted = {name: json.dumps(parents, ensure_ascii=False) for name, parents in merged.items()}
         if current == wanted:
             continue  # a rescan that changed nothing leaves the search index alone
-        conn.execute("DELETE FROM labels WHERE hash = ? AND backend = ?", (content_hash, KEYWORD_BACKEND))
+        if current:
+            conn.execute("DELETE FROM labels WHERE hash = ? AND backend = ?", (content_hash, KEYWORD_BACKEND))
         conn.executemany(
             "INSERT INTO labels (hash, backend, name, confidence, parents, categories)"
             " VALUES (?, ?, ?, ?, ?, ?)",
@@ -185,10 +191,13 @@ class DetectedFace:
 
 
 def pending_regions(catalog: Catalog) -> list[PendingRegion]:
+    """Regions to apply: new ones, and waiting ones whose content's faces have now been looked for."""
     rows = catalog.connection().execute(
         "SELECT r.photo_id, r.idx, p.hash, r.name, r.box_left, r.box_top, r.box_width, r.box_height"
         " FROM photo_regions r JOIN photos p ON p.id = r.photo_id"
-        " WHERE r.state = 'pending' AND p.hash IS NOT NULL ORDER BY p.hash, r.photo_id, r.idx"
+        " WHERE r.state != 'applied' AND p.hash IS NOT NULL AND (r.state = 'pending' OR EXISTS ("
+        "   SELECT 1 FROM analyses a WHERE a.hash = p.hash AND a.feature = 'faces' AND a.status = 'done'))"
+        " ORDER BY p.hash, r.photo_id, r.idx"
     )
     return [PendingRegion(r[0], r[1], r[2], FaceRegion(*r[3:])) for r in rows]
 
@@ -233,10 +242,11 @@ def delete_face(conn: sqlite3.Connection, face_id: int) -> None:
     conn.execute("DELETE FROM faces WHERE id = ? AND backend = ?", (face_id, REGION_BACKEND))
 
 
-def mark_applied(conn: sqlite3.Connection, regions: Iterable[PendingRegion]) -> None:
+def mark_regions(conn: sqlite3.Connection, regions: Iterable[PendingRegion], state: str) -> None:
+    """'applied', or 'waiting' (a face of its own for now, matched once faces are looked for)."""
     conn.executemany(
-        "UPDATE photo_regions SET state = 'applied' WHERE photo_id = ? AND idx = ?",
-        [(r.photo_id, r.idx) for r in regions],
+        "UPDATE photo_regions SET state = ? WHERE photo_id = ? AND idx = ?",
+        [(state, r.photo_id, r.idx) for r in regions],
     )
 
 

@@ -33,13 +33,15 @@ class RegionReport:
 
 
 def apply_regions(catalog: Catalog, services: Mapping[str, FaceService] | None = None) -> RegionReport:
-    """Applies every pending region; cheap when there are none (one indexed query)."""
+    """Applies every pending region (and the waiting ones whose content's faces were looked for since);
+    cheap when there are none: one query over the open regions."""
     pending = meta.pending_regions(catalog)
     if not pending:
         return RegionReport()
     to_name: list[tuple[int, str]] = []
     applied: list[meta.PendingRegion] = []
-    kept = waiting = 0
+    waiting: list[meta.PendingRegion] = []
+    kept = 0
     with catalog.transaction() as conn:
         for content_hash, group in groupby(pending, key=lambda r: r.content_hash):
             regions = list(group)
@@ -70,10 +72,8 @@ def apply_regions(catalog: Catalog, services: Mapping[str, FaceService] | None =
                     own[key] = meta.DetectedFace(face_id, meta.REGION_BACKEND, box, None, region.name, None)
                     to_name.append((face_id, region.name))
                     kept += 1
-                if looked:
-                    applied.append(pending_region)
-                else:
-                    waiting += 1
-        meta.mark_applied(conn, applied)
+                (applied if looked else waiting).append(pending_region)
+        meta.mark_regions(conn, applied, "applied")
+        meta.mark_regions(conn, waiting, "waiting")
     named = naming.name_faces(catalog, to_name, f"name {len(to_name)} faces from XMP face regions", services)
-    return RegionReport(named - kept, kept, waiting)
+    return RegionReport(named - kept, kept, len(waiting))

@@ -24,9 +24,10 @@ SQL = """
             sources TEXT NOT NULL DEFAULT '[]'     -- where the fields came from, the winner first
         );
 
-        -- Named face regions as read, as fractions of the photo as displayed. 'pending' until the
-        -- content's faces were looked for: then each is matched to a detected face and named, or
-        -- kept as a face of its own (faces.backend 'xmp').
+        -- Named face regions as read, as fractions of the photo as displayed. 'pending': to match to
+        -- the faces detected in the content (naming the one it matches, or keeping a face of its own,
+        -- faces.backend 'xmp'); 'waiting': kept as a face of its own until the content's faces are
+        -- looked for; 'applied': done.
         CREATE TABLE photo_regions (
             photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
             idx INTEGER NOT NULL,
@@ -35,10 +36,10 @@ SQL = """
             box_top REAL NOT NULL,
             box_width REAL NOT NULL,
             box_height REAL NOT NULL,
-            state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'applied')),
+            state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'waiting', 'applied')),
             PRIMARY KEY (photo_id, idx)
         ) WITHOUT ROWID;
-        CREATE INDEX photo_regions_pending ON photo_regions(state) WHERE state = 'pending';
+        CREATE INDEX photo_regions_open ON photo_regions(state) WHERE state != 'applied';
 
         -- Contents whose sidecars may say something old: what "Keep XMP sidecars up to date" rewrites.
         -- Marked by what sidecars hold (labels, faces and their names), whatever changed them.

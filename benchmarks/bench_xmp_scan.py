@@ -1,0 +1,95 @@
+"""What XMP sidecars add to a scan: the same photos scanned with and without a sidecar each.
+
+Builds N small distinct JPEGs (320x240) twice, once with a digiKam-shaped sidecar beside every
+photo (keywords with hierarchy, rating, two named MWG face regions, the Microsoft copy), then
+measures a cold `photosorter scan` (which also turns the regions into named faces) and a
+no-change rescan of each tree, alternating, best of REPEATS. Prints the ratios with/without;
+the target is at most 1.2 for the cold scan.
+
+    python benchmarks/bench_xmp_scan.py [N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from PIL import Image
+
+from photosorter.core.jobs import run_to_end
+from photosorter.core.library import Library
+
+REPEATS = 2
+SIDECAR = Path(__file__).resolve().parents[1] / "tests" / "data" / "xmp" / "digikam.jpg.xmp"
+
+
+def build(root: Path, count: int, sidecars: bool) -> None:
+    template = SIDECAR.read_bytes()
+    base = Image.new("RGB", (320, 240), (120, 140, 160))
+    for i in range(count):
+        folder = root / f"roll{i // 200:03}"
+        folder.mkdir(parents=True, exist_ok=True)
+        base.putpixel((i % 320, i // 320 % 240), (i % 256, (i // 256) % 256, 7))  # distinct content
+        path = folder / f"IMG_{i:05}.jpg"
+        base.save(path, quality=85)
+        if sidecars:
+            (folder / f"IMG_{i:05}.jpg.xmp").write_bytes(
+                template.replace(b"Paris", f"Place {i % 97}".encode())
+            )
+
+
+def scan_seconds(tree: Path, home: Path) -> tuple[float, float]:
+    """(cold scan, no-change rescan) of ``tree`` into a fresh catalog under ``home``."""
+    if home.exists():
+        shutil.rmtree(home)
+    with Library.open(home) as library:
+        library.add_folder(tree)
+        started = time.perf_counter()
+        report = run_to_end(library.scan())
+        cold = time.perf_counter() - started
+        assert not report.errors, report.errors[:3]
+        started = time.perf_counter()
+        again = run_to_end(library.scan())
+        rescan = time.perf_counter() - started
+        assert again.unchanged == report.added, (again.unchanged, report.added)
+    return cold, rescan
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("count", nargs="?", type=int, default=10_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-xmp-") as temp:
+        work = Path(temp)
+        started = time.perf_counter()
+        build(work / "plain", args.count, sidecars=False)
+        build(work / "sidecars", args.count, sidecars=True)
+        print(f"built 2 x {args.count} photos in {time.perf_counter() - started:.1f} s")
+        best: dict[str, tuple[float, float]] = {}
+        for repeat in range(REPEATS):
+            for name in ("plain", "sidecars") if repeat % 2 == 0 else ("sidecars", "plain"):
+                cold, rescan = scan_seconds(work / name, work / f"home-{name}")
+                speed = args.count / cold
+                print(f"  {name:9} cold {cold:6.2f} s ({speed:5.0f} photos/s)  rescan {rescan:5.2f} s")
+                old = best.get(name, (float("inf"), float("inf")))
+                best[name] = (min(old[0], cold), min(old[1], rescan))
+        with Library.open(work / "home-sidecars") as library:
+            named = (
+                library.catalog.connection()
+                .execute("SELECT count(*) FROM faces WHERE person_id IS NOT NULL")
+                .fetchone()[0]
+            )
+        print(f"named faces from regions: {named}")
+        cold_ratio = best["sidecars"][0] / best["plain"][0]
+        rescan_ratio = best["sidecars"][1] / best["plain"][1]
+        print(f"cold scan with/without sidecars: {cold_ratio:.2f}x (target <= 1.20)")
+        print(f"no-change rescan with/without sidecars: {rescan_ratio:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
