@@ -7,6 +7,7 @@ Picasa write; photos are made here. exiftool, where installed, writes sidecars w
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import struct
 import subprocess
@@ -487,3 +488,17 @@ def test_sidecars_exiftool_writes_are_read(home: Path, tmp_path: Path) -> None:
     (eve,) = stored(home, microsoft).regions  # type: ignore[union-attr]
     assert eve.name == "Eve"
     assert (eve.left, eve.top, eve.width, eve.height) == pytest.approx((0.1, 0.2, 0.3, 0.4))
+
+
+def test_show_says_what_the_metadata_said_and_where_from(home: Path, tmp_path: Path, cli) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    photo = make_photo(folder / "IMG_3.jpg")
+    (folder / "IMG_3.xmp").write_bytes(fixture("lightroom.xmp"))
+    scan(home, folder)
+    data = json.loads(cli("--home", home, "show", str(photo), "--json").out)
+    assert data["keywords"] == ["Animals|Dog", "beach", "sunset", "Animals"]
+    assert (data["rating"], data["description"], data["face_regions"]) == (5, "Evening walk", ["Chloé"])
+    assert data["metadata_from"] == ["IMG_3.xmp"]
+    text = cli("--home", home, "show", str(photo)).out
+    assert "Animals|Dog" in text and "metadata_from" in text

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from photosorter.cli.common import echo, print_json, run_job
+from photosorter.core.catalog import metadata as meta
 from photosorter.core.catalog.paths import display
 from photosorter.core.errors import EnvironmentFault, PhotosorterError
 from photosorter.core.imaging import thumbnail_path
@@ -156,6 +157,26 @@ def _state_line(state: AnalysisState) -> str:
 def photo_fields(library: Library, photo: Photo) -> dict[str, Any]:
     """What the catalog knows about the file itself, as ``show`` prints it (before the analysis)."""
     thumb = thumbnail_path(library.paths.thumbnails, photo.hash) if photo.hash else None
+    return _file_fields(library, photo, thumb) | _metadata_fields(library, photo)
+
+
+def _metadata_fields(library: Library, photo: Photo) -> dict[str, Any]:
+    """What XMP and IPTC said (only for photos that have any): keywords with their hierarchy, rating,
+    title, description, named regions, and which files said it."""
+    found = meta.metadata_of(library.catalog, photo.id)
+    if found is None:
+        return {}
+    return {
+        "keywords": ["|".join((*k.parents, k.name)) for k in found.keywords],
+        "rating": found.rating,
+        "title": found.title,
+        "description": found.description,
+        "face_regions": [r.name for r in found.regions],
+        "metadata_from": list(found.sources),
+    }
+
+
+def _file_fields(library: Library, photo: Photo, thumb) -> dict[str, Any]:
     return {
         "id": photo.id,
         "path": display(photo.path),
