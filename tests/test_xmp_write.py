@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # the settings dialog test: no display needed
 import shutil
 import subprocess
 from pathlib import Path
@@ -268,3 +270,28 @@ def test_keep_sidecars_up_to_date_follows_naming_and_undo_only_when_on(home: Pat
         assert [r.name for r in parse_packet(sidecar.read_bytes()).regions or ()] == ["Dorothea"]
     # what we wrote is no change for the next scan
     assert scan(home, folder).unchanged == 1
+
+
+def test_the_setting_is_off_by_default_and_the_dialog_saves_it(qtbot, home: Path) -> None:
+    from photosorter.gui.facade import Facade
+    from photosorter.gui.main_window import MainWindow
+    from photosorter.gui.settings_dialog import SettingsDialog
+    from photosorter.gui.workers import WorkerPool
+
+    library = Library.open(home)
+    library.save_settings(library.settings.with_changes(analyze_after_scan=False))
+    pool = WorkerPool()
+    window = MainWindow(Facade(library), pool)
+    qtbot.addWidget(window)
+    try:
+        dialog = SettingsDialog(window.facade, window.tasks, window)
+        qtbot.addWidget(dialog)
+        assert dialog.keep_xmp_sidecars.text() == "Keep XMP sidecars up to date"
+        assert not dialog.keep_xmp_sidecars.isChecked()
+        dialog.keep_xmp_sidecars.setChecked(True)
+        window.actions.apply_settings(dialog.current_settings())
+        with Library.open(home) as reopened:
+            assert reopened.settings.keep_xmp_sidecars
+    finally:
+        window.shutdown()
+        library.close()
