@@ -291,7 +291,8 @@ class Scanner:
             metadata_rows.store(conn, existing, old_hash, facts.hash, facts.metadata)
             report.updated += 1
             return
-        for photo_id, old_path, state in photo_rows.photos_with_hash(conn, facts.hash):
+        copies = photo_rows.photos_with_hash(conn, facts.hash)
+        for photo_id, old_path, state in copies:
             if state == "missing" or not os.path.lexists(old_path):
                 # same content, old path gone: a move or rename keeps the id and all we know
                 photo_rows.move_photo(conn, photo_id, candidate.folder_id, candidate.path, name)
@@ -302,5 +303,6 @@ class Scanner:
                 return
         photo_id = photo_rows.insert_photo(conn, candidate.folder_id, candidate.path, name, facts)
         if facts.metadata is not None:
-            metadata_rows.store(conn, photo_id, None, facts.hash, facts.metadata)
+            # the only photo of its content: its keywords are the content's, no copies to merge
+            metadata_rows.store(conn, photo_id, None, facts.hash, facts.metadata, only_copy=not copies)
         report.added += 1

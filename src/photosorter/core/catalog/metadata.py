@@ -41,6 +41,7 @@ def store(
     old_hash: str | None,
     new_hash: str,
     metadata: PhotoMetadata | None,
+    only_copy: bool = False,
 ) -> bool:
     """Replaces what one photo's metadata says (``old_hash`` None: a new photo, nothing to replace);
     returns True when it has named regions to apply."""
@@ -82,8 +83,30 @@ def store(
                 for i, r in enumerate(metadata.regions)
             ],
         )
-    refresh_keyword_labels(conn, {h for h in (old_hash, new_hash) if h})
+    if only_copy and old_hash is None and metadata is not None:
+        # a new photo no other row holds (the scan's common case): its keywords are the content's
+        merged = {k.name: list(k.parents) for k in metadata.keywords}
+        _put_keyword_labels(conn, new_hash, merged, replace=True)
+    else:
+        refresh_keyword_labels(conn, {h for h in (old_hash, new_hash) if h})
     return metadata is not None and bool(metadata.regions)
+
+
+_CATEGORIES = json.dumps([KEYWORD_CATEGORY])
+
+
+def _put_keyword_labels(
+    conn: sqlite3.Connection, content_hash: str, merged: dict[str, list[str]], replace: bool
+) -> None:
+    if replace:
+        conn.execute("DELETE FROM labels WHERE hash = ? AND backend = ?", (content_hash, KEYWORD_BACKEND))
+    conn.executemany(
+        "INSERT INTO labels (hash, backend, name, confidence, parents, categories) VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (content_hash, KEYWORD_BACKEND, name, KEYWORD_CONFIDENCE, json.dumps(parents), _CATEGORIES)
+            for name, parents in merged.items()
+        ],
+    )
 
 
 def refresh_keyword_labels(conn: sqlite3.Connection, hashes: Iterable[str]) -> None:
@@ -105,26 +128,10 @@ def refresh_keyword_labels(conn: sqlite3.Connection, hashes: Iterable[str]) -> N
                 (content_hash, KEYWORD_BACKEND),
             )
         }
-        wanted = {name: json.dumps(parents, ensure_ascii=False) for name, parents in merged.items()}
+        wanted = {name: json.dumps(parents) for name, parents in merged.items()}
         if current == wanted:
             continue  # a rescan that changed nothing leaves the search index alone
-        if current:
-            conn.execute("DELETE FROM labels WHERE hash = ? AND backend = ?", (content_hash, KEYWORD_BACKEND))
-        conn.executemany(
-            "INSERT INTO labels (hash, backend, name, confidence, parents, categories)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    content_hash,
-                    KEYWORD_BACKEND,
-                    name,
-                    KEYWORD_CONFIDENCE,
-                    parents,
-                    json.dumps([KEYWORD_CATEGORY]),
-                )
-                for name, parents in wanted.items()
-            ],
-        )
+        _put_keyword_labels(conn, content_hash, merged, replace=bool(current))
 
 
 # -- reading ---------------------------------------------------------------------------------------------
@@ -178,6 +185,7 @@ class PendingRegion:
     idx: int
     content_hash: str
     region: FaceRegion
+    looked: bool = False  # some backend finished looking for faces in the content
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,13 +201,14 @@ class DetectedFace:
 def pending_regions(catalog: Catalog) -> list[PendingRegion]:
     """Regions to apply: new ones, and waiting ones whose content's faces have now been looked for."""
     rows = catalog.connection().execute(
-        "SELECT r.photo_id, r.idx, p.hash, r.name, r.box_left, r.box_top, r.box_width, r.box_height"
+        "SELECT * FROM (SELECT r.photo_id, r.idx, p.hash, r.name, r.box_left, r.box_top, r.box_width,"
+        "  r.box_height, r.state, EXISTS (SELECT 1 FROM analyses a WHERE a.hash = p.hash"
+        "  AND a.feature = 'faces' AND a.status = 'done') AS looked"
         " FROM photo_regions r JOIN photos p ON p.id = r.photo_id"
-        " WHERE r.state != 'applied' AND p.hash IS NOT NULL AND (r.state = 'pending' OR EXISTS ("
-        "   SELECT 1 FROM analyses a WHERE a.hash = p.hash AND a.feature = 'faces' AND a.status = 'done'))"
-        " ORDER BY p.hash, r.photo_id, r.idx"
+        " WHERE r.state != 'applied' AND p.hash IS NOT NULL)"
+        " WHERE state = 'pending' OR looked ORDER BY hash, photo_id, idx"
     )
-    return [PendingRegion(r[0], r[1], r[2], FaceRegion(*r[3:])) for r in rows]
+    return [PendingRegion(r[0], r[1], r[2], FaceRegion(*r[3:8]), bool(r[9])) for r in rows]
 
 
 def faces_of(catalog: Catalog, content_hash: str) -> list[DetectedFace]:
@@ -209,19 +218,6 @@ def faces_of(catalog: Catalog, content_hash: str) -> list[DetectedFace]:
         (content_hash,),
     )
     return [DetectedFace(r[0], r[1], (r[2], r[3], r[4], r[5]), r[6], r[7], r[8]) for r in rows]
-
-
-def faces_looked_for(catalog: Catalog, content_hash: str) -> bool:
-    """Some backend finished looking for faces in this content (it may have found none)."""
-    row = (
-        catalog.connection()
-        .execute(
-            "SELECT 1 FROM analyses WHERE hash = ? AND feature = 'faces' AND status = 'done' LIMIT 1",
-            (content_hash,),
-        )
-        .fetchone()
-    )
-    return row is not None
 
 
 def add_region_face(conn: sqlite3.Connection, content_hash: str, region: FaceRegion) -> int:

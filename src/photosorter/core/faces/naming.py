@@ -86,12 +86,12 @@ def name_faces(
     cleaned = [(face_id, _clean(name)) for face_id, name in named]
     chosen = {face_id for face_id, _ in cleaned}
     mates: dict[int, list[int]] = {}
-    for face_id, _ in cleaned:
-        cluster = rows.face(catalog, face_id).cluster_id
-        if cluster is not None:
-            mates[face_id] = [m for m in rows.cluster_faces(catalog, cluster) if m not in chosen]
+    for face in rows.faces_by_id(catalog, chosen):  # one query: a library's worth of regions at once
+        if face.cluster_id is not None:
+            mates[face.id] = [m for m in rows.cluster_faces(catalog, face.cluster_id) if m not in chosen]
     with catalog.transaction() as conn:
-        existing = {name.casefold(): rows.person_by_name(catalog, name) for _, name in cleaned}
+        names = {name.casefold(): name for _, name in cleaned}
+        existing = {key: rows.person_by_name(catalog, name) for key, name in names.items()}
         touched = [m for face_id, _ in cleaned for m in [face_id, *mates.get(face_id, [])]]
         state = views.snapshot(conn, touched, [p.id for p in existing.values() if p is not None])
         people: dict[str, int] = {}

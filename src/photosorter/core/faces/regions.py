@@ -48,7 +48,7 @@ def apply_regions(catalog: Catalog, services: Mapping[str, FaceService] | None =
             faces = meta.faces_of(catalog, content_hash)
             detected = [f for f in faces if f.backend != meta.REGION_BACKEND]
             own = {(f.person_name or "").casefold(): f for f in faces if f.backend == meta.REGION_BACKEND}
-            looked = meta.faces_looked_for(catalog, content_hash)
+            looked = regions[0].looked
             used: set[int] = set()
             for pending_region in regions:
                 region = pending_region.region
