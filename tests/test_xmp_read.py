@@ -153,11 +153,12 @@ EXTERNAL = b"""<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/
         (b"<html><body>not xmp</body></html>", "no rdf:RDF"),
         (b"   \x00\x00", "empty"),
         (
-            b"<r:RDF xmlns:r='http://www.w3.org/1999/02/22-rdf-syntax-ns#'>"
-            + b"<r:Description><a>" * 60
+            b"<r:RDF xmlns:r='http://www.w3.org/1999/02/22-rdf-syntax-ns#'"
+            + b" xmlns:dc='http://purl.org/dc/elements/1.1/'><r:Description><dc:subject>"
+            + b"<r:Description><dc:a>" * 60
             + b"x"
-            + b"</a></r:Description>" * 60
-            + b"</r:RDF>",
+            + b"</dc:a></r:Description>" * 60
+            + b"</dc:subject></r:Description></r:RDF>",
             "nests deeper",
         ),
     ],

@@ -11,7 +11,7 @@ face goes; one that matches none stays a face of its own for good.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from itertools import groupby
 
@@ -32,7 +32,10 @@ class RegionReport:
     waiting: int = 0  # regions of contents whose faces were not looked for yet
 
 
-def apply_regions(catalog: Catalog, services: Mapping[str, FaceService] | None = None) -> RegionReport:
+def apply_regions(
+    catalog: Catalog,
+    services: Mapping[str, FaceService] | Callable[[], Mapping[str, FaceService]] | None = None,
+) -> RegionReport:
     """Applies every pending region (and the waiting ones whose content's faces were looked for since);
     cheap when there are none: one query over the open regions."""
     pending = meta.pending_regions(catalog)
@@ -75,5 +78,7 @@ def apply_regions(catalog: Catalog, services: Mapping[str, FaceService] | None =
                 (applied if looked else waiting).append(pending_region)
         meta.mark_regions(conn, applied, "applied")
         meta.mark_regions(conn, waiting, "waiting")
+    if callable(services):
+        services = services() if to_name else None  # built only when there is something to name
     named = naming.name_faces(catalog, to_name, f"name {len(to_name)} faces from XMP face regions", services)
     return RegionReport(named - kept, kept, len(waiting))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element, ParseError, XMLParser
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
@@ -94,7 +94,7 @@ def parse_packet(data: bytes) -> XmpFields:
     if not data:
         raise XmpError("XMP is empty")
     try:
-        root = fromstring(data)
+        root = _parse(data)
     except DefusedXmlException as error:
         raise XmpError(f"XMP refused: it declares entities or a DTD ({type(error).__name__})") from None
     except ParseError as error:
@@ -111,36 +111,72 @@ def parse_packet(data: bytes) -> XmpFields:
     )
 
 
+def _parse(data: bytes) -> Element:
+    """The element tree, through defusedxml whenever the packet could declare an entity.
+
+    Entities (the "billion laughs" bomb, external files) can only be declared in a DTD. A packet in
+    an ASCII-compatible encoding (no NUL bytes) without ``<!DOCTYPE`` has none, and goes to the C
+    parser: defusedxml's pure-Python parser costs more than the rest of a scan's metadata reading.
+    Anything else (a DTD, UTF-16) goes through defusedxml, which refuses what is dangerous.
+    """
+    if b"\x00" in data or b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        return fromstring(data)
+    parser = XMLParser()
+    parser.feed(data)
+    return parser.close()
+
+
 # -- RDF to plain values ---------------------------------------------------------------------------------
+_RDF_NS = f"{{{RDF}}}"
+_RDF_RDF, _DESCRIPTION, _LI = f"{_RDF_NS}RDF", f"{_RDF_NS}Description", f"{_RDF_NS}li"
+_RESOURCE, _PARSE_TYPE = f"{_RDF_NS}resource", f"{_RDF_NS}parseType"
+_CONTAINERS = {f"{_RDF_NS}Bag", f"{_RDF_NS}Seq", f"{_RDF_NS}Alt"}
+# the properties read (others, like develop settings, are never walked: most of a sidecar)
+_WANTED = {f"{{{ns}}}{local}" for local, ns in _OURS.items()} | {
+    f"{{{ns}}}{local}" for ns, local in _ALSO_OURS
+}
+_WANTED.add(f"{{{PHOTOSORTER}}}MachineKeywords")
+
+
 def _descriptions(root: Element) -> list[Element]:
-    rdf_roots = [root] if root.tag == f"{{{RDF}}}RDF" else list(root.iter(f"{{{RDF}}}RDF"))
+    rdf_roots = [root] if root.tag == _RDF_RDF else list(root.iter(_RDF_RDF))
     if not rdf_roots:
         raise XmpError("XMP has no rdf:RDF element (not XMP, or the RDF namespace is wrong)")
-    return [d for r in rdf_roots for d in r if d.tag == f"{{{RDF}}}Description"]
+    return [d for r in rdf_roots for d in r if d.tag == _DESCRIPTION]
 
 
 def _properties(root: Element, warnings: list[str]) -> dict[str, Value]:
-    """Every top-level property of every rdf:Description, merged (the first one wins)."""
+    """The properties we read from every rdf:Description, merged (the first one wins)."""
     props: dict[str, Value] = {}
+    seen: set[str] = set()
     for description in _descriptions(root):
-        for key, value in _struct(description, 1).items():
-            props.setdefault(key, value)
-    for key in props:
+        for key, value in description.attrib.items():
+            seen.add(key)
+            if key in _WANTED:
+                props.setdefault(key, value)
+        for child in description:
+            key = child.tag
+            if not isinstance(key, str):
+                continue
+            seen.add(key)
+            if key in _WANTED and key not in props:
+                props[key] = _value(child, 2)
+    for key in seen - _WANTED:
         namespace, _, local = key[1:].partition("}")
         expected = _OURS.get(local)
-        if expected and namespace != expected and (namespace, local) not in _ALSO_OURS:
+        if expected and namespace != expected:
             warnings.append(f"XMP property {local} is in namespace {namespace!r}, not {expected!r}: ignored")
     return props
+
+
+def _fields(element: Element) -> dict[str, Value]:
+    return {k: v for k, v in element.attrib.items() if not k.startswith(_RDF_NS) and k != XML_LANG}
 
 
 def _struct(element: Element, depth: int) -> dict[str, Value]:
     if depth > MAX_DEPTH:
         raise XmpError(f"XMP nests deeper than {MAX_DEPTH} levels")
-    props: dict[str, Value] = {
-        key: value
-        for key, value in element.attrib.items()
-        if not key.startswith(f"{{{RDF}}}") and key != XML_LANG
-    }
+    props = _fields(element)
     for child in element:
         if isinstance(child.tag, str):
             props[child.tag] = _value(child, depth + 1)
@@ -150,28 +186,29 @@ def _struct(element: Element, depth: int) -> dict[str, Value]:
 def _value(element: Element, depth: int) -> Value:
     if depth > MAX_DEPTH:
         raise XmpError(f"XMP nests deeper than {MAX_DEPTH} levels")
-    resource = element.get(f"{{{RDF}}}resource")
-    if resource is not None:
-        return resource
-    if element.get(f"{{{RDF}}}parseType") == "Resource":
-        return _struct(element, depth)
-    children = [c for c in element if isinstance(c.tag, str)]
-    if not children:
-        if any(not k.startswith(f"{{{RDF}}}") and k != XML_LANG for k in element.attrib):
+    attrib = element.attrib
+    if attrib:
+        resource = attrib.get(_RESOURCE)
+        if resource is not None:
+            return resource
+        if attrib.get(_PARSE_TYPE) == "Resource":
+            return _struct(element, depth)
+    if not len(element):
+        if attrib and _fields(element):
             return _struct(element, depth)  # shorthand struct: its fields are attributes
         return (element.text or "").strip()
-    first = children[0]
-    if first.tag in (f"{{{RDF}}}Bag", f"{{{RDF}}}Seq", f"{{{RDF}}}Alt"):
+    first = element[0]
+    if first.tag in _CONTAINERS:
         items: list[Value] = []
         for li in first:
-            if li.tag == f"{{{RDF}}}li":
+            if li.tag == _LI:
                 item = _value(li, depth + 2)
                 if isinstance(item, str) and li.get(XML_LANG) == "x-default":
                     items.insert(0, item)  # the default language first
                 else:
                     items.append(item)
         return items
-    if first.tag == f"{{{RDF}}}Description":
+    if first.tag == _DESCRIPTION:
         return _struct(first, depth + 1)
     return _struct(element, depth)
 
