@@ -41,21 +41,22 @@ def build(root: Path, count: int, sidecars: bool) -> None:
             )
 
 
-def scan_seconds(tree: Path, home: Path) -> tuple[float, float]:
-    """(cold scan, no-change rescan) of ``tree`` into a fresh catalog under ``home``."""
+def scan_seconds(tree: Path, home: Path) -> tuple[float, float, float]:
+    """(cold scan, no-change rescan, CPU seconds of the cold scan in this process, all threads) of
+    ``tree`` into a fresh catalog under ``home``. CPU time is steadier than wall time on a busy machine."""
     if home.exists():
         shutil.rmtree(home)
     with Library.open(home) as library:
         library.add_folder(tree)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         report = run_to_end(library.scan())
-        cold = time.perf_counter() - started
+        cold, cpu = time.perf_counter() - started, time.process_time() - cpu
         assert not report.errors, report.errors[:3]
         started = time.perf_counter()
         again = run_to_end(library.scan())
         rescan = time.perf_counter() - started
         assert again.unchanged == report.added, (again.unchanged, report.added)
-    return cold, rescan
+    return cold, rescan, cpu
 
 
 def main() -> None:
@@ -70,14 +71,17 @@ def main() -> None:
         build(work / "plain", args.count, sidecars=False)
         build(work / "sidecars", args.count, sidecars=True)
         print(f"built 2 x {args.count} photos in {time.perf_counter() - started:.1f} s")
-        best: dict[str, tuple[float, float]] = {}
+        best: dict[str, tuple[float, float, float]] = {}
         for repeat in range(REPEATS):
             for name in ("plain", "sidecars") if repeat % 2 == 0 else ("sidecars", "plain"):
-                cold, rescan = scan_seconds(work / name, work / f"home-{name}")
+                cold, rescan, cpu = scan_seconds(work / name, work / f"home-{name}")
                 speed = args.count / cold
-                print(f"  {name:9} cold {cold:6.2f} s ({speed:5.0f} photos/s)  rescan {rescan:5.2f} s")
-                old = best.get(name, (float("inf"), float("inf")))
-                best[name] = (min(old[0], cold), min(old[1], rescan))
+                print(
+                    f"  {name:9} cold {cold:6.2f} s ({speed:5.0f} photos/s, CPU {cpu:6.2f} s)"
+                    f"  rescan {rescan:5.2f} s"
+                )
+                old = best.get(name, (float("inf"),) * 3)
+                best[name] = (min(old[0], cold), min(old[1], rescan), min(old[2], cpu))
         with Library.open(work / "home-sidecars") as library:
             named = (
                 library.catalog.connection()
@@ -87,7 +91,10 @@ def main() -> None:
         print(f"named faces from regions: {named}")
         cold_ratio = best["sidecars"][0] / best["plain"][0]
         rescan_ratio = best["sidecars"][1] / best["plain"][1]
-        print(f"cold scan with/without sidecars: {cold_ratio:.2f}x (target <= 1.20)")
+        cpu_ratio = best["sidecars"][2] / best["plain"][2]
+        print(
+            f"cold scan with/without sidecars: {cold_ratio:.2f}x wall, {cpu_ratio:.2f}x CPU (target <= 1.20)"
+        )
         print(f"no-change rescan with/without sidecars: {rescan_ratio:.2f}x")
 
 

@@ -176,6 +176,7 @@ def _seed_v9(conn: sqlite3.Connection) -> None:
         "INSERT INTO faces (hash, backend, idx, box_left, box_top, box_width, box_height, confidence,"
         " person_id, assigned_by) VALUES ('h-dog', 'xmp', 0, 0.6, 0.1, 0.2, 0.3, 100.0, 3, 'manual')"
     )
+    conn.execute("INSERT OR IGNORE INTO sidecar_stale (hash) VALUES ('h-party')")
 
 
 SEEDS: dict[int, Callable[[sqlite3.Connection], None]] = {

@@ -44,10 +44,11 @@ SQL = """
         -- Contents whose sidecars may say something old: what "Keep XMP sidecars up to date" rewrites.
         -- Marked by what sidecars hold (labels, faces and their names), whatever changed them.
         CREATE TABLE sidecar_stale (hash TEXT PRIMARY KEY) WITHOUT ROWID;
-        CREATE TRIGGER sidecar_stale_labels_insert AFTER INSERT ON labels BEGIN
+        -- keywords read from sidecars ('yours') are what the sidecars already say
+        CREATE TRIGGER sidecar_stale_labels_insert AFTER INSERT ON labels WHEN NEW.backend != 'yours' BEGIN
             INSERT OR IGNORE INTO sidecar_stale (hash) VALUES (NEW.hash);
         END;
-        CREATE TRIGGER sidecar_stale_labels_delete AFTER DELETE ON labels BEGIN
+        CREATE TRIGGER sidecar_stale_labels_delete AFTER DELETE ON labels WHEN OLD.backend != 'yours' BEGIN
             INSERT OR IGNORE INTO sidecar_stale (hash) VALUES (OLD.hash);
         END;
         CREATE TRIGGER sidecar_stale_labels_update AFTER UPDATE ON labels BEGIN
