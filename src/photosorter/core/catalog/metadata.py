@@ -192,6 +192,7 @@ class PendingRegion:
 class DetectedFace:
     id: int
     backend: str
+    idx: int
     box: tuple[float, float, float, float]
     person_id: int | None
     person_name: str | None
@@ -213,19 +214,17 @@ def pending_regions(catalog: Catalog) -> list[PendingRegion]:
 
 def faces_of(catalog: Catalog, content_hash: str) -> list[DetectedFace]:
     rows = catalog.connection().execute(
-        "SELECT f.id, f.backend, f.box_left, f.box_top, f.box_width, f.box_height, f.person_id, p.name,"
-        " f.assigned_by FROM faces f LEFT JOIN people p ON p.id = f.person_id WHERE f.hash = ? ORDER BY f.id",
+        "SELECT f.id, f.backend, f.idx, f.box_left, f.box_top, f.box_width, f.box_height, f.person_id,"
+        " p.name, f.assigned_by FROM faces f LEFT JOIN people p ON p.id = f.person_id"
+        " WHERE f.hash = ? ORDER BY f.id",
         (content_hash,),
     )
-    return [DetectedFace(r[0], r[1], (r[2], r[3], r[4], r[5]), r[6], r[7], r[8]) for r in rows]
+    return [DetectedFace(r[0], r[1], r[2], (r[3], r[4], r[5], r[6]), r[7], r[8], r[9]) for r in rows]
 
 
-def add_region_face(conn: sqlite3.Connection, content_hash: str, region: FaceRegion) -> int:
-    """A face for a named region no detector found (yet): no embedding, so it never joins clustering."""
-    idx = conn.execute(
-        "SELECT coalesce(max(idx) + 1, 0) FROM faces WHERE hash = ? AND backend = ?",
-        (content_hash, REGION_BACKEND),
-    ).fetchone()[0]
+def add_region_face(conn: sqlite3.Connection, content_hash: str, region: FaceRegion, idx: int) -> int:
+    """A face for a named region no detector found (yet): no embedding, so it never joins clustering.
+    ``idx``: unused among the content's 'xmp' faces."""
     cursor = conn.execute(
         "INSERT INTO faces (hash, backend, idx, box_left, box_top, box_width, box_height, confidence)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, 100.0)",

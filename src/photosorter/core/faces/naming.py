@@ -95,6 +95,8 @@ def name_faces(
         touched = [m for face_id, _ in cleaned for m in [face_id, *mates.get(face_id, [])]]
         state = views.snapshot(conn, touched, [p.id for p in existing.values() if p is not None])
         people: dict[str, int] = {}
+        manual: dict[int, list[int]] = {}
+        auto: dict[int, list[int]] = {}
         for face_id, name in cleaned:
             key = name.casefold()
             if key not in people:
@@ -104,10 +106,15 @@ def name_faces(
                     state["people"].append([people[key], None])  # undo removes the new person
                 else:
                     people[key] = found.id
-            rows.assign(conn, [face_id], people[key], "manual")
+            manual.setdefault(people[key], []).append(face_id)
             free = [m for m in mates.get(face_id, []) if m not in chosen]
-            rows.assign(conn, free, people[key], "auto")
+            auto.setdefault(people[key], []).extend(free)
             chosen.update(free)  # a mate of two named faces follows the first
+        for person_id, face_ids in manual.items():  # one statement per person, not per face
+            rows.assign(conn, face_ids, person_id, "manual")
+        for person_id, face_ids in auto.items():
+            if face_ids:
+                rows.assign(conn, face_ids, person_id, "auto")
         views.push_undo(conn, "name", description, state)
     propagate(catalog, people.values(), services)
     return len(cleaned)

@@ -53,6 +53,7 @@ def apply_regions(
             own = {(f.person_name or "").casefold(): f for f in faces if f.backend == meta.REGION_BACKEND}
             looked = regions[0].looked
             used: set[int] = set()
+            next_idx = 1 + max((f.idx for f in faces if f.backend == meta.REGION_BACKEND), default=-1)
             for pending_region in regions:
                 region = pending_region.region
                 box = (region.left, region.top, region.width, region.height)
@@ -71,8 +72,11 @@ def apply_regions(
                     applied.append(pending_region)
                     continue
                 if key not in own:
-                    face_id = meta.add_region_face(conn, content_hash, region)
-                    own[key] = meta.DetectedFace(face_id, meta.REGION_BACKEND, box, None, region.name, None)
+                    idx, next_idx = next_idx, next_idx + 1
+                    face_id = meta.add_region_face(conn, content_hash, region, idx)
+                    own[key] = meta.DetectedFace(
+                        face_id, meta.REGION_BACKEND, idx, box, None, region.name, None
+                    )
                     to_name.append((face_id, region.name))
                     kept += 1
                 (applied if looked else waiting).append(pending_region)
