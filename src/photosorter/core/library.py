@@ -82,7 +82,7 @@ class Library:
         return sync_sidecars(self.catalog)
 
     def apply_face_regions(self) -> RegionReport:
-        return apply_regions(self.catalog, self.face_services)
+        return apply_regions(self.catalog, self.face_services, waiting=False)  # a scan analyzes nothing
 
     # -- photos ------------------------------------------------------------------------------------------
     def stats(self) -> dict[str, int]:

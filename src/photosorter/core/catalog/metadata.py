@@ -199,14 +199,19 @@ class DetectedFace:
     assigned_by: str | None
 
 
-def pending_regions(catalog: Catalog) -> list[PendingRegion]:
-    """Regions to apply: new ones, and waiting ones whose content's faces have now been looked for."""
+def pending_regions(catalog: Catalog, waiting: bool = True) -> list[PendingRegion]:
+    """Regions to apply: new ones, and (``waiting``) those kept waiting whose content's faces have been
+    looked for since. A scan changes no analysis, so it asks only for the new ones."""
+    looked = (
+        "EXISTS (SELECT 1 FROM analyses a WHERE a.hash = p.hash"
+        " AND a.feature = 'faces' AND a.status = 'done')"
+    )
+    states = "('pending', 'waiting')" if waiting else "('pending')"
     rows = catalog.connection().execute(
-        "SELECT * FROM (SELECT r.photo_id, r.idx, p.hash, r.name, r.box_left, r.box_top, r.box_width,"
-        "  r.box_height, r.state, EXISTS (SELECT 1 FROM analyses a WHERE a.hash = p.hash"
-        "  AND a.feature = 'faces' AND a.status = 'done') AS looked"
-        " FROM photo_regions r JOIN photos p ON p.id = r.photo_id"
-        " WHERE r.state != 'applied' AND p.hash IS NOT NULL)"
+        f"SELECT * FROM (SELECT r.photo_id, r.idx, p.hash, r.name, r.box_left, r.box_top, r.box_width,"
+        f"  r.box_height, r.state, {looked} AS looked"
+        f" FROM photo_regions r JOIN photos p ON p.id = r.photo_id"
+        f" WHERE r.state IN {states} AND p.hash IS NOT NULL)"
         " WHERE state = 'pending' OR looked ORDER BY hash, photo_id, idx"
     )
     return [PendingRegion(r[0], r[1], r[2], FaceRegion(*r[3:8]), bool(r[9])) for r in rows]

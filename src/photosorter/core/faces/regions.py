@@ -35,10 +35,11 @@ class RegionReport:
 def apply_regions(
     catalog: Catalog,
     services: Mapping[str, FaceService] | Callable[[], Mapping[str, FaceService]] | None = None,
+    waiting: bool = True,
 ) -> RegionReport:
-    """Applies every pending region (and the waiting ones whose content's faces were looked for since);
-    cheap when there are none: one query over the open regions."""
-    pending = meta.pending_regions(catalog)
+    """Applies the new regions and (``waiting``: after analysis) the waiting ones whose content's faces
+    were looked for since; cheap when there are none: one indexed query."""
+    pending = meta.pending_regions(catalog, waiting)
     if not pending:
         return RegionReport()
     to_name: list[tuple[int, str]] = []

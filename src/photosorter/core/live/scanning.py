@@ -41,7 +41,7 @@ def run_scan_job(
         for folder_id, paths in work.items():
             run_to_end(scanner.scan_paths(folders[folder_id], paths, cancel))
         after = changes.snapshot(catalog, list(work), roots)
-    apply_regions(catalog)  # names other tools gave faces in the photos just read
+    apply_regions(catalog, waiting=False)  # names other tools gave faces in the photos just read
     return changes.diff(before, after), before != after
 
 

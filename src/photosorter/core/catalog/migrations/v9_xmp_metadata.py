@@ -39,7 +39,7 @@ SQL = """
             state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'waiting', 'applied')),
             PRIMARY KEY (photo_id, idx)
         ) WITHOUT ROWID;
-        CREATE INDEX photo_regions_open ON photo_regions(state) WHERE state != 'applied';
+        CREATE INDEX photo_regions_state ON photo_regions(state);
 
         -- Contents whose sidecars may say something old: what "Keep XMP sidecars up to date" rewrites.
         -- Marked by what sidecars hold (labels, faces and their names), whatever changed them.
