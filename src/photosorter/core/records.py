@@ -94,8 +94,8 @@ class Keyword:
 
 @dataclass(frozen=True, slots=True)
 class FaceRegion:
-    """A named face region another tool stored, as fractions of the photo as displayed (EXIF rotation
-    already undone): the same frame as the boxes of detected faces."""
+    """A named face region, as fractions of the photo. In the catalog, as displayed (EXIF rotation
+    undone, the frame of detected faces' boxes); in a sidecar being written, as stored (MWG's frame)."""
 
     name: str
     left: float

@@ -20,10 +20,11 @@ from photosorter.core.catalog.paths import display
 from photosorter.core.errors import environment_fault
 from photosorter.core.imaging import write_atomically
 from photosorter.core.jobs import CancelToken, Job, Progress, run_to_end
+from photosorter.core.records import FaceRegion
 from photosorter.core.scan_walk import find_sidecars, sidecars_in
 from photosorter.core.xmp.geometry import displayed_to_stored, overlap
 from photosorter.core.xmp.parse import MAX_PACKET_BYTES, XmpError
-from photosorter.core.xmp.write import PARTS, SidecarFields, StoredRegion, merge_sidecar, new_sidecar
+from photosorter.core.xmp.write import PARTS, SidecarFields, merge_sidecar, new_sidecar
 
 LABEL_MIN_CONFIDENCE = 80.0  # analysis labels less sure than this stay out of other tools' keywords
 
@@ -76,7 +77,7 @@ def sidecar_fields(
     keywords, machine = meta.labels_for_export(catalog, photo.hash, min_confidence)
     turned = photo.orientation in (5, 6, 7, 8)
     stored_size = (photo.height, photo.width) if turned else (photo.width, photo.height)
-    regions: list[StoredRegion] = []
+    regions: list[FaceRegion] = []  # turned back to the image as stored
     kept: list[tuple[str, tuple[float, float, float, float]]] = []
     for face in meta.faces_of(catalog, photo.hash):
         if face.person_name is None:
@@ -85,7 +86,7 @@ def sidecar_fields(
         if any(name == face.person_name and overlap(box, face.box) > 0.5 for name, box in kept):
             continue
         kept.append((face.person_name, face.box))
-        regions.append(StoredRegion(face.person_name, *displayed_to_stored(face.box, photo.orientation)))
+        regions.append(FaceRegion(face.person_name, *displayed_to_stored(face.box, photo.orientation)))
     return SidecarFields(tuple(keywords), tuple(machine), sidecar_rating(marks), tuple(regions), stored_size)
 
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
-from photosorter.core.records import Keyword
+from photosorter.core.records import FaceRegion, Keyword
 from photosorter.core.xmp.parse import (
     DC,
     LR,
@@ -55,24 +55,13 @@ _PREFIXES = {
 
 
 @dataclass(frozen=True, slots=True)
-class StoredRegion:
-    """A named face as the sidecar stores it: fractions of the image as stored (top-left based)."""
-
-    name: str
-    left: float
-    top: float
-    width: float
-    height: float
-
-
-@dataclass(frozen=True, slots=True)
 class SidecarFields:
     """What we write; a part with nothing to say (no keywords, no rating, no named face) is left alone."""
 
     keywords: tuple[Keyword, ...] = ()
     machine: tuple[str, ...] = ()  # keywords an analyzer gave
     rating: int | None = None
-    regions: tuple[StoredRegion, ...] = ()
+    regions: tuple[FaceRegion, ...] = ()  # as fractions of the image as STORED (what MWG measures)
     stored_size: tuple[int, int] = (0, 0)  # pixels as stored: mwg-rs:AppliedToDimensions
 
     def parts_with_values(self, parts: Iterable[str]) -> set[str]:
