@@ -18,9 +18,10 @@ from photosorter.core.catalog import metadata as meta
 from photosorter.core.faces import naming
 from photosorter.core.jobs import run_to_end
 from photosorter.core.library import Library
+from photosorter.core.records import FaceRegion
 from photosorter.core.xmp.export import SidecarMarks, sidecar_rating, write_sidecars
 from photosorter.core.xmp.parse import XmpError, parse_packet
-from photosorter.core.xmp.write import LABELS, RATINGS, SidecarFields, merge_sidecar
+from photosorter.core.xmp.write import LABELS, PEOPLE, RATINGS, SidecarFields, merge_sidecar
 from test_xmp_read import _detect, fixture, make_photo, needs_exiftool, scan, stored
 
 EXIFTOOL = shutil.which("exiftool")
@@ -295,3 +296,19 @@ def test_the_setting_is_off_by_default_and_the_dialog_saves_it(qtbot, home: Path
     finally:
         window.shutdown()
         library.close()
+
+
+def test_a_sidecar_with_pet_regions_keeps_its_regions() -> None:
+    pet = b"""<rdf:li rdf:parseType="Resource">
+<mwg-rs:Type>Pet</mwg-rs:Type><mwg-rs:Name>Rex</mwg-rs:Name>
+<mwg-rs:Area stArea:x="0.5" stArea:y="0.5" stArea:w="0.1" stArea:h="0.1" stArea:unit="normalized"/>
+</rdf:li>
+</rdf:Bag>"""
+    original = fixture("picasa.xmp").replace(
+        b"</rdf:Bag>\n</mwg-rs:RegionList>", pet + b"\n</mwg-rs:RegionList>"
+    )
+    assert parse_packet(original).other_regions
+    fields = SidecarFields(rating=3, regions=(FaceRegion("Ann", 0.1, 0.1, 0.2, 0.2),), stored_size=(400, 300))
+    merged = merge_sidecar(original, fields, [PEOPLE, RATINGS])
+    assert b"<mwg-rs:Name>Rex</mwg-rs:Name>" in merged and b"Ann" not in merged
+    assert parse_packet(merged).rating == 3

@@ -81,6 +81,7 @@ class XmpFields:
     description: str | None = None
     regions: tuple[RawRegion, ...] | None = None
     warnings: tuple[str, ...] = ()
+    other_regions: bool = False  # MWG regions that are no face (pets, focus points, barcodes)
 
 
 Value = str | list | dict
@@ -108,6 +109,17 @@ def parse_packet(data: bytes) -> XmpFields:
         description=_lang_alt(props.get(f"{{{DC}}}description")),
         regions=_regions(props, warnings),
         warnings=tuple(warnings),
+        other_regions=_has_other_regions(props.get(f"{{{MWG_RS}}}Regions")),
+    )
+
+
+def _has_other_regions(regions: Value | None) -> bool:
+    listed = regions.get(f"{{{MWG_RS}}}RegionList") if isinstance(regions, dict) else None
+    return any(
+        isinstance(item, dict)
+        and isinstance(kind := item.get(f"{{{MWG_RS}}}Type"), str)
+        and kind.strip() not in ("", "Face")
+        for item in (listed if isinstance(listed, list) else [])
     )
 
 

@@ -186,8 +186,10 @@ def _tag_end(data: bytes, start: int) -> int:
 def merge_sidecar(existing: bytes, fields: SidecarFields, parts: Iterable[str]) -> bytes:
     """``existing`` with our properties (of the parts we have values for) replaced; raises XmpError when
     the sidecar is not XMP we can edit safely (then it is left alone)."""
-    parse_packet(existing)  # refuses bombs, entities and broken XML before we look at positions
+    current = parse_packet(existing)  # refuses bombs, entities and broken XML before we look at positions
     owned_parts = fields.parts_with_values(parts)
+    if current.other_regions:
+        owned_parts.discard(PEOPLE)  # rewriting the region list would lose a tool's pets and focus points
     if not owned_parts:
         return existing
     owned = set().union(*(_OWNED[p] for p in owned_parts))
