@@ -210,6 +210,29 @@ def _seed_rotation(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT INTO photo_rotation (photo_id, quarter_turns) SELECT min(id), 1 FROM photos")
 
 
+def _seed_xmp(conn: sqlite3.Connection) -> None:
+    """A photo's XMP as read: keywords (also labels of its content), a rating, a named region and the
+    face kept for it, and the sidecar signature of its change check."""
+    conn.execute("UPDATE photos SET sidecars = 'dog.jpg.xmp:812:5' WHERE id = 1")
+    conn.execute(
+        "INSERT INTO photo_metadata (photo_id, keywords, rating, title, description, sources)"
+        " VALUES (1, '[[\"Rex\", [\"Pets\"]]]', 4, 'Rex', NULL, '[\"dog.jpg.xmp\"]')"
+    )
+    conn.execute(
+        "INSERT INTO labels (hash, backend, name, confidence, parents, categories)"
+        " VALUES ('h-dog', 'yours', 'Rex', 100.0, '[\"Pets\"]', '[\"Your keywords\"]')"
+    )
+    conn.execute(
+        "INSERT INTO photo_regions (photo_id, idx, name, box_left, box_top, box_width, box_height, state)"
+        " VALUES (1, 0, 'Chloé', 0.6, 0.1, 0.2, 0.3, 'applied')"
+    )
+    conn.execute(
+        "INSERT INTO faces (hash, backend, idx, box_left, box_top, box_width, box_height, confidence,"
+        " person_id, assigned_by) VALUES ('h-dog', 'xmp', 0, 0.6, 0.1, 0.2, 0.3, 100.0, 3, 'manual')"
+    )
+    conn.execute("INSERT OR IGNORE INTO sidecar_stale (hash) VALUES ('h-party')")
+
+
 SEEDS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _seed_v1,
     3: _seed_v3,
@@ -221,6 +244,7 @@ SEEDS: dict[int, Callable[[sqlite3.Connection], None]] = {
     schema.STEPS.index(v11_marks_albums.migrate) + 1: _seed_marks,
     schema.STEPS.index(v12_video_analysis.migrate) + 1: _seed_video_analysis,
     13: _seed_rotation,
+    14: _seed_xmp,
 }
 
 PAST_VERSIONS = range(1, schema.SCHEMA_VERSION)

@@ -362,10 +362,10 @@ def test_an_interrupted_scan_keeps_the_photos_read_before_the_interrupt(
     real = scanner_module.read_media
     read: list[str] = []
 
-    def interrupted_on_the_fourth(path: str, thumbs: Path):
+    def interrupted_on_the_fourth(path: str, thumbs: Path, *rest):
         if len(read) == 3:
             raise KeyboardInterrupt
-        facts = real(path, thumbs)
+        facts = real(path, thumbs, *rest)
         read.append(os.path.basename(path))
         return facts
 
@@ -386,8 +386,8 @@ def test_ctrl_c_in_the_cli_saves_what_was_read_and_exits_130(
     read: list[str] = []
     lock = threading.Lock()
 
-    def read_then_interrupt(path: str, thumbs: Path):
-        facts = real(path, thumbs)
+    def read_then_interrupt(path: str, thumbs: Path, *rest):
+        facts = real(path, thumbs, *rest)
         with lock:
             read.append(os.path.basename(path))
             if len(read) == 2:

@@ -114,7 +114,9 @@ def test_a_rescan_of_an_unchanged_folder_opens_no_file(
     opened: list[str] = []
     real = scanner_module.read_media
     monkeypatch.setattr(
-        scanner_module, "read_media", lambda path, thumbs: opened.append(path) or real(path, thumbs)
+        scanner_module,
+        "read_media",
+        lambda path, thumbs, *rest: opened.append(path) or real(path, thumbs, *rest),
     )
     again = scan_folder(home, photo_folder)
 
@@ -233,13 +235,13 @@ def test_a_file_deleted_or_replaced_mid_scan_is_handled(
 ) -> None:
     real = scanner_module.read_media
 
-    def meddling_read(path: str, thumbs: Path):
+    def meddling_read(path: str, thumbs: Path, *rest):
         name = Path(path).name
         if name == "cat_and_dog.jpeg":
             os.unlink(path)
         elif name == "golden_gate_bridge.webp":
             Path(path).write_bytes(b"replaced by something else entirely")
-        return real(path, thumbs)
+        return real(path, thumbs, *rest)
 
     monkeypatch.setattr(scanner_module, "read_media", meddling_read)
     report = scan_folder(home, photo_folder)

@@ -29,6 +29,7 @@ CASES: dict[str, tuple[object, list[tuple[object, str]]]] = {
     "gallery_sort": ("size", [("date", '"taken"'), (1, '"name"')]),
     "gallery_descending": (False, [("no", "true or false"), (0, "true or false")]),
     "slideshow_seconds": (2.5, [(0.5, "from 1 to 60"), ("slow", "seconds"), (True, "seconds")]),
+    "keep_xmp_sidecars": (True, [("on", "true or false"), (0, "true or false")]),
     "extra": ({"note": "hi"}, [([], "object"), ("x", "object")]),
 }
 

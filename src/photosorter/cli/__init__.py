@@ -16,6 +16,7 @@ from photosorter.cli import (
     places_commands,
     search_commands,
     watch_commands,
+    xmp_commands,
 )
 from photosorter.cli.common import EXIT_FAILURE, EXIT_USAGE, fail
 from photosorter.core.errors import PhotosorterError
@@ -30,6 +31,7 @@ COMMAND_MODULES = [
     organize_commands,
     places_commands,
     export_commands,
+    xmp_commands,
 ]
 
 

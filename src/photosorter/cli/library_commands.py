@@ -10,6 +10,7 @@ from typing import Any
 from photosorter.cli.common import echo, print_json, run_job
 from photosorter.core.analysis.video.timeline import TimeRange, ranges_text
 from photosorter.core.backfill import place_of
+from photosorter.core.catalog import metadata as meta
 from photosorter.core.catalog.albums import albums_of
 from photosorter.core.catalog.marks import marks_of
 from photosorter.core.catalog.paths import display
@@ -189,6 +190,26 @@ def photo_fields(library: Library, photo: Photo) -> dict[str, Any]:
     """What the catalog knows about the file itself, as ``show`` prints it (before the analysis)."""
     thumb = thumbnail_path(library.paths.thumbnails, photo.hash) if photo.hash else None
     marks = marks_of(library.catalog, [photo.id]).get(photo.id)
+    return _file_fields(library, photo, thumb, marks) | _metadata_fields(library, photo)
+
+
+def _metadata_fields(library: Library, photo: Photo) -> dict[str, Any]:
+    """What XMP and IPTC said (only for photos that have any): keywords with their hierarchy, rating,
+    title, description, named regions, and which files said it."""
+    found = meta.metadata_of(library.catalog, photo.id)
+    if found is None:
+        return {}
+    return {
+        "keywords": ["|".join((*k.parents, k.name)) for k in found.keywords],
+        "xmp_rating": found.rating,  # what the files say; "rating" is the user's own
+        "title": found.title,
+        "description": found.description,
+        "face_regions": [r.name for r in found.regions],
+        "metadata_from": list(found.sources),
+    }
+
+
+def _file_fields(library: Library, photo: Photo, thumb, marks) -> dict[str, Any]:
     return {
         "id": photo.id,
         "path": display(photo.path),

@@ -33,7 +33,8 @@ from photosorter.core.headers import (
     too_large,
 )
 from photosorter.core.near_duplicates import thumbnail_hash
-from photosorter.core.records import ImageFacts
+from photosorter.core.records import ImageFacts, PhotoMetadata
+from photosorter.core.xmp.read import read_metadata
 
 pillow_heif.register_heif_opener()
 
@@ -180,12 +181,16 @@ def _flatten(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def write_atomically(target: Path, data: bytes) -> None:
+def write_atomically(target: Path, data: bytes, mode: int | None = None) -> None:
+    """Temp file + rename in the same folder: a reader sees the old file or the new one, never half.
+    ``mode``: the permissions the file gets (a temp file is private; a sidecar keeps the old one's)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        if mode is not None:
+            os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:
         with _suppress_oserror():
@@ -255,8 +260,13 @@ def check_unchanged(before: os.stat_result, after: os.stat_result) -> None:
         raise ChangedWhileRead("file changed while it was being read; it will be read again next scan")
 
 
-def read_photo(path: str, thumb_dir: Path) -> ImageFacts:
+def read_photo(
+    path: str, thumb_dir: Path, sidecars: tuple[str, ...] = (), sidecar_sig: str | None = None
+) -> ImageFacts:
     """Hashes, sniffs and reads one file's facts, writing its thumbnail if it has none yet.
+
+    ``sidecars`` are the photo's XMP sidecar files (the winner first) and ``sidecar_sig`` their
+    size and mtime as the walk saw them, kept with the photo for the next scan's change check.
 
     Raises UnreadablePhoto with a specific reason for anything that is not a usable photo,
     including a file that changed or vanished while we read it, and EnvironmentFault when the
@@ -295,6 +305,7 @@ def read_photo(path: str, thumb_dir: Path) -> ImageFacts:
     with image:
         width, height = image.size
         facts = read_exif(image)
+        metadata, metadata_warnings = _metadata(image, sidecars, facts.orientation, path)
         if facts.orientation in (5, 6, 7, 8):
             width, height = height, width
         thumb = thumbnail_path(thumb_dir, content_hash)
@@ -323,9 +334,26 @@ def read_photo(path: str, thumb_dir: Path) -> ImageFacts:
         latitude=facts.latitude,
         longitude=facts.longitude,
         orientation=facts.orientation,
-        warnings=facts.warnings,
+        warnings=facts.warnings + metadata_warnings,
         perceptual_hash=phash,
+        metadata=metadata,
+        sidecars=sidecar_sig,
     )
+
+
+def _metadata(
+    image: Image.Image, sidecars: tuple[str, ...], orientation: int | None, path: str
+) -> tuple[PhotoMetadata | None, tuple[str, ...]]:
+    """XMP and IPTC: a problem with them is a warning on the photo, never the photo's error."""
+    try:
+        metadata, warned = read_metadata(image, sidecars, image.size, orientation)
+    except OSError as error:
+        if fault := environment_fault(error, path):
+            raise fault from error
+        return None, (f"XMP sidecar could not be read ({getattr(error, 'strerror', None) or error})",)
+    except Exception as error:  # a metadata bug on one odd file must not cost the photo
+        return None, (f"metadata could not be read: {type(error).__name__}: {error}",)
+    return (None if metadata.empty else metadata), warned
 
 
 def thumbnail_exists(thumb: Path, thumb_dir: Path) -> bool:

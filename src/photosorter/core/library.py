@@ -18,6 +18,7 @@ from photosorter.core.catalog import video_analysis as video_rows
 from photosorter.core.catalog.people import face_backends
 from photosorter.core.errors import PhotosorterError
 from photosorter.core.faces import ClusterReport, FaceService
+from photosorter.core.faces.regions import RegionReport, apply_regions
 from photosorter.core.faces.services import face_services
 from photosorter.core.jobs import Cancelled, CancelToken, Job, Progress
 from photosorter.core.paths import AppPaths, app_paths
@@ -25,6 +26,7 @@ from photosorter.core.photo_analysis import PhotoAnalysis
 from photosorter.core.records import Folder, MediaKind, Photo
 from photosorter.core.scanner import Scanner
 from photosorter.core.settings import Settings, load_settings, save_settings
+from photosorter.core.xmp.export import XmpWriteReport, sync_sidecars
 
 
 class Library:
@@ -68,7 +70,20 @@ class Library:
         return Scanner(self.catalog, self.paths.thumbnails, skip=self.paths.own_dirs(), workers=workers)
 
     def scan(self, folders: list[Folder] | None = None, cancel: CancelToken | None = None) -> Job:
-        return self.scanner().scan(folders if folders is not None else self.folders(), cancel)
+        """Generator: scans, then names the faces other tools named in the photos read (XMP regions)."""
+        report = yield from self.scanner().scan(folders if folders is not None else self.folders(), cancel)
+        self.apply_face_regions()
+        self.keep_sidecars_current()
+        return report
+
+    def keep_sidecars_current(self) -> XmpWriteReport | None:
+        """With "Keep XMP sidecars up to date" on, rewrites the sidecars whose labels or people changed."""
+        if not self.settings.keep_xmp_sidecars:
+            return None
+        return sync_sidecars(self.catalog)
+
+    def apply_face_regions(self) -> RegionReport:
+        return apply_regions(self.catalog, self.face_services, waiting=False)  # a scan analyzes nothing
 
     # -- photos ------------------------------------------------------------------------------------------
     def stats(self) -> dict[str, int]:
@@ -126,7 +141,13 @@ class Library:
         return face_services(self.settings, analyzer, rekognition=holds_rekognition_faces or None)
 
     def group_faces(self, analyzer: Analyzer | None = None) -> ClusterReport:
-        return faces.cluster_new_faces(self.catalog, self.face_services(analyzer))
+        """Groups new faces, then gives them the names XMP regions of their photos hold (grouping first,
+        so a named face's group follows it)."""
+        services = self.face_services(analyzer)
+        report = faces.cluster_new_faces(self.catalog, services)
+        apply_regions(self.catalog, services)
+        self.keep_sidecars_current()
+        return report
 
     def analysis_run(
         self,

@@ -29,13 +29,16 @@ def video_container(path: str) -> Container | None:
     return sniff_container(head)
 
 
-def read_media(path: str, thumb_dir: Path) -> ImageFacts:
-    """Facts of a photo or a video, with its thumbnail written; raises as ``read_photo`` does."""
+def read_media(
+    path: str, thumb_dir: Path, sidecars: tuple[str, ...] = (), sidecar_sig: str | None = None
+) -> ImageFacts:
+    """Facts of a photo or a video, with its thumbnail written; raises as ``read_photo`` does.
+    ``sidecars`` (a photo's XMP sidecars) and their signature are read with a photo."""
     container = video_container(path)
     if container is not None:
         return read_video(path, thumb_dir, container)
     try:
-        return read_photo(path, thumb_dir)
+        return read_photo(path, thumb_dir, sidecars, sidecar_sig)
     except NotAnImage:
         if os.path.splitext(path)[1].lower() in VIDEO_EXTENSIONS:  # the photo reader's words would mislead
             raise NotAnImage("not a video or photo: the content is no video or image format") from None

@@ -99,7 +99,45 @@ class ImageFacts:
     warnings: tuple[str, ...] = ()  # metadata dropped as impossible, and why
     video: VideoFacts | None = None  # None: a photo
     perceptual_hash: int | None = None  # of the thumbnail, when this read made it (near_duplicates.py)
+    metadata: PhotoMetadata | None = None  # XMP and IPTC: keywords, rating, named face regions
+    sidecars: str | None = None  # size and mtime of the XMP sidecars read: part of the change check
 
     @property
     def media(self) -> MediaKind:
         return MediaKind.PHOTO if self.video is None else MediaKind.VIDEO
+
+
+@dataclass(frozen=True, slots=True)
+class Keyword:
+    """A keyword a user gave a photo in another tool; ``parents`` is its hierarchy, root first."""
+
+    name: str
+    parents: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FaceRegion:
+    """A named face region, as fractions of the photo. In the catalog, as displayed (EXIF rotation
+    undone, the frame of detected faces' boxes); in a sidecar being written, as stored (MWG's frame)."""
+
+    name: str
+    left: float
+    top: float
+    width: float
+    height: float
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoMetadata:
+    """What XMP (embedded and sidecars) and IPTC say about one photo, merged by precedence."""
+
+    keywords: tuple[Keyword, ...] = ()
+    rating: int | None = None  # xmp:Rating: -1 (rejected) to 5; None: not rated
+    title: str | None = None
+    description: str | None = None
+    regions: tuple[FaceRegion, ...] = ()
+    sources: tuple[str, ...] = ()  # where it came from, winner first ("IMG_1.jpg.xmp", "embedded XMP")
+
+    @property
+    def empty(self) -> bool:
+        return not (self.keywords or self.regions or self.title or self.description) and self.rating is None

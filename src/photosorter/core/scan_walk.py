@@ -15,6 +15,7 @@ from pathlib import Path
 from photosorter.core.catalog import photos as photo_rows
 from photosorter.core.media import has_media_extension
 from photosorter.core.records import Folder
+from photosorter.core.xmp.read import is_sidecar, sidecar_names
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,8 @@ class Candidate:
     size: int | None
     mtime_ns: int | None
     walk_error: str | None = None  # broken symlink, permission denied, ...
+    sidecars: tuple[str, ...] = ()  # its XMP sidecar files, the winner first
+    sidecar_sig: str | None = None  # their sizes and mtimes: a changed sidecar is a changed photo
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,13 +38,45 @@ class WalkResult:
     unchanged: int
 
 
-def is_unchanged(previous: photo_rows.KnownFile | None, info: os.stat_result) -> bool:
-    """Same size and mtime as when last read: the file is not opened again."""
+def is_unchanged(
+    previous: photo_rows.KnownFile | None, info: os.stat_result, sidecar_sig: str | None = None
+) -> bool:
+    """Same size and mtime as when last read, sidecars too: the file is not opened again."""
     return (
         previous is not None
         and previous.state in ("ok", "error")
-        and (previous.size, previous.mtime_ns) == (info.st_size, info.st_mtime_ns)
+        and (previous.size, previous.mtime_ns, previous.sidecars)
+        == (info.st_size, info.st_mtime_ns, sidecar_sig)
     )
+
+
+def find_sidecars(name: str, sidecars: dict[str, os.DirEntry | str]) -> tuple[tuple[str, ...], str | None]:
+    """A photo's sidecars among its folder's ``.xmp`` files (by lower-case name), and their signature.
+
+    Names are matched case-insensitively: cameras write ``IMG_1.JPG``, tools ``IMG_1.jpg.xmp``.
+    """
+    paths: list[str] = []
+    parts: list[str] = []
+    for wanted in dict.fromkeys(n.lower() for n in sidecar_names(name)):
+        entry = sidecars.get(wanted)
+        if entry is None:
+            continue
+        try:
+            info = entry.stat() if isinstance(entry, os.DirEntry) else os.stat(entry)
+        except OSError:
+            continue  # vanished since the listing: as if it were not there
+        path = entry.path if isinstance(entry, os.DirEntry) else entry
+        paths.append(path)
+        parts.append(f"{os.path.basename(path)}:{info.st_size}:{info.st_mtime_ns}")
+    return tuple(paths), ("/".join(parts) or None)
+
+
+def sidecars_in(directory: str) -> dict[str, str]:
+    """The ``.xmp`` files of one folder by lower-case name (for a single path the watcher reports)."""
+    try:
+        return {e.name.lower(): e.path for e in os.scandir(directory) if is_sidecar(e.name)}
+    except OSError:
+        return {}
 
 
 def walk_folder(folder: Folder, known: dict[str, photo_rows.KnownFile], skip: tuple[Path, ...]) -> WalkResult:
@@ -66,10 +101,13 @@ def walk_folder(folder: Folder, known: dict[str, photo_rows.KnownFile], skip: tu
             entries = list(os.scandir(directory))
         except OSError:
             continue
+        sidecars = {e.name.lower(): e for e in entries if is_sidecar(e.name)}
         for entry in entries:
             name = entry.name
             if name.startswith("."):
                 continue  # hidden files and folders, including our own temp files
+            if sidecars and name.lower() in sidecars:
+                continue  # a sidecar is read with its photo, never as a photo of its own
             try:
                 is_dir = entry.is_dir()  # follows symlinks; loops are caught by visited_dirs
             except OSError:
@@ -96,10 +134,11 @@ def walk_folder(folder: Folder, known: dict[str, photo_rows.KnownFile], skip: tu
             if not stat.S_ISREG(info.st_mode):
                 continue
             seen.add(path)
-            if is_unchanged(known.get(path), info):
+            found, signature = find_sidecars(name, sidecars) if sidecars else ((), None)
+            if is_unchanged(known.get(path), info, signature):
                 unchanged += 1
                 continue
-            to_read.append(Candidate(folder.id, path, info.st_size, info.st_mtime_ns))
+            to_read.append(Candidate(folder.id, path, info.st_size, info.st_mtime_ns, None, found, signature))
     return WalkResult(to_read, seen, unchanged)
 
 
@@ -130,7 +169,8 @@ def walk_paths(
     seen: set[str] = set()
     unchanged = 0
     roots = frozenset(os.path.normpath(p) for p in paths)
-    for path in sorted(roots):  # a folder before the paths inside it
+    photos_of_sidecars = {photo for p in roots if is_sidecar(p) for photo in _photos_of_sidecar(p)}
+    for path in sorted(roots | photos_of_sidecars):  # a folder before the paths inside it
         if any(part.startswith(".") for part in os.path.relpath(path, folder.path).split(os.sep)):
             continue  # hidden, like walk_folder
         if os.path.isdir(path):
@@ -143,11 +183,28 @@ def walk_paths(
             info = os.stat(path)
         except OSError:
             continue  # gone (or a broken link): the caller marks known rows below it missing
-        if not stat.S_ISREG(info.st_mode) or path in seen:
+        if not stat.S_ISREG(info.st_mode) or path in seen or is_sidecar(path):
             continue
         seen.add(path)
-        if is_unchanged(known.get(path), info):
+        found, signature = find_sidecars(os.path.basename(path), sidecars_in(os.path.dirname(path)))
+        if is_unchanged(known.get(path), info, signature):
             unchanged += 1
             continue
-        to_read.append(Candidate(folder.id, path, info.st_size, info.st_mtime_ns))
+        to_read.append(Candidate(folder.id, path, info.st_size, info.st_mtime_ns, None, found, signature))
     return PathsWalk(to_read, seen, unchanged, roots)
+
+
+def _photos_of_sidecar(sidecar: str) -> list[str]:
+    """The photos a changed sidecar belongs to: ``IMG_1.jpg`` for ``IMG_1.jpg.xmp``, and every
+    ``IMG_1.*`` photo for ``IMG_1.xmp``."""
+    directory, name = os.path.split(sidecar)
+    base = name[: -len(".xmp")].lower()
+    try:
+        names = [e.name for e in os.scandir(directory) if not is_sidecar(e.name)]
+    except OSError:
+        return []
+    return [
+        os.path.join(directory, n)
+        for n in names
+        if n.lower() == base or (has_media_extension(n) and os.path.splitext(n)[0].lower() == base)
+    ]

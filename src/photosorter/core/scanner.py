@@ -19,6 +19,7 @@ from pathlib import Path
 from photosorter.core.backfill import fill_places
 from photosorter.core.catalog import Catalog
 from photosorter.core.catalog import duplicates as duplicate_rows
+from photosorter.core.catalog import metadata as metadata_rows
 from photosorter.core.catalog import photos as photo_rows
 from photosorter.core.catalog.paths import display
 from photosorter.core.errors import environment_fault
@@ -85,7 +86,8 @@ def read_candidate(candidate: Candidate, thumb_dir: Path) -> ReadOutcome:
     if candidate.walk_error:
         return ReadOutcome(candidate, None, candidate.walk_error)
     try:
-        return ReadOutcome(candidate, read_media(candidate.path, thumb_dir), None)
+        facts = read_media(candidate.path, thumb_dir, candidate.sidecars, candidate.sidecar_sig)
+        return ReadOutcome(candidate, facts, None)
     except NotAVideo as problem:
         return ReadOutcome(candidate, None, None, skipped=str(problem))
     except NotAnImage as problem:
@@ -279,6 +281,7 @@ class Scanner:
                         candidate.size,
                         # without an mtime the next scan reads it again
                         None if outcome.read_again else candidate.mtime_ns,
+                        candidate.sidecar_sig,
                     )
                     report.errors.append({"path": display(candidate.path), "error": outcome.error})
                     continue
@@ -296,15 +299,23 @@ class Scanner:
         report.warnings.extend({"path": display(candidate.path), "warning": w} for w in facts.warnings)
         existing = photo_rows.id_of(conn, candidate.path)
         if existing is not None:
+            old_hash = photo_rows.hash_of(conn, existing)
             photo_rows.update_facts(conn, existing, facts)
+            metadata_rows.store(conn, existing, old_hash, facts.hash, facts.metadata)
             report.updated += 1
             return
-        for photo_id, old_path, state in photo_rows.photos_with_hash(conn, facts.hash):
+        copies = photo_rows.photos_with_hash(conn, facts.hash)
+        for photo_id, old_path, state in copies:
             if state == "missing" or not os.path.lexists(old_path):
                 # same content, old path gone: a move or rename keeps the id and all we know
                 photo_rows.move_photo(conn, photo_id, candidate.folder_id, candidate.path, name)
                 photo_rows.update_facts(conn, photo_id, facts)
+                # the sidecars at the new path say what the photo's metadata is now
+                metadata_rows.store(conn, photo_id, facts.hash, facts.hash, facts.metadata)
                 report.moved += 1
                 return
-        photo_rows.insert_photo(conn, candidate.folder_id, candidate.path, name, facts)
+        photo_id = photo_rows.insert_photo(conn, candidate.folder_id, candidate.path, name, facts)
+        if facts.metadata is not None:
+            # the only photo of its content: its keywords are the content's, no copies to merge
+            metadata_rows.store(conn, photo_id, None, facts.hash, facts.metadata, only_copy=not copies)
         report.added += 1

@@ -29,6 +29,7 @@ class Settings:
     gallery_sort: str = "taken"  # a core.timeline.SortKey: taken, added, name, size
     gallery_descending: bool = True  # newest, last added, Z or largest first
     slideshow_seconds: float = 4.0  # each photo of a slideshow is shown this long
+    keep_xmp_sidecars: bool = False  # rewrite a photo's .xmp sidecar when its labels or people change
     extra: dict[str, object] = field(default_factory=dict)
 
     def features_for(self, backend: str) -> tuple[str, ...]:
@@ -101,6 +102,7 @@ _FIELDS: dict[str, tuple[Callable[[object], bool], str]] = {
         lambda v: _is_number(v) and SLIDESHOW_SECONDS[0] <= v <= SLIDESHOW_SECONDS[1],
         f"a number of seconds from {SLIDESHOW_SECONDS[0]} to {SLIDESHOW_SECONDS[1]}",
     ),
+    "keep_xmp_sidecars": (lambda v: isinstance(v, bool), "true or false"),
     "extra": (lambda v: isinstance(v, dict), "a JSON object"),
 }
 

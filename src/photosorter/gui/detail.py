@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -25,10 +26,11 @@ from PySide6.QtWidgets import (
 
 from photosorter.core.analysis.types import Box
 from photosorter.core.backfill import place_of
+from photosorter.core.catalog.metadata import KEYWORD_BACKEND
 from photosorter.core.catalog.photos import photo_by_id
 from photosorter.core.catalog.rotation import rotations
 from photosorter.core.durations import clock
-from photosorter.core.photo_analysis import FaceRow, PhotoAnalysis
+from photosorter.core.photo_analysis import FaceRow, LabelRow, PhotoAnalysis
 from photosorter.core.places import Place
 from photosorter.core.records import Photo
 from photosorter.gui.display_rotation import turn_faces, turn_image
@@ -303,6 +305,9 @@ class DetailPane(QScrollArea):
         self.fields: dict[str, QLabel] = {}
         for key in ("Date", "Video", "Camera", "Size", "Place", "People", "Path"):
             value = QLabel("—", body)
+            value.setTextFormat(
+                Qt.TextFormat.PlainText
+            )  # names come from other tools' files too: never markup
             value.setWordWrap(True)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.fields[key] = value
@@ -481,7 +486,7 @@ class DetailPane(QScrollArea):
         self.fields["Path"].setText(photo.path)
         self.labels.setText(
             " · ".join(
-                f"{lab.name} <span style='color:gray'>{lab.confidence:.0f}%</span>"
+                f"{html.escape(lab.name)} <span style='color:gray'>{_label_note(lab)}</span>"
                 for lab in analysis.labels[:25]
             )
             or "—"
@@ -509,3 +514,8 @@ class DetailPane(QScrollArea):
     def reveal(self) -> None:
         if self.photo is not None:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(self.photo.path).parent)))
+
+
+def _label_note(label: LabelRow) -> str:
+    """A keyword the user gave in another tool says so; a label found says how sure the analyzer was."""
+    return "yours" if label.backend == KEYWORD_BACKEND else f"{label.confidence:.0f}%"

@@ -186,7 +186,9 @@ class Facade:
 
     def undo_people_change(self) -> str:
         """Puts back the last naming, merge, split, move or hide; returns what was undone."""
-        return faces.undo(self.catalog, services=self.library.face_services())
+        undone = faces.undo(self.catalog, services=self.library.face_services())
+        self.library.keep_sidecars_current()
+        return undone
 
     def forget_all_faces(self) -> str:
         """Deletes all face data (the Rekognition collection too); returns what was deleted."""

@@ -353,7 +353,12 @@ class PeopleView(QWidget):
             self.changed.emit()
             self.refresh()
 
-        self.tasks.run(action, done, self.message.emit)
+        def act() -> Any:
+            result = action()
+            self.facade.library.keep_sidecars_current()  # a no-op unless the setting is on
+            return result
+
+        self.tasks.run(act, done, self.message.emit)
 
 
 def _summary(entries: list[PersonEntry]) -> str:

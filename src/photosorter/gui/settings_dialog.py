@@ -136,6 +136,13 @@ class SettingsDialog(QDialog):
         self.analyze_after_scan = QCheckBox("Analyze new photos after each scan", analysis_box)
         self.analyze_after_scan.setChecked(settings.analyze_after_scan)
         form.addRow("", self.analyze_after_scan)
+        self.keep_xmp_sidecars = QCheckBox("Keep XMP sidecars up to date", analysis_box)
+        self.keep_xmp_sidecars.setToolTip(
+            "Writes each photo's labels, named faces and rating into a .xmp file beside it whenever they"
+            " change, for digiKam, Lightroom and other tools. The photos themselves are never changed."
+        )
+        self.keep_xmp_sidecars.setChecked(settings.keep_xmp_sidecars)
+        form.addRow("", self.keep_xmp_sidecars)
         layout.addWidget(analysis_box)
         self.backend.currentIndexChanged.connect(self._backend_changed)
         self._features = {
@@ -214,6 +221,7 @@ class SettingsDialog(QDialog):
             budget_usd=_shown_or_kept(self.budget, settings.budget_usd or 0.0) or None,
             thumbnail_size=int(self.thumb_size.value()),
             analyze_after_scan=self.analyze_after_scan.isChecked(),
+            keep_xmp_sidecars=self.keep_xmp_sidecars.isChecked(),
         )
 
     def _test_connection(self) -> None:

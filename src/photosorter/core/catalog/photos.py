@@ -62,11 +62,12 @@ class KnownFile(NamedTuple):
     size: int | None
     mtime_ns: int | None
     state: str
+    sidecars: str | None  # the XMP sidecars' sizes and mtimes when last read
 
 
 def known_files(catalog: Catalog, folder_id: int) -> dict[str, KnownFile]:
     cursor = catalog.connection().execute(
-        "SELECT path, id, size, mtime_ns, state FROM photos WHERE folder_id = ?", (folder_id,)
+        "SELECT path, id, size, mtime_ns, state, sidecars FROM photos WHERE folder_id = ?", (folder_id,)
     )
     make = KnownFile._make
     return {(r[0] if r[0].__class__ is str else from_db(r[0])): make(r[1:]) for r in cursor}
@@ -81,14 +82,15 @@ def known_files_under(catalog: Catalog, folder_id: int, roots: Iterable[str]) ->
         # all below root sorts between "root/" and "root0" ('0' follows '/'): the path index serves it
         rows = conn.execute(
             # unary + keeps the planner off the folder index, which would read the whole folder
-            "SELECT path, id, size, mtime_ns, state FROM photos WHERE +folder_id = ?"
+            "SELECT path, id, size, mtime_ns, state, sidecars FROM photos WHERE +folder_id = ?"
             " AND (path = ? OR (path >= ? AND path < ?))",
             (folder_id, root, root + "/", root + "0"),
         )
         found.update((r[0], make(r[1:])) for r in rows)
     # the rare non-UTF-8 names are stored as BLOBs, outside any text range: always include them
     blobs = conn.execute(
-        "SELECT path, id, size, mtime_ns, state FROM photos WHERE folder_id = ? AND typeof(path) = 'blob'",
+        "SELECT path, id, size, mtime_ns, state, sidecars FROM photos"
+        " WHERE folder_id = ? AND typeof(path) = 'blob'",
         (folder_id,),
     )
     found.update((from_db(r[0]), make(r[1:])) for r in blobs)
@@ -114,6 +116,7 @@ def _facts_values(facts: ImageFacts) -> tuple:
         "; ".join(facts.warnings) or None,
         facts.media.value,
         *_video_values(facts),
+        facts.sidecars,
     )
 
 
@@ -129,8 +132,8 @@ def insert_photo(conn: sqlite3.Connection, folder_id: int, path: str, name: str,
     cursor = conn.execute(
         """INSERT INTO photos (folder_id, path, name, size, mtime_ns, hash, format, width, height,
                taken_at, taken_at_source, camera_make, camera_model, latitude, longitude, orientation,
-               warnings, media, duration_s, fps, codec, rotation, state, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', ?)""",
+               warnings, media, duration_s, fps, codec, rotation, sidecars, state, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', ?)""",
         (folder_id, to_db(path), display(name), *_facts_values(facts), now_iso()),
     )
     return int(cursor.lastrowid)
@@ -141,7 +144,7 @@ def update_facts(conn: sqlite3.Connection, photo_id: int, facts: ImageFacts) -> 
         """UPDATE photos SET size = ?, mtime_ns = ?, hash = ?, format = ?, width = ?, height = ?,
                taken_at = ?, taken_at_source = ?, camera_make = ?, camera_model = ?,
                latitude = ?, longitude = ?, orientation = ?, warnings = ?, media = ?, duration_s = ?,
-               fps = ?, codec = ?, rotation = ?, state = 'ok', error = NULL, updated_at = ?
+               fps = ?, codec = ?, rotation = ?, sidecars = ?, state = 'ok', error = NULL, updated_at = ?
            WHERE id = ?""",
         (*_facts_values(facts), now_iso(), photo_id),
     )
@@ -162,14 +165,16 @@ def record_error(
     error: str,
     size: int | None,
     mtime_ns: int | None,
+    sidecars: str | None = None,
 ) -> None:
     """Remembers why a file could not be read, with its size and mtime so it is not retried unchanged."""
     conn.execute(
-        """INSERT INTO photos (folder_id, path, name, size, mtime_ns, state, error, updated_at)
-           VALUES (?, ?, ?, ?, ?, 'error', ?, ?)
+        """INSERT INTO photos (folder_id, path, name, size, mtime_ns, sidecars, state, error, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, 'error', ?, ?)
            ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,
-               state = 'error', error = excluded.error, updated_at = excluded.updated_at""",
-        (folder_id, to_db(path), display(name), size, mtime_ns, error, now_iso()),
+               sidecars = excluded.sidecars, state = 'error', error = excluded.error,
+               updated_at = excluded.updated_at""",
+        (folder_id, to_db(path), display(name), size, mtime_ns, sidecars, error, now_iso()),
     )
 
 
@@ -180,6 +185,11 @@ def photos_with_hash(conn: sqlite3.Connection, content_hash: str) -> list[tuple[
 
 def id_of(conn: sqlite3.Connection, path: str) -> int | None:
     row = conn.execute("SELECT id FROM photos WHERE path = ?", (to_db(path),)).fetchone()
+    return row[0] if row else None
+
+
+def hash_of(conn: sqlite3.Connection, photo_id: int) -> str | None:
+    row = conn.execute("SELECT hash FROM photos WHERE id = ?", (photo_id,)).fetchone()
     return row[0] if row else None
 
 

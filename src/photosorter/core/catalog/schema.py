@@ -25,6 +25,7 @@ from photosorter.core.catalog.migrations import (
     v11_marks_albums,
     v12_video_analysis,
     v13_display_rotation,
+    v14_xmp_metadata,
 )
 from photosorter.core.errors import CatalogError
 
@@ -43,6 +44,7 @@ STEPS: list[Callable[[sqlite3.Connection], None]] = [
     v11_marks_albums.migrate,
     v12_video_analysis.migrate,
     v13_display_rotation.migrate,
+    v14_xmp_metadata.migrate,
 ]
 
 SCHEMA_VERSION = len(STEPS)

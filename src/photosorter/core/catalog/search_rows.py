@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 
 from photosorter.core.catalog.database import Catalog
+from photosorter.core.catalog.metadata import KEYWORD_BACKEND
 from photosorter.core.catalog.paths import from_db
 from photosorter.core.catalog.search_derive import TermKey, face_words, label_specs
 
@@ -19,6 +20,7 @@ class Reason:
     score: float
     origin: str | None
     display: str
+    yours: bool = False  # a keyword the user gave in another tool (labels backend 'yours')
 
 
 def reasons(catalog: Catalog, photo_ids: list[int], keys: set[TermKey]) -> dict[int, list[Reason]]:
@@ -29,13 +31,13 @@ def reasons(catalog: Catalog, photo_ids: list[int], keys: set[TermKey]) -> dict[
     labels = "" if kinds & {"label", "category"} else " AND 0"
     faces = "" if kinds & {"person", "face"} else " AND 0"
     conn = catalog.connection()
-    for photo_id, name, confidence, parents, aliases, categories in conn.execute(
-        "SELECT p.id, l.name, l.confidence, l.parents, l.aliases, l.categories FROM photos p"
+    for photo_id, name, confidence, parents, aliases, categories, backend in conn.execute(
+        "SELECT p.id, l.name, l.confidence, l.parents, l.aliases, l.categories, l.backend FROM photos p"
         f" JOIN labels l ON l.hash = p.hash WHERE p.id IN (SELECT value FROM json_each(?)){labels}",
         wanted,
     ):
         found[photo_id] += [
-            Reason(kind, key, confidence, name, display)
+            Reason(kind, key, confidence, name, display, backend == KEYWORD_BACKEND)
             for kind, key, display, _ in label_specs(name, parents, aliases, categories)
             if (kind, key) in keys
         ]

@@ -72,6 +72,54 @@ def name_cluster(
     return _name(catalog, faces, [], name, services)
 
 
+def name_faces(
+    catalog: Catalog,
+    named: list[tuple[int, str]],
+    description: str,
+    services: Mapping[str, FaceService] | None = None,
+) -> int:
+    """Names many faces at once as if the user did each (the names another tool stored with the photos):
+    each face's unnamed cluster mates follow, as in ``name_face``. One undo step takes them all back;
+    propagation runs once for every person. Returns how many faces were named."""
+    if not named:
+        return 0
+    cleaned = [(face_id, _clean(name)) for face_id, name in named]
+    chosen = {face_id for face_id, _ in cleaned}
+    mates: dict[int, list[int]] = {}
+    for face in rows.faces_by_id(catalog, chosen):  # one query: a library's worth of regions at once
+        if face.cluster_id is not None:
+            mates[face.id] = [m for m in rows.cluster_faces(catalog, face.cluster_id) if m not in chosen]
+    with catalog.transaction() as conn:
+        names = {name.casefold(): name for _, name in cleaned}
+        existing = {key: rows.person_by_name(catalog, name) for key, name in names.items()}
+        touched = [m for face_id, _ in cleaned for m in [face_id, *mates.get(face_id, [])]]
+        state = views.snapshot(conn, touched, [p.id for p in existing.values() if p is not None])
+        people: dict[str, int] = {}
+        manual: dict[int, list[int]] = {}
+        auto: dict[int, list[int]] = {}
+        for face_id, name in cleaned:
+            key = name.casefold()
+            if key not in people:
+                found = existing[key]
+                if found is None:
+                    people[key] = rows.create_person(conn, name)
+                    state["people"].append([people[key], None])  # undo removes the new person
+                else:
+                    people[key] = found.id
+            manual.setdefault(people[key], []).append(face_id)
+            free = [m for m in mates.get(face_id, []) if m not in chosen]
+            auto.setdefault(people[key], []).extend(free)
+            chosen.update(free)  # a mate of two named faces follows the first
+        for person_id, face_ids in manual.items():  # one statement per person, not per face
+            rows.assign(conn, face_ids, person_id, "manual")
+        for person_id, face_ids in auto.items():
+            if face_ids:
+                rows.assign(conn, face_ids, person_id, "auto")
+        views.push_undo(conn, "name", description, state)
+    propagate(catalog, people.values(), services)
+    return len(cleaned)
+
+
 def _name(
     catalog: Catalog,
     manual: list[int],

@@ -82,3 +82,10 @@ def clusterable(confidence: float, box_width: float, quality: Mapping[str, float
         return False
     sharpness = quality.get("sharpness", quality.get("Sharpness"))
     return sharpness is None or sharpness >= MIN_SHARPNESS
+
+
+# A named region from another tool (XMP) and a detected face are the same face when their boxes overlap
+# this much (intersection over union), or when each box holds the other's centre: tools draw regions
+# looser than detectors do (digiKam and Picasa include hair and chin), and two faces side by side
+# never hold each other's centres.
+REGION_MIN_OVERLAP = 0.3

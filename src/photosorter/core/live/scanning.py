@@ -14,6 +14,7 @@ from typing import Any
 
 from photosorter.core.catalog import Catalog
 from photosorter.core.catalog import photos as photo_rows
+from photosorter.core.faces.regions import apply_regions
 from photosorter.core.jobs import CancelToken, run_to_end
 from photosorter.core.live import changes
 from photosorter.core.live.changes import LiveEvent
@@ -40,6 +41,7 @@ def run_scan_job(
         for folder_id, paths in work.items():
             run_to_end(scanner.scan_paths(folders[folder_id], paths, cancel))
         after = changes.snapshot(catalog, list(work), roots)
+    apply_regions(catalog, waiting=False)  # names other tools gave faces in the photos just read
     return changes.diff(before, after), before != after
 
 

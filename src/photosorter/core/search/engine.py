@@ -420,7 +420,7 @@ def _why(
             for photo_id in photo_ids:
                 for r in derived[photo_id]:
                     if (r.kind, r.key) not in source.keys or (
-                        photo_id in best and best[photo_id][0] >= r.score
+                        photo_id in best and best[photo_id][0] >= r.score + r.yours
                     ):
                         continue
                     moment: _Moment = None
@@ -429,6 +429,8 @@ def _why(
                         moment = ("person", r.key)
                     elif r.kind == "face":
                         text = f"face {r.display} {r.score:.0f}%"
+                    elif r.yours:  # the user's own word: no percentage, they were sure
+                        text = f"your keyword {r.origin or r.display}"
                     else:
                         text = f"label {r.origin or r.display} {r.score:.0f}%"
                         moment = ("label", r.origin or r.display)

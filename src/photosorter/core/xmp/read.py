@@ -1,0 +1,181 @@
+"""A photo's metadata from every place it can be: sidecars, embedded XMP, IPTC-IIM.
+
+Precedence, field by field (the first source that has a field gives all of it):
+``IMG_1.jpg.xmp`` > ``IMG_1.xmp`` > XMP embedded in the photo > IPTC-IIM keywords (JPEG).
+A sidecar is newer than the photo by nature (tools write it when the photo cannot be changed),
+and the name with the extension wins over the short one because the short one may belong to a
+RAW file of the same name too (``IMG_1.CR2`` + ``IMG_1.jpg``, as Lightroom and darktable keep them).
+
+Never raises for the file's content: what cannot be read becomes a per-file warning.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from PIL import Image, IptcImagePlugin
+
+from photosorter.core.records import FaceRegion, Keyword, PhotoMetadata
+from photosorter.core.xmp.geometry import ASPECT_TOLERANCE, stored_to_displayed
+from photosorter.core.xmp.parse import MAX_PACKET_BYTES, XmpError, XmpFields, clean_name, parse_packet
+
+SIDECAR_SUFFIX = ".xmp"
+
+
+def sidecar_names(photo_name: str) -> tuple[str, str]:
+    """The two sidecar names of a photo, the winner first: ``IMG_1.jpg.xmp`` and ``IMG_1.xmp``."""
+    stem = os.path.splitext(photo_name)[0]
+    return photo_name + SIDECAR_SUFFIX, stem + SIDECAR_SUFFIX
+
+
+def is_sidecar(name: str) -> bool:
+    return name.lower().endswith(SIDECAR_SUFFIX)
+
+
+@dataclass(frozen=True, slots=True)
+class _Source:
+    label: str
+    fields: XmpFields
+
+
+def embedded_xmp(image: Image.Image) -> bytes | None:
+    """The XMP packet Pillow found in a JPEG, PNG, WebP, TIFF or HEIF (pillow-heif) file."""
+    for key in ("xmp", "XML:com.adobe.xmp"):
+        value = image.info.get(key)
+        if value:
+            return value.encode("utf-8") if isinstance(value, str) else bytes(value)
+    tags = getattr(image, "tag_v2", None)  # TIFF keeps XMP in tag 700
+    if tags is not None and (value := tags.get(700)):
+        return value.encode("utf-8") if isinstance(value, str) else bytes(value)
+    return None
+
+
+def iptc_keywords(image: Image.Image) -> tuple[Keyword, ...] | None:
+    """IPTC-IIM 2:25 keywords of a JPEG: UTF-8 when they decode as such, else Latin-1 (older tools)."""
+    if image.format != "JPEG":
+        return None
+    try:
+        info = IptcImagePlugin.getiptcinfo(image)
+    except Exception:  # a malformed APP13 block is no reason to lose the photo
+        return None
+    if not info:
+        return None
+    values = info.get((2, 25))
+    if values is None:
+        return None
+    if isinstance(values, bytes):
+        values = [values]
+    found: dict[str, Keyword] = {}
+    for raw in values:
+        try:
+            text = raw.decode("utf-8")  # 1:90 says UTF-8 in new files; old ones are Latin-1 and fail this
+        except UnicodeDecodeError:
+            text = raw.decode("latin-1")
+        name = clean_name(text)
+        if name:
+            found.setdefault(name.casefold(), Keyword(name))
+    return tuple(found.values()) or None
+
+
+def _read_sidecar(path: str) -> bytes:
+    with open(path, "rb") as handle:  # read-only
+        data = handle.read(MAX_PACKET_BYTES + 1)
+    return data
+
+
+def read_metadata(
+    image: Image.Image,
+    sidecars: tuple[str, ...],
+    stored_size: tuple[int, int],
+    orientation: int | None,
+) -> tuple[PhotoMetadata, tuple[str, ...]]:
+    """Merges every source; returns the metadata and the per-file warnings (bad XML, odd regions).
+
+    ``sidecars`` are existing sidecar paths, the winner first; ``stored_size`` is the image's pixel
+    size as stored (before EXIF rotation). Raises only OSError (a sidecar that vanished or cannot be
+    read): the caller decides whether that is the machine's fault.
+    """
+    warnings: list[str] = []
+    sources: list[_Source] = []
+    for path in sidecars:
+        label = os.path.basename(path)
+        try:
+            sources.append(_Source(label, parse_packet(_read_sidecar(path))))
+        except XmpError as problem:
+            warnings.append(f"sidecar {label}: {problem}")
+    packet = embedded_xmp(image)
+    if packet:
+        try:
+            sources.append(_Source("embedded XMP", parse_packet(packet)))
+        except XmpError as problem:
+            warnings.append(f"embedded XMP: {problem}")
+    keywords = iptc_keywords(image)
+    if keywords:
+        sources.append(_Source("IPTC keywords", XmpFields(keywords=keywords)))
+    for source in sources:
+        warnings += [f"{source.label}: {w}" for w in source.fields.warnings]
+
+    def first(attribute: str):
+        return next(
+            ((s, v) for s in sources if (v := getattr(s.fields, attribute)) is not None), (None, None)
+        )
+
+    used: list[str] = []
+    values = {}
+    for attribute in ("keywords", "rating", "title", "description", "regions"):
+        source, value = first(attribute)
+        values[attribute] = value
+        if source is not None and source.label not in used:
+            used.append(source.label)
+    regions = ()
+    if values["regions"]:
+        region_source, _ = first("regions")
+        regions = _displayed_regions(
+            values["regions"], stored_size, orientation, region_source.label, warnings
+        )
+    metadata = PhotoMetadata(
+        keywords=values["keywords"] or (),
+        rating=values["rating"],
+        title=values["title"],
+        description=values["description"],
+        regions=regions,
+        sources=tuple(used),
+    )
+    return metadata, tuple(warnings)
+
+
+def _displayed_regions(
+    raw: tuple, stored_size: tuple[int, int], orientation: int | None, label: str, warnings: list[str]
+) -> tuple[FaceRegion, ...]:
+    width, height = stored_size
+    found: list[FaceRegion] = []
+    for region in raw:
+        turn = orientation
+        if region.applied_to is not None:
+            applied_w, applied_h = region.applied_to
+            if abs(applied_w / applied_h - width / height) <= ASPECT_TOLERANCE * width / height:
+                pass  # drawn on the image as stored, as MWG says: undo the EXIF rotation below
+            elif orientation in (5, 6, 7, 8) and abs(applied_w / applied_h - height / width) <= (
+                ASPECT_TOLERANCE * height / width
+            ):
+                turn = 1  # the writer measured the image as displayed (some tools do): already turned
+            else:
+                warnings.append(
+                    f"{label}: face region {region.name!r} was drawn on a {applied_w:g}x{applied_h:g} image,"
+                    f" this one is {width}x{height}: ignored"
+                )
+                continue
+        left, top, right, bottom = (
+            region.left,
+            region.top,
+            region.left + region.width,
+            region.top + region.height,
+        )
+        if region.width <= 0 or region.height <= 0 or right <= 0 or bottom <= 0 or left >= 1 or top >= 1:
+            warnings.append(f"{label}: face region {region.name!r} lies outside the image: ignored")
+            continue
+        left, top, right, bottom = max(0.0, left), max(0.0, top), min(1.0, right), min(1.0, bottom)
+        box = stored_to_displayed((left, top, right - left, bottom - top), turn)
+        found.append(FaceRegion(region.name, *box))
+    return tuple(found)
