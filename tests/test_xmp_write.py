@@ -312,3 +312,35 @@ def test_a_sidecar_with_pet_regions_keeps_its_regions() -> None:
     merged = merge_sidecar(original, fields, [PEOPLE, RATINGS])
     assert b"<mwg-rs:Name>Rex</mwg-rs:Name>" in merged and b"Ann" not in merged
     assert parse_packet(merged).rating == 3
+
+
+@needs_exiftool
+def test_another_tools_rating_seeds_ours_and_ours_is_what_the_sidecar_gets(
+    home: Path, tmp_path: Path
+) -> None:
+    from photosorter.core.catalog.marks import marks_of, set_favorite, set_rating
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    make_photo(folder / "IMG_7.jpg")
+    (folder / "IMG_7.xmp").write_bytes(fixture("lightroom.xmp"))  # xmp:Rating="5"
+    make_photo(folder / "plain.jpg")
+    scan(home, folder)
+    with Library.open(home) as library:
+        rated = library.photo_by_path(str(folder / "IMG_7.jpg"))
+        plain = library.photo_by_path(str(folder / "plain.jpg"))
+        assert marks_of(library.catalog, [rated.id])[rated.id].rating == 5  # type: ignore[union-attr]
+        assert marks_of(library.catalog, [plain.id]) == {}  # type: ignore[union-attr]
+        set_rating(library.catalog, [rated.id], 2)  # type: ignore[union-attr]
+        set_favorite(library.catalog, [plain.id], True)  # type: ignore[union-attr]
+    write_all(home, ("ratings",))
+    assert exiftool_json(folder / "IMG_7.xmp")["Rating"] == 2
+    assert exiftool_json(folder / "plain.jpg.xmp")["Rating"] == 5  # a favourite without stars
+    # a rescan of the rewritten sidecar does not take the user's rating back
+    scan(home, folder)
+    with Library.open(home) as library:
+        assert marks_of(library.catalog, [rated.id])[rated.id].rating == 2  # type: ignore[union-attr]
+        # a change of marks makes the sidecar stale, for "Keep XMP sidecars up to date"
+        meta.clear_stale_sidecars(library.catalog, meta.stale_sidecar_contents(library.catalog)[0])
+        set_rating(library.catalog, [rated.id], 4)  # type: ignore[union-attr]
+        assert meta.stale_sidecar_contents(library.catalog)[0] == [rated.hash]  # type: ignore[union-attr]

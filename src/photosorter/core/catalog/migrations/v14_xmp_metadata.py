@@ -73,13 +73,15 @@ SQL = """
         END;
         -- a photo's favourite and stars (step v11) are written as xmp:Rating
         CREATE TRIGGER sidecar_stale_marks_insert AFTER INSERT ON photo_marks BEGIN
-            INSERT OR IGNORE INTO sidecar_stale (hash)
-            SELECT hash FROM photos WHERE id = NEW.photo_id AND hash IS NOT NULL;
+            -- NOT EXISTS, not OR IGNORE: marks are written by an upsert, whose conflict rule wins
+            INSERT INTO sidecar_stale (hash) SELECT p.hash FROM photos p WHERE p.id = NEW.photo_id
+            AND p.hash IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sidecar_stale s WHERE s.hash = p.hash);
         END;
         CREATE TRIGGER sidecar_stale_marks_update AFTER UPDATE ON photo_marks
         WHEN OLD.rating IS NOT NEW.rating OR OLD.favorite IS NOT NEW.favorite BEGIN
-            INSERT OR IGNORE INTO sidecar_stale (hash)
-            SELECT hash FROM photos WHERE id = NEW.photo_id AND hash IS NOT NULL;
+            -- NOT EXISTS, not OR IGNORE: marks are written by an upsert, whose conflict rule wins
+            INSERT INTO sidecar_stale (hash) SELECT p.hash FROM photos p WHERE p.id = NEW.photo_id
+            AND p.hash IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sidecar_stale s WHERE s.hash = p.hash);
         END;
 """
 
