@@ -1,7 +1,8 @@
 """Small ONNX graphs built from weights held in numpy: the bookkeeping the local networks share.
 
-EfficientNet-Lite0 (``efficientnet.py``) and MTCNN's three networks (``mtcnn.py``)
-are published as PyTorch or Keras weights; both are rebuilt as ONNX graphs for
+EfficientNet-Lite0 (``efficientnet.py``), MTCNN's three networks (``mtcnn.py``)
+and dlib's face descriptor ResNet (``dlib_resnet.py``) are published as PyTorch,
+Keras or dlib weights; all are rebuilt as ONNX graphs for
 onnxruntime. What differs is each network's layers; naming values, holding the
 weights and finishing a checked model are the same, and live here.
 """
@@ -35,6 +36,12 @@ class GraphBuilder:
         """Adds a weight (as float32) and returns its name, a fresh one unless ``name`` is given."""
         name = name or self.fresh("w")
         self.initializers.append(numpy_helper.from_array(np.asarray(value, dtype=np.float32), name))
+        return name
+
+    def int_constant(self, value: np.ndarray) -> str:
+        """Adds an int64 tensor (shapes, pads) and returns its fresh name."""
+        name = self.fresh("i")
+        self.initializers.append(numpy_helper.from_array(np.asarray(value, dtype=np.int64), name))
         return name
 
     def node(self, op: str, inputs: list[str], output: str | None = None, **attributes: object) -> str:
