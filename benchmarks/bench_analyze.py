@@ -15,7 +15,10 @@ as the desktop app does, and also reports the workers' peak resident memory.
 ``git archive BASE src | tar -x -C /tmp/base``) against this one, alternating
 base and new for each feature and round, so both see the same load on a shared
 machine; it prints the median of each and the ratio new/base. The load average
-is printed before and after, as the absolute rates depend on it.
+is printed before and after, as the absolute rates depend on it; so is the CPU
+time each photo took (all analyzing threads or processes together), which
+depends less on what else the machine is doing: on an idle machine with N
+cores, N / CPU time is about the rate to expect when the work spreads evenly.
 """
 
 from __future__ import annotations
@@ -57,6 +60,15 @@ def _rss_mb(pid: int, field: str = "VmHWM") -> float:
     return 0.0
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used, from /proc (Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measure(folder: Path, feature: str, processes: bool) -> dict:
     """One timed run in this process: photos/s and peak resident memory of whatever analyzed."""
     from photosorter.core.analysis.local import LocalAnalyzer
@@ -80,16 +92,17 @@ def measure(folder: Path, feature: str, processes: bool) -> dict:
     # processes: two photos in flight per worker, so none waits for the pipe between photos
     with ThreadPoolExecutor(max_workers=workers * (2 if processes else 1)) as pool:
         list(pool.map(one, images[: workers * 2]))  # warm up: load every model in every worker
+        pids = list((getattr(getattr(analyzer, "_pool", None), "_processes", None) or {}).keys())
+        pids = pids or [os.getpid()]
+        cpu = sum(_cpu_seconds(pid) for pid in pids)
         start = time.perf_counter()
         list(pool.map(one, images))
         rate = len(images) / (time.perf_counter() - start)
+        cpu = sum(_cpu_seconds(pid) for pid in pids) - cpu
+    rss = sum(_rss_mb(pid) for pid in pids)
     if processes:
-        pids = list((getattr(analyzer._pool, "_processes", None) or {}).keys())
-        rss = sum(_rss_mb(pid) for pid in pids)
         analyzer.close()
-    else:
-        rss = _rss_mb(os.getpid())
-    return {"rate": rate, "rss_mb": rss, "photos": len(images)}
+    return {"rate": rate, "rss_mb": rss, "photos": len(images), "cpu_ms": 1000 * cpu / len(images)}
 
 
 def run_child(src: Path, folder: Path, feature: str, processes: bool) -> dict:
@@ -131,7 +144,8 @@ def main() -> None:
                 results.setdefault((feature, name), []).append(result)
                 print(
                     f"  {feature:11s} {name:4s} {result['rate']:6.2f} photos/s  "
-                    f"peak RSS {result['rss_mb']:6.0f} MB  (load {load()})",
+                    f"{result['cpu_ms']:6.0f} CPU ms/photo  peak RSS {result['rss_mb']:6.0f} MB  "
+                    f"(load {load()})",
                     flush=True,
                 )
     print(f"median of {args.rounds} round(s); load average now {load()}")
@@ -140,11 +154,13 @@ def main() -> None:
         for name, _ in builds:
             runs = results[(feature, name)]
             rate = statistics.median(r["rate"] for r in runs)
+            cpu = statistics.median(r["cpu_ms"] for r in runs)
             rss = max(r["rss_mb"] for r in runs)
-            cells.append((name, rate, rss))
-        line = "  ".join(f"{name} {rate:6.2f}/s {rss:5.0f} MB" for name, rate, rss in cells)
+            cells.append((name, rate, cpu, rss))
+        line = "  ".join(f"{n} {rate:6.2f}/s {cpu:5.0f} CPU ms {rss:5.0f} MB" for n, rate, cpu, rss in cells)
         if len(cells) == 2:
-            line += f"  new/base {cells[1][1] / cells[0][1]:5.2f}x"
+            (_, base_rate, base_cpu, _), (_, rate, cpu, _) = cells
+            line += f"  new/base: rate {rate / base_rate:4.2f}x, CPU {cpu / base_cpu:4.2f}x"
         print(f"{feature:11s} {line}")
 
 
