@@ -30,8 +30,10 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -76,12 +78,14 @@ def measure(folder: Path, feature: str, processes: bool) -> dict:
 
     workers = os.cpu_count() or 2
     images = load_images(folder)
+    # as in the app: networks converted at first use are read from the cache (made by the warm-up)
+    cache = Path(tempfile.gettempdir()) / f"bench-analyze-models-{os.getuid()}"
     if processes:
         from photosorter.core.analysis.isolated import ProcessAnalyzer
 
-        analyzer = ProcessAnalyzer(LocalAnalyzer, workers=workers)
+        analyzer = ProcessAnalyzer(partial(LocalAnalyzer, cache_dir=cache), workers=workers)
     else:
-        analyzer = LocalAnalyzer()
+        analyzer = LocalAnalyzer(cache_dir=cache)
     features = analyzer.default_features if feature == "all" else frozenset({Feature(feature)})
 
     def one(image: bytes) -> None:

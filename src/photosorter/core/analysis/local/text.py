@@ -40,9 +40,6 @@ def _engine_params(threads: int) -> dict:
         "Det.limit_side_len": DETECT_LONG_SIDE,
         "EngineConfig.onnxruntime.intra_op_num_threads": threads,
         "EngineConfig.onnxruntime.inter_op_num_threads": 1,
-        # RapidOCR turns the arena off; with it on, text took 5-10% less CPU on the corpus (each crop and
-        # photo is a new input size, so without it every run allocates afresh) and no more memory.
-        "EngineConfig.onnxruntime.enable_cpu_mem_arena": True,
     }
 
 
