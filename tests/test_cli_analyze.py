@@ -179,3 +179,27 @@ def test_a_run_where_every_photo_failed_exits_1_with_one_line(
     assert result.err.startswith("photosorter: no photo analyzed: 5 failed") and result.err.count("\n") == 1
     fake_rekognition.restore()
     assert cli("analyze", "--backend", "rekognition", "--features", "labels").code == 0
+
+
+def test_a_large_local_run_analyzes_in_worker_processes_and_ends_them(
+    cli, scanned: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from photosorter.cli import analysis_commands
+    from photosorter.core.analysis import isolated
+
+    monkeypatch.setattr(analysis_commands, "PROCESSES_FROM", 3)  # 5 photos pending: "large"
+    pools = []
+    real_pool = isolated.process_pool
+
+    def recording_pool(*args, **kwargs):
+        pools.append(real_pool(*args, **kwargs))
+        return pools[-1]
+
+    monkeypatch.setattr(isolated, "process_pool", recording_pool)
+    run = cli("analyze", "--json")
+    assert run.code == 0, run.err
+    assert run.json()["analyzed"] == 4
+    assert len(pools) == 1
+    assert pools[0]._shutdown_thread  # the workers were told to end with the run, not left for exit
+    cat = cli("show", scanned / "cat_and_dog.jpeg", "--json").json()
+    assert {"Animal", "Pet"} <= {label["name"] for label in cat["labels"]}

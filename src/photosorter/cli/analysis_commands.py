@@ -33,6 +33,13 @@ def register(commands: argparse._SubParsersAction) -> None:
     analyze.set_defaults(handler=run_analyze)
 
 
+# From this many photos on, the local analyzer runs in worker processes, one per core, as in the desktop
+# app: the Python around each model call holds the GIL, so threads of one process leave part of the second
+# core idle (benchmarks/bench_analyze.py --processes); starting the workers and loading their models
+# costs a few seconds, which a small run does not win back.
+PROCESSES_FROM = 100
+
+
 def _describe(progress: Progress) -> str:
     return progress.detail
 
@@ -49,7 +56,15 @@ def run_analyze(args: argparse.Namespace) -> int:
             options = {"profile": args.profile, "region": args.region, "budget_usd": args.budget}
         analyzer = library.analyzer(backend, **options)
         run = library.analysis_run(analyzer, args.features, limit=args.limit, refresh=args.refresh)
-        report = run_job(library.analyze(run), quiet=args.json, describe=_describe)
+        if backend == "local" and len(run.pending()[0]) >= PROCESSES_FROM:
+            analyzer = library.analyzer(backend, isolated=True)  # models load lazily: nothing to undo
+            run = library.analysis_run(analyzer, args.features, limit=args.limit, refresh=args.refresh)
+        try:
+            report = run_job(library.analyze(run), quiet=args.json, describe=_describe)
+        finally:
+            close = getattr(analyzer, "close", None)  # worker processes end with the run
+            if close is not None:
+                close()
     data = report.to_dict()
     if args.json:
         print_json(
