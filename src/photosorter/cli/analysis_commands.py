@@ -103,7 +103,13 @@ def run_analyze(args: argparse.Namespace) -> int:
 def _dry_run(library: Library, backend: str, args: argparse.Namespace) -> int:
     from photosorter.core.analysis.pricing import estimate  # only a dry run needs the price table
 
-    work, skipped = library.pending_analysis(backend, args.features, limit=args.limit)
+    if args.refresh and backend == "local":
+        # what --refresh would redo depends on the current model versions: the local analyzer names them
+        # without loading a model (Rekognition's name its collection, so its dry run counts any as done)
+        run = library.analysis_run(library.analyzer(backend), args.features, limit=args.limit, refresh=True)
+        work, skipped = run.pending()
+    else:
+        work, skipped = library.pending_analysis(backend, args.features, limit=args.limit)
     calls, cost = estimate(len(work), features_for(backend, library.settings, args.features))
     if backend == "local":
         calls, cost = {}, 0.0
