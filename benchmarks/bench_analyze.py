@@ -104,9 +104,10 @@ def measure(folder: Path, feature: str, processes: bool) -> dict:
         rate = len(images) / (time.perf_counter() - start)
         cpu = sum(_cpu_seconds(pid) for pid in pids) - cpu
     rss = sum(_rss_mb(pid) for pid in pids)
+    rss_now = sum(_rss_mb(pid, "VmRSS") for pid in pids)
     if processes:
         analyzer.close()
-    return {"rate": rate, "rss_mb": rss, "photos": len(images), "cpu_ms": 1000 * cpu / len(images)}
+    return {"rate": rate, "rss_mb": rss, "photos": len(images), "cpu_ms": 1000 * cpu / len(images), "rss_now_mb": rss_now}
 
 
 def run_child(src: Path, folder: Path, feature: str, processes: bool) -> dict:
@@ -148,7 +149,8 @@ def main() -> None:
                 results.setdefault((feature, name), []).append(result)
                 print(
                     f"  {feature:11s} {name:4s} {result['rate']:6.2f} photos/s  "
-                    f"{result['cpu_ms']:6.0f} CPU ms/photo  peak RSS {result['rss_mb']:6.0f} MB  "
+                    f"{result['cpu_ms']:6.0f} CPU ms/photo  RSS peak {result['rss_mb']:5.0f} MB, "
+                    f"at end {result['rss_now_mb']:5.0f} MB  "
                     f"(load {load()})",
                     flush=True,
                 )

@@ -31,15 +31,13 @@ replaced, not how a face is cut out.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import onnx
 
-from photosorter.core.analysis.local.onnx_graph import GraphBuilder
-from photosorter.core.imaging import write_atomically
+from photosorter.core.analysis.local.onnx_graph import GraphBuilder, cached_model
 
 CHIP_SIZE = 150
 CHIP_PADDING = 0.25  # dlib's default in compute_face_descriptor
@@ -437,15 +435,7 @@ def build_model(path: Path) -> bytes:
 
 def model_bytes(path: Path, cache_dir: Path | None) -> bytes:
     """The ONNX model, from ``cache_dir`` when it was converted before; converting takes about a second."""
-    if cache_dir is None:
-        return build_model(path)
-    stamp = hashlib.sha256(f"{GRAPH_VERSION}:{path.stat().st_size}".encode()).hexdigest()[:12]
-    cached = cache_dir / f"dlib-face-resnet-v1-{stamp}.onnx"
-    if cached.is_file():
-        return cached.read_bytes()
-    data = build_model(path)
-    write_atomically(cached, data)  # a concurrent reader never sees half a file
-    return data
+    return cached_model(cache_dir, "dlib-face-resnet-v1", GRAPH_VERSION, path, lambda: build_model(path))
 
 
 def chips_input(chips: list[np.ndarray]) -> np.ndarray:

@@ -9,9 +9,15 @@ weights and finishing a checked model are the same, and live here.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+
+from photosorter.core.imaging import write_atomically
 
 OPSET = 17
 IR_VERSION = 8  # readable by every onnxruntime the project allows
@@ -73,3 +79,19 @@ class GraphBuilder:
         model.ir_version = IR_VERSION
         onnx.checker.check_model(model)
         return model
+
+
+def cached_model(
+    cache_dir: Path | None, stem: str, version: str, weights: Path, build: Callable[[], bytes]
+) -> bytes:
+    """``build()``'s serialized model, kept in ``cache_dir`` (built each time if None) under a name that
+    changes with the graph ``version`` and the weights file, so a new graph or package rebuilds it."""
+    if cache_dir is None:
+        return build()
+    stamp = hashlib.sha256(f"{version}:{weights.stat().st_size}".encode()).hexdigest()[:12]
+    cached = cache_dir / f"{stem}-{stamp}.onnx"
+    if cached.is_file():
+        return cached.read_bytes()
+    data = build()
+    write_atomically(cached, data)  # a concurrent reader never sees half a file
+    return data
