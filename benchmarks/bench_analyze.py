@@ -107,7 +107,13 @@ def measure(folder: Path, feature: str, processes: bool) -> dict:
     rss_now = sum(_rss_mb(pid, "VmRSS") for pid in pids)
     if processes:
         analyzer.close()
-    return {"rate": rate, "rss_mb": rss, "photos": len(images), "cpu_ms": 1000 * cpu / len(images), "rss_now_mb": rss_now}
+    return {
+        "rate": rate,
+        "rss_mb": rss,
+        "photos": len(images),
+        "cpu_ms": 1000 * cpu / len(images),
+        "rss_now_mb": rss_now,
+    }
 
 
 def run_child(src: Path, folder: Path, feature: str, processes: bool) -> dict:
