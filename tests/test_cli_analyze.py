@@ -179,3 +179,42 @@ def test_a_run_where_every_photo_failed_exits_1_with_one_line(
     assert result.err.startswith("photosorter: no photo analyzed: 5 failed") and result.err.count("\n") == 1
     fake_rekognition.restore()
     assert cli("analyze", "--backend", "rekognition", "--features", "labels").code == 0
+
+
+def test_a_large_local_run_analyzes_in_worker_processes_and_ends_them(
+    cli, scanned: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from photosorter.cli import analysis_commands
+    from photosorter.core.analysis import isolated
+
+    monkeypatch.setattr(analysis_commands, "PROCESSES_FROM", 3)  # 5 photos pending: "large"
+    pools = []
+    real_pool = isolated.process_pool
+
+    def recording_pool(*args, **kwargs):
+        pools.append(real_pool(*args, **kwargs))
+        return pools[-1]
+
+    monkeypatch.setattr(isolated, "process_pool", recording_pool)
+    run = cli("analyze", "--json")
+    assert run.code == 0, run.err
+    assert run.json()["analyzed"] == 4
+    assert len(pools) == 1
+    assert pools[0]._shutdown_thread  # the workers were told to end with the run, not left for exit
+    cat = cli("show", scanned / "cat_and_dog.jpeg", "--json").json()
+    assert {"Animal", "Pet"} <= {label["name"] for label in cat["labels"]}
+
+
+def test_a_new_local_model_version_is_redone_only_with_refresh_and_the_dry_run_says_so(
+    cli, scanned: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from photosorter.core.analysis.local import faces
+
+    assert cli("analyze", "--features", "faces", "--json").json()["analyzed"] == 4
+    monkeypatch.setattr(faces, "MODEL_VERSION", faces.MODEL_VERSION + "-newer")
+    assert cli("analyze", "--features", "faces", "--json").json()["analyzed"] == 0
+    dry = cli("analyze", "--features", "faces", "--refresh", "--dry-run", "--json").json()
+    # the photo too small to analyze is tried again too: its refusal was the older model's
+    assert (dry["to_analyze"], dry["estimated_cost_usd"]) == (5, 0.0)
+    redone = cli("analyze", "--features", "faces", "--refresh", "--json").json()
+    assert (redone["analyzed"], len(redone["failed"])) == (4, 1)

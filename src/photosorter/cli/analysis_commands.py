@@ -34,6 +34,13 @@ def register(commands: argparse._SubParsersAction) -> None:
     analyze.set_defaults(handler=run_analyze)
 
 
+# From this many photos on, the local analyzer runs in worker processes, one per core, as in the desktop
+# app: the Python around each model call holds the GIL, so threads of one process leave part of the second
+# core idle (benchmarks/bench_analyze.py --processes); starting the workers and loading their models
+# costs a few seconds, which a small run does not win back.
+PROCESSES_FROM = 100
+
+
 def _describe(progress: Progress) -> str:
     return progress.detail
 
@@ -50,7 +57,15 @@ def run_analyze(args: argparse.Namespace) -> int:
             options = {"profile": args.profile, "region": args.region, "budget_usd": args.budget}
         analyzer = library.analyzer(backend, **options)
         run = library.analysis_run(analyzer, args.features, limit=args.limit, refresh=args.refresh)
-        report = run_job(library.analyze(run), quiet=args.json, describe=_describe)
+        if backend == "local" and len(run.pending()[0]) >= PROCESSES_FROM:
+            analyzer = library.analyzer(backend, isolated=True)  # models load lazily: nothing to undo
+            run = library.analysis_run(analyzer, args.features, limit=args.limit, refresh=args.refresh)
+        try:
+            report = run_job(library.analyze(run), quiet=args.json, describe=_describe)
+        finally:
+            close = getattr(analyzer, "close", None)  # worker processes end with the run
+            if close is not None:
+                close()
     data = report.to_dict()
     if args.json:
         print_json(
@@ -91,7 +106,13 @@ def _dry_run(library: Library, backend: str, args: argparse.Namespace) -> int:
     from photosorter.core.analysis.pricing import VIDEO_PRICES_AS_OF, estimate, usd, video_estimate
     from photosorter.core.analysis.video.timeline import clock
 
-    work, skipped = library.pending_analysis(backend, args.features, limit=args.limit)
+    if args.refresh and backend == "local":
+        # what --refresh would redo depends on the current model versions: the local analyzer names them
+        # without loading a model (Rekognition's name its collection, so its dry run counts any as done)
+        run = library.analysis_run(library.analyzer(backend), args.features, limit=args.limit, refresh=True)
+        work, skipped = run.pending()
+    else:
+        work, skipped = library.pending_analysis(backend, args.features, limit=args.limit)
     features = features_for(backend, library.settings, args.features)
     photos = [item for item in work if item.video is None]
     calls, cost = estimate(len(photos), features)

@@ -1,13 +1,14 @@
 """The offline analyzer: labels, faces, text and moderation from models shipped in pip packages.
 
 Nothing is downloaded at run time. Each model loads on first use, once per
-process (dlib's, once per thread: see faces.py), and every onnxruntime session
+process (dlib's landmark model, once per thread: see faces.py), and every onnxruntime session
 runs on one thread, so N worker threads keep N cores busy without
 oversubscribing them.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import cv2
@@ -45,7 +46,7 @@ class LocalAnalyzer:
         several threads call ``analyze`` at once.
         """
         self._scenes = SceneClassifier(cache_dir, session_threads)
-        self._get_faces = LoadOnce(faces.FaceFinder)
+        self._get_faces = LoadOnce(partial(faces.FaceFinder, cache_dir, session_threads))
         self._text = text.TextReader(session_threads)
         self._nsfw = moderation.NsfwScorer(session_threads)
         self._get_label_map = LoadOnce(LabelMap.load)

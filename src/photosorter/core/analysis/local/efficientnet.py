@@ -12,7 +12,6 @@ inputs are scaled like the TensorFlow Lite models: ``(pixel - 127) / 128``.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -21,8 +20,7 @@ import numpy as np
 import onnx
 
 from photosorter.core.analysis.local._torchpickle import load_state_dict
-from photosorter.core.analysis.local.onnx_graph import GraphBuilder
-from photosorter.core.imaging import write_atomically
+from photosorter.core.analysis.local.onnx_graph import GraphBuilder, cached_model
 
 INPUT_SIZE = 224
 INPUT_MEAN = 127.0
@@ -128,16 +126,7 @@ def build_model() -> bytes:
 
 def model_bytes(cache_dir: Path | None) -> bytes:
     """The ONNX model, from ``cache_dir`` when it was built before; building takes about a second."""
-    if cache_dir is None:
-        return build_model()
-    weights = weights_path()
-    stamp = hashlib.sha256(f"{GRAPH_VERSION}:{weights.stat().st_size}".encode()).hexdigest()[:12]
-    cached = cache_dir / f"efficientnet-lite0-{stamp}.onnx"
-    if cached.is_file():
-        return cached.read_bytes()
-    data = build_model()
-    write_atomically(cached, data)  # a concurrent reader never sees half a file
-    return data
+    return cached_model(cache_dir, "efficientnet-lite0", GRAPH_VERSION, weights_path(), build_model)
 
 
 def preprocess(rgb: np.ndarray) -> np.ndarray:

@@ -18,16 +18,18 @@ ship, so the files are located through the import system without running it.
 Only the 5-point landmark model is used: the 68-point model's training data
 (iBUG 300-W) does not allow commercial use.
 
-dlib's network keeps scratch state inside the object, so it is not safe to
-share between threads; each worker thread loads its own copy (about 30 MB, a
-fraction of a second) the first time it needs one. The MTCNN sessions are
-onnxruntime's, which are safe to share.
+The descriptor network is dlib's ResNet, converted once from dlib's model file
+to an ONNX graph (``dlib_resnet.py``) and run by onnxruntime: dlib ran it in
+about 75 ms a face holding the GIL, so threads described faces one at a time;
+the converted graph gives the same numbers (max difference 4e-7 on the test
+faces, 3.5e-7 on the 32 corpus faces) about ten times faster
+(benchmarks/eval_dlib_onnx.py), without the GIL, in one session all threads
+share. Faces are still aligned by dlib (``get_face_chips``), exactly as its
+``compute_face_descriptor`` does, so stored descriptors from before and after
+are interchangeable and the model version does not change.
 
-dlib's Python calls keep the GIL while they run (the descriptor is most of the
-time), so threads of one process describe faces one at a time: 6 photos took
-2.99 s on one thread and 3.13 s on two. Worker processes do run in parallel
-(faces only: 19.7 photos/s against 11.5 with two threads; all features: 4.4
-against 4.2, as text recognition dominates), which is how the desktop app runs.
+dlib's shape predictor is cheap but keeps its own state, so each worker thread
+loads its own (9 MB) the first time it needs one.
 """
 
 from __future__ import annotations
@@ -41,8 +43,10 @@ import cv2
 import dlib
 import numpy as np
 
+from photosorter.core.analysis.local import dlib_resnet
 from photosorter.core.analysis.local.mtcnn import Detection, MtcnnDetector
-from photosorter.core.analysis.types import Box, Face
+from photosorter.core.analysis.local.once import LoadOnce
+from photosorter.core.analysis.types import Box, Face, FatalAnalysisError
 
 MODEL_PACKAGE = "face_recognition_models"
 SHAPE_MODEL = "shape_predictor_5_face_landmarks.dat"
@@ -66,30 +70,44 @@ def model_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "models"
 
 
-class _Models:
-    """One thread's dlib models."""
-
-    def __init__(self, directory: Path) -> None:
-        self.shapes = dlib.shape_predictor(str(directory / SHAPE_MODEL))
-        self.descriptor = dlib.face_recognition_model_v1(str(directory / DESCRIPTOR_MODEL))
-
-
 class FaceFinder:
     """Finds faces in an RGB image and describes each with landmarks, quality and an embedding."""
 
-    def __init__(self) -> None:
+    def __init__(self, cache_dir: Path | None = None, threads: int = 1) -> None:
+        """``cache_dir`` keeps the descriptor network converted to ONNX (converted in memory if None)."""
         self._dir = model_dir()
         for name in (SHAPE_MODEL, DESCRIPTOR_MODEL):
             if not (self._dir / name).is_file():
                 raise RuntimeError(f"face model {name} is missing from {self._dir}")
         self._detector = MtcnnDetector()
         self._local = threading.local()
+        self._cache_dir = cache_dir
+        self._threads = threads
+        self._get_descriptor = LoadOnce(self._load_descriptor)
 
-    def _models(self) -> _Models:
-        models = getattr(self._local, "models", None)
-        if models is None:
-            models = self._local.models = _Models(self._dir)
-        return models
+    def _shapes(self) -> dlib.shape_predictor:
+        shapes = getattr(self._local, "shapes", None)
+        if shapes is None:
+            shapes = self._local.shapes = dlib.shape_predictor(str(self._dir / SHAPE_MODEL))
+        return shapes
+
+    def _load_descriptor(self):
+        import onnxruntime as ort
+
+        try:
+            model = dlib_resnet.model_bytes(self._dir / DESCRIPTOR_MODEL, self._cache_dir)
+        except dlib_resnet.DlibModelError as error:
+            # the same for every photo: stop the run and say what to fix
+            raise FatalAnalysisError(f"{error}; reinstall the {MODEL_PACKAGE} package") from None
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self._threads
+        options.inter_op_num_threads = 1
+        return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+
+    def describe(self, rgb: np.ndarray, shapes: dlib.full_object_detections) -> np.ndarray:
+        """One 128-d descriptor per face: dlib's alignment, dlib's network run by onnxruntime."""
+        chips = dlib.get_face_chips(rgb, shapes, size=dlib_resnet.CHIP_SIZE, padding=dlib_resnet.CHIP_PADDING)
+        return self._get_descriptor().run(None, {"chip": dlib_resnet.chips_input(chips)})[0]
 
     def find(self, rgb: np.ndarray, describe: bool = True) -> tuple[tuple[Face, ...], dict]:
         """The faces, and raw detector output; ``describe=False`` skips landmarks and embeddings."""
@@ -107,11 +125,11 @@ class FaceFinder:
         if not found or not describe:
             faces = tuple(_bare_face(box, d.probability, width, height) for box, d in found)
             return faces, {"detector": "mtcnn", "faces": raw}
-        models = self._models()
+        predictor = self._shapes()
         shapes = dlib.full_object_detections()
         for box, _ in found:
-            shapes.append(models.shapes(rgb, box))
-        descriptors = models.descriptor.compute_face_descriptor(rgb, shapes)
+            shapes.append(predictor(rgb, box))
+        descriptors = self.describe(rgb, shapes)
         gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
         faces = []
         for (box, detection), shape, descriptor in zip(found, shapes, descriptors, strict=True):
@@ -155,7 +173,7 @@ def _face(
     box: dlib.rectangle,
     probability: float,
     points: list[tuple[int, int]],
-    descriptor: dlib.vector,
+    descriptor: np.ndarray,
     gray: np.ndarray,
     width: int,
     height: int,

@@ -1,16 +1,23 @@
 """Small ONNX graphs built from weights held in numpy: the bookkeeping the local networks share.
 
-EfficientNet-Lite0 (``efficientnet.py``) and MTCNN's three networks (``mtcnn.py``)
-are published as PyTorch or Keras weights; both are rebuilt as ONNX graphs for
+EfficientNet-Lite0 (``efficientnet.py``), MTCNN's three networks (``mtcnn.py``)
+and dlib's face descriptor ResNet (``dlib_resnet.py``) are published as PyTorch,
+Keras or dlib weights; all are rebuilt as ONNX graphs for
 onnxruntime. What differs is each network's layers; naming values, holding the
 weights and finishing a checked model are the same, and live here.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+
+from photosorter.core.imaging import write_atomically
 
 OPSET = 17
 IR_VERSION = 8  # readable by every onnxruntime the project allows
@@ -35,6 +42,12 @@ class GraphBuilder:
         """Adds a weight (as float32) and returns its name, a fresh one unless ``name`` is given."""
         name = name or self.fresh("w")
         self.initializers.append(numpy_helper.from_array(np.asarray(value, dtype=np.float32), name))
+        return name
+
+    def int_constant(self, value: np.ndarray) -> str:
+        """Adds an int64 tensor (shapes, pads) and returns its fresh name."""
+        name = self.fresh("i")
+        self.initializers.append(numpy_helper.from_array(np.asarray(value, dtype=np.int64), name))
         return name
 
     def node(self, op: str, inputs: list[str], output: str | None = None, **attributes: object) -> str:
@@ -66,3 +79,19 @@ class GraphBuilder:
         model.ir_version = IR_VERSION
         onnx.checker.check_model(model)
         return model
+
+
+def cached_model(
+    cache_dir: Path | None, stem: str, version: str, weights: Path, build: Callable[[], bytes]
+) -> bytes:
+    """``build()``'s serialized model, kept in ``cache_dir`` (built each time if None) under a name that
+    changes with the graph ``version`` and the weights file, so a new graph or package rebuilds it."""
+    if cache_dir is None:
+        return build()
+    stamp = hashlib.sha256(f"{version}:{weights.stat().st_size}".encode()).hexdigest()[:12]
+    cached = cache_dir / f"{stem}-{stamp}.onnx"
+    if cached.is_file():
+        return cached.read_bytes()
+    data = build()
+    write_atomically(cached, data)  # a concurrent reader never sees half a file
+    return data
