@@ -324,7 +324,7 @@ def main() -> None:
             list(pool.map(decode_poster, [(str(paths[0]), 0.0)] * cores))
             for measure in MEASUREMENTS:
                 results.update(measure(corpus, pool))
-    report(results, corpus)
+        report(results, corpus)  # it reads the videos' lengths: before the scratch folder goes
 
 
 if __name__ == "__main__":
