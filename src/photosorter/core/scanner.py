@@ -235,35 +235,51 @@ class Scanner:
         batch: list[ReadOutcome] = []
         done = 0
         last_flush = time.monotonic()
+        # Every read that ran to the end, appended by the reading thread itself: a Ctrl-C can land after a
+        # read was queued and before its future is in ``pending``, and that read must not be lost either.
+        finished: list[ReadOutcome] = []
+        written: set[int] = set()  # ids of the outcomes already in the catalog
+
+        def read(candidate: Candidate) -> ReadOutcome:
+            outcome = read_candidate(candidate, self.thumb_dir)
+            finished.append(outcome)  # one bytecode under the GIL: never half done
+            return outcome
+
+        def write(batch: list[ReadOutcome]) -> None:
+            self._write(batch, report)
+            written.update(map(id, batch))
+
         with ThreadPoolExecutor(self.workers, thread_name_prefix="scan") as pool:
             try:
                 for candidate in to_read:
                     cancel.check()
-                    pending.append(pool.submit(read_candidate, candidate, self.thumb_dir))
+                    pending.append(pool.submit(read, candidate))
                     while len(pending) >= window or (pending and pending[0].done()):
                         _take_first(pending, batch)
                     if len(batch) >= BATCH_SIZE or (batch and time.monotonic() - last_flush > BATCH_SECONDS):
-                        self._write(batch, report)
+                        write(batch)
                         done, batch, last_flush = done + len(batch), [], time.monotonic()
                         yield Progress(done, total, "Reading photos")
                 while pending:
                     cancel.check()
                     _take_first(pending, batch)
                     if len(batch) >= BATCH_SIZE:
-                        self._write(batch, report)
+                        write(batch)
                         done, batch = done + len(batch), []
                         yield Progress(done, total, "Reading photos")
                 if batch:
-                    self._write(batch, report)
+                    write(batch)
                     done, batch = done + len(batch), []
                     yield Progress(done, total, "Reading photos")
             except BaseException:
                 for future in pending:
                     future.cancel()
                 # reads already running finish (each is bounded: see headers.py); keep every good one
-                batch.extend(_finished(pending))
-                if batch:
-                    self._write(batch, report)
+                _finished(pending)
+                pool.shutdown(wait=True)  # and the ones whose future the interrupt kept from ``pending``
+                rest = list({id(o): o for o in finished if id(o) not in written}.values())
+                if rest:
+                    self._write(rest, report)
                 raise
 
     def _write(self, batch: list[ReadOutcome], report: ScanReport) -> None:
