@@ -90,6 +90,17 @@ def home(_isolated_home: Path) -> Path:
 
 
 @pytest.fixture
+def library(home: Path):
+    """The library of ``home``, not analyzing after a scan: a test starts analysis when it means to."""
+    from photosorter.core.library import Library
+
+    lib = Library.open(home)
+    lib.save_settings(lib.settings.with_changes(analyze_after_scan=False))
+    yield lib
+    lib.close()
+
+
+@pytest.fixture
 def photo_folder(tmp_path: Path) -> Path:
     """A writable copy of the real test photos (tests may add, move and break files in it)."""
     folder = tmp_path / "photos"

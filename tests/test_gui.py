@@ -27,14 +27,6 @@ pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateS
 
 
 @pytest.fixture
-def library(home: Path):
-    lib = Library.open(home)
-    lib.save_settings(lib.settings.with_changes(analyze_after_scan=False))
-    yield lib
-    lib.close()
-
-
-@pytest.fixture
 def window(qtbot, library: Library):
     pool = WorkerPool()
     win = MainWindow(Facade(library), pool)

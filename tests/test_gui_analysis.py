@@ -50,14 +50,6 @@ def open_window(qtbot, library: Library) -> MainWindow:
 
 
 @pytest.fixture
-def library(home: Path):
-    lib = Library.open(home)
-    lib.save_settings(lib.settings.with_changes(analyze_after_scan=False))
-    yield lib
-    lib.close()
-
-
-@pytest.fixture
 def window(qtbot, library: Library):
     win = open_window(qtbot, library)
     yield win

@@ -41,14 +41,6 @@ UNUSUAL = Settings(
 )
 
 
-@pytest.fixture
-def library(home: Path):
-    lib = Library.open(home)
-    lib.save_settings(lib.settings.with_changes(analyze_after_scan=False))
-    yield lib
-    lib.close()
-
-
 def make_window(qtbot, library: Library) -> MainWindow:
     window = MainWindow(Facade(library), WorkerPool())
     qtbot.addWidget(window)

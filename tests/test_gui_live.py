@@ -36,14 +36,6 @@ DATA = Path(__file__).parent / "data" / "photos"
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
 
 
-@pytest.fixture
-def library(home: Path):
-    lib = Library.open(home)
-    lib.save_settings(lib.settings.with_changes(analyze_after_scan=False))
-    yield lib
-    lib.close()
-
-
 def open_window(qtbot, library: Library) -> MainWindow:
     win = MainWindow(Facade(library), WorkerPool())
     qtbot.addWidget(win)
