@@ -6,6 +6,7 @@ Picasa write; photos are made here. exiftool, where installed, writes sidecars w
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import shutil
@@ -45,7 +46,10 @@ def make_photo(
     path: Path, size=(400, 300), orientation: int | None = None, fmt="JPEG", xmp: bytes | None = None
 ):
     """A photo with a distinct pixel pattern (so copies differ by content only when asked)."""
-    image = Image.new("RGB", size, (path.name.__hash__() % 200, 90, 140))
+    # a colour from a stable digest of the name: str.__hash__ changes per process and made two names
+    # collide (identical content, one catalog item) about one run in 200
+    red, green, blue = hashlib.sha256(path.name.encode()).digest()[:3]
+    image = Image.new("RGB", size, (red, green, blue))
     kwargs: dict = {}
     if orientation:
         exif = Image.Exif()
