@@ -145,3 +145,18 @@ def test_no_import_cycles_inside_photosorter() -> None:
         for name, path in paths.items()
     }
     assert _cycles(graph) == []
+
+
+def test_the_cloud_function_imports_only_the_standard_library_and_boto3() -> None:
+    """The Lambda zip holds photosorter/cloud_function alone: an import of the rest would fail in AWS."""
+    import sys
+
+    allowed = set(sys.stdlib_module_names) | {"boto3", "botocore", "photosorter"}
+    offenders = {
+        f"{path.relative_to(SRC)}: {name}"
+        for path in (SRC / "cloud_function").rglob("*.py")
+        for name in imports_of(path)
+        if name.split(".")[0] not in allowed
+        or (name.startswith("photosorter") and not name.startswith("photosorter.cloud_function"))
+    }
+    assert offenders == set()
