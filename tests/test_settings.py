@@ -30,6 +30,10 @@ CASES: dict[str, tuple[object, list[tuple[object, str]]]] = {
     "gallery_descending": (False, [("no", "true or false"), (0, "true or false")]),
     "slideshow_seconds": (2.5, [(0.5, "from 1 to 60"), ("slow", "seconds"), (True, "seconds")]),
     "keep_xmp_sidecars": (True, [("on", "true or false"), (0, "true or false")]),
+    "cloud_stack": (
+        "family-photos",
+        [("", "stack name"), ("1st", "starting with a letter"), (3, "stack name")],
+    ),
     "extra": ({"note": "hi"}, [([], "object"), ("x", "object")]),
 }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -30,6 +31,7 @@ class Settings:
     gallery_descending: bool = True  # newest, last added, Z or largest first
     slideshow_seconds: float = 4.0  # each photo of a slideshow is shown this long
     keep_xmp_sidecars: bool = False  # rewrite a photo's .xmp sidecar when its labels or people change
+    cloud_stack: str = "photosorter"  # the cloud library's CloudFormation stack (profile/region: aws_*)
     extra: dict[str, object] = field(default_factory=dict)
 
     def features_for(self, backend: str) -> tuple[str, ...]:
@@ -103,6 +105,10 @@ _FIELDS: dict[str, tuple[Callable[[object], bool], str]] = {
         f"a number of seconds from {SLIDESHOW_SECONDS[0]} to {SLIDESHOW_SECONDS[1]}",
     ),
     "keep_xmp_sidecars": (lambda v: isinstance(v, bool), "true or false"),
+    "cloud_stack": (
+        lambda v: isinstance(v, str) and re.fullmatch(r"[A-Za-z][A-Za-z0-9-]{0,100}", v) is not None,
+        "a stack name (letters, digits and hyphens, starting with a letter)",
+    ),
     "extra": (lambda v: isinstance(v, dict), "a JSON object"),
 }
 
