@@ -1,0 +1,735 @@
+"""The cloud library's Lambda function, called in-process with S3 and SNS events of the documented shape.
+
+S3 and DynamoDB are moto's, over HTTP (ThreadedMotoServer, reached through AWS_ENDPOINT_URL as the function's
+own boto3 clients would reach AWS); Rekognition is botocore's Stubber, which holds exactly the responses a
+test pays for: a call the function should not make finds no response and fails the test.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from moto.server import ThreadedMotoServer
+from PIL import Image
+
+from photosorter.cloud_function import calls, handler, items, store
+from photosorter.cloud_function.items import ResultItem
+from photosorter.cloud_function.runtime import Runtime, Throttled
+
+HASH = "ab" * 32
+OTHER_HASH = "cd" * 32
+COLLECTION = "library"
+BOX = {"Width": 0.25, "Height": 0.5, "Left": 0.25, "Top": 0.125}
+TOPIC = "arn:aws:sns:us-east-1:123456789012:photosorter-video"
+ROLE = "arn:aws:iam::123456789012:role/photosorter-video"
+
+
+def make_jpeg(size: tuple[int, int] = (200, 150)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (10, 120, 200)).save(out, "JPEG")
+    return out.getvalue()
+
+
+IMAGE = make_jpeg()
+LABELS = {
+    "Labels": [{"Name": "Dog", "Confidence": 98.5, "Instances": [{"BoundingBox": BOX, "Confidence": 97.0}]}],
+    "LabelModelVersion": "3.0",
+}
+TEXT = {
+    "TextDetections": [
+        {
+            "DetectedText": "STOP",
+            "Type": "LINE",
+            "Id": 0,
+            "Confidence": 99.0,
+            "Geometry": {"BoundingBox": BOX},
+        }
+    ],
+    "TextModelVersion": "3.0",
+}
+FACES = {
+    "FaceRecords": [
+        {
+            "Face": {
+                "FaceId": "11111111-2222-3333-4444-555555555555",
+                "BoundingBox": BOX,
+                "Confidence": 99.9,
+            },
+            "FaceDetail": {"BoundingBox": BOX, "Confidence": 99.9, "AgeRange": {"Low": 25, "High": 35}},
+        }
+    ],
+    "FaceModelVersion": "7.0",
+    "UnindexedFaces": [],
+}
+MODERATION = {"ModerationLabels": [], "ModerationModelVersion": "7.0"}
+CELEBRITIES = {"CelebrityFaces": [], "UnrecognizedFaces": []}
+RESPONSES = {
+    "DetectLabels": LABELS,
+    "DetectText": TEXT,
+    "IndexFaces": FACES,
+    "DetectModerationLabels": MODERATION,
+    "RecognizeCelebrities": CELEBRITIES,
+}
+
+
+class Context:
+    """A Lambda context whose remaining time goes down as the function sleeps (no real sleeping)."""
+
+    def __init__(self, budget_ms: int = 60_000) -> None:
+        self.remaining_ms = budget_ms
+        self.sleeps: list[float] = []
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.remaining_ms -= int(seconds * 1000)
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@dataclass
+class Cloud:
+    s3: Any
+    dynamodb: Any
+    bucket: str
+    table: str
+    clients: list[Any] = field(default_factory=list)
+
+    def runtime(
+        self, context: Context | None = None, collection_id: str = COLLECTION
+    ) -> tuple[Runtime, Stubber]:
+        """A function runtime over the moto S3 and DynamoDB, with its own stubbed Rekognition client."""
+        rekognition = boto3.client("rekognition")
+        self.clients.append(rekognition)
+        stub = Stubber(rekognition)
+        stub.activate()
+        context = context or Context()
+        runtime = Runtime(
+            s3=self.s3,
+            dynamodb=self.dynamodb,
+            rekognition=rekognition,
+            table=self.table,
+            bucket=self.bucket,
+            collection_id=collection_id,
+            video_topic_arn=TOPIC,
+            video_role_arn=ROLE,
+            sleep=context.sleep,
+            jitter=lambda: 1.0,
+        )
+        return runtime, stub
+
+    def upload(self, key: str, body: bytes = IMAGE, features: str = "labels,faces,text") -> None:
+        self.s3.put_object(
+            Bucket=self.bucket,
+            Key=key,
+            Body=body,
+            Metadata={items.FEATURES_METADATA: features, items.SCHEMA_METADATA: str(items.SCHEMA)},
+        )
+
+    def raw(self, content_hash: str = HASH) -> dict[str, Any] | None:
+        response = self.dynamodb.get_item(
+            TableName=self.table, Key={"pk": {"S": items.result_pk(content_hash)}}, ConsistentRead=True
+        )
+        return response.get("Item")
+
+    def item(self, content_hash: str = HASH) -> ResultItem:
+        raw = self.raw(content_hash)
+        assert raw is not None
+        decoded = items.decode(raw)
+        assert isinstance(decoded, ResultItem)
+        return decoded
+
+    def usage(self) -> items.UsageItem:
+        response = self.dynamodb.get_item(TableName=self.table, Key={"pk": {"S": items.USAGE_PK}})
+        return items.decode_usage(response.get("Item"))
+
+    def changes_since(self, seq: int) -> list[str]:
+        response = self.dynamodb.query(
+            TableName=self.table,
+            IndexName=items.FEED_INDEX,
+            KeyConditionExpression="feed = :feed AND seq > :seq",
+            ExpressionAttributeValues={":feed": {"S": items.FEED}, ":seq": {"N": str(seq)}},
+        )
+        return [item["pk"]["S"] for item in response["Items"]]
+
+
+@pytest.fixture
+def cloud(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    name = f"photosorter-{uuid.uuid4().hex[:12]}"
+    s3 = boto3.client("s3")
+    dynamodb = boto3.client("dynamodb")
+    s3.create_bucket(Bucket=name)
+    dynamodb.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "feed", "AttributeType": "S"},
+            {"AttributeName": "seq", "AttributeType": "N"},
+        ],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": items.FEED_INDEX,
+                "KeySchema": [
+                    {"AttributeName": "feed", "KeyType": "HASH"},
+                    {"AttributeName": "seq", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    )
+    result = Cloud(s3, dynamodb, bucket=name, table=name, clients=[s3, dynamodb])
+    yield result
+    for client in result.clients:
+        client.close()  # the moto server keeps a thread per open connection
+
+
+def s3_event(bucket: str, key: str, size: int = len(IMAGE)) -> dict[str, Any]:
+    """An S3 notification event as Lambda receives it (event structure version 2.1)."""
+    return {
+        "Records": [
+            {
+                "eventVersion": "2.1",
+                "eventSource": "aws:s3",
+                "awsRegion": "us-east-1",
+                "eventTime": "2026-12-03T12:00:00.000Z",
+                "eventName": "ObjectCreated:Put",
+                "userIdentity": {"principalId": "AWS:EXAMPLE"},
+                "requestParameters": {"sourceIPAddress": "203.0.113.9"},
+                "responseElements": {"x-amz-request-id": "C3D13FE58DE4C810", "x-amz-id-2": "FMyUVURIY8"},
+                "s3": {
+                    "s3SchemaVersion": "1.0",
+                    "configurationId": "analysis-upload",
+                    "bucket": {
+                        "name": bucket,
+                        "ownerIdentity": {"principalId": "EXAMPLE"},
+                        "arn": f"arn:aws:s3:::{bucket}",
+                    },
+                    "object": {
+                        "key": key,
+                        "size": size,
+                        "eTag": "0123456789abcdef",
+                        "sequencer": "0A1B2C3D4E5F",
+                    },
+                },
+            }
+        ]
+    }
+
+
+def sns_event(job_id: str, api: str, bucket: str, key: str, status: str = "SUCCEEDED") -> dict[str, Any]:
+    """An SNS event wrapping Rekognition Video's completion notice."""
+    message = {
+        "JobId": job_id,
+        "Status": status,
+        "API": api,
+        "JobTag": HASH,
+        "Timestamp": 1_764_763_200_000,
+        "Video": {"S3ObjectName": key, "S3Bucket": bucket},
+    }
+    return {
+        "Records": [
+            {
+                "EventSource": "aws:sns",
+                "EventVersion": "1.0",
+                "EventSubscriptionArn": f"{TOPIC}:2bcfbf39-05c3-41de-beaa-fcfcc21c8f55",
+                "Sns": {
+                    "Type": "Notification",
+                    "MessageId": str(uuid.uuid4()),
+                    "TopicArn": TOPIC,
+                    "Subject": None,
+                    "Message": json.dumps(message),
+                    "Timestamp": "2026-12-03T12:00:00.000Z",
+                    "SignatureVersion": "1",
+                    "MessageAttributes": {},
+                },
+            }
+        ]
+    }
+
+
+def expect_image_calls(stub: Stubber, operations: list[str], collection_id: str = COLLECTION) -> None:
+    for operation in operations:
+        stub.add_response(
+            _method(operation), RESPONSES[operation], calls.image_request(operation, IMAGE, collection_id)
+        )
+
+
+def _method(operation: str) -> str:
+    from botocore import xform_name
+
+    return xform_name(operation)
+
+
+# -- photos --
+
+
+def test_one_photo_becomes_one_done_item_with_the_responses_versions_and_seq(cloud: Cloud) -> None:
+    key = items.analysis_key(HASH)
+    cloud.upload(key)
+    runtime, stub = cloud.runtime()
+    # Written out here rather than taken from calls: what AWS receives, and in what order (IndexFaces last).
+    stub.add_response("detect_labels", LABELS, {"Image": {"Bytes": IMAGE}, "Features": ["GENERAL_LABELS"]})
+    stub.add_response("detect_text", TEXT, {"Image": {"Bytes": IMAGE}})
+    stub.add_response(
+        "index_faces",
+        FACES,
+        {"CollectionId": COLLECTION, "Image": {"Bytes": IMAGE}, "DetectionAttributes": ["ALL"]},
+    )
+    before = items.now_us()
+
+    handler.handle(s3_event(cloud.bucket, key), Context(), runtime)
+
+    stub.assert_no_pending_responses()
+    item = cloud.item()
+    assert item.state == "done"
+    assert item.features == ("faces", "labels", "text")
+    assert item.responses == {"labels": LABELS, "text": TEXT, "faces": FACES}
+    assert item.versions == {
+        "labels": "DetectLabels/2016-06-27",
+        "text": "DetectText/2016-06-27",
+        "faces": f"IndexFaces/2016-06-27/{COLLECTION}",
+    }
+    assert before < item.seq <= items.now_us()
+    assert (item.error, item.claimed_until, item.retryable, item.stored) == ("", 0, False, {})
+    raw = cloud.raw()
+    assert raw is not None and "claim" not in raw
+    assert cloud.changes_since(before) == [items.result_pk(HASH)]
+    assert cloud.usage().calls == {"DetectLabels": 1, "DetectText": 1, "IndexFaces": 1}
+
+
+def test_the_same_event_twice_calls_rekognition_once(cloud: Cloud) -> None:
+    key = items.analysis_key(HASH)
+    cloud.upload(key, features="labels")
+    runtime, stub = cloud.runtime()
+    expect_image_calls(stub, ["DetectLabels"])  # one set: a second analysis would find no response
+    event = s3_event(cloud.bucket, key)
+
+    handler.handle(event, Context(), runtime)
+    first = cloud.raw()
+    handler.handle(event, Context(), runtime)
+
+    stub.assert_no_pending_responses()
+    assert cloud.raw() == first  # not even rewritten
+    assert cloud.item().state == "done"
+    assert cloud.usage().calls == {"DetectLabels": 1}
+
+
+def test_a_second_upload_while_the_first_holds_the_claim_analyzes_nothing(cloud: Cloud) -> None:
+    """Two devices upload the same photo at once: the second event arrives while the first function is
+    inside its Rekognition call, finds the live claim and leaves."""
+    key = items.analysis_key(HASH)
+    cloud.upload(key, features="labels")
+    first, first_stub = cloud.runtime()
+    expect_image_calls(first_stub, ["DetectLabels"])
+    second, _ = cloud.runtime()  # no responses at all: any call fails the test
+    seen: list[str] = []
+
+    def second_event_arrives(**_: Any) -> None:
+        seen.append(cloud.item().state)
+        handler.handle(s3_event(cloud.bucket, key), Context(), second)
+
+    first.rekognition.meta.events.register(
+        "before-parameter-build.rekognition.DetectLabels", second_event_arrives
+    )
+
+    handler.handle(s3_event(cloud.bucket, key), Context(), first)
+
+    assert seen == ["analyzing"]
+    first_stub.assert_no_pending_responses()
+    assert cloud.item().state == "done"
+    assert cloud.usage().calls == {"DetectLabels": 1}
+
+
+def test_two_functions_reading_the_same_absent_item_claim_it_once(cloud: Cloud) -> None:
+    """The race inside the claim: both read "no item", both write; the condition lets one through."""
+    runtime, _ = cloud.runtime()
+    results = []
+    original_read = store.ResultStore.read
+
+    def read_then_let_the_other_claim(self: store.ResultStore, content_hash: str) -> dict[str, Any] | None:
+        raw = original_read(self, content_hash)
+        if not results:
+            results.append(store.ResultStore(runtime).claim(content_hash, frozenset({"labels"}), 90))
+        return raw
+
+    racing = store.ResultStore(runtime)
+    racing.read = read_then_let_the_other_claim.__get__(racing)  # type: ignore[method-assign]
+    assert racing.claim(HASH, frozenset({"labels"}), 90) is None
+    assert results[0] is not None and cloud.item().state == "analyzing"
+
+
+def test_throttling_backs_off_then_raises_and_gives_the_claim_back(cloud: Cloud) -> None:
+    key = items.analysis_key(HASH)
+    cloud.upload(key)
+    context = Context(budget_ms=10_000)
+    runtime, stub = cloud.runtime(context)
+    expect_image_calls(stub, ["DetectLabels"])
+    # Backoff 0.25, 0.5, 1, 2 s (jitter pinned at its top); the 5th wait (4 s) would leave under the
+    # reserve of 5 s for giving the claim back, so the 5th throttle ends the invocation.
+    for _ in range(5):
+        stub.add_client_error("detect_text", "ThrottlingException", "Rate exceeded", http_status_code=400)
+
+    with pytest.raises(Throttled):
+        handler.handle(s3_event(cloud.bucket, key), context, runtime)
+
+    stub.assert_no_pending_responses()
+    assert context.sleeps == [0.25, 0.5, 1.0, 2.0]
+    item = cloud.item()
+    assert (item.state, item.retryable, item.claimed_until) == ("failed", True, 0)
+    assert "throttled" in item.error
+    assert item.responses == {"labels": LABELS}  # paid for: kept
+    assert "claim" not in (cloud.raw() or {})
+    assert cloud.usage().calls == {"DetectLabels": 1}  # throttled calls are not billed
+
+    # Lambda's retry takes the item over and pays only for what is missing.
+    retry, retry_stub = cloud.runtime()
+    expect_image_calls(retry_stub, ["DetectText", "IndexFaces"])
+    handler.handle(s3_event(cloud.bucket, key), Context(), retry)
+    retry_stub.assert_no_pending_responses()
+    item = cloud.item()
+    assert (item.state, item.error, item.retryable) == ("done", "", False)
+    assert item.responses == {"labels": LABELS, "text": TEXT, "faces": FACES}
+    assert cloud.usage().calls == {"DetectLabels": 1, "DetectText": 1, "IndexFaces": 1}
+
+
+def test_an_image_rekognition_rejects_fails_with_a_reason_and_is_not_retried(cloud: Cloud) -> None:
+    key = items.analysis_key(HASH)
+    cloud.upload(key, body=b"\xff\xd8 not really a jpeg", features="labels,text")
+    runtime, stub = cloud.runtime()
+    stub.add_client_error(
+        "detect_labels",
+        "InvalidImageFormatException",
+        "Request has invalid image format",
+        http_status_code=400,
+    )
+
+    handler.handle(s3_event(cloud.bucket, key), Context(), runtime)
+    handler.handle(s3_event(cloud.bucket, key), Context(), runtime)  # S3's duplicate: nothing more
+
+    stub.assert_no_pending_responses()
+    item = cloud.item()
+    assert (item.state, item.retryable, item.claimed_until) == ("failed", False, 0)
+    assert item.error.startswith("Rekognition cannot read this image")
+    assert "InvalidImageFormatException" in item.error
+
+
+def test_an_object_deleted_before_its_event_ran_leaves_no_item(cloud: Cloud) -> None:
+    runtime, _ = cloud.runtime()  # no responses: no call may be made
+
+    result = handler.handle(s3_event(cloud.bucket, items.analysis_key(HASH)), Context(), runtime)
+
+    assert result == {"records": 1}
+    assert cloud.raw() is None
+
+
+def test_an_object_that_vanishes_after_the_claim_leaves_no_item_analyzing(cloud: Cloud) -> None:
+    key = items.analysis_key(HASH)
+    cloud.upload(key)
+    runtime, _ = cloud.runtime()
+    other = boto3.client("s3")
+    cloud.clients.append(other)
+
+    def deleted_just_before_the_read(**_: Any) -> None:
+        other.delete_object(Bucket=cloud.bucket, Key=key)
+
+    cloud.s3.meta.events.register("before-call.s3.GetObject", deleted_just_before_the_read)
+
+    handler.handle(s3_event(cloud.bucket, key), Context(), runtime)
+
+    item = cloud.item()
+    assert (item.state, item.retryable) == ("failed", True)
+    assert "gone" in item.error
+
+
+def test_an_item_of_a_newer_schema_is_left_alone(cloud: Cloud) -> None:
+    key = items.analysis_key(HASH)
+    cloud.upload(key)
+    newer = items.encode_result(ResultItem(HASH, "failed", ("labels",), {}, {}, seq=5, retryable=True))
+    newer["schema"] = {"N": str(items.SCHEMA + 1)}
+    newer["future"] = {"S": "something this version cannot read"}
+    cloud.dynamodb.put_item(TableName=cloud.table, Item=newer)
+    runtime, _ = cloud.runtime()
+
+    handler.handle(s3_event(cloud.bucket, key), Context(), runtime)
+
+    assert cloud.raw() == newer
+
+
+def test_a_photo_done_with_fewer_features_gets_only_the_missing_ones(cloud: Cloud) -> None:
+    """A device asking for more than another did pays only for the difference."""
+    key = items.analysis_key(HASH)
+    cloud.upload(key, features="labels")
+    runtime, stub = cloud.runtime()
+    expect_image_calls(stub, ["DetectLabels"])
+    handler.handle(s3_event(cloud.bucket, key), Context(), runtime)
+    cloud.upload(key, features="labels,text")
+    expect_image_calls(stub, ["DetectText"])
+
+    handler.handle(s3_event(cloud.bucket, key), Context(), runtime)
+
+    stub.assert_no_pending_responses()
+    item = cloud.item()
+    assert item.state == "done" and item.responses == {"labels": LABELS, "text": TEXT}
+    assert item.features == ("labels", "text")
+
+
+def test_a_missing_face_collection_is_made_and_indexing_retried(cloud: Cloud) -> None:
+    key = items.analysis_key(HASH)
+    cloud.upload(key, features="faces")
+    runtime, stub = cloud.runtime()
+    stub.add_client_error("index_faces", "ResourceNotFoundException", http_status_code=400)
+    stub.add_response("create_collection", {"StatusCode": 200}, {"CollectionId": COLLECTION})
+    expect_image_calls(stub, ["IndexFaces"])
+
+    handler.handle(s3_event(cloud.bucket, key), Context(), runtime)
+
+    stub.assert_no_pending_responses()
+    assert cloud.item().responses == {"faces": FACES}
+    assert cloud.usage().calls == {"IndexFaces": 1}
+
+
+def test_the_function_and_the_desktop_analyzer_send_identical_requests(cloud: Cloud) -> None:
+    """The function cannot import RekognitionAnalyzer; both must still send the same requests for every
+    feature, or a photo analyzed one way would not count as analyzed the other way."""
+    from photosorter.core.analysis.rekognition import RekognitionAnalyzer
+    from photosorter.core.analysis.types import ALL_FEATURES, Feature
+
+    every = ",".join(f.value for f in ALL_FEATURES)
+    for collection_id in (COLLECTION, ""):
+        operations = [op for _, op in calls.image_plan(frozenset(every.split(",")), collection_id)]
+        assert operations[-1] == ("IndexFaces" if collection_id else "RecognizeCelebrities")
+        responses = {**RESPONSES, "DetectFaces": {"FaceDetails": []}}
+
+        desktop_client = boto3.client("rekognition")
+        cloud.clients.append(desktop_client)
+        desktop_stub = Stubber(desktop_client)
+        for operation in operations:
+            desktop_stub.add_response(
+                _method(operation), responses[operation], calls.image_request(operation, IMAGE, collection_id)
+            )
+        with desktop_stub:
+            analyzer = RekognitionAnalyzer(
+                client=desktop_client, rate_limit=0, collection_id=collection_id or None
+            )
+            analyzer.analyze(IMAGE, frozenset(ALL_FEATURES))
+        desktop_stub.assert_no_pending_responses()
+
+        content_hash = HASH if collection_id else OTHER_HASH
+        key = items.analysis_key(content_hash)
+        cloud.upload(key, features=every)
+        runtime, stub = cloud.runtime(collection_id=collection_id)
+        for operation in operations:
+            stub.add_response(
+                _method(operation), responses[operation], calls.image_request(operation, IMAGE, collection_id)
+            )
+        handler.handle(s3_event(cloud.bucket, key), Context(), runtime)
+        stub.assert_no_pending_responses()
+
+        item = cloud.item(content_hash)
+        assert item.versions == {f.value: analyzer.model_version(f) for f in Feature}
+
+
+# -- videos --
+
+
+def video_page(labels: list[str], token: str | None = None) -> dict[str, Any]:
+    page: dict[str, Any] = {
+        "JobStatus": "SUCCEEDED",
+        "VideoMetadata": {
+            "Codec": "h264",
+            "DurationMillis": 30_000,
+            "Format": "QuickTime / MOV",
+            "FrameRate": 30.0,
+            "FrameHeight": 720,
+            "FrameWidth": 1280,
+        },
+        "Labels": [
+            {"Timestamp": 1000 * n, "Label": {"Name": name, "Confidence": 90.0}}
+            for n, name in enumerate(labels)
+        ],
+        "LabelModelVersion": "3.0",
+    }
+    if token:
+        page["NextToken"] = token
+    return page
+
+
+def start_video(cloud: Cloud, features: str = "labels,faces") -> tuple[str, Runtime, Stubber]:
+    key = items.video_key(HASH, "mp4")
+    cloud.upload(key, body=b"not decoded by anyone here", features=features)
+    runtime, stub = cloud.runtime()
+    for feature, job in (("labels", "job-labels"), ("faces", "job-faces")):
+        if feature in features:
+            operation = calls.video_operation(feature, COLLECTION)
+            params = calls.video_request(feature, cloud.bucket, key, HASH, COLLECTION, TOPIC, ROLE)
+            stub.add_response(_method(operation.start), {"JobId": job}, params)
+    handler.handle(s3_event(cloud.bucket, key), Context(), runtime)
+    return key, runtime, stub
+
+
+def test_a_video_starts_its_jobs_with_the_notification_channel_and_waits(cloud: Cloud) -> None:
+    key, runtime, stub = start_video(cloud)
+
+    stub.assert_no_pending_responses()
+    item = cloud.item()
+    assert item.state == "analyzing"
+    assert item.jobs == {"labels": "job-labels", "faces": "job-faces"}
+    assert item.claimed_until > runtime.now() + items.CLAIM_SECONDS  # the long video claim
+    assert calls.video_request("faces", "b", "k", HASH, COLLECTION, TOPIC, ROLE) == {
+        "Video": {"S3Object": {"Bucket": "b", "Name": "k"}},
+        "ClientRequestToken": f"{HASH[:48]}-faces",
+        "NotificationChannel": {"SNSTopicArn": TOPIC, "RoleArn": ROLE},
+        "JobTag": HASH,
+        "CollectionId": COLLECTION,
+    }
+    # S3 delivering the upload again starts nothing (the stub has no more responses).
+    handler.handle(s3_event(cloud.bucket, key), Context(), runtime)
+    assert cloud.item().jobs == item.jobs
+
+
+def test_video_notices_page_through_the_results_once_each_and_finish_the_item(cloud: Cloud) -> None:
+    key, runtime, stub = start_video(cloud)
+    stub.add_response(
+        "get_label_detection",
+        video_page(["Dog", "Beach"], token="page-2"),
+        {"JobId": "job-labels", "MaxResults": 1000},
+    )
+    stub.add_response(
+        "get_label_detection",
+        video_page(["Cat"]),
+        {"JobId": "job-labels", "MaxResults": 1000, "NextToken": "page-2"},
+    )
+    persons = {
+        "JobStatus": "SUCCEEDED",
+        "VideoMetadata": {"DurationMillis": 30_000},
+        "Persons": [{"Timestamp": 4000, "Person": {"Index": 0}, "FaceMatches": []}],
+    }
+    stub.add_response("get_face_search", persons, {"JobId": "job-faces", "MaxResults": 1000})
+    labels_done = sns_event("job-labels", "StartLabelDetection", cloud.bucket, key)
+    before = items.now_us()
+
+    handler.handle_video_done(labels_done, Context(), runtime)
+    halfway = cloud.item()
+    handler.handle_video_done(labels_done, Context(), runtime)  # SNS delivers it twice: nothing more
+    assert cloud.item() == halfway
+    handler.handle_video_done(
+        sns_event("job-faces", "StartFaceSearch", cloud.bucket, key), Context(), runtime
+    )
+
+    stub.assert_no_pending_responses()
+    assert halfway.state == "analyzing" and set(halfway.responses) == {"labels"}
+    item = cloud.item()
+    assert item.state == "done" and item.claimed_until == 0
+    assert item.seq > halfway.seq > before
+    labels = item.responses["labels"]
+    assert [(entry["Timestamp"], entry["Label"]["Name"]) for entry in labels["Labels"]] == [
+        (0, "Dog"),
+        (1000, "Beach"),
+        (0, "Cat"),
+    ]
+    assert "NextToken" not in labels
+    assert item.responses["faces"] == persons
+    assert item.versions == {
+        "labels": "StartLabelDetection/2016-06-27",
+        "faces": f"StartFaceSearch/2016-06-27/{COLLECTION}",
+    }
+    usage = cloud.usage()
+    assert usage.calls == {"StartLabelDetection": 1, "StartFaceSearch": 1}
+    assert usage.video_seconds == 60.0
+
+
+def test_a_failed_video_job_fails_the_item_when_all_have_reported(cloud: Cloud) -> None:
+    key, runtime, stub = start_video(cloud)
+    stub.add_response(
+        "get_face_search",
+        {"JobStatus": "SUCCEEDED", "Persons": []},
+        {"JobId": "job-faces", "MaxResults": 1000},
+    )
+
+    handler.handle(
+        sns_event("job-labels", "StartLabelDetection", cloud.bucket, key, "FAILED"), Context(), runtime
+    )
+    handler.handle(sns_event("job-faces", "StartFaceSearch", cloud.bucket, key), Context(), runtime)
+
+    item = cloud.item()
+    assert (item.state, item.retryable) == ("failed", True)
+    assert item.error == "labels: Rekognition Video could not analyze it (job FAILED)"
+    assert set(item.responses) == {"faces"}
+
+
+def test_a_video_response_too_big_for_its_item_is_kept_in_s3(cloud: Cloud) -> None:
+    key, runtime, stub = start_video(cloud, features="labels")
+    # Random names do not compress: well over DynamoDB's 400 KB once gzip'd.
+    names = [uuid.uuid4().hex + uuid.uuid4().hex for _ in range(12_000)]
+    stub.add_response("get_label_detection", video_page(names), {"JobId": "job-labels", "MaxResults": 1000})
+
+    handler.handle(sns_event("job-labels", "StartLabelDetection", cloud.bucket, key), Context(), runtime)
+
+    item = cloud.item()
+    assert item.state == "done" and item.responses == {}
+    assert item.stored == {"labels": f"results/{HASH}/labels.json.gz"}
+    body = cloud.s3.get_object(Bucket=cloud.bucket, Key=item.stored["labels"])["Body"].read()
+    assert [entry["Label"]["Name"] for entry in items.gunzip_json(body)["Labels"]] == names
+    assert item.analyzed == {"labels"}
+    assert len(items.gzip_json(video_page(names))) > store.MAX_ITEM_BYTES
+
+
+# -- the contract --
+
+
+def test_result_items_written_before_the_new_fields_still_decode() -> None:
+    old = items.encode_result(ResultItem(HASH, "done", ("labels",), {"labels": LABELS}, {}, seq=7))
+    assert not {"retryable", "stored", "jobs"} & set(old)
+    decoded = items.decode(old)
+    assert isinstance(decoded, ResultItem)
+    assert (decoded.retryable, decoded.stored, decoded.jobs) == (False, {}, {})
+    full = ResultItem(
+        HASH,
+        "failed",
+        ("labels",),
+        {},
+        {},
+        seq=8,
+        retryable=True,
+        stored={"labels": items.result_object_key(HASH, "labels")},
+        jobs={"labels": "j"},
+    )
+    assert items.decode(items.encode_result(full)) == full
+
+
+def test_usage_counters_add_up() -> None:
+    update = items.usage_update({"DetectLabels": 2, "IndexFaces": 1}, 12.5)
+    assert update["UpdateExpression"].startswith("ADD ")
+    stored = {
+        "pk": {"S": items.USAGE_PK},
+        "calls_DetectLabels": {"N": "2"},
+        "calls_IndexFaces": {"N": "1"},
+        "video_seconds": {"N": "12.500"},
+    }
+    assert items.decode_usage(stored) == items.UsageItem({"DetectLabels": 2, "IndexFaces": 1}, 12.5)
+    assert items.decode_usage(None) == items.UsageItem({}, 0.0)
+    with pytest.raises(ValueError):
+        items.usage_update({})
