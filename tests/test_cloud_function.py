@@ -16,7 +16,7 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.stub import Stubber
+from botocore.stub import ANY, Stubber
 from moto.server import ThreadedMotoServer
 from PIL import Image
 
@@ -577,15 +577,19 @@ def video_page(labels: list[str], token: str | None = None) -> dict[str, Any]:
     return page
 
 
+def expect_video_starts(stub: Stubber, bucket: str, key: str, jobs: dict[str, str]) -> None:
+    for feature, job in jobs.items():
+        operation = calls.video_operation(feature, COLLECTION)
+        params = calls.video_request(feature, bucket, key, HASH, COLLECTION, TOPIC, ROLE, token="t")
+        stub.add_response(_method(operation.start), {"JobId": job}, {**params, "ClientRequestToken": ANY})
+
+
 def start_video(cloud: Cloud, features: str = "labels,faces") -> tuple[str, Runtime, Stubber]:
     key = items.video_key(HASH, "mp4")
     cloud.upload(key, body=b"not decoded by anyone here", features=features)
     runtime, stub = cloud.runtime()
-    for feature, job in (("labels", "job-labels"), ("faces", "job-faces")):
-        if feature in features:
-            operation = calls.video_operation(feature, COLLECTION)
-            params = calls.video_request(feature, cloud.bucket, key, HASH, COLLECTION, TOPIC, ROLE)
-            stub.add_response(_method(operation.start), {"JobId": job}, params)
+    jobs = {"labels": "job-labels", "faces": "job-faces"}
+    expect_video_starts(stub, cloud.bucket, key, {f: j for f, j in jobs.items() if f in features})
     handler.handle(s3_event(cloud.bucket, key), Context(), runtime)
     return key, runtime, stub
 
@@ -598,9 +602,9 @@ def test_a_video_starts_its_jobs_with_the_notification_channel_and_waits(cloud: 
     assert item.state == "analyzing"
     assert item.jobs == {"labels": "job-labels", "faces": "job-faces"}
     assert item.claimed_until > runtime.now() + items.CLAIM_SECONDS  # the long video claim
-    assert calls.video_request("faces", "b", "k", HASH, COLLECTION, TOPIC, ROLE) == {
+    assert calls.video_request("faces", "b", "k", HASH, COLLECTION, TOPIC, ROLE, token="c1") == {
         "Video": {"S3Object": {"Bucket": "b", "Name": "k"}},
-        "ClientRequestToken": f"{HASH[:48]}-faces",
+        "ClientRequestToken": "faces-c1",
         "NotificationChannel": {"SNSTopicArn": TOPIC, "RoleArn": ROLE},
         "JobTag": HASH,
         "CollectionId": COLLECTION,
@@ -659,6 +663,36 @@ def test_video_notices_page_through_the_results_once_each_and_finish_the_item(cl
     usage = cloud.usage()
     assert usage.calls == {"StartLabelDetection": 1, "StartFaceSearch": 1}
     assert usage.video_seconds == 60.0
+
+
+def test_a_throttled_video_start_keeps_the_jobs_it_started_for_the_retry(cloud: Cloud) -> None:
+    key = items.video_key(HASH, "mov")
+    cloud.upload(key, body=b"video", features="labels,faces")
+    context = Context(budget_ms=5_000)  # no time to back off: the first throttle ends the invocation
+    runtime, stub = cloud.runtime(context)
+    expect_video_starts(stub, cloud.bucket, key, {"labels": "job-labels"})
+    stub.add_client_error("start_face_search", "LimitExceededException", http_status_code=400)
+
+    with pytest.raises(Throttled):
+        handler.handle(s3_event(cloud.bucket, key), context, runtime)
+    item = cloud.item()
+    assert (item.state, item.retryable, item.jobs) == ("failed", True, {"labels": "job-labels"})
+
+    # The labels job reports while the item waits for its retry: recorded, the item not finished by it.
+    stub.add_response("get_label_detection", video_page(["Dog"]), {"JobId": "job-labels", "MaxResults": 1000})
+    handler.handle(sns_event("job-labels", "StartLabelDetection", cloud.bucket, key), Context(), runtime)
+    assert (cloud.item().state, set(cloud.item().responses)) == ("failed", {"labels"})
+
+    # Lambda's retry starts only the face search.
+    retry, retry_stub = cloud.runtime()
+    expect_video_starts(retry_stub, cloud.bucket, key, {"faces": "job-faces"})
+    handler.handle(s3_event(cloud.bucket, key), Context(), retry)
+    retry_stub.assert_no_pending_responses()
+    item = cloud.item()
+    assert (item.state, item.error) == ("analyzing", "")
+    assert item.jobs == {"faces": "job-faces"}  # the jobs still running
+    assert set(item.responses) == {"labels"}
+    assert cloud.usage().calls == {"StartLabelDetection": 1, "StartFaceSearch": 1}
 
 
 def test_a_failed_video_job_fails_the_item_when_all_have_reported(cloud: Cloud) -> None:

@@ -88,13 +88,21 @@ def video_operation_by_start(start: str) -> VideoOperation | None:
 
 
 def video_request(
-    feature: str, bucket: str, key: str, content_hash: str, collection_id: str, topic_arn: str, role_arn: str
+    feature: str,
+    bucket: str,
+    key: str,
+    content_hash: str,
+    collection_id: str,
+    topic_arn: str,
+    role_arn: str,
+    token: str,
 ) -> dict[str, Any]:
-    """The parameters of one Start* call. ``ClientRequestToken`` makes a retried start return the job
-    already running instead of paying for another; ``JobTag`` names the video in the completion notice."""
+    """The parameters of one Start* call. ``token`` (one per claim) is the ``ClientRequestToken``: a Start*
+    sent again after a throttle or timeout returns the job the first one may have started instead of paying
+    for another. ``JobTag`` names the video in the completion notice."""
     params: dict[str, Any] = {
         "Video": {"S3Object": {"Bucket": bucket, "Name": key}},
-        "ClientRequestToken": f"{content_hash[:48]}-{feature}",
+        "ClientRequestToken": f"{feature}-{token}"[:64],
         "NotificationChannel": {"SNSTopicArn": topic_arn, "RoleArn": role_arn},
         "JobTag": content_hash,
     }

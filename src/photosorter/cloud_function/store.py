@@ -78,6 +78,7 @@ class ResultStore:
             seq=items.now_us(),
             claimed_until=now + seconds,
             stored=dict(previous.stored) if previous else {},
+            jobs=_running_jobs(previous, now),
         )
         token = uuid.uuid4().hex
         try:
@@ -104,7 +105,7 @@ class ResultStore:
         """Ends the claim as a retryable failure, keeping what was paid for so far (``changes``): the next
         event for this hash (Lambda's retry, or the next upload) takes it over and pays only for the rest."""
         item = dataclasses.replace(
-            claim.item, state="failed", retryable=True, error=reason, claimed_until=0, jobs={}, **changes
+            claim.item, state="failed", retryable=True, error=reason, claimed_until=0, **changes
         )
         self.finish(claim, item)
 
@@ -189,6 +190,14 @@ def _why_take(item: ResultItem, wanted: frozenset[str], now: int) -> str | None:
         missing = wanted - item.analyzed
         return f"features not yet analyzed: {','.join(sorted(missing))}" if missing else None
     return None
+
+
+def _running_jobs(previous: ResultItem | None, now: int) -> dict[str, str]:
+    """Video jobs an earlier claim started whose results have not come yet: the next claim waits for them
+    rather than paying again. Not those of an expired claim: their notices are taken to be lost."""
+    if previous is None or (previous.state == "analyzing" and previous.claimed_until < now):
+        return {}
+    return {feature: job for feature, job in previous.jobs.items() if feature not in previous.analyzed}
 
 
 def _why_skip(item: ResultItem) -> str:

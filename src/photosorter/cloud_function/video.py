@@ -43,37 +43,43 @@ def start(
             "deploy` to update it, then analyze the video again",
         )
         return
-    jobs: dict[str, str] = {}
+    jobs = dict(item.jobs)  # started by an earlier claim and still running: not paid for again
     try:
         for feature in calls.VIDEO_FEATURES:
-            if feature not in wanted - item.analyzed:
+            if feature not in wanted - item.analyzed or feature in jobs:
                 continue
             try:
-                jobs[feature] = _start_job(runtime, context, feature, bucket, key, item.content_hash)
+                jobs[feature] = _start_job(
+                    runtime, context, feature, bucket, key, item.content_hash, claim.token
+                )
             except bce.ClientError as error:
                 code = error_code(error)
                 if code not in REJECTED:
                     raise
                 reason = f"{REJECTED[code]} ({code}: {error.response.get('Error', {}).get('Message', '')})"
                 log.warning("%s: rejected: %s", key, reason)
-                store.finish(claim, dataclasses.replace(item, state="failed", error=reason, claimed_until=0))
+                store.finish(
+                    claim, dataclasses.replace(item, state="failed", error=reason, claimed_until=0, jobs=jobs)
+                )
                 return
     except Throttled as error:
-        # Jobs already started are not lost: the retry's Start* with the same ClientRequestToken returns them.
-        store.give_back(claim, f"Rekognition Video was too busy; it will be retried ({error})")
+        # The jobs already started stay in the item: their notices are recorded, the retry starts the rest.
+        store.give_back(claim, f"Rekognition Video was too busy; it will be retried ({error})", jobs=jobs)
         raise
     except Exception as error:
-        store.give_back(claim, f"the cloud function failed ({type(error).__name__}: {error})")
+        store.give_back(claim, f"the cloud function failed ({type(error).__name__}: {error})", jobs=jobs)
         raise
     if not jobs:
         store.finish(claim, dataclasses.replace(item, state="done", claimed_until=0))
         return
-    log.info("%s: started %s", key, ", ".join(f"{f}={j}" for f, j in sorted(jobs.items())))
+    log.info("%s: waiting for %s", key, ", ".join(f"{f}={j}" for f, j in sorted(jobs.items())))
     # Still "analyzing", under the long claim; the notices write the results.
     store.finish(claim, dataclasses.replace(item, jobs=jobs))
 
 
-def _start_job(runtime: Runtime, context: Any, feature: str, bucket: str, key: str, content_hash: str) -> str:
+def _start_job(
+    runtime: Runtime, context: Any, feature: str, bucket: str, key: str, content_hash: str, token: str
+) -> str:
     operation = calls.video_operation(feature, runtime.collection_id)
     params = calls.video_request(
         feature,
@@ -83,6 +89,7 @@ def _start_job(runtime: Runtime, context: Any, feature: str, bucket: str, key: s
         runtime.collection_id,
         runtime.video_topic_arn,
         runtime.video_role_arn,
+        token,
     )
     try:
         return str(runtime.rekognition_call(context, operation.start, **params)["JobId"])
@@ -142,7 +149,9 @@ def notice(message: dict[str, Any], context: Any, runtime: Runtime) -> None:
                 jobs={f: j for f, j in item.jobs.items() if f != feature},
                 error="; ".join(filter(None, (item.error, failure))),
             )
-        if all(f in updated.analyzed for f in updated.jobs):
+        # Complete once every job has reported — unless the item waits for a retry to start the rest
+        # (failed, retryable: a throttled start), which then finds these results and pays only for the rest.
+        if item.state == "analyzing" and all(f in updated.analyzed for f in updated.jobs):
             state = "failed" if updated.error else "done"
             updated = dataclasses.replace(
                 updated, state=state, retryable=bool(updated.error), claimed_until=0
