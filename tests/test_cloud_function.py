@@ -767,3 +767,41 @@ def test_usage_counters_add_up() -> None:
     assert items.decode_usage(None) == items.UsageItem({}, 0.0)
     with pytest.raises(ValueError):
         items.usage_update({})
+
+
+def test_the_function_runs_from_its_deployment_zip_alone(tmp_path) -> None:
+    """The zip holds photosorter/cloud_function and an empty photosorter/__init__.py: importing the handler
+    from exactly that (and boto3, which the Lambda runtime provides) works, and nothing else is reached."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import photosorter.cloud_function as package
+
+    root = tmp_path / "zip"
+    shutil.copytree(
+        Path(package.__file__).parent,
+        root / "photosorter" / "cloud_function",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    (root / "photosorter" / "__init__.py").touch()
+    site_packages = Path(boto3.__file__).parents[
+        1
+    ]  # boto3 and botocore; -S skips the editable install's .pth
+    probe = (
+        "import json, sys, photosorter.cloud_function.handler as h\n"
+        "assert h.handle and h.handle_video_done\n"
+        "print(json.dumps([h.__file__, sorted(m for m in sys.modules if m.startswith('photosorter'))]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", probe],
+        env={"PYTHONPATH": f"{root}:{site_packages}", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    where, modules = json.loads(done.stdout)
+    assert where.startswith(str(root))
+    assert {name.split(".")[1] for name in modules if "." in name} == {"cloud_function"}

@@ -69,6 +69,8 @@ class Runtime:
         # Our own backoff (below) handles throttling inside the invocation's time budget; botocore's
         # retries on top would spend that budget without our knowing.
         once = Config(retries={"mode": "standard", "total_max_attempts": 1}, user_agent_extra="photosorter")
+        # Lambda's root logger passes WARNING and up; what was skipped and why is worth the log lines.
+        log.setLevel(os.environ.get("AWS_LAMBDA_LOG_LEVEL", "INFO"))
         return cls(
             s3=boto3.client("s3"),
             dynamodb=boto3.client("dynamodb"),
