@@ -478,6 +478,32 @@ def test_an_item_of_a_newer_schema_is_left_alone(cloud: Cloud) -> None:
     assert cloud.raw() == newer
 
 
+def test_an_upload_from_a_newer_photosorter_asks_for_a_redeploy_and_stays_retryable(cloud: Cloud) -> None:
+    key = items.analysis_key(HASH)
+    cloud.s3.put_object(
+        Bucket=cloud.bucket,
+        Key=key,
+        Body=IMAGE,
+        Metadata={items.FEATURES_METADATA: "labels", items.SCHEMA_METADATA: str(items.SCHEMA + 1)},
+    )
+    runtime, _ = cloud.runtime()  # no responses: nothing is analyzed by a function that may misread it
+
+    handler.handle(s3_event(cloud.bucket, key), Context(), runtime)
+
+    item = cloud.item()
+    assert (item.state, item.retryable) == ("failed", True)
+    assert "photosorter cloud deploy" in item.error
+
+
+def test_records_that_are_not_ours_are_ignored(cloud: Cloud) -> None:
+    runtime, _ = cloud.runtime()
+    event = s3_event(cloud.bucket, "analysis/not-a-hash.jpg")
+    event["Records"].append({"eventSource": "aws:sqs", "body": "{}"})
+
+    assert handler.handle(event, Context(), runtime) == {"records": 1}
+    assert cloud.dynamodb.scan(TableName=cloud.table)["Items"] == []
+
+
 def test_a_photo_done_with_fewer_features_gets_only_the_missing_ones(cloud: Cloud) -> None:
     """A device asking for more than another did pays only for the difference."""
     key = items.analysis_key(HASH)
