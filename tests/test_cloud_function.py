@@ -436,6 +436,20 @@ def test_an_image_rekognition_rejects_fails_with_a_reason_and_is_not_retried(clo
     assert "InvalidImageFormatException" in item.error
 
 
+def test_an_empty_or_oversized_upload_fails_without_a_call(cloud: Cloud) -> None:
+    runtime, _ = cloud.runtime()  # no responses: no call may be made
+    cloud.upload(items.analysis_key(HASH), body=b"")
+    cloud.upload(items.analysis_key(OTHER_HASH), body=b"\xff\xd8" + bytes(5 * 1024 * 1024))
+
+    handler.handle(s3_event(cloud.bucket, items.analysis_key(HASH)), Context(), runtime)
+    handler.handle(s3_event(cloud.bucket, items.analysis_key(OTHER_HASH)), Context(), runtime)
+
+    empty, oversized = cloud.item(HASH), cloud.item(OTHER_HASH)
+    assert (empty.state, empty.retryable) == ("failed", True) and "empty" in empty.error
+    assert (oversized.state, oversized.retryable) == ("failed", False)
+    assert oversized.error == "the image is 5,242,882 bytes; Rekognition takes at most 5 MB (5,242,880 bytes)"
+
+
 def test_an_object_deleted_before_its_event_ran_leaves_no_item(cloud: Cloud) -> None:
     runtime, _ = cloud.runtime()  # no responses: no call may be made
 

@@ -27,7 +27,7 @@ from urllib.parse import unquote_plus
 import botocore.exceptions as bce
 
 from photosorter.cloud_function import calls, items, video
-from photosorter.cloud_function.runtime import Runtime, Throttled, error_code, log
+from photosorter.cloud_function.runtime import Runtime, Throttled, error_code, error_message, log
 from photosorter.cloud_function.store import Claim, ResultStore
 
 # What Rekognition says about an image it will not analyze, in a user's words: recorded, never retried.
@@ -40,6 +40,7 @@ REJECTED = {
     "InvalidS3ObjectException": "Rekognition could not read the uploaded file",
 }
 _MISSING = frozenset({"NoSuchKey", "404", "NotFound"})
+MAX_IMAGE_BYTES = 5 * 1024 * 1024  # Rekognition's limit for an image sent as bytes
 
 _runtime: Runtime | None = None  # made once per container: warm invocations reuse the clients
 
@@ -130,7 +131,20 @@ def analyze_image(
         log.warning("%s: the object vanished after the claim; claim given back", key)
         store.give_back(claim, "the uploaded image was gone before it was analyzed; upload it again")
         return
+    if not image or len(image) > MAX_IMAGE_BYTES:
+        # Known before any call: an empty upload can be mended by uploading again, an oversized one not.
+        if image:
+            store.reject(
+                claim,
+                f"the image is {len(image):,} bytes; Rekognition takes at most 5 MB ({MAX_IMAGE_BYTES:,} bytes)",
+            )
+        else:
+            store.give_back(
+                claim, "the uploaded image is empty (an upload that did not finish?); upload it again"
+            )
+        return
     responses, versions = dict(item.responses), dict(item.versions)
+    paid = {"responses": responses, "versions": versions}  # what a failure keeps: answers already paid for
     try:
         for feature, operation in calls.image_plan(wanted - item.analyzed, runtime.collection_id):
             params = calls.image_request(operation, image, runtime.collection_id)
@@ -143,34 +157,14 @@ def analyze_image(
                 code = error_code(error)
                 if code not in REJECTED:
                     raise
-                reason = f"{REJECTED[code]} ({code}: {error.response.get('Error', {}).get('Message', '')})"
-                log.warning("%s: rejected by %s: %s", key, operation, reason)
-                failed = dataclasses.replace(
-                    item,
-                    state="failed",
-                    responses=responses,
-                    versions=versions,
-                    error=reason,
-                    claimed_until=0,
-                )
-                store.finish(claim, failed)
+                store.reject(claim, f"{REJECTED[code]} ({code}: {error_message(error)})", **paid)
                 return
             versions[feature] = calls.image_version(feature, runtime.collection_id)
     except Throttled as error:
-        store.give_back(
-            claim,
-            f"Rekognition was too busy (throttled); it will be retried ({error})",
-            responses=responses,
-            versions=versions,
-        )
+        store.give_back(claim, f"Rekognition was too busy (throttled); it will be retried ({error})", **paid)
         raise
     except Exception as error:
-        store.give_back(
-            claim,
-            f"the cloud function failed ({type(error).__name__}: {error})",
-            responses=responses,
-            versions=versions,
-        )
+        store.give_back(claim, f"the cloud function failed ({type(error).__name__}: {error})", **paid)
         raise
     done = dataclasses.replace(item, state="done", responses=responses, versions=versions, claimed_until=0)
     store.finish(claim, done)

@@ -125,3 +125,7 @@ class Runtime:
 
 def error_code(error: bce.ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def error_message(error: bce.ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Message", ""))

@@ -104,10 +104,22 @@ class ResultStore:
     def give_back(self, claim: Claim, reason: str, **changes: Any) -> None:
         """Ends the claim as a retryable failure, keeping what was paid for so far (``changes``): the next
         event for this hash (Lambda's retry, or the next upload) takes it over and pays only for the rest."""
-        item = dataclasses.replace(
-            claim.item, state="failed", retryable=True, error=reason, claimed_until=0, **changes
+        self._fail(claim, reason, retryable=True, **changes)
+
+    def reject(self, claim: Claim, reason: str, **changes: Any) -> None:
+        """Ends the claim as a failure no retry can mend (an image Rekognition will not read)."""
+        self._fail(claim, reason, retryable=False, **changes)
+
+    def _fail(self, claim: Claim, reason: str, *, retryable: bool, **changes: Any) -> None:
+        log.warning(
+            "%s: failed (%s): %s", claim.item.content_hash, "retryable" if retryable else "final", reason
         )
-        self.finish(claim, item)
+        self.finish(
+            claim,
+            dataclasses.replace(
+                claim.item, state="failed", retryable=retryable, error=reason, claimed_until=0, **changes
+            ),
+        )
 
     def replace(self, item: ResultItem, raw: dict[str, Any]) -> bool:
         """Writes ``item`` over ``raw`` if the stored item is still ``raw`` (same seq); False otherwise."""

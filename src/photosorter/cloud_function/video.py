@@ -19,7 +19,7 @@ import botocore.exceptions as bce
 
 from photosorter.cloud_function import calls, items
 from photosorter.cloud_function.items import ResultItem
-from photosorter.cloud_function.runtime import Runtime, Throttled, error_code, log
+from photosorter.cloud_function.runtime import Runtime, Throttled, error_code, error_message, log
 from photosorter.cloud_function.store import Claim, ResultStore
 
 # What Rekognition Video says about a video it will not analyze: recorded, never retried.
@@ -56,11 +56,7 @@ def start(
                 code = error_code(error)
                 if code not in REJECTED:
                     raise
-                reason = f"{REJECTED[code]} ({code}: {error.response.get('Error', {}).get('Message', '')})"
-                log.warning("%s: rejected: %s", key, reason)
-                store.finish(
-                    claim, dataclasses.replace(item, state="failed", error=reason, claimed_until=0, jobs=jobs)
-                )
+                store.reject(claim, f"{REJECTED[code]} ({code}: {error_message(error)})", jobs=jobs)
                 return
     except Throttled as error:
         # The jobs already started stay in the item: their notices are recorded, the retry starts the rest.
