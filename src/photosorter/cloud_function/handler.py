@@ -136,7 +136,8 @@ def analyze_image(
         if image:
             store.reject(
                 claim,
-                f"the image is {len(image):,} bytes; Rekognition takes at most 5 MB ({MAX_IMAGE_BYTES:,} bytes)",
+                f"the image is {len(image):,} bytes; Rekognition takes at most 5 MB"
+                f" ({MAX_IMAGE_BYTES:,} bytes)",
             )
         else:
             store.give_back(
