@@ -20,7 +20,7 @@ from botocore.stub import ANY, Stubber
 from moto.server import ThreadedMotoServer
 from PIL import Image
 
-from photosorter.cloud_function import calls, handler, items, store
+from photosorter.cloud_function import calls, handler, items, store, video
 from photosorter.cloud_function.items import ResultItem
 from photosorter.cloud_function.runtime import Runtime, Throttled
 
@@ -733,6 +733,35 @@ def test_a_throttled_video_start_keeps_the_jobs_it_started_for_the_retry(cloud: 
     assert item.jobs == {"faces": "job-faces"}  # the jobs still running
     assert set(item.responses) == {"labels"}
     assert cloud.usage().calls == {"StartLabelDetection": 1, "StartFaceSearch": 1}
+
+
+def test_a_notice_that_arrives_while_its_jobs_are_still_being_started_is_retried(cloud: Cloud) -> None:
+    """The labels job of a short video finishes while the function is still starting (or backing off) the
+    face search: its notice must not be dropped for want of the JobId the item does not hold yet."""
+    key = items.video_key(HASH, "mp4")
+    cloud.upload(key, body=b"video", features="labels,faces")
+    runtime, stub = cloud.runtime()
+    expect_video_starts(stub, cloud.bucket, key, {"labels": "job-labels", "faces": "job-faces"})
+    notice = sns_event("job-labels", "StartLabelDetection", cloud.bucket, key)
+    early: list[Exception] = []
+
+    def labels_notice_arrives(**_: Any) -> None:
+        notified, _ = cloud.runtime()  # no responses: it must not fetch anything yet
+        with pytest.raises(video.JobNotYetRecorded) as raised:
+            handler.handle(notice, Context(), notified)
+        early.append(raised.value)
+
+    runtime.rekognition.meta.events.register(
+        "before-parameter-build.rekognition.StartFaceSearch", labels_notice_arrives
+    )
+    handler.handle(s3_event(cloud.bucket, key), Context(), runtime)
+    assert len(early) == 1 and cloud.item().jobs == {"labels": "job-labels", "faces": "job-faces"}
+
+    # Lambda's retry of the notice, once the ids are written:
+    stub.add_response("get_label_detection", video_page(["Dog"]), {"JobId": "job-labels", "MaxResults": 1000})
+    handler.handle(notice, Context(), runtime)
+    stub.assert_no_pending_responses()
+    assert set(cloud.item().responses) == {"labels"}
 
 
 def test_a_failed_video_job_fails_the_item_when_all_have_reported(cloud: Cloud) -> None:

@@ -31,6 +31,10 @@ REJECTED = {
 NOTICE_ATTEMPTS = 8  # concurrent notices for one video: each lost condition re-reads and tries again
 
 
+class JobNotYetRecorded(RuntimeError):
+    """A completion notice came before the function that started the job wrote its id."""
+
+
 def start(
     store: ResultStore, claim: Claim, bucket: str, key: str, wanted: frozenset[str], context: Any
 ) -> None:
@@ -123,6 +127,10 @@ def notice(message: dict[str, Any], context: Any, runtime: Runtime) -> None:
         if not isinstance(item, ResultItem):
             return
         feature = next((f for f, job in item.jobs.items() if job == job_id), None)
+        if feature is None and "claim" in raw:
+            # A function is still starting this video's jobs (backing off a throttled Start*) and has not
+            # written their ids yet: raising makes Lambda deliver this notice again a minute later.
+            raise JobNotYetRecorded(f"{content_hash}: job {job_id} is not in the item yet; retried later")
         if feature is None or feature in item.analyzed:
             log.info(
                 "%s: job %s already recorded, or not one of this item's jobs; nothing to do",
