@@ -24,8 +24,12 @@ bucket and ``stored`` maps the feature to that key (``gunzip_json`` reads the ob
 wants ``responses`` and ``stored`` together; items written before ``stored`` existed simply lack it.
 Videos: ``jobs`` maps each feature to the Rekognition Video JobId started for it; the item stays
 ``analyzing`` until every job has reported (its ``Get*`` pages joined into one response per feature, each
-carrying its timestamps). ``retryable`` marks a ``failed`` item the next upload of the same hash may take
+carrying its timestamps: a ``GetLabelDetection``-shaped response for labels, ``GetFaceSearch`` for faces,
+and so on) and its ``versions`` name the Start* call (``StartLabelDetection/2016-06-27``,
+``StartFaceSearch/2016-06-27/<collection>``). ``retryable`` marks a ``failed`` item the next upload of the same hash may take
 over (throttling, a vanished upload); a rejected image is ``failed`` and not retryable.
+While a function holds an item, a ``claim`` attribute (a random token) names it, so that its later writes
+can be made on condition that the claim is still its own; readers ignore it.
 
 Every item that devices must learn about carries ``feed = "changes"`` and ``seq``, the time of its last
 write in microseconds. The ``changes`` global secondary index (partition ``feed``, sort ``seq``) is the
