@@ -26,8 +26,8 @@ Videos: ``jobs`` maps each feature to the Rekognition Video JobId started for it
 ``analyzing`` until every job has reported (its ``Get*`` pages joined into one response per feature, each
 carrying its timestamps: a ``GetLabelDetection``-shaped response for labels, ``GetFaceSearch`` for faces,
 and so on) and its ``versions`` name the Start* call (``StartLabelDetection/2016-06-27``,
-``StartFaceSearch/2016-06-27/<collection>``). ``retryable`` marks a ``failed`` item the next upload of the same hash may take
-over (throttling, a vanished upload); a rejected image is ``failed`` and not retryable.
+``StartFaceSearch/2016-06-27/<collection>``). ``retryable`` marks a ``failed`` item the next upload of the
+same hash may take over (throttling, a vanished upload); a rejected image is ``failed`` and not retryable.
 While a function holds an item, a ``claim`` attribute (a random token) names it, so that its later writes
 can be made on condition that the claim is still its own; readers ignore it.
 
