@@ -12,6 +12,9 @@ every kind of item, keyed by ``pk``:
   the FaceIds associated with it. ``deleted`` marks a forgotten person (kept as a tombstone so the other
   devices learn it at their next sync).
 * ``meta#library`` — the library's settings every device must agree on (collection id, schema).
+* ``meta#usage`` — what the function was billed for: one number per Rekognition operation
+  (``calls:DetectLabels``), added to atomically (``usage_update``) so concurrent functions never lose a
+  count; ``photosorter cloud status`` shows the calls and their cost. Not in the change feed.
 
 Every item that devices must learn about carries ``feed = "changes"`` and ``seq``, the time of its last
 write in microseconds. The ``changes`` global secondary index (partition ``feed``, sort ``seq``) is the
@@ -27,6 +30,7 @@ import gzip
 import json
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,6 +87,8 @@ def person_pk(user_id: str) -> str:
 
 
 LIBRARY_PK = "meta#library"
+USAGE_PK = "meta#usage"
+USAGE_CALLS_PREFIX = "calls:"  # then the operation's name as in the API: "calls:IndexFaces"
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,3 +180,26 @@ def decode(item: dict[str, Any]) -> ResultItem | PersonItem | None:
             deleted=item.get("deleted", {}).get("BOOL", False),
         )
     return None
+
+
+def usage_update(calls: Mapping[str, int]) -> dict[str, Any]:
+    """``update_item`` arguments (all but ``TableName``) adding ``calls`` ({operation: n}) to the usage
+    counters: the function calls this once per event with the Rekognition calls it made."""
+    operations = sorted(op for op, n in calls.items() if n)
+    if not operations:
+        raise ValueError("no calls to record")
+    return {
+        "Key": {"pk": {"S": USAGE_PK}},
+        "UpdateExpression": "ADD " + ", ".join(f"#c{i} :n{i}" for i in range(len(operations))),
+        "ExpressionAttributeNames": {f"#c{i}": USAGE_CALLS_PREFIX + op for i, op in enumerate(operations)},
+        "ExpressionAttributeValues": {f":n{i}": {"N": str(calls[op])} for i, op in enumerate(operations)},
+    }
+
+
+def decode_usage(item: Mapping[str, Any]) -> dict[str, int]:
+    """The ``meta#usage`` item as {operation: calls}."""
+    return {
+        name[len(USAGE_CALLS_PREFIX) :]: int(value["N"])
+        for name, value in item.items()
+        if name.startswith(USAGE_CALLS_PREFIX) and "N" in value
+    }
