@@ -11,7 +11,6 @@ ROLLBACK_COMPLETE, so that state is answered through botocore's Stubber.
 from __future__ import annotations
 
 import io
-import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -30,28 +29,6 @@ from photosorter.core.cloud.status import NOT_DEPLOYED, status
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS:UserWarning")
 TEMPLATE = Path(cloud_stack.__file__).with_name("template.yaml")
 HASHES = [f"{i:02x}" * 32 for i in range(1, 9)]
-
-
-@pytest.fixture(scope="module")
-def moto_url():
-    """moto's server for every AWS service, shared by this file's tests (each starts from a reset)."""
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-@pytest.fixture
-def aws(moto_url: str, fake_rekognition, monkeypatch: pytest.MonkeyPatch):
-    """The real boto3 clients reach moto through AWS_ENDPOINT_URL, and Rekognition (which moto hardly
-    knows) is the project's test server (AWS_ENDPOINT_URL_REKOGNITION)."""
-    # moto keeps its state in the process, across servers: every test starts from nothing
-    urllib.request.urlopen(urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST")).close()
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)
-    return fake_rekognition
 
 
 def deployed(name: str = "Photos-Test", **options) -> tuple[cloud_stack.DeployResult, list]:

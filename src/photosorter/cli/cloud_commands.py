@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 
 from photosorter.cli.common import EXIT_FAILURE, counted, echo, fail, print_json
-from photosorter.core.analysis.pricing import usd
 from photosorter.core.cloud.stack import (
     DEFAULT_CONCURRENCY,
     DEFAULT_EXPIRE_DAYS,
@@ -18,7 +17,7 @@ from photosorter.core.cloud.stack import (
     deploy,
     destroy,
 )
-from photosorter.core.cloud.status import CloudStatus, status
+from photosorter.core.cloud.status import status, status_lines
 from photosorter.core.paths import app_paths
 from photosorter.core.settings import Settings, load_settings
 
@@ -97,43 +96,6 @@ def run_status(args: argparse.Namespace) -> int:
         for line in status_lines(result):
             echo(line)
     return 0
-
-
-def status_lines(result: CloudStatus) -> list[str]:
-    """The status as text lines (the CLI prints them, the settings dialog shows them)."""
-    lines = [f"Cloud library '{result.name}' in {result.region}: {result.state}"]
-    if result.advice:
-        lines.append(f"  {result.advice}")
-    lines += [f"  Problem: {problem}" for problem in result.problems]
-    if result.analyzed is None:
-        return lines
-    lines.append(f"Analyzed: {counted(result.analyzed, 'photo')}")
-    lines.append(
-        f"Pending: {result.pending} ({result.analyzing} being analyzed, "
-        f"{result.waiting} uploaded and waiting)"
-    )
-    lines.append(f"Failed: {counted(result.failed, 'photo')}")
-    lines += [f"  {failure.photos} × {failure.reason}" for failure in result.failures]
-    if result.dead_letters:
-        lines.append(
-            f"Dead letters: {counted(result.dead_letters, 'event')} the function gave up on after retries"
-        )
-    else:
-        lines.append("Dead letters: none")
-    if result.usage is None or result.cost_usd is None:
-        lines.append("Calls and cost: not recorded (the function has recorded no Rekognition calls)")
-    else:
-        calls = ", ".join(f"{u.operation} {u.calls}" for u in result.usage)
-        unpriced = (
-            " + video minutes, not priced here" if any(u.cost_usd is None for u in result.usage) else ""
-        )
-        lines.append(
-            f"Calls and cost: {counted(result.calls or 0, 'call')}, about ${usd(result.cost_usd)}{unpriced} "
-            f"({calls})"
-        )
-    if result.outputs is not None:
-        lines.append(f"Bucket {result.outputs.bucket}, table {result.outputs.table}")
-    return lines
 
 
 def run_destroy(args: argparse.Namespace) -> int:

@@ -23,7 +23,7 @@ from typing import Any
 import botocore.exceptions as bce
 
 from photosorter.cloud_function import items
-from photosorter.core.analysis.pricing import Operation, price
+from photosorter.core.analysis.pricing import Operation, price, usd
 from photosorter.core.cloud.aws import AwsSession, error_code
 from photosorter.core.cloud.stack import StackOutputs, advice_for, check_name, describe_stack
 
@@ -179,3 +179,44 @@ def _usage(session: AwsSession, table: str) -> tuple[OperationUsage, ...] | None
     return tuple(
         OperationUsage(op, n, price(op) * n if op in known else None) for op, n in sorted(calls.items())
     )
+
+
+def status_lines(result: CloudStatus) -> list[str]:
+    """The status as text lines: the CLI prints them, the settings dialog shows them."""
+    lines = [f"Cloud library '{result.name}' in {result.region}: {result.state}"]
+    if result.advice:
+        lines.append(f"  {result.advice}")
+    lines += [f"  Problem: {problem}" for problem in result.problems]
+    if result.analyzed is None:
+        return lines
+    lines.append(f"Analyzed: {_counted(result.analyzed, 'photo')}")
+    lines.append(
+        f"Pending: {result.pending} ({result.analyzing} being analyzed, "
+        f"{result.waiting} uploaded and waiting)"
+    )
+    lines.append(f"Failed: {_counted(result.failed, 'photo')}")
+    lines += [f"  {failure.photos} × {failure.reason}" for failure in result.failures]
+    if result.dead_letters:
+        lines.append(
+            f"Dead letters: {_counted(result.dead_letters, 'event')} the function gave up on after retries"
+        )
+    else:
+        lines.append("Dead letters: none")
+    if result.usage is None or result.cost_usd is None:
+        lines.append("Calls and cost: not recorded (the function has recorded no Rekognition calls)")
+    else:
+        calls = ", ".join(f"{u.operation} {u.calls}" for u in result.usage)
+        unpriced = (
+            " + video minutes, not priced here" if any(u.cost_usd is None for u in result.usage) else ""
+        )
+        lines.append(
+            f"Calls and cost: {_counted(result.calls or 0, 'call')}, about ${usd(result.cost_usd)}{unpriced} "
+            f"({calls})"
+        )
+    if result.outputs is not None:
+        lines.append(f"Bucket {result.outputs.bucket}, table {result.outputs.table}")
+    return lines
+
+
+def _counted(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
