@@ -204,6 +204,7 @@ def deploy(
         raise CloudError("the concurrency limit must be 0 (none) or more")
     session = session or AwsSession(profile, region)
     session.check_rekognition_region()
+    progress(Step(f"Looking for the stack {name} in {session.region_name}"))
     cloudformation = session.client("cloudformation")
     stack = describe_stack(session, name)
     if stack is not None:
@@ -211,7 +212,7 @@ def deploy(
     parameters = {"ExpireDays": str(expire_days), "ReservedConcurrency": str(concurrency)}
     changed = False
     if stack is None:
-        progress(Step(f"Creating the stack {name} in {session.region_name}"))
+        progress(Step(f"Creating the stack {name} (CloudFormation takes a few minutes)"))
         with session.errors("create the CloudFormation stack"):
             stack_id = cloudformation.create_stack(
                 StackName=name,
