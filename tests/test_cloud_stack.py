@@ -153,7 +153,9 @@ def test_deploying_again_is_no_change_and_a_new_setting_is_an_update(aws) -> Non
     assert Step("The stack is up to date") in seen
 
     longer, _ = deployed(expire_days=30)
-    assert longer.changed and longer.outputs == first.outputs
+    assert longer.changed
+    kept = ("bucket", "table", "function", "dead_letter_queue_url", "collection_id")
+    assert all(getattr(longer.outputs, name) == getattr(first.outputs, name) for name in kept)
     stack = boto3.client("cloudformation").describe_stacks(StackName="Photos-Test")["Stacks"][0]
     parameters = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
     assert parameters["ExpireDays"] == "30" and parameters["CodeKey"] == function_zip().key
