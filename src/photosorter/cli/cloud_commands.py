@@ -27,7 +27,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "cloud", help="the cloud library: one AWS stack that analyzes once for every device"
     )
     sub = cloud.add_subparsers(dest="cloud_command", metavar="SUBCOMMAND", parser_class=type(cloud))
-    cloud.set_defaults(handler=lambda _args: (cloud.print_help(), 0)[1])
+    sub.required = True  # `photosorter cloud` alone is a usage error that lists the subcommands
 
     def add(name: str, handler, help_: str) -> argparse.ArgumentParser:
         parser = sub.add_parser(name, help=help_)

@@ -16,7 +16,15 @@ import boto3
 import botocore.exceptions as bce
 from botocore.config import Config
 
-from photosorter.core.analysis.rekognition.client import known_regions
+from photosorter.core.analysis.rekognition.client import (
+    CREDENTIALS_EXPIRED,
+    CREDENTIALS_REJECTED,
+    NO_CREDENTIALS,
+    SSO_EXPIRED,
+    credentials_owner,
+    known_regions,
+    login_hint,
+)
 from photosorter.core.errors import PhotosorterError
 
 _CONFIG = Config(
@@ -25,18 +33,6 @@ _CONFIG = Config(
     read_timeout=60,
     user_agent_extra="photosorter-cloud",
 )
-_CREDENTIALS_REJECTED = frozenset(
-    {
-        "UnrecognizedClientException",
-        "InvalidClientTokenId",
-        "InvalidSignatureException",
-        "SignatureDoesNotMatch",
-        "IncompleteSignature",
-        "MissingAuthenticationToken",
-        "AuthFailure",
-    }
-)
-_CREDENTIALS_EXPIRED = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpired"})
 _NO_REGION = "no AWS region is set: pass --region (e.g. us-east-1) or choose one in Settings"
 _DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "OptInRequired"})
 
@@ -55,13 +51,10 @@ class AwsSession:
         self._clients: dict[str, Any] = {}
 
     def who(self) -> str:
-        profile = self.profile or os.environ.get("AWS_PROFILE")
-        return f"profile '{profile}'" if profile else "the default AWS credentials"
+        return credentials_owner(self.profile)
 
     def login_hint(self) -> str:
-        profile = self.profile or os.environ.get("AWS_PROFILE")
-        suffix = f" --profile {profile}" if profile else ""
-        return f"run `aws configure{suffix}` (access keys) or `aws sso login{suffix}` (SSO)"
+        return login_hint(self.profile)
 
     def client(self, service: str) -> Any:
         """The boto3 client for ``service`` (one per service and session)."""
@@ -105,12 +98,12 @@ class AwsSession:
         details = error.response.get("Error", {})
         code = str(details.get("Code", "Unknown"))
         message = str(details.get("Message", "") or error)
-        if code in _CREDENTIALS_REJECTED:
+        if code in CREDENTIALS_REJECTED:
             return CloudError(
                 f"AWS rejected the credentials of {self.who()} ({code}): check the access key and this "
                 f"computer's clock, or {self.login_hint()}"
             )
-        if code in _CREDENTIALS_EXPIRED:
+        if code in CREDENTIALS_EXPIRED:
             return CloudError(f"the AWS credentials of {self.who()} have expired: {self.login_hint()}")
         if code in _DENIED:
             what = f" to {doing}" if doing else ""
@@ -122,15 +115,9 @@ class AwsSession:
         return CloudError(f"{what}: {code}: {message}")
 
     def botocore_error(self, error: bce.BotoCoreError, doing: str = "") -> CloudError:
-        if isinstance(
-            error,
-            bce.NoCredentialsError
-            | bce.PartialCredentialsError
-            | bce.CredentialRetrievalError
-            | bce.UnknownCredentialError,
-        ):
+        if isinstance(error, NO_CREDENTIALS):
             return CloudError(f"no usable AWS credentials for {self.who()}: {self.login_hint()}")
-        if isinstance(error, bce.TokenRetrievalError | bce.SSOError | bce.NoAuthTokenError):
+        if isinstance(error, SSO_EXPIRED):
             return CloudError(
                 f"the AWS SSO session of {self.who()} is missing or expired: {self.login_hint()}"
             )

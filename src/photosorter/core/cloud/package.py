@@ -1,7 +1,8 @@
 """The Lambda function's zip, made at deploy time from the installed ``photosorter.cloud_function``.
 
-The zip holds ``photosorter/__init__.py`` (empty) and ``photosorter/cloud_function/*.py``: the function
-imports nothing but the standard library and boto3 (which the Lambda runtime provides). It is
+The zip holds ``photosorter/__init__.py`` (empty) and the ``.py`` files of ``photosorter/cloud_function/``
+(subpackages too): the function imports nothing but the standard library and boto3 (which the Lambda
+runtime provides). It is
 deterministic (sorted names, fixed dates and modes), so the same code gives the same bytes and the same
 ``code/<sha256>.zip`` key: deploying unchanged code uploads nothing and changes nothing.
 """
@@ -11,8 +12,10 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
+from importlib.resources.abc import Traversable
 
 PACKAGE = "photosorter.cloud_function"
 _EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip can hold
@@ -36,13 +39,17 @@ def _entry(name: str) -> zipfile.ZipInfo:
     return info
 
 
+def _sources(folder: Traversable, prefix: str = "") -> Iterator[tuple[str, bytes]]:
+    """The package's Python files (subpackages too), by their path inside it."""
+    for entry in folder.iterdir():
+        if entry.is_dir() and entry.name != "__pycache__":
+            yield from _sources(entry, f"{prefix}{entry.name}/")
+        elif entry.is_file() and entry.name.endswith(".py"):
+            yield f"{prefix}{entry.name}", entry.read_bytes()
+
+
 def function_zip() -> FunctionZip:
-    root = resources.files(PACKAGE)
-    sources = sorted(
-        (entry.name, entry.read_bytes())
-        for entry in root.iterdir()
-        if entry.is_file() and entry.name.endswith(".py")
-    )
+    sources = sorted(_sources(resources.files(PACKAGE)))
     if not any(name == "__init__.py" for name, _ in sources):
         raise RuntimeError(f"{PACKAGE} is not installed as a package")
     buffer = io.BytesIO()
