@@ -77,10 +77,12 @@ def test_the_template_keeps_the_bucket_private_encrypted_tls_only_and_expiring()
 
 
 def test_the_functions_role_reaches_only_the_uploads_the_table_and_the_collection() -> None:
-    statements = {
-        s["Sid"]: s
-        for s in template()["Resources"]["FunctionPolicy"]["Properties"]["PolicyDocument"]["Statement"]
-    }
+    resources = template()["Resources"]
+    (inline,) = resources["FunctionRole"]["Properties"]["Policies"]
+    separate = resources["FunctionPolicy"]["Properties"]["PolicyDocument"]
+    statements = {s["Sid"]: s for s in inline["PolicyDocument"]["Statement"] + separate["Statement"]}
+    # Lambda refuses to create a function whose role cannot yet send to its dead-letter queue
+    assert "DeadLetters" in {s["Sid"] for s in inline["PolicyDocument"]["Statement"]}
     assert statements["ReadUploads"]["Action"] == "s3:GetObject"
     assert all("/analysis/*" in str(r) or "/video/*" in str(r) for r in statements["ReadUploads"]["Resource"])
     assert "collection/${AWS::StackName}-faces" in str(statements["FacesInTheLibraryCollection"]["Resource"])
