@@ -21,8 +21,10 @@ from botocore.stub import Stubber
 from photosorter.cloud_function import items
 from photosorter.core.cloud import stack as cloud_stack
 from photosorter.core.cloud.aws import AwsSession, CloudError
+from photosorter.core.cloud.deploy import DeployResult, deploy
+from photosorter.core.cloud.destroy import destroy
 from photosorter.core.cloud.package import function_zip
-from photosorter.core.cloud.stack import StackEvent, Step, deploy, destroy
+from photosorter.core.cloud.stack import StackEvent, Step
 from photosorter.core.cloud.status import NOT_DEPLOYED, status
 
 # moto says what of the template it skips; the module docstring says what is proved instead
@@ -31,7 +33,7 @@ TEMPLATE = Path(cloud_stack.__file__).with_name("template.yaml")
 HASHES = [f"{i:02x}" * 32 for i in range(1, 9)]
 
 
-def deployed(name: str = "Photos-Test", **options) -> tuple[cloud_stack.DeployResult, list]:
+def deployed(name: str = "Photos-Test", **options) -> tuple[DeployResult, list]:
     seen: list[Step | StackEvent] = []
     return deploy(name, region="us-east-1", progress=seen.append, poll_seconds=0, **options), seen
 

@@ -9,14 +9,9 @@ from __future__ import annotations
 import argparse
 
 from photosorter.cli.common import EXIT_FAILURE, counted, echo, fail, print_json
-from photosorter.core.cloud.stack import (
-    DEFAULT_CONCURRENCY,
-    DEFAULT_EXPIRE_DAYS,
-    StackEvent,
-    Step,
-    deploy,
-    destroy,
-)
+from photosorter.core.cloud.deploy import DEFAULT_CONCURRENCY, DEFAULT_EXPIRE_DAYS, deploy
+from photosorter.core.cloud.destroy import destroy
+from photosorter.core.cloud.stack import StackEvent, Step
 from photosorter.core.cloud.status import status, status_lines
 from photosorter.core.paths import app_paths
 from photosorter.core.settings import Settings, load_settings

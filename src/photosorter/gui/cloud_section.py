@@ -27,7 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photosorter.core.cloud.stack import DeployResult, DestroyResult, StackEvent, Step, deploy, destroy
+from photosorter.core.cloud.deploy import DeployResult, deploy
+from photosorter.core.cloud.destroy import DestroyResult, destroy
+from photosorter.core.cloud.stack import StackEvent, Step
 from photosorter.core.cloud.status import status, status_lines
 from photosorter.core.settings import STACK_NAME
 from photosorter.gui.workers import Tasks

@@ -25,7 +25,7 @@ import botocore.exceptions as bce
 from photosorter.cloud_function import items
 from photosorter.core.analysis.pricing import Operation, price, usd
 from photosorter.core.cloud.aws import AwsSession, error_code
-from photosorter.core.cloud.stack import StackOutputs, advice_for, check_name, describe_stack
+from photosorter.core.cloud.stack import StackOutputs, advice_for, bucket_gone, check_name, describe_stack
 
 NOT_DEPLOYED = "NOT_DEPLOYED"
 _HEALTHY = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"})
@@ -128,10 +128,7 @@ def _uploaded_hashes(session: AwsSession, bucket: str, problems: list[str]) -> s
         except bce.ClientError as error:
             if error_code(error) != "NoSuchBucket":
                 raise
-            problems.append(
-                f"the bucket {bucket} was deleted outside photosorter, so nothing can be uploaded: run "
-                "`photosorter cloud destroy`, then `photosorter cloud deploy`"
-            )
+            problems.append(bucket_gone(bucket))
     return hashes
 
 
