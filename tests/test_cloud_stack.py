@@ -25,7 +25,7 @@ from photosorter.core.cloud.deploy import DeployResult, deploy
 from photosorter.core.cloud.destroy import destroy
 from photosorter.core.cloud.package import function_zip
 from photosorter.core.cloud.stack import StackEvent, Step
-from photosorter.core.cloud.status import NOT_DEPLOYED, status
+from photosorter.core.cloud.status import NOT_DEPLOYED, status, status_lines
 
 # moto says what of the template it skips; the module docstring says what is proved instead
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS:UserWarning")
@@ -87,6 +87,8 @@ def test_the_functions_role_reaches_only_the_uploads_the_table_and_the_collectio
     assert "DeadLetters" in {s["Sid"] for s in inline["PolicyDocument"]["Statement"]}
     assert statements["ReadUploads"]["Action"] == "s3:GetObject"
     assert all("/analysis/*" in str(r) or "/video/*" in str(r) for r in statements["ReadUploads"]["Resource"])
+    assert "/results/*" in str(statements["KeepBigResults"]["Resource"])  # items.RESULTS_PREFIX
+    assert items.RESULTS_PREFIX == "results/"
     assert "collection/${AWS::StackName}-faces" in str(statements["FacesInTheLibraryCollection"]["Resource"])
     assert statements["DeadLetters"]["Action"] == "sqs:SendMessage"
     assert not any(str(a).endswith("*") for s in statements.values() for a in _list(s["Action"]))
@@ -192,6 +194,8 @@ def test_status_counts_results_uploads_failures_dead_letters_and_cost(aws) -> No
     boto3.client("sqs").send_message(QueueUrl=outputs.dead_letter_queue_url, MessageBody="{}")
     for calls in ({"DetectLabels": 3, "IndexFaces": 2}, {"DetectLabels": 1}):
         dynamodb.update_item(TableName=outputs.table, **items.usage_update(calls))
+    video = items.usage_update({"StartLabelDetection": 1}, video_seconds=90.0)  # 1.5 minutes, $0.15
+    dynamodb.update_item(TableName=outputs.table, **video)
 
     result = status("Photos-Test", region="us-east-1")
 
@@ -200,8 +204,14 @@ def test_status_counts_results_uploads_failures_dead_letters_and_cost(aws) -> No
     assert result.failed == 2
     assert [(f.reason, f.photos) for f in result.failures] == [("Rekognition cannot read the image", 2)]
     assert result.dead_letters == 1
-    assert {u.operation: u.calls for u in result.usage} == {"DetectLabels": 4, "IndexFaces": 2}
-    assert result.calls == 6 and result.cost_usd == pytest.approx(0.006)
+    assert {u.operation: u.calls for u in result.usage} == {
+        "DetectLabels": 4,
+        "IndexFaces": 2,
+        "StartLabelDetection": 1,
+    }
+    assert result.calls == 7 and result.video_minutes == pytest.approx(1.5)
+    assert result.cost_usd == pytest.approx(0.006 + 0.15)
+    assert "7 calls and 1.5 minutes of video, about $0.156 at list prices" in "\n".join(status_lines(result))
 
 
 def test_status_says_when_nothing_is_deployed_or_no_usage_was_recorded(aws) -> None:

@@ -12,9 +12,24 @@ every kind of item, keyed by ``pk``:
   the FaceIds associated with it. ``deleted`` marks a forgotten person (kept as a tombstone so the other
   devices learn it at their next sync).
 * ``meta#library`` — the library's settings every device must agree on (collection id, schema).
-* ``meta#usage`` — what the function was billed for: one number per Rekognition operation
-  (``calls:DetectLabels``), added to atomically (``usage_update``) so concurrent functions never lose a
-  count; ``photosorter cloud status`` shows the calls and their cost. Not in the change feed.
+* ``meta#usage`` — what the function has paid for: one counter per Rekognition operation
+  (``calls_<Operation>``, successful billed calls only: throttled ones are not billed, Get* calls are free)
+  and the seconds of video analyzed, added with UpdateItem ADD so concurrent functions never lose a count
+  (``cloud status`` turns them into a cost). It is not on the change feed: it changes with every photo and
+  no device imports it.
+
+A result's Rekognition responses travel inside the item, except one too big for DynamoDB's 400 KB item limit
+(a long video's labels): the function writes it gzip'd JSON to ``results/<hash>/<feature>.json.gz`` in the
+bucket and ``stored`` maps the feature to that key (``gunzip_json`` reads the object's body). A reader
+wants ``responses`` and ``stored`` together; items written before ``stored`` existed simply lack it.
+Videos: ``jobs`` maps each feature to the Rekognition Video JobId started for it; the item stays
+``analyzing`` until every job has reported (its ``Get*`` pages joined into one response per feature, each
+carrying its timestamps: a ``GetLabelDetection``-shaped response for labels, ``GetFaceSearch`` for faces,
+and so on) and its ``versions`` name the Start* call (``StartLabelDetection/2016-06-27``,
+``StartFaceSearch/2016-06-27/<collection>``). ``retryable`` marks a ``failed`` item the next upload of the
+same hash may take over (throttling, a vanished upload); a rejected image is ``failed`` and not retryable.
+While a function holds an item, a ``claim`` attribute (a random token) names it, so that its later writes
+can be made on condition that the claim is still its own; readers ignore it.
 
 Every item that devices must learn about carries ``feed = "changes"`` and ``seq``, the time of its last
 write in microseconds. The ``changes`` global secondary index (partition ``feed``, sort ``seq``) is the
@@ -30,8 +45,7 @@ import gzip
 import json
 import re
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 SCHEMA = 1  # bump when an item's meaning changes; a reader refuses items of a newer schema
@@ -39,6 +53,10 @@ FEED = "changes"
 FEED_INDEX = "changes"
 SETTLE_US = 120_000_000  # > the function's timeout + clock skew: an item written late still has seq above
 CLAIM_SECONDS = 90  # a claim outlives the function's 60 s timeout; a retry after that may take over
+# Rekognition Video jobs run for minutes: a video's claim lasts while they do, so that a duplicate S3 event
+# meanwhile does not start (and pay for) them again. A video whose notices never came is retried after it.
+VIDEO_CLAIM_SECONDS = 6 * 3600
+RESULTS_PREFIX = "results/"  # responses too big for their item; never expired by the bucket's lifecycle
 ANALYSIS_PREFIX = "analysis/"
 VIDEO_PREFIX = "video/"
 FEATURES_METADATA = "features"  # S3 object metadata (x-amz-meta-features): "labels,faces,text"
@@ -88,7 +106,22 @@ def person_pk(user_id: str) -> str:
 
 LIBRARY_PK = "meta#library"
 USAGE_PK = "meta#usage"
-USAGE_CALLS_PREFIX = "calls:"  # then the operation's name as in the API: "calls:IndexFaces"
+USAGE_CALLS_PREFIX = "calls_"
+USAGE_VIDEO_SECONDS = "video_seconds"
+
+
+def result_object_key(content_hash: str, feature: str) -> str:
+    """Where a response too big for its DynamoDB item is kept (``ResultItem.stored``)."""
+    return f"{RESULTS_PREFIX}{check_hash(content_hash)}/{feature}.json.gz"
+
+
+def gzip_json(data: Any) -> bytes:
+    """How responses are kept: in the item's ``responses`` and in a ``stored`` S3 object alike."""
+    return gzip.compress(json.dumps(data, separators=(",", ":")).encode(), 6)
+
+
+def gunzip_json(blob: bytes) -> Any:
+    return json.loads(gzip.decompress(blob))
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +134,14 @@ class ResultItem:
     seq: int
     error: str = ""  # for "failed": why, in words a user understands
     claimed_until: int = 0  # epoch seconds; a claim past this may be taken over
+    retryable: bool = False  # for "failed": the next upload of this hash analyzes it again
+    stored: dict[str, str] = field(default_factory=dict)  # feature -> S3 key of a response kept there
+    jobs: dict[str, str] = field(default_factory=dict)  # videos: feature -> Rekognition Video JobId
+
+    @property
+    def analyzed(self) -> frozenset[str]:
+        """The features whose response this item holds (inline or in S3)."""
+        return frozenset(self.responses) | frozenset(self.stored)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +162,7 @@ def encode_result(item: ResultItem) -> dict[str, Any]:
         "state": {"S": item.state},
         "feed": {"S": FEED},
         "seq": {"N": str(item.seq)},
-        "responses": {"B": gzip.compress(json.dumps(item.responses, separators=(",", ":")).encode(), 6)},
+        "responses": {"B": gzip_json(item.responses)},
         "versions": {"M": {k: {"S": v} for k, v in sorted(item.versions.items())}},
         "claimed_until": {"N": str(item.claimed_until)},
     }
@@ -129,6 +170,12 @@ def encode_result(item: ResultItem) -> dict[str, Any]:
         encoded["features"] = {"SS": sorted(item.features)}
     if item.error:
         encoded["error"] = {"S": item.error}
+    if item.retryable:
+        encoded["retryable"] = {"BOOL": True}
+    if item.stored:
+        encoded["stored"] = {"M": {k: {"S": v} for k, v in sorted(item.stored.items())}}
+    if item.jobs:
+        encoded["jobs"] = {"M": {k: {"S": v} for k, v in sorted(item.jobs.items())}}
     return encoded
 
 
@@ -165,11 +212,14 @@ def decode(item: dict[str, Any]) -> ResultItem | PersonItem | None:
             content_hash=pk.split("#", 1)[1],
             state=item["state"]["S"],
             features=tuple(sorted(item.get("features", {}).get("SS", ()))),
-            responses=json.loads(gzip.decompress(blob)) if blob else {},
+            responses=gunzip_json(blob) if blob else {},
             versions={k: v["S"] for k, v in item.get("versions", {}).get("M", {}).items()},
             seq=seq,
             error=item.get("error", {}).get("S", ""),
             claimed_until=int(item.get("claimed_until", {}).get("N", "0")),
+            retryable=item.get("retryable", {}).get("BOOL", False),
+            stored={k: v["S"] for k, v in item.get("stored", {}).get("M", {}).items()},
+            jobs={k: v["S"] for k, v in item.get("jobs", {}).get("M", {}).items()},
         )
     if kind == "person":
         return PersonItem(
@@ -182,24 +232,43 @@ def decode(item: dict[str, Any]) -> ResultItem | PersonItem | None:
     return None
 
 
-def usage_update(calls: Mapping[str, int]) -> dict[str, Any]:
-    """``update_item`` arguments (all but ``TableName``) adding ``calls`` ({operation: n}) to the usage
-    counters: the function calls this once per event with the Rekognition calls it made."""
-    operations = sorted(op for op, n in calls.items() if n)
-    if not operations:
-        raise ValueError("no calls to record")
+@dataclass(frozen=True, slots=True)
+class UsageItem:
+    """What the cloud function has paid for so far (the ``meta#usage`` item)."""
+
+    calls: dict[str, int]  # Rekognition operation ("DetectLabels", "StartLabelDetection", ...) -> calls
+    video_seconds: float = 0.0
+
+
+def usage_update(calls: dict[str, int], video_seconds: float = 0.0) -> dict[str, Any]:
+    """UpdateItem arguments (all but TableName) adding to the usage counters."""
+    names: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    adds = []
+    for number, (operation, count) in enumerate(sorted(calls.items())):
+        names[f"#c{number}"] = f"{USAGE_CALLS_PREFIX}{operation}"
+        values[f":c{number}"] = {"N": str(count)}
+        adds.append(f"#c{number} :c{number}")
+    if video_seconds:
+        names["#v"] = USAGE_VIDEO_SECONDS
+        values[":v"] = {"N": f"{video_seconds:.3f}"}
+        adds.append("#v :v")
+    if not adds:
+        raise ValueError("nothing to add to the usage counters")
     return {
         "Key": {"pk": {"S": USAGE_PK}},
-        "UpdateExpression": "ADD " + ", ".join(f"#c{i} :n{i}" for i in range(len(operations))),
-        "ExpressionAttributeNames": {f"#c{i}": USAGE_CALLS_PREFIX + op for i, op in enumerate(operations)},
-        "ExpressionAttributeValues": {f":n{i}": {"N": str(calls[op])} for i, op in enumerate(operations)},
+        "UpdateExpression": "ADD " + ", ".join(adds),
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
     }
 
 
-def decode_usage(item: Mapping[str, Any]) -> dict[str, int]:
-    """The ``meta#usage`` item as {operation: calls}."""
-    return {
+def decode_usage(item: dict[str, Any] | None) -> UsageItem:
+    """The usage item as read with GetItem (None or {} before the function's first call: nothing used)."""
+    item = item or {}
+    calls = {
         name[len(USAGE_CALLS_PREFIX) :]: int(value["N"])
         for name, value in item.items()
         if name.startswith(USAGE_CALLS_PREFIX) and "N" in value
     }
+    return UsageItem(calls=calls, video_seconds=float(item.get(USAGE_VIDEO_SECONDS, {}).get("N", "0")))

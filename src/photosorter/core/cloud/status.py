@@ -10,8 +10,9 @@ How things are counted (each costs a little, so status is something a user asks 
   item yet (the bucket holds only the last N days of uploads, so this stays small);
 * dead letters are the dead-letter queue's ``ApproximateNumberOfMessages``: events the function failed
   on three times;
-* calls and cost come from the ``meta#usage`` item the function adds its Rekognition calls to, priced
-  with the same table as direct analysis (``core.analysis.pricing``).
+* calls and cost come from the ``meta#usage`` item the function adds its Rekognition calls and seconds
+  of video to, priced with the same table as direct analysis (``core.analysis.pricing``): image calls
+  per call, video jobs per minute.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 import botocore.exceptions as bce
 
 from photosorter.cloud_function import items
-from photosorter.core.analysis.pricing import Operation, price, usd
+from photosorter.core.analysis.pricing import VIDEO_PRICE_USD_PER_MINUTE, Operation, price, usd
 from photosorter.core.cloud.aws import AwsSession, error_code
 from photosorter.core.cloud.stack import StackOutputs, advice_for, bucket_gone, check_name, describe_stack
 
@@ -41,7 +42,7 @@ class FailureCount:
 class OperationUsage:
     operation: str
     calls: int
-    cost_usd: float | None  # None: an operation the price table does not know (video minutes)
+    cost_usd: float | None  # None: billed another way (a video job is billed by its minutes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,7 @@ class CloudStatus:
     failures: tuple[FailureCount, ...] = ()  # the reasons, most frequent first
     dead_letters: int | None = None
     usage: tuple[OperationUsage, ...] | None = None  # None: the function has recorded no usage
+    video_minutes: float = 0.0  # every video job's minutes, summed over its features
     problems: tuple[str, ...] = ()  # something is wrong with a resource (a deleted bucket)
 
     @property
@@ -72,7 +74,9 @@ class CloudStatus:
     def cost_usd(self) -> float | None:
         if self.usage is None:
             return None
-        return sum(u.cost_usd or 0.0 for u in self.usage)
+        # Every Rekognition Video feature is listed at one price a minute; the highest errs high.
+        video = self.video_minutes * max(VIDEO_PRICE_USD_PER_MINUTE.values())
+        return sum(u.cost_usd or 0.0 for u in self.usage) + video
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -98,6 +102,7 @@ def status(
     problems: list[str] = []
     uploaded = _uploaded_hashes(session, outputs.bucket, problems)
     counts, reasons, with_item = _results(session, outputs.table)
+    usage, video_minutes = _usage(session, outputs.table)
     return CloudStatus(
         name=name,
         region=session.region_name,
@@ -110,7 +115,8 @@ def status(
         failed=counts["failed"],
         failures=tuple(FailureCount(reason, n) for reason, n in reasons.most_common()),
         dead_letters=_dead_letters(session, outputs.dead_letter_queue_url),
-        usage=_usage(session, outputs.table),
+        usage=usage,
+        video_minutes=video_minutes,
         problems=tuple(problems),
     )
 
@@ -166,16 +172,18 @@ def _dead_letters(session: AwsSession, queue_url: str) -> int:
     return int(attributes.get("ApproximateNumberOfMessages", 0))
 
 
-def _usage(session: AwsSession, table: str) -> tuple[OperationUsage, ...] | None:
+def _usage(session: AwsSession, table: str) -> tuple[tuple[OperationUsage, ...] | None, float]:
+    """The calls the function recorded, priced (None when it recorded none), and the video minutes."""
     with session.errors(f"read the table {table}"):
         item = session.client("dynamodb").get_item(TableName=table, Key={"pk": {"S": items.USAGE_PK}})
-    calls = items.decode_usage(item.get("Item", {}))
-    if not calls:
-        return None
+    usage = items.decode_usage(item.get("Item"))
+    if not usage.calls and not usage.video_seconds:
+        return None, 0.0
     known = {op.value for op in Operation}
-    return tuple(
-        OperationUsage(op, n, price(op) * n if op in known else None) for op, n in sorted(calls.items())
+    calls = tuple(
+        OperationUsage(op, n, price(op) * n if op in known else None) for op, n in sorted(usage.calls.items())
     )
+    return calls, usage.video_seconds / 60
 
 
 def status_lines(result: CloudStatus) -> list[str]:
@@ -203,12 +211,10 @@ def status_lines(result: CloudStatus) -> list[str]:
         lines.append("Calls and cost: not recorded (the function has recorded no Rekognition calls)")
     else:
         calls = ", ".join(f"{u.operation} {u.calls}" for u in result.usage)
-        unpriced = (
-            " + video minutes, not priced here" if any(u.cost_usd is None for u in result.usage) else ""
-        )
+        video = f" and {result.video_minutes:.1f} minutes of video" if result.video_minutes else ""
         lines.append(
-            f"Calls and cost: {_counted(result.calls or 0, 'call')}, about ${usd(result.cost_usd)}{unpriced} "
-            f"({calls})"
+            f"Calls and cost: {_counted(result.calls or 0, 'call')}{video}, about ${usd(result.cost_usd)} "
+            f"at list prices ({calls})"
         )
     if result.outputs is not None:
         lines.append(f"Bucket {result.outputs.bucket}, table {result.outputs.table}")
