@@ -20,10 +20,10 @@ from botocore.stub import Stubber
 
 from photosorter.cloud_function import items
 from photosorter.core.cloud import stack as cloud_stack
-from photosorter.core.cloud.aws import AwsSession, CloudError
 from photosorter.core.cloud.deploy import DeployResult, deploy
 from photosorter.core.cloud.destroy import destroy
 from photosorter.core.cloud.package import function_zip
+from photosorter.core.cloud.session import AwsSession, CloudError
 from photosorter.core.cloud.stack import StackEvent, Step
 from photosorter.core.cloud.status import NOT_DEPLOYED, status, status_lines
 

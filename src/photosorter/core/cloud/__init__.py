@@ -1,5 +1,4 @@
-"""The cloud library's AWS side seen from the desktop: its CloudFormation stack (deploy, status, destroy).
-
-The function that runs in AWS is ``photosorter.cloud_function``; the contract both sides read is
-``photosorter.cloud_function.items``.
+"""The cloud library seen from the desktop: its CloudFormation stack (``stack``, ``deploy``, ``destroy``,
+``status``, made through ``session``). See ``photosorter.cloud_function.items`` for the contract with the
+function and the other devices.
 """

@@ -18,8 +18,8 @@ from typing import Any
 
 import botocore.exceptions as bce
 
-from photosorter.core.cloud.aws import AwsSession, CloudError, error_code
 from photosorter.core.cloud.package import function_zip
+from photosorter.core.cloud.session import AwsSession, CloudError, error_code
 from photosorter.core.cloud.stack import (
     DELETE_BATCH,
     POLL_SECONDS,

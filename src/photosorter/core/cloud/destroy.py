@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import botocore.exceptions as bce
 
-from photosorter.core.cloud.aws import AwsSession, CloudError, error_code
+from photosorter.core.cloud.session import AwsSession, CloudError, error_code
 from photosorter.core.cloud.stack import (
     DELETE_BATCH,
     POLL_SECONDS,

@@ -17,7 +17,7 @@ from typing import Any
 
 import botocore.exceptions as bce
 
-from photosorter.core.cloud.aws import AwsSession, CloudError, error_code
+from photosorter.core.cloud.session import AwsSession, CloudError, error_code
 from photosorter.core.settings import STACK_NAME
 
 POLL_SECONDS = 3.0

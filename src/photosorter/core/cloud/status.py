@@ -25,7 +25,7 @@ import botocore.exceptions as bce
 
 from photosorter.cloud_function import items
 from photosorter.core.analysis.pricing import VIDEO_PRICE_USD_PER_MINUTE, Operation, price, usd
-from photosorter.core.cloud.aws import AwsSession, error_code
+from photosorter.core.cloud.session import AwsSession, error_code
 from photosorter.core.cloud.stack import StackOutputs, advice_for, bucket_gone, check_name, describe_stack
 
 NOT_DEPLOYED = "NOT_DEPLOYED"
