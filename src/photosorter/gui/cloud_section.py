@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from photosorter.core.cloud.deploy import DeployResult, deploy
 from photosorter.core.cloud.destroy import DestroyResult, destroy
 from photosorter.core.cloud.stack import StackEvent, Step
-from photosorter.core.cloud.status import status, status_lines
+from photosorter.core.cloud.status import CloudStatus, status, status_lines, status_summary
 from photosorter.core.settings import STACK_NAME
 from photosorter.gui.workers import Tasks
 
@@ -88,10 +88,11 @@ class CloudSection(QGroupBox):
         self.tasks = tasks
         self.target = target
         self.progress_dialog: CloudProgressDialog | None = None
+        self.status_box: QMessageBox | None = None  # the last status, in full
         form = QFormLayout(self)
         intro = QLabel(
-            "One AWS stack (S3, Lambda, DynamoDB) analyzes each photo once for all your devices. "
-            "Uses the AWS profile and region above; see docs/cloud.md for what it costs.",
+            "One AWS stack analyzes each photo once for all your devices, with the profile and region "
+            "above (costs: docs/cloud.md).",
             self,
         )
         intro.setWordWrap(True)
@@ -144,9 +145,15 @@ class CloudSection(QGroupBox):
         self._busy(True)
         self.result.setText("Asking AWS…")
 
-        def done(result) -> None:
+        def done(result: CloudStatus) -> None:
             self._busy(False)
-            self.result.setText("\n".join(status_lines(result)))
+            self.result.setText(status_summary(result))
+            # In full in its own window: the settings dialog has no room for ten lines.
+            box = QMessageBox(QMessageBox.Icon.Information, f"Cloud library '{name}'", "", parent=self)
+            box.setText("\n".join(status_lines(result)))
+            box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.status_box = box
+            box.open()
 
         def failed(message: str) -> None:
             self._busy(False)
@@ -189,7 +196,8 @@ class CloudSection(QGroupBox):
 
         def describe(result: DestroyResult | None) -> str:
             removed = result.objects_deleted if result is not None else 0  # None: not confirmed (never here)
-            return f"Deleted the cloud library '{name}' ({removed} objects removed from its bucket)"
+            objects = "1 object" if removed == 1 else f"{removed} objects"
+            return f"Deleted the cloud library '{name}' ({objects} removed from its bucket)"
 
         self._run(
             f"Destroying the cloud library '{name}'",

@@ -221,5 +221,17 @@ def status_lines(result: CloudStatus) -> list[str]:
     return lines
 
 
+def status_summary(result: CloudStatus) -> str:
+    """The status in one line (the settings dialog's Cloud library section)."""
+    if result.analyzed is None:
+        return f"{result.state}: {result.advice}" if result.advice else result.state
+    cost = "cost not recorded" if result.cost_usd is None else f"about ${usd(result.cost_usd)} so far"
+    problems = f" ⚠ {result.problems[0]}" if result.problems else ""
+    return (
+        f"{result.state}: {result.analyzed} analyzed, {result.pending} pending, {result.failed} failed, "
+        f"{result.dead_letters or 0} dead letters; {cost}{problems}"
+    )
+
+
 def _counted(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
