@@ -6,6 +6,7 @@ import json
 import shutil
 import threading
 import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,6 +83,30 @@ def fake_rekognition(aws_env: None, monkeypatch: pytest.MonkeyPatch):
     with FakeRekognition() as fake:
         monkeypatch.setenv("AWS_ENDPOINT_URL_REKOGNITION", fake.url)
         yield fake
+
+
+@pytest.fixture(scope="module")
+def moto_url():
+    """moto's server for every AWS service (S3, DynamoDB, SQS, SNS, IAM, Lambda, CloudFormation), shared
+    by a test file's tests; ``aws`` resets it for each."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws(moto_url: str, fake_rekognition, monkeypatch: pytest.MonkeyPatch):
+    """An offline AWS for the cloud library: the real boto3 clients reach moto through
+    AWS_ENDPOINT_URL, and Rekognition (which moto hardly knows) is the project's test server
+    (AWS_ENDPOINT_URL_REKOGNITION)."""
+    # moto keeps its state in the process, across servers: every test starts from nothing
+    urllib.request.urlopen(urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST")).close()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)
+    return fake_rekognition
 
 
 @pytest.fixture

@@ -79,6 +79,7 @@ FEATURES = tuple(feature.value for feature in Feature)
 THUMBNAIL_SIZES = range(80, 321)  # px: what the settings dialog offers
 GALLERY_SORTS = ("taken", "added", "name", "size")  # core.timeline.SortKey (which imports no settings)
 SLIDESHOW_SECONDS = (1, 60)
+STACK_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,100}")  # what CloudFormation accepts, with room for suffixes
 
 # Every field: (is this JSON value acceptable?, what is expected, for the message).
 _FIELDS: dict[str, tuple[Callable[[object], bool], str]] = {
@@ -106,7 +107,7 @@ _FIELDS: dict[str, tuple[Callable[[object], bool], str]] = {
     ),
     "keep_xmp_sidecars": (lambda v: isinstance(v, bool), "true or false"),
     "cloud_stack": (
-        lambda v: isinstance(v, str) and re.fullmatch(r"[A-Za-z][A-Za-z0-9-]{0,100}", v) is not None,
+        lambda v: isinstance(v, str) and STACK_NAME.fullmatch(v) is not None,
         "a stack name (letters, digits and hyphens, starting with a letter)",
     ),
     "extra": (lambda v: isinstance(v, dict), "a JSON object"),

@@ -1,4 +1,5 @@
-"""The settings dialog: library folders, analysis backend and AWS, features, limits, thumbnails, face data."""
+"""The settings dialog: library folders, analysis backend and AWS, features, limits, thumbnails, face data,
+the cloud library."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from photosorter.core.settings import Settings
+from photosorter.gui.cloud_section import CloudSection
 from photosorter.gui.facade import Facade
 from photosorter.gui.workers import Tasks
 
@@ -166,6 +168,9 @@ class SettingsDialog(QDialog):
         view_form.addRow("", forget)
         layout.addWidget(view_box)
 
+        self.cloud = CloudSection(settings.cloud_stack, tasks, self._aws_target, self)
+        layout.addWidget(self.cloud)
+
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -201,7 +206,8 @@ class SettingsDialog(QDialog):
     def _show_backend(self, backend: str) -> None:
         self._shown_backend = backend
         cloud = backend == "rekognition"
-        for widget in (self.profile, self.region, self.test_button, self.rate, self.budget):
+        # The profile and region stay editable: the cloud library below uses them whatever the backend.
+        for widget in (self.test_button, self.rate, self.budget):
             widget.setEnabled(cloud)
         for feature, box in self.feature_boxes.items():
             box.setChecked(feature in self._features[backend])
@@ -209,12 +215,12 @@ class SettingsDialog(QDialog):
 
     def current_settings(self) -> Settings:
         self._features[self._shown_backend] = {f for f, box in self.feature_boxes.items() if box.isChecked()}
-        region = self.region.currentText().strip()
+        profile, region = self._aws_target()
         settings = self.facade.library.settings
         return settings.with_changes(
             backend=self.backend.currentData(),
-            aws_profile=self.profile.currentData(),
-            aws_region=None if not region or region.startswith("(") else region,
+            aws_profile=profile,
+            aws_region=region,
             local_features=tuple(f for f in FEATURES if f in self._features["local"]),
             rekognition_features=tuple(f for f in FEATURES if f in self._features["rekognition"]),
             rate_limit=_shown_or_kept(self.rate, settings.rate_limit),
@@ -222,7 +228,13 @@ class SettingsDialog(QDialog):
             thumbnail_size=int(self.thumb_size.value()),
             analyze_after_scan=self.analyze_after_scan.isChecked(),
             keep_xmp_sidecars=self.keep_xmp_sidecars.isChecked(),
+            cloud_stack=self.cloud.stack_name() or settings.cloud_stack,
         )
+
+    def _aws_target(self) -> tuple[str | None, str | None]:
+        """The AWS profile and region shown now (the cloud library uses the same as Rekognition)."""
+        region = self.region.currentText().strip()
+        return self.profile.currentData(), None if not region or region.startswith("(") else region
 
     def _test_connection(self) -> None:
         settings = self.current_settings()

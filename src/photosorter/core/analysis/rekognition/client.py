@@ -35,7 +35,7 @@ from photosorter.core.analysis.pricing import CostMeter, Operation
 from photosorter.core.analysis.ratelimit import TokenBucket
 from photosorter.core.analysis.types import AnalysisError, FatalAnalysisError, TransientAnalysisError
 
-_REJECTED = frozenset(
+CREDENTIALS_REJECTED = frozenset(  # AWS error codes: the credentials are wrong (shared with core.cloud)
     {
         "UnrecognizedClientException",
         "InvalidClientTokenId",
@@ -46,7 +46,15 @@ _REJECTED = frozenset(
         "MissingAuthenticationTokenException",
     }
 )
-_EXPIRED = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpired"})
+CREDENTIALS_EXPIRED = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpired"})
+# botocore's own errors: no credentials could be found or loaded / the SSO login is missing or expired
+NO_CREDENTIALS = (
+    bce.NoCredentialsError,
+    bce.PartialCredentialsError,
+    bce.CredentialRetrievalError,
+    bce.UnknownCredentialError,
+)
+SSO_EXPIRED = (bce.TokenRetrievalError, bce.SSOError, bce.NoAuthTokenError)
 _DENIED = frozenset({"AccessDeniedException", "AccessDenied", "NotAuthorized", "OptInRequired"})
 _TRANSIENT = frozenset(
     {
@@ -68,6 +76,19 @@ _IMAGE_REASONS = {
     "InvalidParameterException": "Rekognition refused the request as invalid",
 }
 _AWS_HOST = re.compile(r"\.amazonaws\.com(\.cn)?$|\.api\.aws$")
+
+
+def credentials_owner(profile: str | None) -> str:
+    """Whose credentials boto3 uses, for messages: ``profile 'x'`` or the default ones."""
+    profile = profile or os.environ.get("AWS_PROFILE")
+    return f"profile '{profile}'" if profile else "the default AWS credentials"
+
+
+def login_hint(profile: str | None) -> str:
+    """What to run to get credentials for ``profile``."""
+    profile = profile or os.environ.get("AWS_PROFILE")
+    suffix = f" --profile {profile}" if profile else ""
+    return f"run `aws configure{suffix}` (access keys) or `aws sso login{suffix}` (SSO)"
 
 
 class RekognitionRequestError(AnalysisError):
@@ -139,13 +160,10 @@ class RekognitionClient:
     # -- messages --
 
     def who(self) -> str:
-        profile = self.profile or os.environ.get("AWS_PROFILE")
-        return f"profile '{profile}'" if profile else "the default AWS credentials"
+        return credentials_owner(self.profile)
 
     def _login_hint(self) -> str:
-        profile = self.profile or os.environ.get("AWS_PROFILE")
-        suffix = f" --profile {profile}" if profile else ""
-        return f"run `aws configure{suffix}` (access keys) or `aws sso login{suffix}` (SSO)"
+        return login_hint(self.profile)
 
     # -- the client --
 
@@ -257,13 +275,13 @@ class RekognitionClient:
         code = str(details.get("Code", "Unknown"))
         message = str(details.get("Message", "") or error)
         status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
-        if code in _REJECTED:
+        if code in CREDENTIALS_REJECTED:
             clock = " and that this computer's clock is right" if "Signature" in code else ""
             return FatalAnalysisError(
                 f"AWS credentials were rejected ({code}): check the access key of {self.who()}{clock} "
                 f"or {self._login_hint()}"
             )
-        if code in _EXPIRED:
+        if code in CREDENTIALS_EXPIRED:
             return FatalAnalysisError(
                 f"the AWS credentials of {self.who()} have expired ({code}): {self._login_hint()}"
             )
@@ -283,17 +301,11 @@ class RekognitionClient:
 
     def map_botocore_error(self, operation: str, error: bce.BotoCoreError) -> Exception:
         """No answer from the service: credentials, configuration or network."""
-        if isinstance(
-            error,
-            bce.NoCredentialsError
-            | bce.PartialCredentialsError
-            | bce.CredentialRetrievalError
-            | bce.UnknownCredentialError,
-        ):
+        if isinstance(error, NO_CREDENTIALS):
             return FatalAnalysisError(
                 f"no usable AWS credentials for {self.who()} ({error}): {self._login_hint()}"
             )
-        if isinstance(error, bce.TokenRetrievalError | bce.SSOError | bce.NoAuthTokenError):
+        if isinstance(error, SSO_EXPIRED):
             return FatalAnalysisError(
                 f"the AWS SSO session of {self.who()} is missing or expired ({error}): {self._login_hint()}"
             )
