@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from photosorter import __version__
 from photosorter.cli import (
     analysis_commands,
+    cloud_sync_commands,
     export_commands,
     library_commands,
     organize_commands,
@@ -32,6 +33,7 @@ COMMAND_MODULES = [
     places_commands,
     export_commands,
     xmp_commands,
+    cloud_sync_commands,  # after the module that makes the `cloud` group: it adds `sync` to it
 ]
 
 
