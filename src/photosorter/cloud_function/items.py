@@ -4,10 +4,11 @@ Both sides read this module: the Lambda function (packaged with nothing but boto
 only the standard library) and the desktop (which imports it from the installed package). One table holds
 every kind of item, keyed by ``pk``:
 
-* ``result#<content hash>`` — what Rekognition said about one analysis image. ``state`` is ``analyzing`` while a
-  function holds the claim (``claimed_until``), then ``done`` or ``failed``. ``responses`` is gzip'd JSON of
-  ``{feature: Rekognition response}`` — the same responses the direct ``rekognition`` backend converts, so a
-  device stores a cloud result exactly as a direct one; ``versions`` names each feature's model version.
+* ``result#<content hash>`` — what Rekognition said about one analysis image. ``state`` is
+  ``analyzing`` while a function holds the claim (``claimed_until``), then ``done`` or ``failed``.
+  ``responses`` is gzip'd JSON of ``{feature: Rekognition response}`` — the same responses the direct
+  ``rekognition`` backend converts, so a device stores a cloud result exactly as a direct one;
+  ``versions`` names each feature's model version.
 * ``person#<user_id>`` — a name given on some device: the Rekognition user in the shared collection and
   the FaceIds associated with it. ``deleted`` marks a forgotten person (kept as a tombstone so the other
   devices learn it at their next sync).
