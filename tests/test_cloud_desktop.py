@@ -277,3 +277,43 @@ def test_features_come_from_the_rekognition_settings(tmp_path: Path, cloud: Clou
         run.analyzer.close()
     finally:
         library.close()
+
+
+def test_the_open_app_syncs_while_idle(tmp_path: Path, cloud: CloudWorld, fake_rekognition, monkeypatch):
+    """The live library uploads new photos, then brings their results in by itself once the function
+    has answered: nobody has to run a sync."""
+    from photosorter.core.live import LiveLibrary
+    from photosorter.core.live import analysis as live_analysis
+
+    monkeypatch.setattr(live_analysis, "CLOUD_SYNC_SECONDS", 0.2)
+    make_photos(tmp_path / "photos", 3)
+    library = device(tmp_path, "a", cloud, tmp_path / "photos")
+    events: list[str] = []
+    try:
+        with LiveLibrary(
+            library, analyze=True, analysis_workers=1, on_event=lambda e: events.append(e.message)
+        ) as live:
+            live.queue.analyze_pending()
+            wait_for(lambda: len(cloud.uploads()) == 3, "the uploads")
+            wait_for(
+                lambda: cloud_rows.waiting_count(library.catalog) == 3, "the photos to wait for the cloud"
+            )
+            cloud.run_function()
+            wait_for(lambda: cloud_rows.waiting_count(library.catalog) == 0, "the idle sync")
+        assert any("3 waiting for the cloud" in m for m in events)
+        assert any(m.startswith("from the cloud library: 3 results imported") for m in events)
+        assert all(
+            results_for(library.catalog, h).labels
+            for (h,) in library.catalog.connection().execute("SELECT hash FROM photos")
+        )
+    finally:
+        library.close()
+
+
+def wait_for(condition, what: str, timeout: float = 60.0) -> None:
+    import time
+
+    started = time.monotonic()
+    while not condition():
+        assert time.monotonic() - started < timeout, f"timed out waiting for {what}"
+        time.sleep(0.05)
