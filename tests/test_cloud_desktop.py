@@ -317,3 +317,55 @@ def wait_for(condition, what: str, timeout: float = 60.0) -> None:
     while not condition():
         assert time.monotonic() - started < timeout, f"timed out waiting for {what}"
         time.sleep(0.05)
+
+
+def test_a_name_reaches_photos_another_device_adds_later(tmp_path: Path, cloud: CloudWorld, fake_rekognition):
+    """B holds a few of A's photos when Alice's name arrives; the rest, added later, join her as their
+    results are imported; and B, holding fewer photos, never takes A's other faces out of the name."""
+    paths = make_photos(tmp_path / "a-photos", 6)
+    (tmp_path / "b-photos").mkdir()
+    for path in paths[:2]:
+        (tmp_path / "b-photos" / path.name).write_bytes(path.read_bytes())
+    a = device(tmp_path, "a", cloud, tmp_path / "a-photos")
+    b = device(tmp_path, "b", cloud, tmp_path / "b-photos")
+    try:
+        analyze(a)
+        cloud.run_function()
+        run_to_end(sync(a.catalog, CloudLibrary(a.settings)))
+        with a.catalog.transaction() as conn:  # one face per photo stands for Alice
+            face_ids = [f for (f,) in conn.execute("SELECT min(id) FROM faces GROUP BY hash")]
+        for face_id in face_ids:
+            faces.name_face(a.catalog, face_id, "Alice", services=a.face_services())
+        run_to_end(sync(a.catalog, CloudLibrary(a.settings)))
+        named_on_a = alice_faces(a)
+        assert len(named_on_a) >= 4
+
+        run_to_end(sync(b.catalog, CloudLibrary(b.settings)))
+        assert alice_faces(b) < named_on_a
+        run_to_end(sync(b.catalog, CloudLibrary(b.settings)))  # B publishes nothing: it changed nothing
+        assert alice_item(cloud) == named_on_a
+
+        for path in paths[2:]:
+            (tmp_path / "b-photos" / path.name).write_bytes(path.read_bytes())
+        run_to_end(b.scan())
+        run = b.analysis_run(b.analyzer())
+        assert run_to_end(run.run()).analyzed == 4  # found in the library by the run's look-up
+        run.analyzer.close()
+        assert alice_faces(b) == named_on_a
+    finally:
+        a.close()
+        b.close()
+
+
+def alice_faces(library: Library) -> set[str]:
+    rows = library.catalog.connection().execute(
+        "SELECT f.external_id FROM faces f JOIN people p ON p.id = f.person_id WHERE p.name = 'Alice'"
+    )
+    return {e for (e,) in rows}
+
+
+def alice_item(cloud: CloudWorld) -> set[str]:
+    found = cloud.client("dynamodb").scan(TableName=cloud.table)["Items"]  # a test may scan
+    people = [items.decode(i) for i in found if i["pk"]["S"].startswith("person#")]
+    (alice,) = [p for p in people if p.name == "Alice"]
+    return set(alice.face_ids)

@@ -242,8 +242,11 @@ def _seed_cloud(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT INTO cloud_cursors (library, cursor) VALUES ('photosorter-table', 1764000000000000)")
     conn.execute("INSERT INTO cloud_items (pk, seq) VALUES ('result#h-dog', 1763999999000000)")
     conn.execute(
-        "INSERT INTO cloud_people (user_id, name, face_ids, deleted)"
-        " VALUES ('photosorter-person-1-abcd1234', 'Chloé', '[\"f-1\"]', 0)"
+        "INSERT INTO cloud_people (user_id, name, deleted)"
+        " VALUES ('photosorter-person-1-abcd1234', 'Chloé', 0)"
+    )
+    conn.execute(
+        "INSERT INTO cloud_person_faces (face_id, user_id) VALUES ('f-1', 'photosorter-person-1-abcd1234')"
     )
 
 

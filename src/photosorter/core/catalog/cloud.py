@@ -8,7 +8,6 @@ the seq recorded per item makes reading it again (the settle window, a rerun) a 
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -127,28 +126,11 @@ def import_page(catalog: Catalog, library: str, new_cursor: int, changes: Sequen
                 skipped += 1
                 continue
             else:
-                done = _done_features(conn, change.content_hash)
+                _write(conn, change)
                 if isinstance(change, CloudResult):
-                    wanted = change.result.features - done
-                    if wanted:
-                        write_result(
-                            conn,
-                            change.content_hash,
-                            replace(change.result, features=wanted),
-                            change.versions,
-                        )
                     results += 1
                 else:
-                    write_failure(
-                        conn,
-                        change.content_hash,
-                        BACKEND,
-                        change.features - done,
-                        change.versions,
-                        change.error,
-                    )
                     failures += 1
-                conn.execute("DELETE FROM cloud_uploads WHERE hash = ?", (change.content_hash,))
             conn.execute(
                 "INSERT OR REPLACE INTO cloud_items (pk, seq) VALUES (?, ?)", (change.pk, change.seq)
             )
@@ -164,19 +146,35 @@ def record_result(catalog: Catalog, change: CloudResult | CloudFailure) -> None:
     """A result looked up by a run (not read from the feed): stored with its seq, so the feed's copy
     of it is skipped."""
     with catalog.transaction() as conn:
-        done = _done_features(conn, change.content_hash)
-        if isinstance(change, CloudResult):
-            wanted = change.result.features - done
-            if wanted:
-                write_result(
-                    conn, change.content_hash, replace(change.result, features=wanted), change.versions
-                )
-        else:
-            write_failure(
-                conn, change.content_hash, BACKEND, change.features - done, change.versions, change.error
-            )
-        conn.execute("DELETE FROM cloud_uploads WHERE hash = ?", (change.content_hash,))
+        _write(conn, change)
         conn.execute("INSERT OR REPLACE INTO cloud_items (pk, seq) VALUES (?, ?)", (change.pk, change.seq))
+
+
+def _write(conn: sqlite3.Connection, change: CloudResult | CloudFailure) -> None:
+    done = _done_features(conn, change.content_hash)
+    if isinstance(change, CloudResult):
+        wanted = change.result.features - done
+        if wanted:
+            write_result(conn, change.content_hash, replace(change.result, features=wanted), change.versions)
+            if Feature.FACES in wanted:
+                _name_known_faces(conn, change.content_hash)
+    else:
+        write_failure(
+            conn, change.content_hash, BACKEND, change.features - done, change.versions, change.error
+        )
+    conn.execute("DELETE FROM cloud_uploads WHERE hash = ?", (change.content_hash,))
+
+
+def _name_known_faces(conn: sqlite3.Connection, content_hash: str) -> None:
+    """Faces of a result arriving after a person item named them (by FaceId) join that person."""
+    conn.execute(
+        "UPDATE faces SET person_id = (SELECT p.id FROM cloud_person_faces c"
+        " JOIN people p ON p.external_user_id = c.user_id WHERE c.face_id = faces.external_id),"
+        " assigned_by = 'manual', cluster_id = NULL"
+        " WHERE hash = ? AND backend = ? AND person_id IS NULL AND EXISTS (SELECT 1 FROM cloud_person_faces c"
+        " JOIN people p ON p.external_user_id = c.user_id WHERE c.face_id = faces.external_id)",
+        (content_hash, BACKEND),
+    )
 
 
 def _done_features(conn: sqlite3.Connection, content_hash: str) -> frozenset[Feature]:
@@ -234,11 +232,13 @@ def local_people(catalog: Catalog) -> list[PersonState]:
 
 def known_people(catalog: Catalog) -> dict[str, PersonState]:
     """The person items as this device last wrote or read them."""
+    conn = catalog.connection()
+    faces: dict[str, list[str]] = {}
+    for face_id, user_id in conn.execute("SELECT face_id, user_id FROM cloud_person_faces"):
+        faces.setdefault(user_id, []).append(face_id)
     return {
-        user_id: PersonState(user_id, name, tuple(json.loads(face_ids)), bool(deleted))
-        for user_id, name, face_ids, deleted in catalog.connection().execute(
-            "SELECT user_id, name, face_ids, deleted FROM cloud_people"
-        )
+        user_id: PersonState(user_id, name, tuple(sorted(faces.get(user_id, ()))), bool(deleted))
+        for user_id, name, deleted in conn.execute("SELECT user_id, name, deleted FROM cloud_people")
     }
 
 
@@ -252,8 +252,14 @@ def record_people(catalog: Catalog, written: Iterable[tuple[PersonState, str, in
 
 def _remember_person(conn: sqlite3.Connection, state: PersonState) -> None:
     conn.execute(
-        "INSERT OR REPLACE INTO cloud_people (user_id, name, face_ids, deleted) VALUES (?, ?, ?, ?)",
-        (state.user_id, state.name, json.dumps(sorted(state.face_ids)), int(state.deleted)),
+        "INSERT INTO cloud_people (user_id, name, deleted) VALUES (?, ?, ?) ON CONFLICT (user_id)"
+        " DO UPDATE SET name = excluded.name, deleted = excluded.deleted",
+        (state.user_id, state.name, int(state.deleted)),
+    )
+    conn.execute("DELETE FROM cloud_person_faces WHERE user_id = ?", (state.user_id,))
+    conn.executemany(
+        "INSERT OR REPLACE INTO cloud_person_faces (face_id, user_id) VALUES (?, ?)",
+        [(face_id, state.user_id) for face_id in sorted(set(state.face_ids))],
     )
 
 

@@ -35,9 +35,15 @@ SQL = """
         CREATE TABLE cloud_people (
             user_id TEXT PRIMARY KEY,
             name TEXT NOT NULL,
-            face_ids TEXT NOT NULL,
             deleted INTEGER NOT NULL
         );
+        -- the FaceIds each person item names: a face whose result arrives after its name (a photo added
+        -- here later) joins its person as it is stored
+        CREATE TABLE cloud_person_faces (
+            face_id TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL REFERENCES cloud_people(user_id) ON DELETE CASCADE
+        );
+        CREATE INDEX cloud_person_faces_user ON cloud_person_faces(user_id);
 """
 
 
