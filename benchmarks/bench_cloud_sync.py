@@ -89,9 +89,8 @@ def main() -> int:
     }.items():
         os.environ[name] = value
 
-    from cloud_world import REGION, CloudWorld
+    from cloud_world import REGION, CloudWorld, content_hash, hold
     from photosorter.cloud_function import items
-    from photosorter.core.catalog.photos import now_iso
     from photosorter.core.cloud.library import CloudLibrary
     from photosorter.core.cloud.sync import sync
     from photosorter.core.jobs import run_to_end
@@ -127,7 +126,7 @@ def main() -> int:
 
     def item(i: int, seq: int) -> dict:
         found = items.ResultItem(
-            f"{i:032x}", "done", ("faces", "labels", "text"), responses(i), versions, seq
+            content_hash(i), "done", ("faces", "labels", "text"), responses(i), versions, seq
         )
         return items.encode_result(found)
 
@@ -138,15 +137,7 @@ def main() -> int:
             library.save_settings(
                 library.settings.with_changes(backend="cloud", cloud_stack=world.stack, aws_region=REGION)
             )
-            with library.catalog.transaction() as conn:  # the photos, as a scan leaves them
-                folder = conn.execute(
-                    "INSERT INTO folders (path, added_at) VALUES ('/lib', ?)", (now_iso(),)
-                ).lastrowid
-                conn.executemany(
-                    "INSERT INTO photos (folder_id, path, name, hash, state, updated_at)"
-                    " VALUES (?, ?, ?, ?, 'ok', ?)",
-                    [(folder, f"/lib/{i}.jpg", f"{i}.jpg", f"{i:032x}", now_iso()) for i in range(total)],
-                )
+            hold(library.catalog, total)  # the photos, as a scan leaves them
             started = time.perf_counter()
             # a library's history: results written over the last two days, the newest an hour ago
             long_ago = items.now_us() - 49 * HOUR_US

@@ -20,8 +20,27 @@ import boto3
 from photosorter.cloud_function import items
 from photosorter.core.analysis.rekognition import RekognitionAnalyzer
 from photosorter.core.analysis.types import Feature
+from photosorter.core.catalog import Catalog
+from photosorter.core.catalog.photos import now_iso
 
 REGION = "us-east-1"
+
+
+def content_hash(i: int) -> str:
+    return f"{i:032x}"
+
+
+def hold(catalog: Catalog, n: int) -> None:
+    """Photo rows for contents 0..n-1 (``content_hash(i)``), as a scan leaves them."""
+    with catalog.transaction() as conn:
+        folder = conn.execute(
+            "INSERT INTO folders (path, added_at) VALUES ('/lib', ?)", (now_iso(),)
+        ).lastrowid
+        conn.executemany(
+            "INSERT INTO photos (folder_id, path, name, hash, state, updated_at)"
+            " VALUES (?, ?, ?, ?, 'ok', ?)",
+            [(folder, f"/lib/{i}.jpg", f"{i}.jpg", content_hash(i), now_iso()) for i in range(n)],
+        )
 
 
 def start_moto():

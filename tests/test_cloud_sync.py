@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from cloud_world import REGION, CloudWorld, start_moto
+from cloud_world import REGION, CloudWorld, content_hash, hold, start_moto
 from photosorter.cloud_function import items
 from photosorter.core.catalog import Catalog
 from photosorter.core.catalog import cloud as cloud_rows
-from photosorter.core.catalog.photos import now_iso
 from photosorter.core.cloud.aws import CloudError
 from photosorter.core.cloud.library import CloudLibrary
 from photosorter.core.cloud.sync import sync
@@ -43,23 +42,6 @@ def library(home: Path, cloud: CloudWorld):
     lib.save_settings(lib.settings.with_changes(backend="cloud", cloud_stack=cloud.stack, aws_region=REGION))
     yield lib
     lib.close()
-
-
-def content_hash(i: int) -> str:
-    return f"{i:032x}"
-
-
-def hold(catalog: Catalog, n: int) -> None:
-    """Photo rows for contents 0..n-1, as a scan leaves them."""
-    with catalog.transaction() as conn:
-        folder = conn.execute(
-            "INSERT INTO folders (path, added_at) VALUES ('/lib', ?)", (now_iso(),)
-        ).lastrowid
-        conn.executemany(
-            "INSERT INTO photos (folder_id, path, name, hash, state, updated_at)"
-            " VALUES (?, ?, ?, ?, 'ok', ?)",
-            [(folder, f"/lib/{i}.jpg", f"{i}.jpg", content_hash(i), now_iso()) for i in range(n)],
-        )
 
 
 def result(i: int, seq: int) -> dict:
