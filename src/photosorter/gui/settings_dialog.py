@@ -204,8 +204,11 @@ class SettingsDialog(QDialog):
     def _show_backend(self, backend: str) -> None:
         self._shown_backend = backend
         cloud = backend in ("rekognition", "cloud")
-        for widget in (self.profile, self.region, self.test_button, self.rate, self.budget):
+        for widget in (self.profile, self.region, self.rate):  # the rate paces face searches too
             widget.setEnabled(cloud)
+        # with the cloud library this computer makes no analysis call: no budget to stop, nothing to test
+        for widget in (self.test_button, self.budget):
+            widget.setEnabled(backend == "rekognition")
         for feature, box in self.feature_boxes.items():
             box.setChecked(feature in self._features[_features_of(backend)])
             box.setEnabled(cloud or feature != "celebrities")
