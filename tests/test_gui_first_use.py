@@ -73,7 +73,7 @@ def close_next_dialog(qtbot, accept: bool) -> list[QDialog]:
 
 
 # -- 1. settings round-trip ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("backend", ["rekognition", "local"])
+@pytest.mark.parametrize("backend", ["rekognition", "local", "cloud"])
 def test_settings_ok_without_changes_saves_every_field_unchanged(qtbot, home: Path, backend: str) -> None:
     with Library.open(home) as library:
         library.save_settings(UNUSUAL.with_changes(backend=backend))

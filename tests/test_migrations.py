@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from photosorter.core.catalog import Catalog, schema
-from photosorter.core.catalog.migrations import v11_marks_albums, v12_video_analysis
+from photosorter.core.catalog.migrations import v11_marks_albums, v12_video_analysis, v15_cloud_library
 
 NOW = "2024-05-01T10:00:00"
 
@@ -233,6 +233,23 @@ def _seed_xmp(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT OR IGNORE INTO sidecar_stale (hash) VALUES ('h-party')")
 
 
+def _seed_cloud(conn: sqlite3.Connection) -> None:
+    """The cloud library's bookkeeping: an upload waiting for the function, the feed's cursor, an
+    imported item's seq and a person item as last seen."""
+    conn.execute(
+        "INSERT INTO cloud_uploads (hash, features, uploaded_at) VALUES ('h-sign', 'labels,text', ?)", (NOW,)
+    )
+    conn.execute("INSERT INTO cloud_cursors (library, cursor) VALUES ('photosorter-table', 1764000000000000)")
+    conn.execute("INSERT INTO cloud_items (pk, seq) VALUES ('result#h-dog', 1763999999000000)")
+    conn.execute(
+        "INSERT INTO cloud_people (user_id, name, deleted)"
+        " VALUES ('photosorter-person-1-abcd1234', 'Chloé', 0)"
+    )
+    conn.execute(
+        "INSERT INTO cloud_person_faces (face_id, user_id) VALUES ('f-1', 'photosorter-person-1-abcd1234')"
+    )
+
+
 SEEDS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _seed_v1,
     3: _seed_v3,
@@ -245,6 +262,7 @@ SEEDS: dict[int, Callable[[sqlite3.Connection], None]] = {
     schema.STEPS.index(v12_video_analysis.migrate) + 1: _seed_video_analysis,
     13: _seed_rotation,
     14: _seed_xmp,
+    schema.STEPS.index(v15_cloud_library.migrate) + 1: _seed_cloud,
 }
 
 PAST_VERSIONS = range(1, schema.SCHEMA_VERSION)

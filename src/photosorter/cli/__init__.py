@@ -10,6 +10,7 @@ from photosorter import __version__
 from photosorter.cli import (
     analysis_commands,
     cloud_commands,
+    cloud_sync_commands,
     export_commands,
     library_commands,
     organize_commands,
@@ -34,6 +35,7 @@ COMMAND_MODULES = [
     export_commands,
     xmp_commands,
     cloud_commands,
+    cloud_sync_commands,  # after the module that makes the `cloud` group: it adds `sync` to it
 ]
 
 

@@ -55,6 +55,8 @@ def run_analyze(args: argparse.Namespace) -> int:
         options = {}
         if backend == "rekognition":
             options = {"profile": args.profile, "region": args.region, "budget_usd": args.budget}
+        elif backend == "cloud":
+            options = {"profile": args.profile, "region": args.region}
         analyzer = library.analyzer(backend, **options)
         run = library.analysis_run(analyzer, args.features, limit=args.limit, refresh=args.refresh)
         if backend == "local" and len(run.pending()[0]) >= PROCESSES_FROM:
@@ -79,6 +81,7 @@ def run_analyze(args: argparse.Namespace) -> int:
                     "estimated_cost_usd",
                     "pending",
                     "elsewhere",
+                    "waiting",
                 )
             }
         )
@@ -87,6 +90,11 @@ def run_analyze(args: argparse.Namespace) -> int:
             f"{data['analyzed']} analyzed, {data['skipped']} already done, {len(data['failed'])} failed"
             f" in {data['seconds']:.1f} s with {backend}"
         )
+        if report.waiting:
+            echo(
+                f"{report.waiting} waiting for the cloud library (uploaded; `photosorter cloud sync`"
+                " brings their results)"
+            )
         if report.elsewhere:
             echo(f"{report.elsewhere} being analyzed by another photosorter at the same time")
         if data["calls"]:
@@ -94,7 +102,9 @@ def run_analyze(args: argparse.Namespace) -> int:
             echo(f"calls: {calls}; estimated cost ${data['estimated_cost_usd']:.2f}")
         for failure in data["failed"]:
             echo(f"  {failure['path']}: {failure['error']}")
-    if report.failed and not report.analyzed:  # a run that only failed is not a success
+    if (
+        report.failed and not report.analyzed and not report.waiting
+    ):  # a run that only failed is not a success
         first = report.failed[0]
         reason = " ".join(f"{first['path']}: {first['error']}".split())  # one line
         return fail(f"no photo analyzed: {len(report.failed)} failed (first: {reason})")

@@ -4,10 +4,11 @@ Both sides read this module: the Lambda function (packaged with nothing but boto
 only the standard library) and the desktop (which imports it from the installed package). One table holds
 every kind of item, keyed by ``pk``:
 
-* ``result#<sha256>`` — what Rekognition said about one analysis image. ``state`` is ``analyzing`` while a
-  function holds the claim (``claimed_until``), then ``done`` or ``failed``. ``responses`` is gzip'd JSON of
-  ``{feature: Rekognition response}`` — the same responses the direct ``rekognition`` backend converts, so a
-  device stores a cloud result exactly as a direct one; ``versions`` names each feature's model version.
+* ``result#<content hash>`` — what Rekognition said about one analysis image. ``state`` is
+  ``analyzing`` while a function holds the claim (``claimed_until``), then ``done`` or ``failed``.
+  ``responses`` is gzip'd JSON of ``{feature: Rekognition response}`` — the same responses the direct
+  ``rekognition`` backend converts, so a device stores a cloud result exactly as a direct one;
+  ``versions`` names each feature's model version.
 * ``person#<user_id>`` — a name given on some device: the Rekognition user in the shared collection and
   the FaceIds associated with it. ``deleted`` marks a forgotten person (kept as a tombstone so the other
   devices learn it at their next sync).
@@ -62,7 +63,9 @@ VIDEO_PREFIX = "video/"
 FEATURES_METADATA = "features"  # S3 object metadata (x-amz-meta-features): "labels,faces,text"
 SCHEMA_METADATA = "schema"
 
-_HASH = re.compile(r"[0-9a-f]{64}")
+# The scanner's content hash is xxh3-128 (32 hex digits); 64 (a sha256) is accepted too, as this
+# contract first said, so nothing written under it is refused.
+_HASH = re.compile(r"[0-9a-f]{32}(?:[0-9a-f]{32})?")
 
 
 class NewerSchemaError(ValueError):

@@ -113,11 +113,17 @@ class Library:
     ) -> tuple[list[analysis_rows.PendingContent], int]:
         """What a run would analyze, without building an analyzer (a dry run sends and loads nothing)."""
         chosen = features_for(backend, self.settings, features)
+        stored_as = "rekognition" if backend == "cloud" else backend  # the cloud's results are Rekognition's
         # any model version counts as done here, as it does in a run without --refresh
-        return analysis_rows.pending(self.catalog, backend, dict.fromkeys(chosen, ""), limit=limit)
+        return analysis_rows.pending(self.catalog, stored_as, dict.fromkeys(chosen, ""), limit=limit)
 
     def analyze(self, run: AnalysisRun, cancel: CancelToken | None = None) -> Job:
-        """Runs ``run`` and then groups the new faces, even when the run stops early (work done is kept)."""
+        """Runs ``run`` and then groups the new faces, even when the run stops early (work done is kept).
+        With the cloud library, the results other devices made are synced first, and what arrived
+        meanwhile after."""
+        sync = getattr(run.analyzer, "sync", None)
+        if sync is not None:
+            yield from sync(self.catalog)
         try:
             report = yield from run.run(cancel)
         except (Cancelled, AnalysisStopped):
@@ -125,6 +131,8 @@ class Library:
             with contextlib.suppress(FatalAnalysisError, TransientAnalysisError, PhotosorterError):
                 self.group_faces(run.analyzer)
             raise
+        if sync is not None:
+            yield from sync(self.catalog)
         if Feature.FACES in run.features:
             yield Progress(0, 0, "Grouping faces…")
             try:
@@ -138,6 +146,8 @@ class Library:
     def face_services(self, analyzer: Analyzer | None = None) -> dict[str, FaceService]:
         """Who compares faces: local embeddings, plus the Rekognition collection when it holds any of ours."""
         holds_rekognition_faces = "rekognition" in face_backends(self.catalog)
+        if analyzer is None and self.settings.backend == "cloud":
+            analyzer = self.analyzer("cloud")  # its collection is the cloud library's shared one
         return face_services(self.settings, analyzer, rekognition=holds_rekognition_faces or None)
 
     def group_faces(self, analyzer: Analyzer | None = None) -> ClusterReport:

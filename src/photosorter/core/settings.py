@@ -12,7 +12,7 @@ from photosorter.core.analysis.types import Feature
 from photosorter.core.errors import PhotosorterError
 from photosorter.core.imaging import write_atomically
 
-BACKENDS = ("local", "rekognition")
+BACKENDS = ("local", "rekognition", "cloud")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +35,8 @@ class Settings:
     extra: dict[str, object] = field(default_factory=dict)
 
     def features_for(self, backend: str) -> tuple[str, ...]:
-        return self.rekognition_features if backend == "rekognition" else self.local_features
+        # the cloud library's function makes the same Rekognition calls
+        return self.rekognition_features if backend in ("rekognition", "cloud") else self.local_features
 
     def with_changes(self, **changes: object) -> Settings:
         return replace(self, **changes)

@@ -75,6 +75,7 @@ class SettingsDialog(QDialog):
         self.backend = QComboBox(analysis_box)
         self.backend.addItem("Local (on this computer, free)", "local")
         self.backend.addItem("AWS Rekognition (cloud, billed per photo)", "rekognition")
+        self.backend.addItem("Cloud library (shared by your devices; AWS, billed per photo)", "cloud")
         self.backend.setCurrentIndex(max(0, self.backend.findData(settings.backend)))
         form.addRow("Backend:", self.backend)
         self.profile = QComboBox(analysis_box)
@@ -200,21 +201,27 @@ class SettingsDialog(QDialog):
     # -- analysis ----------------------------------------------------------------------------------------
     def _backend_changed(self) -> None:
         """Keeps the boxes' ticks for the backend shown so far, then shows the new backend's features."""
-        self._features[self._shown_backend] = {f for f, box in self.feature_boxes.items() if box.isChecked()}
+        self._features[_features_of(self._shown_backend)] = {
+            f for f, box in self.feature_boxes.items() if box.isChecked()
+        }
         self._show_backend(self.backend.currentData())
 
     def _show_backend(self, backend: str) -> None:
         self._shown_backend = backend
-        cloud = backend == "rekognition"
-        # The profile and region stay editable: the cloud library below uses them whatever the backend.
-        for widget in (self.test_button, self.rate, self.budget):
-            widget.setEnabled(cloud)
+        cloud = backend in ("rekognition", "cloud")
+        # The profile and region stay editable: the cloud library section uses them whatever the backend.
+        self.rate.setEnabled(cloud)  # the rate paces face searches too
+        # with the cloud library this computer makes no analysis call: no budget to stop, nothing to test
+        for widget in (self.test_button, self.budget):
+            widget.setEnabled(backend == "rekognition")
         for feature, box in self.feature_boxes.items():
-            box.setChecked(feature in self._features[backend])
+            box.setChecked(feature in self._features[_features_of(backend)])
             box.setEnabled(cloud or feature != "celebrities")
 
     def current_settings(self) -> Settings:
-        self._features[self._shown_backend] = {f for f, box in self.feature_boxes.items() if box.isChecked()}
+        self._features[_features_of(self._shown_backend)] = {
+            f for f, box in self.feature_boxes.items() if box.isChecked()
+        }
         profile, region = self._aws_target()
         settings = self.facade.library.settings
         return settings.with_changes(
@@ -268,3 +275,8 @@ def _shown_or_kept(box: QDoubleSpinBox, saved: float) -> float:
     """The box's value, or the saved one when the box shows it rounded (2.125 shown as 2.13)."""
     shown_as_saved = abs(box.value() - saved) <= 0.5 * 10 ** -box.decimals() + 1e-9
     return float(saved) if shown_as_saved else float(box.value())
+
+
+def _features_of(backend: str) -> str:
+    """Whose feature list a backend uses: the cloud library's function makes Rekognition's calls."""
+    return "rekognition" if backend == "cloud" else backend

@@ -11,11 +11,12 @@ from photosorter.gui.resources import icon_path
 
 def welcome_text(backend: str) -> str:
     """Says where the analysis happens: a user who chose Rekognition must not read "on this computer"."""
-    where = (
-        "with Amazon Rekognition (each photo is sent to AWS, billed per photo; the cost shows while it runs)"
-        if backend == "rekognition"
-        else "on this computer"
-    )
+    where = {
+        "rekognition": "with Amazon Rekognition (each photo is sent to AWS, billed per photo; the cost shows"
+        " while it runs)",
+        "cloud": "in your cloud library on AWS (a reduced copy of each photo is uploaded once, billed per"
+        " photo, and shared by your devices)",
+    }.get(backend, "on this computer")
     return (
         "Add a folder of photos to get started. Photosorter finds people, scenes and text in them,\n"
         f"{where}, so you can search everything. Your photos are never changed or moved."

@@ -41,6 +41,14 @@ def make_analyzer(
             collection_id=settings.collection_id,
             budget=budget_usd if budget_usd is not None else settings.budget_usd,
         )
+    if backend == "cloud":
+        from photosorter.core.cloud.analyzer import CloudAnalyzer
+
+        return CloudAnalyzer(
+            settings.with_changes(
+                aws_profile=profile or settings.aws_profile, aws_region=region or settings.aws_region
+            )
+        )
     raise PhotosorterError(f"unknown backend {backend!r}; choose one of: {', '.join(BACKENDS)}")
 
 
@@ -54,6 +62,8 @@ def features_for(backend: str, settings: Settings, requested: str | None) -> fro
 def analyzer_settings(settings: Settings) -> tuple[object, ...]:
     """The settings an analyzer is built with: when they change, a running app builds a new one (and new
     worker processes) before its next photo. Features are not here: they are read for every run."""
+    if settings.backend == "cloud":
+        return (settings.backend, settings.aws_profile, settings.aws_region, settings.cloud_stack)
     if settings.backend == "rekognition":
         return (
             settings.backend,

@@ -20,9 +20,10 @@ import os
 import queue
 import time
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from photosorter.core.analysis import lease
 from photosorter.core.analysis.source import (
@@ -54,6 +55,22 @@ from photosorter.core.imaging import analysis_jpeg
 from photosorter.core.jobs import Cancelled, CancelToken, EtaClock, Job, Progress
 
 
+class Offloaded(Protocol):
+    """What an offloading analyzer (the cloud library) did with one content; the run's writer stores it."""
+
+    @property
+    def waiting(self) -> bool: ...  # handed over: the result comes later, by sync
+
+    @property
+    def error(self) -> str: ...  # refused for a reason of its own, recorded by ``store``
+
+    def store(self, catalog: Catalog) -> None: ...
+
+
+# (catalog, content, make its analysis image) -> outcome
+Offload = Callable[[Catalog, analysis_rows.PendingContent, Callable[[], bytes]], Offloaded]
+
+
 class AnalysisStopped(PhotosorterError):
     """The run stopped on purpose (bad credentials, budget reached); finished work is kept."""
 
@@ -65,6 +82,7 @@ class AnalysisReport:
     failed: list[dict[str, str]] = field(default_factory=list)
     pending: int = 0  # left for a later run (transient errors, cancel, --limit)
     elsewhere: int = 0  # being analyzed by another run at the same time
+    waiting: int = 0  # handed to a remote service (the cloud library): its result comes by sync
     calls: dict[str, int] = field(default_factory=dict)
     estimated_cost_usd: float = 0.0
     seconds: float = 0.0
@@ -77,6 +95,7 @@ class AnalysisReport:
             "failed": self.failed,
             "pending": self.pending,
             "elsewhere": self.elsewhere,
+            "waiting": self.waiting,
             "calls": dict(self.calls),
             "estimated_cost_usd": round(self.estimated_cost_usd, 4),
             "seconds": round(self.seconds, 3),
@@ -113,6 +132,7 @@ class _Ended:
     transient: str | None = None
     fatal: FatalAnalysisError | None = None
     not_started: bool = False  # the run stopped before this content's turn
+    waiting: bool = False  # handed to a remote service: neither analyzed nor failed
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +144,15 @@ class _Keyframes:
     done: int
 
 
-_Event = _Answered | _Refused | _Ended | _Keyframes
+@dataclass(frozen=True, slots=True)
+class _Offloaded:
+    """An offloading analyzer dealt with this content (found a result, or handed it over)."""
+
+    item: analysis_rows.PendingContent
+    outcome: Offloaded
+
+
+_Event = _Answered | _Refused | _Ended | _Keyframes | _Offloaded
 
 
 def usage_of(analyzer: Analyzer) -> tuple[dict[str, int], float]:
@@ -179,6 +207,11 @@ class AnalysisRun:
         report = AnalysisReport()
         yield Progress(0, 0, "Finding photos to analyze…")
         work, report.skipped = self.pending()
+        waiting = getattr(self.analyzer, "waiting", None)
+        if waiting is not None:  # handed over by an earlier run: the sync brings their results
+            held = waiting(self.catalog)
+            report.waiting = sum(item.hash in held for item in work)
+            work = [item for item in work if item.hash not in held]
         total = len(work)
         yield Progress(0, total, self._title(), self._detail(report))
         fatal: FatalAnalysisError | None = None
@@ -209,6 +242,8 @@ class AnalysisRun:
     def _detail(self, report: AnalysisReport) -> str:
         calls, cost = usage_of(self.analyzer)
         parts = []
+        if report.waiting:
+            parts.append(f"{report.waiting} waiting for the cloud")
         if calls:
             parts.append(f"{sum(calls.values())} calls, ${cost:.2f}")
         if report.failed:
@@ -311,6 +346,11 @@ class AnalysisRun:
         """Stores what a worker reported; True when the content is finished."""
         item = event.item
         assert not isinstance(event, _Keyframes)  # progress only: the writer shows it, nothing is stored
+        if isinstance(event, _Offloaded):
+            event.outcome.store(self.catalog)
+            if event.outcome.error:
+                open_items.setdefault(item.hash, []).append(event.outcome.error)
+            return False
         if isinstance(event, _Answered):
             if event.video is not None:
                 video_rows.store_video_result(self.catalog, item.hash, event.video, self.versions)
@@ -332,6 +372,8 @@ class AnalysisRun:
             report.pending += 1
         elif event.not_started:
             report.pending += 1
+        elif event.waiting:
+            report.waiting += 1
         elif event.transient is not None:
             report.failed.append({"path": path, "error": f"{event.transient} (will retry next run)"})
             report.pending += 1
@@ -362,6 +404,9 @@ class AnalysisRun:
     ) -> _Ended:
         if stop.cancelled:
             return _Ended(item, not_started=True)
+        offload = getattr(self.analyzer, "offload", None)
+        if offload is not None:
+            return self._offload(item, offload, events)
         if item.video is not None:
             return self._analyze_video(item, item.video, stop, events)
         try:
@@ -392,6 +437,38 @@ class AnalysisRun:
             # transient: if this is our bug, fixing it must not require un-marking a library of failures
             return _Ended(item, path=path, transient=f"analyzer failed: {type(error).__name__}: {error}")
         return _Ended(item, path=path)
+
+    def _offload(
+        self, item: analysis_rows.PendingContent, offload: Offload, events: queue.SimpleQueue
+    ) -> _Ended:
+        """An analyzer that hands contents to a remote service (the cloud library) and may find their
+        results there already; it makes the analysis image only when it sends it."""
+        if item.video is not None:
+            return _Ended(item, not_started=True)  # the cloud library's video part is not built yet
+        loaded: list[str] = []
+
+        def load() -> bytes:
+            source = load_source(item.paths, self.load_image)
+            loaded.append(source.path)
+            return source.data
+
+        try:
+            outcome = offload(self.catalog, item, load)
+        except SourceUnavailable as error:
+            return _Ended(item, transient=str(error))
+        except SourceUnusable as error:
+            events.put(_Refused(item, item.features, f"cannot make analysis image: {error}", error.path))
+            return _Ended(item, path=error.path)
+        except AnalysisError as error:
+            path = loaded[0] if loaded else item.paths[0]
+            events.put(_Refused(item, item.features, str(error), path))
+            return _Ended(item, path=path)
+        except FatalAnalysisError as error:
+            return _Ended(item, fatal=error)
+        except TransientAnalysisError as error:
+            return _Ended(item, transient=str(error))
+        events.put(_Offloaded(item, outcome))
+        return _Ended(item, path=loaded[0] if loaded else None, waiting=outcome.waiting)
 
     def _analyze_video(
         self,

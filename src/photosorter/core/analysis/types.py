@@ -138,7 +138,9 @@ class Analyzer(Protocol):
     is a separate billed call: the run then asks for one feature at a time and stores each
     answer as it arrives), ``budget_for(features)`` (a context that sets aside one photo's
     cost before its first call), ``prepare(features)`` (called once before a run's workers
-    start), ``preferred_workers`` and ``meter`` (calls and cost so far).
+    start), ``preferred_workers`` and ``meter`` (calls and cost so far). An analyzer that hands
+    contents to a remote service (the cloud library) has ``offload(catalog, item, load)``, called
+    instead of ``analyze``, and ``waiting(catalog)``, the contents it already handed over.
     """
 
     name: str

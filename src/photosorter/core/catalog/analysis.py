@@ -180,14 +180,26 @@ def store_failure(
     error: str,
 ) -> None:
     """Records that this content cannot be analyzed (too small, unsupported) so it is not retried."""
-    stamp = now_iso()
     with catalog.transaction() as conn:
-        for feature in features:
-            conn.execute(
-                "INSERT OR REPLACE INTO analyses (hash, backend, feature, model_version, status, error, raw,"
-                " analyzed_at) VALUES (?, ?, ?, ?, 'failed', ?, NULL, ?)",
-                (content_hash, backend, feature.value, versions[feature], error, stamp),
-            )
+        write_failure(conn, content_hash, backend, features, versions, error)
+
+
+def write_failure(
+    conn: sqlite3.Connection,
+    content_hash: str,
+    backend: str,
+    features: Iterable[Feature],
+    versions: Mapping[Feature, str],
+    error: str,
+) -> None:
+    """``store_failure`` inside a transaction the caller holds (a cloud sync page is one)."""
+    stamp = now_iso()
+    for feature in features:
+        conn.execute(
+            "INSERT OR REPLACE INTO analyses (hash, backend, feature, model_version, status, error, raw,"
+            " analyzed_at) VALUES (?, ?, ?, ?, 'failed', ?, NULL, ?)",
+            (content_hash, backend, feature.value, versions[feature], error, stamp),
+        )
 
 
 def _most_confident(items: Sequence[_Named]) -> list[_Named]:

@@ -26,6 +26,7 @@ from photosorter.core.catalog.migrations import (
     v12_video_analysis,
     v13_display_rotation,
     v14_xmp_metadata,
+    v15_cloud_library,
 )
 from photosorter.core.errors import CatalogError
 
@@ -45,6 +46,7 @@ STEPS: list[Callable[[sqlite3.Connection], None]] = [
     v12_video_analysis.migrate,
     v13_display_rotation.migrate,
     v14_xmp_metadata.migrate,
+    v15_cloud_library.migrate,
 ]
 
 SCHEMA_VERSION = len(STEPS)

@@ -26,13 +26,14 @@ from photosorter.core.analysis.types import (
 from photosorter.core.catalog import Catalog
 from photosorter.core.catalog.queue import QueuedJob
 from photosorter.core.errors import PhotosorterError
-from photosorter.core.jobs import Cancelled, CancelToken, Job
+from photosorter.core.jobs import Cancelled, CancelToken, Job, run_to_end
 from photosorter.core.live.changes import AnalysisPause, AnalysisProgress, LiveEvent, PauseCause, Usage
 from photosorter.core.live.queue import ANALYSIS_KINDS, JobQueue
 from photosorter.core.live.usage import UsageRecorder
 
 PROGRESS_EVENT_SECONDS = 0.5  # stored results reach the window at most this often (it coalesces too)
 GROUP_FACES_SECONDS = 20.0  # during a long run, new faces join their people this often, not only at the end
+CLOUD_SYNC_SECONDS = 60.0  # an idle lane with the cloud library reads its changes this often
 
 
 class CircuitBreaker:
@@ -95,6 +96,7 @@ class AnalysisLane:
         self._run_start: dict[str, int] = {}  # the analyzer's calls when the run began
         self.usage = UsageRecorder(catalog)  # billable calls, for the session and the month
         self.last_error: str | None = None
+        self._synced_at = 0.0  # monotonic time of the last cloud library sync
 
     @property
     def analyzer(self) -> Analyzer | None:
@@ -139,6 +141,7 @@ class AnalysisLane:
                 self.last_error = f"queue: {type(error).__name__}: {error}"
                 job = None
             if job is None:
+                self._sync_if_due()
                 wait = self.queue.next_ready_in(ANALYSIS_KINDS)
                 self._wake.wait(min(wait if wait is not None else 1.0, 1.0))
                 self._wake.clear()
@@ -177,6 +180,7 @@ class AnalysisLane:
             analyzer = self._analyzer_now()
             breaker = CircuitBreaker(analyzer)
             features = self._features_source(analyzer)
+            self._sync(analyzer)
             run = AnalysisRun(self.catalog, breaker, features, workers=self.workers)
             report = self._follow(run.run(run_cancel), run_cancel, analyzer, features)
         except Cancelled:
@@ -208,9 +212,31 @@ class AnalysisLane:
             self._notify(LiveEvent("resumed", "analysis resumed"))
         if report.analyzed:
             self._group_faces(analyzer)
-        if report.analyzed or report.failed:
+        if report.analyzed or report.failed or report.waiting:
             failed = f", {len(report.failed)} failed" if report.failed else ""
-            self._notify(LiveEvent("analyzed", f"analyzed {report.analyzed} photos{failed}"))
+            waiting = f", {report.waiting} waiting for the cloud" if report.waiting else ""
+            self._notify(LiveEvent("analyzed", f"analyzed {report.analyzed} photos{failed}{waiting}"))
+
+    def _sync_if_due(self) -> None:
+        """With the cloud library: what other devices and the function wrote arrives while idle too."""
+        analyzer = self._analyzer
+        if analyzer is None or time.monotonic() - self._synced_at < CLOUD_SYNC_SECONDS:
+            return
+        try:
+            self._sync(analyzer)
+        except (PhotosorterError, FatalAnalysisError, TransientAnalysisError) as error:
+            self.last_error = f"cloud sync: {error}"  # tried again at the next due time
+            self._synced_at = time.monotonic()
+
+    def _sync(self, analyzer: Analyzer) -> None:
+        sync = getattr(analyzer, "sync", None)
+        if sync is None:
+            return
+        report = run_to_end(sync(self.catalog))
+        self._synced_at = time.monotonic()
+        if report.results or report.people or report.failures:
+            self._group_faces(analyzer)
+            self._notify(LiveEvent("analyzed", f"from the cloud library: {report.describe()}"))
 
     def _follow(
         self, job: Job, cancel: CancelToken, analyzer: Analyzer, features: frozenset[Feature]

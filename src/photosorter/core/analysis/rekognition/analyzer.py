@@ -40,6 +40,23 @@ _RESULT_FIELD = {
 }
 
 
+def result_of(answers: Mapping[Feature, tuple[Operation, Mapping[str, Any]]]) -> AnalysisResult:
+    """Rekognition's answers (each feature's operation and response) as the result the catalog stores.
+    The cloud library's import goes through here too, so a result made by its function is stored
+    exactly as one made directly."""
+    fields = {
+        _RESULT_FIELD[feature]: _CONVERTERS[op](response) for feature, (op, response) in answers.items()
+    }
+    raw = {feature.value: response for feature, (_, response) in answers.items()}
+    return AnalysisResult(backend=RekognitionAnalyzer.name, features=frozenset(answers), raw=raw, **fields)
+
+
+def operation_of(model_version: str) -> Operation:
+    """The operation a model version names ("IndexFaces/2016-06-27/<collection>" -> IndexFaces);
+    ValueError for one this version does not know."""
+    return Operation(model_version.split("/", 1)[0])
+
+
 class RekognitionAnalyzer:
     """Analyzes images with Amazon Rekognition; thread-safe, share one instance per run.
 
@@ -137,17 +154,15 @@ class RekognitionAnalyzer:
         )
         reserved = self._reserve([op for _, op in plan])  # BudgetExceeded before any call
         spent = 0.0
-        fields: dict[str, Any] = {}
-        raw: dict[str, Any] = {}
+        answers: dict[Feature, tuple[Operation, Mapping[str, Any]]] = {}
         try:
             for feature, op in plan:
                 response = self._run(op, payload)
                 spent += price(op)
-                raw[feature.value] = response
-                fields[_RESULT_FIELD[feature]] = _CONVERTERS[op](response)
+                answers[feature] = (op, response)
         finally:
             self.meter.release(reserved - spent)
-        return AnalysisResult(backend=self.name, features=wanted, raw=raw, **fields)
+        return result_of(answers)
 
     @contextmanager
     def budget_for(self, features: frozenset[Feature]) -> Iterator[None]:
