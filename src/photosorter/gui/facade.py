@@ -19,7 +19,7 @@ from photosorter.core.catalog.albums import Album, SavedSearch
 from photosorter.core.catalog.people_views import GroupRef
 from photosorter.core.catalog.places import PlaceCount
 from photosorter.core.duplicates import DuplicateGroup, TrashReport, find_groups, move_to_trash
-from photosorter.core.imaging import thumbnail_path
+from photosorter.core.imaging import thumbnail_file
 from photosorter.core.jobs import Cancelled, CancelToken, Job
 from photosorter.core.library import Library
 from photosorter.core.live import LiveEvent, LiveLibrary
@@ -92,12 +92,13 @@ class Facade:
         self.library = library
         self.catalog = library.catalog
         self._live: LiveLibrary | None = None  # the newest live library, for this session's spending
+        self._thumb_dir = str(library.paths.thumbnails)
 
     # -- library -----------------------------------------------------------------------------------------
     def thumbnail_file(self, content_hash: str | None) -> str | None:
         if not content_hash:
             return None
-        return str(thumbnail_path(self.library.paths.thumbnails, content_hash))
+        return thumbnail_file(self._thumb_dir, content_hash)
 
     # -- browsing ----------------------------------------------------------------------------------------
     def match_reasons(
