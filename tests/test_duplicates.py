@@ -16,6 +16,7 @@ from photosorter.core import duplicates
 from photosorter.core.backfill import fill_perceptual_hashes
 from photosorter.core.catalog import duplicates as duplicate_rows
 from photosorter.core.duplicates import find_groups, move_to_trash
+from photosorter.core.jobs import CancelToken
 from photosorter.core.library import Library
 from photosorter.core.near_duplicates import (
     NEAR_BITS,
@@ -26,6 +27,7 @@ from photosorter.core.near_duplicates import (
     perceptual_hash,
 )
 from photosorter.core.search import search_ids
+from photosorter.gui.facade import Facade
 
 DATA = Path(__file__).parent / "data" / "photos"
 
@@ -131,6 +133,9 @@ def test_an_older_catalog_is_hashed_from_its_cached_thumbnails_not_the_originals
         )
         # the originals are gone (an unplugged disk not yet noticed): only the thumbnails can be read
         shutil.rmtree(shoot)
+        closing = CancelToken()
+        closing.cancel()  # the window closed: the backfill stops at once and stores nothing
+        assert Facade(library).backfill(closing) == 0
         assert fill_perceptual_hashes(library.catalog, library.paths.thumbnails) == 4  # 4 contents
         assert fill_perceptual_hashes(library.catalog, library.paths.thumbnails) == 0
         (group,) = find_groups(library.catalog)

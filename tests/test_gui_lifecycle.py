@@ -10,7 +10,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import shiboken6
 
-from photosorter.gui.workers import Tasks, ThumbnailLoader, WorkerPool
+from photosorter.gui.workers import Lane, Tasks, ThumbnailLoader, WorkerPool
 
 PHOTO = Path(__file__).parent / "data" / "photos" / "cat_and_dog.jpeg"
 
@@ -81,3 +81,23 @@ def test_an_answer_for_a_deleted_dialog_is_dropped(qtbot) -> None:
     finally:
         release.set()
         pool.shutdown()
+
+
+def test_background_work_never_holds_the_threads_the_gallery_waits_for() -> None:
+    """At 100,000 photos the sidebar's counts and the backfill took every thread for seconds while the
+    first screen's rows and tiles waited behind them: each lane has threads of its own."""
+    pool = WorkerPool(threads=2)
+    release = threading.Event()
+    query, tile = threading.Event(), threading.Event()
+    try:
+        for _ in range(3):  # more slow background reads than the pool has threads
+            assert pool.start(lambda: release.wait(30), Lane.BACKGROUND)
+        assert pool.start(query.set, Lane.TASKS)
+        assert pool.start(tile.set, Lane.TILES)
+        assert query.wait(10) and tile.wait(10)
+        assert not release.is_set() and pool.active() >= 1  # the background reads were still running
+    finally:
+        release.set()
+        assert pool.wait(30)
+        pool.shutdown()
+    assert not _worker_threads()

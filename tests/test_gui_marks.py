@@ -305,3 +305,62 @@ def test_undo_takes_back_whichever_came_last_a_rating_or_a_naming(qtbot, window,
     window.undo_action.trigger()  # then the rating
     qtbot.waitUntil(lambda: marks_of(library.catalog, [photo.id]) == {}, timeout=WAIT)
     assert not named()
+
+
+def _drop_on_gallery(window: MainWindow, point: QPoint, ids: list[int]) -> bool:
+    """Drags these photos over the gallery and drops them at ``point``: whether the gallery took them."""
+    viewport = window.gallery.viewport()
+    mime = photo_mime(ids, [])  # kept alive: the events do not own it
+    args = (Qt.DropAction.MoveAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(point, *args)
+    QApplication.sendEvent(viewport, enter)
+    if not enter.isAccepted():
+        return False
+    move = QDragMoveEvent(point, *args)
+    QApplication.sendEvent(viewport, move)
+    assert window.gallery.drop_row_at(point) >= 0 or not move.isAccepted()
+    drop = QDropEvent(QPointF(point), *args)
+    QApplication.sendEvent(viewport, drop)
+    return drop.isAccepted()
+
+
+def test_dropping_the_selection_between_an_albums_photos_arranges_it_undoably(qtbot, window) -> None:
+    catalog = window.facade.catalog
+    select_rows(window, 0, 1, 2, 3)
+    window.organize.albums.new_album("Walk")
+    qtbot.waitUntil(lambda: _sidebar_entry(window, ViewKind.ALBUM, "Walk")[1] == 4, timeout=WAIT)
+    album = album_rows.album_by_name(catalog, "Walk")
+    gallery = window.gallery
+    last = gallery.visualRect(window.model.index(4))
+    moved = select_rows(window, 0)
+    # outside an album a drop arranges nothing
+    assert not _drop_on_gallery(window, last.center() + QPoint(last.width() // 4, 0), moved)
+
+    item, _ = _sidebar_entry(window, ViewKind.ALBUM, "Walk")
+    window.sidebar.setCurrentItem(item)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 4, timeout=WAIT)
+    shown = list(window.model.ids)
+    # photo 0 dropped on the right half of the third cell: it lands after the third photo
+    moved = select_rows(window, 0)
+    third = gallery.visualRect(window.model.index(2))
+    assert gallery.drop_row_at(third.center() + QPoint(third.width() // 4, 0)) == 3
+    assert gallery.drop_row_at(third.center() - QPoint(third.width() // 4, 0)) == 2
+    assert _drop_on_gallery(window, third.center() + QPoint(third.width() // 4, 0), moved)
+    arranged = [shown[1], shown[2], shown[0], shown[3]]
+    qtbot.waitUntil(lambda: window.model.ids == arranged, timeout=WAIT)
+    assert album_rows.album_photo_ids(catalog, album.id) == arranged
+    assert album_rows.album_by_id(catalog, album.id).order.value == "manual"
+    written(qtbot, window)
+    assert window.organize.place.stack.undoText() == "Arrange Walk"
+
+    # past the last photo: to the end
+    moved = select_rows(window, 0)
+    end = gallery.visualRect(window.model.index(3))
+    _drop_on_gallery(window, QPoint(end.right() + 10, end.center().y()), moved)
+    qtbot.waitUntil(lambda: window.model.ids == [shown[2], shown[0], shown[3], shown[1]], timeout=WAIT)
+    written(qtbot, window)
+    window.undo_action.trigger()
+    qtbot.waitUntil(lambda: window.model.ids == arranged, timeout=WAIT)
+    window.undo_action.trigger()  # as it was: by date
+    qtbot.waitUntil(lambda: album_rows.album_photo_ids(catalog, album.id) == shown, timeout=WAIT)
+    assert album_rows.album_by_id(catalog, album.id).order.value == "date"

@@ -235,6 +235,26 @@ def test_rotating_for_display_turns_the_tile_and_the_detail_never_the_file(qtbot
     assert hashlib.sha256(Path(photo.path).read_bytes()).hexdigest() == before
 
 
+def test_rotating_for_display_is_undone_and_redone_with_its_tile(qtbot, window) -> None:
+    model, facade, place = window.model, window.facade, window.organize.place
+    window.gallery.selectAll()
+    ids = [model.ids[row] for row in range(model.rowCount())]
+    qtbot.waitUntil(lambda: model.pixmap_at(0) is not None, timeout=WAIT)
+    tile = model.pixmap_at(0).toImage()
+    window.selection_actions.rotate_left_action.trigger()
+    qtbot.waitUntil(lambda: rotations(facade.catalog, ids) == dict.fromkeys(ids, 3), timeout=WAIT)
+    qtbot.waitUntil(lambda: place.idle(), timeout=WAIT)
+    assert place.stack.undoText() == f"Rotate {len(ids)} Photos Left"
+    window.undo_action.trigger()
+    qtbot.waitUntil(lambda: rotations(facade.catalog, ids) == {}, timeout=WAIT)
+    qtbot.waitUntil(  # the tile is upright again, not only the catalog
+        lambda: model.pixmap_at(0) is not None and model.pixmap_at(0).toImage() == tile, timeout=WAIT
+    )
+    window.redo_action.trigger()
+    qtbot.waitUntil(lambda: rotations(facade.catalog, ids) == dict.fromkeys(ids, 3), timeout=WAIT)
+    qtbot.waitUntil(lambda: place.idle(), timeout=WAIT)
+
+
 def test_dragging_the_selection_out_carries_the_files(qtbot, window: MainWindow, monkeypatch) -> None:
     view, model = window.gallery, window.model
     view.setCurrentIndex(model.index(0))

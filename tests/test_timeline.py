@@ -13,7 +13,7 @@ from photosorter.core.catalog import Catalog
 from photosorter.core.catalog import photos as photo_rows
 from photosorter.core.catalog.analysis import store_result
 from photosorter.core.records import ImageFacts
-from photosorter.core.timeline import DayGroup, Sort, SortKey, day_groups, ordered
+from photosorter.core.timeline import DayGroup, Sort, SortKey, day_groups, first, ordered
 
 
 def add(catalog: Catalog, folder: int, name: str, taken_at: str, source: str = "exif", size: int = 1) -> int:
@@ -99,3 +99,24 @@ def test_day_groups_count_the_file_dated_photos_of_a_mixed_day() -> None:
     assert groups == (DayGroup(0, 3, 20240101, 2), DayGroup(3, 1, 0, 0))
     assert not groups[0].file_dated
     assert day_groups([], []) == ()
+
+
+@pytest.mark.parametrize("descending", [True, False])
+@pytest.mark.parametrize("limit", [1, 2, 3, 4, 9])
+def test_the_first_photos_are_the_order_cut_at_the_end_of_a_day(library, limit, descending) -> None:
+    """What the gallery shows before the whole list is read: a prefix of it, whole days only (a cut day
+    would head its photos with a wrong count)."""
+    catalog, _ids = library
+    folder = photo_rows.folders(catalog)[0].id
+    for n in range(3):  # a third photo on 2 March, and two on a day of its own with equal times
+        add(catalog, folder, f"e{n}.jpg", "2024-03-02T12:00:00" if n == 0 else "2024-02-10T08:00:00")
+    sort = Sort(SortKey.TAKEN, descending)
+    whole = ordered(catalog, sort)
+    head = first(catalog, sort, limit)
+    assert head.ids == whole.ids[: len(head.ids)] and len(head.ids) >= min(limit, len(whole.ids))
+    assert head.groups == whole.groups[: len(head.groups)]  # each group whole, counts and all
+    for size in (1, 3):
+        assert (
+            first(catalog, Sort(SortKey.SIZE, descending), size).ids
+            == ordered(catalog, Sort(SortKey.SIZE, descending)).ids[:size]
+        )

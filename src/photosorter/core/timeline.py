@@ -106,3 +106,10 @@ def ordered(catalog: Catalog, sort: Sort, ids: Sequence[int] | None = None) -> T
     """The visible photos (all, or those among ``ids``) in ``sort`` order, grouped by day when by date."""
     photo_ids, days, by_file = timeline_rows.ordered_days(catalog, sort.key.value, sort.descending, ids)
     return Timeline(photo_ids, day_groups(days, by_file) if sort.grouped else (), sort)
+
+
+def first(catalog: Catalog, sort: Sort, limit: int) -> Timeline:
+    """The first ``limit`` photos of ``ordered(catalog, sort)`` (by date, to the end of the last day, so
+    every group is whole): what the gallery shows while the whole list is read."""
+    photo_ids, days, by_file = timeline_rows.first_days(catalog, sort.key.value, sort.descending, limit)
+    return Timeline(photo_ids, day_groups(days, by_file) if sort.grouped else (), sort)

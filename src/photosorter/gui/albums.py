@@ -89,6 +89,7 @@ class AlbumsController(QObject):
         self.rename_action = self._action("Rena&me Album or Search…", lambda: self.rename_current())
         self.delete_action = self._action("&Delete Album or Search…", lambda: self.delete_current())
         window.sidebar.filter_changed.connect(lambda _view: self.update_actions())
+        window.gallery.arranged.connect(self.move_selection_to)  # the selection dropped between photos
         self.update_actions()
 
     def _action(self, text: str, slot: Callable[[], None], shortcut: str | None = None) -> QAction:
@@ -126,6 +127,7 @@ class AlbumsController(QObject):
     def update_actions(self) -> None:
         album = self.current_album()
         view = self.window.sidebar.current_filter()
+        self.window.gallery.arrangeable = album is not None
         for act in (self.remove_action, self.earlier_action, self.later_action):
             act.setEnabled(album is not None)
         self.order_menu.setEnabled(album is not None)
@@ -211,22 +213,32 @@ class AlbumsController(QObject):
 
     def move_selection(self, step: int) -> None:
         """Moves the selected photos one place earlier (-1) or later (+1) in the album, as one block."""
-        album = self.current_album()
-        ids = self.targets()
         shown = self.window.model.ids
-        chosen = set(ids)
+        chosen = set(self.targets())
         rows = [row for row, photo_id in enumerate(shown) if photo_id in chosen]
-        if album is None or not rows:
+        if not rows:
             return
         if step < 0:
             if rows[0] == 0:
                 return
-            before: int | None = shown[rows[0] - 1]  # the photo just before the first of them
-        else:
-            if rows[-1] + 1 >= len(shown):
-                return
-            before = shown[rows[-1] + 2] if rows[-1] + 2 < len(shown) else None  # None: the end
-        catalog, moving = self.catalog, [shown[row] for row in rows]
+            self.move_selection_to(rows[0] - 1)  # before the photo just before the first of them
+        elif rows[-1] + 1 < len(shown):
+            self.move_selection_to(rows[-1] + 2)  # past the photo just after the last of them
+
+    def move_selection_to(self, row: int) -> None:
+        """Moves the selected photos, as one block in the order shown, to just before the photo at ``row``
+        of the gallery (past the last row: to the end): dropping a drag of them there, or Earlier/Later."""
+        album = self.current_album()
+        shown = self.window.model.ids
+        chosen = set(self.targets())
+        moving = [photo_id for photo_id in shown if photo_id in chosen]
+        if album is None or not moving:
+            return
+        before = shown[row] if 0 <= row < len(shown) else None  # None: the end
+        while before is not None and before in chosen:  # dropped onto the block itself: after it
+            row += 1
+            before = shown[row] if row < len(shown) else None
+        catalog = self.catalog
 
         def move() -> int:
             album_rows.move_in_album(catalog, album.id, moving, before)

@@ -19,8 +19,8 @@ from photosorter.core.catalog.albums import Album, SavedSearch
 from photosorter.core.catalog.people_views import GroupRef
 from photosorter.core.catalog.places import PlaceCount
 from photosorter.core.duplicates import DuplicateGroup, TrashReport, find_groups, move_to_trash
-from photosorter.core.imaging import thumbnail_path
-from photosorter.core.jobs import CancelToken, Job
+from photosorter.core.imaging import thumbnail_file
+from photosorter.core.jobs import Cancelled, CancelToken, Job
 from photosorter.core.library import Library
 from photosorter.core.live import LiveEvent, LiveLibrary
 from photosorter.core.live.changes import Usage
@@ -92,12 +92,13 @@ class Facade:
         self.library = library
         self.catalog = library.catalog
         self._live: LiveLibrary | None = None  # the newest live library, for this session's spending
+        self._thumb_dir = str(library.paths.thumbnails)
 
     # -- library -----------------------------------------------------------------------------------------
     def thumbnail_file(self, content_hash: str | None) -> str | None:
         if not content_hash:
             return None
-        return str(thumbnail_path(self.library.paths.thumbnails, content_hash))
+        return thumbnail_file(self._thumb_dir, content_hash)
 
     # -- browsing ----------------------------------------------------------------------------------------
     def match_reasons(
@@ -254,10 +255,16 @@ class Facade:
                 close()
 
     # -- places and duplicates ---------------------------------------------------------------------------
-    def backfill(self) -> int:
+    def backfill(self, cancel: CancelToken | None = None) -> int:
         """What an older catalog lacks: places of photos with GPS, perceptual hashes from the cached
-        thumbnails. Returns how many rows it filled (0 on every open after the first)."""
-        return fill_places(self.catalog) + fill_perceptual_hashes(self.catalog, self.library.paths.thumbnails)
+        thumbnails. Returns how many rows it filled (0 on every open after the first). Cancelled (the
+        window closes), it stops between rows; what it stored stays, the next open goes on from there."""
+        try:
+            return fill_places(self.catalog, cancel) + fill_perceptual_hashes(
+                self.catalog, self.library.paths.thumbnails, cancel
+            )
+        except Cancelled:
+            return 0
 
     def duplicate_groups(self) -> list[DuplicateGroup]:
         fill_perceptual_hashes(self.catalog, self.library.paths.thumbnails)

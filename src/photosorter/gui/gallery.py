@@ -123,6 +123,8 @@ class GalleryModel(QAbstractListModel):
         self._row_of = prepared.row_of
         self._pages_pending.clear()
         self._thumbs_pending.clear()
+        if prepared.rows is not None:
+            self._store_rows(prepared.rows, prepared.turns or {})
         self.endResetModel()
         self.groups_changed.emit()
 
@@ -254,6 +256,13 @@ class GalleryModel(QAbstractListModel):
         if generation != self._generation:
             return
         self._pages_pending.discard(page)
+        self._store_rows(rows, turns)
+        first = page * PAGE
+        last = min(len(self.ids), first + PAGE) - 1
+        if last >= first:
+            self.dataChanged.emit(self.index(first), self.index(last))
+
+    def _store_rows(self, rows: dict[int, Photo], turns: dict[int, int]) -> None:
         for photo_id, photo in rows.items():
             before = self._previous.pop(photo_id, None)
             turn = turns.get(photo_id, 0)
@@ -267,10 +276,6 @@ class GalleryModel(QAbstractListModel):
             self._rows.move_to_end(photo_id)
         while len(self._rows) > ROW_CACHE:
             self._rows.popitem(last=False)
-        first = page * PAGE
-        last = min(len(self.ids), first + PAGE) - 1
-        if last >= first:
-            self.dataChanged.emit(self.index(first), self.index(last))
 
     def _thumb_loaded(self, photo_id: int, image: QImage) -> None:
         self._thumbs_pending.discard(photo_id)

@@ -170,9 +170,22 @@ class GridPainter:
         pixmap_for, badge_for = model.pixmap_at, model.badge_at
         draw = self.art.draw
         overlay = self.overlay
+        # every cell has the same size: the placeholder is looked up once, and a tile of that size is
+        # one blit without asking Qt for sizes per cell (each call into Qt may wait for the GIL while a
+        # worker runs Python; see the module's docstring)
+        first = tiles[0][1].adjusted(INSET, INSET, -INSET, -INSET)
+        size = first.size()
+        width = size.width()
+        placeholder = self.art.placeholder(size, palette)
         for row, cell in tiles:
             rect = cell.adjusted(INSET, INSET, -INSET, -INSET)
-            draw(painter, rect, pixmap_for(row), palette)
+            pixmap = pixmap_for(row)
+            if pixmap is None:
+                painter.drawPixmap(rect.topLeft(), placeholder)
+            elif pixmap.width() == width and pixmap.devicePixelRatio() == 1.0:
+                painter.drawPixmap(rect.topLeft(), pixmap)
+            else:
+                draw(painter, rect, pixmap, palette)
             if badge := badge_for(row):
                 self.art.badge(painter, rect, badge)
             if row in selected:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from photosorter.core.records import Photo
 from photosorter.core.timeline import DayGroup
 
 MAX_SPLICES = 200  # more separate runs of added/removed rows than this: one reset is cheaper
@@ -31,6 +32,9 @@ class IdList:
     removed: list[tuple[int, int]] | None  # None (with inserted): reset the model
     inserted: list[tuple[int, int]] | None
     groups: tuple[DayGroup, ...] = ()  # the new list's day groups (empty unless ordered by date)
+    partial: bool = False  # only the first photos: the whole list follows (no count to show yet)
+    rows: dict[int, Photo] | None = None  # the first screens' rows, read with the ids: painted at once
+    turns: dict[int, int] | None = None  # and their quarter turns for display
 
 
 def prepare_ids(base: list[int], ids: list[int], groups: tuple[DayGroup, ...] = ()) -> IdList:

@@ -4,15 +4,22 @@ and changes on disk are coalesced so at most one query runs with one more queued
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from PySide6.QtCore import QObject, Signal
 
 from photosorter.core import browse
-from photosorter.core.browse import ViewFilter
-from photosorter.core.timeline import Sort, SortKey, Timeline
+from photosorter.core.browse import ViewFilter, ViewKind
+from photosorter.core.catalog.database import Catalog
+from photosorter.core.catalog.photos import photos_by_ids
+from photosorter.core.catalog.rotation import rotations
+from photosorter.core.timeline import Sort, SortKey, Timeline, first
 from photosorter.gui.facade import Facade
+from photosorter.gui.gallery import PAGE
 from photosorter.gui.id_list import IdList, prepare_ids
 from photosorter.gui.workers import Tasks
+
+FIRST = 600  # photos of the whole library shown before the rest is read: many screens of the largest tiles
 
 
 class IdsQuery(QObject):
@@ -40,6 +47,7 @@ class IdsQuery(QObject):
         self.generation = 0
         self.running = 0  # queries in flight
         self._again = False  # a change arrived while one ran: query once more
+        self._whole = -1  # the newest generation whose whole list arrived (a first part after it is late)
 
     def refresh(self) -> None:
         """The user changed what to show: the newest query wins, earlier ones are dropped."""
@@ -66,11 +74,22 @@ class IdsQuery(QObject):
         generation, (view, query), base = self.generation, self._wanted(), self._shown()
         self.running += 1
         sort = self.sort()
+        if not base and view.kind == ViewKind.ALL and not query.strip():
+            # nothing shown yet (the window opens): the first screens from the order's index in a few ms,
+            # while the whole list (a second at 100,000 photos) is read beside it
+            self.tasks.run(
+                lambda: _first(self.facade.catalog, base, sort),
+                lambda ids: self._first_loaded(generation, ids),
+            )
         self.tasks.run(
             lambda: _prepared(base, browse.timeline(self.facade.catalog, view, query, sort)),
             lambda ids: self._loaded(generation, ids),
             lambda message: self._failed(generation, message),
         )
+
+    def _first_loaded(self, generation: int, prepared: IdList) -> None:
+        if generation == self.generation and self._whole != generation and prepared.base is self._shown():
+            self.ready.emit(generation, prepared)
 
     def _loaded(self, generation: int, prepared: IdList) -> None:
         if generation == self.generation and prepared.base is not self._shown():
@@ -84,6 +103,7 @@ class IdsQuery(QObject):
             return
         self._done()
         if generation == self.generation:
+            self._whole = generation
             self.ready.emit(generation, prepared)
 
     def _failed(self, generation: int, message: str) -> None:
@@ -100,3 +120,11 @@ class IdsQuery(QObject):
 
 def _prepared(base: list[int], timeline: Timeline) -> IdList:
     return prepare_ids(base, timeline.ids, timeline.groups)
+
+
+def _first(catalog: Catalog, base: list[int], sort: Sort) -> IdList:
+    """The first photos, with the rows of the first page: the first paint asks for thumbnails at once
+    instead of asking for rows and waiting for them."""
+    prepared = _prepared(base, first(catalog, sort, FIRST))
+    page = prepared.ids[:PAGE]
+    return replace(prepared, partial=True, rows=photos_by_ids(catalog, page), turns=rotations(catalog, page))

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from photosorter.core.browse import ViewFilter, ViewKind
+from photosorter.core.jobs import CancelToken
 from photosorter.core.photo_analysis import FaceRow
 from photosorter.gui.detail import DetailPane
 from photosorter.gui.duplicates_view import DuplicatesView
@@ -81,6 +82,8 @@ class MainWindow(QMainWindow):
         )
         self.ids_query.ready.connect(self._ids_loaded)
         self.ids_query.failed.connect(self._ids_failed)
+        # the gallery's query runs while the rest of the window is built (half a second on a busy machine)
+        self.refresh_gallery()
         self.gallery_page = ResultsPage(facade, self.tasks, self.gallery, self)
         self.gallery_page.link_activated.connect(self._empty_state_link)
         self.gallery_page.reasons_loaded.connect(self._reasons_loaded)
@@ -138,29 +141,62 @@ class MainWindow(QMainWindow):
         build_menus(self)
         self.selection_actions = SelectionActions(self)
         self.focus_keeper = FocusKeeper(self, self._default_focus)
-        self.refresh_all()
-        # places and perceptual hashes an older catalog lacks: once, in the background
-        self.tasks.run(facade.backfill, lambda filled: self.refresh_sidebar() if filled else None)
+        self.refresh_page()
+        self.refresh_sidebar()
+        # places and perceptual hashes an older catalog lacks: once, in the background; cancelled when the
+        # window closes (hashing 100,000 thumbnails takes minutes, and closing must not wait for it)
+        self._backfill = CancelToken()
+        self.tasks.run(
+            lambda: facade.backfill(self._backfill),
+            lambda filled: self.refresh_sidebar() if filled else None,
+            background=True,
+        )
 
     # -- contents ----------------------------------------------------------------------------------------
     def refresh_all(self) -> None:
-        self.refresh_sidebar()
+        self.refresh_page()
         self.refresh_gallery()
+        self.refresh_sidebar()
+
+    def refresh_page(self) -> None:
+        """The welcome page or the gallery: it needs only the folders, so the gallery never waits for the
+        sidebar's counts (seconds in a 100,000-photo library) to be shown and ask for its thumbnails."""
+        self.tasks.run(self.facade.library.folders, lambda folders: self._show_page(bool(folders)))
 
     def refresh_sidebar(self) -> None:
-        self.tasks.run(self.facade.sidebar, self._sidebar_loaded)
+        """Reads the sidebar's groups and counts in the background; while a read runs, changes only ask
+        for one more after it (the live library asks every 1.5 s, and a read can take longer)."""
+        if self._sidebar_running:
+            self._sidebar_again = True
+            return
+        self._sidebar_running = True
+        self.tasks.run(
+            self.facade.sidebar, self._sidebar_loaded, lambda _message: self._sidebar_done(), background=True
+        )
+
+    _sidebar_running = _sidebar_again = False
+
+    def _sidebar_done(self) -> None:
+        self._sidebar_running = False
+        if self._sidebar_again:
+            self._sidebar_again = False
+            self.refresh_sidebar()
+
+    def _show_page(self, has_folders: bool) -> None:
+        if not has_folders:
+            self.pages.setCurrentWidget(self.welcome)
+        elif self.pages.currentWidget() is self.welcome:
+            self.pages.setCurrentWidget(self.gallery_page)
 
     def _sidebar_loaded(self, data: SidebarData) -> None:
+        self._sidebar_done()
         self.sidebar.set_data(data)
         self.organize.sidebar_loaded(data)
         self.people.set_names([p.name for p in data.people if p.name])  # naming from the detail pane
         has_folders = bool(data.folders)
         if has_folders and self.live.live is None and self.live.failed is None:
             self.live.start()  # the window opened on a library, or its first folder was just added
-        if not has_folders:
-            self.pages.setCurrentWidget(self.welcome)
-        elif self.pages.currentWidget() is self.welcome:
-            self.pages.setCurrentWidget(self.gallery_page)
+        self._show_page(has_folders)
 
     def refresh_gallery(self) -> None:
         """The user changed what to show: the newest query wins, earlier ones are dropped."""
@@ -180,6 +216,8 @@ class MainWindow(QMainWindow):
             self.gallery.setCurrentIndex(self.model.index(row))
         elif not ids:
             self.detail.clear()
+        if prepared.partial:
+            return  # the first screens only: the count and the title wait for the whole list
         view, query = self.sidebar.current_filter(), self.search.text().strip()
         self._gallery_count = photo_count(len(ids))
         if self.pages.currentWidget() not in (self.people, self.duplicates):
@@ -366,6 +404,7 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stops jobs and loaders and waits for worker threads: nothing may outlive the window."""
+        self._backfill.cancel()
         self.actions.stop()
         self.live_wiring.stop()
         self.jobs.shutdown()

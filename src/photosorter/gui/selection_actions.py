@@ -16,6 +16,7 @@ from photosorter.core.export import ExportResult, export, items_for
 from photosorter.core.timeline import SORT_TITLES, SortKey
 from photosorter.gui.export_dialog import ExportDialog
 from photosorter.gui.slideshow import Slideshow
+from photosorter.gui.undo import Command
 
 if TYPE_CHECKING:
     from photosorter.gui.main_window import MainWindow
@@ -196,17 +197,38 @@ class SelectionActions(QObject):
         self.window.activateWindow()
 
     def rotate(self, quarter_turns: int) -> None:
+        """Turns the selection for display, undoably: the undo turns the photos the write turned back as
+        far (an exact inverse, whatever else turned them since: turns add up modulo four)."""
         ids = self.selected_ids()
         if not ids:
             return
         catalog = self.facade.catalog
-        self.window.tasks.run(
-            lambda: rotate(catalog, ids, quarter_turns),
-            self._rotated,
-            lambda message: self._message(f"Could not rotate: {message}"),
+        count = len(ids)
+        side = "Right" if quarter_turns > 0 else "Left"
+        text = f"Rotate {count:,} Photo{'s' if count != 1 else ''} {side}"
+        place = self.window.organize.place
+        turned: dict[int, int] = {}  # what the last write turned: a write that failed turned nothing
+
+        def do() -> dict[int, int]:
+            turned.clear()
+            turned.update(rotate(catalog, ids, quarter_turns))
+            return turned.copy()
+
+        def undo() -> dict[int, int] | None:
+            return rotate(catalog, list(turned), -quarter_turns) if turned else None
+
+        place.push(
+            Command(
+                place,
+                text,
+                do,
+                undo,
+                show=lambda turns: turns is not None and self._rotated(turns),
+                unshown=lambda turns: self._rotated(turns, undone=True),
+            )
         )
 
-    def _rotated(self, turns: dict[int, int]) -> None:
+    def _rotated(self, turns: dict[int, int], undone: bool = False) -> None:
         window = self.window
         window.model.rotated(turns)
         if window.detail.photo is not None and window.detail.photo.id in turns:
@@ -214,9 +236,12 @@ class SelectionActions(QObject):
         viewer = window.viewer
         if viewer.isVisible() and viewer.photo_id in turns:
             viewer.show_photo(viewer.photo_id, viewer.caption.text())
+        if undone:
+            return  # the undo says so itself
         count = len(turns)
         self._message(
             f"Rotated {count:,} photo{'s' if count != 1 else ''} for display; the files are unchanged"
+            " (Ctrl+Z undoes)"
         )
 
     def _paths(self) -> list[str]:

@@ -39,6 +39,7 @@ class Scrubber(QWidget):
         self.setFixedWidth(WIDTH)
         self.setToolTip("")
         self.dragging = False
+        self._marks: tuple[tuple[TimelineLayout, int, int], list[tuple[int, str, int]]] | None = None
         self.bubble = QLabel(parent)
         self.bubble.setObjectName("dateBadge")
         self.bubble.hide()
@@ -77,8 +78,16 @@ class Scrubber(QWidget):
 
     def year_marks(self) -> list[tuple[int, str, int]]:
         """(track y, year, scroll value) of each year's first month, skipping a label that would overlap
-        the one above it."""
+        the one above it. Worked out again only when the layout, the range or the height changed: a
+        scrub repaints the scrubber at every step, and walking the months each time cost 10-100 ms
+        at 100,000 photos (benchmarks/bench_gui.py --profile)."""
         layout = self.view.timeline_layout()
+        key = (layout, self._maximum(), self.height())
+        if self._marks is None or self._marks[0] != key:
+            self._marks = (key, self._year_marks(layout))
+        return self._marks[1]
+
+    def _year_marks(self, layout: TimelineLayout) -> list[tuple[int, str, int]]:
         marks: list[tuple[int, str, int]] = []
         year = None
         maximum = self._maximum()

@@ -1,5 +1,6 @@
 """The gallery's view: the timeline grid of photos, with day headers between the days, a sticky header,
-the date scrubber, the rubber band, keyboard moves across days, and dragging photos out as files."""
+the date scrubber, the rubber band, keyboard moves across days, dragging photos out as files, and, in an
+album, dropping them between other photos to arrange it."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from PySide6.QtCore import QEvent, QItemSelection, QModelIndex, QPoint, QRect, Q
 from PySide6.QtGui import QCursor, QDrag, QKeyEvent, QPainter, QPaintEvent, QRegion
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QToolTip, QWidget
 
+from photosorter.gui.albums import PHOTO_IDS_MIME
 from photosorter.gui.gallery import GalleryModel
 from photosorter.gui.gallery_paint import INSET, GridPainter, ThumbnailDelegate
 from photosorter.gui.id_list import row_runs
@@ -24,6 +26,7 @@ class GalleryView(QAbstractItemView):
 
     open_requested = Signal(QModelIndex)
     delete_pressed = Signal()
+    arranged = Signal(int)  # the selection was dropped before this row (the row count: at the end)
     tile_changed = Signal(int)  # the side of a thumbnail tile in device-independent pixels
     scrubber: Scrubber | None = None  # until made: Qt calls the overrides below from the constructor
     _layout: TimelineLayout | None = None
@@ -46,6 +49,9 @@ class GalleryView(QAbstractItemView):
         self._headers = HeaderPainter()
         self._hover = -1  # the row under the pointer, veiled
         self._press: tuple[QPoint, int] | None = None  # where a press on a selected cell began a drag
+        self.arrangeable = False  # an album is shown: the selection can be dropped between its photos
+        self._drop_row = -1  # where a drag being arranged would land (-1: nowhere)
+        self.viewport().setAcceptDrops(True)  # drop events go to the widget under the pointer
         self.scrubber = Scrubber(self, self)
         self.scrubber.jumped.connect(self.verticalScrollBar().setValue)
         self.setViewportMargins(0, 0, self.scrubber.width(), 0)
@@ -238,6 +244,8 @@ class GalleryView(QAbstractItemView):
             layout, offset, palette = self.timeline_layout(), self.verticalOffset(), self.palette()
             self._headers.paint(painter, layout, offset, event.rect(), palette)
             self._painter.paint(painter, model, event.rect())
+            if self._drop_row >= 0:
+                self._paint_drop_mark(painter)
             self._headers.paint_sticky(painter, layout, offset, self.viewport().width(), palette)
         finally:
             painter.end()
@@ -335,7 +343,77 @@ class GalleryView(QAbstractItemView):
         pixmap = model.pixmap_at(current.row()) if current.isValid() else None
         if pixmap is not None and not pixmap.isNull():
             drag.setPixmap(pixmap.scaled(96, 96, Qt.AspectRatioMode.KeepAspectRatio))
-        drag.exec(Qt.DropAction.CopyAction)
+        drag.exec(Qt.DropAction.CopyAction | Qt.DropAction.MoveAction, Qt.DropAction.CopyAction)
+
+    # -- arranging an album by dropping the selection between its photos -----------------------------------
+    def drop_row_at(self, pos: QPoint) -> int:
+        """The row a drop at ``pos`` puts the dragged photos before: the cell under it when in its left
+        half, the next one in its right half; past the last cell, the row count; -1 elsewhere."""
+        model = self.model()
+        if model is None:
+            return -1
+        index = self.indexAt(pos)
+        if index.isValid():
+            return index.row() + (1 if pos.x() > self.visualRect(index).center().x() else 0)
+        count = model.rowCount()
+        last = self.visualRect(model.index(count - 1, 0)) if count else QRect()
+        after_last = last.isValid() and (
+            pos.y() > last.bottom() or (pos.y() >= last.top() and pos.x() > last.right())
+        )
+        return count if after_last else -1
+
+    def _arranging(self, event) -> bool:
+        # photo ids come only from a drag of the gallery's own selection (the sidebar's albums take them too)
+        return self.arrangeable and event.mimeData().hasFormat(PHOTO_IDS_MIME)
+
+    def dragEnterEvent(self, event) -> None:
+        if self._arranging(event):
+            event.setDropAction(Qt.DropAction.MoveAction)
+            event.accept()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:
+        if not self._arranging(event):
+            event.ignore()
+            return
+        row = self.drop_row_at(event.position().toPoint())
+        if row != self._drop_row:
+            self._drop_row = row
+            self.viewport().update()
+        if row < 0:
+            event.ignore()
+            return
+        event.setDropAction(Qt.DropAction.MoveAction)
+        event.accept()
+
+    def dragLeaveEvent(self, event) -> None:
+        self._drop_row = -1
+        self.viewport().update()
+
+    def dropEvent(self, event) -> None:
+        """The selection dropped between an album's photos: arranged there."""
+        self._drop_row = -1
+        self.viewport().update()
+        row = self.drop_row_at(event.position().toPoint())
+        if not self._arranging(event) or row < 0:
+            event.ignore()
+            return
+        event.setDropAction(Qt.DropAction.MoveAction)
+        event.accept()
+        self.arranged.emit(row)
+
+    def _paint_drop_mark(self, painter: QPainter) -> None:
+        """A bar at the left edge of the cell the photos would land before (right edge of the last)."""
+        model = self.model()
+        count = model.rowCount() if model is not None else 0
+        if not 0 <= self._drop_row <= count or count == 0:
+            return
+        at_end = self._drop_row == count
+        rect = self.visualRect(model.index(count - 1 if at_end else self._drop_row, 0))
+        x = rect.right() - 1 if at_end else rect.left() - 1
+        bar = QRect(x, rect.top() + INSET, 3, rect.height() - 2 * INSET)
+        painter.fillRect(bar, self.palette().highlight())
 
     # -- what is in view ---------------------------------------------------------------------------------
     def visible_rows(self) -> tuple[int, int]:

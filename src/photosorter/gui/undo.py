@@ -28,7 +28,8 @@ Write = Callable[[], Any]
 class Command(QUndoCommand):
     """A change as two writes: ``do`` (also its redo) and ``undo``, each run on a worker; ``show`` and
     ``unshow`` update what the window shows at once (``show`` gets what ``do`` returned, or None before
-    it has run); ``written`` runs after either write."""
+    it has run); ``unshown`` gets what ``undo`` returned, for a view that can only show the change once
+    it is written; ``written`` runs after either write."""
 
     def __init__(
         self,
@@ -39,11 +40,13 @@ class Command(QUndoCommand):
         show: Callable[[Any], None] | None = None,
         unshow: Callable[[], None] | None = None,
         written: Callable[[], None] | None = None,
+        unshown: Callable[[Any], None] | None = None,
     ) -> None:
         super().__init__(text)
         self.place = place
         self._do, self._undo = do, undo
         self._show, self._unshow, self._written_hook = show, unshow, written
+        self._unshown = unshown
         self.people_mark = 0  # the people log's newest entry when this was written
 
     def redo(self) -> None:
@@ -54,7 +57,12 @@ class Command(QUndoCommand):
     def undo(self) -> None:
         if self._unshow is not None:
             self._unshow()
-        self.place.write(self._undo, lambda _result: self._after())
+        self.place.write(self._undo, self._undone)
+
+    def _undone(self, result: Any) -> None:
+        if self._unshown is not None and result is not None:
+            self._unshown(result)
+        self._after()
 
     def _written(self, result: Any) -> None:
         if self._show is not None and result is not None:

@@ -21,6 +21,7 @@ import traceback
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from enum import Enum
 from typing import Any
 
 import shiboken6
@@ -59,8 +60,21 @@ def favour_gui_thread() -> None:
         sys.setswitchinterval(GIL_SWITCH_SECONDS)
 
 
+class Lane(Enum):
+    """Which threads of the pool run a piece of work: each lane has its own, so slow work of one kind
+    never holds the threads another kind is waiting for."""
+
+    TASKS = "gui-worker"  # queries and reads the window waits for
+    TILES = "gui-worker-tiles"  # the thumbnail loader: the first screen's tiles never queue behind a query
+    BACKGROUND = "gui-worker-background"  # one thread: the sidebar's counts, the backfill (seconds each)
+
+
 class WorkerPool:
     """A few worker threads for short GUI tasks (queries, image decoding); ``shutdown`` joins them.
+
+    Work runs in lanes (see ``Lane``): at 100,000 photos the sidebar's counts and the backfill took both
+    threads for seconds while the first thumbnails waited behind them, and the loader's tiles and the
+    gallery's queries delayed each other.
 
     A pool that was shut down refuses work for good: events still delivered while the window closes
     (a paint asking for thumbnails, a queued query) must not start threads nobody will join.
@@ -68,19 +82,22 @@ class WorkerPool:
 
     def __init__(self, threads: int = 0) -> None:
         self.threads = threads or max(2, min(4, os.cpu_count() or 2))
-        self._executor: ThreadPoolExecutor | None = None
+        self._executors: dict[Lane, ThreadPoolExecutor] = {}
         self._futures: set[Future] = set()
         self._lock = threading.Lock()
         self._closed = False
 
-    def start(self, fn: Callable[[], None]) -> bool:
+    def start(self, fn: Callable[[], None], lane: Lane = Lane.TASKS) -> bool:
         """Runs ``fn`` on a worker thread; False (and ``fn`` never runs) once the pool was shut down."""
         with self._lock:
             if self._closed:
                 return False
-            if self._executor is None:
-                self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="gui-worker")
-            future = self._executor.submit(fn)
+            executor = self._executors.get(lane)
+            if executor is None:
+                executor = self._executors[lane] = ThreadPoolExecutor(
+                    1 if lane == Lane.BACKGROUND else self.threads, thread_name_prefix=lane.value
+                )
+            future = executor.submit(fn)
             self._futures.add(future)
         future.add_done_callback(self._discard)
         return True
@@ -105,8 +122,8 @@ class WorkerPool:
     def shutdown(self) -> None:
         with self._lock:
             self._closed = True
-            executor, self._executor = self._executor, None
-        if executor is not None:
+            executors, self._executors = list(self._executors.values()), {}
+        for executor in executors:
             executor.shutdown(wait=True, cancel_futures=True)
 
 
@@ -130,9 +147,11 @@ class Tasks(QObject):
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[str], None] | None = None,
         owner: QObject | None = None,
+        background: bool = False,
     ) -> int:
         """Runs ``fn`` on the pool; with an ``owner`` (a dialog, say) the callbacks are dropped if the owner
-        is deleted before the answer arrives: they would touch widgets that no longer exist."""
+        is deleted before the answer arrives: they would touch widgets that no longer exist. Slow reads
+        nobody waits for on screen go ``background`` (see Lane)."""
         task_id = next(self._ids)
         self._callbacks[task_id] = (on_done, on_error, owner)
 
@@ -146,7 +165,7 @@ class Tasks(QObject):
             else:
                 self._finished.emit(task_id, result, None)
 
-        if not self.pool.start(work):
+        if not self.pool.start(work, Lane.BACKGROUND if background else Lane.TASKS):
             del self._callbacks[task_id]  # the window is closing: nobody waits for this answer
         return task_id
 
@@ -247,7 +266,7 @@ class ThumbnailLoader(QObject):
             start = self._running < self._max_workers
             if start:
                 self._running += 1
-        if start and not self.pool.start(self._work):
+        if start and not self.pool.start(self._work, Lane.TILES):
             with self._lock:
                 self._running -= 1
 
@@ -272,9 +291,9 @@ class ThumbnailLoader(QObject):
             self._queue.clear()
 
     def _work(self) -> None:
-        """A few tiles, then back to the end of the pool's queue while requests remain: the pool's
-        threads are shared with the gallery's queries, and a loader that kept them while the user kept
-        scrolling (new requests all the time) left the query for new photos waiting for minutes."""
+        """A few tiles, then back to the end of its lane's queue while requests remain: a pool given to
+        the loader without lanes shares its threads with the gallery's queries, and a loader that kept
+        them while the user kept scrolling left the query for new photos waiting for minutes."""
         for _ in range(LOADER_BATCH):
             with self._lock:
                 if not self._queue or self._closed:
@@ -284,7 +303,7 @@ class ThumbnailLoader(QObject):
                 size = self.size
             image = tile(read_image(path, QSize(size, size), square=True), size)
             self.loaded.emit(photo_id, image)
-        if not self.pool.start(self._work):  # the pool was shut down
+        if not self.pool.start(self._work, Lane.TILES):  # the pool was shut down
             with self._lock:
                 self._running -= 1
 

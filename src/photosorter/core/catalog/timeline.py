@@ -54,3 +54,36 @@ def ordered_days(
         return [], [], []
     photo_ids, days, by_file = zip(*found, strict=True)
     return list(photo_ids), list(days), [1 if flag else 0 for flag in by_file]
+
+
+def first_days(
+    catalog: Catalog, key: str, descending: bool, limit: int
+) -> tuple[list[int], list[str | None], list[int]]:
+    """``ordered_days`` of the whole library cut after the first ``limit`` photos, and, by date taken,
+    completed to the end of the last day: its header then counts all the day's photos.
+    Read through the order's index, a few milliseconds however large the library, where the whole list
+    takes about a second at 100,000 photos: the gallery shows these first."""
+    by_date = key == "taken"
+    order = ORDERS[(key, descending)]
+    columns = "id, substr(taken_at, 1, 10), taken_at_source = 'mtime', taken_at" if by_date else "id"
+    source = "photos INDEXED BY photos_timeline" if by_date else "photos"
+    connection = catalog.connection()
+    rows = connection.execute(
+        f"SELECT {columns} FROM {source} WHERE {_VISIBLE} ORDER BY {order} LIMIT ?", (limit,)
+    ).fetchall()
+    if not by_date:
+        return [row[0] for row in rows], [], []
+    if len(rows) == limit and rows[-1][1] is not None:
+        last_id, day, _, taken = rows[-1]
+        # the rest of the last day: after the last row in the order, still on that day (a range of the
+        # index: 'YYYY-MM-DD' sorts before every time of that day, and DEL after them)
+        if descending:
+            rest = "taken_at >= ? AND (taken_at, id) < (?, ?)"
+            params: tuple = (day, taken, last_id)
+        else:
+            rest = "taken_at < ? AND (taken_at, id) > (?, ?)"
+            params = (day + "\x7f", taken, last_id)
+        rows += connection.execute(
+            f"SELECT {columns} FROM {source} WHERE {_VISIBLE} AND {rest} ORDER BY {order}", params
+        ).fetchall()
+    return [row[0] for row in rows], [row[1] for row in rows], [1 if row[2] else 0 for row in rows]
