@@ -301,7 +301,8 @@ def test_the_open_app_syncs_while_idle(tmp_path: Path, cloud: CloudWorld, fake_r
             cloud.run_function()
             wait_for(lambda: cloud_rows.waiting_count(library.catalog) == 0, "the idle sync")
         assert any("3 waiting for the cloud" in m for m in events)
-        assert any(m.startswith("from the cloud library: 3 results imported") for m in events)
+        # one sync or several (the function may still be writing when one runs): said in the status
+        assert any(m.startswith("from the cloud library: ") for m in events)
         assert all(
             results_for(library.catalog, h).labels
             for (h,) in library.catalog.connection().execute("SELECT hash FROM photos")
