@@ -85,7 +85,7 @@ def stored(library: Library) -> dict[str, tuple]:
     return out
 
 
-def test_two_devices_share_results_and_names(tmp_path: Path, cloud: CloudWorld, fake_rekognition):
+def test_two_devices_share_results_and_names(tmp_path: Path, cloud: CloudWorld, fake_rekognition, cli):
     make_photos(tmp_path / "a-photos", 20)
     make_photos(tmp_path / "b-photos", 20)  # the same bytes on another computer
     a = device(tmp_path, "a", cloud, tmp_path / "a-photos")
@@ -146,8 +146,8 @@ def test_two_devices_share_results_and_names(tmp_path: Path, cloud: CloudWorld, 
         assert alice_b == alice_a
 
         # a rename on A reaches B; forgetting on A removes the person on B, the faces stay
-        faces.rename(a.catalog, "Alice", "Alice Smith")
-        run_to_end(sync(a.catalog, CloudLibrary(a.settings)))
+        renamed = cli("--home", tmp_path / "a", "people", "rename", "Alice", "Alice Smith")
+        assert renamed.code == 0, renamed.err  # shared at once: A runs no sync
         run_to_end(sync(b.catalog, CloudLibrary(b.settings)))
         assert faces.person(b.catalog, "Alice Smith").external_user_id
         faces.forget(a.catalog, "Alice Smith", services={})
@@ -301,7 +301,8 @@ def test_the_open_app_syncs_while_idle(tmp_path: Path, cloud: CloudWorld, fake_r
             cloud.run_function()
             wait_for(lambda: cloud_rows.waiting_count(library.catalog) == 0, "the idle sync")
         assert any("3 waiting for the cloud" in m for m in events)
-        assert any(m.startswith("from the cloud library: 3 results imported") for m in events)
+        # one sync or several (the function may still be writing when one runs): said in the status
+        assert any(m.startswith("from the cloud library: ") for m in events)
         assert all(
             results_for(library.catalog, h).labels
             for (h,) in library.catalog.connection().execute("SELECT hash FROM photos")

@@ -101,6 +101,7 @@ def run_name(args: argparse.Namespace) -> int:
             result = faces.name_face(
                 library.catalog, _face_id(target), args.name, services=library.face_services()
             )
+        library.share_people()
     echo(
         f"p{result.person_id} {args.name}: {result.named} faces named, {result.auto_assigned} more found,"
         f" {result.suggested} suggested"
@@ -111,6 +112,7 @@ def run_name(args: argparse.Namespace) -> int:
 def run_rename(args: argparse.Namespace) -> int:
     with Library.open(args.home) as library:
         person = faces.rename(library.catalog, args.person, args.name)
+        library.share_people()
     echo(f"p{person.id} is now {person.name}")
     return 0
 
@@ -118,6 +120,7 @@ def run_rename(args: argparse.Namespace) -> int:
 def run_merge(args: argparse.Namespace) -> int:
     with Library.open(args.home) as library:
         person = faces.merge(library.catalog, args.a, args.b, services=library.face_services())
+        library.share_people()
     echo(f"merged into p{person.id} {person.name}")
     return 0
 
@@ -125,6 +128,7 @@ def run_merge(args: argparse.Namespace) -> int:
 def run_remove(args: argparse.Namespace) -> int:
     with Library.open(args.home) as library:
         faces.remove_face(library.catalog, _face_id(args.face), services=library.face_services())
+        library.share_people()
     echo(f"face {args.face} removed from its person")
     return 0
 
@@ -134,6 +138,7 @@ def run_move(args: argparse.Namespace) -> int:
         person = faces.move_face(
             library.catalog, _face_id(args.face), args.person, services=library.face_services()
         )
+        library.share_people()
     echo(f"face {args.face} is now p{person.id} {person.name}")
     return 0
 
@@ -152,6 +157,7 @@ def run_unhide(args: argparse.Namespace) -> int:
 def run_undo(args: argparse.Namespace) -> int:
     with Library.open(args.home) as library:
         echo(f"undone: {faces.undo(library.catalog, services=library.face_services())}")
+        library.share_people()
     return 0
 
 
@@ -164,6 +170,7 @@ def run_forget(args: argparse.Namespace) -> int:
         else:
             count = faces.forget(library.catalog, args.person, services=library.face_services())
             echo(f"forgotten: {args.person} ({count} faces)")
+        library.share_people()
     return 0
 
 
@@ -181,6 +188,7 @@ def run_suggestions(args: argparse.Namespace) -> int:
 def run_accept(args: argparse.Namespace) -> int:
     with Library.open(args.home) as library:
         person_id = faces.accept(library.catalog, _face_id(args.face), services=library.face_services())
+        library.share_people()
     echo(f"face {args.face} is p{person_id}")
     return 0
 

@@ -20,7 +20,7 @@ from photosorter.core.errors import PhotosorterError
 from photosorter.core.faces import ClusterReport, FaceService
 from photosorter.core.faces.regions import RegionReport, apply_regions
 from photosorter.core.faces.services import face_services
-from photosorter.core.jobs import Cancelled, CancelToken, Job, Progress
+from photosorter.core.jobs import Cancelled, CancelToken, Job, Progress, run_to_end
 from photosorter.core.paths import AppPaths, app_paths
 from photosorter.core.photo_analysis import PhotoAnalysis
 from photosorter.core.records import Folder, MediaKind, Photo
@@ -149,6 +149,24 @@ class Library:
         if analyzer is None and self.settings.backend == "cloud":
             analyzer = self.analyzer("cloud")  # its collection is the cloud library's shared one
         return face_services(self.settings, analyzer, rekognition=holds_rekognition_faces or None)
+
+    def share_people(self) -> None:
+        """With the cloud library, a change to people goes out at once: a sync reads the other devices'
+        changes first, then writes this one's. Offline or not deployed, it goes out with the next sync,
+        which says what is wrong; the change made here stands either way."""
+        if self.settings.backend != "cloud":
+            return
+        from photosorter.core.cloud.aws import CloudError, CloudUnavailable
+        from photosorter.core.cloud.library import CloudLibrary
+        from photosorter.core.cloud.sync import sync
+
+        cloud = CloudLibrary(self.settings)
+        try:
+            run_to_end(sync(self.catalog, cloud))
+        except (CloudError, CloudUnavailable):
+            pass
+        finally:
+            cloud.close()
 
     def group_faces(self, analyzer: Analyzer | None = None) -> ClusterReport:
         """Groups new faces, then gives them the names XMP regions of their photos hold (grouping first,

@@ -169,31 +169,44 @@ class Facade:
 
     def name_face(self, face_id: int, name: str) -> None:
         faces.name_face(self.catalog, face_id, name, services=self.library.face_services())
+        self.library.share_people()  # with the cloud library, the other devices learn it
 
     def name_cluster(self, cluster_id: int, name: str) -> None:
         faces.name_cluster(self.catalog, cluster_id, name, services=self.library.face_services())
+        self.library.share_people()  # with the cloud library, the other devices learn it
+
+    def rename_person(self, person_id: int, name: str) -> None:
+        faces.rename(self.catalog, person_id, name)
+        self.library.share_people()  # with the cloud library, the other devices learn it
 
     def merge_people(self, source_id: int, target_id: int) -> None:
         faces.merge(self.catalog, source_id, target_id, services=self.library.face_services())
+        self.library.share_people()  # with the cloud library, the other devices learn it
 
     def remove_face(self, face_id: int) -> None:
         faces.remove_face(self.catalog, face_id, services=self.library.face_services())
+        self.library.share_people()  # with the cloud library, the other devices learn it
 
     def move_face(self, face_id: int, name: str) -> None:
         faces.move_face(self.catalog, face_id, name, services=self.library.face_services())
+        self.library.share_people()  # with the cloud library, the other devices learn it
 
     def accept_suggestion(self, face_id: int) -> None:
         faces.accept(self.catalog, face_id, services=self.library.face_services())
+        self.library.share_people()  # with the cloud library, the other devices learn it
 
     def undo_people_change(self) -> str:
         """Puts back the last naming, merge, split, move or hide; returns what was undone."""
         undone = faces.undo(self.catalog, services=self.library.face_services())
+        self.library.share_people()  # with the cloud library, the other devices learn it
         self.library.keep_sidecars_current()
         return undone
 
     def forget_all_faces(self) -> str:
         """Deletes all face data (the Rekognition collection too); returns what was deleted."""
-        return faces.forget_all(self.catalog, services=self.library.face_services()).describe()
+        forgotten = faces.forget_all(self.catalog, services=self.library.face_services())
+        self.library.share_people()  # with the cloud library, the names go on every device
+        return forgotten.describe()
 
     def regroup_faces(self) -> Any:
         """Groups every face again from scratch; faces named or confirmed by the user stay."""

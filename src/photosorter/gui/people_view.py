@@ -345,7 +345,7 @@ class PeopleView(QWidget):
     def _rename(self, entry: PersonEntry) -> None:
         name = self.ask_name("Rename", entry.name or "")
         if name and name != entry.name:
-            self._run(lambda: faces.rename(self.facade.catalog, entry.person_id, name), f"Renamed to {name}")
+            self._run(lambda: self.facade.rename_person(entry.person_id, name), f"Renamed to {name}")
 
     def _run(self, action, done_message: str) -> None:
         def done(_result: Any) -> None:
