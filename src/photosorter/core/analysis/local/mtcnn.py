@@ -22,9 +22,8 @@ from pathlib import Path
 import cv2
 import joblib
 import numpy as np
-import onnxruntime as ort
 
-from photosorter.core.analysis.local.onnx_graph import GraphBuilder, Shape
+from photosorter.core.analysis.local.onnx_graph import GraphBuilder, Shape, session
 
 WEIGHTS_PACKAGE = "mtcnn"
 
@@ -150,13 +149,6 @@ def output_net() -> bytes:
     )
 
 
-def _session(model: bytes, threads: int) -> ort.InferenceSession:
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
-
-
 def _normalized(rgb: np.ndarray) -> np.ndarray:
     return ((rgb.astype(np.float32) - 127.5) * (1 / 128)).transpose(2, 0, 1)[None]
 
@@ -211,9 +203,9 @@ class MtcnnDetector:
     """The three-stage cascade; one instance per thread (onnxruntime sessions are thread-safe, but cheap)."""
 
     def __init__(self, threads: int = 1) -> None:
-        self._pnet = _session(proposal_net(), threads)
-        self._rnet = _session(refine_net(), threads)
-        self._onet = _session(output_net(), threads)
+        self._pnet = session(proposal_net(), threads)
+        self._rnet = session(refine_net(), threads)
+        self._onet = session(output_net(), threads)
 
     def detect(self, rgb: np.ndarray, min_face: int = 40) -> list[Detection]:
         boxes = self._proposals(rgb, min_face)

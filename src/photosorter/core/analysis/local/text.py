@@ -25,6 +25,13 @@ from photosorter.core.analysis.types import Box, TextLine
 # (6 lines a call; 1 or 16 cost the same CPU) and skipped when detection finds
 # nothing (21 of 43 corpus photos); cutting each line's input to its own width
 # instead of at least 320 px saved a third of it but lost 1 to 5 words.
+#
+# Also measured on the corpus and left out, as each read fewer words than 64/87 (OCR is ~60% of the
+# analyzer's CPU, so these were the speed levers): the detector quantized to int8 by onnxruntime (QDQ,
+# per tensor, ranges from corpus photos) was 1.6x faster but read 61-63; the recognizer in int8 read
+# 35; recognition padded to at least 256 or 192 px instead of 320 saved up to 14% but read 63; a
+# "is there text at all" gate running the detector at 256-384 px first would have skipped two photos
+# whose text 640 px finds (their text-probability maps peak under 0.2 at those sizes).
 DETECT_LONG_SIDE = 640
 MIN_LINE_SCORE = 0.6  # below this, lines are mostly misread textures and stray glyphs
 # A lone character is usually a texture read as a glyph (a window as "田"); keep it only when sure.
