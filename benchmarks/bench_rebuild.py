@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 from bench_search import build
-
 from photosorter.core.catalog import Catalog, search_store
 
 
