@@ -192,7 +192,7 @@ def _best_by_runs(sig_flat: np.ndarray, at: np.ndarray, owner: np.ndarray, score
     if not sig_flat.size or not at.size:
         return None
     terms, local = np.unique(sig_flat, return_inverse=True)
-    if terms.size > np.iinfo(np.uint16).max:
+    if terms.size > RADIX_TERMS:
         return None
     term = local.astype(np.uint16)[at]
     order = np.argsort(term, kind="stable")
@@ -225,6 +225,7 @@ def _where(column: str, values: list | None) -> tuple[str, tuple]:
     return f" WHERE {column} IN (SELECT value FROM json_each(?))", (json.dumps(values),)
 
 
+RADIX_TERMS = int(np.iinfo(np.uint16).max)  # label terms a 16-bit sort by term can tell apart
 _CHUNK = 20_000  # contents (some 300,000 label rows) taken from SQLite at a time
 _SIGNATURE = "name || char(30) || parents || char(30) || aliases || char(30) || categories"
 # a content's rows in one: SQLite reads them in key order (hash, backend, name) and joins them
