@@ -468,3 +468,31 @@ def test_a_word_no_label_answers_says_where_it_was_found(catalog) -> None:
     assert unlabelled_words(catalog, "cat") == ()
     assert unlabelled_words(catalog, "kitten") == ()  # a synonym of a label is answered by the label
     assert unlabelled_words(catalog, "-paris cat") == ()
+
+
+@pytest.mark.parametrize("radix_terms", [0, 65_535], ids=["one sort of all", "by term, then by content"])
+def test_a_rebuild_keeps_each_photo_once_per_label_at_its_best_score(
+    catalog, monkeypatch, radix_terms
+) -> None:
+    """Several label rows of one content naming a term (its own name, a parent of others) give one posting
+    at the best of their scores, whether the label postings are sorted by (term, content) or by term alone
+    (then a content's rows must come together: contents are read in hash order, not in photo order)."""
+    from photosorter.core.catalog import search_derive
+
+    monkeypatch.setattr(search_derive, "RADIX_TERMS", radix_terms)
+    animal = ("Animal",)
+    # hashes in another order than the photos, so a content's rows are not in photo order
+    store(catalog, "h-party", [Label("Dog", 61.0, animal), Label("Animal", 70.0), Label("Cat", 65.0, animal)])
+    store(catalog, "h-cat", [Label("Animal", 90.0), Label("Cat", 80.0, animal)])
+    store(catalog, "h-dog", [Label("Cat", 30.0, animal), Label("Dog", 95.0, animal), Label("Animal", 40.0)])
+    _rebuild(catalog)
+    with catalog.transaction() as conn:
+        (ids, scores), *others = conn.execute(
+            "SELECT l.ids, l.scores FROM search_lists l JOIN search_terms t ON t.id = l.term_id"
+            " WHERE t.kind = 'label' AND t.key = 'animal'"
+        ).fetchall()
+    found = search_store.unpack(ids, scores)
+    assert others == []
+    assert sorted(zip(found[0].tolist(), found[1].tolist(), strict=True)) == sorted(
+        [(catalog.ids[n], s) for n, s in (("party", 70.0), ("cat", 90.0), ("copy", 90.0), ("dog", 95.0))]
+    )

@@ -170,6 +170,37 @@ def sort_keys(key: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
     return packed >> shift, packed & ((1 << shift) - 1)
 
 
+def _best(term: np.ndarray, owner: np.ndarray, score: np.ndarray, terms: int, contents: int):
+    """(term, content, best score) once per (term, content), by term."""
+    if not term.size:
+        return term, owner, score
+    span = max(1, contents)
+    key, order = sort_keys(term * span + owner, max(1, terms) * span)
+    first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    best = np.maximum.reduceat(score[order], first)
+    key = key[first]
+    return key // span, key % span, best
+
+
+def _best_by_runs(sig_flat: np.ndarray, at: np.ndarray, owner: np.ndarray, score: np.ndarray):
+    """``_best`` of the label postings (term ``sig_flat[at]``), or None when there are too many terms.
+
+    A million photos have some fifty million label postings but a few thousand label terms: a stable
+    16-bit sort (a radix sort) by term is several times faster than sorting (term, content) keys, and
+    is enough, because a content's label rows are read together (grouped by hash) and so each
+    (term, content) pair's postings end up next to each other."""
+    if not sig_flat.size or not at.size:
+        return None
+    terms, local = np.unique(sig_flat, return_inverse=True)
+    if terms.size > RADIX_TERMS:
+        return None
+    term = local.astype(np.uint16)[at]
+    order = np.argsort(term, kind="stable")
+    term, owner = term[order], owner[order]
+    first = np.flatnonzero(np.r_[True, (term[1:] != term[:-1]) | (owner[1:] != owner[:-1])])
+    return terms[term[first]], owner[first], np.maximum.reduceat(score[order], first)
+
+
 def _camera(make: object, model: object) -> str:
     return f"{make or ''} {model or ''}".strip()
 
@@ -194,6 +225,7 @@ def _where(column: str, values: list | None) -> tuple[str, tuple]:
     return f" WHERE {column} IN (SELECT value FROM json_each(?))", (json.dumps(values),)
 
 
+RADIX_TERMS = int(np.iinfo(np.uint16).max)  # label terms a 16-bit sort by term can tell apart
 _CHUNK = 20_000  # contents (some 300,000 label rows) taken from SQLite at a time
 _SIGNATURE = "name || char(30) || parents || char(30) || aliases || char(30) || categories"
 # a content's rows in one: SQLite reads them in key order (hash, backend, name) and joins them
@@ -436,18 +468,19 @@ def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None) -> Postings:
     sig_len = np.array([len(sig) for sig in signatures], dtype=np.int64)
     sig_start = np.cumsum(sig_len) - sig_len
     named = sig_len[row_sig]
-    term = np.concatenate([sig_flat[_runs(sig_start[row_sig], named)], np.array(c_term, np.int64)])
-    owner = np.concatenate([np.repeat(row_content, named), np.array(c_content, np.int64)])
-    score = np.concatenate([np.repeat(row_score, named), np.array(c_score, np.float64)])
-    # the best score per (term, content); for ties the first row, as it was read
-    key, order = sort_keys(
-        term * max(1, len(content)) + owner, max(1, len(terms.keys)) * max(1, len(content))
-    )
-    score = score[order]
-    first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if key.size else np.zeros(0, np.int64)
-    best = np.maximum.reduceat(score, first) if key.size else score
-    key = key[first]
-    term, owner = key // max(1, len(content)), key % max(1, len(content))
+    at = _runs(sig_start[row_sig], named)
+    label_parts = _best_by_runs(sig_flat, at, np.repeat(row_content, named), np.repeat(row_score, named))
+    if label_parts is None:  # more label terms than a 16-bit sort takes: one sort of all
+        term = np.concatenate([sig_flat[at], np.array(c_term, np.int64)])
+        owner = np.concatenate([np.repeat(row_content, named), np.array(c_content, np.int64)])
+        score = np.concatenate([np.repeat(row_score, named), np.array(c_score, np.float64)])
+        term, owner, best = _best(term, owner, score, len(terms.keys), len(content))
+    else:  # text and faces name other terms than labels: their postings never meet
+        other = _best(
+            np.array(c_term, np.int64), np.array(c_content, np.int64), np.array(c_score, np.float64),
+            len(terms.keys), len(content),
+        )  # fmt: skip
+        term, owner, best = (np.concatenate(pair) for pair in zip(label_parts, other, strict=True))
     # ... given to every visible photo holding the content
     visible_ids = np.array([row[0] for row in visible], dtype=np.int64)
     held = np.array(photo_content, dtype=np.int64)

@@ -79,14 +79,16 @@ def _words(terms: Terms, index: int) -> str:
 def _term_ids(conn: sqlite3.Connection, terms: Terms, *, fresh: bool) -> np.ndarray:
     """Catalog ids for a derivation's terms, adding new terms and new names of known ones."""
     if fresh:
+        count = len(terms.keys)
+        words = [""] * count  # most terms (a path's words) are named by their key alone
+        for i in terms.phrases:
+            words[i] = _words(terms, i)
+        kinds, keys = zip(*terms.keys, strict=True) if count else ((), ())
         conn.executemany(
             "INSERT INTO search_terms (id, kind, key, display, words) VALUES (?, ?, ?, ?, ?)",
-            (
-                (i + 1, kind, key, terms.displays[i], _words(terms, i))
-                for i, (kind, key) in enumerate(terms.keys)
-            ),
+            zip(range(1, count + 1), kinds, keys, terms.displays, words, strict=True),
         )
-        return np.arange(1, len(terms.keys) + 1, dtype=np.int64)
+        return np.arange(1, count + 1, dtype=np.int64)
     found = np.zeros(len(terms.keys), dtype=np.int64)
     known_rows = {
         (kind, key): (term_id, words)
