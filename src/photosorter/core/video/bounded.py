@@ -126,16 +126,9 @@ _shared_lock = threading.Lock()
 
 
 def shared_workers() -> Workers:
-    """The process's decoder workers, one more than the cores, as many as the scanner has reading threads.
-
-    One per core left a core idle at every hand-over: a worker that has sent its poster waits for a
-    reading thread to take the reply and for the next one (its file hashed) to send a request, and on a
-    machine busy with other work each of those wake-ups waits its turn for a core. With one more, the
-    others keep the cores busy meanwhile (bench_video.py, scan against the poster-decode limit, in
-    turns: median 0.92 with two workers, 1.04 with three, 2 cores under a load average of 22).
-    """
+    """The process's decoder workers, one per core (the scanner's threads share them)."""
     global _shared
     with _shared_lock:
         if _shared is None:
-            _shared = Workers((os.cpu_count() or 2) + 1)
+            _shared = Workers(os.cpu_count() or 2)
         return _shared

@@ -95,6 +95,11 @@ def decode_poster(
     shows something (else the most interesting one seen). ``rotation`` None: the container's, as FFmpeg
     reads it (for containers our own reader does not parse). The poster is ``size`` on its long side
     (imaging.THUMB_SIZE: passed in, so a worker never imports Pillow)."""
+    # This process decodes one video at a time beside the other decoders. OpenCV's own thread pool split
+    # each shrink of a frame across the cores and waited for a second thread, which a machine busy with
+    # those decoders (or other programs) starts late: a fifth more time per poster, in no more CPU.
+    # FFmpeg's decoding threads are apart from it (CAP_PROP_N_THREADS) and unchanged.
+    cv2.setNumThreads(1)
     capture = cv2.VideoCapture(path, cv2.CAP_FFMPEG)
     try:
         if not capture.isOpened():
