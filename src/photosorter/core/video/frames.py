@@ -97,7 +97,8 @@ def decode_poster(
     (imaging.THUMB_SIZE: passed in, so a worker never imports Pillow)."""
     # This process decodes one video at a time beside the other decoders. OpenCV's own thread pool split
     # each shrink of a frame across the cores and waited for a second thread, which a machine busy with
-    # those decoders (or other programs) starts late: a fifth more time per poster, in no more CPU.
+    # those decoders (or other programs) starts late: posters came 1.29x slower than the same decode
+    # without them, in the same CPU time (benchmarks/bench_video.py's corpus, 2 cores, load average 20).
     # FFmpeg's decoding threads are apart from it (CAP_PROP_N_THREADS) and unchanged.
     cv2.setNumThreads(1)
     capture = cv2.VideoCapture(path, cv2.CAP_FFMPEG)
