@@ -16,6 +16,7 @@ import warnings
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 import pillow_heif
 import xxhash
@@ -45,6 +46,7 @@ THUMB_SIZE = 320
 ANALYSIS_SIZE = 1600
 ANALYSIS_MAX_BYTES = 5 * 1024 * 1024
 WHOLE_FILE_LIMIT = 64 * 1024 * 1024  # read smaller files once for both hashing and decoding
+_HASH_CHUNK = 1 << 20
 STALE_TEMP_SECONDS = 300  # a thumbnail is written in milliseconds: an older temp file's writer was killed
 
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
@@ -260,6 +262,20 @@ def reading_file(path: str) -> Iterator[None]:
         raise UnreadablePhoto(f"cannot read file ({getattr(error, 'strerror', None) or error})") from None
 
 
+def hash_stream(handle: BinaryIO) -> str:
+    """xxh3-128 of everything from ``handle``'s position to its end: a file's content key.
+
+    Read into one reused buffer: a new ``bytes`` object per megabyte (allocated, then copied into)
+    cost a third of the CPU (300 MB of videos from the page cache: 0.04 s instead of 0.05-0.08 s).
+    """
+    digest = xxhash.xxh3_128()
+    buffer = bytearray(_HASH_CHUNK)
+    view = memoryview(buffer)
+    while count := handle.readinto(buffer):
+        digest.update(view[:count])
+    return digest.hexdigest()
+
+
 def check_unchanged(before: os.stat_result, after: os.stat_result) -> None:
     """Raises ChangedWhileRead when the file's size or mtime moved while we read it (still being copied)."""
     if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
@@ -299,10 +315,7 @@ def read_photo(
                 content_hash = xxhash.xxh3_128_hexdigest(data)
                 source: str | io.BytesIO = io.BytesIO(data)
             else:
-                digest = xxhash.xxh3_128()
-                while chunk := handle.read(1 << 20):
-                    digest.update(chunk)
-                content_hash = digest.hexdigest()
+                content_hash = hash_stream(handle)
                 source = path
         after = os.stat(path)
     check_unchanged(before, after)

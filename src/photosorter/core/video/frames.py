@@ -40,7 +40,8 @@ def _fourcc(value: float) -> str | None:
 
 
 def _interest(frame: np.ndarray) -> tuple[bool, float]:
-    """(shows something, how much): a near-black or near-uniform frame makes a poor poster."""
+    """(shows something, how much): a near-black or near-uniform frame makes a poor poster. ``frame`` is
+    the poster-sized one (shrinking a full frame to 48 px cost more CPU than the poster's own shrink)."""
     small = cv2.resize(frame, (48, 27), interpolation=cv2.INTER_AREA)
     gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small
     mean, std = float(gray.mean()), float(gray.std())
@@ -52,14 +53,20 @@ def _quarter(degrees: float) -> int:
     return turned if turned in _ROTATE else 0
 
 
-def poster_jpeg(frame: np.ndarray, rotation: int, size: int) -> bytes:
-    """The frame shrunk to ``size`` on its long side, turned for display, as JPEG."""
+def _shrunk(frame: np.ndarray, size: int) -> np.ndarray:
+    """The frame at ``size`` on its long side (never enlarged)."""
     height, width = frame.shape[:2]
     scale = min(1.0, size / max(width, height))
-    if scale < 1.0:
-        frame = cv2.resize(
-            frame, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA
-        )
+    if scale >= 1.0:
+        return frame
+    return cv2.resize(
+        frame, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA
+    )
+
+
+def poster_jpeg(frame: np.ndarray, rotation: int, size: int) -> bytes:
+    """The frame shrunk to ``size`` on its long side, turned for display, as JPEG."""
+    frame = _shrunk(frame, size)
     if rotation in _ROTATE:
         frame = cv2.rotate(frame, _ROTATE[rotation])
     ok, data = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
@@ -88,6 +95,12 @@ def decode_poster(
     shows something (else the most interesting one seen). ``rotation`` None: the container's, as FFmpeg
     reads it (for containers our own reader does not parse). The poster is ``size`` on its long side
     (imaging.THUMB_SIZE: passed in, so a worker never imports Pillow)."""
+    # This process decodes one video at a time beside the other decoders. OpenCV's own thread pool split
+    # each shrink of a frame across the cores and waited for a second thread, which a machine busy with
+    # those decoders (or other programs) starts late: posters came 1.29x slower than the same decode
+    # without them, in the same CPU time (benchmarks/bench_video.py's corpus, 2 cores, load average 20).
+    # FFmpeg's decoding threads are apart from it (CAP_PROP_N_THREADS) and unchanged.
+    cv2.setNumThreads(1)
     capture = cv2.VideoCapture(path, cv2.CAP_FFMPEG)
     try:
         if not capture.isOpened():
@@ -111,6 +124,7 @@ def decode_poster(
             times = poster_times(frame_count / fps_value if frame_count and fps_value else None) or (0.0,)
         best: tuple[float, np.ndarray] | None = None
         position = 0.0
+        decoded_size = (width, height)
         for at in times[:MAX_TRIES]:
             if at > position + 1e-3 or at < position - 1e-3:
                 capture.set(cv2.CAP_PROP_POS_MSEC, at * 1000.0)
@@ -118,6 +132,8 @@ def decode_poster(
             position = at + (1.0 / fps_value if fps_value else 0.0)
             if not ok or frame is None or frame.size == 0:
                 continue
+            decoded_size = frame.shape[1], frame.shape[0]
+            frame = _shrunk(frame, size)  # judged and kept at poster size: one shrink per frame looked at
             good, score = _interest(frame)
             if best is None or score > best[0]:
                 best = (score, frame)
@@ -127,14 +143,13 @@ def decode_poster(
             capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
             ok, frame = capture.read()
             if ok and frame is not None and frame.size:
+                decoded_size = frame.shape[1], frame.shape[0]
                 best = (0.0, frame)
         if best is None:
             problem = "no frame decodes: the decoder does not support the codec, or the data is damaged"
             return Decoded(width, height, fps_value, frame_count, fourcc, rotation, None, problem)
-        frame = best[1]
-        height, width = frame.shape[:2]
-        return Decoded(
-            width, height, fps_value, frame_count, fourcc, rotation, poster_jpeg(frame, rotation, size), None
-        )
+        width, height = decoded_size  # as decoded: the stream's properties can say 0 before a frame
+        poster = poster_jpeg(best[1], rotation, size)
+        return Decoded(width, height, fps_value, frame_count, fourcc, rotation, poster, None)
     finally:
         capture.release()

@@ -22,6 +22,7 @@ from photosorter.core.imaging import (
     NotAnImage,
     UnreadablePhoto,
     check_unchanged,
+    hash_stream,
     reading_file,
     thumbnail_exists,
     thumbnail_path,
@@ -68,10 +69,7 @@ def content_hash(handle: BinaryIO, size: int, index: tuple[int, int] | None) -> 
     """
     handle.seek(0)
     if size <= WHOLE_HASH_LIMIT:
-        digest = xxhash.xxh3_128()
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-        return digest.hexdigest()
+        return hash_stream(handle)
     digest = xxhash.xxh3_128(_SAMPLED)
     digest.update(size.to_bytes(8, "little"))
     if index is not None:
