@@ -99,7 +99,12 @@ def object_created(record: dict[str, Any], context: Any, runtime: Runtime) -> No
     is_video = key.startswith(items.VIDEO_PREFIX)
     if is_video:
         wanted &= frozenset(calls.VIDEO_FEATURES)
-    claim = store.claim(content_hash, wanted, items.VIDEO_CLAIM_SECONDS if is_video else items.CLAIM_SECONDS)
+    claim = store.claim(
+        content_hash,
+        wanted,
+        items.VIDEO_CLAIM_SECONDS if is_video else items.CLAIM_SECONDS,
+        metadata.get(items.UPLOAD_METADATA, ""),
+    )
     if claim is None:
         return
     if _schema(metadata) > items.SCHEMA:

@@ -34,9 +34,9 @@ from photosorter.core.analysis.types import (
 from photosorter.core.catalog import Catalog
 from photosorter.core.catalog import cloud as cloud_rows
 from photosorter.core.catalog.analysis import PendingContent
-from photosorter.core.cloud.aws import CloudError, CloudUnavailable
 from photosorter.core.cloud.library import CloudLibrary
 from photosorter.core.cloud.results import change_of
+from photosorter.core.cloud.session import CloudError, CloudUnavailable
 from photosorter.core.jobs import Job
 from photosorter.core.settings import Settings
 
