@@ -126,13 +126,13 @@ class Cloud:
         )
         return runtime, stub
 
-    def upload(self, key: str, body: bytes = IMAGE, features: str = "labels,faces,text") -> None:
-        self.s3.put_object(
-            Bucket=self.bucket,
-            Key=key,
-            Body=body,
-            Metadata={items.FEATURES_METADATA: features, items.SCHEMA_METADATA: str(items.SCHEMA)},
-        )
+    def upload(
+        self, key: str, body: bytes = IMAGE, features: str = "labels,faces,text", upload: str = ""
+    ) -> None:
+        metadata = {items.FEATURES_METADATA: features, items.SCHEMA_METADATA: str(items.SCHEMA)}
+        if upload:
+            metadata[items.UPLOAD_METADATA] = upload
+        self.s3.put_object(Bucket=self.bucket, Key=key, Body=body, Metadata=metadata)
 
     def raw(self, content_hash: str = HASH) -> dict[str, Any] | None:
         response = self.dynamodb.get_item(
@@ -375,6 +375,28 @@ def test_an_image_rekognition_rejects_fails_with_a_reason_and_is_not_retried(clo
     assert (item.state, item.retryable, item.claimed_until) == ("failed", False, 0)
     assert item.error.startswith("Rekognition cannot read this image")
     assert "InvalidImageFormatException" in item.error
+
+
+def test_a_new_upload_after_a_rejection_is_analyzed_again_a_duplicate_event_not(cloud: Cloud) -> None:
+    """The user's "Retry failed photos" uploads the same bytes again (same key, same ETag): the upload id
+    in the object's metadata tells that new upload from S3 delivering the failed one's event twice."""
+    key = items.analysis_key(HASH)
+    cloud.upload(key, features="labels", upload="first")
+    runtime, stub = cloud.runtime()
+    stub.add_client_error("detect_labels", "InvalidImageFormatException", "bad", http_status_code=400)
+    handler.handle(s3_event(cloud.bucket, key, len(IMAGE)), Context(), runtime)
+    handler.handle(s3_event(cloud.bucket, key, len(IMAGE)), Context(), runtime)  # the duplicate: no call
+    stub.assert_no_pending_responses()
+    assert (cloud.item().state, cloud.item().upload) == ("failed", "first")
+
+    cloud.upload(key, features="labels", upload="second")
+    expect_image_calls(stub, ["DetectLabels"])
+    handler.handle(s3_event(cloud.bucket, key, len(IMAGE)), Context(), runtime)
+    handler.handle(s3_event(cloud.bucket, key, len(IMAGE)), Context(), runtime)  # its duplicate: no call
+    stub.assert_no_pending_responses()
+    item = cloud.item()
+    assert (item.state, item.upload, item.error) == ("done", "second", "")
+    assert set(item.responses) == {"labels"}
 
 
 def test_an_empty_or_oversized_upload_fails_without_a_call(cloud: Cloud) -> None:

@@ -16,6 +16,7 @@ import boto3
 import botocore.exceptions as bce
 from botocore.config import Config
 
+from photosorter.cloud_function.runtime import error_code
 from photosorter.core.analysis.rekognition.client import (
     CREDENTIALS_EXPIRED,
     CREDENTIALS_REJECTED,
@@ -167,5 +168,4 @@ class AwsSession:
         return CloudError(f"{what}: {type(error).__name__}: {error}")
 
 
-def error_code(error: bce.ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
+__all__ = ["AwsSession", "CloudError", "CloudUnavailable", "error_code"]
