@@ -77,7 +77,7 @@ class CloudAnalyzer:
         if self._collection is None:
             try:
                 collection_id = self.library.outputs.collection_id
-            except (CloudError, CloudUnavailable):
+            except CloudError:  # CloudUnavailable too
                 return None
             client = RekognitionClient(
                 self.settings.aws_profile, self.settings.aws_region, rate_limit=self.settings.rate_limit
