@@ -131,7 +131,7 @@ def main() -> int:
         return items.encode_result(found)
 
     try:
-        world = CloudWorld(url, collection="photosorter-bench").create()
+        world = CloudWorld(collection="photosorter-bench").create()  # AWS_ENDPOINT_URL: moto
         with tempfile.TemporaryDirectory() as home:
             library = Library.open(home)
             library.save_settings(

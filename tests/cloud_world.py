@@ -1,25 +1,27 @@
-"""A cloud library for tests: moto's server (S3, DynamoDB, CloudFormation) and the function simulated.
+"""A cloud library for tests: moto's server (S3, DynamoDB, CloudFormation) and the REAL function.
 
 The bucket and the table (with the ``changes`` index) are made directly, and a minimal stack exports
-their names, so the desktop finds them through DescribeStacks as it would a deployed library (the real
-template is the stack's own concern). The function is simulated in-process: for each uploaded analysis
-image it makes the Rekognition calls of the direct backend (against the Rekognition test server) and
-writes the ``done`` item with ``items.encode_result``.
+every output the real template does, so the desktop finds them through DescribeStacks as it would a
+deployed library (the real template is the stack's own concern: tests/test_cloud_stack.py). The function is
+``photosorter.cloud_function.handler.handle`` itself, called in-process with the S3 ObjectCreated event of
+each upload, as Lambda would; its Rekognition is the project's test server (``fake_rekognition``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote_plus
 
 import boto3
+from botocore.config import Config
 
 from photosorter.cloud_function import items
-from photosorter.core.analysis.rekognition import RekognitionAnalyzer
-from photosorter.core.analysis.types import Feature
+from photosorter.cloud_function.handler import handle
+from photosorter.cloud_function.runtime import Runtime, Throttled
 from photosorter.core.catalog import Catalog
 from photosorter.core.catalog.photos import now_iso
 
@@ -43,62 +45,125 @@ def hold(catalog: Catalog, n: int) -> None:
         )
 
 
-def start_moto():
-    from moto.server import ThreadedMotoServer
+class LambdaContext:
+    """What the handler asks of Lambda's context: the time left (a minute, the function's timeout)."""
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    # the server's state is the process's moto backends: start each test from nothing
-    urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST")).read()
-    return server, url
+    def __init__(self, remaining_ms: int = 60_000) -> None:
+        self.remaining_ms = remaining_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
+
+
+def s3_event(bucket: str, key: str, size: int = 0, etag: str = "0123456789abcdef") -> dict[str, Any]:
+    """An S3 ObjectCreated:Put notification as Lambda receives it (event structure version 2.1; the key
+    URL-encoded, as S3 sends it)."""
+    return {
+        "Records": [
+            {
+                "eventVersion": "2.1",
+                "eventSource": "aws:s3",
+                "awsRegion": REGION,
+                "eventTime": "2026-12-03T12:00:00.000Z",
+                "eventName": "ObjectCreated:Put",
+                "userIdentity": {"principalId": "AWS:EXAMPLE"},
+                "requestParameters": {"sourceIPAddress": "203.0.113.9"},
+                "responseElements": {"x-amz-request-id": "C3D13FE58DE4C810", "x-amz-id-2": "FMyUVURIY8"},
+                "s3": {
+                    "s3SchemaVersion": "1.0",
+                    "configurationId": "analysis-upload",
+                    "bucket": {
+                        "name": bucket,
+                        "ownerIdentity": {"principalId": "EXAMPLE"},
+                        "arn": f"arn:aws:s3:::{bucket}",
+                    },
+                    "object": {
+                        "key": quote_plus(key, safe="/"),
+                        "size": size,
+                        "eTag": etag,
+                        "sequencer": uuid.uuid4().hex[:16].upper(),
+                    },
+                },
+            }
+        ]
+    }
+
+
+def create_table(dynamodb: Any, name: str) -> None:
+    """The library's table as the template makes it: ``pk`` only, and the ``changes`` feed index."""
+    dynamodb.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "feed", "AttributeType": "S"},
+            {"AttributeName": "seq", "AttributeType": "N"},
+        ],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": items.FEED_INDEX,
+                "KeySchema": [
+                    {"AttributeName": "feed", "KeyType": "HASH"},
+                    {"AttributeName": "seq", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    )
 
 
 @dataclass
 class CloudWorld:
-    url: str
     stack: str = field(default_factory=lambda: f"ps-{uuid.uuid4().hex[:8]}")
     bucket: str = field(default_factory=lambda: f"ps-bucket-{uuid.uuid4().hex[:8]}")
     table: str = field(default_factory=lambda: f"ps-table-{uuid.uuid4().hex[:8]}")
     collection: str = "photosorter-cloud-test"
-    handled: set[str] = field(default_factory=set)
+    delivered: list[dict[str, Any]] = field(default_factory=list)  # every event handed to the function
+    _seen: set[tuple[str, str]] = field(default_factory=set)  # (key, upload id) already delivered
 
     def client(self, service: str) -> Any:
-        return boto3.client(service, region_name=REGION, endpoint_url=self.url)
+        # no endpoint_url: AWS_ENDPOINT_URL (moto) and AWS_ENDPOINT_URL_REKOGNITION (the test server) apply
+        return boto3.client(service, region_name=REGION)
 
     def create(self) -> CloudWorld:
         self.client("s3").create_bucket(Bucket=self.bucket)
-        self.client("dynamodb").create_table(
-            TableName=self.table,
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "feed", "AttributeType": "S"},
-                {"AttributeName": "seq", "AttributeType": "N"},
-            ],
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            GlobalSecondaryIndexes=[
-                {
-                    "IndexName": items.FEED_INDEX,
-                    "KeySchema": [
-                        {"AttributeName": "feed", "KeyType": "HASH"},
-                        {"AttributeName": "seq", "KeyType": "RANGE"},
-                    ],
-                    "Projection": {"ProjectionType": "ALL"},
-                }
-            ],
-        )
+        create_table(self.client("dynamodb"), self.table)
+        outputs = {
+            "BucketName": self.bucket,
+            "TableName": self.table,
+            "FunctionName": f"{self.stack}-function",
+            "DeadLetterQueueUrl": self.client("sqs").create_queue(QueueName=f"{self.stack}-dlq")["QueueUrl"],
+            "CollectionId": self.collection,
+            "VideoTopicArn": f"arn:aws:sns:{REGION}:123456789012:{self.stack}-video",
+            "VideoRoleArn": f"arn:aws:iam::123456789012:role/{self.stack}-video",
+            "Region": REGION,
+        }
         template = {
             "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}},
-            "Outputs": {
-                "BucketName": {"Value": self.bucket},
-                "TableName": {"Value": self.table},
-                "CollectionId": {"Value": self.collection},
-            },
+            "Outputs": {name: {"Value": value} for name, value in outputs.items()},
         }
         self.client("cloudformation").create_stack(StackName=self.stack, TemplateBody=json.dumps(template))
         return self
+
+    def create_collection(self) -> CloudWorld:
+        """The face collection, as ``cloud deploy`` leaves it (Rekognition: the project's test server)."""
+        self.client("rekognition").create_collection(CollectionId=self.collection)
+        return self
+
+    def runtime(self) -> Runtime:
+        """The function's runtime as ``Runtime.from_environment`` makes it in Lambda (botocore's retries
+        off: the function backs off itself), pointed at this world's resources."""
+        once = Config(retries={"mode": "standard", "total_max_attempts": 1})
+        return Runtime(
+            s3=self.client("s3"),
+            dynamodb=self.client("dynamodb"),
+            rekognition=boto3.client("rekognition", region_name=REGION, config=once),
+            table=self.table,
+            bucket=self.bucket,
+            collection_id=self.collection,
+            sleep=lambda _: None,
+        )
 
     def uploads(self) -> dict[str, dict[str, str]]:
         """Every analysis image in the bucket: key -> its metadata."""
@@ -106,48 +171,37 @@ class CloudWorld:
         found = s3.list_objects_v2(Bucket=self.bucket, Prefix=items.ANALYSIS_PREFIX).get("Contents", [])
         return {o["Key"]: s3.head_object(Bucket=self.bucket, Key=o["Key"])["Metadata"] for o in found}
 
-    def run_function(self, *, fail: dict[str, str] | None = None) -> int:
-        """The function, for each analysis image not handled yet: Rekognition's answers as a ``done``
-        item (or ``failed`` for the hashes in ``fail``, with that reason). Returns how many."""
+    def new_events(self) -> list[dict[str, Any]]:
+        """The ObjectCreated event of each upload not yet handed to the function (an upload of the same
+        key again, e.g. "Retry failed photos", is a new one: it carries a new upload id)."""
         s3 = self.client("s3")
-        dynamodb = self.client("dynamodb")
-        analyzer = RekognitionAnalyzer(region=REGION, rate_limit=0, collection_id=self.collection)
-        done = 0
-        try:
-            for key, metadata in self.uploads().items():
-                if key in self.handled:
-                    continue
-                self.handled.add(key)
-                content_hash = items.hash_of_key(key)
-                assert content_hash is not None
-                features = frozenset(Feature(f) for f in metadata[items.FEATURES_METADATA].split(","))
-                if fail and content_hash in fail:
-                    item = items.ResultItem(
-                        content_hash,
-                        "failed",
-                        tuple(sorted(features)),
-                        {},
-                        {},
-                        items.now_us(),
-                        fail[content_hash],
-                    )
-                else:
-                    analyzer.prepare(features)
-                    image = s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
-                    result = analyzer.analyze(image, features)
-                    item = items.ResultItem(
-                        content_hash,
-                        "done",
-                        tuple(sorted(f.value for f in features)),
-                        result.raw,
-                        {f.value: analyzer.model_version(f) for f in features},
-                        items.now_us(),
-                    )
-                dynamodb.put_item(TableName=self.table, Item=items.encode_result(item))
-                done += 1
-        finally:
-            analyzer.close()
-        return done
+        events = []
+        for entry in s3.list_objects_v2(Bucket=self.bucket, Prefix=items.ANALYSIS_PREFIX).get("Contents", []):
+            head = s3.head_object(Bucket=self.bucket, Key=entry["Key"])
+            seen = (entry["Key"], head["Metadata"].get(items.UPLOAD_METADATA, head["ETag"]))
+            if seen not in self._seen:
+                self._seen.add(seen)
+                events.append(s3_event(self.bucket, entry["Key"], entry["Size"], head["ETag"].strip('"')))
+        return events
+
+    def deliver(self, event: dict[str, Any], runtime: Runtime | None = None) -> None:
+        """Lambda invoking the function with ``event`` once; a Throttled invocation is one Lambda would
+        retry later (the item records the retryable failure meanwhile)."""
+        self.delivered.append(event)
+        with contextlib.suppress(Throttled):
+            handle(event, LambdaContext(), runtime or self.runtime())
+
+    def run_function(self, *, fail: dict[str, str] | None = None, fake: Any = None) -> int:
+        """The function, for each upload not handled yet; for a hash in ``fail``, Rekognition (``fake``,
+        the test server) answers that error code to the first call. Returns how many events ran."""
+        runtime = self.runtime()
+        events = self.new_events()
+        for event in events:
+            key = event["Records"][0]["s3"]["object"]["key"]
+            if fail and (code := fail.get(items.hash_of_key(key) or "")):
+                fake.fail_next(code)
+            self.deliver(event, runtime)
+        return len(events)
 
     def put(self, *found: dict[str, Any]) -> None:
         dynamodb = self.client("dynamodb")

@@ -8,14 +8,15 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from cloud_world import REGION, CloudWorld, start_moto
-from photosorter.cloud_function import items
+from cloud_world import REGION, CloudWorld
+from photosorter.cloud_function import items, store
 from photosorter.core import faces
 from photosorter.core.analysis.types import Feature
 from photosorter.core.catalog import cloud as cloud_rows
 from photosorter.core.catalog.analysis import results_for
 from photosorter.core.catalog.failures import analysis_failures, clear_failures
 from photosorter.core.cloud.library import CloudLibrary
+from photosorter.core.cloud.status import status
 from photosorter.core.cloud.sync import sync
 from photosorter.core.jobs import run_to_end
 from photosorter.core.library import Library
@@ -24,13 +25,8 @@ ANALYSIS_OPERATIONS = ("DetectLabels", "IndexFaces", "DetectText", "DetectFaces"
 
 
 @pytest.fixture
-def cloud(fake_rekognition, monkeypatch: pytest.MonkeyPatch):
-    server, url = start_moto()
-    monkeypatch.setenv("AWS_ENDPOINT_URL", url)  # every service but Rekognition (its own setting wins)
-    try:
-        yield CloudWorld(url).create()
-    finally:
-        server.stop()
+def cloud(aws) -> CloudWorld:
+    return CloudWorld().create().create_collection()
 
 
 def make_photos(folder: Path, n: int) -> list[Path]:
@@ -103,9 +99,18 @@ def test_two_devices_share_results_and_names(tmp_path: Path, cloud: CloudWorld, 
         assert (again.analyzed, again.waiting, again.failed) == (0, 20, [])
         assert len(cloud.uploads()) == 20
 
-        assert cloud.run_function() == 20
+        assert cloud.run_function() == 20  # the real handler, once per uploaded object
         paid = analysis_calls(fake_rekognition)
-        assert paid == 60
+        assert paid == 60  # labels, faces, text: 3 calls per photo
+        assert fake_rekognition.calls["IndexFaces"] == 20
+        # `cloud status` reads the usage counters the function wrote
+        usage = status(cloud.stack, region=REGION)
+        assert usage.analyzed == 20 and usage.failed == 0 and usage.pending == 0
+        assert {(u.operation, u.calls) for u in usage.usage or ()} == {
+            ("DetectLabels", 20),
+            ("DetectText", 20),
+            ("IndexFaces", 20),
+        }
         report = run_to_end(sync(a.catalog, CloudLibrary(a.settings)))
         assert report.results == 20
         assert cloud_rows.waiting_count(a.catalog) == 0
@@ -184,28 +189,66 @@ def test_a_result_made_elsewhere_is_imported_at_once(tmp_path: Path, cloud: Clou
 def test_a_failure_in_the_cloud_is_recorded_and_can_be_retried(
     tmp_path: Path, cloud: CloudWorld, fake_rekognition
 ):
+    """A photo Rekognition refused is failed for good; a duplicate S3 event of that upload does not pay
+    again, while a new upload ("Retry failed photos") is analyzed again."""
     make_photos(tmp_path / "photos", 2)
     library = device(tmp_path, "a", cloud, tmp_path / "photos")
     try:
         analyze(library)
         broken = library.catalog.scalar("SELECT hash FROM photos ORDER BY name LIMIT 1")
-        cloud.run_function(fail={broken: "Rekognition throttled the function after 5 retries"})
+        assert cloud.run_function(fail={broken: "InvalidImageFormatException"}, fake=fake_rekognition) == 2
         run_to_end(sync(library.catalog, CloudLibrary(library.settings)))
         failures = analysis_failures(library.catalog)
         assert [(f.hash, f.backend) for f in failures] == [(broken, "rekognition")]
-        assert "throttled" in failures[0].error and "in the cloud" in failures[0].error
+        assert "cannot read this image" in failures[0].error and "in the cloud" in failures[0].error
         assert cloud_rows.waiting_count(library.catalog) == 0  # failed, not waiting
 
+        (event,) = [
+            e for e in cloud.delivered if e["Records"][0]["s3"]["object"]["key"] == items.analysis_key(broken)
+        ]
+        paid = analysis_calls(fake_rekognition)
+        cloud.deliver(event)  # S3 delivers at least once: the same upload's event again
+        assert analysis_calls(fake_rekognition) == paid
+
         clear_failures(library.catalog)  # "Retry": the image goes up again for another try
-        cloud.handled.clear()
         again = analyze(library)
         assert again.waiting == 1 and again.failed == []
-        assert cloud.run_function() == 2  # the retried one (and the other, already done, rewritten)
+        assert cloud.run_function() == 1  # the new upload of the retried photo, nothing else
+        assert analysis_calls(fake_rekognition) - paid == 3
         run_to_end(sync(library.catalog, CloudLibrary(library.settings)))
         assert analysis_failures(library.catalog) == []
         assert {s.status for s in results_for(library.catalog, broken).states or ()} == {"done"}
     finally:
         library.close()
+
+
+def test_responses_the_function_kept_in_s3_are_imported(
+    tmp_path: Path, cloud: CloudWorld, fake_rekognition, monkeypatch: pytest.MonkeyPatch
+):
+    """A response too big for its DynamoDB item goes to ``results/<hash>/<feature>.json.gz``; the
+    desktop reads it back, in a sync and in a run's look-up alike."""
+    make_photos(tmp_path / "a-photos", 2)
+    make_photos(tmp_path / "b-photos", 2)
+    a = device(tmp_path, "a", cloud, tmp_path / "a-photos")
+    b = device(tmp_path, "b", cloud, tmp_path / "b-photos")
+    try:
+        analyze(a)
+        monkeypatch.setattr(store, "MAX_ITEM_BYTES", 0)  # every response leaves for S3
+        cloud.run_function()
+        s3 = cloud.client("s3")
+        kept = s3.list_objects_v2(Bucket=cloud.bucket, Prefix=items.RESULTS_PREFIX).get("Contents", [])
+        assert len(kept) == 6  # 2 photos x 3 features, none inline
+        assert run_to_end(sync(a.catalog, CloudLibrary(a.settings))).results == 2
+        results_a = stored(a)
+        assert all(labels and states for labels, _, _, states in results_a.values())
+        run = b.analysis_run(b.analyzer())  # no sync: the look-up finds them
+        report = run_to_end(run.run())
+        run.analyzer.close()
+        assert report.analyzed == 2
+        assert stored(b) == results_a
+    finally:
+        a.close()
+        b.close()
 
 
 def test_the_upload_is_the_analysis_image_never_the_original(
@@ -237,7 +280,10 @@ def test_no_stack_is_one_clear_message(tmp_path: Path, cloud: CloudWorld, fake_r
     for args in (("cloud", "sync"), ("analyze",)):
         result = cli("--home", tmp_path / "a", *args)
         assert result.code == 1
-        assert result.err.strip() == "photosorter: deploy the cloud library first: photosorter cloud deploy"
+        assert result.err.strip() == (
+            "photosorter: there is no cloud library 'not-deployed' in us-east-1:"
+            " run `photosorter cloud deploy`"
+        )
 
 
 def test_an_item_of_a_newer_schema_is_refused(tmp_path: Path, cloud: CloudWorld, fake_rekognition):

@@ -17,9 +17,9 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import ANY, Stubber
-from moto.server import ThreadedMotoServer
 from PIL import Image
 
+from cloud_world import create_table, s3_event
 from photosorter.cloud_function import calls, handler, items, store, video
 from photosorter.cloud_function.items import ResultItem
 from photosorter.cloud_function.runtime import Runtime, Throttled
@@ -95,15 +95,6 @@ class Context:
         self.remaining_ms -= int(seconds * 1000)
 
 
-@pytest.fixture(scope="module")
-def moto_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 @dataclass
 class Cloud:
     s3: Any
@@ -135,13 +126,13 @@ class Cloud:
         )
         return runtime, stub
 
-    def upload(self, key: str, body: bytes = IMAGE, features: str = "labels,faces,text") -> None:
-        self.s3.put_object(
-            Bucket=self.bucket,
-            Key=key,
-            Body=body,
-            Metadata={items.FEATURES_METADATA: features, items.SCHEMA_METADATA: str(items.SCHEMA)},
-        )
+    def upload(
+        self, key: str, body: bytes = IMAGE, features: str = "labels,faces,text", upload: str = ""
+    ) -> None:
+        metadata = {items.FEATURES_METADATA: features, items.SCHEMA_METADATA: str(items.SCHEMA)}
+        if upload:
+            metadata[items.UPLOAD_METADATA] = upload
+        self.s3.put_object(Bucket=self.bucket, Key=key, Body=body, Metadata=metadata)
 
     def raw(self, content_hash: str = HASH) -> dict[str, Any] | None:
         response = self.dynamodb.get_item(
@@ -171,8 +162,8 @@ class Cloud:
 
 
 @pytest.fixture
-def cloud(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+def cloud(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
@@ -180,63 +171,11 @@ def cloud(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud
     s3 = boto3.client("s3")
     dynamodb = boto3.client("dynamodb")
     s3.create_bucket(Bucket=name)
-    dynamodb.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "feed", "AttributeType": "S"},
-            {"AttributeName": "seq", "AttributeType": "N"},
-        ],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": items.FEED_INDEX,
-                "KeySchema": [
-                    {"AttributeName": "feed", "KeyType": "HASH"},
-                    {"AttributeName": "seq", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-    )
+    create_table(dynamodb, name)
     result = Cloud(s3, dynamodb, bucket=name, table=name, clients=[s3, dynamodb])
     yield result
     for client in result.clients:
         client.close()  # the moto server keeps a thread per open connection
-
-
-def s3_event(bucket: str, key: str, size: int = len(IMAGE)) -> dict[str, Any]:
-    """An S3 notification event as Lambda receives it (event structure version 2.1)."""
-    return {
-        "Records": [
-            {
-                "eventVersion": "2.1",
-                "eventSource": "aws:s3",
-                "awsRegion": "us-east-1",
-                "eventTime": "2026-12-03T12:00:00.000Z",
-                "eventName": "ObjectCreated:Put",
-                "userIdentity": {"principalId": "AWS:EXAMPLE"},
-                "requestParameters": {"sourceIPAddress": "203.0.113.9"},
-                "responseElements": {"x-amz-request-id": "C3D13FE58DE4C810", "x-amz-id-2": "FMyUVURIY8"},
-                "s3": {
-                    "s3SchemaVersion": "1.0",
-                    "configurationId": "analysis-upload",
-                    "bucket": {
-                        "name": bucket,
-                        "ownerIdentity": {"principalId": "EXAMPLE"},
-                        "arn": f"arn:aws:s3:::{bucket}",
-                    },
-                    "object": {
-                        "key": key,
-                        "size": size,
-                        "eTag": "0123456789abcdef",
-                        "sequencer": "0A1B2C3D4E5F",
-                    },
-                },
-            }
-        ]
-    }
 
 
 def sns_event(job_id: str, api: str, bucket: str, key: str, status: str = "SUCCEEDED") -> dict[str, Any]:
@@ -300,7 +239,7 @@ def test_one_photo_becomes_one_done_item_with_the_responses_versions_and_seq(clo
     )
     before = items.now_us()
 
-    handler.handle(s3_event(cloud.bucket, key), Context(), runtime)
+    handler.handle(s3_event(cloud.bucket, key, len(IMAGE)), Context(), runtime)
 
     stub.assert_no_pending_responses()
     item = cloud.item()
@@ -325,7 +264,7 @@ def test_the_same_event_twice_calls_rekognition_once(cloud: Cloud) -> None:
     cloud.upload(key, features="labels")
     runtime, stub = cloud.runtime()
     expect_image_calls(stub, ["DetectLabels"])  # one set: a second analysis would find no response
-    event = s3_event(cloud.bucket, key)
+    event = s3_event(cloud.bucket, key, len(IMAGE))
 
     handler.handle(event, Context(), runtime)
     first = cloud.raw()
@@ -349,13 +288,13 @@ def test_a_second_upload_while_the_first_holds_the_claim_analyzes_nothing(cloud:
 
     def second_event_arrives(**_: Any) -> None:
         seen.append(cloud.item().state)
-        handler.handle(s3_event(cloud.bucket, key), Context(), second)
+        handler.handle(s3_event(cloud.bucket, key, len(IMAGE)), Context(), second)
 
     first.rekognition.meta.events.register(
         "before-parameter-build.rekognition.DetectLabels", second_event_arrives
     )
 
-    handler.handle(s3_event(cloud.bucket, key), Context(), first)
+    handler.handle(s3_event(cloud.bucket, key, len(IMAGE)), Context(), first)
 
     assert seen == ["analyzing"]
     first_stub.assert_no_pending_responses()
@@ -393,7 +332,7 @@ def test_throttling_backs_off_then_raises_and_gives_the_claim_back(cloud: Cloud)
         stub.add_client_error("detect_text", "ThrottlingException", "Rate exceeded", http_status_code=400)
 
     with pytest.raises(Throttled):
-        handler.handle(s3_event(cloud.bucket, key), context, runtime)
+        handler.handle(s3_event(cloud.bucket, key, len(IMAGE)), context, runtime)
 
     stub.assert_no_pending_responses()
     assert context.sleeps == [0.25, 0.5, 1.0, 2.0]
@@ -407,7 +346,7 @@ def test_throttling_backs_off_then_raises_and_gives_the_claim_back(cloud: Cloud)
     # Lambda's retry takes the item over and pays only for what is missing.
     retry, retry_stub = cloud.runtime()
     expect_image_calls(retry_stub, ["DetectText", "IndexFaces"])
-    handler.handle(s3_event(cloud.bucket, key), Context(), retry)
+    handler.handle(s3_event(cloud.bucket, key, len(IMAGE)), Context(), retry)
     retry_stub.assert_no_pending_responses()
     item = cloud.item()
     assert (item.state, item.error, item.retryable) == ("done", "", False)
@@ -426,8 +365,10 @@ def test_an_image_rekognition_rejects_fails_with_a_reason_and_is_not_retried(clo
         http_status_code=400,
     )
 
-    handler.handle(s3_event(cloud.bucket, key), Context(), runtime)
-    handler.handle(s3_event(cloud.bucket, key), Context(), runtime)  # S3's duplicate: nothing more
+    handler.handle(s3_event(cloud.bucket, key, len(IMAGE)), Context(), runtime)
+    handler.handle(
+        s3_event(cloud.bucket, key, len(IMAGE)), Context(), runtime
+    )  # S3's duplicate: nothing more
 
     stub.assert_no_pending_responses()
     item = cloud.item()
@@ -436,13 +377,35 @@ def test_an_image_rekognition_rejects_fails_with_a_reason_and_is_not_retried(clo
     assert "InvalidImageFormatException" in item.error
 
 
+def test_a_new_upload_after_a_rejection_is_analyzed_again_a_duplicate_event_not(cloud: Cloud) -> None:
+    """The user's "Retry failed photos" uploads the same bytes again (same key, same ETag): the upload id
+    in the object's metadata tells that new upload from S3 delivering the failed one's event twice."""
+    key = items.analysis_key(HASH)
+    cloud.upload(key, features="labels", upload="first")
+    runtime, stub = cloud.runtime()
+    stub.add_client_error("detect_labels", "InvalidImageFormatException", "bad", http_status_code=400)
+    handler.handle(s3_event(cloud.bucket, key, len(IMAGE)), Context(), runtime)
+    handler.handle(s3_event(cloud.bucket, key, len(IMAGE)), Context(), runtime)  # the duplicate: no call
+    stub.assert_no_pending_responses()
+    assert (cloud.item().state, cloud.item().upload) == ("failed", "first")
+
+    cloud.upload(key, features="labels", upload="second")
+    expect_image_calls(stub, ["DetectLabels"])
+    handler.handle(s3_event(cloud.bucket, key, len(IMAGE)), Context(), runtime)
+    handler.handle(s3_event(cloud.bucket, key, len(IMAGE)), Context(), runtime)  # its duplicate: no call
+    stub.assert_no_pending_responses()
+    item = cloud.item()
+    assert (item.state, item.upload, item.error) == ("done", "second", "")
+    assert set(item.responses) == {"labels"}
+
+
 def test_an_empty_or_oversized_upload_fails_without_a_call(cloud: Cloud) -> None:
     runtime, _ = cloud.runtime()  # no responses: no call may be made
     cloud.upload(items.analysis_key(HASH), body=b"")
     cloud.upload(items.analysis_key(OTHER_HASH), body=b"\xff\xd8" + bytes(5 * 1024 * 1024))
 
-    handler.handle(s3_event(cloud.bucket, items.analysis_key(HASH)), Context(), runtime)
-    handler.handle(s3_event(cloud.bucket, items.analysis_key(OTHER_HASH)), Context(), runtime)
+    handler.handle(s3_event(cloud.bucket, items.analysis_key(HASH), len(IMAGE)), Context(), runtime)
+    handler.handle(s3_event(cloud.bucket, items.analysis_key(OTHER_HASH), len(IMAGE)), Context(), runtime)
 
     empty, oversized = cloud.item(HASH), cloud.item(OTHER_HASH)
     assert (empty.state, empty.retryable) == ("failed", True) and "empty" in empty.error
@@ -453,7 +416,7 @@ def test_an_empty_or_oversized_upload_fails_without_a_call(cloud: Cloud) -> None
 def test_an_object_deleted_before_its_event_ran_leaves_no_item(cloud: Cloud) -> None:
     runtime, _ = cloud.runtime()  # no responses: no call may be made
 
-    result = handler.handle(s3_event(cloud.bucket, items.analysis_key(HASH)), Context(), runtime)
+    result = handler.handle(s3_event(cloud.bucket, items.analysis_key(HASH), len(IMAGE)), Context(), runtime)
 
     assert result == {"records": 1}
     assert cloud.raw() is None
@@ -471,7 +434,7 @@ def test_an_object_that_vanishes_after_the_claim_leaves_no_item_analyzing(cloud:
 
     cloud.s3.meta.events.register("before-call.s3.GetObject", deleted_just_before_the_read)
 
-    handler.handle(s3_event(cloud.bucket, key), Context(), runtime)
+    handler.handle(s3_event(cloud.bucket, key, len(IMAGE)), Context(), runtime)
 
     item = cloud.item()
     assert (item.state, item.retryable) == ("failed", True)
@@ -487,7 +450,7 @@ def test_an_item_of_a_newer_schema_is_left_alone(cloud: Cloud) -> None:
     cloud.dynamodb.put_item(TableName=cloud.table, Item=newer)
     runtime, _ = cloud.runtime()
 
-    handler.handle(s3_event(cloud.bucket, key), Context(), runtime)
+    handler.handle(s3_event(cloud.bucket, key, len(IMAGE)), Context(), runtime)
 
     assert cloud.raw() == newer
 
@@ -502,7 +465,7 @@ def test_an_upload_from_a_newer_photosorter_asks_for_a_redeploy_and_stays_retrya
     )
     runtime, _ = cloud.runtime()  # no responses: nothing is analyzed by a function that may misread it
 
-    handler.handle(s3_event(cloud.bucket, key), Context(), runtime)
+    handler.handle(s3_event(cloud.bucket, key, len(IMAGE)), Context(), runtime)
 
     item = cloud.item()
     assert (item.state, item.retryable) == ("failed", True)
@@ -511,7 +474,7 @@ def test_an_upload_from_a_newer_photosorter_asks_for_a_redeploy_and_stays_retrya
 
 def test_records_that_are_not_ours_are_ignored(cloud: Cloud) -> None:
     runtime, _ = cloud.runtime()
-    event = s3_event(cloud.bucket, "analysis/not-a-hash.jpg")
+    event = s3_event(cloud.bucket, "analysis/not-a-hash.jpg", len(IMAGE))
     event["Records"].append({"eventSource": "aws:sqs", "body": "{}"})
 
     assert handler.handle(event, Context(), runtime) == {"records": 1}
@@ -524,11 +487,11 @@ def test_a_photo_done_with_fewer_features_gets_only_the_missing_ones(cloud: Clou
     cloud.upload(key, features="labels")
     runtime, stub = cloud.runtime()
     expect_image_calls(stub, ["DetectLabels"])
-    handler.handle(s3_event(cloud.bucket, key), Context(), runtime)
+    handler.handle(s3_event(cloud.bucket, key, len(IMAGE)), Context(), runtime)
     cloud.upload(key, features="labels,text")
     expect_image_calls(stub, ["DetectText"])
 
-    handler.handle(s3_event(cloud.bucket, key), Context(), runtime)
+    handler.handle(s3_event(cloud.bucket, key, len(IMAGE)), Context(), runtime)
 
     stub.assert_no_pending_responses()
     item = cloud.item()
@@ -544,7 +507,7 @@ def test_a_missing_face_collection_is_made_and_indexing_retried(cloud: Cloud) ->
     stub.add_response("create_collection", {"StatusCode": 200}, {"CollectionId": COLLECTION})
     expect_image_calls(stub, ["IndexFaces"])
 
-    handler.handle(s3_event(cloud.bucket, key), Context(), runtime)
+    handler.handle(s3_event(cloud.bucket, key, len(IMAGE)), Context(), runtime)
 
     stub.assert_no_pending_responses()
     assert cloud.item().responses == {"faces": FACES}
@@ -585,7 +548,7 @@ def test_the_function_and_the_desktop_analyzer_send_identical_requests(cloud: Cl
             stub.add_response(
                 _method(operation), responses[operation], calls.image_request(operation, IMAGE, collection_id)
             )
-        handler.handle(s3_event(cloud.bucket, key), Context(), runtime)
+        handler.handle(s3_event(cloud.bucket, key, len(IMAGE)), Context(), runtime)
         stub.assert_no_pending_responses()
 
         item = cloud.item(content_hash)
@@ -630,7 +593,7 @@ def start_video(cloud: Cloud, features: str = "labels,faces") -> tuple[str, Runt
     runtime, stub = cloud.runtime()
     jobs = {"labels": "job-labels", "faces": "job-faces"}
     expect_video_starts(stub, cloud.bucket, key, {f: j for f, j in jobs.items() if f in features})
-    handler.handle(s3_event(cloud.bucket, key), Context(), runtime)
+    handler.handle(s3_event(cloud.bucket, key, len(IMAGE)), Context(), runtime)
     return key, runtime, stub
 
 
@@ -650,7 +613,7 @@ def test_a_video_starts_its_jobs_with_the_notification_channel_and_waits(cloud: 
         "CollectionId": COLLECTION,
     }
     # S3 delivering the upload again starts nothing (the stub has no more responses).
-    handler.handle(s3_event(cloud.bucket, key), Context(), runtime)
+    handler.handle(s3_event(cloud.bucket, key, len(IMAGE)), Context(), runtime)
     assert cloud.item().jobs == item.jobs
 
 
@@ -714,7 +677,7 @@ def test_a_throttled_video_start_keeps_the_jobs_it_started_for_the_retry(cloud: 
     stub.add_client_error("start_face_search", "LimitExceededException", http_status_code=400)
 
     with pytest.raises(Throttled):
-        handler.handle(s3_event(cloud.bucket, key), context, runtime)
+        handler.handle(s3_event(cloud.bucket, key, len(IMAGE)), context, runtime)
     item = cloud.item()
     assert (item.state, item.retryable, item.jobs) == ("failed", True, {"labels": "job-labels"})
 
@@ -726,7 +689,7 @@ def test_a_throttled_video_start_keeps_the_jobs_it_started_for_the_retry(cloud: 
     # Lambda's retry starts only the face search.
     retry, retry_stub = cloud.runtime()
     expect_video_starts(retry_stub, cloud.bucket, key, {"faces": "job-faces"})
-    handler.handle(s3_event(cloud.bucket, key), Context(), retry)
+    handler.handle(s3_event(cloud.bucket, key, len(IMAGE)), Context(), retry)
     retry_stub.assert_no_pending_responses()
     item = cloud.item()
     assert (item.state, item.error) == ("analyzing", "")
@@ -754,7 +717,7 @@ def test_a_notice_that_arrives_while_its_jobs_are_still_being_started_is_retried
     runtime.rekognition.meta.events.register(
         "before-parameter-build.rekognition.StartFaceSearch", labels_notice_arrives
     )
-    handler.handle(s3_event(cloud.bucket, key), Context(), runtime)
+    handler.handle(s3_event(cloud.bucket, key, len(IMAGE)), Context(), runtime)
     assert len(early) == 1 and cloud.item().jobs == {"labels": "job-labels", "faces": "job-faces"}
 
     # Lambda's retry of the notice, once the ids are written:

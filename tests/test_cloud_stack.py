@@ -23,7 +23,7 @@ from photosorter.core.cloud import stack as cloud_stack
 from photosorter.core.cloud.deploy import DeployResult, deploy
 from photosorter.core.cloud.destroy import destroy
 from photosorter.core.cloud.package import function_zip
-from photosorter.core.cloud.session import AwsSession, CloudError
+from photosorter.core.cloud.session import AwsSession, CloudError, CloudUnavailable
 from photosorter.core.cloud.stack import StackEvent, Step
 from photosorter.core.cloud.status import NOT_DEPLOYED, status, status_lines
 
@@ -350,3 +350,25 @@ def test_the_cloud_commands_deploy_report_and_destroy(aws, cli, monkeypatch: pyt
     gone = cli("cloud", "destroy", "--name", "Photos-Test", "--region", "us-east-1", "--yes")
     assert gone.code == 0, gone.err
     assert "Deleted the cloud library 'Photos-Test'" in gone.out
+
+
+def test_aws_failures_are_one_family_told_apart_by_what_the_user_can_do(aws_env) -> None:
+    """Busy or unreachable AWS is CloudUnavailable (try later; the desktop's analysis keeps the photo
+    pending); refused credentials or a deleted table is a CloudError saying what to fix."""
+    session = AwsSession(region="us-east-1")
+    dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+    session.use("dynamodb", dynamodb)
+
+    def failure(code: str, status: int) -> CloudError:
+        with Stubber(dynamodb) as stub, pytest.raises(CloudError) as raised:
+            stub.add_client_error("get_item", code, "no", http_status_code=status)
+            with session.errors("look up a photo"):
+                dynamodb.get_item(TableName="t", Key={"pk": {"S": "x"}})
+        return raised.value
+
+    assert isinstance(failure("ThrottlingException", 400), CloudUnavailable)
+    assert isinstance(failure("InternalServerError", 500), CloudUnavailable)
+    rejected = failure("UnrecognizedClientException", 400)
+    assert not isinstance(rejected, CloudUnavailable) and "rejected the credentials" in str(rejected)
+    gone = failure("ResourceNotFoundException", 400)
+    assert not isinstance(gone, CloudUnavailable) and "photosorter cloud deploy" in str(gone)

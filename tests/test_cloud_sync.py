@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from cloud_world import REGION, CloudWorld, content_hash, hold, start_moto
+from cloud_world import REGION, CloudWorld, content_hash, hold
 from photosorter.cloud_function import items
 from photosorter.core.catalog import Catalog
 from photosorter.core.catalog import cloud as cloud_rows
-from photosorter.core.cloud.aws import CloudError
 from photosorter.core.cloud.library import CloudLibrary
+from photosorter.core.cloud.session import CloudError
 from photosorter.core.cloud.sync import sync
 from photosorter.core.jobs import run_to_end
 from photosorter.core.library import Library
@@ -27,13 +27,8 @@ HOUR_US = 3_600_000_000
 
 
 @pytest.fixture
-def cloud(aws_env, monkeypatch: pytest.MonkeyPatch):
-    server, url = start_moto()
-    monkeypatch.setenv("AWS_ENDPOINT_URL", url)
-    try:
-        yield CloudWorld(url).create()
-    finally:
-        server.stop()
+def cloud(aws) -> CloudWorld:
+    return CloudWorld().create()
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ that wires two functions points the SNS subscription at.
 
 Faults: throttling is retried with backoff while the invocation has time, then the claim is given back
 (``failed``, retryable) and ``Throttled`` is raised so Lambda retries the event and finally sends it to the
-dead-letter queue. An image Rekognition rejects is ``failed`` for good with a reason a user understands.
+dead-letter queue. An image Rekognition rejects is ``failed`` with a reason a user understands, and analyzed
+again only for a new upload (another ``upload`` id in the object's metadata), never for a duplicate event.
 An object deleted before its event ran (or an upload that never completed) leaves no claim and raises
 nothing: Lambda would only retry into the same absence.
 """
@@ -30,7 +31,8 @@ from photosorter.cloud_function import calls, items, video
 from photosorter.cloud_function.runtime import Runtime, Throttled, error_code, error_message, log
 from photosorter.cloud_function.store import Claim, ResultStore
 
-# What Rekognition says about an image it will not analyze, in a user's words: recorded, never retried.
+# What Rekognition says about an image it will not analyze, in a user's words: recorded, and analyzed again
+# only for a new upload (the user's retry), never for a duplicate event.
 REJECTED = {
     "InvalidImageFormatException": "Rekognition cannot read this image: it is not a JPEG or PNG, or it is"
     " damaged (an upload that did not finish?)",
@@ -99,7 +101,12 @@ def object_created(record: dict[str, Any], context: Any, runtime: Runtime) -> No
     is_video = key.startswith(items.VIDEO_PREFIX)
     if is_video:
         wanted &= frozenset(calls.VIDEO_FEATURES)
-    claim = store.claim(content_hash, wanted, items.VIDEO_CLAIM_SECONDS if is_video else items.CLAIM_SECONDS)
+    claim = store.claim(
+        content_hash,
+        wanted,
+        items.VIDEO_CLAIM_SECONDS if is_video else items.CLAIM_SECONDS,
+        metadata.get(items.UPLOAD_METADATA, ""),
+    )
     if claim is None:
         return
     if _schema(metadata) > items.SCHEMA:

@@ -28,7 +28,8 @@ Videos: ``jobs`` maps each feature to the Rekognition Video JobId started for it
 carrying its timestamps: a ``GetLabelDetection``-shaped response for labels, ``GetFaceSearch`` for faces,
 and so on) and its ``versions`` name the Start* call (``StartLabelDetection/2016-06-27``,
 ``StartFaceSearch/2016-06-27/<collection>``). ``retryable`` marks a ``failed`` item the next upload of the
-same hash may take over (throttling, a vanished upload); a rejected image is ``failed`` and not retryable.
+same hash may take over (throttling, a vanished upload); a rejected image is ``failed`` and not retryable,
+and taken over only by an upload whose ``upload`` id (object metadata) differs from the item's ``upload``.
 While a function holds an item, a ``claim`` attribute (a random token) names it, so that its later writes
 can be made on condition that the claim is still its own; readers ignore it.
 
@@ -62,6 +63,12 @@ ANALYSIS_PREFIX = "analysis/"
 VIDEO_PREFIX = "video/"
 FEATURES_METADATA = "features"  # S3 object metadata (x-amz-meta-features): "labels,faces,text"
 SCHEMA_METADATA = "schema"
+# A random id per upload (x-amz-meta-upload), recorded in the item the function writes: a NEW upload of a
+# content whose analysis failed for good (the user's "Retry failed photos") is analyzed again, while a
+# duplicate S3 event for the same upload (S3 delivers at least once) finds its id already there. The ETag
+# cannot tell them apart: the same bytes uploaded again have the same ETag. Optional: older desktops
+# upload without it, and their failed items simply stay failed.
+UPLOAD_METADATA = "upload"
 
 # The scanner's content hash is xxh3-128 (32 hex digits); 64 (a sha256) is accepted too, as this
 # contract first said, so nothing written under it is refused.
@@ -140,6 +147,7 @@ class ResultItem:
     retryable: bool = False  # for "failed": the next upload of this hash analyzes it again
     stored: dict[str, str] = field(default_factory=dict)  # feature -> S3 key of a response kept there
     jobs: dict[str, str] = field(default_factory=dict)  # videos: feature -> Rekognition Video JobId
+    upload: str = ""  # the UPLOAD_METADATA id of the upload this item's last claim analyzed
 
     @property
     def analyzed(self) -> frozenset[str]:
@@ -179,6 +187,8 @@ def encode_result(item: ResultItem) -> dict[str, Any]:
         encoded["stored"] = {"M": {k: {"S": v} for k, v in sorted(item.stored.items())}}
     if item.jobs:
         encoded["jobs"] = {"M": {k: {"S": v} for k, v in sorted(item.jobs.items())}}
+    if item.upload:
+        encoded["upload"] = {"S": item.upload}
     return encoded
 
 
@@ -223,6 +233,7 @@ def decode(item: dict[str, Any]) -> ResultItem | PersonItem | None:
             retryable=item.get("retryable", {}).get("BOOL", False),
             stored={k: v["S"] for k, v in item.get("stored", {}).get("M", {}).items()},
             jobs={k: v["S"] for k, v in item.get("jobs", {}).get("M", {}).items()},
+            upload=item.get("upload", {}).get("S", ""),
         )
     if kind == "person":
         return PersonItem(

@@ -47,10 +47,13 @@ class ResultStore:
         )
         return response.get("Item")
 
-    def claim(self, content_hash: str, wanted: frozenset[str], seconds: int) -> Claim | None:
+    def claim(
+        self, content_hash: str, wanted: frozenset[str], seconds: int, upload: str = ""
+    ) -> Claim | None:
         """The hash's item as this function's to analyze ``wanted`` in, or None when it is not to be touched:
-        done (with every wanted feature), failed for good, being analyzed by a live claim, of a newer schema,
-        or claimed by someone else a moment ago."""
+        done (with every wanted feature), failed for good (unless ``upload``, the event's upload id, is a new
+        one: the user asked for another try), being analyzed by a live claim, of a newer schema, or claimed
+        by someone else a moment ago."""
         raw = self.read(content_hash)
         now = self.runtime.now()
         previous: ResultItem | None = None
@@ -63,7 +66,7 @@ class ResultStore:
             if not isinstance(decoded, ResultItem):
                 log.error("%s: the item is not a result; left alone", content_hash)
                 return None
-            reason = _why_take(decoded, wanted, now)
+            reason = _why_take(decoded, wanted, now, upload)
             if reason is None:
                 log.info("%s: %s; nothing to do", content_hash, _why_skip(decoded))
                 return None
@@ -79,6 +82,7 @@ class ResultStore:
             claimed_until=now + seconds,
             stored=dict(previous.stored) if previous else {},
             jobs=_running_jobs(previous, now),
+            upload=upload or (previous.upload if previous else ""),
         )
         token = uuid.uuid4().hex
         try:
@@ -193,11 +197,14 @@ class ResultStore:
         return item
 
 
-def _why_take(item: ResultItem, wanted: frozenset[str], now: int) -> str | None:
+def _why_take(item: ResultItem, wanted: frozenset[str], now: int, upload: str) -> str | None:
     if item.state == "analyzing":
         return "its claim expired" if item.claimed_until < now else None
     if item.state == "failed":
-        return "a retryable failure" if item.retryable else None
+        if item.retryable:
+            return "a retryable failure"
+        # a duplicate event of the upload that failed carries the same id: not paid for twice
+        return "a new upload after a failure" if upload and upload != item.upload else None
     if item.state == "done":
         missing = wanted - item.analyzed
         return f"features not yet analyzed: {','.join(sorted(missing))}" if missing else None

@@ -156,14 +156,14 @@ class Library:
         which says what is wrong; the change made here stands either way."""
         if self.settings.backend != "cloud":
             return
-        from photosorter.core.cloud.aws import CloudError, CloudUnavailable
         from photosorter.core.cloud.library import CloudLibrary
+        from photosorter.core.cloud.session import CloudError
         from photosorter.core.cloud.sync import sync
 
         cloud = CloudLibrary(self.settings)
         try:
             run_to_end(sync(self.catalog, cloud))
-        except (CloudError, CloudUnavailable):
+        except CloudError:  # CloudUnavailable too
             pass
         finally:
             cloud.close()

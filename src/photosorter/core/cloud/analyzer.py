@@ -34,9 +34,9 @@ from photosorter.core.analysis.types import (
 from photosorter.core.catalog import Catalog
 from photosorter.core.catalog import cloud as cloud_rows
 from photosorter.core.catalog.analysis import PendingContent
-from photosorter.core.cloud.aws import CloudError, CloudUnavailable
 from photosorter.core.cloud.library import CloudLibrary
 from photosorter.core.cloud.results import change_of
+from photosorter.core.cloud.session import CloudError, CloudUnavailable
 from photosorter.core.jobs import Job
 from photosorter.core.settings import Settings
 
@@ -77,7 +77,7 @@ class CloudAnalyzer:
         if self._collection is None:
             try:
                 collection_id = self.library.outputs.collection_id
-            except (CloudError, CloudUnavailable):
+            except CloudError:  # CloudUnavailable too
                 return None
             client = RekognitionClient(
                 self.settings.aws_profile, self.settings.aws_region, rate_limit=self.settings.rate_limit

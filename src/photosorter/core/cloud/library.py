@@ -6,15 +6,16 @@ run. Every call goes through the low-level clients with the contract of ``cloud_
 
 from __future__ import annotations
 
+import dataclasses
 import threading
+import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-import botocore.exceptions as bce
-
 from photosorter.cloud_function import items
 from photosorter.core.analysis.types import Feature
-from photosorter.core.cloud.aws import ClientFactory, StackOutputs, aws_error, client_factory, stack_outputs
+from photosorter.core.cloud.session import AwsSession
+from photosorter.core.cloud.stack import StackOutputs, stack_outputs
 from photosorter.core.settings import Settings
 
 PAGE_SIZE = 500  # feed items per Query page: one page is one catalog transaction
@@ -23,43 +24,31 @@ PAGE_SIZE = 500  # feed items per Query page: one page is one catalog transactio
 class CloudLibrary:
     """Thread-safe: one instance is shared by a run's workers."""
 
-    def __init__(self, settings: Settings, clients: ClientFactory | None = None) -> None:
+    def __init__(self, settings: Settings, session: AwsSession | None = None) -> None:
         self.settings = settings
-        self._make = clients or client_factory(settings)
+        self.session = session or AwsSession.of(settings)
         self._lock = threading.Lock()
         self._outputs: StackOutputs | None = None
-        self._clients: dict[str, Any] = {}
 
     @property
     def outputs(self) -> StackOutputs:
         with self._lock:
             if self._outputs is None:
-                self._outputs = stack_outputs(
-                    self._client("cloudformation"), self.settings.cloud_stack, self.settings
-                )
+                self._outputs = stack_outputs(self.session, self.settings.cloud_stack)
             return self._outputs
 
-    def _client(self, service: str) -> Any:
-        # under self._lock, or from a method that takes it
-        if service not in self._clients:
-            self._clients[service] = self._make(service)
-        return self._clients[service]
-
     def client(self, service: str) -> Any:
-        with self._lock:
-            return self._client(service)
+        with self._lock:  # the session's client cache is not thread-safe; the clients are
+            return self.session.client(service)
 
     def close(self) -> None:
         with self._lock:
-            clients, self._clients = self._clients, {}
-        for client in clients.values():
-            client.close()
+            self.session.close()
 
     def _call(self, service: str, operation: str, doing: str, **params: Any) -> dict[str, Any]:
-        try:
-            return getattr(self.client(service), operation)(**params)
-        except (bce.ClientError, bce.BotoCoreError) as error:
-            raise aws_error(error, doing, self.settings) from error
+        client = self.client(service)
+        with self.session.errors(doing):
+            return getattr(client, operation)(**params)
 
     # -- results -------------------------------------------------------------------------------------------
 
@@ -68,20 +57,20 @@ class CloudLibrary:
         found = self._call(
             "dynamodb",
             "get_item",
-            "looking up a photo in the cloud library",
+            "look up a photo in the cloud library",
             TableName=self.outputs.table,
             Key={"pk": {"S": items.result_pk(content_hash)}},
             ConsistentRead=True,
         ).get("Item")
         decoded = items.decode(found) if found else None
-        return decoded if isinstance(decoded, items.ResultItem) else None
+        return self.complete(decoded) if isinstance(decoded, items.ResultItem) else None
 
     def upload(self, content_hash: str, jpeg: bytes, features: Iterable[Feature]) -> None:
         """The analysis image, with the features the function must run; its arrival starts the function."""
         self._call(
             "s3",
             "put_object",
-            "uploading an analysis image to the cloud library",
+            "upload an analysis image to the cloud library",
             Bucket=self.outputs.bucket,
             Key=items.analysis_key(content_hash),
             Body=jpeg,
@@ -89,8 +78,26 @@ class CloudLibrary:
             Metadata={
                 items.FEATURES_METADATA: ",".join(sorted(Feature(f).value for f in features)),
                 items.SCHEMA_METADATA: str(items.SCHEMA),
+                items.UPLOAD_METADATA: uuid.uuid4().hex,  # a retry after a failure is a new upload
             },
         )
+
+    def complete(self, item: items.ResultItem) -> items.ResultItem:
+        """``item`` with the responses the function kept in S3 (``stored``: too big for the item) read
+        back into ``responses``, so it converts like any other."""
+        if item.state != "done" or not item.stored:
+            return item
+        responses = dict(item.responses)
+        for feature, key in item.stored.items():
+            body = self._call(
+                "s3",
+                "get_object",
+                "read a stored result from the cloud library",
+                Bucket=self.outputs.bucket,
+                Key=key,
+            )["Body"].read()
+            responses[feature] = items.gunzip_json(body)
+        return dataclasses.replace(item, responses=responses, stored={})
 
     # -- the change feed -----------------------------------------------------------------------------------
 
@@ -108,7 +115,7 @@ class CloudLibrary:
             }
             if start is not None:
                 params["ExclusiveStartKey"] = start
-            page = self._call("dynamodb", "query", "reading the cloud library's changes", **params)
+            page = self._call("dynamodb", "query", "read the cloud library's changes", **params)
             yield page.get("Items", [])
             start = page.get("LastEvaluatedKey")
             if not start:
@@ -120,7 +127,7 @@ class CloudLibrary:
         self._call(
             "dynamodb",
             "put_item",
-            "saving a person in the cloud library",
+            "save a person in the cloud library",
             TableName=self.outputs.table,
             Item=items.encode_person(person),
         )

@@ -16,16 +16,19 @@ import boto3
 import botocore.exceptions as bce
 from botocore.config import Config
 
+from photosorter.cloud_function.runtime import error_code
 from photosorter.core.analysis.rekognition.client import (
     CREDENTIALS_EXPIRED,
     CREDENTIALS_REJECTED,
     NO_CREDENTIALS,
     SSO_EXPIRED,
+    TRANSIENT_CODES,
     credentials_owner,
     known_regions,
     login_hint,
 )
 from photosorter.core.errors import PhotosorterError
+from photosorter.core.settings import Settings
 
 _CONFIG = Config(
     retries={"mode": "standard", "total_max_attempts": 5},
@@ -34,11 +37,19 @@ _CONFIG = Config(
     user_agent_extra="photosorter-cloud",
 )
 _NO_REGION = "no AWS region is set: pass --region (e.g. us-east-1) or choose one in Settings"
-_DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "OptInRequired"})
+_DENIED = frozenset(
+    {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "OptInRequired", "AuthorizationError"}
+)
+_GONE = frozenset({"NoSuchBucket", "ResourceNotFoundException"})
 
 
 class CloudError(PhotosorterError):
     """A cloud-library failure with one message that says what to do."""
+
+
+class CloudUnavailable(CloudError):
+    """The cloud library did not answer now (network, throttling after retries): worth trying again
+    later, where a plain CloudError needs the user to fix something first."""
 
 
 class AwsSession:
@@ -49,6 +60,16 @@ class AwsSession:
         self.region = region or None
         self._session: boto3.Session | None = None
         self._clients: dict[str, Any] = {}
+
+    @classmethod
+    def of(cls, settings: Settings) -> AwsSession:
+        """The session of the settings' profile and region (what every desktop caller uses)."""
+        return cls(settings.aws_profile, settings.aws_region)
+
+    def close(self) -> None:
+        clients, self._clients = self._clients, {}
+        for client in clients.values():
+            client.close()
 
     def who(self) -> str:
         return credentials_owner(self.profile)
@@ -98,6 +119,7 @@ class AwsSession:
         details = error.response.get("Error", {})
         code = str(details.get("Code", "Unknown"))
         message = str(details.get("Message", "") or error)
+        status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
         if code in CREDENTIALS_REJECTED:
             return CloudError(
                 f"AWS rejected the credentials of {self.who()} ({code}): check the access key and this "
@@ -111,7 +133,15 @@ class AwsSession:
                 f"AWS denied {self.who()} the permission{what} ({code}: {message}); docs/cloud.md lists "
                 "the permissions deploying needs"
             )
+        if code in _GONE:
+            where = f" (while trying to {doing})" if doing else ""
+            return CloudError(
+                f"the cloud library's storage is gone ({code}{where}): run `photosorter cloud destroy`, "
+                "then `photosorter cloud deploy`"
+            )
         what = f"could not {doing}" if doing else "the request failed"
+        if code in TRANSIENT_CODES or status >= 500 or "Throttl" in code:
+            return CloudUnavailable(f"{what}: AWS is busy or failing ({code}); try again later")
         return CloudError(f"{what}: {code}: {message}")
 
     def botocore_error(self, error: bce.BotoCoreError, doing: str = "") -> CloudError:
@@ -131,10 +161,11 @@ class AwsSession:
                 "no AWS region is set: pass --region (e.g. us-east-1) or choose one in Settings"
             )
         if isinstance(error, bce.EndpointConnectionError | bce.ConnectTimeoutError | bce.ReadTimeoutError):
-            return CloudError(f"could not reach AWS ({error}): check the network connection and the region")
+            return CloudUnavailable(
+                f"could not reach AWS ({error}): check the network connection and the region"
+            )
         what = f"could not {doing}" if doing else "AWS failed"
         return CloudError(f"{what}: {type(error).__name__}: {error}")
 
 
-def error_code(error: bce.ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
+__all__ = ["AwsSession", "CloudError", "CloudUnavailable", "error_code"]

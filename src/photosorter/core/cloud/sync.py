@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from photosorter.cloud_function import items
 from photosorter.core.catalog import Catalog
 from photosorter.core.catalog import cloud as cloud_rows
-from photosorter.core.cloud.aws import CloudError
 from photosorter.core.cloud.library import PAGE_SIZE, CloudLibrary
 from photosorter.core.cloud.people import publish
 from photosorter.core.cloud.results import change_of
+from photosorter.core.cloud.session import CloudError
 from photosorter.core.jobs import CancelToken, Job, Progress
 
 
@@ -76,7 +76,10 @@ def sync(
             change
             for found in decoded
             if _pk(found) in fresh and (isinstance(found, items.PersonItem) or found.content_hash in held)
-            for change in (change_of(found),)
+            # responses the function kept in S3 are read only for items imported here
+            for change in (
+                change_of(found if isinstance(found, items.PersonItem) else library.complete(found)),
+            )
             if change is not None
         ]
         imported = cloud_rows.import_page(catalog, table, cursor, changes)

@@ -56,7 +56,7 @@ NO_CREDENTIALS = (
 )
 SSO_EXPIRED = (bce.TokenRetrievalError, bce.SSOError, bce.NoAuthTokenError)
 _DENIED = frozenset({"AccessDeniedException", "AccessDenied", "NotAuthorized", "OptInRequired"})
-_TRANSIENT = frozenset(
+TRANSIENT_CODES = frozenset(  # worth another try later (shared with core.cloud)
     {
         "ThrottlingException",
         "Throttling",
@@ -291,7 +291,7 @@ class RekognitionClient:
                 f"AWS denied {self.who()} access to {action} ({code}): allow {action} for that IAM user "
                 "or role (e.g. the AmazonRekognitionFullAccess policy) or choose another profile"
             )
-        if code in _TRANSIENT or status >= 500:
+        if code in TRANSIENT_CODES or status >= 500:
             return TransientAnalysisError(
                 f"Rekognition {operation} still failed after retries ({code}: {message}); "
                 "the photo stays pending"
