@@ -51,9 +51,9 @@ def test_an_outage_mid_run_never_makes_a_photo_pay_twice(
 ) -> None:
     fake_rekognition.go_down_after(7)  # 7 answers (CreateCollection among them), then unreachable
     first = run_to_end(AnalysisRun(library.catalog, analyzer(), FEATURES, workers=4).run())
-    assert first.pending == 10 and all(
-        "will retry" in f["error"] or "80 px" in f["error"] for f in first.failed
-    )
+    # six answers can finish a photo (all three of its calls) before the outage: analyzed, not pending
+    assert first.analyzed <= 2 and first.pending == 10 - first.analyzed
+    assert all("will retry" in f["error"] or "80 px" in f["error"] for f in first.failed)
     assert stored(library) == billed(fake_rekognition) == 6  # every answer that arrived is kept
 
     fake_rekognition.restore()
