@@ -250,13 +250,24 @@ def pending_regions(catalog: Catalog, waiting: bool = True) -> list[PendingRegio
 
 
 def faces_of(catalog: Catalog, content_hash: str) -> list[DetectedFace]:
+    return faces_of_contents(catalog, [content_hash]).get(content_hash, [])
+
+
+def faces_of_contents(catalog: Catalog, hashes: Iterable[str]) -> dict[str, list[DetectedFace]]:
+    """The faces of each of these contents (those with none are left out), in one query: applying the
+    regions of a first scan asked once per content before."""
     rows = catalog.connection().execute(
-        "SELECT f.id, f.backend, f.idx, f.box_left, f.box_top, f.box_width, f.box_height, f.person_id,"
-        " p.name, f.assigned_by FROM faces f LEFT JOIN people p ON p.id = f.person_id"
-        " WHERE f.hash = ? ORDER BY f.id",
-        (content_hash,),
+        "SELECT f.hash, f.id, f.backend, f.idx, f.box_left, f.box_top, f.box_width, f.box_height,"
+        " f.person_id, p.name, f.assigned_by FROM faces f LEFT JOIN people p ON p.id = f.person_id"
+        " WHERE f.hash IN (SELECT value FROM json_each(?)) ORDER BY f.id",
+        (json.dumps(list(hashes)),),
     )
-    return [DetectedFace(r[0], r[1], r[2], (r[3], r[4], r[5], r[6]), r[7], r[8], r[9]) for r in rows]
+    found: dict[str, list[DetectedFace]] = {}
+    for r in rows:
+        found.setdefault(r[0], []).append(
+            DetectedFace(r[1], r[2], r[3], (r[4], r[5], r[6], r[7]), r[8], r[9], r[10])
+        )
+    return found
 
 
 def add_region_face(conn: sqlite3.Connection, content_hash: str, region: FaceRegion, idx: int) -> int:
