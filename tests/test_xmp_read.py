@@ -380,6 +380,32 @@ def test_copies_share_the_keywords_of_their_content(home: Path, tmp_path: Path) 
         assert search.search(library.catalog, "family") == []
 
 
+def test_copies_with_sidecars_read_in_one_scan_keep_every_copys_keywords(home: Path, tmp_path: Path) -> None:
+    """A first scan stores a new photo's metadata with its batch; a second copy of the same content in
+    that batch must still merge with the first one's keywords, not be overwritten by them."""
+    folder = tmp_path / "photos"
+    (folder / "a").mkdir(parents=True)
+    (folder / "b").mkdir()
+    make_photo(folder / "a" / "same.jpg")
+    shutil.copy(folder / "a" / "same.jpg", folder / "b" / "same.jpg")
+    (folder / "a" / "same.jpg.xmp").write_bytes(fixture("picasa.xmp"))
+    (folder / "b" / "same.jpg.xmp").write_bytes(fixture("lightroom.xmp"))
+    make_photo(folder / "a" / "other.jpg")
+    (folder / "a" / "other.jpg.xmp").write_bytes(fixture("lightroom.xmp"))
+    report = scan(home, folder)
+    assert report.added == 3
+    with Library.open(home) as library:
+        assert len(search.search(library.catalog, "family")) == 2
+        assert len(search.search(library.catalog, "sunset")) == 3
+        labels = {
+            name
+            for (name,) in library.catalog.connection().execute(
+                "SELECT name FROM labels WHERE backend = ?", (meta.KEYWORD_BACKEND,)
+            )
+        }
+    assert {"family", "sunset", "Dog"} <= labels
+
+
 # -- named regions become named faces --------------------------------------------------------------------
 def _detect(library: Library, content_hash: str, boxes: list[tuple[float, float, float, float]]) -> None:
     """Stores faces as the local analyzer would (embeddings far apart: no two cluster together)."""

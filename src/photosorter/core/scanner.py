@@ -31,7 +31,7 @@ from photosorter.core.imaging import (
 )
 from photosorter.core.jobs import CancelToken, Job, Progress
 from photosorter.core.media import has_media_extension, read_media
-from photosorter.core.records import Folder, ImageFacts
+from photosorter.core.records import Folder, ImageFacts, PhotoMetadata
 from photosorter.core.scan_walk import Candidate, WalkResult, under_any, walk_folder, walk_paths
 from photosorter.core.video.reading import NotAVideo
 
@@ -104,6 +104,13 @@ def read_candidate(candidate: Candidate, thumb_dir: Path) -> ReadOutcome:
         return ReadOutcome(
             candidate, None, f"unexpected error reading image: {type(error).__name__}: {error}"
         )
+
+
+def _store_fresh(conn, fresh: list[tuple[int, str, PhotoMetadata]]) -> None:
+    """Stores the metadata waiting in ``fresh``: before any other metadata is stored, because that reads
+    the rows of the content's other copies, which may be waiting here."""
+    metadata_rows.store_new(conn, fresh)
+    fresh.clear()
 
 
 def _take_first(pending: deque[Future[ReadOutcome]], batch: list[ReadOutcome]) -> None:
@@ -284,6 +291,9 @@ class Scanner:
 
     def _write(self, batch: list[ReadOutcome], report: ScanReport) -> None:
         with self.catalog.transaction() as conn:
+            # metadata of new photos that are their content's only copy, stored with one statement per
+            # table at the end (per-photo statements were most of what sidecars added to a first scan)
+            fresh: list[tuple[int, str, PhotoMetadata]] = []
             for outcome in batch:
                 candidate = outcome.candidate
                 name = os.path.basename(candidate.path)
@@ -305,18 +315,29 @@ class Scanner:
                     report.skipped.append({"path": display(candidate.path), "reason": outcome.skipped})
                 if outcome.facts is None:
                     continue
-                self._store(conn, candidate, name, outcome.facts, report)
+                self._store(conn, candidate, name, outcome.facts, report, fresh)
                 if outcome.facts.perceptual_hash is not None:
                     duplicate_rows.store_hash(conn, outcome.facts.hash, outcome.facts.perceptual_hash)
+            _store_fresh(conn, fresh)
         if any(o.facts is not None and o.facts.latitude is not None for o in batch):
             fill_places(self.catalog)  # the rows just written with a position, and any left before
 
-    def _store(self, conn, candidate: Candidate, name: str, facts: ImageFacts, report: ScanReport) -> None:
+    def _store(
+        self,
+        conn,
+        candidate: Candidate,
+        name: str,
+        facts: ImageFacts,
+        report: ScanReport,
+        fresh: list[tuple[int, str, PhotoMetadata]],
+    ) -> None:
+        """Writes one photo's row; the metadata of a new only copy goes to ``fresh`` for ``store_new``."""
         report.warnings.extend({"path": display(candidate.path), "warning": w} for w in facts.warnings)
         existing = photo_rows.id_of(conn, candidate.path)
         if existing is not None:
             old_hash = photo_rows.hash_of(conn, existing)
             photo_rows.update_facts(conn, existing, facts)
+            _store_fresh(conn, fresh)
             metadata_rows.store(conn, existing, old_hash, facts.hash, facts.metadata)
             report.updated += 1
             return
@@ -327,11 +348,15 @@ class Scanner:
                 photo_rows.move_photo(conn, photo_id, candidate.folder_id, candidate.path, name)
                 photo_rows.update_facts(conn, photo_id, facts)
                 # the sidecars at the new path say what the photo's metadata is now
+                _store_fresh(conn, fresh)
                 metadata_rows.store(conn, photo_id, facts.hash, facts.hash, facts.metadata)
                 report.moved += 1
                 return
         photo_id = photo_rows.insert_photo(conn, candidate.folder_id, candidate.path, name, facts)
         if facts.metadata is not None:
-            # the only photo of its content: its keywords are the content's, no copies to merge
-            metadata_rows.store(conn, photo_id, None, facts.hash, facts.metadata, only_copy=not copies)
+            if copies:
+                _store_fresh(conn, fresh)
+                metadata_rows.store(conn, photo_id, None, facts.hash, facts.metadata)
+            else:
+                fresh.append((photo_id, facts.hash, facts.metadata))
         report.added += 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from photosorter.core.catalog.database import Catalog
@@ -41,10 +41,10 @@ def store(
     old_hash: str | None,
     new_hash: str,
     metadata: PhotoMetadata | None,
-    only_copy: bool = False,
 ) -> bool:
-    """Replaces what one photo's metadata says (``old_hash`` None: a new photo, nothing to replace);
-    returns True when it has named regions to apply."""
+    """Replaces what one photo's metadata says (``old_hash`` None: a new photo, nothing to replace) and
+    derives its content's 'yours' labels again from every copy; returns True when it has named regions
+    to apply. A new photo that is its content's only copy goes through ``store_new`` instead."""
     previous: list[tuple] = []
     if old_hash is not None:
         conn.execute("DELETE FROM photo_metadata WHERE photo_id = ?", (photo_id,))
@@ -55,25 +55,9 @@ def store(
         ).fetchall()
         conn.execute("DELETE FROM photo_regions WHERE photo_id = ?", (photo_id,))
     if metadata is not None:
-        conn.execute(
-            "INSERT INTO photo_metadata (photo_id, keywords, rating, title, description, sources)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                photo_id,
-                _keywords_json(metadata.keywords),
-                metadata.rating,
-                metadata.title,
-                metadata.description,
-                json.dumps(list(metadata.sources)),
-            ),
-        )
+        conn.execute(_INSERT_METADATA, _metadata_row(photo_id, metadata))
         if metadata.rating is not None and metadata.rating > 0:
-            # another tool's stars seed the photo's rating; one the user set here (even 0) is theirs
-            conn.execute(
-                "INSERT INTO photo_marks (photo_id, favorite, rating, updated_at)"
-                " VALUES (?, 0, ?, datetime('now')) ON CONFLICT (photo_id) DO NOTHING",
-                (photo_id, min(5, metadata.rating)),
-            )
+            conn.execute(_SEED_RATING, (photo_id, min(5, metadata.rating)))
         unchanged = old_hash == new_hash and all(row[5] != "pending" for row in previous)
         same = [tuple(r[:5]) for r in previous] == [
             (r.name, r.left, r.top, r.width, r.height) for r in metadata.regions
@@ -82,21 +66,73 @@ def store(
         state = "pending"
         if unchanged and same and previous:
             state = "waiting" if any(row[5] == "waiting" for row in previous) else "applied"
-        conn.executemany(
-            "INSERT INTO photo_regions (photo_id, idx, name, box_left, box_top, box_width, box_height, state)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (photo_id, i, r.name, r.left, r.top, r.width, r.height, state)
-                for i, r in enumerate(metadata.regions)
-            ],
-        )
-    if only_copy and old_hash is None and metadata is not None:
-        # a new photo no other row holds (the scan's common case): its keywords are the content's
-        merged = {k.name: list(k.parents) for k in metadata.keywords}
-        _put_keyword_labels(conn, new_hash, merged, replace=True)
-    else:
-        refresh_keyword_labels(conn, {h for h in (old_hash, new_hash) if h})
+        conn.executemany(_INSERT_REGION, _region_rows(photo_id, metadata, state))
+    refresh_keyword_labels(conn, {h for h in (old_hash, new_hash) if h})
     return metadata is not None and bool(metadata.regions)
+
+
+_INSERT_METADATA = (
+    "INSERT INTO photo_metadata (photo_id, keywords, rating, title, description, sources)"
+    " VALUES (?, ?, ?, ?, ?, ?)"
+)
+# another tool's stars seed the photo's rating; one the user set here (even 0) is theirs
+_SEED_RATING = (
+    "INSERT INTO photo_marks (photo_id, favorite, rating, updated_at)"
+    " VALUES (?, 0, ?, datetime('now')) ON CONFLICT (photo_id) DO NOTHING"
+)
+_INSERT_REGION = (
+    "INSERT INTO photo_regions (photo_id, idx, name, box_left, box_top, box_width, box_height, state)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_DELETE_KEYWORD_LABELS = "DELETE FROM labels WHERE hash = ? AND backend = ?"
+_INSERT_LABEL = (
+    "INSERT INTO labels (hash, backend, name, confidence, parents, categories) VALUES (?, ?, ?, ?, ?, ?)"
+)
+
+
+def _metadata_row(photo_id: int, metadata: PhotoMetadata) -> tuple:
+    return (
+        photo_id,
+        _keywords_json(metadata.keywords),
+        metadata.rating,
+        metadata.title,
+        metadata.description,
+        json.dumps(list(metadata.sources)),
+    )
+
+
+def _region_rows(photo_id: int, metadata: PhotoMetadata, state: str) -> list[tuple]:
+    return [
+        (photo_id, i, r.name, r.left, r.top, r.width, r.height, state) for i, r in enumerate(metadata.regions)
+    ]
+
+
+def store_new(conn: sqlite3.Connection, photos: Sequence[tuple[int, str, PhotoMetadata]]) -> None:
+    """Stores the metadata of new photos, each (photo id, content hash, metadata) the only photo of its
+    content, with one statement per table for all of them.
+
+    A first scan of a library is almost all such photos, and per-photo statements cost more there than
+    the rows they write. With no other copy, a photo's keywords are its content's 'yours' labels as they
+    are: nothing to merge. The caller must not store another copy of one of these contents before this.
+    """
+    if not photos:
+        return
+    conn.executemany(_INSERT_METADATA, [_metadata_row(pid, m) for pid, _, m in photos])
+    conn.executemany(
+        _SEED_RATING,
+        [(pid, min(5, m.rating)) for pid, _, m in photos if m.rating is not None and m.rating > 0],
+    )
+    conn.executemany(_INSERT_REGION, [row for pid, _, m in photos for row in _region_rows(pid, m, "pending")])
+    # a content's old 'yours' labels with no photo left to hold them are not this photo's keywords
+    conn.executemany(_DELETE_KEYWORD_LABELS, [(h, KEYWORD_BACKEND) for _, h, _ in photos])
+    conn.executemany(
+        _INSERT_LABEL,
+        [
+            (content_hash, KEYWORD_BACKEND, name, KEYWORD_CONFIDENCE, json.dumps(parents), _CATEGORIES)
+            for _, content_hash, m in photos
+            for name, parents in {k.name: list(k.parents) for k in m.keywords}.items()
+        ],
+    )
 
 
 _CATEGORIES = json.dumps([KEYWORD_CATEGORY])
@@ -106,9 +142,9 @@ def _put_keyword_labels(
     conn: sqlite3.Connection, content_hash: str, merged: dict[str, list[str]], replace: bool
 ) -> None:
     if replace:
-        conn.execute("DELETE FROM labels WHERE hash = ? AND backend = ?", (content_hash, KEYWORD_BACKEND))
+        conn.execute(_DELETE_KEYWORD_LABELS, (content_hash, KEYWORD_BACKEND))
     conn.executemany(
-        "INSERT INTO labels (hash, backend, name, confidence, parents, categories) VALUES (?, ?, ?, ?, ?, ?)",
+        _INSERT_LABEL,
         [
             (content_hash, KEYWORD_BACKEND, name, KEYWORD_CONFIDENCE, json.dumps(parents), _CATEGORIES)
             for name, parents in merged.items()
@@ -214,13 +250,24 @@ def pending_regions(catalog: Catalog, waiting: bool = True) -> list[PendingRegio
 
 
 def faces_of(catalog: Catalog, content_hash: str) -> list[DetectedFace]:
+    return faces_of_contents(catalog, [content_hash]).get(content_hash, [])
+
+
+def faces_of_contents(catalog: Catalog, hashes: Iterable[str]) -> dict[str, list[DetectedFace]]:
+    """The faces of each of these contents (those with none are left out), in one query: applying the
+    regions of a first scan asked once per content before."""
     rows = catalog.connection().execute(
-        "SELECT f.id, f.backend, f.idx, f.box_left, f.box_top, f.box_width, f.box_height, f.person_id,"
-        " p.name, f.assigned_by FROM faces f LEFT JOIN people p ON p.id = f.person_id"
-        " WHERE f.hash = ? ORDER BY f.id",
-        (content_hash,),
+        "SELECT f.hash, f.id, f.backend, f.idx, f.box_left, f.box_top, f.box_width, f.box_height,"
+        " f.person_id, p.name, f.assigned_by FROM faces f LEFT JOIN people p ON p.id = f.person_id"
+        " WHERE f.hash IN (SELECT value FROM json_each(?)) ORDER BY f.id",
+        (json.dumps(list(hashes)),),
     )
-    return [DetectedFace(r[0], r[1], r[2], (r[3], r[4], r[5], r[6]), r[7], r[8], r[9]) for r in rows]
+    found: dict[str, list[DetectedFace]] = {}
+    for r in rows:
+        found.setdefault(r[0], []).append(
+            DetectedFace(r[1], r[2], r[3], (r[4], r[5], r[6], r[7]), r[8], r[9], r[10])
+        )
+    return found
 
 
 def add_region_face(conn: sqlite3.Connection, content_hash: str, region: FaceRegion, idx: int) -> int:

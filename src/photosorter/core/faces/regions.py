@@ -47,9 +47,11 @@ def apply_regions(
     waiting: list[meta.PendingRegion] = []
     kept = 0
     with catalog.transaction() as conn:
+        # read before any change: each content's changes below touch only its own faces
+        faces_by_content = meta.faces_of_contents(catalog, {r.content_hash for r in pending})
         for content_hash, group in groupby(pending, key=lambda r: r.content_hash):
             regions = list(group)
-            faces = meta.faces_of(catalog, content_hash)
+            faces = faces_by_content.get(content_hash, [])
             detected = [f for f in faces if f.backend != meta.REGION_BACKEND]
             own = {(f.person_name or "").casefold(): f for f in faces if f.backend == meta.REGION_BACKEND}
             looked = regions[0].looked
