@@ -275,7 +275,7 @@ def test_a_stack_in_rollback_complete_is_explained_with_its_fix(aws_env) -> None
 def test_missing_credentials_give_one_clear_message(monkeypatch: pytest.MonkeyPatch, cli) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    with pytest.raises(CloudError, match=r"^no usable AWS credentials for the default AWS credentials: run"):
+    with pytest.raises(CloudError, match=r"^no usable AWS credentials for the default AWS profile: run"):
         status("Photos-Test")
 
     result = cli("cloud", "status")

@@ -81,7 +81,7 @@ _AWS_HOST = re.compile(r"\.amazonaws\.com(\.cn)?$|\.api\.aws$")
 def credentials_owner(profile: str | None) -> str:
     """Whose credentials boto3 uses, for messages: ``profile 'x'`` or the default ones."""
     profile = profile or os.environ.get("AWS_PROFILE")
-    return f"profile '{profile}'" if profile else "the default AWS credentials"
+    return f"profile '{profile}'" if profile else "the default AWS profile"
 
 
 def login_hint(profile: str | None) -> str:
