@@ -169,6 +169,11 @@ class FakeRekognition:
             return
         self.gate.set()  # no request thread may wait forever
         self._httpd.shutdown()
+        # A request being answered is answered before its connection closes: like the real service, the fake
+        # bills when it answers, so cutting an answer half-sent made "billed" count a call no client received.
+        deadline = time.monotonic() + 10
+        while self.active and time.monotonic() < deadline:
+            time.sleep(0.005)
         # Clients keep connections alive; closing them ends the threads waiting on them.
         with self._lock:
             connections = list(self._connections)
