@@ -148,23 +148,21 @@ def main() -> int:
             )
 
             cloud = CloudLibrary(library.settings)
-            started = time.perf_counter()
-            first = run_to_end(sync(library.catalog, cloud))
-            first_s = time.perf_counter() - started
-            print(
-                f"first sync: {first.read} items read, {first.results} imported in {first_s:.2f} s"
-                f" = {first.results / first_s:.0f} items/s ({first.pages} pages)"
-            )
 
+            def timed_sync(what: str):
+                started = time.perf_counter()
+                report = run_to_end(sync(library.catalog, cloud))
+                seconds = time.perf_counter() - started
+                print(
+                    f"{what}: {report.read} items read, {report.results} imported in {seconds:.3f} s"
+                    f" = {report.results / seconds:.0f} items/s ({report.pages} pages)"
+                )
+                return report, seconds
+
+            first, first_s = timed_sync("first sync")
             now = items.now_us()
             world.put(*(item(i, now + i) for i in range(args.items, total)))
-            started = time.perf_counter()
-            changed = run_to_end(sync(library.catalog, cloud))
-            changed_s = time.perf_counter() - started
-            print(
-                f"{args.changes}-change sync: {changed.read} items read, {changed.results} imported in"
-                f" {changed_s:.3f} s = {changed.results / changed_s:.0f} items/s ({changed.pages} pages)"
-            )
+            changed, changed_s = timed_sync(f"{args.changes}-change sync")
             cloud.close()
             library.close()
             assert first.results == args.items and changed.results == args.changes
