@@ -1,7 +1,14 @@
 """Does searching a word a user would type find the photos that show it? Recall and precision per word.
 
-Usage: python benchmarks/eval_labels.py [CORPUS] [--backend local] [-v]
+Usage: python benchmarks/eval_labels.py [CORPUS] [--backend local] [-v] [--fold 1|2]
+                                        [--record DIR | --replay DIR]
        (CORPUS defaults to ../shared/photos beside the repo; it needs a MANIFEST.csv)
+
+``--record DIR`` keeps the local analyzer's raw evidence per photo in DIR; ``--replay DIR``
+then measures the label rules of labels.py on it in seconds, without the models (see
+label_evidence.py). ``--fold 1`` or ``2`` counts only half of the photos (alternate source
+images, so a photo and its re-encoded copy fall in the same half): set a rule's threshold
+on one half, measure it on the other.
 
 The corpus is copied under anonymous file names (``0001.jpg`` …, in one folder named
 ``library``), so no file or folder name can match a query: only what the analyzer
@@ -22,12 +29,15 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
+from label_evidence import Recorder, Replayer
 from photosorter.core.catalog import photos as photo_rows
+from photosorter.core.imaging import UnreadablePhoto, analysis_jpeg
 from photosorter.core.jobs import run_to_end
 from photosorter.core.library import Library
 from photosorter.core.search import search_ids
@@ -100,14 +110,29 @@ def copy_anonymously(corpus: Path, rows: list[dict], into: Path) -> dict[str, st
     return names
 
 
+def folds(rows: list[dict]) -> dict[str, int]:
+    """Manifest path -> 1 or 2: alternate source images in manifest order; copies of one source together."""
+    sources: dict[tuple[str, str], int] = {}
+    for row in rows:
+        sources.setdefault((row["source_repo"], row["source_path"]), len(sources) % 2 + 1)
+    return {row["path"]: sources[(row["source_repo"], row["source_path"])] for row in rows}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("corpus", nargs="?", default=str(REPO.parent / "shared" / "photos"))
     parser.add_argument("--backend", default="local")
     parser.add_argument("-v", "--verbose", action="store_true", help="list every miss and wrong result")
+    parser.add_argument("--fold", type=int, choices=(1, 2), help="count only this half of the photos")
+    evidence = parser.add_mutually_exclusive_group()
+    evidence.add_argument("--record", type=Path, help="keep the local analyzer's evidence in this folder")
+    evidence.add_argument("--replay", type=Path, help="the label rules on evidence kept by --record")
     args = parser.parse_args()
     corpus = Path(args.corpus)
     rows = list(csv.DictReader((corpus / "MANIFEST.csv").open(encoding="utf-8")))
+    if args.fold:
+        fold_of = folds(rows)
+        rows = [row for row in rows if fold_of[row["path"]] == args.fold]
     truth: dict[str, set[str]] = {}
     with tempfile.TemporaryDirectory(prefix="eval-labels-") as tmp:
         names = copy_anonymously(corpus, rows, Path(tmp) / "library")
@@ -118,8 +143,15 @@ def main() -> int:
         with Library.open(Path(tmp) / "home") as library:
             library.add_folder(Path(tmp) / "library")
             run_to_end(library.scan())
-            analyzer = library.analyzer(args.backend)
+            if args.record:
+                analyzer = Recorder()
+            elif args.replay:
+                analyzer = Replayer(args.replay)
+            else:
+                analyzer = library.analyzer(args.backend)
             run_to_end(library.analyze(library.analysis_run(analyzer)))
+            if args.record:
+                analyzer.save(args.record, _by_image(names))
             path_of = {p.id: names.get(p.path) for p in _photos(library)}
             words = sorted({w for expected in truth.values() for w in expected})
             relevant_total = found_total = right_total = 0
@@ -151,6 +183,17 @@ def main() -> int:
                 f"precision {precision:.3f}  (target: recall >= 0.65 at precision >= 0.85)"
             )
     return 0
+
+
+def _by_image(names: dict[str, str]) -> dict[str, str]:
+    """SHA-256 of each photo's analysis image -> its manifest path (the key of the recorded evidence)."""
+    out = {}
+    for anonymous, path in names.items():
+        try:
+            out[hashlib.sha256(analysis_jpeg(anonymous)).hexdigest()] = path
+        except (UnreadablePhoto, OSError):  # the analyzer got no image of it, so there is no evidence
+            continue
+    return out
 
 
 def _photos(library: Library):

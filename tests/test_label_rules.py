@@ -1,15 +1,28 @@
-"""Labels from faces, text and pixels (core/analysis/local/labels.py): each rule on inputs that show it.
+"""Labels from faces, text, pixels and scenes (core/analysis/local/labels.py), each rule on inputs showing it.
 
-The figures each rule was measured by are printed by ``benchmarks/eval_labels.py``.
+The figures each rule was measured by are printed by ``benchmarks/eval_labels.py`` and
+``benchmarks/label_evidence.py --calibrate``.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
+import pytest
 
-from photosorter.core.analysis.local.labels import LabelMap, people_labels, pixel_labels, text_labels
-from photosorter.core.analysis.types import Box, Face, TextLine
+from photosorter.core.analysis.local import LocalAnalyzer
+from photosorter.core.analysis.local.labels import (
+    LabelMap,
+    people_labels,
+    pixel_labels,
+    scene_labels,
+    text_labels,
+)
+from photosorter.core.analysis.types import Box, Face, Feature, Label, TextLine
+
+DATA = Path(__file__).parent / "data"
 
 
 def names(labels) -> set[str]:
@@ -24,9 +37,20 @@ def line(text: str, width: float = 0.2) -> TextLine:
     return TextLine(text, 95.0, Box(0.1, 0.1, width, 0.05))
 
 
-def test_three_faces_make_a_group_two_do_not() -> None:
-    assert "Group" not in names(people_labels((face(0.1), face(0.1))))
-    assert {"Group", "People", "Person"} <= names(people_labels((face(0.1), face(0.1), face(0.1))))
+def test_two_people_posing_are_a_group_a_subject_with_passers_by_is_not() -> None:
+    assert {"Group", "People", "Person"} <= names(people_labels((face(0.1), face(0.12))))
+    assert "Group" not in names(people_labels((face(0.3),)))
+    # a street photo: two faces far away, or one subject and bystanders, is not a posed group
+    assert "Group" not in names(people_labels((face(0.05), face(0.04))))
+    assert "Group" not in names(people_labels((face(0.085), face(0.03), face(0.03), face(0.02))))
+
+
+def test_many_faces_far_away_are_a_crowd_a_family_portrait_is_not() -> None:
+    market = (face(0.08), face(0.03), face(0.03), face(0.03), face(0.02))
+    assert "Crowd" in names(people_labels(market))
+    family = tuple(face(0.15) for _ in range(6))
+    assert "Crowd" not in names(people_labels(family))
+    assert "Group" in names(people_labels(family))
 
 
 def test_a_page_of_wide_lines_is_a_document_a_sign_of_short_lines_is_not() -> None:
@@ -104,3 +128,70 @@ def test_green_with_leafy_texture_is_a_tree_smooth_green_is_not() -> None:
     assert "Tree" not in names(pixel_labels(backdrop, ()))
     sign = tuple(line(word) for word in ("SEOUL", "CITY HALL", "EXIT"))  # a green road sign's lines
     assert "Tree" not in names(pixel_labels(leaves, sign))
+
+
+def probabilities(**shares: float) -> np.ndarray:
+    """A classifier output: the named ImageNet classes at these shares, the rest on an unrelated class."""
+    label_map = LabelMap.load()
+    index = {name: i for i, name in enumerate(label_map.imagenet_names)}
+    out = np.zeros(len(label_map.imagenet_names), dtype=np.float32)
+    for name, share in shares.items():
+        out[index[name.replace("_", " ")]] = share
+    out[index["jigsaw puzzle"]] += 1.0 - out.sum()
+    return out
+
+
+def outdoors() -> tuple[Label, ...]:
+    return (Label("Sky", 90.0), Label("Outdoors", 90.0))
+
+
+def test_several_waterside_guesses_add_up_to_water() -> None:
+    label_map = LabelMap.load()
+    # no single class is sure (boathouse 14%, lakeside 11%, dock 3%), together they say water
+    riverside = probabilities(boathouse=0.14, lakeside=0.11, dock=0.03, castle=0.21)
+    assert {"Water", "Outdoors"} <= names(scene_labels(label_map, riverside, ()))
+    assert "Water" not in names(scene_labels(label_map, probabilities(castle=0.6, palace=0.2), ()))
+
+
+def test_water_under_sky_is_a_landscape() -> None:
+    label_map = LabelMap.load()
+    bay = probabilities(suspension_bridge=0.27, pier=0.21, container_ship=0.1)
+    assert "Landscape" in names(scene_labels(label_map, bay, outdoors()))
+    assert "Landscape" not in names(scene_labels(label_map, bay, ()))
+
+
+def test_formal_wear_or_a_served_coffee_without_sky_or_trees_is_indoors() -> None:
+    label_map = LabelMap.load()
+    for evidence in (probabilities(suit=0.5, Windsor_tie=0.1), probabilities(espresso=0.9)):
+        assert "Indoors" in names(scene_labels(label_map, evidence, ()))
+        assert "Indoors" not in names(scene_labels(label_map, evidence, outdoors()))
+    # a suit at a stadium: weak evidence, not indoors
+    assert "Indoors" not in names(scene_labels(label_map, probabilities(suit=0.1, bow_tie=0.04), ()))
+
+
+def test_a_street_sign_is_outdoors_a_licence_plate_read_as_one_is_not() -> None:
+    label_map = LabelMap.load()
+    sign = probabilities(street_sign=0.11, scoreboard=0.5)
+    assert "Outdoors" in names(scene_labels(label_map, sign, (Label("Text", 99.0),)))
+    plate = (Label("Text", 99.0), Label("License Plate", 99.0))
+    assert "Outdoors" not in names(scene_labels(label_map, sign, plate))
+
+
+@pytest.fixture(scope="module")
+def analyzer(tmp_path_factory: pytest.TempPathFactory) -> LocalAnalyzer:
+    return LocalAnalyzer(cache_dir=tmp_path_factory.mktemp("models"))
+
+
+def test_real_photos_get_their_scene_labels(analyzer) -> None:
+    def labelled(path: Path) -> set[str]:
+        return names(analyzer.analyze(path.read_bytes(), frozenset({Feature.LABELS})).labels)
+
+    bay = labelled(DATA / "photos" / "golden_gate_bridge.webp")
+    assert {"Water", "Landscape", "Sky", "Outdoors", "Bridge"} <= bay
+    assert "Indoors" not in bay
+    portrait = labelled(DATA / "analysis" / "obama.jpg")
+    assert {"Indoors", "Portrait", "Suit"} <= portrait
+    assert not {"Outdoors", "Water", "Landscape"} & portrait
+    family = labelled(DATA / "analysis" / "family.jpg")
+    assert {"Group", "People"} <= family
+    assert "Crowd" not in family

@@ -20,10 +20,7 @@ from photosorter.core.analysis.local.labels import (
     RULES_VERSION,
     LabelMap,
     SceneClassifier,
-    merge,
-    people_labels,
-    pixel_labels,
-    text_labels,
+    photo_labels,
 )
 from photosorter.core.analysis.local.once import LoadOnce
 from photosorter.core.analysis.types import AnalysisError, AnalysisResult, Feature
@@ -93,12 +90,7 @@ class LocalAnalyzer:
                     [label_map.imagenet_names[i], round(float(probabilities[i]), 5)] for i in top
                 ]
             }
-            labels = merge(
-                label_map.labels(probabilities),
-                people_labels(found_faces),
-                text_labels(lines),
-                pixel_labels(bgr, lines),
-            )
+            labels = photo_labels(label_map, probabilities, found_faces, lines, bgr)
         return AnalysisResult(
             backend=self.name,
             features=wanted,
