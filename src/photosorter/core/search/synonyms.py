@@ -17,6 +17,7 @@ TYPED: dict[str, tuple[str, ...]] = {
     "seaside": ("beach",), "seashore": ("beach",), "ocean": ("sea",),
     "kid": ("child",), "toddler": ("child",), "infant": ("baby",), "newborn": ("baby",),
     "selfie": ("portrait",), "headshot": ("portrait",),
+    "drink": ("beverage",),
     "smartphone": ("phone",), "cellphone": ("phone",), "laptop": ("computer",),
     "signpost": ("sign",), "signboard": ("sign",), "invoice": ("receipt",),
     "numberplate": ("license plate",), "licence": ("license",),
