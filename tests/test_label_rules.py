@@ -29,8 +29,8 @@ def names(labels) -> set[str]:
     return {label.name for label in labels}
 
 
-def face(width: float) -> Face:
-    return Face(Box(0.1, 0.1, width, width), 99.0)
+def face(width: float, height: float | None = None) -> Face:
+    return Face(Box(0.1, 0.1, width, width if height is None else height), 99.0)
 
 
 def line(text: str, width: float = 0.2) -> TextLine:
@@ -43,6 +43,13 @@ def test_two_people_posing_are_a_group_a_subject_with_passers_by_is_not() -> Non
     # a street photo: two faces far away, or one subject and bystanders, is not a posed group
     assert "Group" not in names(people_labels((face(0.05), face(0.04))))
     assert "Group" not in names(people_labels((face(0.085), face(0.03), face(0.03), face(0.02))))
+
+
+def test_one_face_filling_the_frame_is_a_portrait_a_standing_figure_is_not() -> None:
+    assert "Portrait" in names(people_labels((face(0.3, 0.25),)))
+    # a tall full-length photo: the face is a third of the width but a seventh of the height
+    assert "Portrait" not in names(people_labels((face(0.31, 0.14),)))
+    assert "Portrait" not in names(people_labels((face(0.1, 0.2),)))
 
 
 def test_many_faces_far_away_are_a_crowd_a_family_portrait_is_not() -> None:
