@@ -335,8 +335,10 @@ def test_a_working_run_renews_its_claims_so_a_slow_photo_is_not_taken_over(libra
     from photosorter.core.analysis import lease
     from photosorter.core.catalog import Catalog
 
-    monkeypatch.setattr(lease, "LEASE_SECONDS", 0.3)
-    monkeypatch.setattr(lease, "RENEW_SECONDS", 0.02)
+    # The lease must outlast the longest pause a loaded machine gives the renewing thread (at 0.3 s it
+    # lapsed 1 run in ~10 under a load of 20); the test still waits past the first lease's end.
+    monkeypatch.setattr(lease, "LEASE_SECONDS", 2.0)
+    monkeypatch.setattr(lease, "RENEW_SECONDS", 0.05)
     started, release = threading.Event(), threading.Event()
 
     class Slow(RecordingAnalyzer):
