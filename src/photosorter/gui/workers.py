@@ -72,7 +72,10 @@ def yield_cores() -> None:
     """
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError):  # a sandbox may refuse it: only smoothness is lost
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICE)
+            # below the GUI thread's (the process id names the main thread), not below its own: a worker
+            # that starts a pool thread would otherwise push it down twice
+            gui = os.getpriority(os.PRIO_PROCESS, os.getpid())
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), min(19, gui + WORKER_NICE))
 
 
 class Lane(Enum):
