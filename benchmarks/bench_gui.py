@@ -23,8 +23,10 @@ loader decodes real JPEGs). Then, with a 5 ms timer measuring the longest gap on
 The script runs against older versions too (``PYTHONPATH`` at another checkout's ``src``), so the
 timeline and the flat grid it replaced are measured on the same machine in the same hour.
 
-``--profile`` also times every event the GUI thread delivers (a ``QApplication.notify`` override,
-which slows things a little) and prints the slowest, to find what stalls.
+Each stall line counts the gaps over 50 ms (the bar). ``--profile`` also times every event the GUI
+thread delivers (a ``QApplication.notify`` override, which slows things a little) and prints the slowest,
+the garbage collections over 5 ms, and what the gaps over 50 ms were made of: the GUI thread running,
+waiting for a core (the machine or our own workers busy) or blocked (mostly the GIL held by a worker).
 """
 
 from __future__ import annotations
