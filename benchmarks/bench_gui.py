@@ -297,8 +297,12 @@ def main() -> int:
     started = time.perf_counter()
     library = build_library(args.home, args.photos)
     library.save_settings(library.settings.with_changes(analyze_after_scan=False))
+    stale = 0  # photos of an earlier run: the catch-up scan removes them from the catalog
     for old in (args.home / "library").glob("new-*"):
-        shutil.rmtree(old)  # photos of an earlier run: the catch-up scan would report them removed
+        stale += sum(library.photo_by_path(str(f)) is not None for f in old.iterdir())
+        shutil.rmtree(old)
+    # the grid once the catch-up scan is done; "Up to date" alone was read once before the scan began
+    settled = library.stats()["photos"] - stale
     print(f"catalog ready: {library.stats()['photos']:,} photos ({time.perf_counter() - started:.1f} s)")
 
     app = (ProfilingApp if args.profile else QApplication)(sys.argv[:1])
@@ -336,7 +340,11 @@ def main() -> int:
     meter.reset()
     t0 = time.perf_counter()
     spin(app, 0.5)
-    idle = spin(app, 300, lambda: "Up to date" in window.live_status.label.text())
+
+    def caught_up() -> bool:
+        return "Up to date" in window.live_status.label.text() and window.model.rowCount() == settled
+
+    idle = spin(app, 300, caught_up)
     t_catch_up = time.perf_counter() - t0
     catch_up = meter.summary()
     causes = {"catch-up": meter.causes(collections)}
