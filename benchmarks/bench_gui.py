@@ -23,8 +23,10 @@ loader decodes real JPEGs). Then, with a 5 ms timer measuring the longest gap on
 The script runs against older versions too (``PYTHONPATH`` at another checkout's ``src``), so the
 timeline and the flat grid it replaced are measured on the same machine in the same hour.
 
-``--profile`` also times every event the GUI thread delivers (a ``QApplication.notify`` override,
-which slows things a little) and prints the slowest, to find what stalls.
+Each stall line counts the gaps over 50 ms (the bar). ``--profile`` also times every event the GUI
+thread delivers (a ``QApplication.notify`` override, which slows things a little) and prints the slowest,
+the garbage collections over 5 ms, and what the gaps over 50 ms were made of: the GUI thread running,
+waiting for a core (the machine or our own workers busy) or blocked (mostly the GIL held by a worker).
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ SOURCES = [Path("/work/shared/photos"), Path(__file__).parents[1] / "tests" / "d
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
 PER_FOLDER = 1000
 NEW_PHOTOS = 300
+STALL_MS = 50  # the bar: no GUI-thread gap longer than this
 
 
 def source_files() -> list[Path]:
@@ -155,31 +158,78 @@ class ProfilingApp(QApplication):
 
 
 class StallMeter:
-    """The longest gap between 5 ms ticks on the GUI thread."""
+    """The longest gap between 5 ms ticks on the GUI thread.
 
-    def __init__(self) -> None:
+    With ``explain`` (``--profile``) each tick also reads the GUI thread's scheduler counters, so every
+    gap over ``STALL_MS`` is split into the time the thread ran (its own work), waited for a free core
+    (the machine is busy) and was blocked (the GIL held by another thread, or a sleep)."""
+
+    def __init__(self, explain: bool = False) -> None:
         self.clock = QElapsedTimer()
         self.clock.start()
         self.gaps: list[float] = []
+        self.explain = explain
+        self.long: list[tuple[float, float, float, float]] = []  # (ends at, gap, ran, waited for a core) ms
+        self._sched = Path(f"/proc/self/task/{threading.get_native_id()}/schedstat")
         self.last = self.clock.nsecsElapsed()
+        self._last_sched = self._read_sched()
         self.timer = QTimer(interval=5, timeout=self._tick)
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.start()
 
+    def _read_sched(self) -> tuple[int, int]:
+        if not self.explain:
+            return (0, 0)
+        ran, waited, _ = self._sched.read_text().split()
+        return int(ran), int(waited)
+
     def _tick(self) -> None:
         now = self.clock.nsecsElapsed()
-        self.gaps.append((now - self.last) / 1e6)
+        gap = (now - self.last) / 1e6
+        self.gaps.append(gap)
         self.last = now
+        if self.explain:
+            sched = self._read_sched()
+            if gap > STALL_MS:
+                ran, waited = ((a - b) / 1e6 for a, b in zip(sched, self._last_sched, strict=True))
+                self.long.append((time.perf_counter() * 1000, gap, ran, waited))
+            self._last_sched = sched
 
     def reset(self) -> None:
         self.gaps.clear()
+        self.long.clear()
         self.last = self.clock.nsecsElapsed()
+        self._last_sched = self._read_sched()
 
     def summary(self) -> str:
         if not self.gaps:
             return "no ticks"
         gaps = sorted(self.gaps)
-        return f"max {gaps[-1]:.1f} ms, p99 {gaps[int(len(gaps) * 0.99)]:.1f} ms over {len(gaps)} ticks"
+        over = sum(gap > STALL_MS for gap in gaps)
+        return (
+            f"max {gaps[-1]:.1f} ms, p99 {gaps[int(len(gaps) * 0.99)]:.1f} ms over {len(gaps)} ticks, "
+            f"{over} over {STALL_MS} ms"
+        )
+
+    def causes(self, collections: list[tuple[float, float, int, str]]) -> str:
+        """What the gaps over ``STALL_MS`` were made of, summed: the GUI thread running, waiting for a
+        core, blocked; and how many of them overlapped a garbage collection (on which thread)."""
+        if not self.long:
+            return "none"
+        ran = sum(r for _, _, r, _ in self.long)
+        waited = sum(w for _, _, _, w in self.long)
+        total = sum(g for _, g, _, _ in self.long)
+        in_gc: Counter[str] = Counter()
+        for end, gap, _, _ in self.long:
+            for start, stop, generation, thread in collections:
+                if start < end and stop > end - gap:
+                    in_gc[f"gen {generation} on {thread}"] += 1
+                    break
+        gc_text = ", ".join(f"{n} in {what}" for what, n in in_gc.most_common(3)) or "none in a collection"
+        return (
+            f"{len(self.long)} gaps, {total:.0f} ms: GUI thread ran {ran:.0f}, "
+            f"waited for a core {waited:.0f}, blocked {total - ran - waited:.0f}; {gc_text}"
+        )
 
 
 def spin(app: QApplication, seconds: float, until=None) -> bool:
@@ -247,24 +297,30 @@ def main() -> int:
     started = time.perf_counter()
     library = build_library(args.home, args.photos)
     library.save_settings(library.settings.with_changes(analyze_after_scan=False))
+    stale = 0  # photos of an earlier run: the catch-up scan removes them from the catalog
     for old in (args.home / "library").glob("new-*"):
-        shutil.rmtree(old)  # photos of an earlier run: the catch-up scan would report them removed
+        stale += sum(library.photo_by_path(str(f)) is not None for f in old.iterdir())
+        shutil.rmtree(old)
+    # the grid once the catch-up scan is done; "Up to date" alone was read once before the scan began
+    settled = library.stats()["photos"] - stale
     print(f"catalog ready: {library.stats()['photos']:,} photos ({time.perf_counter() - started:.1f} s)")
 
     app = (ProfilingApp if args.profile else QApplication)(sys.argv[:1])
-    collections: list[tuple[float, int, str]] = []  # (ms, generation, thread) of slow garbage collections
+    # (started, ended (perf_counter ms), generation, thread) of garbage collections over 5 ms
+    collections: list[tuple[float, float, int, str]] = []
     if args.profile:
         gc_started: list[float] = [0.0]
 
         def gc_timer(phase: str, info: dict) -> None:
+            now = time.perf_counter() * 1000
             if phase == "start":
-                gc_started[0] = time.perf_counter()
-            elif (ms := (time.perf_counter() - gc_started[0]) * 1000) > 5:
-                collections.append((ms, info["generation"], threading.current_thread().name))
+                gc_started[0] = now
+            elif now - gc_started[0] > 5:
+                collections.append((gc_started[0], now, info["generation"], threading.current_thread().name))
 
         gc.callbacks.append(gc_timer)
     apply_theme(app)
-    meter = StallMeter()
+    meter = StallMeter(explain=args.profile)
     t_start = time.perf_counter()
     window = MainWindow(Facade(library))
     window.resize(1400, 900)
@@ -284,19 +340,26 @@ def main() -> int:
     meter.reset()
     t0 = time.perf_counter()
     spin(app, 0.5)
-    idle = spin(app, 300, lambda: "Up to date" in window.live_status.label.text())
+
+    def caught_up() -> bool:
+        return "Up to date" in window.live_status.label.text() and window.model.rowCount() == settled
+
+    idle = spin(app, 300, caught_up)
     t_catch_up = time.perf_counter() - t0
     catch_up = meter.summary()
+    causes = {"catch-up": meter.causes(collections)}
 
     # 3. scrolling with nothing in the background
     meter.reset()
     frames = scroll(app, window, 300)
     scroll_stalls = meter.summary()
+    causes["scrolling"] = meter.causes(collections)
 
     # 4. scrubbing through the years
     meter.reset()
     scrub_frames = scrub(app, window, 120)
     scrub_stalls = meter.summary()
+    causes["scrubbing"] = meter.causes(collections)
 
     # 5. new photos written into the library while scrolling
     meter.reset()
@@ -313,6 +376,7 @@ def main() -> int:
     t_new = time.perf_counter() - t0
     shown_new = window.model.rowCount() - before
     new_stalls = meter.summary()
+    causes["new photos"] = meter.causes(collections)
     spin(app, 1.0)
     rss = rss_mb()
     meter.timer.stop()
@@ -349,8 +413,11 @@ def main() -> int:
         for ms, what in sorted(app.worst, reverse=True)[:15]:
             print(f"  {ms:7.1f} ms  {what}")
         print(f"garbage collections over 5 ms: {len(collections)}")
-        for ms, generation, thread in sorted(collections, reverse=True)[:8]:
-            print(f"  {ms:7.1f} ms  generation {generation} on {thread}")
+        for started, ended, generation, thread in sorted(collections, key=lambda c: c[0] - c[1])[:8]:
+            print(f"  {ended - started:7.1f} ms  generation {generation} on {thread}")
+        print(f"GUI-thread gaps over {STALL_MS} ms, what they were:")
+        for phase, text in causes.items():
+            print(f"  {phase + ':':12s} {text}")
     library.close()
     return 0
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from pathlib import Path
+
+import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import shiboken6
 
-from photosorter.gui.workers import Lane, Tasks, ThumbnailLoader, WorkerPool
+from photosorter.gui.workers import WORKER_NICE, Lane, Tasks, ThumbnailLoader, WorkerPool
 
 PHOTO = Path(__file__).parent / "data" / "photos" / "cat_and_dog.jpeg"
 
@@ -30,6 +33,29 @@ def test_a_pool_refuses_work_after_shutdown() -> None:
     assert not _worker_threads()
     assert pool.active() == 0
     assert not ran.is_set()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a nice value per thread is Linux's")
+def test_workers_run_below_the_gui_thread_and_the_threads_they_start_no_lower() -> None:
+    """Decoding thumbnails on every core must not keep the GUI thread waiting for one."""
+    pool = WorkerPool(threads=2)
+    seen: list[int] = []
+
+    def nice() -> None:
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+
+    def nice_and_start_more() -> None:
+        nice()
+        for lane in Lane:  # started from a worker: each lane's first thread is made here
+            pool.start(nice, lane)
+
+    assert pool.start(nice_and_start_more, Lane.TILES)
+    assert pool.wait(10) and pool.wait(10)
+    pool.shutdown()
+    gui = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert len(seen) == 1 + len(Lane)
+    assert set(seen) == {min(19, gui + WORKER_NICE)}
+    assert gui == os.getpriority(os.PRIO_PROCESS, os.getpid())  # the GUI thread itself keeps its own
 
 
 def test_a_closed_thumbnail_loader_starts_no_thread(qapp) -> None:

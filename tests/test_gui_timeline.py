@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from photosorter.core.catalog.rotation import rotations
@@ -187,6 +188,30 @@ def test_the_scrubber_jumps_to_a_year_and_shows_the_month(qtbot, window: MainWin
     )
     assert bar.value() == bar.maximum()
     assert scrubber.bubble.text() == "January 2015"
+
+
+def test_the_scrubber_handle_follows_the_view_over_drawn_years(qtbot, window: MainWindow, library) -> None:
+    """The years are drawn once and reused; the handle is painted where the view is, and nowhere else."""
+    window.actions.apply_settings(library.settings.with_changes(thumbnail_size=320))
+    window.resize(700, 420)
+    view = window.gallery
+    bar = view.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=WAIT)
+    scrubber = view.scrubber
+    highlight = scrubber.palette().color(QPalette.ColorRole.Highlight)
+    x = scrubber.width() - 3
+
+    def handle_at(y: int) -> bool:
+        return scrubber.grab().toImage().pixelColor(x, y) == highlight
+
+    top = scrubber.y_of(0)
+    assert handle_at(top)
+    bar.setValue(bar.maximum())
+    bottom = scrubber.y_of(bar.maximum())
+    assert bottom - top > 40  # far enough apart that the two handles cannot overlap
+    assert handle_at(bottom) and not handle_at(top)
+    bar.setValue(0)
+    assert handle_at(top) and not handle_at(bottom)
 
 
 def test_the_slideshow_steps_pauses_changes_its_pace_and_ends_on_escape(qtbot, window, library) -> None:

@@ -5,9 +5,9 @@ Python's cyclic collector runs on whichever thread happens to allocate, and a fu
 with a 100,000-photo library that is 45-65 ms, measured in benchmarks/bench_gui.py with
 ``--profile``, and it froze the grid mid-scroll while the live library scanned. The pacer
 keeps the cheap young collections automatic, stops the automatic full ones, and runs a full
-collection itself on the GUI thread once the gallery has not scrolled for a while (or, at the
-latest, every ``FORCE_SECONDS``, so memory held by cycles stays bounded). ``stop`` restores
-the collector's thresholds.
+collection itself on the GUI thread once the gallery has not scrolled for a while. After
+``FORCE_SECONDS`` without one, a short pause in scrolling is enough, and after ``MAX_SECONDS`` it runs
+even mid-scroll, so memory held by cycles stays bounded. ``stop`` restores the collector's thresholds.
 """
 
 from __future__ import annotations
@@ -21,7 +21,11 @@ NO_FULL_COLLECTIONS = 1_000_000_000  # generation-1 collections before an automa
 CHECK_MS = 500
 QUIET_SECONDS = 1.5  # no scrolling for this long: a pause is not seen
 MIN_SECONDS = 10.0  # between quiet collections (a long scan allocates all the time)
-FORCE_SECONDS = 60.0
+FORCE_SECONDS = 60.0  # without a full collection for this long, a short pause in scrolling will do
+SHORT_PAUSE_SECONDS = CHECK_MS / 1000  # no scrolling since the last check
+# At 60 s a collection ran mid-scroll on the GUI thread: 57-133 ms stalls while a user scrolled on
+# (benchmarks/bench_gui.py --profile); a minute more of cycles costs far less than a visible stall.
+MAX_SECONDS = 300.0
 
 
 class GcPacer(QObject):
@@ -51,11 +55,19 @@ class GcPacer(QObject):
     def touch(self, *_args: object) -> None:
         self._last_touch = time.monotonic()
 
+    def due(self, now: float) -> bool:
+        """Whether a full collection should run now (``time.monotonic()`` seconds)."""
+        since = now - self._last_full
+        still = now - self._last_touch
+        if since >= MAX_SECONDS:
+            return True
+        if since >= FORCE_SECONDS:
+            return still >= SHORT_PAUSE_SECONDS
+        return since >= MIN_SECONDS and still >= QUIET_SECONDS and gc.get_count()[2] > 0
+
     def _check(self) -> None:
         now = time.monotonic()
-        since = now - self._last_full
-        quiet = now - self._last_touch >= QUIET_SECONDS and since >= MIN_SECONDS
-        if (quiet and gc.get_count()[2] > 0) or since >= FORCE_SECONDS:
+        if self.due(now):
             gc.collect()
             # What survived is long-lived (modules, models, caches): freezing it keeps the next full pass
             # to what was made since, which took the pass from ~75 ms to a few ms in a live analysis run.

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from PySide6.QtCore import QPoint, QRect, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPalette, QWheelEvent
+from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPalette, QPixmap, QWheelEvent
 from PySide6.QtWidgets import QLabel, QScrollBar, QWidget
 
 from photosorter.gui.timeline_layout import TimelineLayout
@@ -17,6 +17,7 @@ from photosorter.gui.timeline_paint import short_title
 WIDTH = 56  # px
 MARGIN = 10  # px free above and below the track
 LABEL_GAP = 18  # px at least between two year labels
+HANDLE = 20  # px: the handle's height
 
 
 class ScrubbedView(Protocol):
@@ -38,14 +39,18 @@ class Scrubber(QWidget):
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setFixedWidth(WIDTH)
         self.setToolTip("")
+        # it paints every pixel of itself: Qt need not paint the view and the window beneath it first
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.dragging = False
         self._marks: tuple[tuple[TimelineLayout, int, int], list[tuple[int, str, int]]] | None = None
+        self._track_art: tuple[tuple, QPixmap] | None = None  # the track with its years, drawn once
+        self._handle_y = -1  # where the handle was painted
         self.bubble = QLabel(parent)
         self.bubble.setObjectName("dateBadge")
         self.bubble.hide()
         self._font = QFont()
         self._font.setPointSizeF(self._font.pointSizeF() * 0.85)
-        view.verticalScrollBar().valueChanged.connect(self.update)
+        view.verticalScrollBar().valueChanged.connect(self._moved)
         view.verticalScrollBar().rangeChanged.connect(self.update)
 
     # -- geometry: scroll value <-> track y -----------------------------------------------------------
@@ -103,10 +108,29 @@ class Scrubber(QWidget):
         return marks
 
     # -- painting ---------------------------------------------------------------------------------------
-    def paintEvent(self, _event) -> None:
-        painter = QPainter(self)
+    def _handle_rect(self, y: int) -> QRect:
+        return QRect(self.width() - 7, y - HANDLE // 2, 8, HANDLE)
+
+    def _moved(self) -> None:
+        """The view scrolled: only the handle's old and new places are painted again, not the years (a
+        scroll or a scrub moves it at every frame)."""
+        y = self.y_of(self.view.verticalScrollBar().value())
+        if y != self._handle_y:
+            self.update(self._handle_rect(y).united(self._handle_rect(self._handle_y)))
+
+    def _track_pixmap(self) -> QPixmap:
+        """The background, the track and the year labels: drawn again only when the years, the size or
+        the colours changed, so a paint is two blits and the handle, whatever the GUI thread's load."""
         palette = self.palette()
-        painter.fillRect(self.rect(), palette.color(QPalette.ColorRole.Base))  # of a piece with the grid
+        marks = self.year_marks()
+        ratio = self.devicePixelRatioF()
+        key = (self.size(), ratio, palette.cacheKey(), marks)
+        if self._track_art is not None and self._track_art[0] == key:
+            return self._track_art[1]
+        pixmap = QPixmap(self.size() * ratio)
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(palette.color(QPalette.ColorRole.Base))  # of a piece with the grid
+        painter = QPainter(pixmap)
         text = palette.color(QPalette.ColorRole.WindowText)
         faint = QColor(text)
         faint.setAlpha(110)
@@ -114,16 +138,23 @@ class Scrubber(QWidget):
         top, length = self._track()
         painter.fillRect(QRect(self.width() - 4, top, 2, length), faint)
         painter.setPen(text)
-        for y, year, _value in self.year_marks():
+        for y, year, _value in marks:
             painter.drawText(
                 QRect(0, y - 8, self.width() - 8, 16),
                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                 year,
             )
-        handle = self.y_of(self.view.verticalScrollBar().value())
-        painter.fillRect(
-            QRect(self.width() - 7, handle - 10, 8, 20), palette.color(QPalette.ColorRole.Highlight)
-        )
+        painter.end()
+        self._track_art = (key, pixmap)
+        return pixmap
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.setClipRect(event.rect())  # the blit covers only what needs painting
+        painter.drawPixmap(0, 0, self._track_pixmap())
+        self._handle_y = self.y_of(self.view.verticalScrollBar().value())
+        highlight = self.palette().color(QPalette.ColorRole.Highlight)
+        painter.fillRect(self._handle_rect(self._handle_y), highlight)
         painter.end()
 
     # -- pointer ----------------------------------------------------------------------------------------

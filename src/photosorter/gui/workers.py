@@ -34,6 +34,7 @@ from photosorter.core.errors import PhotosorterError
 from photosorter.core.jobs import Cancelled, CancelToken, Job, Progress
 
 GIL_SWITCH_SECONDS = 0.001  # Python's default is 5 ms: see favour_gui_thread
+WORKER_NICE = 10  # how much lower than the GUI thread worker threads are scheduled: see yield_cores
 LOADER_BATCH = 8  # tiles a loader makes before it lets queued tasks (queries) have the thread
 PROGRESS_INTERVAL = 0.1  # seconds between progress signals: enough for a smooth bar, light on the GUI
 
@@ -58,6 +59,23 @@ def favour_gui_thread() -> None:
     """
     if sys.getswitchinterval() > GIL_SWITCH_SECONDS:
         sys.setswitchinterval(GIL_SWITCH_SECONDS)
+
+
+def yield_cores() -> None:
+    """Lowers the calling worker thread's CPU priority, so the GUI thread gets a core the moment it wakes.
+
+    While the grid scrolls, the thumbnail workers decode on every core; the GUI thread then waited for
+    a core of its own for most of each stall over 50 ms (benchmarks/bench_gui.py --profile splits each
+    stall into running, waiting for a core and blocked). Linux keeps a nice value per thread, and
+    threads and processes a worker starts inherit it (a scan's threads, the hashing processes).
+    Elsewhere the call changes nothing: the value would apply to the whole process, GUI included.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):  # a sandbox may refuse it: only smoothness is lost
+            # below the GUI thread's (the process id names the main thread), not below its own: a worker
+            # that starts a pool thread would otherwise push it down twice
+            gui = os.getpriority(os.PRIO_PROCESS, os.getpid())
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), min(19, gui + WORKER_NICE))
 
 
 class Lane(Enum):
@@ -95,7 +113,9 @@ class WorkerPool:
             executor = self._executors.get(lane)
             if executor is None:
                 executor = self._executors[lane] = ThreadPoolExecutor(
-                    1 if lane == Lane.BACKGROUND else self.threads, thread_name_prefix=lane.value
+                    1 if lane == Lane.BACKGROUND else self.threads,
+                    thread_name_prefix=lane.value,
+                    initializer=yield_cores,
                 )
             future = executor.submit(fn)
             self._futures.add(future)
@@ -343,6 +363,7 @@ class JobRunner(QObject):
         self.token.cancel()
 
     def _run(self) -> None:
+        yield_cores()
         try:
             self._drive()
         finally:
