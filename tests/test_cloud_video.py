@@ -406,3 +406,28 @@ def test_things_seen_apart_are_two_ranges_not_one() -> None:
     }
     assert found.result.features == {Feature.LABELS}
     assert found.result.raw["labels"] == {"video": {"DurationMillis": 60_000}, "samples": 5}
+
+
+def test_a_large_video_goes_up_in_parts_with_its_metadata(tmp_path: Path, cloud) -> None:
+    """Above boto3's multipart threshold (8 MB) the file is streamed in parts; the object, its metadata
+    (features, upload id) and its bytes are whole once the upload completes."""
+    with Library.open(tmp_path / "a") as opened:
+        settings = opened.settings.with_changes(backend="cloud", cloud_stack=cloud.stack, aws_region=REGION)
+    content = bytes(range(256)) * (9 * 4096)  # 9 MB: two parts
+    path = tmp_path / "big.mov"
+    path.write_bytes(content)
+    library = CloudLibrary(settings)
+    content_hash = "ef" * 16
+    try:
+        with open(path, "rb") as video:
+            library.upload_video(content_hash, ".mov", video, {Feature.LABELS, Feature.FACES})
+    finally:
+        library.close()
+    key = items.video_key(content_hash, "mov")
+    s3 = cloud.client("s3")
+    head = s3.head_object(Bucket=cloud.bucket, Key=key)
+    assert head["ETag"].strip('"').endswith("-2")  # a multipart upload's ETag counts its parts
+    assert head["ContentType"] == "video/quicktime"
+    assert head["Metadata"][items.FEATURES_METADATA] == "faces,labels"
+    assert len(head["Metadata"][items.UPLOAD_METADATA]) == 32
+    assert s3.get_object(Bucket=cloud.bucket, Key=key)["Body"].read() == content
