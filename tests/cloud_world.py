@@ -135,8 +135,8 @@ class CloudWorld:
             "FunctionName": f"{self.stack}-function",
             "DeadLetterQueueUrl": self.client("sqs").create_queue(QueueName=f"{self.stack}-dlq")["QueueUrl"],
             "CollectionId": self.collection,
-            "VideoTopicArn": f"arn:aws:sns:{REGION}:123456789012:{self.stack}-video",
-            "VideoRoleArn": f"arn:aws:iam::123456789012:role/{self.stack}-video",
+            "VideoTopicArn": self.video_topic()[0],
+            "VideoRoleArn": self.video_topic()[1],
             "Region": REGION,
         }
         template = {
@@ -167,16 +167,33 @@ class CloudWorld:
 
     def uploads(self) -> dict[str, dict[str, str]]:
         """Every analysis image in the bucket: key -> its metadata."""
+        return self.metadata(items.ANALYSIS_PREFIX)
+
+    def metadata(self, prefix: str) -> dict[str, dict[str, str]]:
+        """Every object under ``prefix``: key -> its metadata."""
         s3 = self.client("s3")
-        found = s3.list_objects_v2(Bucket=self.bucket, Prefix=items.ANALYSIS_PREFIX).get("Contents", [])
-        return {o["Key"]: s3.head_object(Bucket=self.bucket, Key=o["Key"])["Metadata"] for o in found}
+        return {
+            o["Key"]: s3.head_object(Bucket=self.bucket, Key=o["Key"])["Metadata"]
+            for o in self.objects(prefix)
+        }
+
+    def objects(self, prefix: str) -> list[dict[str, Any]]:
+        """The bucket's objects under ``prefix`` (ListObjectsV2 entries)."""
+        return self.client("s3").list_objects_v2(Bucket=self.bucket, Prefix=prefix).get("Contents", [])
+
+    def video_topic(self) -> tuple[str, str]:
+        """The SNS topic and the role Rekognition Video publishes its completion notices with."""
+        return (
+            f"arn:aws:sns:{REGION}:123456789012:{self.stack}-video",
+            f"arn:aws:iam::123456789012:role/{self.stack}-video",
+        )
 
     def new_events(self) -> list[dict[str, Any]]:
         """The ObjectCreated event of each upload not yet handed to the function (an upload of the same
         key again, e.g. "Retry failed photos", is a new one: it carries a new upload id)."""
         s3 = self.client("s3")
         events = []
-        for entry in s3.list_objects_v2(Bucket=self.bucket, Prefix=items.ANALYSIS_PREFIX).get("Contents", []):
+        for entry in self.objects(items.ANALYSIS_PREFIX) + self.objects(items.VIDEO_PREFIX):
             head = s3.head_object(Bucket=self.bucket, Key=entry["Key"])
             seen = (entry["Key"], head["Metadata"].get(items.UPLOAD_METADATA, head["ETag"]))
             if seen not in self._seen:

@@ -178,13 +178,22 @@ def cloud(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
         client.close()  # the moto server keeps a thread per open connection
 
 
-def sns_event(job_id: str, api: str, bucket: str, key: str, status: str = "SUCCEEDED") -> dict[str, Any]:
+def sns_event(
+    job_id: str,
+    api: str,
+    bucket: str,
+    key: str,
+    status: str = "SUCCEEDED",
+    *,
+    content_hash: str = HASH,
+    topic: str = TOPIC,
+) -> dict[str, Any]:
     """An SNS event wrapping Rekognition Video's completion notice."""
     message = {
         "JobId": job_id,
         "Status": status,
         "API": api,
-        "JobTag": HASH,
+        "JobTag": content_hash,
         "Timestamp": 1_764_763_200_000,
         "Video": {"S3ObjectName": key, "S3Bucket": bucket},
     }
@@ -193,11 +202,11 @@ def sns_event(job_id: str, api: str, bucket: str, key: str, status: str = "SUCCE
             {
                 "EventSource": "aws:sns",
                 "EventVersion": "1.0",
-                "EventSubscriptionArn": f"{TOPIC}:2bcfbf39-05c3-41de-beaa-fcfcc21c8f55",
+                "EventSubscriptionArn": f"{topic}:2bcfbf39-05c3-41de-beaa-fcfcc21c8f55",
                 "Sns": {
                     "Type": "Notification",
                     "MessageId": str(uuid.uuid4()),
-                    "TopicArn": TOPIC,
+                    "TopicArn": topic,
                     "Subject": None,
                     "Message": json.dumps(message),
                     "Timestamp": "2026-12-03T12:00:00.000Z",

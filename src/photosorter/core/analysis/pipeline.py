@@ -442,9 +442,7 @@ class AnalysisRun:
         self, item: analysis_rows.PendingContent, offload: Offload, events: queue.SimpleQueue
     ) -> _Ended:
         """An analyzer that hands contents to a remote service (the cloud library) and may find their
-        results there already; it makes the analysis image only when it sends it."""
-        if item.video is not None:
-            return _Ended(item, not_started=True)  # the cloud library's video part is not built yet
+        results there already; it makes the analysis image only when it sends it (a video: its own file)."""
         loaded: list[str] = []
 
         def load() -> bytes:

@@ -13,10 +13,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from photosorter.core.analysis.types import AnalysisResult, Feature
+from photosorter.core.analysis.video.timeline import VideoResult
 from photosorter.core.catalog import people as people_rows
 from photosorter.core.catalog.analysis import write_failure, write_result
 from photosorter.core.catalog.database import Catalog
 from photosorter.core.catalog.photos import now_iso
+from photosorter.core.catalog.video_analysis import write_video_result
 
 _FEATURES = frozenset(f.value for f in Feature)
 BACKEND = "rekognition"  # a cloud result is a Rekognition result: stored as the direct backend stores it
@@ -30,6 +32,18 @@ class CloudResult:
     seq: int
     content_hash: str
     result: AnalysisResult
+    versions: Mapping[Feature, str]
+
+
+@dataclass(frozen=True, slots=True)
+class CloudVideoResult:
+    """A video the function's Rekognition Video jobs finished: stored as a video analyzed here is, with
+    when each thing is seen."""
+
+    pk: str
+    seq: int
+    content_hash: str
+    video: VideoResult
     versions: Mapping[Feature, str]
 
 
@@ -57,7 +71,8 @@ class CloudPerson:
     deleted: bool
 
 
-Change = CloudResult | CloudFailure | CloudPerson
+Change = CloudResult | CloudVideoResult | CloudFailure | CloudPerson
+Outcome = CloudResult | CloudVideoResult | CloudFailure  # what a result item tells about one content
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +142,7 @@ def import_page(catalog: Catalog, library: str, new_cursor: int, changes: Sequen
                 continue
             else:
                 _write(conn, change)
-                if isinstance(change, CloudResult):
+                if isinstance(change, CloudResult | CloudVideoResult):
                     results += 1
                 else:
                     failures += 1
@@ -142,7 +157,7 @@ def import_page(catalog: Catalog, library: str, new_cursor: int, changes: Sequen
     return PageImport(results, failures, people, skipped)
 
 
-def record_result(catalog: Catalog, change: CloudResult | CloudFailure) -> None:
+def record_result(catalog: Catalog, change: Outcome) -> None:
     """A result looked up by a run (not read from the feed): stored with its seq, so the feed's copy
     of it is skipped."""
     with catalog.transaction() as conn:
@@ -150,9 +165,18 @@ def record_result(catalog: Catalog, change: CloudResult | CloudFailure) -> None:
         conn.execute("INSERT OR REPLACE INTO cloud_items (pk, seq) VALUES (?, ?)", (change.pk, change.seq))
 
 
-def _write(conn: sqlite3.Connection, change: CloudResult | CloudFailure) -> None:
+def _write(conn: sqlite3.Connection, change: Outcome) -> None:
     done = _done_features(conn, change.content_hash)
-    if isinstance(change, CloudResult):
+    if isinstance(change, CloudVideoResult):
+        wanted = change.video.result.features - done
+        if wanted:
+            result = replace(change.video.result, features=wanted)
+            write_video_result(
+                conn, change.content_hash, replace(change.video, result=result), change.versions
+            )
+            if Feature.FACES in wanted:
+                _name_matched_faces(conn, change.content_hash)
+    elif isinstance(change, CloudResult):
         wanted = change.result.features - done
         if wanted:
             write_result(conn, change.content_hash, replace(change.result, features=wanted), change.versions)
@@ -175,6 +199,36 @@ def _name_known_faces(conn: sqlite3.Connection, content_hash: str) -> None:
         " JOIN people p ON p.external_user_id = c.user_id WHERE c.face_id = faces.external_id)",
         (content_hash, BACKEND),
     )
+
+
+def name_matched_faces(catalog: Catalog) -> None:
+    """Once per sync: video faces whose matched face got a person since (named here, or by a person item
+    this sync read) join that person."""
+    with catalog.transaction() as conn:
+        _name_matched_faces(conn)
+
+
+def _name_matched_faces(conn: sqlite3.Connection, content_hash: str | None = None) -> None:
+    """A video's faces Rekognition Video matched to a face of the collection (``matched_face_id``) join the
+    person that face belongs to, here or in a person item another device wrote; as an automatic match,
+    which the user may undo. ``content_hash`` None: every video face still without a person."""
+    matched = "json_extract(f.attributes, '$.matched_face_id')"
+    rows = conn.execute(
+        f"SELECT f.id, coalesce((SELECT o.person_id FROM faces o WHERE o.backend = f.backend"
+        f" AND o.external_id = {matched} AND o.person_id IS NOT NULL LIMIT 1),"
+        f" (SELECT p.id FROM cloud_person_faces c JOIN people p ON p.external_user_id = c.user_id"
+        f" WHERE c.face_id = {matched})) FROM faces f"
+        f" WHERE f.backend = ? AND f.person_id IS NULL AND f.external_id IS NULL"
+        f" AND (? IS NULL OR f.hash = ?)"
+        f" AND f.attributes LIKE '%matched_face_id%' AND {matched} IS NOT NULL",
+        (BACKEND, content_hash, content_hash),
+    ).fetchall()
+    for face_id, person_id in rows:
+        rejected = conn.execute(
+            "SELECT 1 FROM face_rejections WHERE face_id = ? AND person_id = ?", (face_id, person_id)
+        ).fetchone()
+        if person_id is not None and rejected is None:  # "not this person" said here stands
+            people_rows.assign(conn, [face_id], int(person_id), "auto")
 
 
 def _done_features(conn: sqlite3.Connection, content_hash: str) -> frozenset[Feature]:

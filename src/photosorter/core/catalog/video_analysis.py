@@ -8,6 +8,7 @@ keyframe rows, so a kill leaves either the finished video or the keyframes to re
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -137,26 +138,33 @@ def store_video_result(
     catalog: Catalog, content_hash: str, video: VideoResult, versions: Mapping[Feature, str]
 ) -> None:
     """The video's result, its moments and the end of its keyframe rows, in one transaction."""
+    with catalog.transaction() as conn:
+        write_video_result(conn, content_hash, video, versions)
+
+
+def write_video_result(
+    conn: sqlite3.Connection, content_hash: str, video: VideoResult, versions: Mapping[Feature, str]
+) -> None:
+    """``store_video_result`` inside a caller's transaction (a cloud sync page imports many at once)."""
     backend = video.result.backend
     kinds = [_FEATURE_KINDS[f] for f in video.result.features]
-    with catalog.transaction() as conn:
-        write_result(conn, content_hash, video.result, versions)
-        conn.execute(
-            "DELETE FROM video_moments WHERE hash = ? AND backend = ?"
-            " AND kind IN (SELECT value FROM json_each(?))",
-            (content_hash, backend, json.dumps(kinds)),
-        )
-        conn.executemany(
-            "INSERT OR REPLACE INTO video_moments (hash, backend, kind, key, start_ms, end_ms, confidence,"
-            " best_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (content_hash, backend, m.kind, m.key, r.start_ms, r.end_ms, m.confidence, m.best_ms)
-                for m in video.moments
-                if m.kind in kinds
-                for r in m.ranges
-            ],
-        )
-        conn.execute("DELETE FROM video_frames WHERE hash = ? AND backend = ?", (content_hash, backend))
+    write_result(conn, content_hash, video.result, versions)
+    conn.execute(
+        "DELETE FROM video_moments WHERE hash = ? AND backend = ?"
+        " AND kind IN (SELECT value FROM json_each(?))",
+        (content_hash, backend, json.dumps(kinds)),
+    )
+    conn.executemany(
+        "INSERT OR REPLACE INTO video_moments (hash, backend, kind, key, start_ms, end_ms, confidence,"
+        " best_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (content_hash, backend, m.kind, m.key, r.start_ms, r.end_ms, m.confidence, m.best_ms)
+            for m in video.moments
+            if m.kind in kinds
+            for r in m.ranges
+        ],
+    )
+    conn.execute("DELETE FROM video_frames WHERE hash = ? AND backend = ?", (content_hash, backend))
 
 
 def _grouped(rows) -> tuple[Moment, ...]:

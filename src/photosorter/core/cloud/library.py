@@ -7,14 +7,18 @@ run. Every call goes through the low-level clients with the contract of ``cloud_
 from __future__ import annotations
 
 import dataclasses
+import mimetypes
 import threading
 import uuid
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, BinaryIO
+
+import botocore.exceptions as bce
+from boto3.exceptions import S3UploadFailedError
 
 from photosorter.cloud_function import items
 from photosorter.core.analysis.types import Feature
-from photosorter.core.cloud.session import AwsSession
+from photosorter.core.cloud.session import AwsSession, CloudUnavailable
 from photosorter.core.cloud.stack import StackOutputs, stack_outputs
 from photosorter.core.settings import Settings
 
@@ -75,12 +79,32 @@ class CloudLibrary:
             Key=items.analysis_key(content_hash),
             Body=jpeg,
             ContentType="image/jpeg",
-            Metadata={
-                items.FEATURES_METADATA: ",".join(sorted(Feature(f).value for f in features)),
-                items.SCHEMA_METADATA: str(items.SCHEMA),
-                items.UPLOAD_METADATA: uuid.uuid4().hex,  # a retry after a failure is a new upload
-            },
+            Metadata=_metadata(features),
         )
+
+    def upload_video(
+        self, content_hash: str, extension: str, video: BinaryIO, features: Iterable[Feature]
+    ) -> None:
+        """The original video (Rekognition Video reads it from S3; a video cannot be shrunk the way a photo
+        is), streamed in parts: a multi-gigabyte file never sits in memory, and the object appears, and
+        starts the function, only once its last part is in."""
+        key = items.video_key(content_hash, extension)
+        content_type = mimetypes.guess_type(f"video{extension}")[0] or "application/octet-stream"
+        client = self.client("s3")
+        doing = "upload a video to the cloud library"
+        with self.session.errors(doing):
+            try:
+                client.upload_fileobj(
+                    video,
+                    self.outputs.bucket,
+                    key,
+                    ExtraArgs={"ContentType": content_type, "Metadata": _metadata(features)},
+                )
+            except S3UploadFailedError as error:
+                # the transfer manager wraps a part's failure; what AWS said is its cause
+                if isinstance(error.__cause__, bce.ClientError):
+                    raise self.session.client_error(error.__cause__, doing) from None
+                raise CloudUnavailable(f"could not {doing}: {error}") from None
 
     def complete(self, item: items.ResultItem) -> items.ResultItem:
         """``item`` with the responses the function kept in S3 (``stored``: too big for the item) read
@@ -131,3 +155,12 @@ class CloudLibrary:
             TableName=self.outputs.table,
             Item=items.encode_person(person),
         )
+
+
+def _metadata(features: Iterable[Feature]) -> dict[str, str]:
+    """An upload's object metadata: what the function must run, and who wrote it."""
+    return {
+        items.FEATURES_METADATA: ",".join(sorted(Feature(f).value for f in features)),
+        items.SCHEMA_METADATA: str(items.SCHEMA),
+        items.UPLOAD_METADATA: uuid.uuid4().hex,  # a retry after a failure is a new upload
+    }

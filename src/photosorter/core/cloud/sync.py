@@ -4,7 +4,8 @@ The feed is a Query on the ``changes`` index (``feed = "changes" AND seq > curso
 by page, never a Scan: a sync costs O(changes), not O(library). Each page's imports and the cursor
 after it are one catalog transaction, so a kill -9 at any moment resumes at the last committed page
 and loses nothing; an item read again (the settle window, a rerun) is skipped by its seq, so nothing
-is imported twice. After reading, this device's own changes to people are published.
+is imported twice. After reading, videos' faces matched to a face that has a person since join that
+person, and this device's own changes to people are published.
 """
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ def sync(
             on_page(imported)
         yield Progress(read, 0, "Syncing with the cloud library…", f"{results} results imported")
         cancel.check()
+    cloud_rows.name_matched_faces(catalog)
     published = publish(catalog, library)
     return SyncReport(read, results, failures, people, published, pages, time.monotonic() - started)
 
