@@ -91,8 +91,11 @@ def sync(
             on_page(imported)
         yield Progress(read, 0, "Syncing with the cloud library…", f"{results} results imported")
         cancel.check()
-    cloud_rows.name_matched_faces(catalog)
     published = publish(catalog, library)
+    if results or people or published:
+        # a video face can only gain a person by a result or person item read here or a name given here
+        # (which this sync published): a sync with no change matches nothing and stays O(changes)
+        cloud_rows.name_matched_faces(catalog)
     return SyncReport(read, results, failures, people, published, pages, time.monotonic() - started)
 
 
