@@ -136,6 +136,17 @@ def test_microsoft_regions_alone_are_read() -> None:
     ]
 
 
+def test_the_microsoft_copy_of_mwg_regions_is_not_read() -> None:
+    # digiKam writes each face twice; only MWG's copy is used, so a Microsoft copy nested past the limit
+    # (which alone refuses the packet) neither costs the MWG regions nor the time of walking it
+    deep = b"<MPRI:a><rdf:Description>" * 60 + b"x" + b"</rdf:Description></MPRI:a>" * 60
+    opening = b'<MP:RegionInfo rdf:parseType="Resource">'
+    packet = fixture("digikam.jpg.xmp").replace(opening, opening + deep)
+    assert [r.name for r in parse_packet(packet).regions or ()] == ["Alice Martin", "Борис"]
+    with pytest.raises(XmpError, match="nests deeper"):
+        parse_packet(packet.replace(b"mwg-rs:Regions", b"mwg-rs:Unused"))
+
+
 BOMB = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
 <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
