@@ -28,7 +28,7 @@ from photosorter.core.jobs import run_to_end
 from photosorter.core.library import Library
 from photosorter.core.records import Keyword
 from photosorter.core.xmp.geometry import displayed_to_stored, stored_to_displayed
-from photosorter.core.xmp.parse import XmpError, parse_packet
+from photosorter.core.xmp.parse import MAX_PACKET_BYTES, XmpError, parse_packet
 
 pillow_heif.register_heif_opener()
 DATA = Path(__file__).parent / "data" / "xmp"
@@ -310,6 +310,24 @@ def test_bad_sidecars_are_a_warning_on_the_photo_never_an_error(home: Path, tmp_
     assert stored(home, bomb) is None
     kept = stored(home, outside)
     assert kept is not None and [k.name for k in kept.keywords] == ["family"] and kept.regions == ()
+
+
+def test_a_sidecar_up_to_the_packet_limit_is_read_and_one_byte_more_is_refused(
+    home: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    packet = fixture("picasa.xmp")
+    at_limit = make_photo(folder / "at_limit.jpg")
+    (folder / "at_limit.jpg.xmp").write_bytes(packet + b" " * (MAX_PACKET_BYTES - len(packet)))
+    over = make_photo(folder / "over.jpg")
+    (folder / "over.jpg.xmp").write_bytes(packet + b" " * (MAX_PACKET_BYTES + 1 - len(packet)))
+    report = scan(home, folder)
+    assert report.errors == [] and report.added == 2
+    kept = stored(home, at_limit)
+    assert kept is not None and [k.name for k in kept.keywords] == ["family"]
+    assert "sidecar over.jpg.xmp: XMP is 4096 KB, over the 4 MB limit" in warnings_of(home, over)
+    assert stored(home, over) is None
 
 
 def test_regions_honour_the_exif_rotation_and_applied_dimensions(home: Path, tmp_path: Path) -> None:
