@@ -28,7 +28,7 @@ from photosorter.core.jobs import run_to_end
 from photosorter.core.library import Library
 from photosorter.core.records import Keyword
 from photosorter.core.xmp.geometry import displayed_to_stored, stored_to_displayed
-from photosorter.core.xmp.parse import XmpError, parse_packet
+from photosorter.core.xmp.parse import MAX_PACKET_BYTES, XmpError, parse_packet
 
 pillow_heif.register_heif_opener()
 DATA = Path(__file__).parent / "data" / "xmp"
@@ -134,6 +134,17 @@ def test_microsoft_regions_alone_are_read() -> None:
         ("Alice Martin", 0.2, 0.2, 0.1, 0.2, None),
         ("Борис", 0.6, 0.4, 0.2, 0.2, None),
     ]
+
+
+def test_the_microsoft_copy_of_mwg_regions_is_not_read() -> None:
+    # digiKam writes each face twice; only MWG's copy is used, so a Microsoft copy nested past the limit
+    # (which alone refuses the packet) neither costs the MWG regions nor the time of walking it
+    deep = b"<MPRI:a><rdf:Description>" * 60 + b"x" + b"</rdf:Description></MPRI:a>" * 60
+    opening = b'<MP:RegionInfo rdf:parseType="Resource">'
+    packet = fixture("digikam.jpg.xmp").replace(opening, opening + deep)
+    assert [r.name for r in parse_packet(packet).regions or ()] == ["Alice Martin", "Борис"]
+    with pytest.raises(XmpError, match="nests deeper"):
+        parse_packet(packet.replace(b"mwg-rs:Regions", b"mwg-rs:Unused"))
 
 
 BOMB = b"""<?xml version="1.0"?>
@@ -299,6 +310,24 @@ def test_bad_sidecars_are_a_warning_on_the_photo_never_an_error(home: Path, tmp_
     assert stored(home, bomb) is None
     kept = stored(home, outside)
     assert kept is not None and [k.name for k in kept.keywords] == ["family"] and kept.regions == ()
+
+
+def test_a_sidecar_up_to_the_packet_limit_is_read_and_one_byte_more_is_refused(
+    home: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    packet = fixture("picasa.xmp")
+    at_limit = make_photo(folder / "at_limit.jpg")
+    (folder / "at_limit.jpg.xmp").write_bytes(packet + b" " * (MAX_PACKET_BYTES - len(packet)))
+    over = make_photo(folder / "over.jpg")
+    (folder / "over.jpg.xmp").write_bytes(packet + b" " * (MAX_PACKET_BYTES + 1 - len(packet)))
+    report = scan(home, folder)
+    assert report.errors == [] and report.added == 2
+    kept = stored(home, at_limit)
+    assert kept is not None and [k.name for k in kept.keywords] == ["family"]
+    assert "sidecar over.jpg.xmp: XMP is 4096 KB, over the 4 MB limit" in warnings_of(home, over)
+    assert stored(home, over) is None
 
 
 def test_regions_honour_the_exif_rotation_and_applied_dimensions(home: Path, tmp_path: Path) -> None:

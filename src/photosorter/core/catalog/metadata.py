@@ -12,6 +12,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from photosorter.core.catalog.database import Catalog
 from photosorter.core.catalog.paths import from_db
@@ -128,14 +129,19 @@ def store_new(conn: sqlite3.Connection, photos: Sequence[tuple[int, str, PhotoMe
     conn.executemany(
         _INSERT_LABEL,
         [
-            (content_hash, KEYWORD_BACKEND, name, KEYWORD_CONFIDENCE, json.dumps(parents), _CATEGORIES)
+            (content_hash, KEYWORD_BACKEND, name, KEYWORD_CONFIDENCE, _parents_json(parents), _CATEGORIES)
             for _, content_hash, m in photos
-            for name, parents in {k.name: list(k.parents) for k in m.keywords}.items()
+            for name, parents in {k.name: k.parents for k in m.keywords}.items()
         ],
     )
 
 
 _CATEGORIES = json.dumps([KEYWORD_CATEGORY])
+
+
+@lru_cache(maxsize=1024)  # a library's keywords share a few hierarchies: encoded once, not once per label
+def _parents_json(parents: tuple[str, ...]) -> str:
+    return json.dumps(list(parents))
 
 
 def _put_keyword_labels(

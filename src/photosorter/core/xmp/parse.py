@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from xml.etree.ElementTree import Element, ParseError, XMLParser
 
 from defusedxml import DefusedXmlException
@@ -105,11 +106,11 @@ def parse_packet(data: bytes) -> XmpFields:
     return XmpFields(
         keywords=_keywords(props),
         rating=_rating(props, warnings),
-        title=_lang_alt(props.get(f"{{{DC}}}title")),
-        description=_lang_alt(props.get(f"{{{DC}}}description")),
+        title=_lang_alt(props.get(_TITLE)),
+        description=_lang_alt(props.get(_DESCRIPTION_PROP)),
         regions=_regions(props, warnings),
         warnings=tuple(warnings),
-        other_regions=_has_other_regions(props.get(f"{{{MWG_RS}}}Regions")),
+        other_regions=_has_other_regions(props.get(_MWG_REGIONS)),
     )
 
 
@@ -148,6 +149,8 @@ _WANTED = {f"{{{ns}}}{local}" for local, ns in _OURS.items()} | {
     f"{{{ns}}}{local}" for ns, local in _ALSO_OURS
 }
 _WANTED.add(f"{{{PHOTOSORTER}}}MachineKeywords")
+_TITLE, _DESCRIPTION_PROP = f"{{{DC}}}title", f"{{{DC}}}description"
+_MWG_REGIONS, _MICROSOFT_REGIONS = f"{{{MWG_RS}}}Regions", f"{{{MP}}}RegionInfo"
 
 
 def _descriptions(root: Element) -> list[Element]:
@@ -157,28 +160,52 @@ def _descriptions(root: Element) -> list[Element]:
     return [d for r in rdf_roots for d in r if d.tag == _DESCRIPTION]
 
 
-def _properties(root: Element, warnings: list[str]) -> dict[str, Value]:
-    """The properties we read from every rdf:Description, merged (the first one wins)."""
-    props: dict[str, Value] = {}
-    seen: set[str] = set()
+class _Properties:
+    """The properties we read from every rdf:Description, merged (the first one wins), each turned into
+    a plain value only when a field asks for it: a digiKam sidecar holds the same faces and keywords
+    twice (MWG and Microsoft regions, Lightroom's and digiKam's tag lists) and only one copy is used."""
+
+    __slots__ = ("_raw", "_values")
+
+    def __init__(self, raw: dict[str, str | Element]):
+        self._raw = raw
+        self._values: dict[str, Value] = {}
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._raw
+
+    def get(self, key: str) -> Value | None:
+        value = self._values.get(key)
+        if value is None:
+            raw = self._raw.get(key)
+            if raw is None:
+                return None
+            value = self._values[key] = raw if isinstance(raw, str) else _value(raw, 2)
+        return value
+
+
+def _properties(root: Element, warnings: list[str]) -> _Properties:
+    """The properties we read; a property of ours under another namespace is a warning."""
+    raw: dict[str, str | Element] = {}
+    unwanted: set[str] = set()
     for description in _descriptions(root):
         for key, value in description.attrib.items():
-            seen.add(key)
             if key in _WANTED:
-                props.setdefault(key, value)
+                raw.setdefault(key, value)
+            else:
+                unwanted.add(key)
         for child in description:
             key = child.tag
-            if not isinstance(key, str):
-                continue
-            seen.add(key)
-            if key in _WANTED and key not in props:
-                props[key] = _value(child, 2)
-    for key in seen - _WANTED:
+            if key in _WANTED:
+                raw.setdefault(key, child)
+            elif isinstance(key, str):
+                unwanted.add(key)
+    for key in unwanted:
         namespace, _, local = key[1:].partition("}")
         expected = _OURS.get(local)
         if expected and namespace != expected:
             warnings.append(f"XMP property {local} is in namespace {namespace!r}, not {expected!r}: ignored")
-    return props
+    return _Properties(raw)
 
 
 def _fields(element: Element) -> dict[str, Value]:
@@ -230,6 +257,11 @@ def clean_name(value: object) -> str | None:
     """A keyword or person name as text we can show: controls and bidi overrides out, spaces tidied."""
     if not isinstance(value, str):
         return None
+    return _clean_text(value)
+
+
+@lru_cache(maxsize=4096)  # a library repeats the same few hundred names and keywords in every sidecar
+def _clean_text(value: str) -> str | None:
     text = " ".join(_CONTROL.sub(" ", value).split())
     return text[:MAX_NAME] or None
 
@@ -242,7 +274,7 @@ def _strings(value: Value | None) -> list[str]:
     return [text for text in map(clean_name, value) if text]
 
 
-def _keywords(props: dict[str, Value]) -> tuple[Keyword, ...] | None:
+def _keywords(props: _Properties) -> tuple[Keyword, ...] | None:
     flat = props.get(f"{{{DC}}}subject")
     paths = [(p, "|") for p in _strings(props.get(f"{{{LR}}}hierarchicalSubject"))]
     if not paths:  # digiKam's own list, only when Lightroom's is absent (digiKam writes both)
@@ -265,7 +297,7 @@ def _keywords(props: dict[str, Value]) -> tuple[Keyword, ...] | None:
     return tuple(found.values())
 
 
-def _rating(props: dict[str, Value], warnings: list[str]) -> int | None:
+def _rating(props: _Properties, warnings: list[str]) -> int | None:
     value = props.get(f"{{{XMP}}}Rating")
     scale = 1.0
     if value is None and (percent := props.get(f"{{{MICROSOFT_PHOTO}}}Rating")) is not None:
@@ -304,16 +336,17 @@ def _number(value: Value | None) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _regions(props: dict[str, Value], warnings: list[str]) -> tuple[RawRegion, ...] | None:
-    mwg = props.get(f"{{{MWG_RS}}}Regions")
-    microsoft = props.get(f"{{{MP}}}RegionInfo")
-    if mwg is None and microsoft is None:
+def _regions(props: _Properties, warnings: list[str]) -> tuple[RawRegion, ...] | None:
+    if _MWG_REGIONS not in props and _MICROSOFT_REGIONS not in props:
         return None
     found: list[RawRegion] = []
+    mwg = props.get(_MWG_REGIONS)
     if isinstance(mwg, dict):
         found += _mwg_regions(mwg, warnings)
-    if isinstance(microsoft, dict) and not found:  # digiKam writes both forms of the same faces
-        found += _microsoft_regions(microsoft, warnings)
+    if not found:  # digiKam writes both forms of the same faces: the Microsoft one is read only alone
+        microsoft = props.get(_MICROSOFT_REGIONS)
+        if isinstance(microsoft, dict):
+            found += _microsoft_regions(microsoft, warnings)
     return tuple(found)
 
 

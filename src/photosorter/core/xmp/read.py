@@ -79,8 +79,20 @@ def iptc_keywords(image: Image.Image) -> tuple[Keyword, ...] | None:
 
 
 def _read_sidecar(path: str) -> bytes:
-    with open(path, "rb") as handle:  # read-only
-        data = handle.read(MAX_PACKET_BYTES + 1)
+    """The sidecar's bytes, at most one over the packet limit (so that parsing can say it is too big).
+
+    Sized by the file: a read of up to the limit maps and unmaps a 4 MB buffer per sidecar (about four
+    times the CPU of this read in a scan's reading threads). Read-only, four system calls."""
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        size = os.fstat(handle).st_size
+        limit = min(size, MAX_PACKET_BYTES) + 1
+        data = os.read(handle, limit)
+        # a local disk returns it all at once; a network file system may return less
+        while len(data) < min(size, limit) and (chunk := os.read(handle, limit - len(data))):
+            data += chunk
+    finally:
+        os.close(handle)
     return data
 
 
