@@ -46,6 +46,10 @@ _EMOTIONS = ("HAPPY", "CALM", "SAD", "SURPRISED", "CONFUSED", "ANGRY", "DISGUSTE
 FACE_MODEL_VERSION = "7.0"
 
 
+class Outage(Exception):
+    """The service is unreachable: the connection is reset without an answer."""
+
+
 class ServiceError(Exception):
     def __init__(self, code: str, message: str = "", status: int = 400) -> None:
         super().__init__(message or code)
@@ -225,6 +229,8 @@ class FakeRekognition:
         if method is None:
             raise ServiceError("UnknownOperationException", f"{operation} is not supported by the fake")
         with self._lock:
+            if self.down:  # went down while this request waited: decided with the count, not before it
+                raise Outage
             self.requests.append((operation, body))
             response = method(body)
             self.served[operation] += 1
@@ -565,6 +571,8 @@ class _Handler(BaseHTTPRequestHandler):
                 raise ServiceError(fault[0], f"injected {fault[0]}", fault[1])
             body = json.loads(raw or b"{}")
             self._send(200, self.fake.handle(operation, access_key, body))
+        except Outage:
+            self._reset()
         except ServiceError as error:
             self._send(error.status, {"__type": error.code, "Message": str(error)}, error.code)
 
