@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from photosorter.core.analysis.local import LocalAnalyzer
 from photosorter.core.analysis.types import AnalysisError, Feature
@@ -85,6 +85,26 @@ def test_text_photo_is_read(analyzer):
     assert {"nutrition", "facts"} <= words
     assert all(0 <= line.confidence <= 100 and line.box is not None for line in result.text)
     assert "Text" in labels_by_name(result)
+
+
+@pytest.mark.parametrize(("size", "at"), [((1600, 160), (900, 50)), ((1200, 900), (100, 600))])
+def test_text_is_read_where_it_is(analyzer, size, at):
+    # the detector sees a shrunk copy (a panorama padded above and below); the line's box must land on the
+    # full-size photo where the words were drawn
+    image = Image.new("RGB", size, "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=48)
+    draw.text(at, "HARBOUR MARKET", fill="black", font=font)
+    left, top, right, bottom = draw.textbbox(at, "HARBOUR MARKET", font=font)
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=90)
+    (line,) = analyzer.analyze(buffer.getvalue(), frozenset({Feature.TEXT})).text
+    assert line.text == "HARBOUR MARKET"
+    width, height = size
+    box = line.box
+    assert box.left <= left / width and box.left + box.width >= right / width
+    assert box.top <= top / height and box.top + box.height >= bottom / height
+    assert box.height * height < 3 * (bottom - top) and box.width * width < 1.2 * (right - left)
 
 
 def test_everyday_photo_has_no_moderation_labels(analyzer):

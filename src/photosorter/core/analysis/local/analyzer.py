@@ -55,7 +55,7 @@ class LocalAnalyzer:
         if feature == Feature.FACES:
             return f"{faces.MODEL_VERSION}+min{faces.MIN_DETECT_PX}"
         if feature == Feature.TEXT:
-            return f"rapidocr-3.10-ppocr-small+d{text.DETECT_LONG_SIDE}+nocls"
+            return f"rapidocr-3.10-ppocr-small+d{text.DETECT_LONG_SIDE}+nocls+rec{text.REC_BATCH}"
         if feature == Feature.MODERATION:
             return moderation.MODEL_VERSION
         raise ValueError(f"the local backend does not offer {feature.value}")

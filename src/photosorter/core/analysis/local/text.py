@@ -21,9 +21,8 @@ from photosorter.core.analysis.types import Box, TextLine
 # than about 10 px after that is lost, but detection cost grows with the area.
 # Measured on the corpus (words of MANIFEST's text_sample read): 640 px 64/87 at
 # about 115 ms CPU a photo, 576 px 63/87, 512 px 61/87 at 75 ms: 640 is the
-# smallest size that keeps recall. Recognition is already batched by RapidOCR
-# (6 lines a call; 1 or 16 cost the same CPU) and skipped when detection finds
-# nothing (21 of 43 corpus photos); cutting each line's input to its own width
+# smallest size that keeps recall. Recognition (see REC_BATCH) is skipped when
+# detection finds nothing (21 of 43 corpus photos); cutting each line's input to its own width
 # instead of at least 320 px saved a third of it but lost 1 to 5 words.
 #
 # Also measured on the corpus and left out, as each read fewer words than 64/87 (OCR is ~60% of the
@@ -31,8 +30,17 @@ from photosorter.core.analysis.types import Box, TextLine
 # per tensor, ranges from corpus photos) was 1.6x faster but read 61-63; the recognizer in int8 read
 # 35; recognition padded to at least 256 or 192 px instead of 320 saved up to 14% but read 63; a
 # "is there text at all" gate running the detector at 256-384 px first would have skipped two photos
-# whose text 640 px finds (their text-probability maps peak under 0.2 at those sizes).
+# whose text 640 px finds (their text-probability maps peak under 0.2 at those sizes). Shrinking the
+# photo for the detector by area averaging instead of RapidOCR's bilinear resize read 65/87 (one more word
+# on one photo) for 10 ms more CPU a photo, and 64 once made cheap (whole-block average, then bilinear);
+# with it, area-averaged sides of 608, 576 and 544 px read 62, 64 and 62.
 DETECT_LONG_SIDE = 640
+# Lines are recognized one per call. On a loaded machine six single calls on 48x320 lines took 13% less
+# CPU than one batch of six (RapidOCR's default; the batch's activations outgrow the cache), and the
+# corpus's OCR 7% less (227-242 against 242-264 ms a photo, alternating in one run), reading the same
+# lines with confidences within 2.4 points (a line is padded to its own width, not its batch's). An
+# idle machine measured the two equal before: re-measure idle.
+REC_BATCH = 1
 MIN_LINE_SCORE = 0.6  # below this, lines are mostly misread textures and stray glyphs
 # A lone character is usually a texture read as a glyph (a window as "田"); keep it only when sure.
 MIN_SINGLE_CHAR_SCORE = 0.9
@@ -51,6 +59,7 @@ def _engine_params(threads: int) -> dict:
         "Global.use_cls": False,
         "Det.limit_type": "max",
         "Det.limit_side_len": DETECT_LONG_SIDE,
+        "Rec.rec_batch_num": REC_BATCH,
         "EngineConfig.onnxruntime.intra_op_num_threads": threads,
         "EngineConfig.onnxruntime.inter_op_num_threads": 1,
     }
