@@ -10,6 +10,7 @@ import contextlib
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -111,10 +112,20 @@ class Catalog:
         return conn
 
     def _use_wal(self, conn: sqlite3.Connection) -> None:
-        try:
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        except sqlite3.Error as error:
-            raise self._cannot_open(error) from error
+        # Switching a new file to WAL needs an exclusive lock, and SQLite may answer SQLITE_BUSY at once
+        # without calling the busy handler (another process holds a read lock while it opens the same new
+        # file): wait for it here as busy_timeout would, with a short sleep between tries.
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                break
+            except sqlite3.OperationalError as error:
+                if error.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                    raise self._cannot_open(error) from error
+                time.sleep(0.01)
+            except sqlite3.Error as error:
+                raise self._cannot_open(error) from error
         if mode.lower() != "wal":
             raise CatalogError(f"{self.path}: could not switch the catalog to WAL mode (got {mode})")
         # NORMAL is durable against process crashes in WAL mode; only an OS crash may lose the last commit.
