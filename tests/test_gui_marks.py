@@ -75,8 +75,9 @@ def test_keys_rate_and_favourite_the_selection_and_undo_redo_take_it_back(qtbot,
     qtbot.keyClick(window.gallery, Qt.Key.Key_Period)
     written(qtbot, window)
     assert catalog_marks(window) == {first: PhotoMarks(first, True, 4), second: PhotoMarks(second, True, 4)}
-    assert window.organize.marks.marks == catalog_marks(window)  # what the thumbnails paint
-    assert window.organize.marks.bar.describe() == "favourite, 4 stars"  # the detail pane's photo
+    # what the thumbnails and the detail pane paint follows once the write's result is back on the GUI thread
+    qtbot.waitUntil(lambda: window.organize.marks.marks == catalog_marks(window), timeout=WAIT)
+    qtbot.waitUntil(lambda: window.organize.marks.bar.describe() == "favourite, 4 stars", timeout=WAIT)
 
     qtbot.keyClick(window.gallery, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: not any(m.favorite for m in catalog_marks(window).values()), timeout=WAIT)
