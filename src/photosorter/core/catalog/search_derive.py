@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TypeVar
 
 import numpy as np
 
@@ -34,6 +36,7 @@ FACE_WORDS = {
 EMOTION_MIN_CONFIDENCE = 50.0
 
 TermKey = tuple[str, str]
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -485,6 +488,21 @@ def _face_terms(rows, content: dict[str, int], terms: Terms, found: _Found) -> N
         found.put(terms.add("faces", str(n), str(n)), c, 0.0)
 
 
+class _Inline:
+    """A pool that runs what it is given at once: for a few photos a thread costs more than it saves."""
+
+    def __enter__(self) -> _Inline:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+    def submit(self, fn: Callable[..., T], *args: object) -> Future[T]:
+        done: Future[T] = Future()
+        done.set_result(fn(*args))
+        return done
+
+
 def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None) -> Postings:
     """Postings of ``photo_ids`` (None: every photo), from the photo rows and their content's analysis."""
     terms = Terms()
@@ -508,36 +526,41 @@ def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None) -> Postings:
     )
     # content-level terms: labels, text, faces
     hashes = list(content) if photo_ids is not None else None
-    if hashes is None:
-        # the whole catalog: SQLite steps through the label rows (without the GIL) on a second thread
-        # while this one derives each photo's own terms; neither uses the connection meanwhile
-        with ThreadPoolExecutor(1, thread_name_prefix="search-labels") as reader:
-            read = reader.submit(_labels, conn, hashes, content)
-            p_term, p_photo = _photo_terms(visible, photo_content, copies.tolist(), terms)
-            labels = read.result()
-    else:
+    # the whole catalog: SQLite steps through the label rows, then numpy sorts their postings, on a
+    # second thread (both without the GIL) while this one derives the photos' own terms, then the text
+    # and faces; the connection is used by one thread at a time
+    with ThreadPoolExecutor(1, thread_name_prefix="search-derive") if hashes is None else _Inline() as pool:
+        read = pool.submit(_labels, conn, hashes, content)
         p_term, p_photo = _photo_terms(visible, photo_content, copies.tolist(), terms)
-        labels = _labels(conn, hashes, content)
-    m_term, m_photo = _mark_terms(conn, visible, wanted, terms)
-    p_term += m_term
-    p_photo += m_photo
-    signatures = [_label_terms(terms, *labels.specs(i)) for i in range(len(labels.signatures))]
-    row_sig, row_content, row_score = labels.signature, labels.content, labels.score
-    where, params = _where("hash", hashes)
-    found = _Found()
-    _text_terms(
-        conn.execute(f"SELECT hash, text, confidence FROM text_lines{where}", params), content, terms, found
-    )
-    faces = conn.execute(f"SELECT hash, backend, person_id, attributes, confidence FROM faces{where}", params)
-    _face_terms(faces, content, terms, found)
-    c_term, c_content, c_score = found.term, found.content, found.score
-    # labels: each row names its signature's terms, all at the row's confidence
-    sig_flat = np.array([t for sig in signatures for t in sig], dtype=np.int64)
-    sig_len = np.array([len(sig) for sig in signatures], dtype=np.int64)
-    sig_start = np.cumsum(sig_len) - sig_len
-    named = sig_len[row_sig]
-    at = _runs(sig_start[row_sig], named)
-    label_parts = _best_by_runs(sig_flat, at, np.repeat(row_content, named), np.repeat(row_score, named))
+        labels = read.result()
+        m_term, m_photo = _mark_terms(conn, visible, wanted, terms)
+        p_term += m_term
+        p_photo += m_photo
+        # labels: each row names its signature's terms, all at the row's confidence
+        signatures = [_label_terms(terms, *labels.specs(i)) for i in range(len(labels.signatures))]
+        row_sig, row_content, row_score = labels.signature, labels.content, labels.score
+        sig_flat = np.array([t for sig in signatures for t in sig], dtype=np.int64)
+        sig_len = np.array([len(sig) for sig in signatures], dtype=np.int64)
+        sig_start = np.cumsum(sig_len) - sig_len
+        named = sig_len[row_sig]
+        at = _runs(sig_start[row_sig], named)
+        best_labels = pool.submit(
+            _best_by_runs, sig_flat, at, np.repeat(row_content, named), np.repeat(row_score, named)
+        )
+        where, params = _where("hash", hashes)
+        found = _Found()
+        _text_terms(
+            conn.execute(f"SELECT hash, text, confidence FROM text_lines{where}", params),
+            content,
+            terms,
+            found,
+        )
+        faces = conn.execute(
+            f"SELECT hash, backend, person_id, attributes, confidence FROM faces{where}", params
+        )
+        _face_terms(faces, content, terms, found)
+        c_term, c_content, c_score = found.term, found.content, found.score
+        label_parts = best_labels.result()
     if label_parts is None:  # more label terms than a 16-bit sort takes: one sort of all
         term = np.concatenate([sig_flat[at], np.array(c_term, np.int64)])
         owner = np.concatenate([np.repeat(row_content, named), np.array(c_content, np.int64)])
