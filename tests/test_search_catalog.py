@@ -442,6 +442,20 @@ def test_labels_holding_the_reading_separators_are_indexed(catalog) -> None:
     assert names(catalog, "tabby") == ["copy", "cat"]
 
 
+def test_a_label_named_alike_with_other_parents_keeps_its_own_terms_in_a_rebuild(catalog) -> None:
+    """A rebuild reads a label row as its name alone when its parents, aliases and categories are one
+    row's of that name; the rows that differ (another backend's hierarchy, a name holding the field
+    separator) keep their own terms, as photo by photo."""
+    store(catalog, "h-dog", [Label("Cat", 60.0, ("Toy",), ("Plush",), ("Games",)), Label("A\x1eB", 50.0)])
+    store(catalog, "h-louvre", [Label("Cat", 55.0, ("Animal",)), Label("A\x1eB", 40.0, ("Mammal",))])
+    before = snapshot(catalog)
+    _rebuild(catalog)
+    assert snapshot(catalog) == before
+    assert names(catalog, "label:toy") == names(catalog, "games") == ["dog"]
+    assert names(catalog, "label:cat") == ["copy", "cat", "dog", "louvre"]
+    assert names(catalog, "label:mammal") == ["copy", "cat", "dog", "louvre"]
+
+
 def test_a_category_is_found_by_its_whole_name_not_by_one_of_its_words(catalog) -> None:
     # a category groups labels for the sidebar: one of its words ("and") must not bring all its photos
     assert names(catalog, '"animals and pets"') == names(catalog, "label:cat|dog")

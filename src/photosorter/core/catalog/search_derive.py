@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TypeVar
 
 import numpy as np
 
@@ -33,6 +36,7 @@ FACE_WORDS = {
 EMOTION_MIN_CONFIDENCE = 50.0
 
 TermKey = tuple[str, str]
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -233,52 +237,109 @@ _LABELS = (
     f"SELECT hash, count(*), group_concat({_SIGNATURE}, char(31)), json_group_array(confidence) FROM labels"
     "{where} GROUP BY hash"
 )
+# The whole catalog: a row whose parents, aliases and categories are one row's of its name (nearly all)
+# is read as its name alone. Joining every row's long strings cost SQLite 2.1-2.4 s of CPU per 100k
+# photos, 1.9 s so (a lookup per row instead), and Python then hashes and splits short strings.
+_USUAL = "temp.search_usual_labels"
+_LABELS_SHORT = (
+    "SELECT l.hash, count(*), group_concat(CASE WHEN l.parents = u.parents AND l.aliases = u.aliases"
+    " AND l.categories = u.categories AND instr(l.name, char(30)) = 0 THEN l.name ELSE"
+    " l.name || char(30) || l.parents || char(30) || l.aliases || char(30) || l.categories END, char(31)),"
+    f" json_group_array(l.confidence) FROM labels l LEFT JOIN {_USUAL} u ON u.name = l.name GROUP BY l.hash"
+)
 
 
-def _labels(
-    conn: sqlite3.Connection, hashes: list[str] | None, content: dict[str, int], terms: Terms
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[list[int]]]:
-    """Label rows as columns (signature, content, confidence), read in chunks of whole strings.
+@dataclass(frozen=True, slots=True)
+class _LabelRows:
+    """Label rows as columns (signature, content, confidence). A signature is a row's name, parents,
+    aliases and categories joined by char(30), or its name alone when the rest are the name's ``usual``."""
+
+    signature: np.ndarray
+    content: np.ndarray
+    score: np.ndarray
+    signatures: list[str]
+    usual: dict[str, tuple[str, str, str]]
+
+    def specs(self, index: int) -> tuple[str, str, str, str]:
+        signature = self.signatures[index]
+        if "\x1e" not in signature:
+            return (signature, *self.usual[signature])
+        name, parents, aliases, categories = ([*signature.split("\x1e", 3), "", "", ""])[:4]
+        return name, parents, aliases, categories
+
+
+def _usual_labels(conn: sqlite3.Connection) -> dict[str, tuple[str, str, str]]:
+    """One row's (parents, aliases, categories) of each label name, kept in a temporary table too."""
+    usual = {}
+    for (name,) in conn.execute("SELECT DISTINCT name FROM labels").fetchall():
+        found = conn.execute(
+            "SELECT parents, aliases, categories FROM labels WHERE name = ? LIMIT 1", (name,)
+        ).fetchone()
+        if found is not None and all(isinstance(value, str) for value in found):
+            usual[name] = found
+    conn.execute(
+        f"CREATE TABLE {_USUAL} (name TEXT PRIMARY KEY, parents TEXT, aliases TEXT, categories TEXT)"
+        " WITHOUT ROWID"
+    )
+    conn.executemany(f"INSERT INTO {_USUAL} VALUES (?, ?, ?, ?)", [(n, *rest) for n, rest in usual.items()])
+    return usual
+
+
+def _labels(conn: sqlite3.Connection, hashes: list[str] | None, content: dict[str, int]) -> _LabelRows:
+    """Label rows as columns, read in chunks of whole strings; touches no ``Terms`` (a whole catalog's
+    are read on a second thread).
 
     A rebuild reads some fifteen rows per photo: a row at a time in Python is most of its cost, so
     SQLite joins each content's rows into one string, Python joins a chunk of them and splits it in
     C. A label's terms depend only on its (name, parents, aliases, categories): each signature is
-    expanded once.
+    expanded once, by the caller.
     """
     expansions: dict[str, int] = {}
-    signatures: list[list[int]] = []
+    signatures: list[str] = []
     sig_parts, content_parts, score_parts = [], [], []
+    usual: dict[str, tuple[str, str, str]] = {}
     where, params = _where("hash", hashes)
-    cursor = conn.execute(_LABELS.format(where=where), params)
-    while grouped := cursor.fetchmany(_CHUNK):
-        counts = np.fromiter((g[1] for g in grouped), dtype=np.int64, count=len(grouped))
-        count = int(counts.sum())
-        row_sigs = "\x1f".join([g[2] or "" for g in grouped]).split("\x1f")
-        if len(row_sigs) == count:
-            owner_of = np.fromiter((content.get(g[0], -1) for g in grouped), np.int64, count=len(grouped))
-            owners = np.repeat(owner_of, counts)
-        else:  # a separator inside a name: one row at a time
-            rows = conn.execute(
-                f"SELECT hash, {_SIGNATURE} FROM labels WHERE hash IN (SELECT value FROM json_each(?))"
-                " ORDER BY hash, backend, name",
-                (json.dumps([g[0] for g in grouped]),),
-            ).fetchall()
-            owners = np.fromiter((content.get(r[0], -1) for r in rows), dtype=np.int64, count=count)
-            row_sigs = [r[1] for r in rows]
-        for signature in set(row_sigs).difference(expansions):
-            expansions[signature] = len(signatures)
-            name, parents, aliases, categories = ([*signature.split("\x1e", 3), "", "", ""])[:4]
-            signatures.append(_label_terms(terms, name, parents, aliases, categories))
-        keep = owners >= 0
-        sig_parts.append(
-            np.fromiter(map(expansions.__getitem__, row_sigs), dtype=np.int64, count=count)[keep]
-        )
-        content_parts.append(owners[keep])
-        scores = ",".join([g[3][1:-1] for g in grouped])
-        score_parts.append(np.fromstring(scores, dtype=np.float64, sep=",")[keep])
+    try:
+        if hashes is None:
+            usual = _usual_labels(conn)
+        cursor = conn.execute(_LABELS_SHORT if hashes is None else _LABELS.format(where=where), params)
+        while grouped := cursor.fetchmany(_CHUNK):
+            counts = np.fromiter((g[1] for g in grouped), dtype=np.int64, count=len(grouped))
+            count = int(counts.sum())
+            row_sigs = "\x1f".join([g[2] or "" for g in grouped]).split("\x1f")
+            if len(row_sigs) == count:
+                owner_of = np.fromiter((content.get(g[0], -1) for g in grouped), np.int64, count=len(grouped))
+                owners = np.repeat(owner_of, counts)
+            else:  # a separator inside a name: one row at a time
+                rows = conn.execute(
+                    f"SELECT hash, {_SIGNATURE} FROM labels WHERE hash IN (SELECT value FROM json_each(?))"
+                    " ORDER BY hash, backend, name",
+                    (json.dumps([g[0] for g in grouped]),),
+                ).fetchall()
+                owners = np.fromiter((content.get(r[0], -1) for r in rows), dtype=np.int64, count=count)
+                row_sigs = [r[1] for r in rows]
+            for signature in set(row_sigs).difference(expansions):
+                expansions[signature] = len(signatures)
+                signatures.append(signature)
+            keep = owners >= 0
+            sig_parts.append(
+                np.fromiter(map(expansions.__getitem__, row_sigs), dtype=np.int64, count=count)[keep]
+            )
+            content_parts.append(owners[keep])
+            scores = ",".join([g[3][1:-1] for g in grouped])
+            score_parts.append(np.fromstring(scores, dtype=np.float64, sep=",")[keep])
+    finally:
+        if hashes is None:
+            conn.execute(f"DROP TABLE IF EXISTS {_USUAL}")
     if not sig_parts:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), signatures
-    return np.concatenate(sig_parts), np.concatenate(content_parts), np.concatenate(score_parts), signatures
+        return _LabelRows(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), signatures, usual)
+    return _LabelRows(
+        np.concatenate(sig_parts),
+        np.concatenate(content_parts),
+        np.concatenate(score_parts),
+        signatures,
+        usual,
+    )
 
 
 def _photo_terms(visible: list[tuple], photo_content: list[int], copies: list[int], terms: Terms):
@@ -427,6 +488,21 @@ def _face_terms(rows, content: dict[str, int], terms: Terms, found: _Found) -> N
         found.put(terms.add("faces", str(n), str(n)), c, 0.0)
 
 
+class _Inline:
+    """A pool that runs what it is given at once: for a few photos a thread costs more than it saves."""
+
+    def __enter__(self) -> _Inline:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+    def submit(self, fn: Callable[..., T], *args: object) -> Future[T]:
+        done: Future[T] = Future()
+        done.set_result(fn(*args))
+        return done
+
+
 def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None) -> Postings:
     """Postings of ``photo_ids`` (None: every photo), from the photo rows and their content's analysis."""
     terms = Terms()
@@ -448,28 +524,43 @@ def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None) -> Postings:
     copies = np.bincount(
         np.array([c for c in photo_content if c >= 0], dtype=np.int64), minlength=len(content)
     )
-    p_term, p_photo = _photo_terms(visible, photo_content, copies.tolist(), terms)
-    m_term, m_photo = _mark_terms(conn, visible, wanted, terms)
-    p_term += m_term
-    p_photo += m_photo
     # content-level terms: labels, text, faces
     hashes = list(content) if photo_ids is not None else None
-    where, params = _where("hash", hashes)
-    row_sig, row_content, row_score, signatures = _labels(conn, hashes, content, terms)
-    found = _Found()
-    _text_terms(
-        conn.execute(f"SELECT hash, text, confidence FROM text_lines{where}", params), content, terms, found
-    )
-    faces = conn.execute(f"SELECT hash, backend, person_id, attributes, confidence FROM faces{where}", params)
-    _face_terms(faces, content, terms, found)
-    c_term, c_content, c_score = found.term, found.content, found.score
-    # labels: each row names its signature's terms, all at the row's confidence
-    sig_flat = np.array([t for sig in signatures for t in sig], dtype=np.int64)
-    sig_len = np.array([len(sig) for sig in signatures], dtype=np.int64)
-    sig_start = np.cumsum(sig_len) - sig_len
-    named = sig_len[row_sig]
-    at = _runs(sig_start[row_sig], named)
-    label_parts = _best_by_runs(sig_flat, at, np.repeat(row_content, named), np.repeat(row_score, named))
+    # the whole catalog: SQLite steps through the label rows, then numpy sorts their postings, on a
+    # second thread (both without the GIL) while this one derives the photos' own terms, then the text
+    # and faces; the connection is used by one thread at a time
+    with ThreadPoolExecutor(1, thread_name_prefix="search-derive") if hashes is None else _Inline() as pool:
+        read = pool.submit(_labels, conn, hashes, content)
+        p_term, p_photo = _photo_terms(visible, photo_content, copies.tolist(), terms)
+        labels = read.result()
+        m_term, m_photo = _mark_terms(conn, visible, wanted, terms)
+        p_term += m_term
+        p_photo += m_photo
+        # labels: each row names its signature's terms, all at the row's confidence
+        signatures = [_label_terms(terms, *labels.specs(i)) for i in range(len(labels.signatures))]
+        row_sig, row_content, row_score = labels.signature, labels.content, labels.score
+        sig_flat = np.array([t for sig in signatures for t in sig], dtype=np.int64)
+        sig_len = np.array([len(sig) for sig in signatures], dtype=np.int64)
+        sig_start = np.cumsum(sig_len) - sig_len
+        named = sig_len[row_sig]
+        at = _runs(sig_start[row_sig], named)
+        best_labels = pool.submit(
+            _best_by_runs, sig_flat, at, np.repeat(row_content, named), np.repeat(row_score, named)
+        )
+        where, params = _where("hash", hashes)
+        found = _Found()
+        _text_terms(
+            conn.execute(f"SELECT hash, text, confidence FROM text_lines{where}", params),
+            content,
+            terms,
+            found,
+        )
+        faces = conn.execute(
+            f"SELECT hash, backend, person_id, attributes, confidence FROM faces{where}", params
+        )
+        _face_terms(faces, content, terms, found)
+        c_term, c_content, c_score = found.term, found.content, found.score
+        label_parts = best_labels.result()
     if label_parts is None:  # more label terms than a 16-bit sort takes: one sort of all
         term = np.concatenate([sig_flat[at], np.array(c_term, np.int64)])
         owner = np.concatenate([np.repeat(row_content, named), np.array(c_content, np.int64)])
