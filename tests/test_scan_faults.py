@@ -385,17 +385,27 @@ def test_ctrl_c_in_the_cli_saves_what_was_read_and_exits_130(
     real = scanner_module.read_media
     read: list[str] = []
     lock = threading.Lock()
+    main_thread = threading.main_thread().ident
 
     def read_then_interrupt(path: str, thumbs: Path, *rest):
         facts = real(path, thumbs, *rest)
         with lock:
             read.append(os.path.basename(path))
             if len(read) == 2:
-                signal.raise_signal(signal.SIGINT)  # what Ctrl-C sends; Python raises it in the main thread
+                # Ctrl-C: SIGINT to the main thread, as the terminal's reaches it. raise_signal() here
+                # would signal this reader thread, and the main thread would notice only after its wait
+                # ended, when the scan could already be done (it exited 0 in 1 loaded run of ~5)
+                signal.pthread_kill(main_thread, signal.SIGINT)
         return facts
 
     monkeypatch.setattr(scanner_module, "read_media", read_then_interrupt)
-    result = cli("--home", home, "scan", photo_folder)
+    # Python's own Ctrl-C handler, as in a terminal: a shell starts background jobs with SIGINT ignored
+    # (and a test run started so ignored every interrupt)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        result = cli("--home", home, "scan", photo_folder)
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
     assert result.code == 130
     assert "interrupted" in result.err and "saved" in result.err and "Traceback" not in result.err
