@@ -13,6 +13,7 @@ import contextlib
 import json
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -24,6 +25,8 @@ from photosorter.cloud_function.handler import handle
 from photosorter.cloud_function.runtime import Runtime, Throttled
 from photosorter.core.catalog import Catalog
 from photosorter.core.catalog.photos import now_iso
+from photosorter.core.jobs import run_to_end
+from photosorter.core.library import Library
 
 REGION = "us-east-1"
 
@@ -43,6 +46,27 @@ def hold(catalog: Catalog, n: int) -> None:
             " VALUES (?, ?, ?, ?, 'ok', ?)",
             [(folder, f"/lib/{i}.jpg", f"{i}.jpg", content_hash(i), now_iso()) for i in range(n)],
         )
+
+
+def device(tmp_path: Path, name: str, world: CloudWorld, folder: Path) -> Library:
+    """A library under ``tmp_path/name`` on the cloud backend of ``world``, with ``folder`` scanned."""
+    library = Library.open(tmp_path / name)
+    library.save_settings(
+        library.settings.with_changes(
+            backend="cloud", cloud_stack=world.stack, aws_region=REGION, analyze_after_scan=False
+        )
+    )
+    library.add_folder(folder)
+    run_to_end(library.scan())
+    return library
+
+
+def analyze(library: Library):
+    analyzer = library.analyzer()
+    try:
+        return run_to_end(library.analyze(library.analysis_run(analyzer)))
+    finally:
+        analyzer.close()
 
 
 class LambdaContext:

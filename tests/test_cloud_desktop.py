@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from cloud_world import REGION, CloudWorld
+from cloud_world import REGION, CloudWorld, analyze, device
 from photosorter.cloud_function import items, store
 from photosorter.core import faces
 from photosorter.core.analysis.types import Feature
@@ -40,26 +40,6 @@ def make_photos(folder: Path, n: int) -> list[Path]:
         image.save(path, quality=90)
         paths.append(path)
     return paths
-
-
-def device(tmp_path: Path, name: str, world: CloudWorld, photos: Path) -> Library:
-    library = Library.open(tmp_path / name)
-    library.save_settings(
-        library.settings.with_changes(
-            backend="cloud", cloud_stack=world.stack, aws_region=REGION, analyze_after_scan=False
-        )
-    )
-    library.add_folder(photos)
-    run_to_end(library.scan())
-    return library
-
-
-def analyze(library: Library):
-    analyzer = library.analyzer()
-    try:
-        return run_to_end(library.analyze(library.analysis_run(analyzer)))
-    finally:
-        analyzer.close()
 
 
 def analysis_calls(fake) -> int:

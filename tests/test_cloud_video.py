@@ -16,7 +16,7 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-from cloud_world import REGION, CloudWorld, LambdaContext
+from cloud_world import REGION, CloudWorld, LambdaContext, analyze, device
 from photosorter.cloud_function import calls, items
 from photosorter.cloud_function.handler import handle
 from photosorter.cloud_function.runtime import Runtime
@@ -45,26 +45,6 @@ JOBS = {"labels": "job-labels", "faces": "job-faces", "text": "job-text"}
 @pytest.fixture
 def cloud(aws) -> CloudWorld:
     return CloudWorld().create().create_collection()
-
-
-def device(tmp_path: Path, name: str, world: CloudWorld, videos: Path) -> Library:
-    library = Library.open(tmp_path / name)
-    library.save_settings(
-        library.settings.with_changes(
-            backend="cloud", cloud_stack=world.stack, aws_region=REGION, analyze_after_scan=False
-        )
-    )
-    library.add_folder(videos)
-    run_to_end(library.scan())
-    return library
-
-
-def analyze(library: Library):
-    analyzer = library.analyzer()
-    try:
-        return run_to_end(library.analyze(library.analysis_run(analyzer)))
-    finally:
-        analyzer.close()
 
 
 def video_hash(library: Library) -> str:
