@@ -165,13 +165,18 @@ def test_search_results_keep_the_day_groups(qtbot, window: MainWindow) -> None:
     assert [(g.first, g.count) for g in window.model.groups] == [(0, 2), (2, 1)]
 
 
-def test_the_scrubber_jumps_to_a_year_and_shows_the_month(qtbot, window: MainWindow, library) -> None:
+def tall_gallery(qtbot, window: MainWindow, library):
+    """Big thumbnails in a small window, so the years scroll: the gallery, its scroll bar, its scrubber."""
     window.actions.apply_settings(library.settings.with_changes(thumbnail_size=320))
     window.resize(700, 420)
     view = window.gallery
     bar = view.verticalScrollBar()
     qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=WAIT)
-    scrubber = view.scrubber
+    return view, bar, view.scrubber
+
+
+def test_the_scrubber_jumps_to_a_year_and_shows_the_month(qtbot, window: MainWindow, library) -> None:
+    view, bar, scrubber = tall_gallery(qtbot, window, library)
     marks = scrubber.year_marks()
     assert next(year for _y, year, _value in marks) == "2023"
     y, _year, value = next(mark for mark in marks if mark[1] == "2019")
@@ -192,12 +197,7 @@ def test_the_scrubber_jumps_to_a_year_and_shows_the_month(qtbot, window: MainWin
 
 def test_the_scrubber_handle_follows_the_view_over_drawn_years(qtbot, window: MainWindow, library) -> None:
     """The years are drawn once and reused; the handle is painted where the view is, and nowhere else."""
-    window.actions.apply_settings(library.settings.with_changes(thumbnail_size=320))
-    window.resize(700, 420)
-    view = window.gallery
-    bar = view.verticalScrollBar()
-    qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=WAIT)
-    scrubber = view.scrubber
+    _view, bar, scrubber = tall_gallery(qtbot, window, library)
     highlight = scrubber.palette().color(QPalette.ColorRole.Highlight)
     x = scrubber.width() - 3
 
