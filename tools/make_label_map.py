@@ -17,7 +17,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parents[1] / "src" / "photosorter" / "core" / "analysis" / "local"
 CLASSES_CSV = HERE / "imagenet_classes.csv"
 OUTPUT = HERE / "imagenet_labels.json"
-MAP_VERSION = "map2"
+MAP_VERSION = "map3"
 
 ANIMALS = "Animals and Pets"
 NATURE = "Nature and Outdoors"
@@ -238,7 +238,9 @@ BY_NAME: dict[str, tuple[tuple[str, ...], str, str]] = {
         "cheeseburger, hotdog, mashed potato, carbonara, chocolate sauce, dough, meat loaf, potpie, "
         "burrito, plate"),
     "Pizza": (("Food",), FOOD, "pizza"),
-    "Coffee": (("Beverage",), FOOD, "espresso, coffee mug, espresso maker, coffeepot"),
+    "Coffee": (("Beverage",), FOOD, "coffee mug, espresso maker, coffeepot"),
+    # ImageNet's espresso is a served cup of it (its photos are of the cup, not the beans or a machine)
+    "Espresso": (("Coffee",), FOOD, "espresso"),
     "Cup": (("Container",), FOOD, "cup"),
     "Alcohol": (("Beverage",), FOOD,
         "red wine, beer bottle, beer glass, wine bottle, whiskey jug, eggnog, cocktail shaker, goblet"),
