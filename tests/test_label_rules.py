@@ -234,6 +234,21 @@ def test_an_espresso_is_coffee_and_a_beverage() -> None:
     assert {"Coffee", "Beverage"} <= set(found["Espresso"].parents)
 
 
+def test_a_market_stall_is_a_market_not_a_building() -> None:
+    found = names(LabelMap.load().labels(probabilities(grocery_store=0.31, butcher_shop=0.13, caldron=0.06)))
+    assert {"Market", "Shop"} <= found
+    assert not {"Building", "Architecture"} & found
+
+
+def test_a_flower_is_nature() -> None:
+    label_map = LabelMap.load()
+    flower = probabilities(daisy=0.28, sea_anemone=0.04)
+    found = label_map.labels(flower)
+    assert "Flower" in names(found)
+    assert "Nature" in names(scene_labels(label_map, flower, tuple(found)))
+    assert "Nature" not in names(scene_labels(label_map, probabilities(espresso=0.9), ()))
+
+
 @pytest.fixture(scope="module")
 def analyzer(tmp_path_factory: pytest.TempPathFactory) -> LocalAnalyzer:
     return LocalAnalyzer(cache_dir=tmp_path_factory.mktemp("models"))

@@ -204,9 +204,13 @@ BY_NAME: dict[str, tuple[tuple[str, ...], str, str]] = {
         "mobile home, oxcart, recreational vehicle, snowmobile, snowplow, tank, tractor, forklift, "
         "dogsled, bobsled, barrow, shopping cart"),
     "Building": ((), BUILDINGS,
-        "apiary, bakery, barbershop, barn, boathouse, bookshop, butcher shop, cinema, confectionery, "
-        "greenhouse, grocery store, library, lumbermill, planetarium, prison, restaurant, shoe shop, "
-        "tobacco shop, toyshop, water tower, yurt, cliff dwelling, thatch, tile roof, mobile home"),
+        "apiary, barn, boathouse, cinema, greenhouse, library, lumbermill, planetarium, prison, "
+        "restaurant, water tower, yurt, cliff dwelling, thatch, tile roof, mobile home"),
+    # a shop is what is sold in it (ImageNet's photos are mostly of counters and stalls), not a building:
+    # a street market's stalls are "grocery store", WordNet's "grocery store, grocery, food market, market"
+    "Shop": ((), BUILDINGS,
+        "bakery, barbershop, bookshop, confectionery, shoe shop, tobacco shop, toyshop"),
+    "Market": (("Shop",), BUILDINGS, "grocery store, butcher shop"),
     "Church": (("Building",), BUILDINGS, "church, bell cote, monastery, altar"),
     "Castle": (("Building",), BUILDINGS, "castle"),
     "Palace": (("Building",), BUILDINGS, "palace"),

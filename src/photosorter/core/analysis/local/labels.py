@@ -325,7 +325,7 @@ def attire_labels(label_map: LabelMap, probabilities: np.ndarray, faces: tuple[F
 
 def scene_labels(label_map: LabelMap, probabilities: np.ndarray, found: tuple[Label, ...]) -> list[Label]:
     """Water, Landscape, Bridge, Street, Indoors and Outdoors from the classes' scene evidence and the labels
-    found."""
+    found, and Nature for flowers."""
     names = {label.name for label in found}
     out = []
 
@@ -341,6 +341,9 @@ def scene_labels(label_map: LabelMap, probabilities: np.ndarray, found: tuple[La
         scene("Outdoors", water)
         if "Sky" in names:  # open water under open sky: a view, as Rekognition's Landscape
             scene("Landscape", water, ("Nature", "Outdoors"))
+    if "Flower" in names:  # flowers are nature as people use the word (the manifest's and Rekognition's)
+        flower = next(label for label in found if label.name == "Flower")
+        out.append(Label("Nature", flower.confidence, (), (), ("Nature and Outdoors",)))
     bridge = label_map.evidence(probabilities, BRIDGES)
     if bridge >= BRIDGE_EVIDENCE:
         scene("Bridge", bridge, ("Architecture", "Outdoors"), "Buildings and Architecture")
