@@ -4,7 +4,7 @@ Usage: python benchmarks/eval_labels.py CORPUS --record DIR   (analyzes once, ke
        python benchmarks/eval_labels.py CORPUS --replay DIR   (the label rules of labels.py on it, no model)
        python benchmarks/label_evidence.py DIR [CORPUS]       (prints the evidence, photo by photo)
        python benchmarks/label_evidence.py DIR CORPUS --calibrate
-                                   (each scene threshold set on one half of the photos, tried on the other)
+                                   (each rule's threshold set on one half of the photos, tried on the other)
 
 The models (classifier, face finder, OCR) are the slow part of the local analyzer; the
 label rules in labels.py are cheap functions of what they return. ``Recorder`` wraps the
@@ -172,13 +172,25 @@ def show(evidence: Path, corpus: Path | None) -> None:
         print("   labels: " + ", ".join(f"{name} {confidence:.0f}" for name, confidence in record["labels"]))
 
 
-# scene rule: (its classes, the manifest word it must find, its threshold in labels.py, who it applies to)
+def _close_face(faces: tuple[Face, ...]) -> bool:
+    return any(face.box.width >= rules.TIE_FACE_WIDTH for face in faces)
+
+
+# evidence rule: (its classes, the manifest word it must find, its threshold in labels.py, who it applies
+# to: a function of the labels found without the scene rules and of the faces)
 SCENE_RULES = {
-    "Water": (rules.WATERSIDE, "water", rules.WATER_EVIDENCE, lambda names: True),
-    "Indoors": (rules.INDOOR_OBJECTS, "indoor", rules.INDOOR_EVIDENCE, lambda names: "Outdoors" not in names),
+    "Water": (rules.WATERSIDE, "water", rules.WATER_EVIDENCE, lambda names, faces: True),
+    "Indoors": (
+        rules.INDOOR_OBJECTS, "indoor", rules.INDOOR_EVIDENCE, lambda names, faces: "Outdoors" not in names,
+    ),
     "Outdoors (street sign)": (
         rules.STREET_SIGN, "outdoor", rules.SIGN_EVIDENCE,
-        lambda names: "Outdoors" not in names and "License Plate" not in names,
+        lambda names, faces: "Outdoors" not in names and "License Plate" not in names,
+    ),
+    "Bridge": (rules.BRIDGES, "bridge", rules.BRIDGE_EVIDENCE, lambda names, faces: True),
+    "Street": (rules.ROAD_VEHICLES, "street", rules.STREET_EVIDENCE, lambda names, faces: True),
+    "Tie (formal wear)": (
+        rules.FORMAL_WEAR, "tie", rules.TIE_EVIDENCE, lambda names, faces: _close_face(faces),
     ),
 }  # fmt: skip
 
@@ -197,7 +209,7 @@ def gap_threshold(scored: list[tuple[float, bool]]) -> float | None:
 
 
 def calibrate(evidence: Path, corpus: Path) -> None:
-    """For each scene rule: the threshold set on each half, its result on the other half, and the whole
+    """For each evidence rule: the threshold set on each half, its result on the other half, and the whole
     corpus at the threshold in labels.py."""
     from eval_labels import expected_words, folds  # here: eval_labels imports this module
 
@@ -212,15 +224,15 @@ def calibrate(evidence: Path, corpus: Path) -> None:
         lines = tuple(TextLine(x["text"], x["confidence"], _unbox(x["box"])) for x in record["lines"])
         bgr = cv2.imread(str(evidence / record["image"]))
         found = direct_labels(label_map, probabilities, faces, lines, bgr)
-        photos.append((record["path"], probabilities, {label.name for label in found}))
+        photos.append((record["path"], probabilities, {label.name for label in found}, faces))
     print(
         f"{'rule':<24} {'set on':>6} {'threshold':>9} {'tried on':>8} {'right':>5} {'wrong':>5} {'missed':>6}"
     )
     for name, (classes, word, chosen, applies) in SCENE_RULES.items():
         scored = {
             path: (label_map.evidence(probabilities, classes), word in truth[path], fold_of[path])
-            for path, probabilities, names in photos
-            if applies(names)
+            for path, probabilities, names, faces in photos
+            if applies(names, faces)
         }
         for train, test in ((1, 2), (2, 1), (None, None)):
             if train is None:

@@ -15,6 +15,7 @@ import pytest
 from photosorter.core.analysis.local import LocalAnalyzer
 from photosorter.core.analysis.local.labels import (
     LabelMap,
+    direct_labels,
     people_labels,
     pixel_labels,
     scene_labels,
@@ -182,6 +183,70 @@ def test_a_street_sign_is_outdoors_a_licence_plate_read_as_one_is_not() -> None:
     assert "Outdoors" in names(scene_labels(label_map, sign, (Label("Text", 99.0),)))
     plate = (Label("Text", 99.0), Label("License Plate", 99.0))
     assert "Outdoors" not in names(scene_labels(label_map, sign, plate))
+
+
+def test_several_bridge_guesses_add_up_to_a_bridge() -> None:
+    label_map = LabelMap.load()
+    # a railway bridge in a valley: viaduct 7%, suspension 7%, steel arch 6%, none sure alone
+    valley = probabilities(viaduct=0.07, suspension_bridge=0.07, steel_arch_bridge=0.06, trailer_truck=0.17)
+    assert {"Bridge", "Outdoors"} <= names(scene_labels(label_map, valley, ()))
+    assert "Bridge" not in names(scene_labels(label_map, probabilities(castle=0.5, dock=0.1), ()))
+
+
+def test_cars_and_buses_stand_in_a_street_a_motorcycle_or_a_weak_truck_guess_does_not() -> None:
+    label_map = LabelMap.load()
+    for evidence in (probabilities(pickup=0.5, beach_wagon=0.1, jeep=0.07), probabilities(minibus=0.6)):
+        assert {"Street", "Outdoors"} <= names(scene_labels(label_map, evidence, ()))
+    assert "Street" not in names(scene_labels(label_map, probabilities(moped=0.5, motor_scooter=0.2), ()))
+    assert "Street" not in names(scene_labels(label_map, probabilities(trailer_truck=0.17), ()))
+
+
+def test_formal_wear_on_someone_framed_close_is_a_tie() -> None:
+    label_map = LabelMap.load()
+    blank = np.full((200, 200, 3), 128, dtype=np.uint8)
+
+    def labelled(evidence: np.ndarray, faces: tuple[Face, ...]) -> set[str]:
+        return names(direct_labels(label_map, evidence, faces, (), blank))
+
+    suited = probabilities(suit=0.55, bow_tie=0.07, Windsor_tie=0.03, groom=0.03)
+    assert "Tie" in labelled(suited, (face(0.21),))
+    # the same outfits on people far away: the suits show, a tie does not
+    assert "Tie" not in labelled(suited, (face(0.1), face(0.09), face(0.07)))
+    assert "Tie" not in labelled(suited, ())
+    # a bow tie guessed alone (a family in summer clothes) is not a tie
+    assert "Tie" not in labelled(probabilities(bow_tie=0.24, groom=0.13), (face(0.2),))
+
+
+def test_a_licence_plate_is_not_a_road_sign() -> None:
+    label_map = LabelMap.load()
+    blank = np.full((200, 400, 3), 200, dtype=np.uint8)
+    plate = probabilities(street_sign=0.36, book_jacket=0.25)
+    found = names(direct_labels(label_map, plate, (), (line("MICHIGAN"), line("CFA 7360")), blank))
+    assert "License Plate" in found
+    assert not {"Road Sign", "Sign"} & found
+    sign = names(direct_labels(label_map, plate, (), (line("Rue de Rivoli"),), blank))
+    assert {"Road Sign", "Sign"} <= sign
+
+
+def test_an_espresso_is_coffee_and_a_beverage() -> None:
+    found = {label.name: label for label in LabelMap.load().labels(probabilities(espresso=0.9))}
+    assert {"Espresso", "Coffee", "Beverage"} <= set(found)
+    assert {"Coffee", "Beverage"} <= set(found["Espresso"].parents)
+
+
+def test_a_market_stall_is_a_market_not_a_building() -> None:
+    found = names(LabelMap.load().labels(probabilities(grocery_store=0.31, butcher_shop=0.13, caldron=0.06)))
+    assert {"Market", "Shop"} <= found
+    assert not {"Building", "Architecture"} & found
+
+
+def test_a_flower_is_nature() -> None:
+    label_map = LabelMap.load()
+    flower = probabilities(daisy=0.28, sea_anemone=0.04)
+    found = label_map.labels(flower)
+    assert "Flower" in names(found)
+    assert "Nature" in names(scene_labels(label_map, flower, tuple(found)))
+    assert "Nature" not in names(scene_labels(label_map, probabilities(espresso=0.9), ()))
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parents[1] / "src" / "photosorter" / "core" / "analysis" / "local"
 CLASSES_CSV = HERE / "imagenet_classes.csv"
 OUTPUT = HERE / "imagenet_labels.json"
-MAP_VERSION = "map2"
+MAP_VERSION = "map3"
 
 ANIMALS = "Animals and Pets"
 NATURE = "Nature and Outdoors"
@@ -204,9 +204,13 @@ BY_NAME: dict[str, tuple[tuple[str, ...], str, str]] = {
         "mobile home, oxcart, recreational vehicle, snowmobile, snowplow, tank, tractor, forklift, "
         "dogsled, bobsled, barrow, shopping cart"),
     "Building": ((), BUILDINGS,
-        "apiary, bakery, barbershop, barn, boathouse, bookshop, butcher shop, cinema, confectionery, "
-        "greenhouse, grocery store, library, lumbermill, planetarium, prison, restaurant, shoe shop, "
-        "tobacco shop, toyshop, water tower, yurt, cliff dwelling, thatch, tile roof, mobile home"),
+        "apiary, barn, boathouse, cinema, greenhouse, library, lumbermill, planetarium, prison, "
+        "restaurant, water tower, yurt, cliff dwelling, thatch, tile roof, mobile home"),
+    # a shop is what is sold in it (ImageNet's photos are mostly of counters and stalls), not a building:
+    # a street market's stalls are "grocery store", WordNet's "grocery store, grocery, food market, market"
+    "Shop": ((), BUILDINGS,
+        "bakery, barbershop, bookshop, confectionery, shoe shop, tobacco shop, toyshop"),
+    "Market": (("Shop",), BUILDINGS, "grocery store, butcher shop"),
     "Church": (("Building",), BUILDINGS, "church, bell cote, monastery, altar"),
     "Castle": (("Building",), BUILDINGS, "castle"),
     "Palace": (("Building",), BUILDINGS, "palace"),
@@ -238,7 +242,9 @@ BY_NAME: dict[str, tuple[tuple[str, ...], str, str]] = {
         "cheeseburger, hotdog, mashed potato, carbonara, chocolate sauce, dough, meat loaf, potpie, "
         "burrito, plate"),
     "Pizza": (("Food",), FOOD, "pizza"),
-    "Coffee": (("Beverage",), FOOD, "espresso, coffee mug, espresso maker, coffeepot"),
+    "Coffee": (("Beverage",), FOOD, "coffee mug, espresso maker, coffeepot"),
+    # ImageNet's espresso is a served cup of it (its photos are of the cup, not the beans or a machine)
+    "Espresso": (("Coffee",), FOOD, "espresso"),
     "Cup": (("Container",), FOOD, "cup"),
     "Alcohol": (("Beverage",), FOOD,
         "red wine, beer bottle, beer glass, wine bottle, whiskey jug, eggnog, cocktail shaker, goblet"),

@@ -23,6 +23,8 @@ TYPED: dict[str, tuple[str, ...]] = {
     "numberplate": ("license plate",), "licence": ("license",),
     "monochrome": ("black and white",), "grayscale": ("black and white",), "greyscale": ("black and white",),
     "inside": ("indoors",), "outside": ("outdoors",),
+    "necktie": ("tie",), "tuxedo": ("suit",), "blossom": ("flower",),
+    "marketplace": ("market",), "bazaar": ("market",), "store": ("shop",), "avenue": ("street",),
 }  # fmt: skip
 
 

@@ -30,7 +30,7 @@ DIFFUSE_MIN = 40.0  # ... and needs this much summed confidence
 # as wide in a full-length photo is not one (on the corpus portraits' faces are 0.19-0.48 of the height,
 # the standing figures' 0.13-0.14)
 PORTRAIT_FACE_SIZE = 0.18
-RULES_VERSION = "rules4"  # the rules below, faces to scenes; a change re-labels on --refresh
+RULES_VERSION = "rules5"  # the rules below, faces to scenes; a change re-labels on --refresh
 # a face at least this wide (relative) is someone the photo is of, not a passer-by: on the corpus
 # the people posing measure 0.07-0.47 and the bystanders of street and market photos 0.02-0.05
 SUBJECT_FACE_WIDTH = 0.06
@@ -82,6 +82,25 @@ INDOOR_EVIDENCE = 0.4
 # a sign put up in the street: from 0.08 to 0.96 on photos of signs, at most 0.002 on any other
 STREET_SIGN = frozenset({"street sign"})
 SIGN_EVIDENCE = 0.05
+# a bridge: the bridge classes summed (no single one sure: viaduct 7% + suspension 7% + steel arch 6%);
+# bridge photos 0.20-0.29, every other photo at most 0.006
+BRIDGES = frozenset({"suspension bridge", "steel arch bridge", "viaduct"})
+BRIDGE_EVIDENCE = 0.05
+# a street: cars, trucks and buses are on a road (motorcycles stand in garages too); street photos
+# 0.81-0.82, every other photo at most 0.2 (a trailer truck guessed for a train on a bridge)
+ROAD_VEHICLES = frozenset({
+    "beach wagon", "cab", "convertible", "jeep", "limousine", "minivan", "Model T", "racer", "sports car",
+    "car wheel", "grille", "car mirror", "fire engine", "garbage truck", "pickup", "tow truck",
+    "trailer truck", "moving van", "police van", "minibus", "school bus", "trolleybus",
+})  # fmt: skip
+STREET_EVIDENCE = 0.4
+# a tie: formal wear worn by someone framed close enough to see one. The classifier names a suit and a
+# tie as one outfit (a photo of a suit and tie is often "suit", sometimes "Windsor tie"), so their
+# summed evidence says tie better than the tie classes alone (a bow tie guessed 24% on a family in
+# summer clothes); suit-and-tie photos 0.68-0.95, any other photo with a close face at most 0.50
+FORMAL_WEAR = frozenset({"suit", "Windsor tie", "bow tie", "bolo tie", "groom"})
+TIE_EVIDENCE = 0.6
+TIE_FACE_WIDTH = PORTRAIT_FACE_SIZE  # people further away are a scene: the suits show, a tie does not
 _PRICE = re.compile(r"\d+[.,]\d{2}\b")
 _RECEIPT_WORDS = re.compile(
     r"\b(total|subtotal|sub-total|tax|vat|cash|change|amount|balance)\b", re.IGNORECASE
@@ -276,19 +295,45 @@ def direct_labels(
     bgr: np.ndarray,
 ) -> tuple[Label, ...]:
     """The labels each signal gives alone, before the scene rules weigh them together."""
+    texts = text_labels(lines)
+    classes = label_map.labels(probabilities)
+    # the tie classes alone are mostly wrong (a bow tie on a family outdoors): Tie comes from attire_labels
+    dropped = {"Tie"}
+    if any(label.name == "License Plate" for label in texts):
+        # a licence plate is what the classifier took for a street sign
+        dropped |= {"Road Sign", "Sign"}
+    classes = [label for label in classes if label.name not in dropped]
     return merge(
-        label_map.labels(probabilities), people_labels(faces), text_labels(lines), pixel_labels(bgr, lines)
+        classes,
+        people_labels(faces),
+        texts,
+        pixel_labels(bgr, lines),
+        attire_labels(label_map, probabilities, faces),
     )
 
 
+def attire_labels(label_map: LabelMap, probabilities: np.ndarray, faces: tuple[Face, ...]) -> list[Label]:
+    """Tie, from the formal wear the classifier sees on someone framed close (see FORMAL_WEAR)."""
+    if not any(face.box.width >= TIE_FACE_WIDTH for face in faces):
+        return []
+    formal = label_map.evidence(probabilities, FORMAL_WEAR)
+    if formal < TIE_EVIDENCE:
+        return []
+    confidence = round(min(95.0, 50.0 + 50.0 * formal), 3)
+    return [Label("Tie", confidence, ("Accessories",), (), ("Apparel and Accessories",))]
+
+
 def scene_labels(label_map: LabelMap, probabilities: np.ndarray, found: tuple[Label, ...]) -> list[Label]:
-    """Water, Landscape, Indoors and Outdoors from the classes' scene evidence and the labels found."""
+    """Water, Landscape, Bridge, Street, Indoors and Outdoors from the classes' scene evidence and the labels
+    found, and Nature for flowers."""
     names = {label.name for label in found}
     out = []
 
-    def scene(name: str, evidence: float, parents: tuple[str, ...] = ()) -> None:
+    def scene(
+        name: str, evidence: float, parents: tuple[str, ...] = (), category: str = "Nature and Outdoors"
+    ) -> None:
         confidence = round(min(95.0, 50.0 + 100.0 * evidence), 3)
-        out.append(Label(name, confidence, parents, (), ("Nature and Outdoors",)))
+        out.append(Label(name, confidence, parents, (), (category,)))
 
     water = label_map.evidence(probabilities, WATERSIDE)
     if water >= WATER_EVIDENCE:
@@ -296,6 +341,17 @@ def scene_labels(label_map: LabelMap, probabilities: np.ndarray, found: tuple[La
         scene("Outdoors", water)
         if "Sky" in names:  # open water under open sky: a view, as Rekognition's Landscape
             scene("Landscape", water, ("Nature", "Outdoors"))
+    if "Flower" in names:  # flowers are nature as people use the word (the manifest's and Rekognition's)
+        flower = next(label for label in found if label.name == "Flower")
+        out.append(Label("Nature", flower.confidence, (), (), ("Nature and Outdoors",)))
+    bridge = label_map.evidence(probabilities, BRIDGES)
+    if bridge >= BRIDGE_EVIDENCE:
+        scene("Bridge", bridge, ("Architecture", "Outdoors"), "Buildings and Architecture")
+        scene("Outdoors", bridge)
+    road = label_map.evidence(probabilities, ROAD_VEHICLES)
+    if road >= STREET_EVIDENCE:  # a road, not a town: a car parked in the country is on a street too
+        scene("Street", road, ("Road", "Outdoors"))
+        scene("Outdoors", road)
     # a licence plate is what the classifier took for a street sign: it says nothing of the street
     sign = label_map.evidence(probabilities, STREET_SIGN)
     if sign >= SIGN_EVIDENCE and "License Plate" not in names:
