@@ -126,6 +126,26 @@ def test_the_layout_starts_each_day_on_a_new_line_under_its_header() -> None:
     assert TimelineLayout(8, groups[:2], 3, 100).grouped is False  # ids and groups disagree: no headers
 
 
+def test_the_layout_sections_are_the_days_in_order_with_their_headers() -> None:
+    """Sections are made when asked for (a 5,000-day layout is rebuilt at each live change): each is the
+    same whichever order they are asked in, and the list reads as a whole."""
+    groups = (DayGroup(0, 5, 20240302, 0), DayGroup(5, 1, 20240301, 1), DayGroup(6, 2, 20231231, 0))
+    layout = TimelineLayout(8, groups, columns=3, cell=100)
+    last = layout.sections[-1]
+    assert len(layout.sections) == 3 and last is layout.sections[2]
+    assert (last.first, last.count, last.group, last.new_month) == (6, 2, groups[2], True)
+    assert last.header == MONTH_HEADER + DAY_HEADER and last.top + last.header == layout.rect(6).top()
+    assert [s.group for s in layout.sections] == list(groups)
+    assert [s.top for s in layout.sections[:2]] == [0, MONTH_HEADER + DAY_HEADER + 200 + 6]
+    assert layout.headers(0, layout.height) == list(layout.sections)
+    assert layout.height == last.top + last.header + 100 + 6
+    with pytest.raises(IndexError):
+        layout.sections[3]
+    flat = TimelineLayout(8, (), columns=3, cell=100)  # another sort: one section, no header
+    assert [(s.first, s.count, s.header, s.group) for s in flat.sections] == [(0, 8, 0, None)]
+    assert flat.height == 300 and flat.headers(0, 300) == []
+
+
 # -- the window ---------------------------------------------------------------------------------------------
 def test_days_are_headed_newest_first_and_a_file_date_is_marked(qtbot, window: MainWindow) -> None:
     assert names(window)[:3] == ["beach_evening.jpg", "beach_morning.jpg", "city.jpg"]
@@ -337,3 +357,26 @@ def test_a_query_does_not_wait_behind_a_screenful_of_thumbnails(qtbot, tmp_path:
     finally:
         loader.close()
         pool.shutdown()
+
+
+def test_tiles_that_arrive_together_are_shown_in_one_model_change(qtbot, window: MainWindow) -> None:
+    """A screenful of tiles arrives in a burst while scrolling: they become pixmaps together and the view
+    hears of them once, not once per tile."""
+    from PySide6.QtGui import QColor, QImage
+
+    model = window.model
+    qtbot.waitUntil(lambda: all(model.pixmap_at(row) is not None for row in range(len(PHOTOS))), timeout=WAIT)
+    side = window.loader.size
+    tile = QImage(side, side, QImage.Format.Format_ARGB32_Premultiplied)
+    tile.fill(QColor(250, 0, 0))
+    changes: list[tuple[int, int, list]] = []
+    model.dataChanged.connect(lambda first, last, roles: changes.append((first.row(), last.row(), roles)))
+    for row in (3, 1, 4):  # as the loader's threads finish them: in any order
+        window.loader.loaded.emit(model.ids[row], tile)
+    assert changes == []  # nothing until the event loop turns
+    qtbot.waitUntil(lambda: bool(changes), timeout=WAIT)
+    QApplication.processEvents()
+    assert changes == [(1, 4, [Qt.ItemDataRole.DecorationRole])]
+    for row in (1, 3, 4):
+        assert model.pixmap_at(row).toImage().pixelColor(side // 2, side // 2) == QColor(250, 0, 0)
+    assert model.pixmap_at(0).toImage().pixelColor(side // 2, side // 2) != QColor(250, 0, 0)
