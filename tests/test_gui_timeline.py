@@ -402,26 +402,3 @@ def test_a_query_does_not_wait_behind_a_screenful_of_thumbnails(qtbot, tmp_path:
     finally:
         loader.close()
         pool.shutdown()
-
-
-def test_tiles_that_arrive_together_are_shown_in_one_model_change(qtbot, window: MainWindow) -> None:
-    """A screenful of tiles arrives in a burst while scrolling: they become pixmaps together and the view
-    hears of them once, not once per tile."""
-    from PySide6.QtGui import QColor, QImage
-
-    model = window.model
-    qtbot.waitUntil(lambda: all(model.pixmap_at(row) is not None for row in range(len(PHOTOS))), timeout=WAIT)
-    side = window.loader.size
-    tile = QImage(side, side, QImage.Format.Format_ARGB32_Premultiplied)
-    tile.fill(QColor(250, 0, 0))
-    changes: list[tuple[int, int, list]] = []
-    model.dataChanged.connect(lambda first, last, roles: changes.append((first.row(), last.row(), roles)))
-    for row in (3, 1, 4):  # as the loader's threads finish them: in any order
-        window.loader.loaded.emit(model.ids[row], tile)
-    assert changes == []  # nothing until the event loop turns
-    qtbot.waitUntil(lambda: bool(changes), timeout=WAIT)
-    QApplication.processEvents()
-    assert changes == [(1, 4, [Qt.ItemDataRole.DecorationRole])]
-    for row in (1, 3, 4):
-        assert model.pixmap_at(row).toImage().pixelColor(side // 2, side // 2) == QColor(250, 0, 0)
-    assert model.pixmap_at(0).toImage().pixelColor(side // 2, side // 2) != QColor(250, 0, 0)

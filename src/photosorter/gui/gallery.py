@@ -10,7 +10,6 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
-    QTimer,
     Signal,
 )
 from PySide6.QtGui import (
@@ -57,8 +56,6 @@ class GalleryModel(QAbstractListModel):
         self._pages_pending: set[int] = set()
         self._thumbs_pending: set[int] = set()
         self._generation = 0
-        self._arrived: list[tuple[int, QImage]] = []  # tiles from the loader, shown together
-        self._arrival_timer = QTimer(self, singleShot=True, interval=0, timeout=self._show_arrived)
         loader.loaded.connect(self._thumb_loaded)
 
     # -- Qt model API ------------------------------------------------------------------------------------
@@ -281,34 +278,22 @@ class GalleryModel(QAbstractListModel):
             self._rows.popitem(last=False)
 
     def _thumb_loaded(self, photo_id: int, image: QImage) -> None:
-        """Queues a tile: the ones that arrive together become pixmaps in one pass and one repaint, not a
-        model change and an update per tile (a screenful arrives in a burst while scrolling)."""
-        self._arrived.append((photo_id, image))
-        if not self._arrival_timer.isActive():
-            self._arrival_timer.start()
-
-    def _show_arrived(self) -> None:
-        arrived, self._arrived = self._arrived, []
-        rows = []
-        for photo_id, image in arrived:
-            self._thumbs_pending.discard(photo_id)
-            if image.isNull():
-                self._no_thumb.add(photo_id)
-            else:
-                turns = self._turns.get(photo_id, 0)
-                if turns:  # the user's rotation for display; the file and the cached thumbnail stay as is
-                    image = image.transformed(QTransform().rotate(90 * turns))
-                pixmap = QPixmap.fromImage(image)
-                pixmap.setDevicePixelRatio(self.loader.ratio)
-                self._thumbs[photo_id] = pixmap
-            row = self._row_of.get(photo_id)
-            if row is not None and row < len(self.ids) and self.ids[row] == photo_id:
-                rows.append(row)
-        while len(self._thumbs) > THUMB_CACHE:
-            self._thumbs.popitem(last=False)
-        if rows:  # one change over the rows between: the view repaints what is in sight once
-            decoration = [Qt.ItemDataRole.DecorationRole]
-            self.dataChanged.emit(self.index(min(rows)), self.index(max(rows)), decoration)
+        self._thumbs_pending.discard(photo_id)
+        if image.isNull():
+            self._no_thumb.add(photo_id)
+        else:
+            turns = self._turns.get(photo_id, 0)
+            if turns:  # the user's rotation for display; the file and the cached thumbnail stay as they are
+                image = image.transformed(QTransform().rotate(90 * turns))
+            pixmap = QPixmap.fromImage(image)
+            pixmap.setDevicePixelRatio(self.loader.ratio)
+            self._thumbs[photo_id] = pixmap
+            while len(self._thumbs) > THUMB_CACHE:
+                self._thumbs.popitem(last=False)
+        row = self._row_of.get(photo_id)
+        if row is not None and row < len(self.ids) and self.ids[row] == photo_id:
+            index = self.index(row)
+            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
 
 
 def _worded(reason: str) -> str:
