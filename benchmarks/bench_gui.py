@@ -32,8 +32,10 @@ waiting for a core (the machine or our own workers busy) or blocked (mostly the 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import gc
 import os
+import pstats
 import shutil
 import sys
 import tempfile
@@ -133,20 +135,30 @@ class ProfilingApp(QApplication):
         super().__init__(argv)
         self.slow: Counter[str] = Counter()
         self.worst: list[tuple[float, str]] = []
+        # (GUI-thread CPU ms, wall ms, what) of top-level events over 5 ms of CPU: the thread's own work,
+        # which a busy machine does not inflate (waiting for a core or for the GIL is not in it)
+        self.busiest: list[tuple[float, float, str]] = []
+        self.phase_cpu_max = 0.0  # the most CPU one event took since the phase began
         self.depth = 0
         self.inner: list[tuple[float, str]] = []  # nested paints of the current top-level event
 
     def notify(self, receiver, event) -> bool:
         self.depth += 1
         t0 = time.perf_counter()
+        c0 = time.thread_time_ns()
         try:
             return super().notify(receiver, event)
         finally:
             self.depth -= 1
             ms = (time.perf_counter() - t0) * 1000
+            cpu = (time.thread_time_ns() - c0) / 1e6
             if self.depth and ms > 2:
                 self.inner.append((ms, f"{type(receiver).__name__} {QEvent.Type(event.type()).name}"))
             if self.depth == 0:
+                self.phase_cpu_max = max(self.phase_cpu_max, cpu)
+                if cpu > 5:
+                    what = f"{type(receiver).__name__} {QEvent.Type(event.type()).name}"
+                    self.busiest.append((cpu, ms, what))
                 if ms > 15:
                     what = (
                         f"{type(receiver).__name__}/{receiver.objectName()} {QEvent.Type(event.type()).name}"
@@ -242,30 +254,36 @@ def spin(app: QApplication, seconds: float, until=None) -> bool:
     return until is None
 
 
-def scroll(app: QApplication, window: MainWindow, pages: int, start: int = 0) -> list[float]:
-    """A page per 16 ms frame; returns the time each frame's paint took."""
+def scroll(
+    app: QApplication, window: MainWindow, pages: int, start: int = 0, cpu: list[float] | None = None
+) -> list[float]:
+    """A page per 16 ms frame; returns the time each frame's paint took (and adds the GUI thread's own
+    CPU time for each to ``cpu``: what a busy machine does not inflate)."""
     bar = window.gallery.verticalScrollBar()
     step = window.gallery.viewport().height()
     frames = []
     for value in range(start, min(bar.maximum(), start + step * pages), step):
-        f0 = time.perf_counter()
+        f0, c0 = time.perf_counter(), time.thread_time()
         bar.setValue(value)
         window.gallery.viewport().repaint()
         app.processEvents()
         frames.append((time.perf_counter() - f0) * 1000)
+        if cpu is not None:
+            cpu.append((time.thread_time() - c0) * 1000)
         spin(app, 0.016)
     return sorted(frames)
 
 
-def scrub(app: QApplication, window: MainWindow, jumps: int) -> list[float]:
-    """Jumps through the whole list as a scrubber drag does; returns the time each jump's paint took."""
+def scrub(app: QApplication, window: MainWindow, jumps: int, cpu: list[float] | None = None) -> list[float]:
+    """Jumps through the whole list as a scrubber drag does; returns the time each jump's paint took
+    (and adds each one's GUI-thread CPU time to ``cpu``)."""
     view = window.gallery
     bar = view.verticalScrollBar()
     scrubber = getattr(view, "scrubber", None)
     frames = []
     for n in range(jumps):
         fraction = (n * 0.377) % 1.0  # spread over the whole range, not in order
-        f0 = time.perf_counter()
+        f0, c0 = time.perf_counter(), time.thread_time()
         if scrubber is not None:
             scrubber.scrub_to(round(10 + fraction * (scrubber.height() - 20)))  # the bubble's month too
         else:
@@ -273,6 +291,8 @@ def scrub(app: QApplication, window: MainWindow, jumps: int) -> list[float]:
         view.viewport().repaint()
         app.processEvents()
         frames.append((time.perf_counter() - f0) * 1000)
+        if cpu is not None:
+            cpu.append((time.thread_time() - c0) * 1000)
         spin(app, 0.016)
     return sorted(frames)
 
@@ -292,6 +312,7 @@ def main() -> int:
     parser.add_argument("--photos", type=int, default=100_000)
     parser.add_argument("--home", type=Path, default=Path(tempfile.gettempdir()) / "photosorter-bench-gui")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--cprofile", action="store_true", help="cProfile the GUI thread from scrolling on")
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -347,19 +368,32 @@ def main() -> int:
     idle = spin(app, 300, caught_up)
     t_catch_up = time.perf_counter() - t0
     catch_up = meter.summary()
-    causes = {"catch-up": meter.causes(collections)}
+    causes: dict[str, str] = {}
+
+    def phase_done(phase: str) -> None:
+        causes[phase] = meter.causes(collections)
+        if isinstance(app, ProfilingApp):
+            causes[phase] += f"; longest event's own CPU {app.phase_cpu_max:.0f} ms"
+            app.phase_cpu_max = 0.0
+
+    phase_done("catch-up")
+    gui_profile = cProfile.Profile() if args.cprofile else None
+    if gui_profile is not None:
+        gui_profile.enable()  # the GUI thread only, from here to the end of the new photos
 
     # 3. scrolling with nothing in the background
     meter.reset()
-    frames = scroll(app, window, 300)
+    scroll_cpu: list[float] = []
+    frames = scroll(app, window, 300, cpu=scroll_cpu)
     scroll_stalls = meter.summary()
-    causes["scrolling"] = meter.causes(collections)
+    phase_done("scrolling")
 
     # 4. scrubbing through the years
     meter.reset()
-    scrub_frames = scrub(app, window, 120)
+    scrub_cpu: list[float] = []
+    scrub_frames = scrub(app, window, 120, cpu=scrub_cpu)
     scrub_stalls = meter.summary()
-    causes["scrubbing"] = meter.causes(collections)
+    phase_done("scrubbing")
 
     # 5. new photos written into the library while scrolling
     meter.reset()
@@ -370,13 +404,17 @@ def main() -> int:
     t0 = time.perf_counter()
     writer.start()
     live_frames: list[float] = []
+    live_cpu: list[float] = []
     while window.model.rowCount() < before + NEW_PHOTOS and time.perf_counter() - t0 < 300:
-        live_frames += scroll(app, window, 40, start=window.gallery.verticalScrollBar().value() % 20_000)
+        start = window.gallery.verticalScrollBar().value() % 20_000
+        live_frames += scroll(app, window, 40, start=start, cpu=live_cpu)
     writer.join()
     t_new = time.perf_counter() - t0
     shown_new = window.model.rowCount() - before
     new_stalls = meter.summary()
-    causes["new photos"] = meter.causes(collections)
+    phase_done("new photos")
+    if gui_profile is not None:
+        gui_profile.disable()
     spin(app, 1.0)
     rss = rss_mb()
     meter.timer.stop()
@@ -394,8 +432,10 @@ def main() -> int:
     print(f"  GUI stall until then:       {first_paint_gap:.1f} ms")
     print(f"catch-up scan at start:       {t_catch_up:.1f} s{'' if idle else ' (not idle yet)'}; {catch_up}")
     print(f"scroll frames (idle):         {frame_line(frames)}")
+    print(f"  their GUI-thread CPU:       {frame_line(scroll_cpu)}")
     print(f"  GUI stalls while scrolling: {scroll_stalls}")
     print(f"scrub jumps (idle):           {frame_line(scrub_frames)}")
+    print(f"  their GUI-thread CPU:       {frame_line(scrub_cpu)}")
     print(f"  GUI stalls while scrubbing: {scrub_stalls}")
     done = ""
     if shown_new < NEW_PHOTOS:  # what to look at: did the library read them, is a query stuck or failing?
@@ -406,18 +446,26 @@ def main() -> int:
         )
     print(f"{NEW_PHOTOS} new photos in grid:     {t_new:.1f} s after writing began{done}")
     print(f"  scroll frames meanwhile:    {frame_line(live_frames)}")
+    print(f"  their GUI-thread CPU:       {frame_line(live_cpu)}")
     print(f"  GUI stalls meanwhile:       {new_stalls}")
+    print(f"load average at the end:      {os.getloadavg()[0]:.1f} (1 min), {os.cpu_count()} cores")
     print(f"resident memory:              {rss:.0f} MB")
     if args.profile:
         print("slowest GUI-thread events:")
         for ms, what in sorted(app.worst, reverse=True)[:15]:
             print(f"  {ms:7.1f} ms  {what}")
+        print("busiest GUI-thread events (its own CPU time, then the wall time):")
+        for cpu, ms, what in sorted(app.busiest, reverse=True)[:12]:
+            print(f"  {cpu:7.1f} ms CPU {ms:7.1f} ms  {what}")
         print(f"garbage collections over 5 ms: {len(collections)}")
         for started, ended, generation, thread in sorted(collections, key=lambda c: c[0] - c[1])[:8]:
             print(f"  {ended - started:7.1f} ms  generation {generation} on {thread}")
         print(f"GUI-thread gaps over {STALL_MS} ms, what they were:")
         for phase, text in causes.items():
             print(f"  {phase + ':':12s} {text}")
+    if gui_profile is not None:
+        print("GUI thread's Python, by own time:")
+        pstats.Stats(gui_profile).sort_stats("tottime").print_stats(25)
     library.close()
     return 0
 

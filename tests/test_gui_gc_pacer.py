@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import threading
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -43,3 +44,43 @@ def test_start_and_stop_keep_the_collector_as_it_was(pacer) -> None:
     assert gc.get_threshold()[2] > before[2]  # no automatic full collection while it runs
     pacer.stop()
     assert gc.get_threshold() == before
+
+
+def test_while_it_runs_no_thread_collects_by_itself_and_the_gui_thread_collects_as_often(pacer) -> None:
+    """Young collections run on the GUI thread only: one on a lower-priority worker held the GIL while the
+    worker waited for a core (see gc_pacer's docstring)."""
+    collected_on: list[str] = []
+
+    def note(phase: str, _info: dict) -> None:
+        if phase == "start":
+            collected_on.append(threading.current_thread().name)
+
+    pacer.start()
+    gc.callbacks.append(note)
+    try:
+        threshold0, threshold1, _ = gc.get_threshold()
+
+        kept: list[list[int]] = []
+
+        def allocate() -> None:  # containers kept alive: what the counts count (a freed one counts down)
+            kept.extend([n] for n in range(threshold0 * 2))
+
+        worker = threading.Thread(target=allocate, name="worker")
+        worker.start()
+        worker.join()
+        assert collected_on == []
+        assert gc.get_count()[0] >= threshold0
+        assert pacer.collect_young() in (0, 1)
+        assert collected_on == [threading.current_thread().name]
+        assert gc.get_count()[0] < threshold0
+        assert pacer.collect_young() is None  # nothing new since: nothing to do
+        for _ in range(threshold1):  # every threshold1-th young collection takes generation 1 too
+            allocate()
+            if pacer.collect_young() == 1:
+                break
+        else:
+            pytest.fail(f"no generation-1 collection in {threshold1} young ones")
+    finally:
+        gc.callbacks.remove(note)
+        pacer.stop()
+    assert gc.isenabled()

@@ -126,6 +126,71 @@ def test_the_layout_starts_each_day_on_a_new_line_under_its_header() -> None:
     assert TimelineLayout(8, groups[:2], 3, 100).grouped is False  # ids and groups disagree: no headers
 
 
+def test_the_layout_sections_are_the_days_in_order_with_their_headers() -> None:
+    """Sections are made when asked for (a 5,000-day layout is rebuilt at each live change): each is the
+    same whichever order they are asked in, and the list reads as a whole."""
+    groups = (DayGroup(0, 5, 20240302, 0), DayGroup(5, 1, 20240301, 1), DayGroup(6, 2, 20231231, 0))
+    layout = TimelineLayout(8, groups, columns=3, cell=100)
+    last = layout.sections[-1]
+    assert len(layout.sections) == 3 and last is layout.sections[2]
+    assert (last.first, last.count, last.group, last.new_month) == (6, 2, groups[2], True)
+    assert last.header == MONTH_HEADER + DAY_HEADER and last.top + last.header == layout.rect(6).top()
+    assert [s.group for s in layout.sections] == list(groups)
+    assert [s.top for s in layout.sections[:2]] == [0, MONTH_HEADER + DAY_HEADER + 200 + 6]
+    assert layout.headers(0, layout.height) == list(layout.sections)
+    assert layout.height == last.top + last.header + 100 + 6
+    with pytest.raises(IndexError):
+        layout.sections[3]
+    flat = TimelineLayout(8, (), columns=3, cell=100)  # another sort: one section, no header
+    assert [(s.first, s.count, s.header, s.group) for s in flat.sections] == [(0, 8, 0, None)]
+    assert flat.height == 300 and flat.headers(0, 300) == []
+
+
+def test_a_header_line_is_drawn_once_and_then_blitted_looking_the_same(qapp) -> None:
+    """The header painter keeps each line's text as a pixmap (glyphs cost more than the tiles): what it
+    blits matches drawing the text there, and the kept lines stay bounded."""
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QColor, QImage, QPainter
+
+    from photosorter.gui.timeline_paint import TEXT_CACHE, HeaderPainter
+
+    headers = HeaderPainter()
+    rect, align = QRect(8, 10, 400, DAY_HEADER), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+    colour = QColor(20, 20, 20, 210)
+
+    def drawn(by_painter: bool) -> QImage:
+        image = QImage(420, 60, QImage.Format.Format_ARGB32_Premultiplied)
+        image.fill(QColor(240, 240, 240))
+        painter = QPainter(image)
+        if by_painter:
+            headers._text(
+                painter, rect, "Saturday, 2 March 2024  ·  12 photos", headers.day_font, colour, align
+            )
+        else:
+            painter.setFont(headers.day_font)
+            painter.setPen(colour)
+            painter.drawText(rect, align, "Saturday, 2 March 2024  ·  12 photos")
+        painter.end()
+        return image
+
+    direct, first, again = drawn(False), drawn(True), drawn(True)
+    assert len(headers._text_art) == 1  # the second paint reused the first one's line
+    assert first == again
+    inked = 0
+    for y in range(60):
+        for x in range(420):
+            a, b = direct.pixelColor(x, y), first.pixelColor(x, y)
+            assert max(abs(a.red() - b.red()), abs(a.green() - b.green()), abs(a.blue() - b.blue())) <= 8
+            inked += a.red() < 200
+    assert inked > 100  # there is text to compare
+    for n in range(TEXT_CACHE + 10):
+        drawn_line = QImage(420, 60, QImage.Format.Format_ARGB32_Premultiplied)
+        painter = QPainter(drawn_line)
+        headers._text(painter, rect, f"line {n}", headers.day_font, colour, align)
+        painter.end()
+    assert len(headers._text_art) == TEXT_CACHE
+
+
 # -- the window ---------------------------------------------------------------------------------------------
 def test_days_are_headed_newest_first_and_a_file_date_is_marked(qtbot, window: MainWindow) -> None:
     assert names(window)[:3] == ["beach_evening.jpg", "beach_morning.jpg", "city.jpg"]

@@ -1,17 +1,22 @@
 """The timeline's date headers: a month title above the first day of each month, a line per day, and the
-sticky header that keeps the date of the photos at the top of the view in sight while scrolling."""
+sticky header that keeps the date of the photos at the top of the view in sight while scrolling.
+
+Each header's text is drawn once into a small pixmap and blitted after that: laying out and drawing the
+glyphs was the costliest part of a frame (0.3 ms per line, four or five lines in view, against 0.1 ms per
+thumbnail blit; a frame of the grid took 2.5-3 ms of the GUI thread's CPU)."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPalette
+from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPixmap
 
 from photosorter.core.timeline import DayGroup
 from photosorter.gui.timeline_layout import DAY_HEADER, MONTH_HEADER, Section, TimelineLayout
 
 PAD = 8  # px left of a header's text
+TEXT_CACHE = 256  # header lines kept as pixmaps: a few screens' worth (a few KB each, as wide as the text)
 FILE_DATE_TIP = (
     "File date: these photos carry no date of their own, so they are placed by their file's modification time"
 )
@@ -67,6 +72,33 @@ class HeaderPainter:
         self.file_font = QFont(self.day_font)
         self.file_font.setItalic(True)  # placed by a file's date: not the camera's word
         self._titles: dict[tuple[int, int, int], str] = {}
+        self._text_art: dict[tuple, QPixmap] = {}  # oldest first
+
+    def _text(
+        self, painter: QPainter, rect: QRect, text: str, font: QFont, colour: QColor, align: Qt.AlignmentFlag
+    ) -> None:
+        """``painter.drawText(rect, align, text)`` in ``font`` and ``colour`` (left-aligned), from a cached
+        pixmap of the line (see the module's docstring)."""
+        ratio = painter.device().devicePixelRatioF()
+        key = (text, font.key(), colour.rgba(), rect.width(), rect.height(), int(align), ratio)
+        pixmap = self._text_art.get(key)
+        if pixmap is None:
+            # as wide as the text (a little more: an italic's last glyph leans out), clipped to the rect
+            width = min(rect.width(), QFontMetrics(font).horizontalAdvance(text) + 4)
+            if width <= 0 or rect.height() <= 0:
+                return
+            pixmap = QPixmap(QSize(round(width * ratio), round(rect.height() * ratio)))
+            pixmap.setDevicePixelRatio(ratio)
+            pixmap.fill(Qt.GlobalColor.transparent)
+            art = QPainter(pixmap)
+            art.setFont(font)
+            art.setPen(colour)
+            art.drawText(QRect(0, 0, width, rect.height()), align, text)
+            art.end()
+            if len(self._text_art) >= TEXT_CACHE:
+                del self._text_art[next(iter(self._text_art))]
+            self._text_art[key] = pixmap
+        painter.drawPixmap(rect.topLeft(), pixmap)
 
     def _day(self, group: DayGroup) -> str:
         key = (group.day, group.count, group.by_file_date)
@@ -90,19 +122,22 @@ class HeaderPainter:
         assert group is not None
         text = palette.color(QPalette.ColorRole.WindowText)
         if section.new_month:
-            painter.setFont(self.month_font)
-            painter.setPen(text)
             rect = QRect(PAD, y, width - 2 * PAD, MONTH_HEADER)
-            painter.drawText(
-                rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, month_title(group)
-            )
+            align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom
+            self._text(painter, rect, month_title(group), self.month_font, text, align)
             y += MONTH_HEADER
         dim = QColor(text)
         dim.setAlpha(170 if group.file_dated else 210)
-        painter.setFont(self.file_font if group.file_dated else self.day_font)
-        painter.setPen(dim)
+        font = self.file_font if group.file_dated else self.day_font
         rect = QRect(PAD, y, width - 2 * PAD, DAY_HEADER)
-        painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self._day(group))
+        self._text(
+            painter,
+            rect,
+            self._day(group),
+            font,
+            dim,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+        )
 
     def paint_sticky(
         self, painter: QPainter, layout: TimelineLayout, offset: int, width: int, palette: QPalette
@@ -125,11 +160,12 @@ class HeaderPainter:
         painter.fillRect(band, background)
         line = QColor(palette.color(QPalette.ColorRole.Mid))
         painter.fillRect(QRect(0, band.bottom(), width, 1), line)
-        painter.setFont(self.file_font if group.file_dated else self.day_font)
-        painter.setPen(palette.color(QPalette.ColorRole.WindowText))
-        painter.drawText(
+        self._text(
+            painter,
             band.adjusted(PAD, 0, -PAD, 0),
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
             self._day(group),
+            self.file_font if group.file_dated else self.day_font,
+            palette.color(QPalette.ColorRole.WindowText),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
         )
         return DAY_HEADER + y
