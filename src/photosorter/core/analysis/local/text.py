@@ -43,7 +43,9 @@ from photosorter.core.analysis.types import Box, TextLine
 # activations, and int8 gives up the float graph's NCHWc conv kernels. Packing several short lines side by
 # side into one 320 px recognizer input (each line decoded from its own time steps) cut the
 # recognizer's CPU by 17-21% but read 58-61/87 with 24-80 px gaps (a line's reading changes with its
-# neighbours). The CPU memory arena made neither session faster.
+# neighbours). The CPU memory arena made neither session faster. The recognizer's MatMuls (its CTC head
+# and attention, 8% of it) quantized dynamically read 64/87 for 3% less of its CPU (one run): too little
+# for a converted model to build, cache and keep in step with RapidOCR's.
 DETECT_LONG_SIDE = 640
 # Lines are recognized one per call. On a loaded machine six single calls on 48x320 lines took 13% less
 # CPU than one batch of six (RapidOCR's default; the batch's activations outgrow the cache), and the
