@@ -34,6 +34,18 @@ from photosorter.core.analysis.types import Box, TextLine
 # photo for the detector by area averaging instead of RapidOCR's bilinear resize read 65/87 (one more word
 # on one photo) for 10 ms more CPU a photo, and 64 once made cheap (whole-block average, then bilinear);
 # with it, area-averaged sides of 608, 576 and 544 px read 62, 64 and 62.
+# Measured again with benchmarks/bench_ocr.py, which splits OCR's CPU into detector, recognizer and the
+# rest (sessions are ~95%, Conv nodes 69% of the detector and 76% of the recognizer) and swaps in another
+# model file: on this AMD CPU with AVX2 and no VNNI, every int8 detector (static, corpus-calibrated, opset
+# raised to 13 for per-channel scales) took more CPU than the float one: QDQ per channel 1.3x (and read
+# 59/87), per tensor 1.3x, QOperator u8/u8 1.4x, per channel with the depthwise convs left in float
+# 1.3x. The optimized QDQ graph keeps 88 Dequantize and 47 Quantize nodes around the GELU and HardSigmoid
+# activations, and int8 gives up the float graph's NCHWc conv kernels. Packing several short lines side by
+# side into one 320 px recognizer input (each line decoded from its own time steps) cut the
+# recognizer's CPU by 17-21% but read 58-61/87 with 24-80 px gaps (a line's reading changes with its
+# neighbours). The CPU memory arena made neither session faster. The recognizer's MatMuls (its CTC head
+# and attention, 8% of it) quantized dynamically read 64/87 for 3% less of its CPU (one run): too little
+# for a converted model to build, cache and keep in step with RapidOCR's.
 DETECT_LONG_SIDE = 640
 # Lines are recognized one per call. On a loaded machine six single calls on 48x320 lines took 13% less
 # CPU than one batch of six (RapidOCR's default; the batch's activations outgrow the cache), and the

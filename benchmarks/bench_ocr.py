@@ -1,0 +1,133 @@
+"""Where the text (OCR) feature's CPU goes, and whether another detector or recognizer model keeps recall.
+
+Usage: python benchmarks/bench_ocr.py [PHOTO_DIR] [--rounds N] [--det MODEL.onnx] [--rec MODEL.onnx]
+
+(default PHOTO_DIR: ../shared/photos beside the repo, with its MANIFEST.csv)
+
+Runs ``TextReader`` on one thread over the corpus's analysis images and prints, per photo, the CPU
+milliseconds spent in the detector's session, in the recognizer's session and in everything else
+(RapidOCR's pre- and post-processing and ours), with the number of MANIFEST ``text_sample`` words
+read (as ``eval_analysis.py`` counts them). ``--det`` / ``--rec`` swap in another ONNX file for
+either model (a quantized or re-exported one, say); the bundled models then run too, alternating
+with the variant each round, so both see the same load on a shared machine. CPU time, not wall
+time, is what each row reports: it depends less on what else the machine is doing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import statistics
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from eval_analysis import fold
+from photosorter.core.analysis.local.onnx_graph import session
+from photosorter.core.analysis.local.text import TextReader
+from photosorter.core.imaging import analysis_jpeg
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+class TimedSession:
+    """Stands in for one of RapidOCR's model sessions, adding the CPU time of each call to ``spent``."""
+
+    def __init__(self, inner, spent: dict[str, float], stage: str) -> None:
+        self._inner = inner
+        self._spent = spent
+        self._stage = stage
+
+    def __call__(self, tensor: np.ndarray) -> np.ndarray:
+        start = time.process_time()
+        try:
+            return self._inner(tensor)
+        finally:
+            self._spent[self._stage] += time.process_time() - start
+
+    def __getattr__(self, name: str):
+        return getattr(self._inner, name)
+
+
+def timed_reader(det: Path | None, rec: Path | None) -> tuple[TextReader, dict[str, float]]:
+    """A loaded reader whose two model sessions report their CPU time, optionally on other model files."""
+    reader = TextReader(threads=1)
+    engine = reader._get_engine()
+    spent = {"det": 0.0, "rec": 0.0}
+    for stage, runner, replacement in (("det", engine.text_det, det), ("rec", engine.text_rec, rec)):
+        if replacement is not None:
+            # RapidOCR's session wrapper calls ``.session.run``; only the onnxruntime session changes
+            runner.session.session = session(replacement)
+        runner.session = TimedSession(runner.session, spent, stage)
+    return reader, spent
+
+
+def read_corpus(
+    reader: TextReader, spent: dict[str, float], photos: list[tuple[np.ndarray, list[str]]]
+) -> dict:
+    for stage in spent:
+        spent[stage] = 0.0
+    found = expected = 0
+    start = time.process_time()
+    for bgr, words in photos:
+        lines, _ = reader.read(bgr)
+        read = {fold(word) for line in lines for word in line.text.split()}
+        found += sum(word in read for word in words)
+        expected += len(words)
+    total = time.process_time() - start
+    count = len(photos)
+    return {
+        "words": f"{found}/{expected}",
+        "det": 1000 * spent["det"] / count,
+        "rec": 1000 * spent["rec"] / count,
+        "other": 1000 * (total - spent["det"] - spent["rec"]) / count,
+        "all": 1000 * total / count,
+    }
+
+
+def load_corpus(folder: Path) -> list[tuple[np.ndarray, list[str]]]:
+    photos = []
+    for row in csv.DictReader((folder / "MANIFEST.csv").open(encoding="utf-8")):
+        jpeg = analysis_jpeg(str(folder / row["path"]))
+        bgr = cv2.imdecode(np.frombuffer(jpeg, dtype=np.uint8), cv2.IMREAD_COLOR)
+        words = [fold(word) for part in row["text_sample"].split(" | ") for word in part.split() if word]
+        photos.append((bgr, words))
+    return photos
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("folder", nargs="?", type=Path, default=REPO.parent / "shared" / "photos")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--det", type=Path, help="another text detector ONNX file to time and check")
+    parser.add_argument("--rec", type=Path, help="another text recognizer ONNX file to time and check")
+    args = parser.parse_args()
+    photos = load_corpus(args.folder)
+    variants = {"bundled": timed_reader(None, None)}
+    if args.det or args.rec:
+        variants["variant"] = timed_reader(args.det, args.rec)
+    for reader, spent in variants.values():
+        read_corpus(reader, spent, photos[:2])  # first calls allocate and warm caches
+    print(f"{len(photos)} photos, CPU ms per photo on one thread")
+    results: dict[str, list[dict]] = {name: [] for name in variants}
+    for round_number in range(1, args.rounds + 1):
+        for name, (reader, spent) in variants.items():
+            result = read_corpus(reader, spent, photos)
+            results[name].append(result)
+            print(
+                f"  round {round_number} {name:8s} words {result['words']}  detect {result['det']:5.0f}  "
+                f"recognize {result['rec']:5.0f}  other {result['other']:4.0f}  OCR {result['all']:5.0f}",
+                flush=True,
+            )
+    baseline = statistics.median(r["all"] for r in results["bundled"])
+    for name, runs in results.items():
+        median = statistics.median(r["all"] for r in runs)
+        print(
+            f"{name:8s} median OCR {median:5.0f} CPU ms/photo, {median / baseline:4.2f}x the bundled models"
+        )
+
+
+if __name__ == "__main__":
+    main()
