@@ -453,7 +453,9 @@ def test_a_label_named_alike_with_other_parents_keeps_its_own_terms_in_a_rebuild
     assert snapshot(catalog) == before
     assert names(catalog, "label:toy") == names(catalog, "games") == ["dog"]
     assert names(catalog, "label:cat") == ["copy", "cat", "dog", "louvre"]
-    assert names(catalog, "label:mammal") == ["copy", "cat", "dog", "louvre"]
+    # the name holding the separator is whole, and its parent is its own row's: the dog's row has none
+    assert ("label", "a\x1eb") in {(kind, key) for kind, key, _, _ in snapshot(catalog)}
+    assert names(catalog, "label:mammal") == ["copy", "cat", "louvre"]
 
 
 def test_a_category_is_found_by_its_whole_name_not_by_one_of_its_words(catalog) -> None:
@@ -510,3 +512,17 @@ def test_a_rebuild_keeps_each_photo_once_per_label_at_its_best_score(
     assert sorted(zip(found[0].tolist(), found[1].tolist(), strict=True)) == sorted(
         [(catalog.ids[n], s) for n, s in (("party", 70.0), ("cat", 90.0), ("copy", 90.0), ("dog", 95.0))]
     )
+
+
+def test_a_rebuild_keeps_every_confidence_exactly_as_stored(catalog) -> None:
+    """A rebuild takes most confidences from SQLite as integers (c * 2**52, exact for c in [1, 2048))
+    and reads the rest row by row: both give the stored value to the last bit, as photo by photo."""
+    scores = {"Odd": 99.12345672607422, "Small": 0.3, "Zero": 0.0, "Huge": 5000.25, "Tiny": 1e-300}
+    store(catalog, "h-dog", [Label(name, score) for name, score in scores.items()])
+    before = snapshot(catalog)
+    _rebuild(catalog)
+    after = snapshot(catalog)
+    assert after == before
+    dog = catalog.ids["dog"]
+    found = {key: score for kind, key, photo, score in after if kind == "label" and photo == dog}
+    assert {name.lower(): score for name, score in scores.items()}.items() <= found.items()

@@ -231,115 +231,135 @@ def _where(column: str, values: list | None) -> tuple[str, tuple]:
 
 RADIX_TERMS = int(np.iinfo(np.uint16).max)  # label terms a 16-bit sort by term can tell apart
 _CHUNK = 20_000  # contents (some 300,000 label rows) taken from SQLite at a time
-_SIGNATURE = "name || char(30) || parents || char(30) || aliases || char(30) || categories"
-# a content's rows in one: SQLite reads them in key order (hash, backend, name) and joins them
-_LABELS = (
-    f"SELECT hash, count(*), group_concat({_SIGNATURE}, char(31)), json_group_array(confidence) FROM labels"
-    "{where} GROUP BY hash"
-)
-# The whole catalog: a row whose parents, aliases and categories are one row's of its name (nearly all)
-# is read as its name alone. Joining every row's long strings cost SQLite 2.1-2.4 s of CPU per 100k
-# photos, 1.9 s so (a lookup per row instead), and Python then hashes and splits short strings.
+# A confidence leaves SQLite as an integer, c * 2**52: SQLite 3.40 turns a real into text at some
+# 1.2 µs a value (a third of a whole rebuild's label reading), an integer at a tenth of that. For c in
+# [1, 2048) the integer is exact (c's last bit is worth at least 2**-52, and the product stays below
+# 2**63); any other value comes out below 2**52 or clamped to 2**63 - 1, and its row is read as is.
+_SCALE = 1 << 52
+_SCORE = f"CAST(l.confidence * {_SCALE} AS INTEGER)"
+_CLAMPED = int(np.iinfo(np.int64).max)
 _USUAL = "temp.search_usual_labels"
-_LABELS_SHORT = (
+# The whole catalog, one row per content (SQLite reads a content's rows in key order: hash, backend,
+# name): each label row as its name's number in ``_USUAL`` when its parents, aliases and categories
+# are the name's usual ones (nearly all rows), else 0 (read again as is). Joining every row's long
+# strings cost SQLite 2.1-2.4 s of CPU per 100k photos, and Python then split and hashed them.
+_LABELS = (
     "SELECT l.hash, count(*), group_concat(CASE WHEN l.parents = u.parents AND l.aliases = u.aliases"
-    " AND l.categories = u.categories AND instr(l.name, char(30)) = 0 THEN l.name ELSE"
-    " l.name || char(30) || l.parents || char(30) || l.aliases || char(30) || l.categories END, char(31)),"
-    f" json_group_array(l.confidence) FROM labels l LEFT JOIN {_USUAL} u ON u.name = l.name GROUP BY l.hash"
+    f" AND l.categories = u.categories THEN u.id ELSE 0 END), group_concat({_SCORE})"
+    f" FROM labels l LEFT JOIN {_USUAL} u ON u.name = l.name GROUP BY l.hash"
 )
+# rows as they are, in the order ``_LABELS`` joins them
+_ROWS = (
+    "SELECT hash, name, parents, aliases, categories, confidence FROM labels"
+    " WHERE hash IN (SELECT value FROM json_each(?)) ORDER BY hash, backend, name"
+)
+
+LabelSpecs = tuple[str, object, object, object]  # a row's name, parents, aliases and categories
 
 
 @dataclass(frozen=True, slots=True)
 class _LabelRows:
-    """Label rows as columns (signature, content, confidence). A signature is a row's name, parents,
-    aliases and categories joined by char(30), or its name alone when the rest are the name's ``usual``."""
+    """Label rows as columns (signature, content, confidence); a signature is the row's (name, parents,
+    aliases, categories), numbered in ``signatures``."""
 
     signature: np.ndarray
     content: np.ndarray
     score: np.ndarray
-    signatures: list[str]
-    usual: dict[str, tuple[str, str, str]]
-
-    def specs(self, index: int) -> tuple[str, str, str, str]:
-        signature = self.signatures[index]
-        if "\x1e" not in signature:
-            return (signature, *self.usual[signature])
-        name, parents, aliases, categories = ([*signature.split("\x1e", 3), "", "", ""])[:4]
-        return name, parents, aliases, categories
+    signatures: list[LabelSpecs]
 
 
-def _usual_labels(conn: sqlite3.Connection) -> dict[str, tuple[str, str, str]]:
-    """One row's (parents, aliases, categories) of each label name, kept in a temporary table too."""
-    usual = {}
+def _usual_labels(conn: sqlite3.Connection) -> list[LabelSpecs]:
+    """One row's (name, parents, aliases, categories) of each label name, numbered from 1 in a
+    temporary table too."""
+    usual = []
     for (name,) in conn.execute("SELECT DISTINCT name FROM labels").fetchall():
         found = conn.execute(
             "SELECT parents, aliases, categories FROM labels WHERE name = ? LIMIT 1", (name,)
         ).fetchone()
         if found is not None and all(isinstance(value, str) for value in found):
-            usual[name] = found
+            usual.append((name, *found))
     conn.execute(
-        f"CREATE TABLE {_USUAL} (name TEXT PRIMARY KEY, parents TEXT, aliases TEXT, categories TEXT)"
-        " WITHOUT ROWID"
+        f"CREATE TABLE {_USUAL} (name TEXT PRIMARY KEY, parents TEXT, aliases TEXT, categories TEXT,"
+        " id INTEGER NOT NULL) WITHOUT ROWID"
     )
-    conn.executemany(f"INSERT INTO {_USUAL} VALUES (?, ?, ?, ?)", [(n, *rest) for n, rest in usual.items()])
+    conn.executemany(
+        f"INSERT INTO {_USUAL} VALUES (?, ?, ?, ?, ?)", [(*row, i) for i, row in enumerate(usual, start=1)]
+    )
     return usual
 
 
+class _Signatures:
+    """Numbers of the (name, parents, aliases, categories) rows name; the usual ones first, in order."""
+
+    def __init__(self, usual: list[LabelSpecs]) -> None:
+        self.specs: list[LabelSpecs] = list(usual)
+        self.number = {specs: i for i, specs in enumerate(self.specs)}
+
+    def of(self, specs: LabelSpecs) -> int:
+        found = self.number.get(specs)
+        if found is None:
+            found = self.number[specs] = len(self.specs)
+            self.specs.append(specs)
+        return found
+
+
+def _label_rows(conn: sqlite3.Connection, hashes: list[str], signatures: _Signatures):
+    """(signature, hash, confidence) of these contents' rows, one row at a time, in ``_LABELS``'s order."""
+    for h, name, parents, aliases, categories, confidence in conn.execute(_ROWS, (json.dumps(hashes),)):
+        yield signatures.of((name, parents, aliases, categories)), h, float(confidence)
+
+
 def _labels(conn: sqlite3.Connection, hashes: list[str] | None, content: dict[str, int]) -> _LabelRows:
-    """Label rows as columns, read in chunks of whole strings; touches no ``Terms`` (a whole catalog's
-    are read on a second thread).
+    """Label rows as columns; touches no ``Terms`` (a whole catalog's are read on a second thread).
 
     A rebuild reads some fifteen rows per photo: a row at a time in Python is most of its cost, so
-    SQLite joins each content's rows into one string, Python joins a chunk of them and splits it in
-    C. A label's terms depend only on its (name, parents, aliases, categories): each signature is
-    expanded once, by the caller.
+    SQLite joins each content's rows into two strings of integers that numpy parses (a chunk at a
+    time). A label's terms depend only on its signature: each is expanded once, by the caller. A few
+    photos' rows (a new segment) are read one at a time, as are the few rows a whole catalog's query
+    cannot give as integers.
     """
-    expansions: dict[str, int] = {}
-    signatures: list[str] = []
     sig_parts, content_parts, score_parts = [], [], []
-    usual: dict[str, tuple[str, str, str]] = {}
-    where, params = _where("hash", hashes)
+    if hashes is not None:
+        signatures = _Signatures([])
+        rows = list(_label_rows(conn, hashes, signatures))
+        if rows:
+            sig_parts.append(np.array([row[0] for row in rows], dtype=np.int64))
+            content_parts.append(np.array([content[row[1]] for row in rows], dtype=np.int64))
+            score_parts.append(np.array([row[2] for row in rows], dtype=np.float64))
+        return _columns(sig_parts, content_parts, score_parts, signatures)
     try:
-        if hashes is None:
-            usual = _usual_labels(conn)
-        cursor = conn.execute(_LABELS_SHORT if hashes is None else _LABELS.format(where=where), params)
+        signatures = _Signatures(_usual_labels(conn))
+        cursor = conn.execute(_LABELS)
         while grouped := cursor.fetchmany(_CHUNK):
             counts = np.fromiter((g[1] for g in grouped), dtype=np.int64, count=len(grouped))
-            count = int(counts.sum())
-            row_sigs = "\x1f".join([g[2] or "" for g in grouped]).split("\x1f")
-            if len(row_sigs) == count:
-                owner_of = np.fromiter((content.get(g[0], -1) for g in grouped), np.int64, count=len(grouped))
-                owners = np.repeat(owner_of, counts)
-            else:  # a separator inside a name: one row at a time
-                rows = conn.execute(
-                    f"SELECT hash, {_SIGNATURE} FROM labels WHERE hash IN (SELECT value FROM json_each(?))"
-                    " ORDER BY hash, backend, name",
-                    (json.dumps([g[0] for g in grouped]),),
-                ).fetchall()
-                owners = np.fromiter((content.get(r[0], -1) for r in rows), dtype=np.int64, count=count)
-                row_sigs = [r[1] for r in rows]
-            for signature in set(row_sigs).difference(expansions):
-                expansions[signature] = len(signatures)
-                signatures.append(signature)
+            numbers = np.fromstring(",".join([g[2] for g in grouped]), dtype=np.int64, sep=",")
+            scaled = np.fromstring(",".join([g[3] for g in grouped]), dtype=np.int64, sep=",")
+            sig = numbers - 1
+            score = scaled.astype(np.float64) * (1.0 / _SCALE)
+            odd = (numbers == 0) | (scaled < _SCALE) | (scaled == _CLAMPED)
+            if odd.any():
+                group = np.repeat(np.arange(len(grouped)), counts)
+                again = np.flatnonzero(np.bincount(group[odd], minlength=len(grouped)))
+                at = np.flatnonzero(np.isin(group, again))  # their rows, in the same order
+                rows = list(_label_rows(conn, [grouped[i][0] for i in again.tolist()], signatures))
+                sig[at] = [row[0] for row in rows]
+                score[at] = [row[2] for row in rows]
+            owner_of = np.fromiter((content.get(g[0], -1) for g in grouped), np.int64, count=len(grouped))
+            owners = np.repeat(owner_of, counts)
             keep = owners >= 0
-            sig_parts.append(
-                np.fromiter(map(expansions.__getitem__, row_sigs), dtype=np.int64, count=count)[keep]
-            )
+            sig_parts.append(sig[keep])
             content_parts.append(owners[keep])
-            scores = ",".join([g[3][1:-1] for g in grouped])
-            score_parts.append(np.fromstring(scores, dtype=np.float64, sep=",")[keep])
+            score_parts.append(score[keep])
     finally:
-        if hashes is None:
-            conn.execute(f"DROP TABLE IF EXISTS {_USUAL}")
+        conn.execute(f"DROP TABLE IF EXISTS {_USUAL}")
+    return _columns(sig_parts, content_parts, score_parts, signatures)
+
+
+def _columns(sig_parts: list, content_parts: list, score_parts: list, signatures: _Signatures) -> _LabelRows:
     if not sig_parts:
-        return _LabelRows(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), signatures, usual)
-    return _LabelRows(
-        np.concatenate(sig_parts),
-        np.concatenate(content_parts),
-        np.concatenate(score_parts),
-        signatures,
-        usual,
-    )
+        return _LabelRows(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), signatures.specs)
+    sig, owner, score = (np.concatenate(parts) for parts in (sig_parts, content_parts, score_parts))
+    return _LabelRows(sig, owner, score, signatures.specs)
 
 
 def _photo_terms(visible: list[tuple], photo_content: list[int], copies: list[int], terms: Terms):
@@ -537,8 +557,13 @@ def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None) -> Postings:
         p_term += m_term
         p_photo += m_photo
         # labels: each row names its signature's terms, all at the row's confidence
-        signatures = [_label_terms(terms, *labels.specs(i)) for i in range(len(labels.signatures))]
         row_sig, row_content, row_score = labels.signature, labels.content, labels.score
+        # a usual signature no row has names no term: a term without photos would be stored
+        used = np.bincount(row_sig, minlength=len(labels.signatures)).astype(bool).tolist()
+        signatures = [
+            _label_terms(terms, *specs) if seen else []
+            for specs, seen in zip(labels.signatures, used, strict=True)
+        ]
         sig_flat = np.array([t for sig in signatures for t in sig], dtype=np.int64)
         sig_len = np.array([len(sig) for sig in signatures], dtype=np.int64)
         sig_start = np.cumsum(sig_len) - sig_len
