@@ -52,7 +52,7 @@ def apply_regions(
         # below, so only contents stale before (or named some other way) are written back
         stale_before = meta.stale_among(conn, contents)
         # read before any change: each content's changes below touch only its own faces
-        faces_by_content = meta.faces_of_contents(catalog, {r.content_hash for r in pending})
+        faces_by_content = meta.faces_of_contents(catalog, contents)
         for content_hash, group in groupby(pending, key=lambda r: r.content_hash):
             regions = list(group)
             faces = faces_by_content.get(content_hash, [])
