@@ -22,7 +22,7 @@ from photosorter.core.records import FaceRegion
 from photosorter.core.xmp.export import SidecarMarks, sidecar_rating, write_sidecars
 from photosorter.core.xmp.parse import XmpError, parse_packet
 from photosorter.core.xmp.write import LABELS, PEOPLE, RATINGS, SidecarFields, merge_sidecar
-from test_xmp_read import _detect, fixture, make_photo, needs_exiftool, scan, stored
+from test_xmp_read import _detect, _names, fixture, make_photo, needs_exiftool, scan, stored
 
 EXIFTOOL = shutil.which("exiftool")
 
@@ -344,3 +344,38 @@ def test_another_tools_rating_seeds_ours_and_ours_is_what_the_sidecar_gets(
         meta.clear_stale_sidecars(library.catalog, meta.stale_sidecar_contents(library.catalog)[0])
         set_rating(library.catalog, [rated.id], 4)  # type: ignore[union-attr]
         assert meta.stale_sidecar_contents(library.catalog)[0] == [rated.hash]  # type: ignore[union-attr]
+
+
+def test_reading_sidecars_makes_none_of_them_stale(home: Path, tmp_path: Path) -> None:
+    """With "Keep XMP sidecars up to date" on, a first scan seeds ratings and names faces from the sidecars
+    it read: what they already say, so none is queued for writing or rewritten; a user's change still is."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    make_photo(folder / "a.jpg")
+    (folder / "a.jpg.xmp").write_bytes(fixture("digikam.jpg.xmp"))  # rating 4, Alice and Борис
+    make_photo(folder / "b.jpg")
+    (folder / "b.xmp").write_bytes(fixture("lightroom.xmp"))  # rating 5
+    sidecars = [folder / "a.jpg.xmp", folder / "b.xmp"]
+
+    def as_read() -> list[tuple[bytes, int]]:
+        return [(p.read_bytes(), p.stat().st_mtime_ns) for p in sidecars]
+
+    before = as_read()
+    with Library.open(home) as library:
+        library.save_settings(library.settings.with_changes(keep_xmp_sidecars=True))
+    scan(home, folder)
+    assert as_read() == before
+    with Library.open(home) as library:
+        assert meta.stale_sidecar_contents(library.catalog) == ([], [])
+        content = library.photo_by_path(str(folder / "a.jpg")).hash  # type: ignore[union-attr]
+        # faces found later where the regions are take the regions' names: still what the sidecar says
+        _detect(library, content, [(0.2, 0.2, 0.1, 0.2), (0.6, 0.4, 0.2, 0.2)])
+        assert sorted(_names(library, content)) == [("local", "Alice Martin"), ("local", "Борис")]
+        assert meta.stale_sidecar_contents(library.catalog) == ([], [])
+    assert as_read() == before
+    assert scan(home, folder).unchanged == 2
+    assert as_read() == before
+    with Library.open(home) as library:  # a change made here is written
+        naming.rename(library.catalog, "Борис", "Boris")
+        assert library.keep_sidecars_current().written == 1  # type: ignore[union-attr]
+    assert [r.name for r in parse_packet(sidecars[0].read_bytes()).regions or ()] == ["Alice Martin", "Boris"]

@@ -58,7 +58,7 @@ def store(
     if metadata is not None:
         conn.execute(_INSERT_METADATA, _metadata_row(photo_id, metadata))
         if metadata.rating is not None and metadata.rating > 0:
-            conn.execute(_SEED_RATING, (photo_id, min(5, metadata.rating)))
+            _seed_ratings(conn, [(photo_id, new_hash, metadata.rating)])
         unchanged = old_hash == new_hash and all(row[5] != "pending" for row in previous)
         same = [tuple(r[:5]) for r in previous] == [
             (r.name, r.left, r.top, r.width, r.height) for r in metadata.regions
@@ -119,10 +119,7 @@ def store_new(conn: sqlite3.Connection, photos: Sequence[tuple[int, str, PhotoMe
     if not photos:
         return
     conn.executemany(_INSERT_METADATA, [_metadata_row(pid, m) for pid, _, m in photos])
-    conn.executemany(
-        _SEED_RATING,
-        [(pid, min(5, m.rating)) for pid, _, m in photos if m.rating is not None and m.rating > 0],
-    )
+    _seed_ratings(conn, [(pid, h, m.rating) for pid, h, m in photos if m.rating is not None and m.rating > 0])
     conn.executemany(_INSERT_REGION, [row for pid, _, m in photos for row in _region_rows(pid, m, "pending")])
     # a content's old 'yours' labels with no photo left to hold them are not this photo's keywords
     conn.executemany(_DELETE_KEYWORD_LABELS, [(h, KEYWORD_BACKEND) for _, h, _ in photos])
@@ -137,6 +134,56 @@ def store_new(conn: sqlite3.Connection, photos: Sequence[tuple[int, str, PhotoMe
 
 
 _CATEGORIES = json.dumps([KEYWORD_CATEGORY])
+
+
+def _seed_ratings(conn: sqlite3.Connection, rated: Sequence[tuple[int, str, int]]) -> None:
+    """Seeds each (photo id, content hash, stars read) photo's rating. The marks trigger then says the
+    content's sidecars are stale, but the stars came from them (or from the photo): nothing to write back."""
+    if not rated:
+        return
+    hashes = {content_hash for _, content_hash, _ in rated}
+    stale_before = stale_among(conn, hashes)
+    conn.executemany(_SEED_RATING, [(photo_id, min(5, stars)) for photo_id, _, stars in rated])
+    _unmark_stale(conn, hashes - stale_before)
+
+
+def stale_among(conn: sqlite3.Connection, hashes: Iterable[str]) -> set[str]:
+    """Those of these contents whose sidecars are marked stale now."""
+    rows = conn.execute(
+        "SELECT hash FROM sidecar_stale WHERE hash IN (SELECT value FROM json_each(?))",
+        (json.dumps(list(hashes)),),
+    )
+    return {r[0] for r in rows}
+
+
+def _unmark_stale(conn: sqlite3.Connection, hashes: Iterable[str]) -> None:
+    conn.execute(
+        "DELETE FROM sidecar_stale WHERE hash IN (SELECT value FROM json_each(?))",
+        (json.dumps(list(hashes)),),
+    )
+
+
+def unmark_named_as_read(conn: sqlite3.Connection, hashes: Iterable[str]) -> None:
+    """Takes back the stale marks of these contents (marked by naming their faces from the regions read)
+    when every name their faces have is a name their photos' regions hold: the sidecars say it already.
+    A name given some other way (a cluster mate, propagation) leaves the mark for the sidecar to get it."""
+    hashes = list(hashes)
+    wanted = json.dumps(hashes)
+    named: dict[str, set[str]] = {}
+    for content_hash, name in conn.execute(
+        "SELECT f.hash, p.name FROM faces f JOIN people p ON p.id = f.person_id"
+        " WHERE f.hash IN (SELECT value FROM json_each(?))",
+        (wanted,),
+    ):
+        named.setdefault(content_hash, set()).add(name.casefold())
+    held: dict[str, set[str]] = {}
+    for content_hash, name in conn.execute(
+        "SELECT p.hash, r.name FROM photo_regions r JOIN photos p ON p.id = r.photo_id"
+        " WHERE p.hash IN (SELECT value FROM json_each(?))",
+        (wanted,),
+    ):
+        held.setdefault(content_hash, set()).add(name.casefold())
+    _unmark_stale(conn, [h for h in hashes if named.get(h, set()) <= held.get(h, set())])
 
 
 @lru_cache(maxsize=1024)  # a library's keywords share a few hierarchies: encoded once, not once per label

@@ -46,9 +46,13 @@ def apply_regions(
     applied: list[meta.PendingRegion] = []
     waiting: list[meta.PendingRegion] = []
     kept = 0
+    contents = {r.content_hash for r in pending}
     with catalog.transaction() as conn:
+        # naming faces from the regions read marks the contents' sidecars stale: those marks are undone
+        # below, so only contents stale before (or named some other way) are written back
+        stale_before = meta.stale_among(conn, contents)
         # read before any change: each content's changes below touch only its own faces
-        faces_by_content = meta.faces_of_contents(catalog, {r.content_hash for r in pending})
+        faces_by_content = meta.faces_of_contents(catalog, contents)
         for content_hash, group in groupby(pending, key=lambda r: r.content_hash):
             regions = list(group)
             faces = faces_by_content.get(content_hash, [])
@@ -88,4 +92,6 @@ def apply_regions(
     if callable(services):
         services = services() if to_name else None  # built only when there is something to name
     named = naming.name_faces(catalog, to_name, f"name {len(to_name)} faces from XMP face regions", services)
+    with catalog.transaction() as conn:
+        meta.unmark_named_as_read(conn, contents - stale_before)
     return RegionReport(named - kept, kept, len(waiting))

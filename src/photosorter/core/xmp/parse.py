@@ -115,10 +115,10 @@ def parse_packet(data: bytes) -> XmpFields:
 
 
 def _has_other_regions(regions: Value | None) -> bool:
-    listed = regions.get(f"{{{MWG_RS}}}RegionList") if isinstance(regions, dict) else None
+    listed = regions.get(_MWG_LIST) if isinstance(regions, dict) else None
     return any(
         isinstance(item, dict)
-        and isinstance(kind := item.get(f"{{{MWG_RS}}}Type"), str)
+        and isinstance(kind := item.get(_MWG_TYPE), str)
         and kind.strip() not in ("", "Face")
         for item in (listed if isinstance(listed, list) else [])
     )
@@ -150,6 +150,20 @@ _WANTED = {f"{{{ns}}}{local}" for local, ns in _OURS.items()} | {
 }
 _WANTED.add(f"{{{PHOTOSORTER}}}MachineKeywords")
 _TITLE, _DESCRIPTION_PROP = f"{{{DC}}}title", f"{{{DC}}}description"
+_SUBJECT, _HIERARCHICAL, _TAGS_LIST = (
+    f"{{{DC}}}subject",
+    f"{{{LR}}}hierarchicalSubject",
+    f"{{{DIGIKAM}}}TagsList",
+)
+_MACHINE_KEYWORDS = f"{{{PHOTOSORTER}}}MachineKeywords"
+_RATING, _MICROSOFT_RATING = f"{{{XMP}}}Rating", f"{{{MICROSOFT_PHOTO}}}Rating"
+_MWG_TYPE, _MWG_NAME, _MWG_AREA = f"{{{MWG_RS}}}Type", f"{{{MWG_RS}}}Name", f"{{{MWG_RS}}}Area"
+_MWG_LIST, _MWG_APPLIED = f"{{{MWG_RS}}}RegionList", f"{{{MWG_RS}}}AppliedToDimensions"
+_AREA_XYWH = tuple(f"{{{ST_AREA}}}{k}" for k in "xywh")
+_AREA_UNIT = f"{{{ST_AREA}}}unit"
+_DIM_W, _DIM_H = f"{{{ST_DIM}}}w", f"{{{ST_DIM}}}h"
+_MPRI_REGIONS = f"{{{MPRI}}}Regions"
+_MPREG_NAME, _MPREG_RECTANGLE = f"{{{MPREG}}}PersonDisplayName", f"{{{MPREG}}}Rectangle"
 _MWG_REGIONS, _MICROSOFT_REGIONS = f"{{{MWG_RS}}}Regions", f"{{{MP}}}RegionInfo"
 
 
@@ -209,7 +223,10 @@ def _properties(root: Element, warnings: list[str]) -> _Properties:
 
 
 def _fields(element: Element) -> dict[str, Value]:
-    return {k: v for k, v in element.attrib.items() if not k.startswith(_RDF_NS) and k != XML_LANG}
+    attrib = element.attrib
+    if not attrib:  # most elements of a packet have none: no dict walk for them
+        return {}
+    return {k: v for k, v in attrib.items() if not k.startswith(_RDF_NS) and k != XML_LANG}
 
 
 def _struct(element: Element, depth: int) -> dict[str, Value]:
@@ -275,13 +292,13 @@ def _strings(value: Value | None) -> list[str]:
 
 
 def _keywords(props: _Properties) -> tuple[Keyword, ...] | None:
-    flat = props.get(f"{{{DC}}}subject")
-    paths = [(p, "|") for p in _strings(props.get(f"{{{LR}}}hierarchicalSubject"))]
+    flat = props.get(_SUBJECT)
+    paths = [(p, "|") for p in _strings(props.get(_HIERARCHICAL))]
     if not paths:  # digiKam's own list, only when Lightroom's is absent (digiKam writes both)
-        paths = [(p, "/") for p in _strings(props.get(f"{{{DIGIKAM}}}TagsList"))]
+        paths = [(p, "/") for p in _strings(props.get(_TAGS_LIST))]
     if flat is None and not paths:
         return None
-    machine = {name.casefold() for name in _strings(props.get(f"{{{PHOTOSORTER}}}MachineKeywords"))}
+    machine = {name.casefold() for name in _strings(props.get(_MACHINE_KEYWORDS))}
     found: dict[str, Keyword] = {}
     for path, separator in paths:
         parts = [clean_name(part) for part in path.split(separator)]
@@ -298,9 +315,9 @@ def _keywords(props: _Properties) -> tuple[Keyword, ...] | None:
 
 
 def _rating(props: _Properties, warnings: list[str]) -> int | None:
-    value = props.get(f"{{{XMP}}}Rating")
+    value = props.get(_RATING)
     scale = 1.0
-    if value is None and (percent := props.get(f"{{{MICROSOFT_PHOTO}}}Rating")) is not None:
+    if value is None and (percent := props.get(_MICROSOFT_RATING)) is not None:
         value, scale = percent, 0.0  # Windows' 1-99 scale: 1, 25, 50, 75, 99 are one to five stars
     if value is None or not isinstance(value, str):
         return None
@@ -351,27 +368,27 @@ def _regions(props: _Properties, warnings: list[str]) -> tuple[RawRegion, ...] |
 
 
 def _mwg_regions(regions: dict, warnings: list[str]) -> list[RawRegion]:
-    applied = regions.get(f"{{{MWG_RS}}}AppliedToDimensions")
+    applied = regions.get(_MWG_APPLIED)
     dims = None
     if isinstance(applied, dict):
-        w, h = _number(applied.get(f"{{{ST_DIM}}}w")), _number(applied.get(f"{{{ST_DIM}}}h"))
+        w, h = _number(applied.get(_DIM_W)), _number(applied.get(_DIM_H))
         if w and h and w > 0 and h > 0:
             dims = (w, h)
-    listed = regions.get(f"{{{MWG_RS}}}RegionList")
+    listed = regions.get(_MWG_LIST)
     found = []
     for item in listed if isinstance(listed, list) else []:
         if not isinstance(item, dict):
             continue
-        kind = item.get(f"{{{MWG_RS}}}Type")
-        name = clean_name(item.get(f"{{{MWG_RS}}}Name"))
+        kind = item.get(_MWG_TYPE)
+        name = clean_name(item.get(_MWG_NAME))
         if (isinstance(kind, str) and kind.strip() and kind.strip() != "Face") or not name:
             continue  # pets, focus points, barcodes, and faces nobody named
-        area = item.get(f"{{{MWG_RS}}}Area")
+        area = item.get(_MWG_AREA)
         if not isinstance(area, dict):
             warnings.append(f"face region {name!r} has no area: ignored")
             continue
-        x, y, w, h = (_number(area.get(f"{{{ST_AREA}}}{k}")) for k in "xywh")
-        unit = area.get(f"{{{ST_AREA}}}unit", "normalized")
+        x, y, w, h = (_number(area.get(key)) for key in _AREA_XYWH)
+        unit = area.get(_AREA_UNIT, "normalized")
         if None in (x, y, w, h):
             warnings.append(f"face region {name!r} has no usable x, y, w, h: ignored")
             continue
@@ -387,13 +404,13 @@ def _mwg_regions(regions: dict, warnings: list[str]) -> list[RawRegion]:
 
 
 def _microsoft_regions(info: dict, warnings: list[str]) -> list[RawRegion]:
-    listed = info.get(f"{{{MPRI}}}Regions")
+    listed = info.get(_MPRI_REGIONS)
     found = []
     for item in listed if isinstance(listed, list) else []:
         if not isinstance(item, dict):
             continue
-        name = clean_name(item.get(f"{{{MPREG}}}PersonDisplayName"))
-        rectangle = item.get(f"{{{MPREG}}}Rectangle")
+        name = clean_name(item.get(_MPREG_NAME))
+        rectangle = item.get(_MPREG_RECTANGLE)
         if not name:
             continue
         parts = [_number(p.strip()) for p in rectangle.split(",")] if isinstance(rectangle, str) else []
