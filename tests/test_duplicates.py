@@ -183,3 +183,16 @@ def test_visible_hashes_leave_out_contents_whose_files_are_all_gone(home: Path, 
         with library.catalog.transaction() as conn:
             conn.execute("UPDATE photos SET state = 'missing' WHERE id = ?", (bridge.id,))
         assert bridge.hash not in duplicate_rows.visible_hashes(library.catalog)[0]
+
+
+def test_sizes_read_the_same_everywhere() -> None:
+    """The duplicates page, the detail pane, the CLI and the error messages share one size format."""
+    from photosorter.cli.places_commands import _size
+    from photosorter.core.headers import human_size
+    from photosorter.gui.duplicates_view import size_text
+
+    assert human_size(999) == "999 bytes"
+    assert human_size(102_400) == "100.0 KB"
+    assert human_size(3 << 30) == "3.0 GB"
+    assert size_text(79_053) == _size(79_053) == human_size(79_053) == "77.2 KB"
+    assert size_text(None) == "—"

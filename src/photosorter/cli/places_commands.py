@@ -9,6 +9,7 @@ from photosorter.core.backfill import fill_perceptual_hashes, fill_places
 from photosorter.core.catalog import places as place_rows
 from photosorter.core.catalog.paths import display
 from photosorter.core.duplicates import DuplicateCopy, DuplicateGroup, find_groups
+from photosorter.core.headers import human_size
 from photosorter.core.library import Library
 
 
@@ -55,13 +56,7 @@ def _facts(copy: DuplicateCopy) -> str:
 
 
 def _size(size: int | None) -> str:
-    if size is None:
-        return "?"
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return str(size)
+    return "?" if size is None else human_size(size)
 
 
 def _group_json(group: DuplicateGroup) -> dict:

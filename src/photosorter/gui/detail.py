@@ -30,6 +30,7 @@ from photosorter.core.catalog.metadata import KEYWORD_BACKEND
 from photosorter.core.catalog.photos import photo_by_id
 from photosorter.core.catalog.rotation import rotations
 from photosorter.core.durations import clock
+from photosorter.core.headers import human_size
 from photosorter.core.photo_analysis import FaceRow, LabelRow, PhotoAnalysis
 from photosorter.core.places import Place
 from photosorter.core.records import Photo
@@ -464,11 +465,7 @@ class DetailPane(QScrollArea):
         self.fields["Camera"].setText(photo.camera or "—")
         size = f"{photo.width} × {photo.height}" if photo.width else "—"
         if photo.size:
-            size += (
-                f" · {photo.size / 1_000_000:.1f} MB"
-                if photo.size >= 100_000
-                else f" · {photo.size // 1000} kB"
-            )
+            size += f" · {human_size(photo.size)}"
         self.fields["Size"].setText(size + (f" · {photo.format}" if photo.format else ""))
         gps = photo.gps
         position = f"{gps[0]:.5f}, {gps[1]:.5f}" if gps else "—"

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from photosorter.core.duplicates import DuplicateCopy, DuplicateGroup, TrashReport
+from photosorter.core.headers import human_size
 from photosorter.gui.facade import Facade
 from photosorter.gui.workers import Tasks, read_image
 
@@ -35,9 +36,7 @@ GroupRole = Qt.ItemDataRole.UserRole + 1
 
 
 def size_text(size: int | None) -> str:
-    if size is None:
-        return "—"
-    return f"{size / 1_000_000:.1f} MB" if size >= 100_000 else f"{max(1, size // 1000)} kB"
+    return "—" if size is None else human_size(size)
 
 
 def relation_text(group: DuplicateGroup, copy: DuplicateCopy) -> str:
