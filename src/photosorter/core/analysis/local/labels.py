@@ -30,7 +30,7 @@ DIFFUSE_MIN = 40.0  # ... and needs this much summed confidence
 # as wide in a full-length photo is not one (on the corpus portraits' faces are 0.19-0.48 of the height,
 # the standing figures' 0.13-0.14)
 PORTRAIT_FACE_SIZE = 0.18
-RULES_VERSION = "rules5"  # the rules below, faces to scenes; a change re-labels on --refresh
+RULES_VERSION = "rules6"  # the rules below, faces to scenes; a change re-labels on --refresh
 # a face at least this wide (relative) is someone the photo is of, not a passer-by: on the corpus
 # the people posing measure 0.07-0.47 and the bystanders of street and market photos 0.02-0.05
 SUBJECT_FACE_WIDTH = 0.06
@@ -94,6 +94,21 @@ ROAD_VEHICLES = frozenset({
     "trailer truck", "moving van", "police van", "minibus", "school bus", "trolleybus",
 })  # fmt: skip
 STREET_EVIDENCE = 0.4
+# a town: what runs and stands only in built-up streets (buses, trams, taxis, police vans, traffic
+# lights, parking meters, street-name signs); town photos 0.81-0.96, every other photo at most 0.21 (a
+# plaque on a wall guessed a street sign), a licence plate read as a street sign aside
+URBAN = frozenset({
+    "minibus", "school bus", "trolleybus", "streetcar", "cab", "police van", "traffic light",
+    "parking meter", "street sign",
+})  # fmt: skip
+CITY_EVIDENCE = 0.4
+# houses: the classes named after dwellings (ImageNet's boathouses are the houses of a waterfront, its
+# tile roofs and thatch the roofs of houses); photos of houses 0.14-0.66, every other photo at most 0.04
+# (a palace by a lake)
+DWELLINGS = frozenset({"boathouse", "tile roof", "thatch", "patio", "mobile home", "cliff dwelling", "yurt"})
+HOUSE_EVIDENCE = 0.07
+# grazing animals under open sky stand in a field (a pasture), as Rekognition labels them
+GRAZING = frozenset({"Livestock", "Horse", "Cattle", "Sheep", "Goat", "Camel", "Llama"})
 # a tie: formal wear worn by someone framed close enough to see one. The classifier names a suit and a
 # tie as one outfit (a photo of a suit and tie is often "suit", sometimes "Windsor tie"), so their
 # summed evidence says tie better than the tie classes alone (a bow tie guessed 24% on a family in
@@ -324,8 +339,8 @@ def attire_labels(label_map: LabelMap, probabilities: np.ndarray, faces: tuple[F
 
 
 def scene_labels(label_map: LabelMap, probabilities: np.ndarray, found: tuple[Label, ...]) -> list[Label]:
-    """Water, Landscape, Bridge, Street, Indoors and Outdoors from the classes' scene evidence and the labels
-    found, and Nature for flowers."""
+    """Water, Landscape, Bridge, Street, City, House, Indoors and Outdoors from the classes' scene evidence
+    and the labels found; Nature for flowers, Field for grazing animals under sky, Food for a market."""
     names = {label.name for label in found}
     out = []
 
@@ -352,6 +367,21 @@ def scene_labels(label_map: LabelMap, probabilities: np.ndarray, found: tuple[La
     if road >= STREET_EVIDENCE:  # a road, not a town: a car parked in the country is on a street too
         scene("Street", road, ("Road", "Outdoors"))
         scene("Outdoors", road)
+    city = label_map.evidence(probabilities, URBAN)
+    if city >= CITY_EVIDENCE and "License Plate" not in names:
+        # Rekognition's City: an urban scene, its buildings (a street is lined with them)
+        scene("City", city, ("Urban", "Building", "Architecture", "Outdoors"), "Buildings and Architecture")
+        scene("Outdoors", city)
+    houses = label_map.evidence(probabilities, DWELLINGS)
+    if houses >= HOUSE_EVIDENCE:
+        scene("House", houses, ("Building", "Architecture", "Outdoors"), "Buildings and Architecture")
+        scene("Outdoors", houses)
+    if "Sky" in names and names & GRAZING:
+        grazing = max(label.confidence for label in found if label.name in GRAZING)
+        out.append(Label("Field", grazing, ("Grassland", "Nature", "Outdoors"), (), ("Nature and Outdoors",)))
+    if "Market" in names:  # ImageNet's markets are food markets ("grocery store, food market"): food on sale
+        market = next(label for label in found if label.name == "Market")
+        out.append(Label("Food", market.confidence, (), (), ("Food and Beverage",)))
     # a licence plate is what the classifier took for a street sign: it says nothing of the street
     sign = label_map.evidence(probabilities, STREET_SIGN)
     if sign >= SIGN_EVIDENCE and "License Plate" not in names:
