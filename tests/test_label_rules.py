@@ -109,6 +109,18 @@ def test_black_and_white_needs_no_colour_at_all() -> None:
     assert "Black and White" not in names(pixel_labels(sky_photo(), ()))
 
 
+def test_weak_guesses_that_agree_under_a_sure_parent_count() -> None:
+    label_map = LabelMap.load()
+    # a pickup sure enough to be a vehicle; the car classes together say it is a car as well
+    pickup = names(label_map.labels(probabilities(pickup=0.5, beach_wagon=0.09, limousine=0.08, jeep=0.07)))
+    assert {"Truck", "Vehicle", "Car"} <= pickup
+    # the same car guesses under an unsure vehicle (a train read as a trailer truck) stay out
+    unsure = names(
+        label_map.labels(probabilities(trailer_truck=0.17, beach_wagon=0.09, limousine=0.08, jeep=0.07))
+    )
+    assert "Car" not in unsure
+
+
 def test_a_label_made_of_many_weak_guesses_needs_more_evidence() -> None:
     label_map = LabelMap.load()
     index = {name: i for i, name in enumerate(label_map.imagenet_names)}
@@ -231,13 +243,24 @@ def test_boathouses_and_tile_roofs_are_houses_a_palace_by_a_lake_is_not() -> Non
     assert "House" not in names(scene_labels(label_map, lake_palace, ()))
 
 
-def test_grazing_animals_under_sky_stand_in_a_field() -> None:
+def test_houses_along_a_waterfront_are_a_town_and_a_city_a_lone_cottage_is_not() -> None:
+    label_map = LabelMap.load()
+    canal = probabilities(boathouse=0.54, patio=0.06, tile_roof=0.05, lakeside=0.01, gondola=0.01)
+    found = {label.name: label for label in scene_labels(label_map, canal, ())}
+    assert {"Town", "House", "Water"} <= set(found)
+    assert "City" in found["Town"].parents
+    cottage = probabilities(thatch=0.4, hay=0.2)
+    assert "House" in names(scene_labels(label_map, cottage, ()))
+    assert "Town" not in names(scene_labels(label_map, cottage, ()))
+
+
+def test_grazing_animals_under_sky_stand_in_a_field_of_grass() -> None:
     label_map = LabelMap.load()
     herd = probabilities(water_buffalo=0.27, ox=0.08, ram=0.06)
     found = tuple(label_map.labels(herd))
-    assert "Field" in names(scene_labels(label_map, herd, (*found, *outdoors())))
+    assert {"Field", "Grass"} <= names(scene_labels(label_map, herd, (*found, *outdoors())))
     # the same animals with no sky seen: a barn, a show ring
-    assert "Field" not in names(scene_labels(label_map, herd, found))
+    assert not {"Field", "Grass"} & names(scene_labels(label_map, herd, found))
     # a dog under sky is not in a field
     dog = probabilities(redbone=0.8)
     assert "Field" not in names(scene_labels(label_map, dog, (*label_map.labels(dog), *outdoors())))

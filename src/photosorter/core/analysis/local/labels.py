@@ -26,6 +26,10 @@ MIN_CONFIDENCE = 20.0  # percent, per friendly label after summing its classes
 MAX_LABELS = 25
 DIFFUSE_CLASS = 15.0  # percent: a label whose best class is weaker than this is diffuse evidence ...
 DIFFUSE_MIN = 40.0  # ... and needs this much summed confidence
+# ... unless one class this strong makes its parent sure: weak guesses that agree under a sure parent are a
+# second reading of the same thing (a pickup 50% is a vehicle; beach wagon + limousine + jeep 27% say it is
+# a car too), not scattered guesses (a train on a bridge read as a trailer truck 17% and boats)
+SURE_PARENT_CLASS = 30.0
 # a single face at least this share of the frame's width and of its height makes a portrait: a face
 # as wide in a full-length photo is not one (on the corpus portraits' faces are 0.19-0.48 of the height,
 # the standing figures' 0.13-0.14)
@@ -107,7 +111,8 @@ CITY_EVIDENCE = 0.4
 # (a palace by a lake)
 DWELLINGS = frozenset({"boathouse", "tile roof", "thatch", "patio", "mobile home", "cliff dwelling", "yurt"})
 HOUSE_EVIDENCE = 0.07
-# grazing animals under open sky stand in a field (a pasture), as Rekognition labels them
+# grazing animals under open sky stand in a field (a pasture), as Rekognition labels them; the only
+# photo of livestock on the corpus is one, and no photo without livestock is touched by the rule
 GRAZING = frozenset({"Livestock", "Horse", "Cattle", "Sheep", "Goat", "Camel", "Llama"})
 # a tie: formal wear worn by someone framed close enough to see one. The classifier names a suit and a
 # tie as one outfit (a photo of a suit and tie is often "suit", sometimes "Windsor tie"), so their
@@ -165,13 +170,19 @@ class LabelMap:
         strongest = (self.membership * probabilities).max(axis=1) * 100.0
         order = np.argsort(-confidences)
         out = []
+        sure: set[str] = (
+            set()
+        )  # labels kept on one strong class (a parent is never less confident: seen first)
         for i in order[:MAX_LABELS]:
             if confidences[i] < min_confidence:
                 break
-            if strongest[i] < DIFFUSE_CLASS and confidences[i] < DIFFUSE_MIN:
-                continue
             name = self.names[i]
             info = self.info[name]
+            diffuse = strongest[i] < DIFFUSE_CLASS and confidences[i] < DIFFUSE_MIN
+            if diffuse and not sure.intersection(info.parents):
+                continue
+            if strongest[i] >= SURE_PARENT_CLASS:
+                sure.add(name)
             out.append(Label(name, round(float(confidences[i]), 3), info.parents, (), info.categories))
         return out
 
@@ -376,9 +387,17 @@ def scene_labels(label_map: LabelMap, probabilities: np.ndarray, found: tuple[La
     if houses >= HOUSE_EVIDENCE:
         scene("House", houses, ("Building", "Architecture", "Outdoors"), "Buildings and Architecture")
         scene("Outdoors", houses)
+        if water >= WATER_EVIDENCE or road >= STREET_EVIDENCE:
+            # houses along a waterfront or a street are a town (a lone cottage is not); a town is a
+            # city as people search it (the corpus calls one such photo "town", another "city")
+            town = min(houses, max(water, road))
+            parents = ("City", "Urban", "Building", "Architecture", "Outdoors")
+            scene("Town", town, parents, "Buildings and Architecture")
     if "Sky" in names and names & GRAZING:
         grazing = max(label.confidence for label in found if label.name in GRAZING)
         out.append(Label("Field", grazing, ("Grassland", "Nature", "Outdoors"), (), ("Nature and Outdoors",)))
+        # ... and on the grass they graze, green or dry (a colour test misses a winter pasture)
+        out.append(Label("Grass", grazing, ("Plant",), ("Vegetation",), ("Plants and Flowers",)))
     if "Market" in names:  # ImageNet's markets are food markets ("grocery store, food market"): food on sale
         market = next(label for label in found if label.name == "Market")
         out.append(Label("Food", market.confidence, (), (), ("Food and Beverage",)))
