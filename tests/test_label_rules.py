@@ -266,6 +266,30 @@ def test_grazing_animals_under_sky_stand_in_a_field_of_grass() -> None:
     assert "Field" not in names(scene_labels(label_map, dog, (*label_map.labels(dog), *outdoors())))
 
 
+def test_a_flower_among_green_foliage_is_growing_outdoors_a_flower_on_a_table_is_not() -> None:
+    label_map = LabelMap.load()
+    flower = probabilities(daisy=0.28, sea_anemone=0.04)
+    foliage = np.zeros((120, 160, 3), dtype=np.uint8)
+    foliage[:] = (40, 140, 50)  # BGR leaf green
+    foliage[40:80, 60:100] = (80, 150, 250)  # an orange bloom in the middle
+    found = names(direct_labels(label_map, flower, (), (), foliage))
+    assert {"Flower", "Leaf", "Outdoors"} <= found
+    table = np.full((120, 160, 3), (60, 90, 130), dtype=np.uint8)  # a wooden table
+    table[40:80, 60:100] = (80, 150, 250)
+    assert not {"Leaf", "Outdoors"} & names(direct_labels(label_map, flower, (), (), table))
+    # a green studio backdrop behind a dog is no foliage: only a flower is read this way
+    dog = probabilities(Border_collie=0.6)
+    assert not {"Leaf", "Outdoors"} & names(direct_labels(label_map, dog, (), (), foliage))
+
+
+def test_a_plaque_hangs_on_a_wall() -> None:
+    label_map = LabelMap.load()
+    plaque = probabilities(brass=0.67, street_sign=0.2)
+    assert "Wall" in names(scene_labels(label_map, plaque, tuple(label_map.labels(plaque))))
+    sign = probabilities(street_sign=0.9)
+    assert "Wall" not in names(scene_labels(label_map, sign, tuple(label_map.labels(sign))))
+
+
 def test_a_food_market_shows_food() -> None:
     label_map = LabelMap.load()
     market = probabilities(grocery_store=0.31, butcher_shop=0.13)
