@@ -102,8 +102,8 @@ ROAD_VEHICLES = frozenset({
     "trailer truck", "moving van", "police van", "minibus", "school bus", "trolleybus",
 })  # fmt: skip
 STREET_EVIDENCE = 0.4
-# a town: what runs and stands only in built-up streets (buses, trams, taxis, police vans, traffic
-# lights, parking meters, street-name signs); town photos 0.81-0.96, every other photo at most 0.21 (a
+# a city: what runs and stands only in built-up streets (buses, trams, taxis, police vans, traffic
+# lights, parking meters, street-name signs); city photos 0.81-0.96, every other photo at most 0.21 (a
 # plaque on a wall guessed a street sign), a licence plate read as a street sign aside
 URBAN = frozenset({
     "minibus", "school bus", "trolleybus", "streetcar", "cab", "police van", "traffic light",
@@ -115,8 +115,8 @@ CITY_EVIDENCE = 0.4
 # (a palace by a lake)
 DWELLINGS = frozenset({"boathouse", "tile roof", "thatch", "patio", "mobile home", "cliff dwelling", "yurt"})
 HOUSE_EVIDENCE = 0.07
-# grazing animals under open sky stand in a field (a pasture), as Rekognition labels them; the only
-# photo of livestock on the corpus is one, and no photo without livestock is touched by the rule
+# grazing animals under open sky stand in a field (a pasture), as Rekognition labels them (one photo of
+# the corpus shows livestock; the rule touches no other)
 GRAZING = frozenset({"Livestock", "Horse", "Cattle", "Sheep", "Goat", "Camel", "Llama"})
 # a tie: formal wear worn by someone framed close enough to see one. The classifier names a suit and a
 # tie as one outfit (a photo of a suit and tie is often "suit", sometimes "Windsor tie"), so their
@@ -174,9 +174,8 @@ class LabelMap:
         strongest = (self.membership * probabilities).max(axis=1) * 100.0
         order = np.argsort(-confidences)
         out = []
-        sure: set[str] = (
-            set()
-        )  # labels kept on one strong class (a parent is never less confident: seen first)
+        # labels kept on one strong class; a parent is never less confident than its child, so seen first
+        sure: set[str] = set()
         for i in order[:MAX_LABELS]:
             if confidences[i] < min_confidence:
                 break
@@ -374,8 +373,9 @@ def attire_labels(label_map: LabelMap, probabilities: np.ndarray, faces: tuple[F
 
 
 def scene_labels(label_map: LabelMap, probabilities: np.ndarray, found: tuple[Label, ...]) -> list[Label]:
-    """Water, Landscape, Bridge, Street, City, House, Indoors and Outdoors from the classes' scene evidence
-    and the labels found; Nature for flowers, Field for grazing animals under sky, Food for a market."""
+    """Water, Landscape, Bridge, Street, City, House, Town, Indoors and Outdoors from the classes' scene
+    evidence and the labels found; Nature for flowers, Field and Grass for grazing animals under sky, Wall
+    behind a plaque, Food for a market."""
     names = {label.name for label in found}
     out = []
 
