@@ -189,6 +189,10 @@ SCENE_RULES = {
     ),
     "Bridge": (rules.BRIDGES, "bridge", rules.BRIDGE_EVIDENCE, lambda names, faces: True),
     "Street": (rules.ROAD_VEHICLES, "street", rules.STREET_EVIDENCE, lambda names, faces: True),
+    "City": (
+        rules.URBAN, "city", rules.CITY_EVIDENCE, lambda names, faces: "License Plate" not in names,
+    ),
+    "House": (rules.DWELLINGS, "house", rules.HOUSE_EVIDENCE, lambda names, faces: True),
     "Tie (formal wear)": (
         rules.FORMAL_WEAR, "tie", rules.TIE_EVIDENCE, lambda names, faces: _close_face(faces),
     ),

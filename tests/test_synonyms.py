@@ -16,6 +16,10 @@ from photosorter.core.search.synonyms import synonyms_of
         ("tuxedo", ("suit",)),
         ("marketplace", ("market",)),
         ("stores", ("shop",)),
+        ("villages", ("town",)),
+        ("meadow", ("field",)),
+        ("leaves", ("leaf",)),  # an irregular plural the plural rule cannot undo
+        ("Children", ("child",)),
     ],
 )
 def test_a_typed_word_stands_for_its_label(typed: str, labels: tuple[str, ...]) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parents[1] / "src" / "photosorter" / "core" / "analysis" / "local"
 CLASSES_CSV = HERE / "imagenet_classes.csv"
 OUTPUT = HERE / "imagenet_labels.json"
-MAP_VERSION = "map3"
+MAP_VERSION = "map4"
 
 ANIMALS = "Animals and Pets"
 NATURE = "Nature and Outdoors"
@@ -243,8 +243,9 @@ BY_NAME: dict[str, tuple[tuple[str, ...], str, str]] = {
         "burrito, plate"),
     "Pizza": (("Food",), FOOD, "pizza"),
     "Coffee": (("Beverage",), FOOD, "coffee mug, espresso maker, coffeepot"),
-    # ImageNet's espresso is a served cup of it (its photos are of the cup, not the beans or a machine)
-    "Espresso": (("Coffee",), FOOD, "espresso"),
+    # ImageNet's espresso is a served cup of it (its photos are of the cup, not the beans or a machine),
+    # so an espresso is a cup too
+    "Espresso": (("Coffee", "Cup"), FOOD, "espresso"),
     "Cup": (("Container",), FOOD, "cup"),
     "Alcohol": (("Beverage",), FOOD,
         "red wine, beer bottle, beer glass, wine bottle, whiskey jug, eggnog, cocktail shaker, goblet"),

@@ -25,6 +25,11 @@ TYPED: dict[str, tuple[str, ...]] = {
     "inside": ("indoors",), "outside": ("outdoors",),
     "necktie": ("tie",), "tuxedo": ("suit",), "blossom": ("flower",),
     "marketplace": ("market",), "bazaar": ("market",), "store": ("shop",), "avenue": ("street",),
+    "downtown": ("city",), "village": ("town",), "cottage": ("house",),
+    "pasture": ("field",), "meadow": ("field",), "lawn": ("grass",), "foliage": ("leaf",),
+    # plurals the -s/-es/-ies rule cannot undo (it turns "leaves" into "leave")
+    "leaves": ("leaf",), "shelves": ("shelf",), "wolves": ("wolf",), "knives": ("knife",),
+    "children": ("child",), "geese": ("goose",),
 }  # fmt: skip
 
 

@@ -26,11 +26,15 @@ MIN_CONFIDENCE = 20.0  # percent, per friendly label after summing its classes
 MAX_LABELS = 25
 DIFFUSE_CLASS = 15.0  # percent: a label whose best class is weaker than this is diffuse evidence ...
 DIFFUSE_MIN = 40.0  # ... and needs this much summed confidence
+# ... unless one class this strong makes its parent sure: weak guesses that agree under a sure parent are a
+# second reading of the same thing (a pickup 50% is a vehicle; beach wagon + limousine + jeep 27% say it is
+# a car too), not scattered guesses (a train on a bridge read as a trailer truck 17% and boats)
+SURE_PARENT_CLASS = 30.0
 # a single face at least this share of the frame's width and of its height makes a portrait: a face
 # as wide in a full-length photo is not one (on the corpus portraits' faces are 0.19-0.48 of the height,
 # the standing figures' 0.13-0.14)
 PORTRAIT_FACE_SIZE = 0.18
-RULES_VERSION = "rules5"  # the rules below, faces to scenes; a change re-labels on --refresh
+RULES_VERSION = "rules6"  # the rules below, faces to scenes; a change re-labels on --refresh
 # a face at least this wide (relative) is someone the photo is of, not a passer-by: on the corpus
 # the people posing measure 0.07-0.47 and the bystanders of street and market photos 0.02-0.05
 SUBJECT_FACE_WIDTH = 0.06
@@ -52,6 +56,10 @@ GREYSCALE_SATURATION = 4
 FOLIAGE_SHARE = 0.09
 FOLIAGE_TEXTURE = 8.0
 FOLIAGE_MAX_LINES = 3
+# a flower against this much green is among its leaves, growing (a garden, a field); the corpus's flower
+# photo measures 0.59. A studio backdrop can be green too (0.40 behind a cat and a dog), so only a
+# flower the classifier saw is read this way
+FLOWER_FOLIAGE = 0.3
 # Scenes: ImageNet classes whose photos show a setting, whatever object they are named after (a
 # boathouse stands by water, an espresso is served indoors). A scene's evidence is the summed
 # probability of its classes over the whole distribution, not only the top class, so three
@@ -94,6 +102,22 @@ ROAD_VEHICLES = frozenset({
     "trailer truck", "moving van", "police van", "minibus", "school bus", "trolleybus",
 })  # fmt: skip
 STREET_EVIDENCE = 0.4
+# a city: what runs and stands only in built-up streets (buses, trams, taxis, police vans, traffic
+# lights, parking meters, street-name signs); city photos 0.81-0.96, every other photo at most 0.21 (a
+# plaque on a wall guessed a street sign), a licence plate read as a street sign aside
+URBAN = frozenset({
+    "minibus", "school bus", "trolleybus", "streetcar", "cab", "police van", "traffic light",
+    "parking meter", "street sign",
+})  # fmt: skip
+CITY_EVIDENCE = 0.4
+# houses: the classes named after dwellings (ImageNet's boathouses are the houses of a waterfront, its
+# tile roofs and thatch the roofs of houses); photos of houses 0.14-0.66, every other photo at most 0.04
+# (a palace by a lake)
+DWELLINGS = frozenset({"boathouse", "tile roof", "thatch", "patio", "mobile home", "cliff dwelling", "yurt"})
+HOUSE_EVIDENCE = 0.07
+# grazing animals under open sky stand in a field (a pasture), as Rekognition labels them (one photo of
+# the corpus shows livestock; the rule touches no other)
+GRAZING = frozenset({"Livestock", "Horse", "Cattle", "Sheep", "Goat", "Camel", "Llama"})
 # a tie: formal wear worn by someone framed close enough to see one. The classifier names a suit and a
 # tie as one outfit (a photo of a suit and tie is often "suit", sometimes "Windsor tie"), so their
 # summed evidence says tie better than the tie classes alone (a bow tie guessed 24% on a family in
@@ -150,13 +174,18 @@ class LabelMap:
         strongest = (self.membership * probabilities).max(axis=1) * 100.0
         order = np.argsort(-confidences)
         out = []
+        # labels kept on one strong class; a parent is never less confident than its child, so seen first
+        sure: set[str] = set()
         for i in order[:MAX_LABELS]:
             if confidences[i] < min_confidence:
                 break
-            if strongest[i] < DIFFUSE_CLASS and confidences[i] < DIFFUSE_MIN:
-                continue
             name = self.names[i]
             info = self.info[name]
+            diffuse = strongest[i] < DIFFUSE_CLASS and confidences[i] < DIFFUSE_MIN
+            if diffuse and not sure.intersection(info.parents):
+                continue
+            if strongest[i] >= SURE_PARENT_CLASS:
+                sure.add(name)
             out.append(Label(name, round(float(confidences[i]), 3), info.parents, (), info.categories))
         return out
 
@@ -248,7 +277,7 @@ def pixel_labels(bgr: np.ndarray, lines: tuple[TextLine, ...]) -> list[Label]:
         out.append(
             Label("Black and White", 90.0, ("Photography",), ("Monochrome", "Grayscale"), ("Photography",))
         )
-    green = (hue >= 25) & (hue <= 95) & (saturation > 35) & (value > 30)
+    green = green_pixels(hsv)
     if len(lines) < FOLIAGE_MAX_LINES and float(green.mean()) >= FOLIAGE_SHARE:
         grey = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY).astype(np.float32)
         mean = cv2.blur(grey, (9, 9))
@@ -273,6 +302,25 @@ def pixel_labels(bgr: np.ndarray, lines: tuple[TextLine, ...]) -> list[Label]:
             out.append(Label("Sky", confidence, ("Outdoors", "Nature"), (), ("Nature and Outdoors",)))
             out.append(Label("Outdoors", confidence, (), (), ("Nature and Outdoors",)))
     return out
+
+
+def green_pixels(hsv: np.ndarray) -> np.ndarray:
+    """Where a photo is the green of plants (yellow-green to blue-green, not grey, not black)."""
+    hue, saturation, value = hsv[..., 0], hsv[..., 1], hsv[..., 2]
+    return (hue >= 25) & (hue <= 95) & (saturation > 35) & (value > 30)
+
+
+def flower_labels(bgr: np.ndarray, classes: list[Label]) -> list[Label]:
+    """Leaf and Outdoors for a flower among its foliage (see FLOWER_FOLIAGE)."""
+    flower = next((label for label in classes if label.name == "Flower"), None)
+    if flower is None:
+        return []
+    if float(green_pixels(cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV)).mean()) < FLOWER_FOLIAGE:
+        return []
+    return [
+        Label("Leaf", flower.confidence, ("Plant",), (), ("Plants and Flowers",)),
+        Label("Outdoors", flower.confidence, (), (), ("Nature and Outdoors",)),
+    ]
 
 
 def photo_labels(
@@ -308,6 +356,7 @@ def direct_labels(
         people_labels(faces),
         texts,
         pixel_labels(bgr, lines),
+        flower_labels(bgr, classes),
         attire_labels(label_map, probabilities, faces),
     )
 
@@ -324,8 +373,9 @@ def attire_labels(label_map: LabelMap, probabilities: np.ndarray, faces: tuple[F
 
 
 def scene_labels(label_map: LabelMap, probabilities: np.ndarray, found: tuple[Label, ...]) -> list[Label]:
-    """Water, Landscape, Bridge, Street, Indoors and Outdoors from the classes' scene evidence and the labels
-    found, and Nature for flowers."""
+    """Water, Landscape, Bridge, Street, City, House, Town, Indoors and Outdoors from the classes' scene
+    evidence and the labels found; Nature for flowers, Field and Grass for grazing animals under sky, Wall
+    behind a plaque, Food for a market."""
     names = {label.name for label in found}
     out = []
 
@@ -352,6 +402,32 @@ def scene_labels(label_map: LabelMap, probabilities: np.ndarray, found: tuple[La
     if road >= STREET_EVIDENCE:  # a road, not a town: a car parked in the country is on a street too
         scene("Street", road, ("Road", "Outdoors"))
         scene("Outdoors", road)
+    city = label_map.evidence(probabilities, URBAN)
+    if city >= CITY_EVIDENCE and "License Plate" not in names:
+        # Rekognition's City: an urban scene, its buildings (a street is lined with them)
+        scene("City", city, ("Urban", "Building", "Architecture", "Outdoors"), "Buildings and Architecture")
+        scene("Outdoors", city)
+    houses = label_map.evidence(probabilities, DWELLINGS)
+    if houses >= HOUSE_EVIDENCE:
+        scene("House", houses, ("Building", "Architecture", "Outdoors"), "Buildings and Architecture")
+        scene("Outdoors", houses)
+        if water >= WATER_EVIDENCE or road >= STREET_EVIDENCE:
+            # houses along a waterfront or a street are a town (a lone cottage is not); a town is a
+            # city as people search it (the corpus calls one such photo "town", another "city")
+            town = min(houses, max(water, road))
+            parents = ("City", "Urban", "Building", "Architecture", "Outdoors")
+            scene("Town", town, parents, "Buildings and Architecture")
+    if "Sky" in names and names & GRAZING:
+        grazing = max(label.confidence for label in found if label.name in GRAZING)
+        out.append(Label("Field", grazing, ("Grassland", "Nature", "Outdoors"), (), ("Nature and Outdoors",)))
+        # ... and on the grass they graze, green or dry (a colour test misses a winter pasture)
+        out.append(Label("Grass", grazing, ("Plant",), ("Vegetation",), ("Plants and Flowers",)))
+    if "Plaque" in names:  # ImageNet's plaque is a memorial tablet, the kind fixed to a wall
+        plaque = next(label for label in found if label.name == "Plaque")
+        out.append(Label("Wall", plaque.confidence, (), (), ("Buildings and Architecture",)))
+    if "Market" in names:  # ImageNet's markets are food markets ("grocery store, food market"): food on sale
+        market = next(label for label in found if label.name == "Market")
+        out.append(Label("Food", market.confidence, (), (), ("Food and Beverage",)))
     # a licence plate is what the classifier took for a street sign: it says nothing of the street
     sign = label_map.evidence(probabilities, STREET_SIGN)
     if sign >= SIGN_EVIDENCE and "License Plate" not in names:
