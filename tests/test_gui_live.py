@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QCoreApplication, QPointF, Qt
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QMessageBox
 
@@ -289,6 +289,64 @@ def test_the_people_page_works_from_the_keyboard(qtbot, window, photo_folder, mo
     assert view.currentIndex().row() == 0  # the renamed person stays selected
     qtbot.keyClick(view, Qt.Key.Key_Return)  # a person: Enter shows their photos
     qtbot.waitUntil(lambda: window.view_title.text() == "Barack Obama", timeout=WAIT)
+
+
+def test_a_person_opened_before_the_sidebar_lists_them_opens_when_it_does(
+    qtbot, window, photo_folder, monkeypatch
+) -> None:
+    scanned(qtbot, window, photo_folder, 5)
+    _one_face(window.facade.library, str((photo_folder / "exif_orientation6_obama.jpg").resolve()))
+    window.show_people()
+    view = window.people.list
+    qtbot.waitUntil(lambda: view.count() == 1, timeout=WAIT)
+    # The sidebar's reads wait (as a slow one does on a big library) while the group is named and opened.
+    sidebar_read, may_read = window.facade.sidebar, threading.Event()
+
+    def held_read():
+        may_read.wait(WAIT / 1000)
+        return sidebar_read()
+
+    monkeypatch.setattr(window.facade, "sidebar", held_read)
+    window.facade.name_cluster(view.entry(0).cluster_id, "Barack")
+    window.people.show_person.emit("Barack")  # Enter on the person, before the sidebar lists them
+    may_read.set()
+    window.refresh_sidebar()
+    qtbot.waitUntil(lambda: window.view_title.text() == "Barack", timeout=WAIT)
+    assert window.pages.currentWidget() is window.gallery_page
+
+
+def test_a_people_read_that_finishes_late_does_not_bring_an_old_name_back(
+    qtbot, window, photo_folder, monkeypatch
+) -> None:
+    scanned(qtbot, window, photo_folder, 5)
+    _one_face(window.facade.library, str((photo_folder / "exif_orientation6_obama.jpg").resolve()))
+    unnamed = next(e for e in window.facade.overview() if e.cluster_id is not None)
+    window.facade.name_cluster(unnamed.cluster_id, "Barack")
+    window.show_people()
+    view = window.people.list
+    qtbot.waitUntil(lambda: view.count() == 1 and view.entry(0).name == "Barack", timeout=WAIT)
+    # The first read sees "Barack" and then waits until the read begun after the rename has been shown.
+    overview, first_read, newer_shown = window.facade.overview, threading.Event(), threading.Event()
+
+    def slow_first(*args):
+        entries = overview(*args)
+        if not first_read.is_set():
+            first_read.set()
+            newer_shown.wait(WAIT / 1000)
+        return entries
+
+    monkeypatch.setattr(window.facade, "overview", slow_first)
+    window.people.refresh()
+    assert first_read.wait(WAIT / 1000)
+    window.facade.rename_person(view.entry(0).person_id, "Barack Obama")
+    window.people.refresh()
+    qtbot.waitUntil(lambda: view.entry(0).name == "Barack Obama", timeout=WAIT)
+    newer_shown.set()
+    assert window.pool.wait(
+        WAIT / 1000
+    )  # the late read has answered: its callback is posted to the GUI thread
+    QCoreApplication.processEvents()  # ... and delivered
+    assert view.entry(0).name == "Barack Obama"
 
 
 def test_the_detail_pane_asks_about_a_suggested_face_and_keeping_the_name_confirms_it(

@@ -47,6 +47,7 @@ class Sidebar(QTreeView):
         self.setObjectName("sidebar")
         self._filters: dict[tuple[str, str], QStandardItem] = {}
         self._rebuilding = False
+        self._pending: ViewFilter | None = None  # asked for before the sidebar listed it
         self.all_item = self._entry(None, "All Photos", ViewFilter())
         self.people_item = self._section("People")
         self.people_item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)  # the page
@@ -145,7 +146,12 @@ class Sidebar(QTreeView):
             fill_places(self, self.places_item, data.places, self.places_item.data(ExpandedRole) or set())
             count = self.tree.item(self.text_item.row(), 1)
             count.setText(str(data.text_count))
-            item = self._filters.get((current.kind, current.value), self.all_item)
+            wanted, pending, self._pending = current, self._pending, None
+            if pending is not None and (pending.kind, pending.value) in self._filters:
+                on_page, wanted = None, pending
+            elif pending is not None:
+                self._pending = pending  # still not listed: wait for the next read
+            item = self._filters.get((wanted.kind, wanted.value), self.all_item)
             self.setCurrentItem(on_page or item)
         finally:
             self._rebuilding = False
@@ -260,13 +266,17 @@ class Sidebar(QTreeView):
         return self.duplicates_requested if item is self.duplicates_item else None
 
     def select(self, view: ViewFilter) -> None:
+        """Shows ``view``; one the sidebar does not list yet (a person named a moment ago, whose sidebar
+        read is still running) is shown as soon as it is listed, unless the user goes elsewhere first."""
         item = self._filters.get((view.kind, view.value))
+        self._pending = None if item is not None else view
         if item is not None:
             self.setCurrentItem(item)
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if self._rebuilding or not current.isValid():
             return
+        self._pending = None  # the user went elsewhere: a view asked for earlier is no longer wanted
         if (page := self._page(current)) is not None:
             page.emit()  # reached with the arrow keys: People is a page, like a click
             return
