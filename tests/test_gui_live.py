@@ -349,6 +349,41 @@ def test_a_people_read_that_finishes_late_does_not_bring_an_old_name_back(
     assert view.entry(0).name == "Barack Obama"
 
 
+def test_a_detail_load_that_finishes_late_does_not_show_the_photo_as_it_was(
+    qtbot, window, photo_folder, monkeypatch
+) -> None:
+    import photosorter.gui.detail as detail_module
+
+    scanned(qtbot, window, photo_folder, 5)
+    path = str((photo_folder / "exif_orientation6_obama.jpg").resolve())
+    _one_face(window.facade.library, path)
+    unnamed = next(e for e in window.facade.overview() if e.cluster_id is not None)
+    window.facade.name_cluster(unnamed.cluster_id, "Barack")
+    window.detail.show_photo(window.facade.library.photo_by_path(path).id)
+    people = window.detail.fields["People"]
+    qtbot.waitUntil(lambda: people.text() == "Barack", timeout=WAIT)
+    load, first_read, newer_shown = detail_module.load_detail, threading.Event(), threading.Event()
+
+    def slow_first(*args, **kwargs):
+        detail = load(*args, **kwargs)
+        if not first_read.is_set():
+            first_read.set()
+            newer_shown.wait(WAIT / 1000)
+        return detail
+
+    monkeypatch.setattr(detail_module, "load_detail", slow_first)
+    window.detail.reload()
+    assert first_read.wait(WAIT / 1000)
+    person = next(e for e in window.facade.overview() if e.name == "Barack")
+    window.facade.rename_person(person.person_id, "Barack Obama")
+    window.detail.reload()
+    qtbot.waitUntil(lambda: people.text() == "Barack Obama", timeout=WAIT)
+    newer_shown.set()
+    assert window.pool.wait(WAIT / 1000)  # the late load has answered: its callback is posted
+    QCoreApplication.processEvents()  # ... and delivered
+    assert people.text() == "Barack Obama"
+
+
 def test_the_detail_pane_asks_about_a_suggested_face_and_keeping_the_name_confirms_it(
     qtbot, window, photo_folder, monkeypatch
 ) -> None:
