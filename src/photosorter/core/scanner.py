@@ -8,6 +8,7 @@ committing in short batches so a kill at any moment loses at most one batch.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections import deque
@@ -32,6 +33,7 @@ from photosorter.core.imaging import (
 from photosorter.core.jobs import CancelToken, Job, Progress
 from photosorter.core.media import has_media_extension, read_media
 from photosorter.core.records import Folder, ImageFacts, PhotoMetadata
+from photosorter.core.scan_sidecars import SidecarPrefetch, Ticket, sidecars_for
 from photosorter.core.scan_walk import Candidate, WalkResult, under_any, walk_folder, walk_paths
 from photosorter.core.video.reading import NotAVideo
 
@@ -81,12 +83,14 @@ class ReadOutcome:
     skipped: str | None = None  # why a media file is not an item (an M4A song): reported, not stored
 
 
-def read_candidate(candidate: Candidate, thumb_dir: Path) -> ReadOutcome:
-    """Reads one file; raises EnvironmentFault (disk full, I/O error, no memory): never the file's fault."""
+def read_candidate(candidate: Candidate, thumb_dir: Path, sidecars: Ticket | None = None) -> ReadOutcome:
+    """Reads one file; raises EnvironmentFault (disk full, I/O error, no memory): never the file's fault.
+    ``sidecars``: where a helper parses its sidecars (see scan_sidecars); None: they are parsed here."""
     if candidate.walk_error:
         return ReadOutcome(candidate, None, candidate.walk_error)
     try:
-        facts = read_media(candidate.path, thumb_dir, candidate.sidecars, candidate.sidecar_sig)
+        parsed = sidecars_for(candidate, sidecars)
+        facts = read_media(candidate.path, thumb_dir, parsed, candidate.sidecar_sig)
         return ReadOutcome(candidate, facts, None)
     except NotAVideo as problem:
         return ReadOutcome(candidate, None, None, skipped=str(problem))
@@ -247,8 +251,8 @@ class Scanner:
         finished: list[ReadOutcome] = []
         written: set[int] = set()  # ids of the outcomes already in the catalog
 
-        def read(candidate: Candidate) -> ReadOutcome:
-            outcome = read_candidate(candidate, self.thumb_dir)
+        def read(candidate: Candidate, sidecars: Ticket | None) -> ReadOutcome:
+            outcome = read_candidate(candidate, self.thumb_dir, sidecars)
             finished.append(outcome)  # one bytecode under the GIL: never half done
             return outcome
 
@@ -256,11 +260,16 @@ class Scanner:
             self._write(batch, report)
             written.update(map(id, batch))
 
-        with ThreadPoolExecutor(self.workers, thread_name_prefix="scan") as pool:
+        # the sidecars' XML is parsed in a helper process during a big scan: it holds the GIL
+        prefetch = SidecarPrefetch(to_read)
+        with (
+            contextlib.closing(prefetch),
+            ThreadPoolExecutor(self.workers, thread_name_prefix="scan") as pool,
+        ):
             try:
-                for candidate in to_read:
+                for index, candidate in enumerate(to_read):
                     cancel.check()
-                    pending.append(pool.submit(read, candidate))
+                    pending.append(pool.submit(read, candidate, prefetch.ticket(index)))
                     while len(pending) >= window or (pending and pending[0].done()):
                         _take_first(pending, batch)
                     if len(batch) >= BATCH_SIZE or (batch and time.monotonic() - last_flush > BATCH_SECONDS):
