@@ -36,7 +36,6 @@ from photosorter.core.headers import (
 from photosorter.core.near_duplicates import thumbnail_hash
 from photosorter.core.records import ImageFacts, PhotoMetadata
 from photosorter.core.xmp.read import read_metadata
-from photosorter.core.xmp.sidecar import ParsedSidecar
 
 pillow_heif.register_heif_opener()
 
@@ -284,12 +283,12 @@ def check_unchanged(before: os.stat_result, after: os.stat_result) -> None:
 
 
 def read_photo(
-    path: str, thumb_dir: Path, sidecars: tuple[ParsedSidecar, ...] = (), sidecar_sig: str | None = None
+    path: str, thumb_dir: Path, sidecars: tuple[str, ...] = (), sidecar_sig: str | None = None
 ) -> ImageFacts:
     """Hashes, sniffs and reads one file's facts, writing its thumbnail if it has none yet.
 
-    ``sidecars`` are the photo's XMP sidecar files, parsed (the winner first), and ``sidecar_sig``
-    their size and mtime as the walk saw them, kept with the photo for the next scan's change check.
+    ``sidecars`` are the photo's XMP sidecar files (the winner first) and ``sidecar_sig`` their
+    size and mtime as the walk saw them, kept with the photo for the next scan's change check.
 
     Raises UnreadablePhoto with a specific reason for anything that is not a usable photo,
     including a file that changed or vanished while we read it, and EnvironmentFault when the
@@ -362,7 +361,7 @@ def read_photo(
 
 
 def _metadata(
-    image: Image.Image, sidecars: tuple[ParsedSidecar, ...], orientation: int | None, path: str
+    image: Image.Image, sidecars: tuple[str, ...], orientation: int | None, path: str
 ) -> tuple[PhotoMetadata | None, tuple[str, ...]]:
     """XMP and IPTC: a problem with them is a warning on the photo, never the photo's error."""
     try:

@@ -9,7 +9,6 @@ from photosorter.core.imaging import IMAGE_EXTENSIONS, NotAnImage, make_thumbnai
 from photosorter.core.records import ImageFacts
 from photosorter.core.video.containers import HEAD_BYTES, VIDEO_EXTENSIONS, Container, sniff_container
 from photosorter.core.video.reading import make_poster, read_video
-from photosorter.core.xmp.sidecar import ParsedSidecar
 
 MEDIA_EXTENSIONS = IMAGE_EXTENSIONS | VIDEO_EXTENSIONS
 
@@ -31,10 +30,10 @@ def video_container(path: str) -> Container | None:
 
 
 def read_media(
-    path: str, thumb_dir: Path, sidecars: tuple[ParsedSidecar, ...] = (), sidecar_sig: str | None = None
+    path: str, thumb_dir: Path, sidecars: tuple[str, ...] = (), sidecar_sig: str | None = None
 ) -> ImageFacts:
     """Facts of a photo or a video, with its thumbnail written; raises as ``read_photo`` does.
-    ``sidecars`` (a photo's XMP sidecars, parsed) and their signature are merged with a photo."""
+    ``sidecars`` (a photo's XMP sidecars) and their signature are read with a photo."""
     container = video_container(path)
     if container is not None:
         return read_video(path, thumb_dir, container)

@@ -8,7 +8,6 @@ committing in short batches so a kill at any moment loses at most one batch.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
 from collections import deque
@@ -33,7 +32,6 @@ from photosorter.core.imaging import (
 from photosorter.core.jobs import CancelToken, Job, Progress
 from photosorter.core.media import has_media_extension, read_media
 from photosorter.core.records import Folder, ImageFacts, PhotoMetadata
-from photosorter.core.scan_sidecars import SidecarPrefetch, Ticket, sidecars_for
 from photosorter.core.scan_walk import Candidate, WalkResult, under_any, walk_folder, walk_paths
 from photosorter.core.video.reading import NotAVideo
 
@@ -83,14 +81,12 @@ class ReadOutcome:
     skipped: str | None = None  # why a media file is not an item (an M4A song): reported, not stored
 
 
-def read_candidate(candidate: Candidate, thumb_dir: Path, sidecars: Ticket | None = None) -> ReadOutcome:
-    """Reads one file; raises EnvironmentFault (disk full, I/O error, no memory): never the file's fault.
-    ``sidecars``: where a helper parses its sidecars (see scan_sidecars); None: they are parsed here."""
+def read_candidate(candidate: Candidate, thumb_dir: Path) -> ReadOutcome:
+    """Reads one file; raises EnvironmentFault (disk full, I/O error, no memory): never the file's fault."""
     if candidate.walk_error:
         return ReadOutcome(candidate, None, candidate.walk_error)
     try:
-        parsed = sidecars_for(candidate, sidecars)
-        facts = read_media(candidate.path, thumb_dir, parsed, candidate.sidecar_sig)
+        facts = read_media(candidate.path, thumb_dir, candidate.sidecars, candidate.sidecar_sig)
         return ReadOutcome(candidate, facts, None)
     except NotAVideo as problem:
         return ReadOutcome(candidate, None, None, skipped=str(problem))
@@ -251,8 +247,8 @@ class Scanner:
         finished: list[ReadOutcome] = []
         written: set[int] = set()  # ids of the outcomes already in the catalog
 
-        def read(candidate: Candidate, sidecars: Ticket | None) -> ReadOutcome:
-            outcome = read_candidate(candidate, self.thumb_dir, sidecars)
+        def read(candidate: Candidate) -> ReadOutcome:
+            outcome = read_candidate(candidate, self.thumb_dir)
             finished.append(outcome)  # one bytecode under the GIL: never half done
             return outcome
 
@@ -260,16 +256,11 @@ class Scanner:
             self._write(batch, report)
             written.update(map(id, batch))
 
-        # the sidecars' XML is parsed in a helper process during a big scan: it holds the GIL
-        prefetch = SidecarPrefetch(to_read)
-        with (
-            contextlib.closing(prefetch),
-            ThreadPoolExecutor(self.workers, thread_name_prefix="scan") as pool,
-        ):
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="scan") as pool:
             try:
-                for index, candidate in enumerate(to_read):
+                for candidate in to_read:
                     cancel.check()
-                    pending.append(pool.submit(read, candidate, prefetch.ticket(index)))
+                    pending.append(pool.submit(read, candidate))
                     while len(pending) >= window or (pending and pending[0].done()):
                         _take_first(pending, batch)
                     if len(batch) >= BATCH_SIZE or (batch and time.monotonic() - last_flush > BATCH_SECONDS):

@@ -157,20 +157,12 @@ def start_lean(process: context.SpawnProcess) -> None:
     of 1.3 s on a loaded machine). A worker whose target is a module-level function of photosorter
     needs none of it: for the moment of the start, ``__main__`` is a bare module.
     """
-    with lean_main():
-        process.start()
-
-
-@contextlib.contextmanager
-def lean_main() -> Iterator[None]:
-    """While inside, processes started (``start_lean``, or a pool's first ``submit``) do not import
-    this program's ``__main__``: their work must be module-level functions of photosorter."""
     bare = types.ModuleType("__main__")
     with _main_swap:
         main = sys.modules["__main__"]
         sys.modules["__main__"] = bare
         try:
-            yield
+            process.start()
         finally:
             sys.modules["__main__"] = main
 
