@@ -54,20 +54,25 @@ def find_sidecars(name: str, sidecars: dict[str, os.DirEntry | str]) -> tuple[tu
     """A photo's sidecars among its folder's ``.xmp`` files (by lower-case name), and their signature.
 
     Names are matched case-insensitively: cameras write ``IMG_1.JPG``, tools ``IMG_1.jpg.xmp``.
+    Called for every photo of a folder with sidecars, so a no-change rescan pays it per photo: two
+    dictionary look-ups and one stat per sidecar found.
     """
+    full, short = sidecar_names(name.lower())
+    found = [entry for key in ((full, short) if full != short else (full,)) if (entry := sidecars.get(key))]
+    if not found:
+        return (), None
     paths: list[str] = []
     parts: list[str] = []
-    for wanted in dict.fromkeys(n.lower() for n in sidecar_names(name)):
-        entry = sidecars.get(wanted)
-        if entry is None:
-            continue
+    for entry in found:
         try:
-            info = entry.stat() if isinstance(entry, os.DirEntry) else os.stat(entry)
+            if isinstance(entry, os.DirEntry):
+                info, path, base = entry.stat(), entry.path, entry.name
+            else:
+                info, path, base = os.stat(entry), entry, os.path.basename(entry)
         except OSError:
             continue  # vanished since the listing: as if it were not there
-        path = entry.path if isinstance(entry, os.DirEntry) else entry
         paths.append(path)
-        parts.append(f"{os.path.basename(path)}:{info.st_size}:{info.st_mtime_ns}")
+        parts.append(f"{base}:{info.st_size}:{info.st_mtime_ns}")
     return tuple(paths), ("/".join(parts) or None)
 
 
@@ -101,13 +106,17 @@ def walk_folder(folder: Folder, known: dict[str, photo_rows.KnownFile], skip: tu
             entries = list(os.scandir(directory))
         except OSError:
             continue
-        sidecars = {e.name.lower(): e for e in entries if is_sidecar(e.name)}
+        sidecars: dict[str, os.DirEntry | str] = {}
+        others: list[os.DirEntry] = []
         for entry in entries:
+            if is_sidecar(entry.name):
+                sidecars[entry.name.lower()] = entry  # read with its photo, never as a photo of its own
+            else:
+                others.append(entry)
+        for entry in others:
             name = entry.name
             if name.startswith("."):
                 continue  # hidden files and folders, including our own temp files
-            if sidecars and name.lower() in sidecars:
-                continue  # a sidecar is read with its photo, never as a photo of its own
             try:
                 is_dir = entry.is_dir()  # follows symlinks; loops are caught by visited_dirs
             except OSError:

@@ -257,12 +257,16 @@ def _value(element: Element, depth: int) -> Value:
     if first.tag in _CONTAINERS:
         items: list[Value] = []
         for li in first:
-            if li.tag == _LI:
-                item = _value(li, depth + 2)
-                if isinstance(item, str) and li.get(XML_LANG) == "x-default":
-                    items.insert(0, item)  # the default language first
-                else:
-                    items.append(item)
+            if li.tag != _LI:
+                continue
+            if not len(li) and not li.keys():  # a keyword or a name: most items, read without recursing
+                items.append((li.text or "").strip())
+                continue
+            item = _value(li, depth + 2)
+            if isinstance(item, str) and li.get(XML_LANG) == "x-default":
+                items.insert(0, item)  # the default language first
+            else:
+                items.append(item)
         return items
     if first.tag == _DESCRIPTION:
         return _struct(first, depth + 1)
@@ -299,18 +303,16 @@ def _keywords(props: _Properties) -> tuple[Keyword, ...] | None:
     if flat is None and not paths:
         return None
     machine = {name.casefold() for name in _strings(props.get(_MACHINE_KEYWORDS))}
-    found: dict[str, Keyword] = {}
+    found: dict[tuple[str, ...], Keyword] = {}
     for path, separator in paths:
-        parts = [clean_name(part) for part in path.split(separator)]
-        parts = [p for p in parts if p]
-        if parts and parts[-1].casefold() not in machine:
-            keyword = Keyword(parts[-1], tuple(parts[:-1]))
-            found.setdefault(f"{keyword.name}\x1f{keyword.parents}", keyword)
+        parts = tuple(p for p in map(_clean_text, path.split(separator)) if p)
+        if parts and parts not in found and parts[-1].casefold() not in machine:
+            found[parts] = Keyword(parts[-1], parts[:-1])
     leaves = {k.name.casefold() for k in found.values()} | machine
     for name in _strings(flat):
         if name.casefold() not in leaves:
             leaves.add(name.casefold())
-            found[name] = Keyword(name)
+            found[(name,)] = Keyword(name)
     return tuple(found.values())
 
 
