@@ -240,13 +240,14 @@ _SCORE = f"CAST(l.confidence * {_SCALE} AS INTEGER)"
 _CLAMPED = int(np.iinfo(np.int64).max)
 _USUAL = "temp.search_usual_labels"
 # The whole catalog, one row per content (SQLite reads a content's rows in key order: hash, backend,
-# name): each label row as its name's number in ``_USUAL`` when its parents, aliases and categories
-# are the name's usual ones (nearly all rows), else 0 (read again as is). Joining every row's long
-# strings cost SQLite 2.1-2.4 s of CPU per 100k photos, and Python then split and hashed them.
+# name): each label row as its signature's number in ``_USUAL`` when its name, parents, aliases and
+# categories are the name's usual ones (nearly all rows), else 0 (read again as is). Joining every
+# row's long strings cost SQLite 2.1-2.4 s of CPU per 100k photos, and Python then split and hashed
+# them. The whole signature is the temporary table's key: one lookup per row both finds the number
+# and checks the strings (10% less than a lookup by name and three comparisons after it).
 _LABELS = (
-    "SELECT l.hash, count(*), group_concat(CASE WHEN l.parents = u.parents AND l.aliases = u.aliases"
-    f" AND l.categories = u.categories THEN u.id ELSE 0 END), group_concat({_SCORE})"
-    f" FROM labels l LEFT JOIN {_USUAL} u ON u.name = l.name GROUP BY l.hash"
+    f"SELECT l.hash, count(*), group_concat(ifnull(u.id, 0)), group_concat({_SCORE})"
+    f" FROM labels l LEFT JOIN {_USUAL} u USING (name, parents, aliases, categories) GROUP BY l.hash"
 )
 # rows as they are, in the order ``_LABELS`` joins them
 _ROWS = (
@@ -259,13 +260,20 @@ LabelSpecs = tuple[str, object, object, object]  # a row's name, parents, aliase
 
 @dataclass(frozen=True, slots=True)
 class _LabelRows:
-    """Label rows as columns (signature, content, confidence); a signature is the row's (name, parents,
-    aliases, categories), numbered in ``signatures``."""
+    """Label rows as columns (signature, confidence), read a content at a time: ``hashes[i]``'s rows
+    are the next ``counts[i]``. A signature is the row's (name, parents, aliases, categories), numbered
+    in ``signatures``."""
 
     signature: np.ndarray
-    content: np.ndarray
     score: np.ndarray
+    hashes: list[str]
+    counts: np.ndarray
     signatures: list[LabelSpecs]
+
+    def owners(self, content: dict[str, int]) -> np.ndarray:
+        """Each row's content number, or -1 for a content no visible photo holds."""
+        found = np.fromiter((content.get(h, -1) for h in self.hashes), np.int64, count=len(self.hashes))
+        return np.repeat(found, self.counts)
 
 
 def _usual_labels(conn: sqlite3.Connection) -> list[LabelSpecs]:
@@ -279,8 +287,8 @@ def _usual_labels(conn: sqlite3.Connection) -> list[LabelSpecs]:
         if found is not None and all(isinstance(value, str) for value in found):
             usual.append((name, *found))
     conn.execute(
-        f"CREATE TABLE {_USUAL} (name TEXT PRIMARY KEY, parents TEXT, aliases TEXT, categories TEXT,"
-        " id INTEGER NOT NULL) WITHOUT ROWID"
+        f"CREATE TABLE {_USUAL} (name TEXT, parents TEXT, aliases TEXT, categories TEXT, id INTEGER NOT NULL,"
+        " PRIMARY KEY (name, parents, aliases, categories)) WITHOUT ROWID"
     )
     conn.executemany(
         f"INSERT INTO {_USUAL} VALUES (?, ?, ?, ?, ?)", [(*row, i) for i, row in enumerate(usual, start=1)]
@@ -303,63 +311,64 @@ class _Signatures:
         return found
 
 
-def _label_rows(conn: sqlite3.Connection, hashes: list[str], signatures: _Signatures):
-    """(signature, hash, confidence) of these contents' rows, one row at a time, in ``_LABELS``'s order."""
-    for h, name, parents, aliases, categories, confidence in conn.execute(_ROWS, (json.dumps(hashes),)):
-        yield signatures.of((name, parents, aliases, categories)), h, float(confidence)
+def _label_rows(conn: sqlite3.Connection, hashes: list[str], signatures: _Signatures) -> list[tuple]:
+    """(signature, hash, confidence) of these contents' rows, in ``_LABELS``'s order."""
+    number = signatures.of
+    return [
+        (number((name, parents, aliases, categories)), h, float(confidence))
+        for h, name, parents, aliases, categories, confidence in conn.execute(_ROWS, (json.dumps(hashes),))
+    ]
 
 
-def _labels(conn: sqlite3.Connection, hashes: list[str] | None, content: dict[str, int]) -> _LabelRows:
-    """Label rows as columns; touches no ``Terms`` (a whole catalog's are read on a second thread).
+def _some_labels(conn: sqlite3.Connection, hashes: list[str]) -> _LabelRows:
+    """The label rows of a few contents (a new segment), a row at a time."""
+    signatures = _Signatures([])
+    rows = _label_rows(conn, hashes, signatures)
+    return _LabelRows(
+        np.array([row[0] for row in rows], dtype=np.int64),
+        np.array([row[2] for row in rows], dtype=np.float64),
+        [row[1] for row in rows],
+        np.ones(len(rows), dtype=np.int64),
+        signatures.specs,
+    )
+
+
+def _all_labels(conn: sqlite3.Connection, usual: list[LabelSpecs]) -> _LabelRows:
+    """Every label row, as columns; runs on a thread of its own (it touches no ``Terms``), needs
+    ``_USUAL`` filled with ``usual``.
 
     A rebuild reads some fifteen rows per photo: a row at a time in Python is most of its cost, so
     SQLite joins each content's rows into two strings of integers that numpy parses (a chunk at a
-    time). A label's terms depend only on its signature: each is expanded once, by the caller. A few
-    photos' rows (a new segment) are read one at a time, as are the few rows a whole catalog's query
-    cannot give as integers.
+    time). A label's terms depend only on its signature: each is expanded once, by the caller. The few
+    rows the query cannot give as integers are read again one at a time.
     """
-    sig_parts, content_parts, score_parts = [], [], []
-    if hashes is not None:
-        signatures = _Signatures([])
-        rows = list(_label_rows(conn, hashes, signatures))
-        if rows:
-            sig_parts.append(np.array([row[0] for row in rows], dtype=np.int64))
-            content_parts.append(np.array([content[row[1]] for row in rows], dtype=np.int64))
-            score_parts.append(np.array([row[2] for row in rows], dtype=np.float64))
-        return _columns(sig_parts, content_parts, score_parts, signatures)
-    try:
-        signatures = _Signatures(_usual_labels(conn))
-        cursor = conn.execute(_LABELS)
-        while grouped := cursor.fetchmany(_CHUNK):
-            counts = np.fromiter((g[1] for g in grouped), dtype=np.int64, count=len(grouped))
-            numbers = np.fromstring(",".join([g[2] for g in grouped]), dtype=np.int64, sep=",")
-            scaled = np.fromstring(",".join([g[3] for g in grouped]), dtype=np.int64, sep=",")
-            sig = numbers - 1
-            score = scaled.astype(np.float64) * (1.0 / _SCALE)
-            odd = (numbers == 0) | (scaled < _SCALE) | (scaled == _CLAMPED)
-            if odd.any():
-                group = np.repeat(np.arange(len(grouped)), counts)
-                again = np.flatnonzero(np.bincount(group[odd], minlength=len(grouped)))
-                at = np.flatnonzero(np.isin(group, again))  # their rows, in the same order
-                rows = list(_label_rows(conn, [grouped[i][0] for i in again.tolist()], signatures))
-                sig[at] = [row[0] for row in rows]
-                score[at] = [row[2] for row in rows]
-            owner_of = np.fromiter((content.get(g[0], -1) for g in grouped), np.int64, count=len(grouped))
-            owners = np.repeat(owner_of, counts)
-            keep = owners >= 0
-            sig_parts.append(sig[keep])
-            content_parts.append(owners[keep])
-            score_parts.append(score[keep])
-    finally:
-        conn.execute(f"DROP TABLE IF EXISTS {_USUAL}")
-    return _columns(sig_parts, content_parts, score_parts, signatures)
-
-
-def _columns(sig_parts: list, content_parts: list, score_parts: list, signatures: _Signatures) -> _LabelRows:
+    signatures = _Signatures(usual)
+    sig_parts, score_parts, hashes, count_parts = [], [], [], []
+    cursor = conn.execute(_LABELS)
+    while grouped := cursor.fetchmany(_CHUNK):
+        counts = np.fromiter((g[1] for g in grouped), dtype=np.int64, count=len(grouped))
+        numbers = np.fromstring(",".join([g[2] for g in grouped]), dtype=np.int64, sep=",")
+        scaled = np.fromstring(",".join([g[3] for g in grouped]), dtype=np.int64, sep=",")
+        sig = numbers - 1
+        score = scaled.astype(np.float64) * (1.0 / _SCALE)
+        odd = (numbers == 0) | (scaled < _SCALE) | (scaled == _CLAMPED)
+        if odd.any():
+            group = np.repeat(np.arange(len(grouped)), counts)
+            again = np.flatnonzero(np.bincount(group[odd], minlength=len(grouped)))
+            at = np.flatnonzero(np.isin(group, again))  # their rows, in the same order
+            rows = _label_rows(conn, [grouped[i][0] for i in again.tolist()], signatures)
+            sig[at] = [row[0] for row in rows]
+            score[at] = [row[2] for row in rows]
+        hashes += [g[0] for g in grouped]
+        count_parts.append(counts)
+        sig_parts.append(sig)
+        score_parts.append(score)
     if not sig_parts:
-        return _LabelRows(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), signatures.specs)
-    sig, owner, score = (np.concatenate(parts) for parts in (sig_parts, content_parts, score_parts))
-    return _LabelRows(sig, owner, score, signatures.specs)
+        return _LabelRows(np.zeros(0, np.int64), np.zeros(0), [], np.zeros(0, np.int64), signatures.specs)
+    return _LabelRows(
+        np.concatenate(sig_parts), np.concatenate(score_parts), hashes, np.concatenate(count_parts),
+        signatures.specs,
+    )  # fmt: skip
 
 
 def _photo_terms(visible: list[tuple], photo_content: list[int], copies: list[int], terms: Terms):
@@ -528,14 +537,37 @@ def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None) -> Postings:
     terms = Terms()
     for kind, key in (("has", "text"), ("has", "faces"), ("is", "duplicate"), ("is", "unnamed")):
         terms.add(kind, key, f"{kind}:{key}")
-    wanted = None if photo_ids is None else [int(i) for i in photo_ids]
+    whole = photo_ids is None
+    wanted = None if whole else [int(i) for i in photo_ids]
+    # the whole catalog: SQLite steps through the label rows on a second thread (without the GIL) from
+    # the start, while this one reads the photos and derives their own terms, then the text and faces
+    # (SQLite serializes the two threads' steps on the one connection; each step is short). The
+    # temporary table is made and dropped here, with no statement of the other thread under way.
+    usual = _usual_labels(conn) if whole else []
+    try:
+        with ThreadPoolExecutor(1, thread_name_prefix="search-derive") if whole else _Inline() as pool:
+            read = pool.submit(_all_labels, conn, usual) if whole else None
+            postings = _derive(conn, wanted, terms, pool, read)
+    finally:
+        if whole:
+            conn.execute(f"DROP TABLE IF EXISTS {_USUAL}")
+    return postings
+
+
+def _derive(
+    conn: sqlite3.Connection,
+    wanted: list[int] | None,
+    terms: Terms,
+    pool: ThreadPoolExecutor | _Inline,
+    read: Future[_LabelRows] | None,
+) -> Postings:
     where, params = _where("id", wanted)
     rows = conn.execute(
         "SELECT id, hash, state, path, name, camera_make, camera_model, media, duration_s,"
         f" place_city, place_region, place_country, place_code FROM photos{where}",
         params,
     ).fetchall()
-    derived = np.array([row[0] for row in rows] if photo_ids is None else wanted, dtype=np.int64)
+    derived = np.array([row[0] for row in rows] if wanted is None else wanted, dtype=np.int64)
     visible = [row for row in rows if row[2] in VISIBLE]
     content: dict[str, int] = {}
     photo_content = []
@@ -544,48 +576,42 @@ def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None) -> Postings:
     copies = np.bincount(
         np.array([c for c in photo_content if c >= 0], dtype=np.int64), minlength=len(content)
     )
+    visible_ids = np.array([row[0] for row in visible], dtype=np.int64)
     # content-level terms: labels, text, faces
-    hashes = list(content) if photo_ids is not None else None
-    # the whole catalog: SQLite steps through the label rows, then numpy sorts their postings, on a
-    # second thread (both without the GIL) while this one derives the photos' own terms, then the text
-    # and faces; the connection is used by one thread at a time
-    with ThreadPoolExecutor(1, thread_name_prefix="search-derive") if hashes is None else _Inline() as pool:
-        read = pool.submit(_labels, conn, hashes, content)
-        p_term, p_photo = _photo_terms(visible, photo_content, copies.tolist(), terms)
-        labels = read.result()
-        m_term, m_photo = _mark_terms(conn, visible, wanted, terms)
-        p_term += m_term
-        p_photo += m_photo
-        # labels: each row names its signature's terms, all at the row's confidence
-        row_sig, row_content, row_score = labels.signature, labels.content, labels.score
-        # a usual signature no row has names no term: a term without photos would be stored
-        used = np.bincount(row_sig, minlength=len(labels.signatures)).astype(bool).tolist()
-        signatures = [
-            _label_terms(terms, *specs) if seen else []
-            for specs, seen in zip(labels.signatures, used, strict=True)
-        ]
-        sig_flat = np.array([t for sig in signatures for t in sig], dtype=np.int64)
-        sig_len = np.array([len(sig) for sig in signatures], dtype=np.int64)
-        sig_start = np.cumsum(sig_len) - sig_len
-        named = sig_len[row_sig]
-        at = _runs(sig_start[row_sig], named)
-        best_labels = pool.submit(
-            _best_by_runs, sig_flat, at, np.repeat(row_content, named), np.repeat(row_score, named)
-        )
-        where, params = _where("hash", hashes)
-        found = _Found()
-        _text_terms(
-            conn.execute(f"SELECT hash, text, confidence FROM text_lines{where}", params),
-            content,
-            terms,
-            found,
-        )
-        faces = conn.execute(
-            f"SELECT hash, backend, person_id, attributes, confidence FROM faces{where}", params
-        )
-        _face_terms(faces, content, terms, found)
-        c_term, c_content, c_score = found.term, found.content, found.score
-        label_parts = best_labels.result()
+    hashes = list(content) if wanted is not None else None
+    if read is None:
+        read = pool.submit(_some_labels, conn, list(content))
+    p_term, p_photo = _photo_terms(visible, photo_content, copies.tolist(), terms)
+    m_term, m_photo = _mark_terms(conn, visible, wanted, terms)
+    where, params = _where("hash", hashes)
+    found = _Found()
+    _text_terms(
+        conn.execute(f"SELECT hash, text, confidence FROM text_lines{where}", params), content, terms, found
+    )
+    faces = conn.execute(f"SELECT hash, backend, person_id, attributes, confidence FROM faces{where}", params)
+    _face_terms(faces, content, terms, found)
+    labels = read.result()
+    # labels: each row names its signature's terms, all at the row's confidence
+    row_content = labels.owners(content)
+    shown = row_content >= 0
+    row_sig, row_content, row_score = labels.signature[shown], row_content[shown], labels.score[shown]
+    # a usual signature no row has names no term: a term without photos would be stored
+    used = np.bincount(row_sig, minlength=len(labels.signatures)).astype(bool).tolist()
+    signatures = [
+        _label_terms(terms, *specs) if seen else []
+        for specs, seen in zip(labels.signatures, used, strict=True)
+    ]
+    sig_flat = np.array([t for sig in signatures for t in sig], dtype=np.int64)
+    sig_len = np.array([len(sig) for sig in signatures], dtype=np.int64)
+    sig_start = np.cumsum(sig_len) - sig_len
+    named = sig_len[row_sig]
+    at = _runs(sig_start[row_sig], named)
+    # numpy sorts the label postings on the second thread while this one sorts the text and faces'
+    best_labels = pool.submit(
+        _best_by_runs, sig_flat, at, np.repeat(row_content, named), np.repeat(row_score, named)
+    )
+    c_term, c_content, c_score = found.term, found.content, found.score
+    label_parts = best_labels.result()
     if label_parts is None:  # more label terms than a 16-bit sort takes: one sort of all
         term = np.concatenate([sig_flat[at], np.array(c_term, np.int64)])
         owner = np.concatenate([np.repeat(row_content, named), np.array(c_content, np.int64)])
@@ -598,7 +624,6 @@ def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None) -> Postings:
         )  # fmt: skip
         term, owner, best = (np.concatenate(pair) for pair in zip(label_parts, other, strict=True))
     # ... given to every visible photo holding the content
-    visible_ids = np.array([row[0] for row in visible], dtype=np.int64)
     held = np.array(photo_content, dtype=np.int64)
     by_content = np.argsort(held, kind="stable")
     held_sorted = held[by_content]
@@ -606,12 +631,12 @@ def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None) -> Postings:
     held_by = copies[owner]
     photo = visible_ids[by_content][_runs(starts[owner], held_by)]
     term, best = np.repeat(term, held_by), np.repeat(best, held_by)
-    p_term_arr = np.array(p_term, dtype=np.int64)
+    p_term_arr = np.array(p_term + m_term, dtype=np.int64)
     by_term = np.argsort(p_term_arr, kind="stable")
     return Postings(
         photos=derived,
         term=np.concatenate([term, p_term_arr[by_term]]),
-        photo=np.concatenate([photo, np.array(p_photo, dtype=np.int64)[by_term]]),
-        score=np.concatenate([best, np.zeros(len(p_term))]),
+        photo=np.concatenate([photo, np.array(p_photo + m_photo, dtype=np.int64)[by_term]]),
+        score=np.concatenate([best, np.zeros(p_term_arr.size)]),
         terms=terms,
     )
