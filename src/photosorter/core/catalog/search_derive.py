@@ -8,6 +8,7 @@ visible photo holding it; paths, cameras and duplicates belong to the photo itse
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 from collections.abc import Callable
@@ -230,7 +231,7 @@ def _where(column: str, values: list | None) -> tuple[str, tuple]:
 
 
 RADIX_TERMS = int(np.iinfo(np.uint16).max)  # label terms a 16-bit sort by term can tell apart
-_CHUNK = 20_000  # contents (some 300,000 label rows) taken from SQLite at a time
+_CHUNK_ROWS = 300_000  # label rows SQLite joins into one row of text for Python
 # A confidence leaves SQLite as an integer, c * 2**52: SQLite 3.40 turns a real into text at some
 # 1.2 µs a value (a third of a whole rebuild's label reading), an integer at a tenth of that. For c in
 # [1, 2048) the integer is exact (c's last bit is worth at least 2**-52, and the product stays below
@@ -246,8 +247,15 @@ _USUAL = "temp.search_usual_labels"
 # them. The whole signature is the temporary table's key: one lookup per row both finds the number
 # and checks the strings (10% less than a lookup by name and three comparisons after it).
 _LABELS = (
-    f"SELECT l.hash, count(*), group_concat(ifnull(u.id, 0)), group_concat({_SCORE})"
-    f" FROM labels l LEFT JOIN {_USUAL} u USING (name, parents, aliases, categories) GROUP BY l.hash"
+    "SELECT l.hash, count(*) AS n, group_concat(ifnull(u.id, 0)) AS numbers,"
+    f" group_concat({_SCORE}) AS scores FROM labels l"
+    f" LEFT JOIN {_USUAL} u USING (name, parents, aliases, categories) {{where}} GROUP BY l.hash"
+)
+# ... a chunk of contents as one row: the thread that reads them takes the GIL once per chunk, not once
+# per content (each time waiting for the other thread's turn to end)
+_LABEL_CHUNK = (
+    "SELECT json_group_array(hash), group_concat(n), group_concat(numbers), group_concat(scores)"
+    f" FROM ({_LABELS})"
 )
 # rows as they are, in the order ``_LABELS`` joins them
 _ROWS = (
@@ -333,22 +341,44 @@ def _some_labels(conn: sqlite3.Connection, hashes: list[str]) -> _LabelRows:
     )
 
 
+def _label_chunks(conn: sqlite3.Connection) -> list[tuple[str, tuple]]:
+    """``WHERE`` clauses that split the label rows by hash into chunks of about ``_CHUNK_ROWS``."""
+    bounds: list[str] = []
+    while found := conn.execute(
+        "SELECT hash FROM labels WHERE hash > ? ORDER BY hash LIMIT 1 OFFSET ?",
+        (bounds[-1] if bounds else "", _CHUNK_ROWS),
+    ).fetchone():
+        bounds.append(found[0])
+    if not bounds:
+        return [("", ())]
+    return [
+        ("WHERE l.hash < ?", (bounds[0],)),
+        *(("WHERE l.hash >= ? AND l.hash < ?", pair) for pair in itertools.pairwise(bounds)),
+        ("WHERE l.hash >= ?", (bounds[-1],)),
+    ]
+
+
 def _all_labels(conn: sqlite3.Connection, usual: list[LabelSpecs]) -> _LabelRows:
     """Every label row, as columns; runs on a thread of its own (it touches no ``Terms``), needs
     ``_USUAL`` filled with ``usual``.
 
     A rebuild reads some fifteen rows per photo: a row at a time in Python is most of its cost, so
-    SQLite joins each content's rows into two strings of integers that numpy parses (a chunk at a
-    time). A label's terms depend only on its signature: each is expanded once, by the caller. The few
-    rows the query cannot give as integers are read again one at a time.
+    SQLite joins a chunk of contents' rows into strings of integers that numpy parses. A label's
+    terms depend only on its signature: each is expanded once, by the caller. The few rows the query
+    cannot give as integers are read again one at a time.
     """
     signatures = _Signatures(usual)
     sig_parts, score_parts, hashes, count_parts = [], [], [], []
-    cursor = conn.execute(_LABELS)
-    while grouped := cursor.fetchmany(_CHUNK):
-        counts = np.fromiter((g[1] for g in grouped), dtype=np.int64, count=len(grouped))
-        numbers = np.fromstring(",".join([g[2] for g in grouped]), dtype=np.int64, sep=",")
-        scaled = np.fromstring(",".join([g[3] for g in grouped]), dtype=np.int64, sep=",")
+    for where, params in _label_chunks(conn):
+        chunk_hashes, counts_text, numbers_text, scaled_text = conn.execute(
+            _LABEL_CHUNK.format(where=where), params
+        ).fetchone()
+        if counts_text is None:
+            continue
+        grouped = json.loads(chunk_hashes)
+        counts = np.fromstring(counts_text, dtype=np.int64, sep=",")
+        numbers = np.fromstring(numbers_text, dtype=np.int64, sep=",")
+        scaled = np.fromstring(scaled_text, dtype=np.int64, sep=",")
         sig = numbers - 1
         score = scaled.astype(np.float64) * (1.0 / _SCALE)
         odd = (numbers == 0) | (scaled < _SCALE) | (scaled == _CLAMPED)
@@ -356,10 +386,10 @@ def _all_labels(conn: sqlite3.Connection, usual: list[LabelSpecs]) -> _LabelRows
             group = np.repeat(np.arange(len(grouped)), counts)
             again = np.flatnonzero(np.bincount(group[odd], minlength=len(grouped)))
             at = np.flatnonzero(np.isin(group, again))  # their rows, in the same order
-            rows = _label_rows(conn, [grouped[i][0] for i in again.tolist()], signatures)
+            rows = _label_rows(conn, [grouped[i] for i in again.tolist()], signatures)
             sig[at] = [row[0] for row in rows]
             score[at] = [row[2] for row in rows]
-        hashes += [g[0] for g in grouped]
+        hashes += grouped
         count_parts.append(counts)
         sig_parts.append(sig)
         score_parts.append(score)
@@ -430,15 +460,12 @@ def _photo_terms(visible: list[tuple], photo_content: list[int], copies: list[in
     return p_term, p_photo
 
 
-def _mark_terms(conn: sqlite3.Connection, visible: list[tuple], wanted: list | None, terms: Terms):
+def _mark_terms(rows: list[tuple], visible: list[tuple], terms: Terms):
     """(term, photo) of the photo's own marks: ``is:favorite`` and ``rating:N`` (N 1..5; none for 0)."""
-    where, params = _where("photo_id", wanted)
     shown = {row[0] for row in visible}
     m_term: list[int] = []
     m_photo: list[int] = []
-    for photo_id, favorite, rating in conn.execute(
-        f"SELECT photo_id, favorite, rating FROM photo_marks{where}", params
-    ):
+    for photo_id, favorite, rating in rows:
         if photo_id not in shown:
             continue
         if favorite:
@@ -534,61 +561,67 @@ class _Inline:
 
 def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None) -> Postings:
     """Postings of ``photo_ids`` (None: every photo), from the photo rows and their content's analysis."""
-    terms = Terms()
-    for kind, key in (("has", "text"), ("has", "faces"), ("is", "duplicate"), ("is", "unnamed")):
-        terms.add(kind, key, f"{kind}:{key}")
     whole = photo_ids is None
     wanted = None if whole else [int(i) for i in photo_ids]
-    # the whole catalog: SQLite steps through the label rows on a second thread (without the GIL) from
-    # the start, while this one reads the photos and derives their own terms, then the text and faces
-    # (SQLite serializes the two threads' steps on the one connection; each step is short). The
-    # temporary table is made and dropped here, with no statement of the other thread under way.
-    usual = _usual_labels(conn) if whole else []
-    try:
-        with ThreadPoolExecutor(1, thread_name_prefix="search-derive") if whole else _Inline() as pool:
-            read = pool.submit(_all_labels, conn, usual) if whole else None
-            postings = _derive(conn, wanted, terms, pool, read)
-    finally:
-        if whole:
-            conn.execute(f"DROP TABLE IF EXISTS {_USUAL}")
-    return postings
-
-
-def _derive(
-    conn: sqlite3.Connection,
-    wanted: list[int] | None,
-    terms: Terms,
-    pool: ThreadPoolExecutor | _Inline,
-    read: Future[_LabelRows] | None,
-) -> Postings:
     where, params = _where("id", wanted)
     rows = conn.execute(
         "SELECT id, hash, state, path, name, camera_make, camera_model, media, duration_s,"
         f" place_city, place_region, place_country, place_code FROM photos{where}",
         params,
     ).fetchall()
-    derived = np.array([row[0] for row in rows] if wanted is None else wanted, dtype=np.int64)
+    derived = np.array([row[0] for row in rows] if whole else wanted, dtype=np.int64)
     visible = [row for row in rows if row[2] in VISIBLE]
     content: dict[str, int] = {}
-    photo_content = []
     for row in visible:
-        photo_content.append(content.setdefault(row[1], len(content)) if row[1] is not None else -1)
+        if row[1] is not None:
+            content.setdefault(row[1], len(content))
+    hashes = None if whole else list(content)
+    where, params = _where("photo_id", wanted)
+    marks = conn.execute(f"SELECT photo_id, favorite, rating FROM photo_marks{where}", params).fetchall()
+    where, params = _where("hash", hashes)
+    text = conn.execute(f"SELECT hash, text, confidence FROM text_lines{where}", params).fetchall()
+    faces = conn.execute(
+        f"SELECT hash, backend, person_id, attributes, confidence FROM faces{where}", params
+    ).fetchall()
+    # the whole catalog: SQLite joins the label rows on a second thread (without the GIL; it takes it
+    # once per chunk) while this one derives the terms of the rows read above. Every other statement
+    # runs before or after it: SQLite would make this thread wait for the other's whole chunk.
+    usual = _usual_labels(conn) if whole else []
+    try:
+        with ThreadPoolExecutor(1, thread_name_prefix="search-derive") if whole else _Inline() as pool:
+            labels = (
+                pool.submit(_all_labels, conn, usual) if whole else pool.submit(_some_labels, conn, hashes)
+            )
+            return _postings(derived, visible, content, marks, text, faces, labels, pool)
+    finally:
+        if whole:
+            conn.execute(f"DROP TABLE IF EXISTS {_USUAL}")
+
+
+def _postings(
+    derived: np.ndarray,
+    visible: list[tuple],
+    content: dict[str, int],
+    marks: list[tuple],
+    text: list[tuple],
+    faces: list[tuple],
+    read: Future[_LabelRows],
+    pool: ThreadPoolExecutor | _Inline,
+) -> Postings:
+    """The postings of rows read (the labels' on their way from ``read``)."""
+    terms = Terms()
+    for kind, key in (("has", "text"), ("has", "faces"), ("is", "duplicate"), ("is", "unnamed")):
+        terms.add(kind, key, f"{kind}:{key}")
+    photo_content = [content[row[1]] if row[1] is not None else -1 for row in visible]
     copies = np.bincount(
         np.array([c for c in photo_content if c >= 0], dtype=np.int64), minlength=len(content)
     )
     visible_ids = np.array([row[0] for row in visible], dtype=np.int64)
-    # content-level terms: labels, text, faces
-    hashes = list(content) if wanted is not None else None
-    if read is None:
-        read = pool.submit(_some_labels, conn, list(content))
     p_term, p_photo = _photo_terms(visible, photo_content, copies.tolist(), terms)
-    m_term, m_photo = _mark_terms(conn, visible, wanted, terms)
-    where, params = _where("hash", hashes)
+    m_term, m_photo = _mark_terms(marks, visible, terms)
+    # content-level terms: labels, text, faces
     found = _Found()
-    _text_terms(
-        conn.execute(f"SELECT hash, text, confidence FROM text_lines{where}", params), content, terms, found
-    )
-    faces = conn.execute(f"SELECT hash, backend, person_id, attributes, confidence FROM faces{where}", params)
+    _text_terms(text, content, terms, found)
     _face_terms(faces, content, terms, found)
     labels = read.result()
     # labels: each row names its signature's terms, all at the row's confidence
@@ -611,6 +644,10 @@ def _derive(
         _best_by_runs, sig_flat, at, np.repeat(row_content, named), np.repeat(row_score, named)
     )
     c_term, c_content, c_score = found.term, found.content, found.score
+    other = _best(
+        np.array(c_term, np.int64), np.array(c_content, np.int64), np.array(c_score, np.float64),
+        len(terms.keys), len(content),
+    )  # fmt: skip
     label_parts = best_labels.result()
     if label_parts is None:  # more label terms than a 16-bit sort takes: one sort of all
         term = np.concatenate([sig_flat[at], np.array(c_term, np.int64)])
@@ -618,10 +655,6 @@ def _derive(
         score = np.concatenate([np.repeat(row_score, named), np.array(c_score, np.float64)])
         term, owner, best = _best(term, owner, score, len(terms.keys), len(content))
     else:  # text and faces name other terms than labels: their postings never meet
-        other = _best(
-            np.array(c_term, np.int64), np.array(c_content, np.int64), np.array(c_score, np.float64),
-            len(terms.keys), len(content),
-        )  # fmt: skip
         term, owner, best = (np.concatenate(pair) for pair in zip(label_parts, other, strict=True))
     # ... given to every visible photo holding the content
     held = np.array(photo_content, dtype=np.int64)
