@@ -67,8 +67,12 @@ class Terms:
             found = self.index[(kind, key)] = len(self.keys)
             self.keys.append((kind, key))
             self.displays.append(display)
-        if phrases:
-            self.phrases.setdefault(found, set()).update(p for p in phrases if p)
+        if phrases:  # never an empty phrase (``label_specs`` leaves them out)
+            known = self.phrases.get(found)
+            if known is None:
+                self.phrases[found] = set(phrases)
+            else:
+                known.update(phrases)
         return found
 
     def words(self, index: int) -> set[str]:
@@ -106,9 +110,14 @@ def label_specs(name: str, parents: str, aliases: str, categories: str) -> tuple
     own = ("label", name.lower(), name, tuple(p for p in map(phrase_of, (name, *_strings(aliases))) if p))
     return (
         own,
-        *(("label", p.lower(), p, (phrase_of(p),)) for p in _strings(parents)),
-        *(("category", c.lower(), c, (phrase_of(c),)) for c in _strings(categories)),
+        *(("label", p.lower(), p, _phrases(p)) for p in _strings(parents)),
+        *(("category", c.lower(), c, _phrases(c)) for c in _strings(categories)),
     )
+
+
+def _phrases(name: str) -> tuple[str, ...]:
+    phrase = phrase_of(name)
+    return (phrase,) if phrase else ()
 
 
 def _label_terms(terms: Terms, name: str, parents: str, aliases: str, categories: str) -> list[int]:

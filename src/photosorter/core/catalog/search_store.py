@@ -94,19 +94,24 @@ def _term_ids(conn: sqlite3.Connection, terms: Terms, *, fresh: bool) -> np.ndar
             (json.dumps(terms.keys),),
         )
     }
+    # new terms (a new file name's words, most of them) numbered here and inserted in one go
+    next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM search_terms").fetchone()[0]
+    new_rows = []
     for i, (kind, key) in enumerate(terms.keys):
         row = known_rows.get((kind, key))
         if row is None:
-            found[i] = conn.execute(
-                "INSERT INTO search_terms (kind, key, display, words) VALUES (?, ?, ?, ?)",
-                (kind, key, terms.displays[i], _words(terms, i)),
-            ).lastrowid
+            found[i] = next_id
+            new_rows.append((next_id, kind, key, terms.displays[i], _words(terms, i)))
+            next_id += 1
             continue
         found[i] = row[0]
         known = set(row[1].split("\n")) - {""}
         if not terms.words(i) <= known:
             words = "\n".join(sorted(known | terms.words(i)))
             conn.execute("UPDATE search_terms SET words = ? WHERE id = ?", (words, row[0]))
+    conn.executemany(
+        "INSERT INTO search_terms (id, kind, key, display, words) VALUES (?, ?, ?, ?, ?)", new_rows
+    )
     return found
 
 
