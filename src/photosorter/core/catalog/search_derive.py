@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import queue
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -277,15 +278,14 @@ LabelSpecs = tuple[str, object, object, object]  # a row's name, parents, aliase
 
 @dataclass(frozen=True, slots=True)
 class _LabelRows:
-    """Label rows as columns (signature, confidence), read a content at a time: ``hashes[i]``'s rows
-    are the next ``counts[i]``. A signature is the row's (name, parents, aliases, categories), numbered
-    in ``signatures``."""
+    """Some label rows as columns (signature, confidence), read a content at a time: ``hashes[i]``'s
+    rows are the next ``counts[i]``. A signature is the row's (name, parents, aliases, categories),
+    numbered in the derivation's ``_Signatures``."""
 
     signature: np.ndarray
     score: np.ndarray
     hashes: list[str]
     counts: np.ndarray
-    signatures: list[LabelSpecs]
 
     def owners(self, content: dict[str, int]) -> np.ndarray:
         """Each row's content number, or -1 for a content no visible photo holds."""
@@ -337,16 +337,14 @@ def _label_rows(conn: sqlite3.Connection, hashes: list[str], signatures: _Signat
     ]
 
 
-def _some_labels(conn: sqlite3.Connection, hashes: list[str]) -> _LabelRows:
+def _some_labels(conn: sqlite3.Connection, hashes: list[str], signatures: _Signatures) -> _LabelRows:
     """The label rows of a few contents (a new segment), a row at a time."""
-    signatures = _Signatures([])
     rows = _label_rows(conn, hashes, signatures)
     return _LabelRows(
         np.array([row[0] for row in rows], dtype=np.int64),
         np.array([row[2] for row in rows], dtype=np.float64),
         [row[1] for row in rows],
         np.ones(len(rows), dtype=np.int64),
-        signatures.specs,
     )
 
 
@@ -367,47 +365,77 @@ def _label_chunks(conn: sqlite3.Connection) -> list[tuple[str, tuple]]:
     ]
 
 
-def _all_labels(conn: sqlite3.Connection, usual: list[LabelSpecs]) -> _LabelRows:
-    """Every label row, as columns; runs on a thread of its own (it touches no ``Terms``), needs
-    ``_USUAL`` filled with ``usual``.
+def _all_labels(conn: sqlite3.Connection, signatures: _Signatures, chunks: queue.SimpleQueue) -> None:
+    """Every label row, a chunk at a time onto ``chunks`` (then None); runs on a thread of its own (it
+    touches no ``Terms``), needs ``_USUAL`` filled with the usual ``signatures``.
 
     A rebuild reads some fifteen rows per photo: a row at a time in Python is most of its cost, so
     SQLite joins a chunk of contents' rows into strings of integers that numpy parses. A label's
     terms depend only on its signature: each is expanded once, by the caller. The few rows the query
     cannot give as integers are read again one at a time.
     """
-    signatures = _Signatures(usual)
-    sig_parts, score_parts, hashes, count_parts = [], [], [], []
-    for where, params in _label_chunks(conn):
-        chunk_hashes, counts_text, numbers_text, scaled_text = conn.execute(
-            _LABEL_CHUNK.format(where=where), params
-        ).fetchone()
-        if counts_text is None:
-            continue
-        grouped = json.loads(chunk_hashes)
-        counts = np.fromstring(counts_text, dtype=np.int64, sep=",")
-        numbers = np.fromstring(numbers_text, dtype=np.int64, sep=",")
-        scaled = np.fromstring(scaled_text, dtype=np.int64, sep=",")
-        sig = numbers - 1
-        score = scaled.astype(np.float64) * (1.0 / _SCALE)
-        odd = (numbers == 0) | (scaled < _SCALE) | (scaled == _CLAMPED)
-        if odd.any():
-            group = np.repeat(np.arange(len(grouped)), counts)
-            again = np.flatnonzero(np.bincount(group[odd], minlength=len(grouped)))
-            at = np.flatnonzero(np.isin(group, again))  # their rows, in the same order
-            rows = _label_rows(conn, [grouped[i] for i in again.tolist()], signatures)
-            sig[at] = [row[0] for row in rows]
-            score[at] = [row[2] for row in rows]
-        hashes += grouped
-        count_parts.append(counts)
-        sig_parts.append(sig)
-        score_parts.append(score)
-    if not sig_parts:
-        return _LabelRows(np.zeros(0, np.int64), np.zeros(0), [], np.zeros(0, np.int64), signatures.specs)
-    return _LabelRows(
-        np.concatenate(sig_parts), np.concatenate(score_parts), hashes, np.concatenate(count_parts),
-        signatures.specs,
-    )  # fmt: skip
+    try:
+        for where, params in _label_chunks(conn):
+            chunk_hashes, counts_text, numbers_text, scaled_text = conn.execute(
+                _LABEL_CHUNK.format(where=where), params
+            ).fetchone()
+            if counts_text is None:
+                continue
+            grouped = json.loads(chunk_hashes)
+            counts = np.fromstring(counts_text, dtype=np.int64, sep=",")
+            numbers = np.fromstring(numbers_text, dtype=np.int64, sep=",")
+            scaled = np.fromstring(scaled_text, dtype=np.int64, sep=",")
+            sig = numbers - 1
+            score = scaled.astype(np.float64) * (1.0 / _SCALE)
+            odd = (numbers == 0) | (scaled < _SCALE) | (scaled == _CLAMPED)
+            if odd.any():
+                group = np.repeat(np.arange(len(grouped)), counts)
+                again = np.flatnonzero(np.bincount(group[odd], minlength=len(grouped)))
+                at = np.flatnonzero(np.isin(group, again))  # their rows, in the same order
+                rows = _label_rows(conn, [grouped[i] for i in again.tolist()], signatures)
+                sig[at] = [row[0] for row in rows]
+                score[at] = [row[2] for row in rows]
+            chunks.put(_LabelRows(sig, score, grouped, counts))
+    finally:
+        chunks.put(None)
+
+
+class _LabelTerms:
+    """The label postings of chunks of label rows: best score per (term, content), by term in each
+    chunk (a content's rows are never split between chunks). Each signature is expanded into terms
+    once, when a row of a visible content first has it (a term without photos would be stored)."""
+
+    def __init__(self, terms: Terms, signatures: _Signatures, content: dict[str, int]) -> None:
+        self.terms, self.signatures, self.content = terms, signatures, content
+        self.expanded: list[list[int] | None] = []
+        self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def add(self, chunk: _LabelRows) -> None:
+        owner = chunk.owners(self.content)
+        shown = owner >= 0
+        sig, owner, score = chunk.signature[shown], owner[shown], chunk.score[shown]
+        if not sig.size:
+            return
+        specs = self.signatures.specs
+        self.expanded += [None] * (len(specs) - len(self.expanded))
+        for number in np.unique(sig).tolist():
+            if self.expanded[number] is None:
+                self.expanded[number] = _label_terms(self.terms, *specs[number])
+        sig_len = np.array([len(t) if t else 0 for t in self.expanded], dtype=np.int64)
+        sig_flat = np.array([term for t in self.expanded if t for term in t], dtype=np.int64)
+        named = sig_len[sig]
+        at = _runs((np.cumsum(sig_len) - sig_len)[sig], named)
+        owner, score = np.repeat(owner, named), np.repeat(score, named)
+        found = _best_by_runs(sig_flat, at, owner, score)
+        if found is None:  # more label terms than a 16-bit sort takes
+            found = _best(sig_flat[at], owner, score, len(self.terms.keys), len(self.content))
+        self.parts.append(found)
+
+    def postings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if not self.parts:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+        term, owner, best = (np.concatenate(column) for column in zip(*self.parts, strict=True))
+        return term, owner, best
 
 
 def _photo_terms(visible: list[tuple], photo_content: list[int], copies: list[int], terms: Terms):
@@ -593,15 +621,22 @@ def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None) -> Postings:
         f"SELECT hash, backend, person_id, attributes, confidence FROM faces{where}", params
     ).fetchall()
     # the whole catalog: SQLite joins the label rows on a second thread (without the GIL; it takes it
-    # once per chunk) while this one derives the terms of the rows read above. Every other statement
-    # runs before or after it: SQLite would make this thread wait for the other's whole chunk.
-    usual = _usual_labels(conn) if whole else []
+    # once per chunk) while this one derives the terms of the rows read above, then the label
+    # postings of each chunk read. Every other statement runs before or after it: SQLite would make
+    # this thread wait for the other's whole chunk.
+    signatures = _Signatures(_usual_labels(conn) if whole else [])
+    chunks: queue.SimpleQueue[_LabelRows | None] = queue.SimpleQueue()
     try:
         with ThreadPoolExecutor(1, thread_name_prefix="search-derive") if whole else _Inline() as pool:
-            labels = (
-                pool.submit(_all_labels, conn, usual) if whole else pool.submit(_some_labels, conn, hashes)
-            )
-            return _postings(derived, visible, content, marks, text, faces, labels, pool)
+            if whole:
+                read = pool.submit(_all_labels, conn, signatures, chunks)
+            else:
+                chunks.put(_some_labels(conn, list(content), signatures))
+                chunks.put(None)
+            postings = _postings(derived, visible, content, marks, text, faces, signatures, chunks)
+            if whole:
+                read.result()  # the thread's error, if it failed
+            return postings
     finally:
         if whole:
             conn.execute(f"DROP TABLE IF EXISTS {_USUAL}")
@@ -614,10 +649,10 @@ def _postings(
     marks: list[tuple],
     text: list[tuple],
     faces: list[tuple],
-    read: Future[_LabelRows],
-    pool: ThreadPoolExecutor | _Inline,
+    signatures: _Signatures,
+    chunks: queue.SimpleQueue,
 ) -> Postings:
-    """The postings of rows read (the labels' on their way from ``read``)."""
+    """The postings of rows read, and of the label rows on their way in ``chunks``."""
     terms = Terms()
     for kind, key in (("has", "text"), ("has", "faces"), ("is", "duplicate"), ("is", "unnamed")):
         terms.add(kind, key, f"{kind}:{key}")
@@ -628,43 +663,19 @@ def _postings(
     visible_ids = np.array([row[0] for row in visible], dtype=np.int64)
     p_term, p_photo = _photo_terms(visible, photo_content, copies.tolist(), terms)
     m_term, m_photo = _mark_terms(marks, visible, terms)
-    # content-level terms: labels, text, faces
+    # content-level terms: text, faces, then labels (each row names its signature's terms, all at the
+    # row's confidence); text and faces name other terms than labels: their postings never meet
     found = _Found()
     _text_terms(text, content, terms, found)
     _face_terms(faces, content, terms, found)
-    labels = read.result()
-    # labels: each row names its signature's terms, all at the row's confidence
-    row_content = labels.owners(content)
-    shown = row_content >= 0
-    row_sig, row_content, row_score = labels.signature[shown], row_content[shown], labels.score[shown]
-    # a usual signature no row has names no term: a term without photos would be stored
-    used = np.bincount(row_sig, minlength=len(labels.signatures)).astype(bool).tolist()
-    signatures = [
-        _label_terms(terms, *specs) if seen else []
-        for specs, seen in zip(labels.signatures, used, strict=True)
-    ]
-    sig_flat = np.array([t for sig in signatures for t in sig], dtype=np.int64)
-    sig_len = np.array([len(sig) for sig in signatures], dtype=np.int64)
-    sig_start = np.cumsum(sig_len) - sig_len
-    named = sig_len[row_sig]
-    at = _runs(sig_start[row_sig], named)
-    # numpy sorts the label postings on the second thread while this one sorts the text and faces'
-    best_labels = pool.submit(
-        _best_by_runs, sig_flat, at, np.repeat(row_content, named), np.repeat(row_score, named)
-    )
-    c_term, c_content, c_score = found.term, found.content, found.score
+    labels = _LabelTerms(terms, signatures, content)
+    while (chunk := chunks.get()) is not None:
+        labels.add(chunk)
     other = _best(
-        np.array(c_term, np.int64), np.array(c_content, np.int64), np.array(c_score, np.float64),
+        np.array(found.term, np.int64), np.array(found.content, np.int64), np.array(found.score, np.float64),
         len(terms.keys), len(content),
     )  # fmt: skip
-    label_parts = best_labels.result()
-    if label_parts is None:  # more label terms than a 16-bit sort takes: one sort of all
-        term = np.concatenate([sig_flat[at], np.array(c_term, np.int64)])
-        owner = np.concatenate([np.repeat(row_content, named), np.array(c_content, np.int64)])
-        score = np.concatenate([np.repeat(row_score, named), np.array(c_score, np.float64)])
-        term, owner, best = _best(term, owner, score, len(terms.keys), len(content))
-    else:  # text and faces name other terms than labels: their postings never meet
-        term, owner, best = (np.concatenate(pair) for pair in zip(label_parts, other, strict=True))
+    term, owner, best = (np.concatenate(pair) for pair in zip(labels.postings(), other, strict=True))
     # ... given to every visible photo holding the content
     held = np.array(photo_content, dtype=np.int64)
     by_content = np.argsort(held, kind="stable")
