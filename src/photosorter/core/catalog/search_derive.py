@@ -668,24 +668,24 @@ def _postings(
     found = _Found()
     _text_terms(text, content, terms, found)
     _face_terms(faces, content, terms, found)
-    labels = _LabelTerms(terms, signatures, content)
-    while (chunk := chunks.get()) is not None:
-        labels.add(chunk)
     other = _best(
         np.array(found.term, np.int64), np.array(found.content, np.int64), np.array(found.score, np.float64),
         len(terms.keys), len(content),
     )  # fmt: skip
-    term, owner, best = (np.concatenate(pair) for pair in zip(labels.postings(), other, strict=True))
-    # ... given to every visible photo holding the content
+    # what needs no label row is done before waiting for the first (or the next) chunk
     held = np.array(photo_content, dtype=np.int64)
     by_content = np.argsort(held, kind="stable")
-    held_sorted = held[by_content]
-    starts = np.searchsorted(held_sorted, np.arange(len(content)))
+    starts = np.searchsorted(held[by_content], np.arange(len(content)))
+    p_term_arr = np.array(p_term + m_term, dtype=np.int64)
+    by_term = np.argsort(p_term_arr, kind="stable")
+    labels = _LabelTerms(terms, signatures, content)
+    while (chunk := chunks.get()) is not None:
+        labels.add(chunk)
+    term, owner, best = (np.concatenate(pair) for pair in zip(labels.postings(), other, strict=True))
+    # ... given to every visible photo holding the content
     held_by = copies[owner]
     photo = visible_ids[by_content][_runs(starts[owner], held_by)]
     term, best = np.repeat(term, held_by), np.repeat(best, held_by)
-    p_term_arr = np.array(p_term + m_term, dtype=np.int64)
-    by_term = np.argsort(p_term_arr, kind="stable")
     return Postings(
         photos=derived,
         term=np.concatenate([term, p_term_arr[by_term]]),
