@@ -526,3 +526,22 @@ def test_a_rebuild_keeps_every_confidence_exactly_as_stored(catalog) -> None:
     dog = catalog.ids["dog"]
     found = {key: score for kind, key, photo, score in after if kind == "label" and photo == dog}
     assert {name.lower(): score for name, score in scores.items()}.items() <= found.items()
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 3, 300_000])
+def test_a_rebuild_reading_the_labels_in_chunks_gives_the_same_index(
+    catalog, monkeypatch, chunk_rows
+) -> None:
+    """A rebuild reads the label rows in chunks split by content hash (a content's rows are never
+    split): however small the chunks, the index is the one the photo by photo derivation gives."""
+    from photosorter.core.catalog import search_derive
+
+    store(catalog, "h-party", [Label("Dog", 61.0, ("Animal",)), Label("Animal", 70.0)])
+    before = snapshot(catalog)
+    monkeypatch.setattr(search_derive, "_CHUNK_ROWS", chunk_rows)
+    with catalog.transaction() as conn:
+        contents = conn.execute("SELECT count(DISTINCT hash) FROM labels").fetchone()[0]
+        chunks = search_derive._label_chunks(conn)
+    assert len(chunks) == 1 if chunk_rows == 300_000 else 1 < len(chunks) <= contents
+    _rebuild(catalog)
+    assert snapshot(catalog) == before

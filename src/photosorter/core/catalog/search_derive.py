@@ -8,7 +8,9 @@ visible photo holding it; paths, cameras and duplicates belong to the photo itse
 
 from __future__ import annotations
 
+import itertools
 import json
+import queue
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -66,8 +68,12 @@ class Terms:
             found = self.index[(kind, key)] = len(self.keys)
             self.keys.append((kind, key))
             self.displays.append(display)
-        if phrases:
-            self.phrases.setdefault(found, set()).update(p for p in phrases if p)
+        if phrases:  # never an empty phrase (``label_specs`` leaves them out)
+            known = self.phrases.get(found)
+            if known is None:
+                self.phrases[found] = set(phrases)
+            else:
+                known.update(phrases)
         return found
 
     def words(self, index: int) -> set[str]:
@@ -105,9 +111,14 @@ def label_specs(name: str, parents: str, aliases: str, categories: str) -> tuple
     own = ("label", name.lower(), name, tuple(p for p in map(phrase_of, (name, *_strings(aliases))) if p))
     return (
         own,
-        *(("label", p.lower(), p, (phrase_of(p),)) for p in _strings(parents)),
-        *(("category", c.lower(), c, (phrase_of(c),)) for c in _strings(categories)),
+        *(("label", p.lower(), p, _phrases(p)) for p in _strings(parents)),
+        *(("category", c.lower(), c, _phrases(c)) for c in _strings(categories)),
     )
+
+
+def _phrases(name: str) -> tuple[str, ...]:
+    phrase = phrase_of(name)
+    return (phrase,) if phrase else ()
 
 
 def _label_terms(terms: Terms, name: str, parents: str, aliases: str, categories: str) -> list[int]:
@@ -230,7 +241,7 @@ def _where(column: str, values: list | None) -> tuple[str, tuple]:
 
 
 RADIX_TERMS = int(np.iinfo(np.uint16).max)  # label terms a 16-bit sort by term can tell apart
-_CHUNK = 20_000  # contents (some 300,000 label rows) taken from SQLite at a time
+_CHUNK_ROWS = 300_000  # label rows SQLite joins into one row of text for Python
 # A confidence leaves SQLite as an integer, c * 2**52: SQLite 3.40 turns a real into text at some
 # 1.2 µs a value (a third of a whole rebuild's label reading), an integer at a tenth of that. For c in
 # [1, 2048) the integer is exact (c's last bit is worth at least 2**-52, and the product stays below
@@ -240,13 +251,21 @@ _SCORE = f"CAST(l.confidence * {_SCALE} AS INTEGER)"
 _CLAMPED = int(np.iinfo(np.int64).max)
 _USUAL = "temp.search_usual_labels"
 # The whole catalog, one row per content (SQLite reads a content's rows in key order: hash, backend,
-# name): each label row as its name's number in ``_USUAL`` when its parents, aliases and categories
-# are the name's usual ones (nearly all rows), else 0 (read again as is). Joining every row's long
-# strings cost SQLite 2.1-2.4 s of CPU per 100k photos, and Python then split and hashed them.
+# name): each label row as its signature's number in ``_USUAL`` when its name, parents, aliases and
+# categories are the name's usual ones (nearly all rows), else 0 (read again as is). Joining every
+# row's long strings cost SQLite 2.1-2.4 s of CPU per 100k photos, and Python then split and hashed
+# them. The whole signature is the temporary table's key: one lookup per row both finds the number
+# and checks the strings (10% less than a lookup by name and three comparisons after it).
 _LABELS = (
-    "SELECT l.hash, count(*), group_concat(CASE WHEN l.parents = u.parents AND l.aliases = u.aliases"
-    f" AND l.categories = u.categories THEN u.id ELSE 0 END), group_concat({_SCORE})"
-    f" FROM labels l LEFT JOIN {_USUAL} u ON u.name = l.name GROUP BY l.hash"
+    "SELECT l.hash, count(*) AS n, group_concat(ifnull(u.id, 0)) AS numbers,"
+    f" group_concat({_SCORE}) AS scores FROM labels l"
+    f" LEFT JOIN {_USUAL} u USING (name, parents, aliases, categories) {{where}} GROUP BY l.hash"
+)
+# ... a chunk of contents as one row: the thread that reads them takes the GIL once per chunk, not once
+# per content (each time waiting for the other thread's turn to end)
+_LABEL_CHUNK = (
+    "SELECT json_group_array(hash), group_concat(n), group_concat(numbers), group_concat(scores)"
+    f" FROM ({_LABELS})"
 )
 # rows as they are, in the order ``_LABELS`` joins them
 _ROWS = (
@@ -259,13 +278,19 @@ LabelSpecs = tuple[str, object, object, object]  # a row's name, parents, aliase
 
 @dataclass(frozen=True, slots=True)
 class _LabelRows:
-    """Label rows as columns (signature, content, confidence); a signature is the row's (name, parents,
-    aliases, categories), numbered in ``signatures``."""
+    """Some label rows as columns (signature, confidence), read a content at a time: ``hashes[i]``'s
+    rows are the next ``counts[i]``. A signature is the row's (name, parents, aliases, categories),
+    numbered in the derivation's ``_Signatures``."""
 
     signature: np.ndarray
-    content: np.ndarray
     score: np.ndarray
-    signatures: list[LabelSpecs]
+    hashes: list[str]
+    counts: np.ndarray
+
+    def owners(self, content: dict[str, int]) -> np.ndarray:
+        """Each row's content number, or -1 for a content no visible photo holds."""
+        found = np.fromiter((content.get(h, -1) for h in self.hashes), np.int64, count=len(self.hashes))
+        return np.repeat(found, self.counts)
 
 
 def _usual_labels(conn: sqlite3.Connection) -> list[LabelSpecs]:
@@ -279,8 +304,8 @@ def _usual_labels(conn: sqlite3.Connection) -> list[LabelSpecs]:
         if found is not None and all(isinstance(value, str) for value in found):
             usual.append((name, *found))
     conn.execute(
-        f"CREATE TABLE {_USUAL} (name TEXT PRIMARY KEY, parents TEXT, aliases TEXT, categories TEXT,"
-        " id INTEGER NOT NULL) WITHOUT ROWID"
+        f"CREATE TABLE {_USUAL} (name TEXT, parents TEXT, aliases TEXT, categories TEXT, id INTEGER NOT NULL,"
+        " PRIMARY KEY (name, parents, aliases, categories)) WITHOUT ROWID"
     )
     conn.executemany(
         f"INSERT INTO {_USUAL} VALUES (?, ?, ?, ?, ?)", [(*row, i) for i, row in enumerate(usual, start=1)]
@@ -303,37 +328,63 @@ class _Signatures:
         return found
 
 
-def _label_rows(conn: sqlite3.Connection, hashes: list[str], signatures: _Signatures):
-    """(signature, hash, confidence) of these contents' rows, one row at a time, in ``_LABELS``'s order."""
-    for h, name, parents, aliases, categories, confidence in conn.execute(_ROWS, (json.dumps(hashes),)):
-        yield signatures.of((name, parents, aliases, categories)), h, float(confidence)
+def _label_rows(conn: sqlite3.Connection, hashes: list[str], signatures: _Signatures) -> list[tuple]:
+    """(signature, hash, confidence) of these contents' rows, in ``_LABELS``'s order."""
+    number = signatures.of
+    return [
+        (number((name, parents, aliases, categories)), h, float(confidence))
+        for h, name, parents, aliases, categories, confidence in conn.execute(_ROWS, (json.dumps(hashes),))
+    ]
 
 
-def _labels(conn: sqlite3.Connection, hashes: list[str] | None, content: dict[str, int]) -> _LabelRows:
-    """Label rows as columns; touches no ``Terms`` (a whole catalog's are read on a second thread).
+def _some_labels(conn: sqlite3.Connection, hashes: list[str], signatures: _Signatures) -> _LabelRows:
+    """The label rows of a few contents (a new segment), a row at a time."""
+    rows = _label_rows(conn, hashes, signatures)
+    return _LabelRows(
+        np.array([row[0] for row in rows], dtype=np.int64),
+        np.array([row[2] for row in rows], dtype=np.float64),
+        [row[1] for row in rows],
+        np.ones(len(rows), dtype=np.int64),
+    )
+
+
+def _label_chunks(conn: sqlite3.Connection) -> list[tuple[str, tuple]]:
+    """``WHERE`` clauses that split the label rows by hash into chunks of about ``_CHUNK_ROWS``."""
+    bounds: list[str] = []
+    while found := conn.execute(
+        "SELECT hash FROM labels WHERE hash > ? ORDER BY hash LIMIT 1 OFFSET ?",
+        (bounds[-1] if bounds else "", _CHUNK_ROWS),
+    ).fetchone():
+        bounds.append(found[0])
+    if not bounds:
+        return [("", ())]
+    return [
+        ("WHERE l.hash < ?", (bounds[0],)),
+        *(("WHERE l.hash >= ? AND l.hash < ?", pair) for pair in itertools.pairwise(bounds)),
+        ("WHERE l.hash >= ?", (bounds[-1],)),
+    ]
+
+
+def _all_labels(conn: sqlite3.Connection, signatures: _Signatures, chunks: queue.SimpleQueue) -> None:
+    """Every label row, a chunk at a time onto ``chunks`` (then None); runs on a thread of its own (it
+    touches no ``Terms``), needs ``_USUAL`` filled with the usual ``signatures``.
 
     A rebuild reads some fifteen rows per photo: a row at a time in Python is most of its cost, so
-    SQLite joins each content's rows into two strings of integers that numpy parses (a chunk at a
-    time). A label's terms depend only on its signature: each is expanded once, by the caller. A few
-    photos' rows (a new segment) are read one at a time, as are the few rows a whole catalog's query
-    cannot give as integers.
+    SQLite joins a chunk of contents' rows into strings of integers that numpy parses. A label's
+    terms depend only on its signature: each is expanded once, by the caller. The few rows the query
+    cannot give as integers are read again one at a time.
     """
-    sig_parts, content_parts, score_parts = [], [], []
-    if hashes is not None:
-        signatures = _Signatures([])
-        rows = list(_label_rows(conn, hashes, signatures))
-        if rows:
-            sig_parts.append(np.array([row[0] for row in rows], dtype=np.int64))
-            content_parts.append(np.array([content[row[1]] for row in rows], dtype=np.int64))
-            score_parts.append(np.array([row[2] for row in rows], dtype=np.float64))
-        return _columns(sig_parts, content_parts, score_parts, signatures)
     try:
-        signatures = _Signatures(_usual_labels(conn))
-        cursor = conn.execute(_LABELS)
-        while grouped := cursor.fetchmany(_CHUNK):
-            counts = np.fromiter((g[1] for g in grouped), dtype=np.int64, count=len(grouped))
-            numbers = np.fromstring(",".join([g[2] for g in grouped]), dtype=np.int64, sep=",")
-            scaled = np.fromstring(",".join([g[3] for g in grouped]), dtype=np.int64, sep=",")
+        for where, params in _label_chunks(conn):
+            chunk_hashes, counts_text, numbers_text, scaled_text = conn.execute(
+                _LABEL_CHUNK.format(where=where), params
+            ).fetchone()
+            if counts_text is None:
+                continue
+            grouped = json.loads(chunk_hashes)
+            counts = np.fromstring(counts_text, dtype=np.int64, sep=",")
+            numbers = np.fromstring(numbers_text, dtype=np.int64, sep=",")
+            scaled = np.fromstring(scaled_text, dtype=np.int64, sep=",")
             sig = numbers - 1
             score = scaled.astype(np.float64) * (1.0 / _SCALE)
             odd = (numbers == 0) | (scaled < _SCALE) | (scaled == _CLAMPED)
@@ -341,25 +392,50 @@ def _labels(conn: sqlite3.Connection, hashes: list[str] | None, content: dict[st
                 group = np.repeat(np.arange(len(grouped)), counts)
                 again = np.flatnonzero(np.bincount(group[odd], minlength=len(grouped)))
                 at = np.flatnonzero(np.isin(group, again))  # their rows, in the same order
-                rows = list(_label_rows(conn, [grouped[i][0] for i in again.tolist()], signatures))
+                rows = _label_rows(conn, [grouped[i] for i in again.tolist()], signatures)
                 sig[at] = [row[0] for row in rows]
                 score[at] = [row[2] for row in rows]
-            owner_of = np.fromiter((content.get(g[0], -1) for g in grouped), np.int64, count=len(grouped))
-            owners = np.repeat(owner_of, counts)
-            keep = owners >= 0
-            sig_parts.append(sig[keep])
-            content_parts.append(owners[keep])
-            score_parts.append(score[keep])
+            chunks.put(_LabelRows(sig, score, grouped, counts))
     finally:
-        conn.execute(f"DROP TABLE IF EXISTS {_USUAL}")
-    return _columns(sig_parts, content_parts, score_parts, signatures)
+        chunks.put(None)
 
 
-def _columns(sig_parts: list, content_parts: list, score_parts: list, signatures: _Signatures) -> _LabelRows:
-    if not sig_parts:
-        return _LabelRows(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), signatures.specs)
-    sig, owner, score = (np.concatenate(parts) for parts in (sig_parts, content_parts, score_parts))
-    return _LabelRows(sig, owner, score, signatures.specs)
+class _LabelTerms:
+    """The label postings of chunks of label rows: best score per (term, content), by term in each
+    chunk (a content's rows are never split between chunks). Each signature is expanded into terms
+    once, when a row of a visible content first has it (a term without photos would be stored)."""
+
+    def __init__(self, terms: Terms, signatures: _Signatures, content: dict[str, int]) -> None:
+        self.terms, self.signatures, self.content = terms, signatures, content
+        self.expanded: list[list[int] | None] = []
+        self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def add(self, chunk: _LabelRows) -> None:
+        owner = chunk.owners(self.content)
+        shown = owner >= 0
+        sig, owner, score = chunk.signature[shown], owner[shown], chunk.score[shown]
+        if not sig.size:
+            return
+        specs = self.signatures.specs
+        self.expanded += [None] * (len(specs) - len(self.expanded))
+        for number in np.unique(sig).tolist():
+            if self.expanded[number] is None:
+                self.expanded[number] = _label_terms(self.terms, *specs[number])
+        sig_len = np.array([len(t) if t else 0 for t in self.expanded], dtype=np.int64)
+        sig_flat = np.array([term for t in self.expanded if t for term in t], dtype=np.int64)
+        named = sig_len[sig]
+        at = _runs((np.cumsum(sig_len) - sig_len)[sig], named)
+        owner, score = np.repeat(owner, named), np.repeat(score, named)
+        found = _best_by_runs(sig_flat, at, owner, score)
+        if found is None:  # more label terms than a 16-bit sort takes
+            found = _best(sig_flat[at], owner, score, len(self.terms.keys), len(self.content))
+        self.parts.append(found)
+
+    def postings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if not self.parts:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+        term, owner, best = (np.concatenate(column) for column in zip(*self.parts, strict=True))
+        return term, owner, best
 
 
 def _photo_terms(visible: list[tuple], photo_content: list[int], copies: list[int], terms: Terms):
@@ -421,15 +497,12 @@ def _photo_terms(visible: list[tuple], photo_content: list[int], copies: list[in
     return p_term, p_photo
 
 
-def _mark_terms(conn: sqlite3.Connection, visible: list[tuple], wanted: list | None, terms: Terms):
+def _mark_terms(rows: list[tuple], visible: list[tuple], terms: Terms):
     """(term, photo) of the photo's own marks: ``is:favorite`` and ``rating:N`` (N 1..5; none for 0)."""
-    where, params = _where("photo_id", wanted)
     shown = {row[0] for row in visible}
     m_term: list[int] = []
     m_photo: list[int] = []
-    for photo_id, favorite, rating in conn.execute(
-        f"SELECT photo_id, favorite, rating FROM photo_marks{where}", params
-    ):
+    for photo_id, favorite, rating in rows:
         if photo_id not in shown:
             continue
         if favorite:
@@ -525,93 +598,98 @@ class _Inline:
 
 def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None) -> Postings:
     """Postings of ``photo_ids`` (None: every photo), from the photo rows and their content's analysis."""
-    terms = Terms()
-    for kind, key in (("has", "text"), ("has", "faces"), ("is", "duplicate"), ("is", "unnamed")):
-        terms.add(kind, key, f"{kind}:{key}")
-    wanted = None if photo_ids is None else [int(i) for i in photo_ids]
+    whole = photo_ids is None
+    wanted = None if whole else [int(i) for i in photo_ids]
     where, params = _where("id", wanted)
     rows = conn.execute(
         "SELECT id, hash, state, path, name, camera_make, camera_model, media, duration_s,"
         f" place_city, place_region, place_country, place_code FROM photos{where}",
         params,
     ).fetchall()
-    derived = np.array([row[0] for row in rows] if photo_ids is None else wanted, dtype=np.int64)
+    derived = np.array([row[0] for row in rows] if whole else wanted, dtype=np.int64)
     visible = [row for row in rows if row[2] in VISIBLE]
     content: dict[str, int] = {}
-    photo_content = []
     for row in visible:
-        photo_content.append(content.setdefault(row[1], len(content)) if row[1] is not None else -1)
+        if row[1] is not None:
+            content.setdefault(row[1], len(content))
+    hashes = None if whole else list(content)
+    where, params = _where("photo_id", wanted)
+    marks = conn.execute(f"SELECT photo_id, favorite, rating FROM photo_marks{where}", params).fetchall()
+    where, params = _where("hash", hashes)
+    text = conn.execute(f"SELECT hash, text, confidence FROM text_lines{where}", params).fetchall()
+    faces = conn.execute(
+        f"SELECT hash, backend, person_id, attributes, confidence FROM faces{where}", params
+    ).fetchall()
+    # the whole catalog: SQLite joins the label rows on a second thread (without the GIL; it takes it
+    # once per chunk) while this one derives the terms of the rows read above, then the label
+    # postings of each chunk read. Every other statement runs before or after it: SQLite would make
+    # this thread wait for the other's whole chunk.
+    signatures = _Signatures(_usual_labels(conn) if whole else [])
+    chunks: queue.SimpleQueue[_LabelRows | None] = queue.SimpleQueue()
+    try:
+        with ThreadPoolExecutor(1, thread_name_prefix="search-derive") if whole else _Inline() as pool:
+            if whole:
+                read = pool.submit(_all_labels, conn, signatures, chunks)
+            else:
+                chunks.put(_some_labels(conn, list(content), signatures))
+                chunks.put(None)
+            postings = _postings(derived, visible, content, marks, text, faces, signatures, chunks)
+            if whole:
+                read.result()  # the thread's error, if it failed
+            return postings
+    finally:
+        if whole:
+            conn.execute(f"DROP TABLE IF EXISTS {_USUAL}")
+
+
+def _postings(
+    derived: np.ndarray,
+    visible: list[tuple],
+    content: dict[str, int],
+    marks: list[tuple],
+    text: list[tuple],
+    faces: list[tuple],
+    signatures: _Signatures,
+    chunks: queue.SimpleQueue,
+) -> Postings:
+    """The postings of rows read, and of the label rows on their way in ``chunks``."""
+    terms = Terms()
+    for kind, key in (("has", "text"), ("has", "faces"), ("is", "duplicate"), ("is", "unnamed")):
+        terms.add(kind, key, f"{kind}:{key}")
+    photo_content = [content[row[1]] if row[1] is not None else -1 for row in visible]
     copies = np.bincount(
         np.array([c for c in photo_content if c >= 0], dtype=np.int64), minlength=len(content)
     )
-    # content-level terms: labels, text, faces
-    hashes = list(content) if photo_ids is not None else None
-    # the whole catalog: SQLite steps through the label rows, then numpy sorts their postings, on a
-    # second thread (both without the GIL) while this one derives the photos' own terms, then the text
-    # and faces; the connection is used by one thread at a time
-    with ThreadPoolExecutor(1, thread_name_prefix="search-derive") if hashes is None else _Inline() as pool:
-        read = pool.submit(_labels, conn, hashes, content)
-        p_term, p_photo = _photo_terms(visible, photo_content, copies.tolist(), terms)
-        labels = read.result()
-        m_term, m_photo = _mark_terms(conn, visible, wanted, terms)
-        p_term += m_term
-        p_photo += m_photo
-        # labels: each row names its signature's terms, all at the row's confidence
-        row_sig, row_content, row_score = labels.signature, labels.content, labels.score
-        # a usual signature no row has names no term: a term without photos would be stored
-        used = np.bincount(row_sig, minlength=len(labels.signatures)).astype(bool).tolist()
-        signatures = [
-            _label_terms(terms, *specs) if seen else []
-            for specs, seen in zip(labels.signatures, used, strict=True)
-        ]
-        sig_flat = np.array([t for sig in signatures for t in sig], dtype=np.int64)
-        sig_len = np.array([len(sig) for sig in signatures], dtype=np.int64)
-        sig_start = np.cumsum(sig_len) - sig_len
-        named = sig_len[row_sig]
-        at = _runs(sig_start[row_sig], named)
-        best_labels = pool.submit(
-            _best_by_runs, sig_flat, at, np.repeat(row_content, named), np.repeat(row_score, named)
-        )
-        where, params = _where("hash", hashes)
-        found = _Found()
-        _text_terms(
-            conn.execute(f"SELECT hash, text, confidence FROM text_lines{where}", params),
-            content,
-            terms,
-            found,
-        )
-        faces = conn.execute(
-            f"SELECT hash, backend, person_id, attributes, confidence FROM faces{where}", params
-        )
-        _face_terms(faces, content, terms, found)
-        c_term, c_content, c_score = found.term, found.content, found.score
-        label_parts = best_labels.result()
-    if label_parts is None:  # more label terms than a 16-bit sort takes: one sort of all
-        term = np.concatenate([sig_flat[at], np.array(c_term, np.int64)])
-        owner = np.concatenate([np.repeat(row_content, named), np.array(c_content, np.int64)])
-        score = np.concatenate([np.repeat(row_score, named), np.array(c_score, np.float64)])
-        term, owner, best = _best(term, owner, score, len(terms.keys), len(content))
-    else:  # text and faces name other terms than labels: their postings never meet
-        other = _best(
-            np.array(c_term, np.int64), np.array(c_content, np.int64), np.array(c_score, np.float64),
-            len(terms.keys), len(content),
-        )  # fmt: skip
-        term, owner, best = (np.concatenate(pair) for pair in zip(label_parts, other, strict=True))
-    # ... given to every visible photo holding the content
     visible_ids = np.array([row[0] for row in visible], dtype=np.int64)
+    p_term, p_photo = _photo_terms(visible, photo_content, copies.tolist(), terms)
+    m_term, m_photo = _mark_terms(marks, visible, terms)
+    # content-level terms: text, faces, then labels (each row names its signature's terms, all at the
+    # row's confidence); text and faces name other terms than labels: their postings never meet
+    found = _Found()
+    _text_terms(text, content, terms, found)
+    _face_terms(faces, content, terms, found)
+    other = _best(
+        np.array(found.term, np.int64), np.array(found.content, np.int64), np.array(found.score, np.float64),
+        len(terms.keys), len(content),
+    )  # fmt: skip
+    # what needs no label row is done before waiting for the first (or the next) chunk
     held = np.array(photo_content, dtype=np.int64)
     by_content = np.argsort(held, kind="stable")
-    held_sorted = held[by_content]
-    starts = np.searchsorted(held_sorted, np.arange(len(content)))
+    starts = np.searchsorted(held[by_content], np.arange(len(content)))
+    p_term_arr = np.array(p_term + m_term, dtype=np.int64)
+    by_term = np.argsort(p_term_arr, kind="stable")
+    labels = _LabelTerms(terms, signatures, content)
+    while (chunk := chunks.get()) is not None:
+        labels.add(chunk)
+    term, owner, best = (np.concatenate(pair) for pair in zip(labels.postings(), other, strict=True))
+    # ... given to every visible photo holding the content
     held_by = copies[owner]
     photo = visible_ids[by_content][_runs(starts[owner], held_by)]
     term, best = np.repeat(term, held_by), np.repeat(best, held_by)
-    p_term_arr = np.array(p_term, dtype=np.int64)
-    by_term = np.argsort(p_term_arr, kind="stable")
     return Postings(
         photos=derived,
         term=np.concatenate([term, p_term_arr[by_term]]),
-        photo=np.concatenate([photo, np.array(p_photo, dtype=np.int64)[by_term]]),
-        score=np.concatenate([best, np.zeros(len(p_term))]),
+        photo=np.concatenate([photo, np.array(p_photo + m_photo, dtype=np.int64)[by_term]]),
+        score=np.concatenate([best, np.zeros(p_term_arr.size)]),
         terms=terms,
     )

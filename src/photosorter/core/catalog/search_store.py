@@ -63,10 +63,6 @@ def _json(values: set[str]) -> str:
     return json.dumps(sorted(values))
 
 
-def pack(ids: np.ndarray, scores: np.ndarray) -> tuple[bytes, bytes]:
-    return ids.astype("<i4").tobytes(), (scores.astype("<f8").tobytes() if scores.any() else b"")
-
-
 def unpack(ids: bytes, scores: bytes) -> tuple[np.ndarray, np.ndarray]:
     found = np.frombuffer(ids, dtype="<i4").astype(np.int64)
     return found, (np.frombuffer(scores, dtype="<f8") if scores else np.zeros(found.size))
@@ -98,19 +94,24 @@ def _term_ids(conn: sqlite3.Connection, terms: Terms, *, fresh: bool) -> np.ndar
             (json.dumps(terms.keys),),
         )
     }
+    # new terms (a new file name's words, most of them) numbered here and inserted in one go
+    next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM search_terms").fetchone()[0]
+    new_rows = []
     for i, (kind, key) in enumerate(terms.keys):
         row = known_rows.get((kind, key))
         if row is None:
-            found[i] = conn.execute(
-                "INSERT INTO search_terms (kind, key, display, words) VALUES (?, ?, ?, ?)",
-                (kind, key, terms.displays[i], _words(terms, i)),
-            ).lastrowid
+            found[i] = next_id
+            new_rows.append((next_id, kind, key, terms.displays[i], _words(terms, i)))
+            next_id += 1
             continue
         found[i] = row[0]
         known = set(row[1].split("\n")) - {""}
         if not terms.words(i) <= known:
             words = "\n".join(sorted(known | terms.words(i)))
             conn.execute("UPDATE search_terms SET words = ? WHERE id = ?", (words, row[0]))
+    conn.executemany(
+        "INSERT INTO search_terms (id, kind, key, display, words) VALUES (?, ?, ?, ?, ?)", new_rows
+    )
     return found
 
 
@@ -126,49 +127,82 @@ def grouped(term: np.ndarray, photo: np.ndarray, score: np.ndarray):
 
 @dataclass(frozen=True, slots=True)
 class Packed:
-    """A derivation's lists as stored, by the derivation's term index: packed before the write lock."""
+    """A derivation's lists as stored, packed before the write lock: every list's photo ids one after
+    another in ``ids``, its scores likewise in ``scores`` (none for a list of zeros)."""
 
     photos: np.ndarray
     terms: Terms
-    lists: list[tuple[int, bytes, bytes]]  # (term index, ids, scores)
+    term: np.ndarray  # each list's term, by the derivation's term index
+    ids: bytes
+    scores: bytes
+    spans: np.ndarray  # per list: (first byte of its ids, their bytes, first byte of its scores, their bytes)
     postings: int
 
 
+def _lay_out(term: np.ndarray, photo: np.ndarray, score: np.ndarray):
+    """Postings grouped by term (in runs) as lists: each list's term, the packed ids and scores, and
+    where each list's are in them. One pass of numpy for a million lists."""
+    if not term.size:
+        return np.zeros(0, np.int64), b"", b"", np.zeros((0, 4), np.int64)
+    starts = np.flatnonzero(np.r_[True, term[1:] != term[:-1]])
+    lengths = np.diff(np.r_[starts, term.size])
+    scored = np.logical_or.reduceat(score != 0, starts)  # a list of zeros is stored without scores
+    score_lengths = np.where(scored, lengths, 0)
+    score_starts = np.cumsum(score_lengths) - score_lengths
+    spans = np.stack([4 * starts, 4 * lengths, 8 * score_starts, 8 * score_lengths], axis=1)
+    scores = score[np.repeat(scored, lengths)]
+    return term[starts], photo.astype("<i4").tobytes(), scores.astype("<f8").tobytes(), spans
+
+
 def packed(postings: Postings) -> Packed:
-    """The lists packed in one go: each a slice of one array's bytes (a million lists at 1M photos)."""
+    """The lists packed in one go: two arrays' bytes and where each list is in them."""
     order = np.argsort(postings.term, kind="stable")  # runs already in term order: a merge
     term, photo, score = postings.term[order], postings.photo[order], postings.score[order]
-    if not term.size:
-        return Packed(postings.photos, postings.terms, [], 0)
-    starts = np.flatnonzero(np.r_[True, term[1:] != term[:-1]])
-    ends = np.r_[starts[1:], term.size]
-    scored = np.logical_or.reduceat(score != 0, starts)  # a list of zeros is stored without scores
-    ids, scores = photo.astype("<i4").tobytes(), score.astype("<f8").tobytes()
-    lists = [
-        (t, ids[4 * start : 4 * end], scores[8 * start : 8 * end] if any_score else b"")
-        for t, start, end, any_score in zip(
-            term[starts].tolist(), starts.tolist(), ends.tolist(), scored.tolist(), strict=True
-        )
-    ]
-    return Packed(postings.photos, postings.terms, lists, int(term.size))
+    return Packed(postings.photos, postings.terms, *_lay_out(term, photo, score), int(term.size))
 
 
-def _write(conn: sqlite3.Connection, photos: np.ndarray, lists, postings: int) -> int:
-    """A segment of ``lists``, (term id, packed ids, packed scores) each."""
+# A list of one photo without scores (a file name's word: most of a million lists) is cut out of the
+# packed ids by SQLite (a blob's substr), all in one statement: a row bound from Python costs five
+# times as much. The other lists are bound a row at a time.
+_INSERT_SINGLES = (
+    "INSERT INTO search_lists (term_id, segment, ids, scores)"
+    " SELECT j.value, ?1, substr(?2, 4 * j.key + 1, 4), x'' FROM json_each(?3) j"
+)
+
+
+def _write(
+    conn: sqlite3.Connection,
+    photos: np.ndarray,
+    term_ids: np.ndarray,
+    ids: bytes,
+    scores: bytes,
+    spans: np.ndarray,
+    postings: int,
+) -> int:
+    """A segment of lists: ``term_ids[i]``'s ids and scores are at ``spans[i]`` in ``ids`` and ``scores``."""
     segment = conn.execute(
         "INSERT INTO search_segments (photos, postings) VALUES (?, ?)",
         (photos.astype("<i4").tobytes(), postings),
     ).lastrowid
+    single = (spans[:, 1] == 4) & (spans[:, 3] == 0)
+    if single.any():
+        photo = np.frombuffer(ids, dtype="<i4")[spans[single, 0] // 4]
+        conn.execute(_INSERT_SINGLES, (segment, photo.tobytes(), json.dumps(term_ids[single].tolist())))
     conn.executemany(
         "INSERT INTO search_lists (term_id, segment, ids, scores) VALUES (?, ?, ?, ?)",
-        ((term_id, segment, ids, scores) for term_id, ids, scores in lists),
+        (
+            (term_id, segment, ids[id_at : id_at + id_bytes], scores[score_at : score_at + score_bytes])
+            for term_id, (id_at, id_bytes, score_at, score_bytes) in zip(
+                term_ids[~single].tolist(), spans[~single].tolist(), strict=True
+            )
+        ),
     )
     return segment
 
 
 def write_segment(conn: sqlite3.Connection, lists: Packed, *, fresh: bool = False) -> int:
-    ids = _term_ids(conn, lists.terms, fresh=fresh).tolist()
-    return _write(conn, lists.photos, ((ids[t], i, s) for t, i, s in lists.lists), lists.postings)
+    ids = _term_ids(conn, lists.terms, fresh=fresh)
+    return _write(conn, lists.photos, ids[lists.term], lists.ids, lists.scores, lists.spans, lists.postings)
 
 
 def rebuild(conn: sqlite3.Connection) -> None:
@@ -254,20 +288,21 @@ def _merge(conn: sqlite3.Connection) -> None:
         "SELECT term_id, segment, ids, scores FROM search_lists WHERE segment IN (SELECT value FROM"
         " json_each(?)) ORDER BY term_id, segment",
         (str(merged),),
-    )
-    parts: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
-    for term_id, segment, ids_blob, scores_blob in rows:
-        ids, scores = unpack(ids_blob, scores_blob)
-        keep = owner[ids] == position_of[segment]
-        parts.setdefault(term_id, []).append((ids[keep], scores[keep]))
-    lists = [
-        (term_id, np.concatenate([p[0] for p in found]), np.concatenate([p[1] for p in found]))
-        for term_id, found in parts.items()
-    ]
+    ).fetchall()
+    # every list at once: a posting stays if its segment is the newest to have derived its photo
+    counts = np.array([len(row[2]) // 4 for row in rows], dtype=np.int64)
+    ids = np.frombuffer(b"".join(row[2] for row in rows), dtype="<i4").astype(np.int64)
+    scored = np.array([bool(row[3]) for row in rows], dtype=bool)
+    scores = np.zeros(ids.size)
+    scores[np.repeat(scored, counts)] = np.frombuffer(b"".join(row[3] for row in rows), dtype="<f8")
+    term = np.repeat(np.array([row[0] for row in rows], dtype=np.int64), counts)
+    position = np.repeat(np.array([position_of[row[1]] for row in rows], dtype=np.int64), counts)
+    keep = owner[ids] == position
+    term, ids, scores = term[keep], ids[keep], scores[keep]
     union = np.unique(np.concatenate(photos)) if photos else np.zeros(0, np.int64)
     conn.execute("DELETE FROM search_lists WHERE segment IN (SELECT value FROM json_each(?))", (str(merged),))
     conn.execute("DELETE FROM search_segments WHERE id IN (SELECT value FROM json_each(?))", (str(merged),))
-    _write(conn, union, ((t, *pack(i, s)) for t, i, s in lists if i.size), sum(i.size for _, i, _ in lists))
+    _write(conn, union, *_lay_out(term, ids, scores), int(ids.size))
 
 
 def _rows(conn: sqlite3.Connection, column: str, segments: list[int]):
