@@ -12,11 +12,9 @@ import itertools
 import json
 import queue
 import sqlite3
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TypeVar
 
 import numpy as np
 
@@ -38,7 +36,6 @@ FACE_WORDS = {
 EMOTION_MIN_CONFIDENCE = 50.0
 
 TermKey = tuple[str, str]
-T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -581,21 +578,6 @@ def _face_terms(rows, content: dict[str, int], terms: Terms, found: _Found) -> N
         found.put(terms.add("faces", str(n), str(n)), c, 0.0)
 
 
-class _Inline:
-    """A pool that runs what it is given at once: for a few photos a thread costs more than it saves."""
-
-    def __enter__(self) -> _Inline:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        return None
-
-    def submit(self, fn: Callable[..., T], *args: object) -> Future[T]:
-        done: Future[T] = Future()
-        done.set_result(fn(*args))
-        return done
-
-
 def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None) -> Postings:
     """Postings of ``photo_ids`` (None: every photo), from the photo rows and their content's analysis."""
     whole = photo_ids is None
@@ -624,22 +606,21 @@ def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None) -> Postings:
     # once per chunk) while this one derives the terms of the rows read above, then the label
     # postings of each chunk read. Every other statement runs before or after it: SQLite would make
     # this thread wait for the other's whole chunk.
-    signatures = _Signatures(_usual_labels(conn) if whole else [])
     chunks: queue.SimpleQueue[_LabelRows | None] = queue.SimpleQueue()
+    if not whole:  # a few photos (a new segment): their label rows read here, a row at a time
+        signatures = _Signatures([])
+        chunks.put(_some_labels(conn, hashes, signatures))
+        chunks.put(None)
+        return _postings(derived, visible, content, marks, text, faces, signatures, chunks)
+    signatures = _Signatures(_usual_labels(conn))
     try:
-        with ThreadPoolExecutor(1, thread_name_prefix="search-derive") if whole else _Inline() as pool:
-            if whole:
-                read = pool.submit(_all_labels, conn, signatures, chunks)
-            else:
-                chunks.put(_some_labels(conn, list(content), signatures))
-                chunks.put(None)
+        with ThreadPoolExecutor(1, thread_name_prefix="search-derive") as pool:
+            read = pool.submit(_all_labels, conn, signatures, chunks)
             postings = _postings(derived, visible, content, marks, text, faces, signatures, chunks)
-            if whole:
-                read.result()  # the thread's error, if it failed
+            read.result()  # the thread's error, if it failed
             return postings
     finally:
-        if whole:
-            conn.execute(f"DROP TABLE IF EXISTS {_USUAL}")
+        conn.execute(f"DROP TABLE IF EXISTS {_USUAL}")
 
 
 def _postings(
