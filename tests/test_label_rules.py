@@ -282,20 +282,21 @@ def test_a_flower_among_green_foliage_is_growing_outdoors_a_flower_on_a_table_is
     assert not {"Leaf", "Outdoors"} & names(direct_labels(label_map, dog, (), (), foliage))
 
 
+def scene_names(label_map: LabelMap, evidence: np.ndarray) -> set[str]:
+    """The scene labels of ``evidence`` given the labels its classes name directly."""
+    return names(scene_labels(label_map, evidence, tuple(label_map.labels(evidence))))
+
+
 def test_a_plaque_hangs_on_a_wall() -> None:
     label_map = LabelMap.load()
-    plaque = probabilities(brass=0.67, street_sign=0.2)
-    assert "Wall" in names(scene_labels(label_map, plaque, tuple(label_map.labels(plaque))))
-    sign = probabilities(street_sign=0.9)
-    assert "Wall" not in names(scene_labels(label_map, sign, tuple(label_map.labels(sign))))
+    assert "Wall" in scene_names(label_map, probabilities(brass=0.67, street_sign=0.2))
+    assert "Wall" not in scene_names(label_map, probabilities(street_sign=0.9))
 
 
 def test_a_food_market_shows_food() -> None:
     label_map = LabelMap.load()
-    market = probabilities(grocery_store=0.31, butcher_shop=0.13)
-    assert "Food" in names(scene_labels(label_map, market, tuple(label_map.labels(market))))
-    bookshop = probabilities(bookshop=0.6)
-    assert "Food" not in names(scene_labels(label_map, bookshop, tuple(label_map.labels(bookshop))))
+    assert "Food" in scene_names(label_map, probabilities(grocery_store=0.31, butcher_shop=0.13))
+    assert "Food" not in scene_names(label_map, probabilities(bookshop=0.6))
 
 
 def test_formal_wear_on_someone_framed_close_is_a_tie() -> None:
