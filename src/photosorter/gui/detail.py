@@ -281,7 +281,6 @@ class DetailPane(QScrollArea):
         self.photo: Photo | None = None
         self.analysis = PhotoAnalysis()
         self._wanted: int | None = None
-        self._generation = 0  # of the newest load: an older one that answers late is dropped
         self._start_s: float | None = None  # show_video's moment, for the video being loaded
         self.setWidgetResizable(True)
         self.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -395,11 +394,8 @@ class DetailPane(QScrollArea):
             self.player.release()  # a video stops, and its decoder goes, as soon as another item is picked
         self._wanted = photo_id
         self.canvas.placeholder = "Loading…"
-        # Loads finish out of order on the pool: only the newest is shown, or a reload of the same photo
-        # begun before a rating or a naming could land last and show the photo as it was.
-        self._generation += 1
-        generation = self._generation
-        self.tasks.run(lambda: load_detail(self.facade, photo_id), lambda d: self._loaded(generation, d))
+        # newest: a reload of the same photo begun before a naming must not land last and show it as it was
+        self.tasks.run(lambda: load_detail(self.facade, photo_id), self._loaded, newest=self)
 
     def show_video(self, photo_id: int, start_s: float) -> None:
         """Shows a video and plays it from ``start_s`` seconds: a search hit's "Dog 0:12–0:31" opens here."""
@@ -445,8 +441,8 @@ class DetailPane(QScrollArea):
             self.photo = None
             self.show_photo(photo_id)
 
-    def _loaded(self, generation: int, detail: PhotoDetail | None) -> None:
-        if generation != self._generation or detail is None or detail.photo.id != self._wanted:
+    def _loaded(self, detail: PhotoDetail | None) -> None:
+        if detail is None or detail.photo.id != self._wanted:
             return
         photo, analysis = detail.photo, detail.analysis
         self.photo, self.analysis = photo, analysis

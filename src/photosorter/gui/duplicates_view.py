@@ -144,23 +144,19 @@ class DuplicatesView(QWidget):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([320, 900])
         layout.addWidget(splitter, 1)
-        self._generation = 0
 
     def refresh(self) -> None:
         """Finds the groups again, off the GUI thread (hashes missing from an older catalog first)."""
-        self._generation += 1
-        generation = self._generation
         self.summary.setText("Looking for duplicates…")
         self.tasks.run(
             self.facade.duplicate_groups,
-            lambda groups: self._loaded(generation, groups),
+            self._loaded,
             lambda text: self.summary.setText(f"Could not look for duplicates: {text}"),
             owner=self,
+            newest=self,
         )
 
-    def _loaded(self, generation: int, groups: list[DuplicateGroup]) -> None:
-        if generation != self._generation:
-            return
+    def _loaded(self, groups: list[DuplicateGroup]) -> None:
         current = self.list.currentRow()
         self.groups = groups
         self.list.clear()

@@ -165,22 +165,16 @@ class PeopleView(QWidget):
         footer.addWidget(self.regroup_button)
         layout.addLayout(footer)
         self._names: list[str] = []
-        self._generation = 0
 
     def refresh(self) -> None:
-        # Reads run on several pool threads and can finish out of order: only the newest one is shown, or
-        # a read begun before a rename could land after the one begun after it and bring the old name back.
-        self._generation += 1
-        generation = self._generation
         include_hidden = self.show_hidden.isChecked()
         self.tasks.run(
             lambda: (self.facade.overview(include_hidden), faces.suggestions(self.facade.catalog)),
-            lambda result: self._filled(generation, result),
+            self._filled,
+            newest=self,  # a read begun before a rename must not bring the old name back
         )
 
-    def _filled(self, generation: int, result: tuple[list[PersonEntry], list[dict[str, Any]]]) -> None:
-        if generation != self._generation:
-            return
+    def _filled(self, result: tuple[list[PersonEntry], list[dict[str, Any]]]) -> None:
         entries, suggestions = result
         self.set_names([e.name for e in entries if e.name])
         self.suggestions.show_suggestions(suggestions)

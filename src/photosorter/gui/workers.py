@@ -159,6 +159,7 @@ class Tasks(QObject):
         self._callbacks: dict[
             int, tuple[Callable[[Any], None] | None, Callable[[str], None] | None, QObject | None]
         ] = {}
+        self._newest: dict[object, int] = {}  # per ``newest`` key, the task whose answer is still wanted
         self._finished.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
 
     def run(
@@ -168,11 +169,19 @@ class Tasks(QObject):
         on_error: Callable[[str], None] | None = None,
         owner: QObject | None = None,
         background: bool = False,
+        newest: object | None = None,
     ) -> int:
         """Runs ``fn`` on the pool; with an ``owner`` (a dialog, say) the callbacks are dropped if the owner
         is deleted before the answer arrives: they would touch widgets that no longer exist. Slow reads
-        nobody waits for on screen go ``background`` (see Lane)."""
+        nobody waits for on screen go ``background`` (see Lane). Of the runs given the same ``newest`` key
+        (a view's reads of what it shows) only the latest answers: the pool's threads finish in any order,
+        and a read begun before a change must not land after the one begun after it."""
         task_id = next(self._ids)
+        if newest is not None:
+            stale = self._newest.get(newest)
+            if stale is not None:
+                self._callbacks.pop(stale, None)  # still running, or its answer not yet delivered
+            self._newest[newest] = task_id
         self._callbacks[task_id] = (on_done, on_error, owner)
 
         def work() -> None:
