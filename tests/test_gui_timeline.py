@@ -191,6 +191,38 @@ def test_a_header_line_is_drawn_once_and_then_blitted_looking_the_same(qapp) -> 
     assert len(headers._text_art) == TEXT_CACHE
 
 
+def test_the_sticky_header_waits_until_the_day_line_under_a_month_title_scrolls_away(qapp) -> None:
+    """The first day of a month has the month title above its day line. While that line is in view nothing
+    is pinned (a pinned copy would cover the month title and show the day twice); once it scrolls away the
+    day is pinned, and the next day's header pushes it up."""
+    from PySide6.QtGui import QImage, QPainter
+
+    from photosorter.gui.timeline_paint import HeaderPainter
+
+    groups = (DayGroup(0, 5, 20240302, 0), DayGroup(5, 1, 20240301, 1), DayGroup(6, 2, 20231231, 0))
+    layout = TimelineLayout(8, groups, columns=3, cell=100)
+    headers, palette = HeaderPainter(), QPalette()
+    image = QImage(400, 300, QImage.Format.Format_ARGB32_Premultiplied)
+
+    def pinned(offset: int) -> int:
+        painter = QPainter(image)
+        try:
+            return headers.paint_sticky(painter, layout, offset, 400, palette)
+        finally:
+            painter.end()
+
+    first, second, third = layout.sections[0], layout.sections[1], layout.sections[2]
+    assert first.new_month and not second.new_month and third.new_month
+    assert pinned(0) == 0
+    assert pinned(MONTH_HEADER // 2) == 0  # the month title half gone, the day line below it in view
+    assert pinned(MONTH_HEADER) == 0  # the day line at the very top
+    assert pinned(MONTH_HEADER + 1) == DAY_HEADER  # the day line starts to go: pinned
+    assert pinned(second.top - DAY_HEADER // 2) == DAY_HEADER // 2  # pushed up by the next day's header
+    assert pinned(second.top + 1) == DAY_HEADER  # a day without a month title pins as soon as it goes
+    assert pinned(third.top + MONTH_HEADER // 2) == 0
+    assert pinned(third.top + MONTH_HEADER + 1) == DAY_HEADER
+
+
 # -- the window ---------------------------------------------------------------------------------------------
 def test_days_are_headed_newest_first_and_a_file_date_is_marked(qtbot, window: MainWindow) -> None:
     assert names(window)[:3] == ["beach_evening.jpg", "beach_morning.jpg", "city.jpg"]

@@ -142,15 +142,17 @@ class HeaderPainter:
     def paint_sticky(
         self, painter: QPainter, layout: TimelineLayout, offset: int, width: int, palette: QPalette
     ) -> int:
-        """Pins the header of the day at the top of the view once its own header scrolled away; the next
+        """Pins the header of the day at the top of the view once its own day line scrolled away; the next
         day's header pushes it up. Returns the band's height (0 when nothing is pinned)."""
         if not layout.grouped or offset <= 0:
             return 0
         index = layout.section_at(offset)
         section = layout.sections[index]
         group = section.group
-        if group is None or section.top >= offset:
-            return 0  # its own header is in view
+        # A month's first day has the month title above its day line: while that line is still in view, a
+        # band pinned over the title would show the day twice, the copy half over the month's name.
+        if group is None or section.top + section.header - DAY_HEADER >= offset:
+            return 0  # its own day line is in view
         y = 0
         if index + 1 < len(layout.sections):
             y = min(0, layout.sections[index + 1].top - offset - DAY_HEADER)
