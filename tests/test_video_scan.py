@@ -33,6 +33,7 @@ from photosorter.core.search.query import parse as search_parse
 from photosorter.core.video import bounded, reading
 from photosorter.core.video.containers import sniff_container
 from photosorter.core.video.isobmff import ContainerProblem, read_movie
+from photosorter.core.video.recorded import avi_date, matroska_date
 from video_files import (
     Movie,
     add_apple_keys,
@@ -41,11 +42,13 @@ from video_files import (
     photo,
     quicktime_string,
     rotate,
+    set_avi_chunk,
     set_brand,
     set_codec,
     set_created,
     set_handler,
     set_matrix,
+    set_matroska_date,
     set_variable_rate,
     utc,
     write_video,
@@ -231,6 +234,90 @@ def test_an_unset_camera_clock_gives_the_file_date(home: Path, folder: Path) -> 
     item = row(home, path)
     assert item.taken_at_source == "mtime"
     assert "the camera's clock was not set" in (item.warnings or "")
+
+
+def test_matroska_and_webm_give_their_segment_date(home: Path, folder: Path) -> None:
+    """Matroska's DateUTC is UTC, as MP4's mvhd is: shown in this machine's zone; 0 means "not set"."""
+    dog = photo("cat_and_dog.jpeg")
+    when = utc(2018, 6, 30, 17, 45, 12)
+    write_video(folder / "screen.mkv", [(dog, 2.0)], fourcc="mp4v")
+    set_matroska_date(folder / "screen.mkv", when)
+    write_video(folder / "unset.mkv", [(dog, 2.0)], fourcc="mp4v")
+    set_matroska_date(folder / "unset.mkv", None, nanoseconds=0)
+    write_video(folder / "early.mkv", [(dog, 2.0)], fourcc="mp4v")
+    set_matroska_date(folder / "early.mkv", utc(1985, 1, 1))
+    write_video(folder / "plain.mkv", [(dog, 2.0)], fourcc="mp4v")  # FFmpeg writes no date of its own
+    report = scan(home, folder)
+    assert report.added == 4, report.errors
+    item = row(home, folder / "screen.mkv")
+    assert (item.taken_at, item.taken_at_source) == (
+        when.astimezone().isoformat(timespec="seconds"),
+        "matroska",
+    )
+    assert item.duration_s == pytest.approx(2.5, abs=0.15)  # the file still decodes: nothing else moved
+    assert row(home, folder / "unset.mkv").taken_at_source == "mtime"
+    early = row(home, folder / "early.mkv")
+    assert early.taken_at_source == "mtime"
+    assert "creation time 1985-01-01 dropped: the camera's clock was not set" in (early.warnings or "")
+    assert row(home, folder / "plain.mkv").taken_at_source == "mtime"
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "taken_at"),
+    [
+        (b"IDIT", b"SAT OCT 22 08:59:31 2011\n\0", "2011-10-22T08:59:31"),  # Canon, Nikon: C's ctime
+        (b"IDIT", b"2011:10:22 08:59:31\0", "2011-10-22T08:59:31"),  # EXIF's form
+        (b"ICRD", b"2011-10-22\0", "2011-10-22T00:00:00"),  # RIFF INFO's creation date: a day
+    ],
+)
+def test_an_avi_gives_the_cameras_recording_time(
+    home: Path, folder: Path, kind: bytes, text: bytes, taken_at: str
+) -> None:
+    """An AVI's IDIT is the camera's local time with no zone: kept as written, like EXIF without offset."""
+    path = write_video(folder / "MVI_0042.AVI", [(photo("cat_and_dog.jpeg"), 2.0)], fourcc="MJPG")
+    set_avi_chunk(path, kind, text)
+    report = scan(home, folder)
+    assert report.added == 1, report.errors
+    item = row(home, path)
+    assert (item.taken_at, item.taken_at_source) == (taken_at, "avi")
+    assert item.duration_s == pytest.approx(2.5, abs=0.15)
+
+
+def test_an_avi_date_that_is_no_date_gives_the_file_date(home: Path, folder: Path) -> None:
+    for name, text in (("a.avi", b"FOO BAR 99 99:99:99 2011\0"), ("b.avi", b"0000:00:00 00:00:00\0")):
+        path = write_video(folder / name, [(photo("cat_and_dog.jpeg"), 2.0)], fourcc="MJPG")
+        set_avi_chunk(path, b"IDIT", text)
+    future = write_video(folder / "c.avi", [(photo("cat_and_dog.jpeg"), 2.0)], fourcc="MJPG")
+    set_avi_chunk(future, b"IDIT", b"2999:01:01 00:00:00\0")
+    report = scan(home, folder)
+    assert report.added == 3, report.errors
+    assert {row(home, folder / n).taken_at_source for n in ("a.avi", "b.avi", "c.avi")} == {"mtime"}
+    assert "dropped: it is in the future" in (row(home, future).warnings or "")
+
+
+def test_cut_short_or_damaged_date_headers_give_no_date_and_never_raise(folder: Path) -> None:
+    """The date readers see a file's first bytes before the decoder does: whatever those bytes are, the
+    answer is a date or None (the decoder then says what is wrong with the file)."""
+    dog = photo("cat_and_dog.jpeg")
+    mkv = write_video(folder / "a.mkv", [(dog, 1.0)], fourcc="mp4v")
+    set_matroska_date(mkv, utc(2018, 6, 30))
+    avi = write_video(folder / "a.avi", [(dog, 1.0)], fourcc="MJPG")
+    set_avi_chunk(avi, b"IDIT", b"SAT JUN 30 00:00:00 2018\n\0")
+    randomness = random.Random(7)
+    for path, reader, whole in (
+        (mkv, matroska_date, utc(2018, 6, 30)),
+        (avi, avi_date, "2018:06:30 00:00:00"),
+    ):
+        data = path.read_bytes()[:4096]
+        assert reader(io.BytesIO(data), len(data)) == whole
+        for cut in range(0, 600, 7):
+            assert reader(io.BytesIO(data[:cut]), cut) in (None, whole)
+        for _ in range(300):
+            damaged = bytearray(data)
+            for _ in range(3):
+                damaged[randomness.randrange(0, 600)] = randomness.randrange(256)
+            found = reader(io.BytesIO(bytes(damaged)), len(damaged))
+            assert found is None or isinstance(found, (datetime, str))
 
 
 def test_a_variable_frame_rate_gives_its_average(home: Path, folder: Path) -> None:

@@ -182,3 +182,33 @@ def set_brand(path: Path, brand: bytes) -> None:
 
 def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
+
+
+def set_matroska_date(path: Path, when: datetime | None, nanoseconds: int | None = None) -> None:
+    """Writes a Matroska DateUTC into the Segment's Info in place of the WritingApp string FFmpeg puts
+    there (plus an EBML Void for the bytes left over), so no other element moves."""
+    data = bytearray(path.read_bytes())
+    writing_app = data.find(b"\x57\x41\x8c")  # WritingApp, 12 bytes ("Lavf63.1.102")
+    assert writing_app > 0 and data.find(b"\x15\x49\xa9\x66", 100) < writing_app
+    if nanoseconds is None:
+        assert when is not None
+        nanoseconds = round((when - datetime(2001, 1, 1, tzinfo=UTC)).total_seconds()) * 1_000_000_000
+    date = b"\x44\x61\x88" + nanoseconds.to_bytes(8, "big", signed=True)
+    void = b"\xec\x82\x00\x00"
+    assert len(date) + len(void) == 15
+    data[writing_app : writing_app + 15] = date + void
+    path.write_bytes(bytes(data))
+
+
+def set_avi_chunk(path: Path, kind: bytes, text: bytes) -> None:
+    """Puts an IDIT (or ICRD) chunk at the start of the JUNK padding OpenCV leaves in the hdrl list,
+    the JUNK shrunk by as much, so no other chunk moves."""
+    data = bytearray(path.read_bytes())
+    junk = data.find(b"JUNK")
+    assert 0 < junk < data.find(b"movi")
+    length = int.from_bytes(data[junk + 4 : junk + 8], "little")
+    body = text + (b"\0" if len(text) % 2 else b"")
+    chunk = kind + len(text).to_bytes(4, "little") + body
+    rest = length - len(chunk)
+    data[junk : junk + 8 + length] = chunk + b"JUNK" + rest.to_bytes(4, "little") + bytes(rest)
+    path.write_bytes(bytes(data))

@@ -9,6 +9,7 @@ are; larger ones by a documented sample (see ``content_hash``), measured in READ
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
@@ -30,7 +31,7 @@ from photosorter.core.imaging import (
 )
 from photosorter.core.records import ImageFacts, VideoFacts
 from photosorter.core.video.bounded import DecoderDied, DecodeTimeout, shared_workers
-from photosorter.core.video.containers import ISOBMFF, Container
+from photosorter.core.video.containers import EBML, ISOBMFF, RIFF, Container
 from photosorter.core.video.frames import Decoded, decode_poster, poster_times
 from photosorter.core.video.isobmff import (
     ContainerProblem,
@@ -42,6 +43,7 @@ from photosorter.core.video.isobmff import (
     read_movie,
     rotation_of,
 )
+from photosorter.core.video.recorded import avi_date, matroska_date
 
 WHOLE_HASH_LIMIT = WHOLE_FILE_LIMIT  # 64 MB: hashed whole like a photo (~0.1 s even from a cold disk)
 HASH_SAMPLES = 32
@@ -88,6 +90,7 @@ def read_video(path: str, thumb_dir: Path, container: Container) -> ImageFacts:
     for a container with no picture, EnvironmentFault when the machine failed.
     """
     movie: Movie | None = None
+    recorded = _Recorded()
     with reading_file(path):
         before = os.stat(path)
         with open(path, "rb") as handle:  # read-only: we never write a user's file
@@ -104,14 +107,25 @@ def read_video(path: str, thumb_dir: Path, container: Container) -> ImageFacts:
                         if movie.has_audio
                         else f"no video track in this {container.name} file"
                     )
+                recorded = _Recorded(movie.created_utc, None, "quicktime")
+            elif container.family == EBML:
+                recorded = _Recorded(matroska_date(handle, before.st_size), None, "matroska")
+            elif container.family == RIFF:
+                recorded = _Recorded(None, avi_date(handle, before.st_size), "avi")
             key = content_hash(handle, before.st_size, movie.index if movie else None)
         after = os.stat(path)
     check_unchanged(before, after)
-    return _facts(path, thumb_dir, container, movie, key, before)
+    return _facts(path, thumb_dir, container, movie, key, before, recorded)
 
 
 def _facts(
-    path: str, thumb_dir: Path, container: Container, movie: Movie | None, key: str, stat: os.stat_result
+    path: str,
+    thumb_dir: Path,
+    container: Container,
+    movie: Movie | None,
+    key: str,
+    stat: os.stat_result,
+    recorded: _Recorded,
 ) -> ImageFacts:
     warnings: list[str] = []
     track = movie.video if movie else None
@@ -154,7 +168,7 @@ def _facts(
     if rotation in (90, 270):
         width, height = height, width
     strings = movie.strings if movie else {}
-    taken_at, source = _taken_at(movie, strings, warnings)
+    taken_at, source = _taken_at(recorded, strings, warnings)
     if taken_at is None:
         taken_at, source = datetime.fromtimestamp(stat.st_mtime).isoformat(timespec="seconds"), "mtime"
     latitude, longitude = _position(strings, warnings)
@@ -214,18 +228,28 @@ def _size(track: Track | None, decoded: Decoded | None) -> tuple[int, int]:
     return 0, 0
 
 
-def _taken_at(movie: Movie | None, strings: dict[str, str], warnings: list[str]) -> tuple[str | None, str]:
-    """The phone's local time with its offset where it wrote one (Apple's creationdate key, ©day);
-    else the container's UTC creation time, in this machine's time zone as a photo's file date is."""
-    for key in ("com.apple.quicktime.creationdate", "day"):
-        text = strings.get(key)
+@dataclass(frozen=True, slots=True)
+class _Recorded:
+    """What the container says about when it was recorded, by the reader of its kind."""
+
+    utc: datetime | None = None  # MP4/MOV mvhd, Matroska DateUTC
+    camera_local: str | None = None  # AVI's IDIT/ICRD, EXIF's form without an offset
+    source: str = "mtime"  # the reader's name, kept as the photo's taken_at_source
+
+
+def _taken_at(recorded: _Recorded, strings: dict[str, str], warnings: list[str]) -> tuple[str | None, str]:
+    """The phone's local time with its offset where it wrote one (Apple's creationdate key, ©day) or
+    the camera's local time (AVI); else the container's UTC creation time, in this machine's time
+    zone as a photo's file date is."""
+    texts = [strings.get(key) for key in ("com.apple.quicktime.creationdate", "day")]
+    for text in [*texts, recorded.camera_local]:
         if text:
             stamp = parse_exif_datetime(text[:19], text[19:].strip() or None)
             if stamp.warning:
                 warnings.append(stamp.warning)
             if stamp.text:
-                return stamp.text, "quicktime"
-    created = movie.created_utc if movie else None
+                return stamp.text, recorded.source
+    created = recorded.utc
     if created is None:
         return None, "mtime"
     if created < EARLIEST_RECORDING:
@@ -234,7 +258,7 @@ def _taken_at(movie: Movie | None, strings: dict[str, str], warnings: list[str])
     if created > datetime.now(UTC) + _FUTURE_TOLERANCE:
         warnings.append(f"creation time {created:%Y-%m-%d %H:%M} dropped: it is in the future")
         return None, "mtime"
-    return created.astimezone().isoformat(timespec="seconds"), "quicktime"
+    return created.astimezone().isoformat(timespec="seconds"), recorded.source
 
 
 def _position(strings: dict[str, str], warnings: list[str]) -> tuple[float | None, float | None]:
