@@ -1,11 +1,17 @@
 """The left sidebar: All Photos, People, Scenes & Things, Text, Folders and Places, each a filter for the
-gallery, and the People and Duplicates pages."""
+gallery, and the People and Duplicates pages.
+
+While the first analysis runs, new people, categories and places arrive every few seconds and each
+refill moves the rows below them. A refill that arrives while the pointer moves over the sidebar (the
+user is aiming at a row) is held until the pointer rests or leaves, so the row under it stays the one
+the user meant to click."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QWidget
 
@@ -15,6 +21,9 @@ from photosorter.gui.places_section import fill_places
 
 FilterRole = Qt.ItemDataRole.UserRole + 1
 ExpandedRole = Qt.ItemDataRole.UserRole + 2
+# A pointer that has not moved for this long is resting, not aiming: a held refill lands then. Aiming and
+# clicking take well under a second; longer would leave counts stale while someone reads the list.
+AIM_SECONDS = 1.0
 
 
 class Sidebar(QTreeView):
@@ -48,6 +57,11 @@ class Sidebar(QTreeView):
         self._filters: dict[tuple[str, str], QStandardItem] = {}
         self._rebuilding = False
         self._pending: ViewFilter | None = None  # asked for before the sidebar listed it
+        self._held: SidebarData | None = None  # a refill waiting for the pointer to rest or leave
+        self._aiming_since_move: float | None = None  # monotonic time of the last move over the rows
+        self._land = QTimer(self, singleShot=True, interval=round(AIM_SECONDS * 1000))
+        self._land.timeout.connect(self._land_held)
+        self.viewport().setMouseTracking(True)  # moves without a button held are what aiming looks like
         self.all_item = self._entry(None, "All Photos", ViewFilter())
         self.people_item = self._section("People")
         self.people_item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)  # the page
@@ -124,7 +138,38 @@ class Sidebar(QTreeView):
 
     # -- contents ----------------------------------------------------------------------------------------
     def set_data(self, data: SidebarData) -> None:
-        """Rebuilds the dynamic sections, keeping the current selection when it still exists."""
+        """Rebuilds the dynamic sections, keeping the current selection when it still exists; held while
+        the user aims at a row (see the module's docstring)."""
+        if self._aiming():
+            self._held = data
+            self._land.start()
+            return
+        self._held = None
+        self._fill(data)
+
+    def _aiming(self) -> bool:
+        moved = self._aiming_since_move
+        return moved is not None and time.monotonic() - moved < AIM_SECONDS
+
+    def _land_held(self) -> None:
+        if self._held is None:
+            return
+        if self._aiming():  # moved again since the timer started
+            self._land.start()
+            return
+        held, self._held = self._held, None
+        self._fill(held)
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        kind = event.type()
+        if kind == QEvent.Type.MouseMove:
+            self._aiming_since_move = time.monotonic()
+        elif kind == QEvent.Type.Leave:
+            self._aiming_since_move = None
+            self._land_held()
+        return super().viewportEvent(event)
+
+    def _fill(self, data: SidebarData) -> None:
         current = self.current_filter()
         shown = self.currentItem()
         on_page = shown if shown is self.people_item or shown is self.duplicates_item else None
@@ -269,6 +314,10 @@ class Sidebar(QTreeView):
         """Shows ``view``; one the sidebar does not list yet (a person named a moment ago, whose sidebar
         read is still running) is shown as soon as it is listed, unless the user goes elsewhere first."""
         item = self._filters.get((view.kind, view.value))
+        if item is None and self._held is not None:  # asked for by name: no row to keep still
+            held, self._held = self._held, None
+            self._fill(held)
+            item = self._filters.get((view.kind, view.value))
         self._pending = None if item is not None else view
         if item is not None:
             self.setCurrentItem(item)
