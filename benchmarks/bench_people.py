@@ -19,6 +19,7 @@ import numpy as np
 from photosorter.core import faces
 from photosorter.core.analysis.types import AnalysisResult, Box, Face, Feature
 from photosorter.core.catalog.analysis import store_result
+from photosorter.core.catalog.people_views import GroupKind
 from photosorter.core.library import Library
 
 
@@ -78,14 +79,14 @@ def main() -> None:
             200,
             lambda: faces.overview(library.catalog, faces_per_entry=12),
         )
-        clusters = [e for e in entries if e["kind"] == "cluster"]
-        print(f"  {len(clusters)} clusters, {sum(e['face_count'] for e in clusters)} faces in them")
+        clusters = [e for e in entries if e.kind is GroupKind.CLUSTER]
+        print(f"  {len(clusters)} clusters, {sum(e.face_count for e in clusters)} faces in them")
         names = iter(range(10**6))
         remaining = iter(clusters)
 
         def name_one() -> None:
             entry = next(remaining)
-            faces.name_cluster(library.catalog, int(entry["id"][1:]), f"person {next(names)}")
+            faces.name_cluster(library.catalog, entry.ref.id, f"person {next(names)}")
 
         timed("name a cluster + propagate", 500, name_one)
         timed("cluster_new_faces (nothing new)", None, lambda: faces.cluster_new_faces(library.catalog))

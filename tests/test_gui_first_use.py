@@ -228,9 +228,7 @@ def test_an_empty_person_search_offers_the_closest_names(home, photo_folder) -> 
         library.add_folder(str(photo_folder))
         run_to_end(library.scan())
         faces_in_three_photos(library, photo_folder)
-        faces.name_cluster(
-            library.catalog, faces.overview(library.catalog)[0]["id"].cluster_id, "Alice Smith"
-        )
+        faces.name_cluster(library.catalog, faces.overview(library.catalog)[0].ref.cluster_id, "Alice Smith")
         found = no_match_help(library.catalog, "person:alise")
     assert [name for name, _count in found.closest_people] == ["Alice Smith"]
 

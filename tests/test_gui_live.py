@@ -20,6 +20,7 @@ from photosorter.core import faces
 from photosorter.core.analysis.types import AnalysisResult, Box, Face, Feature
 from photosorter.core.browse import ViewFilter
 from photosorter.core.catalog.analysis import store_result
+from photosorter.core.catalog.people_views import GroupKind
 from photosorter.core.catalog.photos import photo_by_id
 from photosorter.core.library import Library
 from photosorter.core.live import LiveStatus
@@ -177,10 +178,10 @@ def _suggested(qtbot, window: MainWindow, photo_folder: Path) -> None:
     scanned(qtbot, window, photo_folder, 5)
     library = window.facade.library
     _one_face(library, str((photo_folder / "exif_orientation6_obama.jpg").resolve()))
-    (cluster,) = [e for e in faces.overview(library.catalog) if e["kind"] == "cluster"]
-    faces.name_cluster(library.catalog, cluster["id"].cluster_id, "Barack")
+    (cluster,) = [e for e in faces.overview(library.catalog) if e.kind is GroupKind.CLUSTER]
+    faces.name_cluster(library.catalog, cluster.ref.cluster_id, "Barack")
     _one_face(library, str((photo_folder / "cat_and_dog.jpeg").resolve()), turn=2 * math.asin(0.25))
-    assert [s["name"] for s in faces.suggestions(library.catalog)] == ["Barack"]
+    assert [s.name for s in faces.suggestions(library.catalog)] == ["Barack"]
     window.show_people()
     qtbot.waitUntil(lambda: window.people.suggestions.count() == 1, timeout=WAIT)
 
@@ -204,7 +205,7 @@ def test_a_suggestion_is_asked_on_the_people_page_and_y_confirms_it(
     qtbot.waitUntil(lambda: not panel.isVisible(), timeout=WAIT)
     assert _barack_photos(window) == 2
     faces_of = window.facade.faces_of(next(e.key for e in window.facade.people()))
-    assert sorted(f["assigned_by"] for f in faces_of) == ["manual", "suggestion"]
+    assert sorted(f.assigned_by or "" for f in faces_of) == ["manual", "suggestion"]
 
 
 def test_no_is_never_asked_again_and_ctrl_z_undoes_a_naming(qtbot, window, photo_folder) -> None:
@@ -427,4 +428,4 @@ def test_regroup_all_faces_asks_first_then_works_everything_out_again(
     message = "Faces regrouped: 1 looked at, 0 matched to people, 1 to confirm"
     qtbot.waitUntil(lambda: window.statusBar().currentMessage() == message, timeout=WAIT)
     assert _barack_photos(window) == 1  # the face Barack was named on stays his
-    assert [s["name"] for s in faces.suggestions(window.facade.library.catalog)] == ["Barack"]
+    assert [s.name for s in faces.suggestions(window.facade.library.catalog)] == ["Barack"]

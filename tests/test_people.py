@@ -11,6 +11,7 @@ from photosorter.core import faces
 from photosorter.core.analysis.types import AnalysisResult, Box, Face, Feature
 from photosorter.core.catalog import Catalog
 from photosorter.core.catalog.analysis import store_result
+from photosorter.core.catalog.people_views import GroupKind
 from photosorter.core.errors import PhotosorterError
 from photosorter.core.faces import thresholds
 from photosorter.core.library import Library
@@ -77,7 +78,7 @@ def test_faces_of_one_person_share_a_cluster_and_strangers_do_not(catalog: Catal
     report = faces.cluster_new_faces(catalog)
     assert report.new_clusters == 2
     entries = faces.overview(catalog)
-    assert sorted(e["face_count"] for e in entries) == [3, 3]
+    assert sorted(e.face_count for e in entries) == [3, 3]
     # incremental: a new face joins the existing cluster
     add_photo(catalog, "a9", vector("alice", 0.15, 99))
     report = faces.cluster_new_faces(catalog)
@@ -85,19 +86,38 @@ def test_faces_of_one_person_share_a_cluster_and_strangers_do_not(catalog: Catal
     assert faces.cluster_new_faces(catalog).faces == 0  # nothing new: nothing to do
 
 
+def test_one_groups_faces_are_those_the_overview_lists_for_it(catalog: Catalog) -> None:
+    for n in range(4):
+        add_photo(catalog, f"a{n}", vector("alice", 0.15, n))
+        add_photo(catalog, f"b{n}", vector("bob", 0.15, 10 + n))
+    faces.cluster_new_faces(catalog)
+    faces.name_face(catalog, face_ids(catalog, "a0")[0], "Alice")
+    faces.set_hidden(catalog, "Alice")  # a hidden person's faces are still asked for by the page
+    groups = faces.overview(catalog, include_hidden=True)
+    assert sorted(g.kind.value for g in groups) == ["cluster", "person"]
+    for group in groups:
+        assert len(group.faces) == group.face_count == 4
+        assert faces.faces_of_group(catalog, group.ref, 3) == list(group.faces[:3])
+        assert faces.faces_of_group(catalog, group.ref, 10) == list(group.faces)
+    person = next(g for g in groups if g.kind is GroupKind.PERSON)
+    assert (
+        person.to_json()["id"] == "p1" and person.faces[0].to_json()["box"] == person.faces[0].box.to_dict()
+    )
+
+
 def test_low_quality_faces_are_kept_but_not_clustered(catalog: Catalog) -> None:
     add_photo(catalog, "a0", vector("alice", 0.1, 1))
     add_photo(catalog, "a1", vector("alice", 0.1, 2), confidence=80.0)
     report = faces.cluster_new_faces(catalog)
     assert report.skipped_quality == 1
-    assert [e["face_count"] for e in faces.overview(catalog)] == [1]
+    assert [e.face_count for e in faces.overview(catalog)] == [1]
     assert len(face_ids(catalog, "a1")) == 1
 
 
 def test_two_faces_of_one_photo_never_share_a_cluster(catalog: Catalog) -> None:
     add_photo(catalog, "twins", vector("alice", 0.1, 1), vector("alice", 0.1, 2))
     faces.cluster_new_faces(catalog)
-    assert [e["face_count"] for e in faces.overview(catalog)] == [1, 1]
+    assert [e.face_count for e in faces.overview(catalog)] == [1, 1]
 
 
 def test_naming_a_face_names_its_cluster_and_finds_new_faces(catalog: Catalog) -> None:
@@ -114,7 +134,7 @@ def test_naming_a_face_names_its_cluster_and_finds_new_faces(catalog: Catalog) -
     report = faces.cluster_new_faces(catalog)
     assert report.auto_assigned == 1 and report.suggested == 1
     assert _results(catalog, "a_new")[0]["person"] == "Alice"
-    assert [s["name"] for s in faces.suggestions(catalog)] == ["Alice"]
+    assert [s.name for s in faces.suggestions(catalog)] == ["Alice"]
 
 
 def test_a_rejected_suggestion_is_never_made_again(catalog: Catalog) -> None:
@@ -124,7 +144,7 @@ def test_a_rejected_suggestion_is_never_made_again(catalog: Catalog) -> None:
     add_photo(catalog, "maybe", vector("alice", MIDDLE_BAND, 2))
     faces.cluster_new_faces(catalog)
     (suggestion,) = faces.suggestions(catalog)
-    faces.reject(catalog, suggestion["face"])
+    faces.reject(catalog, suggestion.face.id)
     assert faces.suggestions(catalog) == []
     faces.recluster(catalog)
     add_photo(catalog, "a1", vector("alice", 0.1, 3))
@@ -139,7 +159,7 @@ def test_accepting_a_suggestion_marks_the_face(catalog: Catalog) -> None:
     faces.cluster_new_faces(catalog)
     faces.name_face(catalog, face_ids(catalog, "a0")[0], "Alice")
     (suggestion,) = faces.suggestions(catalog)
-    faces.accept(catalog, suggestion["face"])
+    faces.accept(catalog, suggestion.face.id)
     assert _results(catalog, "maybe")[0]["assigned_by"] == "suggestion"
     faces.recluster(catalog)
     assert _results(catalog, "maybe")[0]["assigned_by"] == "suggestion"
@@ -166,10 +186,10 @@ def test_merge_split_move_hide_and_undo(catalog: Catalog) -> None:
     faces.name_face(catalog, face_ids(catalog, "a0")[0], "Alice")
     faces.name_face(catalog, face_ids(catalog, "b0")[0], "Bob")
     faces.merge(catalog, "Bob", "Alice")
-    people = [e for e in faces.overview(catalog) if e["kind"] == "person"]
-    assert [(p["name"], p["face_count"]) for p in people] == [("Alice", 4)]
+    people = [e for e in faces.overview(catalog) if e.kind is GroupKind.PERSON]
+    assert [(p.name, p.face_count) for p in people] == [("Alice", 4)]
     faces.undo(catalog)
-    people = {e["name"]: e["face_count"] for e in faces.overview(catalog) if e["kind"] == "person"}
+    people = {e.name: e.face_count for e in faces.overview(catalog) if e.kind is GroupKind.PERSON}
     assert people == {"Alice": 2, "Bob": 2}
     stray = face_ids(catalog, "b1")[0]
     faces.move_face(catalog, stray, "Alice")
@@ -182,7 +202,7 @@ def test_merge_split_move_hide_and_undo(catalog: Catalog) -> None:
     assert _results(catalog, "b1")[0]["person"] == "Alice"
     faces.rename(catalog, "Alice", "Alicia")
     faces.set_hidden(catalog, "Alicia")
-    assert [e["name"] for e in faces.overview(catalog) if e["kind"] == "person"] == ["Bob"]
+    assert [e.name for e in faces.overview(catalog) if e.kind is GroupKind.PERSON] == ["Bob"]
     assert faces.undo(catalog) == "hide 'Alicia'"
     assert faces.undo(catalog) == "rename 'Alice'"
     assert faces.person(catalog, "alice").name == "Alice"

@@ -611,15 +611,13 @@ def test_a_video_face_is_shown_cut_from_its_keyframe(analyzer, tmp_path: Path, q
     video_rows.store_video_result(catalog, "h-video", found, vers)
     faces.cluster_new_faces(catalog)
     (entry,) = faces.overview(catalog)
-    (face,) = entry["faces"]
-    frame = face["frame"]
+    (face,) = entry.faces
+    frame = face.frame
+    assert frame is not None
     assert frame.at_ms >= 3000  # the keyframe of its best view, in the face's scene
     again = analyzer.analyze(frame_jpeg(str(video), frame), features).faces
-    assert any(
-        abs(f.box.left - face["box"]["left"]) < 0.03 and abs(f.box.top - face["box"]["top"]) < 0.03
-        for f in again
-    )
-    assert not face_crop(str(video), face["box"], frame=frame).isNull()
+    assert any(abs(f.box.left - face.box.left) < 0.03 and abs(f.box.top - face.box.top) < 0.03 for f in again)
+    assert not face_crop(str(video), face.box, frame=frame).isNull()
     catalog.close()
 
 

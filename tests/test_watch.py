@@ -18,6 +18,7 @@ from PIL import Image
 from photosorter.core import faces
 from photosorter.core.analysis.types import AnalysisResult, Box, Face, Feature, Label, TransientAnalysisError
 from photosorter.core.catalog import photos as photo_rows
+from photosorter.core.catalog.people_views import GroupKind
 from photosorter.core.imaging import has_image_extension
 from photosorter.core.jobs import run_to_end
 from photosorter.core.library import Library
@@ -352,7 +353,7 @@ def test_faces_found_by_live_analysis_are_grouped_without_a_manual_step(
     with LiveLibrary(library, analyzer=analyzer, pause_backoff=(0.2, 0.5)):
         wait_for(lambda: len(analyzer.calls) >= 4, what="analysis of the start-up scan")
         wait_for(
-            lambda: any(entry["kind"] == "cluster" for entry in faces.overview(library.catalog)),
+            lambda: any(entry.kind is GroupKind.CLUSTER for entry in faces.overview(library.catalog)),
             what="the new faces to be grouped",
         )
 

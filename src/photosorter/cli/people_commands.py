@@ -81,12 +81,12 @@ def run_list(args: argparse.Namespace) -> int:
     with Library.open(args.home) as library:
         entries = faces.overview(library.catalog, include_hidden=args.hidden, faces_per_entry=args.faces)
     if args.json:
-        print_json(entries)
+        print_json([entry.to_json() for entry in entries])
         return 0
     for entry in entries:
-        label = entry["name"] or "(unnamed)"
-        faces_text = counted(entry["face_count"], "face")
-        echo(f"{entry['id']:>7}  {label}  {faces_text}, {counted(entry['photo_count'], 'photo')}")
+        label = entry.name or "(unnamed)"
+        faces_text = counted(entry.face_count, "face")
+        echo(f"{entry.ref:>7}  {label}  {faces_text}, {counted(entry.photo_count, 'photo')}")
     return 0
 
 
@@ -178,10 +178,10 @@ def run_suggestions(args: argparse.Namespace) -> int:
     with Library.open(args.home) as library:
         items = faces.suggestions(library.catalog)
     if args.json:
-        print_json(items)
+        print_json([item.to_json() for item in items])
         return 0
     for item in items:
-        echo(f"face {item['face']}: {item['name']}? ({item['score']:.2f})  {item['path']}")
+        echo(f"face {item.face.id}: {item.name}? ({item.score:.2f})  {item.face.path}")
     return 0
 
 

@@ -16,7 +16,7 @@ from photosorter.core.catalog import albums as album_rows
 from photosorter.core.catalog import places as place_rows
 from photosorter.core.catalog import usage as usage_rows
 from photosorter.core.catalog.albums import Album, SavedSearch
-from photosorter.core.catalog.people_views import GroupRef
+from photosorter.core.catalog.people_views import FaceTile, GroupRef
 from photosorter.core.catalog.places import PlaceCount
 from photosorter.core.duplicates import DuplicateGroup, TrashReport, find_groups, move_to_trash
 from photosorter.core.imaging import thumbnail_file
@@ -37,7 +37,7 @@ class PersonEntry:
     key: GroupRef  # the person or the unnamed cluster
     name: str | None
     count: int
-    face: dict[str, Any] | None = None  # {"id", "path", "box"} of a face to show
+    face: FaceTile | None = None  # the face to show for it
     person_id: int | None = None
     cluster_id: int | None = None
     face_count: int = 0
@@ -141,18 +141,16 @@ class Facade:
         """Named people, then unnamed clusters, largest first."""
         entries = []
         for e in faces.overview(self.catalog, include_hidden=include_hidden, faces_per_entry=1):
-            ref: GroupRef = e["id"]
-            face = e["faces"][0] if e.get("faces") else None
             entries.append(
                 PersonEntry(
-                    key=ref,
-                    name=e.get("name"),
-                    count=int(e.get("photo_count", 0)),
-                    face=face,
-                    person_id=ref.person_id,
-                    cluster_id=ref.cluster_id,
-                    face_count=int(e.get("face_count", 0)),
-                    hidden=bool(e.get("hidden")),
+                    key=e.ref,
+                    name=e.name,
+                    count=e.photo_count,
+                    face=e.faces[0] if e.faces else None,
+                    person_id=e.ref.person_id,
+                    cluster_id=e.ref.cluster_id,
+                    face_count=e.face_count,
+                    hidden=e.hidden,
                 )
             )
         return entries
@@ -160,12 +158,9 @@ class Facade:
     def people(self) -> list[PersonEntry]:
         return [e for e in self.overview() if e.person_id is not None]
 
-    def faces_of(self, key: GroupRef, limit: int = 60) -> list[dict[str, Any]]:
-        """The faces of one person or cluster: id, path, box, assigned_by."""
-        for e in faces.overview(self.catalog, include_hidden=True):  # a shown hidden person has faces too
-            if e["id"] == key:
-                return list(e["faces"])[:limit]
-        return []
+    def faces_of(self, key: GroupRef, limit: int = 60) -> list[FaceTile]:
+        """The faces of one person or cluster (a hidden one's too), most confident first."""
+        return faces.faces_of_group(self.catalog, key, limit)
 
     def name_face(self, face_id: int, name: str) -> None:
         faces.name_face(self.catalog, face_id, name, services=self.library.face_services())

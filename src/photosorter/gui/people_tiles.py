@@ -21,7 +21,9 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPainterPath, QPixmap
 from PySide6.QtWidgets import QListView
 
+from photosorter.core.analysis.types import Box
 from photosorter.core.analysis.video.keyframes import FrameRef, VideoUnreadable, frame_jpeg
+from photosorter.core.catalog.people_views import FaceTile
 from photosorter.gui.workers import Tasks, read_image
 
 FACE = 112
@@ -30,12 +32,10 @@ PayloadRole = Qt.ItemDataRole.UserRole + 1
 TILE_MIME = "application/x-photosorter-face-tiles"
 
 
-def face_crop(
-    path: str | None, box: dict[str, float] | None, size: int = FACE, frame: FrameRef | None = None
-) -> QImage:
+def face_crop(path: str | None, box: Box, size: int = FACE, frame: FrameRef | None = None) -> QImage:
     """Worker-thread: a square crop around a face box (relative coordinates), with some margin; a
     video's face is cut from the keyframe it was found in (``frame``)."""
-    if not path or not box or not os.path.exists(path):
+    if not path or not os.path.exists(path):
         return QImage()
     if frame is not None:
         try:
@@ -47,8 +47,8 @@ def face_crop(
     if image.isNull():
         return QImage()
     w, h = image.width(), image.height()
-    cx, cy = (box["left"] + box["width"] / 2) * w, (box["top"] + box["height"] / 2) * h
-    side = max(box["width"] * w, box["height"] * h) * 1.6
+    cx, cy = (box.left + box.width / 2) * w, (box.top + box.height / 2) * h
+    side = max(box.width * w, box.height * h) * 1.6
     rect = QRect(int(cx - side / 2), int(cy - side / 2), int(side), int(side)).intersected(image.rect())
     return image.copy(rect).scaled(
         size, size, Qt.AspectRatioMode.KeepAspectRatioByExpanding, Qt.TransformationMode.SmoothTransformation
@@ -79,10 +79,8 @@ class Tile:
     key: str
     text: str
     tooltip: str
-    path: str | None
-    box: dict[str, float] | None
-    payload: Any  # what the page acts on: a PersonEntry, a suggestion dict
-    frame: FrameRef | None = None  # a video's face: the keyframe it is cut from
+    face: FaceTile | None  # None: a person with no face left to show (a grey disc)
+    payload: Any  # what the page acts on: a PersonEntry, a FaceQuestion
 
 
 class FaceTileModel(QAbstractListModel):
@@ -163,10 +161,11 @@ class FaceTileModel(QAbstractListModel):
         if icon is not None:
             self._icons.move_to_end(key)
             return icon
-        if key not in self._pending and tile.path:
+        face = tile.face
+        if key not in self._pending and face is not None and face.path:
             self._pending.add(key)
             self.tasks.run(
-                lambda: face_crop(tile.path, tile.box, frame=tile.frame),
+                lambda: face_crop(face.path, face.box, frame=face.frame),
                 lambda image: self._crop_loaded(key, image),
                 lambda _error: self._crop_loaded(key, QImage()),  # the grey disc, not a retry per paint
             )
@@ -183,8 +182,8 @@ class FaceTileModel(QAbstractListModel):
 
 
 def _crop_key(tile: Tile) -> tuple:
-    box = tile.box or {}
-    return (tile.path, box.get("left"), box.get("top"), box.get("width"), box.get("height"), tile.frame)
+    face = tile.face
+    return (None, None, None) if face is None else (face.path, face.box, face.frame)
 
 
 def tile_view(view: QListView, name: str) -> None:

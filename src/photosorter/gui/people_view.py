@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from photosorter.core import faces
+from photosorter.core.catalog.people_views import FaceQuestion, FaceTile
 from photosorter.gui.facade import Facade, PersonEntry
 from photosorter.gui.people_tiles import TILE_MIME, FaceTileModel, PayloadRole, Tile, tile_view
 from photosorter.gui.suggestions_panel import SuggestionsPanel
@@ -174,7 +175,7 @@ class PeopleView(QWidget):
             newest=self,  # a read begun before a rename must not bring the old name back
         )
 
-    def _filled(self, result: tuple[list[PersonEntry], list[dict[str, Any]]]) -> None:
+    def _filled(self, result: tuple[list[PersonEntry], list[FaceQuestion]]) -> None:
         entries, suggestions = result
         self.set_names([e.name for e in entries if e.name])
         self.suggestions.show_suggestions(suggestions)
@@ -281,11 +282,11 @@ class PeopleView(QWidget):
     def _add_group_to(self, entry: PersonEntry, name: str) -> None:
         self._run(lambda: self.facade.name_cluster(entry.cluster_id, name), f"Added to {name}")
 
-    def _fill_faces_menu(self, menu: QMenu, shown: list[dict[str, Any]], act) -> None:
+    def _fill_faces_menu(self, menu: QMenu, shown: list[FaceTile], act) -> None:
         for face in shown:
-            how = ASSIGNED_BY.get(face.get("assigned_by") or "", "")
-            label = f"Face {face['id']} in {os.path.basename(face.get('path') or '?')}"
-            menu.addAction(f"{label} · {how}" if how else label, lambda f=face: act(f["id"]))
+            how = ASSIGNED_BY.get(face.assigned_by or "", "")
+            label = f"Face {face.id} in {os.path.basename(face.path or '?')}"
+            menu.addAction(f"{label} · {how}" if how else label, lambda f=face.id: act(f))
 
     def _remove_face(self, face_id: int) -> None:
         self._run(lambda: self.facade.remove_face(face_id), "Face taken out (Ctrl+Z undoes)")
@@ -372,11 +373,10 @@ def _summary(entries: list[PersonEntry]) -> str:
 
 
 def _tile(entry: PersonEntry) -> Tile:
-    face = entry.face or {}
     if entry.name:
         hidden = " (hidden)" if entry.hidden else ""
         text = f"{entry.name}{hidden}\n{entry.count} photo{'s' if entry.count != 1 else ''}"
     else:
         text = f"Unnamed\n{entry.face_count} face{'s' if entry.face_count != 1 else ''}"
     tooltip = entry.name or "Click to name this person"
-    return Tile(str(entry.key), text, tooltip, face.get("path"), face.get("box"), entry, face.get("frame"))
+    return Tile(str(entry.key), text, tooltip, entry.face, entry)

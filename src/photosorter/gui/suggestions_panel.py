@@ -7,12 +7,11 @@ Y and N answer the selected face, so a run of questions takes a keystroke each.
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListView, QPushButton, QVBoxLayout, QWidget
 
+from photosorter.core.catalog.people_views import FaceQuestion
 from photosorter.gui.people_tiles import FACE, FaceTileModel, Tile, tile_view
 from photosorter.gui.workers import Tasks
 
@@ -55,19 +54,11 @@ class SuggestionsPanel(QWidget):
             shortcut.activated.connect(lambda yes=yes: self.answer(yes))
         self.setVisible(False)
 
-    def show_suggestions(self, suggestions: list[dict[str, Any]]) -> None:
+    def show_suggestions(self, suggestions: list[FaceQuestion]) -> None:
         keep = self.list.currentIndex().row()
         self.tiles.set_tiles(
             [
-                Tile(
-                    str(s["face"]),
-                    f"{s['name']}?",
-                    f"Is this {s['name']}? (similarity {s['score']:.2f})",
-                    s.get("path"),
-                    s.get("box"),
-                    s,
-                    s.get("frame"),
-                )
+                Tile(str(s.face.id), f"{s.name}?", f"Is this {s.name}? (similarity {s.score:.2f})", s.face, s)
                 for s in suggestions
             ]
         )
@@ -81,18 +72,18 @@ class SuggestionsPanel(QWidget):
     def count(self) -> int:
         return self.tiles.rowCount()
 
-    def current(self) -> dict[str, Any] | None:
+    def current(self) -> FaceQuestion | None:
         index = self.list.currentIndex()
         return self.tiles.tile(index.row()).payload if index.isValid() else None
 
     def answer(self, yes: bool) -> None:
         current = self.current()
         if current is not None:
-            self.answered.emit(int(current["face"]), yes)
+            self.answered.emit(current.face.id, yes)
 
     def _update_buttons(self) -> None:
         current = self.current()
-        name = current["name"] if current is not None else ""
+        name = current.name if current is not None else ""
         self.yes.setEnabled(current is not None)
         self.no.setEnabled(current is not None)
         self.yes.setText(f"Yes, it is {name} (Y)" if name else "Yes (Y)")

@@ -3,7 +3,8 @@
 The GUI and CLI call:
 
 - ``cluster_new_faces(catalog)`` after each analysis run; ``recluster(catalog)`` to start over.
-- ``overview(catalog)``, ``suggestions(catalog)`` to show the people page.
+- ``overview(catalog)``, ``suggestions(catalog)`` to show the people page (FaceGroup, FaceQuestion),
+  ``faces_of_group(catalog, ref, limit)`` for one group's faces (FaceTile).
 - ``name_face``, ``name_cluster``, ``rename``, ``merge``, ``remove_face``, ``move_face``,
   ``set_hidden``, ``accept``, ``reject``, ``undo``, ``forget``, ``forget_all``.
 
@@ -12,8 +13,15 @@ default compares local embeddings only. Pass ``RekognitionFaceService`` for
 ``"rekognition"`` faces.
 """
 
+from photosorter.core.catalog.people_views import (
+    FaceGroup,
+    FaceQuestion,
+    FaceTile,
+    faces_of_group,
+    overview,
+    photos_of_person,
+)
 from photosorter.core.catalog.people_views import open_suggestions as suggestions
-from photosorter.core.catalog.people_views import overview, photos_of_person
 from photosorter.core.faces.clustering import ClusterReport, cluster_new_faces, recluster
 from photosorter.core.faces.naming import (
     NameResult,
@@ -34,7 +42,10 @@ from photosorter.core.faces.service import FaceService, LocalFaceService, Match
 
 __all__ = [
     "ClusterReport",
+    "FaceGroup",
+    "FaceQuestion",
     "FaceService",
+    "FaceTile",
     "ForgottenFaces",
     "LocalFaceService",
     "Match",
@@ -42,6 +53,7 @@ __all__ = [
     "accept",
     "analyze_faces_again",
     "cluster_new_faces",
+    "faces_of_group",
     "forget",
     "forget_all",
     "merge",
