@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from photosorter.core.catalog import Catalog
-from photosorter.core.live.queue import ANALYSIS_KINDS, LOCAL_KINDS, JobQueue
+from photosorter.core.live.queue import ANALYSIS_KINDS, LOCAL_KINDS, JobQueue, job_subject
 
 SRC = Path(__file__).parents[1] / "src"
 
@@ -152,3 +152,27 @@ def test_a_keyed_job_going_back_to_pending_merges_with_a_newer_equal_one(tmp_pat
         queue = JobQueue(catalog)
         assert queue.reclaim_orphans() == 1
         assert [j.state for j in queue.jobs()] == ["pending"]
+
+
+def test_each_job_says_what_it_is_about_in_the_users_words(tmp_path: Path) -> None:
+    """One description for the queue panel and ``photosorter jobs``: a folder's path (or that it was
+    removed), how many changed files or thumbnails, or the new photos analysis looks for."""
+    with Catalog(tmp_path / "catalog.sqlite3") as catalog:
+        queue = JobQueue(catalog)
+        queue.scan_folder(1)
+        queue.scan_folder(2)
+        queue.scan_paths({"1": ["/p/a.jpg", "/p/b.jpg"], "2": ["/q/c.jpg"]})
+        queue.scan_paths({"1": ["/p/d.jpg"]})
+        queue.thumbnails(["h1"])
+        queue.thumbnails(["h1", "h2", "h3"])
+        queue.analyze_pending()
+        folders = {1: "/photos/2024"}
+        assert [(job.kind, job_subject(job, folders)) for job in queue.jobs()] == [
+            ("scan", "/photos/2024"),
+            ("scan", "a removed folder"),
+            ("scan", "3 changed files"),
+            ("scan", "1 changed file"),
+            ("thumbnail", "1 thumbnail"),
+            ("thumbnail", "3 thumbnails"),
+            ("analyze", "new photos"),
+        ]

@@ -11,11 +11,10 @@ from typing import Any
 
 from photosorter.cli.common import print_json
 from photosorter.core.catalog.paths import display
-from photosorter.core.catalog.queue import QueuedJob
 from photosorter.core.errors import PhotosorterError
 from photosorter.core.library import Library
 from photosorter.core.live import LiveEvent, LiveLibrary
-from photosorter.core.live.queue import JobQueue
+from photosorter.core.live.queue import JobQueue, job_subject
 from photosorter.core.settings import BACKENDS
 
 
@@ -96,18 +95,6 @@ def run_watch(args: argparse.Namespace) -> int:
     return 0
 
 
-def describe_job(job: QueuedJob, folders: dict[int, str]) -> str:
-    payload = job.payload
-    if job.kind == "scan" and "folder_id" in payload:
-        return f"scan folder {display(folders.get(payload['folder_id'], '?'))}"
-    if job.kind == "scan":
-        count = sum(len(paths) for paths in payload.get("paths", {}).values())
-        return f"scan {count} changed path{'s' if count != 1 else ''}"
-    if job.kind == "thumbnail":
-        return f"thumbnails for {len(payload.get('hashes', []))} photos"
-    return "analyze new photos"
-
-
 def run_jobs(args: argparse.Namespace) -> int:
     with Library.open(args.home) as library:
         queue = JobQueue(library.catalog)
@@ -124,7 +111,7 @@ def run_jobs(args: argparse.Namespace) -> int:
                 "id": job.id,
                 "kind": job.kind,
                 "state": job.state,
-                "what": describe_job(job, folders),
+                "what": job_subject(job, folders),
                 "attempts": job.attempts,
                 "error": job.error,
                 "created_at": job.created_at,
@@ -137,7 +124,7 @@ def run_jobs(args: argparse.Namespace) -> int:
     if not rows:
         print("no jobs: the library is up to date")
     for row in rows:
-        line = f"{row['id']:>6}  {row['state']:<8} {row['what']}"
+        line = f"{row['id']:>6}  {row['state']:<8} {row['kind']:<9} {row['what']}"
         if row["error"]:
             line += f"  ({row['attempts']} attempts: {row['error']})"
         print(line)

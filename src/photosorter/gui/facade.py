@@ -24,6 +24,7 @@ from photosorter.core.jobs import Cancelled, CancelToken, Job
 from photosorter.core.library import Library
 from photosorter.core.live import LiveEvent, LiveLibrary
 from photosorter.core.live.changes import Usage
+from photosorter.core.live.queue import job_subject
 from photosorter.core.live.usage import UsageRecorder, with_estimate
 from photosorter.core.records import Folder
 from photosorter.core.search import SearchError, completions
@@ -74,17 +75,6 @@ class QueueEntry:
     attempts: int
     what: str
     error: str | None
-
-
-def _job_subject(kind: str, payload: dict[str, Any], folders: dict[int, str]) -> str:
-    if kind == "scan" and "folder_id" in payload:
-        return folders.get(payload["folder_id"], "a removed folder")
-    if kind == "scan":
-        count = sum(len(paths) for paths in payload.get("paths", {}).values())
-        return f"{count:,} changed file{'s' if count != 1 else ''}"
-    if kind == "thumbnail":
-        return f"{len(payload.get('hashes', [])):,} thumbnails"
-    return "new photos"
 
 
 class Facade:
@@ -236,7 +226,7 @@ class Facade:
     def queue_entries(self, live: LiveLibrary) -> list[QueueEntry]:
         folders = {f.id: f.path for f in self.library.folders()}
         return [
-            QueueEntry(j.id, j.kind, j.state, j.attempts, _job_subject(j.kind, j.payload, folders), j.error)
+            QueueEntry(j.id, j.kind, j.state, j.attempts, job_subject(j, folders), j.error)
             for j in live.queue.jobs()
         ]
 

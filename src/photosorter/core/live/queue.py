@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from photosorter.core.analysis.lease import local_pid, new_owner, owner_gone
 from photosorter.core.catalog import Catalog
 from photosorter.core.catalog import queue as queue_rows
+from photosorter.core.catalog.paths import display
 from photosorter.core.catalog.queue import QueuedJob
 
 MAX_ATTEMPTS = 3
@@ -23,6 +24,23 @@ STALE_SECONDS = 600.0  # a job claimed on another machine (a catalog on a shared
 SCAN, THUMBNAIL, ANALYZE = "scan", "thumbnail", "analyze"
 LOCAL_KINDS = (SCAN, THUMBNAIL)
 ANALYSIS_KINDS = (ANALYZE,)
+
+
+def job_subject(job: QueuedJob, folders: dict[int, str]) -> str:
+    """What a job is about, in the user's words: the folder a whole pass covers, how many changed files
+    or thumbnails, or the new photos analysis looks for. ``folders`` maps library folder ids to paths.
+    The queue panel and ``photosorter jobs`` show it beside the job's kind."""
+    payload = job.payload
+    if job.kind == SCAN and "folder_id" in payload:
+        path = folders.get(payload["folder_id"])
+        return display(path) if path is not None else "a removed folder"
+    if job.kind == SCAN:
+        count = sum(len(paths) for paths in payload.get("paths", {}).values())
+        return f"{count:,} changed file{'s' if count != 1 else ''}"
+    if job.kind == THUMBNAIL:
+        count = len(payload.get("hashes", []))
+        return f"{count:,} thumbnail{'s' if count != 1 else ''}"
+    return "new photos"
 
 
 @dataclass(frozen=True, slots=True)
