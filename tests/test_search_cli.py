@@ -55,7 +55,28 @@ def test_a_term_may_start_with_a_dash_without_double_dash(cli, home, photo_folde
     mixed = cli("--home", home, "search", "--limit", "1", "-cat", "--json")  # options anywhere still work
     assert mixed.code == 0 and len(mixed.json()) == 1
     text = cli("--home", home, "search", "-cat", "animal")
-    assert text.code == 0 and text.out.strip().endswith("0 photos")
+    assert text.code == 0 and text.out.strip().splitlines() == ["0 photos", "closest labels: Animal (1)"]
+
+
+def test_a_search_that_finds_nothing_says_why_and_what_to_try(cli, home, photo_folder) -> None:
+    """The app's empty state, as lines: a word no photo is labelled with, and the closest labels."""
+    assert cli("--home", home, "scan", photo_folder, "--json").code == 0
+    _label_cat(home, photo_folder)
+    typo = cli("--home", home, "search", "cta")
+    assert typo.code == 0
+    assert typo.out.strip().splitlines()[-3:] == [
+        "0 photos",
+        "no photo is labelled “cta”",
+        "closest labels: Cat (1)",
+    ]
+    both = cli("--home", home, "search", "cat", "mountain")
+    assert both.out.strip().splitlines()[-4:] == [
+        "0 photos",
+        "no photo is labelled “mountain”",
+        "every word must match the same photo: try fewer words",
+        "closest labels: Cat (1)",
+    ]
+    assert cli("--home", home, "search", "cta", "--json").json() == []  # JSON stays the results alone
 
 
 def test_an_empty_search_is_refused_with_what_to_type(cli, home, photo_folder) -> None:

@@ -8,7 +8,7 @@ from photosorter.cli.common import EXIT_USAGE, echo, fail, print_json
 from photosorter.core.catalog.paths import display
 from photosorter.core.library import Library
 from photosorter.core.search import SearchError, help_text, label_counts, search
-from photosorter.core.search.suggest import unlabelled_words
+from photosorter.core.search.suggest import no_match_help, unlabelled_words
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -84,7 +84,9 @@ def run_search(args: argparse.Namespace) -> int:
             hits = search(library.catalog, query, limit=args.limit)
         except SearchError as error:
             return fail(str(error).replace("\n", " "), EXIT_USAGE)
-        unlabelled = unlabelled_words(library.catalog, query) if hits and not args.json else ()
+        # what the app shows above the results, or instead of an empty grid
+        unlabelled = unlabelled_words(library.catalog, query) if not args.json else ()
+        no_match = no_match_help(library.catalog, query).sentences() if not hits and not args.json else []
     data = [
         {
             "path": display(h.path),
@@ -105,6 +107,8 @@ def run_search(args: argparse.Namespace) -> int:
         echo("1 photo" if len(data) == 1 else f"{len(data)} photos")
         for word in unlabelled:
             echo(word.sentence())
+        for line in no_match:
+            echo(line)
     return 0
 
 

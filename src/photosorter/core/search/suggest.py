@@ -25,6 +25,21 @@ class NoMatchHelp:
     closest: tuple[LabelCount, ...]  # labels to try instead, closest first
     closest_people: tuple[tuple[str, int], ...] = ()  # (name, photos) of people to try, closest first
 
+    def sentences(self) -> list[str]:
+        """The help as plain lines (``photosorter search``; the app shows the same with links)."""
+        lines = []
+        if self.terms > 1:
+            lines.append("every word must match the same photo: try fewer words")
+        if not self.analyzed:
+            lines.append("no photo is analyzed yet, so only file names, folders and dates can match")
+        if self.closest:
+            lines.append(
+                "closest labels: " + ", ".join(f"{label.name} ({label.count:,})" for label in self.closest)
+            )
+        if self.closest_people:
+            lines.append("closest people: " + ", ".join(f"{n} ({c:,})" for n, c in self.closest_people))
+        return lines
+
 
 def no_match_help(catalog: Catalog, query: str, limit: int = 5) -> NoMatchHelp:
     """Why ``query`` may have found nothing, and the labels and people closest to its words."""
