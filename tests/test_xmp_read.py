@@ -476,6 +476,28 @@ def test_regions_name_faces_detected_later_and_keep_undetected_ones(home: Path, 
         assert ("local", "Alice Martin") not in _names(library, content)
 
 
+def test_region_faces_are_created_named_and_undo_leaves_them_unnamed(home: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    photo = make_photo(folder / "pair.jpg")
+    (folder / "pair.jpg.xmp").write_bytes(fixture("digikam.jpg.xmp"))
+    scan(home, folder)
+    with Library.open(home) as library:
+        content = library.photo_by_path(str(photo)).hash  # type: ignore[union-attr]
+        faces = meta.faces_of(library.catalog, content)
+        assert sorted((f.backend, f.person_name, f.assigned_by) for f in faces) == [
+            (REGION_BACKEND, "Alice Martin", "manual"),
+            (REGION_BACKEND, "Борис", "manual"),
+        ]
+        assert "XMP face regions" in naming.undo(library.catalog)
+        # as before naming: the faces stay, unnamed, and the people the step created are gone
+        after = meta.faces_of(library.catalog, content)
+        assert sorted(f.id for f in after) == sorted(f.id for f in faces)
+        assert {(f.person_id, f.assigned_by) for f in after} == {(None, None)}
+        count = library.catalog.connection().execute("SELECT count(*) FROM people").fetchone()[0]
+        assert count == 0
+
+
 def test_regions_name_faces_detected_before_the_scan(home: Path, tmp_path: Path) -> None:
     folder = tmp_path / "photos"
     folder.mkdir()

@@ -58,12 +58,21 @@ def find_sidecars(name: str, sidecars: dict[str, os.DirEntry | str]) -> tuple[tu
     dictionary look-ups and one stat per sidecar found.
     """
     full, short = sidecar_names(name.lower())
-    found = [entry for key in ((full, short) if full != short else (full,)) if (entry := sidecars.get(key))]
-    if not found:
-        return (), None
+    first, second = sidecars.get(full), (sidecars.get(short) if short != full else None)
+    if second is None:
+        if first is None:
+            return (), None
+        if isinstance(first, os.DirEntry):  # the usual case, one sidecar found by the walk: no lists
+            try:
+                info = first.stat()
+            except OSError:
+                return (), None  # vanished since the listing: as if it were not there
+            return (first.path,), f"{first.name}:{info.st_size}:{info.st_mtime_ns}"
     paths: list[str] = []
     parts: list[str] = []
-    for entry in found:
+    for entry in (first, second):
+        if entry is None:
+            continue
         try:
             if isinstance(entry, os.DirEntry):
                 info, path, base = entry.stat(), entry.path, entry.name

@@ -323,15 +323,25 @@ def faces_of_contents(catalog: Catalog, hashes: Iterable[str]) -> dict[str, list
     return found
 
 
-def add_region_face(conn: sqlite3.Connection, content_hash: str, region: FaceRegion, idx: int) -> int:
-    """A face for a named region no detector found (yet): no embedding, so it never joins clustering.
-    ``idx``: unused among the content's 'xmp' faces."""
-    cursor = conn.execute(
-        "INSERT INTO faces (hash, backend, idx, box_left, box_top, box_width, box_height, confidence)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, 100.0)",
-        (content_hash, REGION_BACKEND, idx, region.left, region.top, region.width, region.height),
-    )
-    return int(cursor.lastrowid)
+def add_region_faces(
+    conn: sqlite3.Connection, faces: Sequence[tuple[str, FaceRegion, int, int]]
+) -> list[int]:
+    """Faces for named regions no detector found (yet), each (content hash, region, idx, person id), born
+    named by hand; returns their ids. No embedding, so they never join clustering. ``idx``: unused among
+    the content's 'xmp' faces."""
+    ids = []
+    for content_hash, region, idx, person_id in faces:
+        cursor = conn.execute(
+            "INSERT INTO faces (hash, backend, idx, box_left, box_top, box_width, box_height, confidence,"
+            " person_id, assigned_by) VALUES (?, ?, ?, ?, ?, ?, ?, 100.0, ?, 'manual')",
+            (content_hash, REGION_BACKEND, idx, *_box(region), person_id),
+        )
+        ids.append(int(cursor.lastrowid))
+    return ids
+
+
+def _box(region: FaceRegion) -> tuple[float, float, float, float]:
+    return region.left, region.top, region.width, region.height
 
 
 def delete_face(conn: sqlite3.Connection, face_id: int) -> None:

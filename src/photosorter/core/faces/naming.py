@@ -8,7 +8,8 @@ the person are assigned ('auto') or suggested. Faces a user placed ('manual',
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,17 +75,23 @@ def name_cluster(
 
 def name_faces(
     catalog: Catalog,
-    named: list[tuple[int, str]],
+    named: list[tuple[int | None, str]],
     description: str,
     services: Mapping[str, FaceService] | None = None,
+    insert: Callable[[sqlite3.Connection, list[int]], list[int]] | None = None,
 ) -> int:
     """Names many faces at once as if the user did each (the names another tool stored with the photos):
     each face's unnamed cluster mates follow, as in ``name_face``. One undo step takes them all back;
-    propagation runs once for every person. Returns how many faces were named."""
+    propagation runs once for every person. Returns how many faces were named.
+
+    A face id None is a face to create already named: ``insert(conn, person_ids)`` inserts those, one per
+    person id given in their order, as 'manual' faces of those people and returns their ids. One INSERT
+    each instead of an insert and then an UPDATE per face (which also marked the face stale twice for
+    search); undo leaves them unnamed, as it leaves faces that were there unnamed before."""
     if not named:
         return 0
     cleaned = [(face_id, _clean(name)) for face_id, name in named]
-    chosen = {face_id for face_id, _ in cleaned}
+    chosen = {face_id for face_id, _ in cleaned if face_id is not None}
     mates: dict[int, list[int]] = {}
     for face in rows.faces_by_id(catalog, chosen):  # one query: a library's worth of regions at once
         if face.cluster_id is not None:
@@ -92,11 +99,14 @@ def name_faces(
     with catalog.transaction() as conn:
         names = {name.casefold(): name for _, name in cleaned}
         existing = {key: rows.person_by_name(catalog, name) for key, name in names.items()}
-        touched = [m for face_id, _ in cleaned for m in [face_id, *mates.get(face_id, [])]]
+        touched = [
+            m for face_id, _ in cleaned if face_id is not None for m in [face_id, *mates.get(face_id, [])]
+        ]
         state = views.snapshot(conn, touched, [p.id for p in existing.values() if p is not None])
         people: dict[str, int] = {}
         manual: dict[int, list[int]] = {}
         auto: dict[int, list[int]] = {}
+        new_people: list[int] = []  # the person of each face to create, in order
         for face_id, name in cleaned:
             key = name.casefold()
             if key not in people:
@@ -106,6 +116,9 @@ def name_faces(
                     state["people"].append([people[key], None])  # undo removes the new person
                 else:
                     people[key] = found.id
+            if face_id is None:
+                new_people.append(people[key])
+                continue
             manual.setdefault(people[key], []).append(face_id)
             free = [m for m in mates.get(face_id, []) if m not in chosen]
             auto.setdefault(people[key], []).extend(free)
@@ -115,6 +128,12 @@ def name_faces(
         for person_id, face_ids in auto.items():
             if face_ids:
                 rows.assign(conn, face_ids, person_id, "auto")
+        if new_people:
+            if insert is None:
+                raise ValueError("faces to create (id None) need an insert")
+            created = insert(conn, new_people)
+            state["faces"] += [[face_id, None, None, None] for face_id in created]  # undo: unnamed
+            state["face_ids"] = sorted([*state["face_ids"], *created])
         views.push_undo(conn, "name", description, state)
     propagate(catalog, people.values(), services)
     return len(cleaned)

@@ -20,6 +20,7 @@ from photosorter.core.catalog.database import Catalog
 from photosorter.core.faces import naming
 from photosorter.core.faces.service import FaceService
 from photosorter.core.faces.thresholds import REGION_MIN_OVERLAP
+from photosorter.core.records import FaceRegion
 from photosorter.core.xmp.geometry import same_face_score
 
 _USER_PLACED = ("manual", "suggestion")  # what automation (and other tools' names) never change
@@ -42,7 +43,8 @@ def apply_regions(
     pending = meta.pending_regions(catalog, waiting)
     if not pending:
         return RegionReport()
-    to_name: list[tuple[int, str]] = []
+    to_name: list[tuple[int | None, str]] = []  # None: a face of its own, created named by ``naming``
+    to_create: list[tuple[str, FaceRegion, int]] = []  # (content, region, idx) of each of those
     applied: list[meta.PendingRegion] = []
     waiting: list[meta.PendingRegion] = []
     kept = 0
@@ -80,18 +82,26 @@ def apply_regions(
                     continue
                 if key not in own:
                     idx, next_idx = next_idx, next_idx + 1
-                    face_id = meta.add_region_face(conn, content_hash, region, idx)
-                    own[key] = meta.DetectedFace(
-                        face_id, meta.REGION_BACKEND, idx, box, None, region.name, None
-                    )
-                    to_name.append((face_id, region.name))
+                    to_create.append((content_hash, region, idx))
+                    # no id yet: this pass only asks whether the content has a face of that name
+                    own[key] = meta.DetectedFace(0, meta.REGION_BACKEND, idx, box, None, region.name, None)
+                    to_name.append((None, region.name))
                     kept += 1
                 (applied if looked else waiting).append(pending_region)
         meta.mark_regions(conn, applied, "applied")
         meta.mark_regions(conn, waiting, "waiting")
     if callable(services):
         services = services() if to_name else None  # built only when there is something to name
-    named = naming.name_faces(catalog, to_name, f"name {len(to_name)} faces from XMP face regions", services)
+
+    def create(conn, person_ids: list[int]) -> list[int]:
+        rows = [
+            (h, region, idx, person) for (h, region, idx), person in zip(to_create, person_ids, strict=True)
+        ]
+        return meta.add_region_faces(conn, rows)
+
+    named = naming.name_faces(
+        catalog, to_name, f"name {len(to_name)} faces from XMP face regions", services, create
+    )
     with catalog.transaction() as conn:
         meta.unmark_named_as_read(conn, contents - stale_before)
     return RegionReport(named - kept, kept, len(waiting))

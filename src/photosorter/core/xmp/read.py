@@ -25,7 +25,10 @@ SIDECAR_SUFFIX = ".xmp"
 
 def sidecar_names(photo_name: str) -> tuple[str, str]:
     """The two sidecar names of a photo, the winner first: ``IMG_1.jpg.xmp`` and ``IMG_1.xmp``."""
-    stem = os.path.splitext(photo_name)[0]
+    dot = photo_name.rfind(".")
+    # os.path.splitext's rule for a bare name, without its cost (called per photo by a no-change rescan):
+    # the extension starts at the last dot, unless only dots come before it (".hidden" has none)
+    stem = photo_name[:dot] if dot > 0 and photo_name[:dot].strip(".") else photo_name
     return photo_name + SIDECAR_SUFFIX, stem + SIDECAR_SUFFIX
 
 
