@@ -19,6 +19,10 @@ is printed before and after, as the absolute rates depend on it; so is the CPU
 time each photo took (all analyzing threads or processes together), which
 depends less on what else the machine is doing: on an idle machine with N
 cores, N / CPU time is about the rate to expect when the work spreads evenly.
+CPU time still depends on the CPU's floating-point throughput, so the run starts
+with bench_ocr's reference (GFLOP per CPU second of one onnxruntime thread) and
+gives each feature's cost in reference GFLOP a photo as well, which compares
+across machines and days.
 """
 
 from __future__ import annotations
@@ -153,8 +157,12 @@ def main() -> None:
         return
     if not args.folder.is_dir():
         parser.error(f"{args.folder} is not a folder of photos")
+    from bench_ocr import reference_gflops  # not in the children: they may run another checkout's src
+
     mode = "worker processes" if args.processes else "worker threads"
+    gflops = reference_gflops()
     print(f"{args.folder}, {os.cpu_count()} {mode}, load average {load()}")
+    print(f"reference: {gflops:.1f} GFLOP per CPU second (bench_ocr.reference_gflops)")
     this = REPO / "src"
     builds = [("base", args.compare.resolve()), ("new", this)] if args.compare else [("new", this)]
     results: dict[tuple[str, str], list[dict]] = {}
@@ -179,7 +187,10 @@ def main() -> None:
             cpu = statistics.median(r["cpu_ms"] for r in runs)
             rss = max(r["rss_mb"] for r in runs)
             cells.append((name, rate, cpu, rss))
-        line = "  ".join(f"{n} {rate:6.2f}/s {cpu:5.0f} CPU ms {rss:5.0f} MB" for n, rate, cpu, rss in cells)
+        line = "  ".join(
+            f"{n} {rate:6.2f}/s {cpu:5.0f} CPU ms ({cpu * gflops / 1000:4.1f} ref GFLOP) {rss:5.0f} MB"
+            for n, rate, cpu, rss in cells
+        )
         if len(cells) == 2:
             (_, base_rate, base_cpu, _), (_, rate, cpu, _) = cells
             line += f"  new/base: rate {rate / base_rate:4.2f}x, CPU {cpu / base_cpu:4.2f}x"

@@ -11,6 +11,12 @@ read (as ``eval_analysis.py`` counts them). ``--det`` / ``--rec`` swap in anothe
 either model (a quantized or re-exported one, say); the bundled models then run too, alternating
 with the variant each round, so both see the same load on a shared machine. CPU time, not wall
 time, is what each row reports: it depends less on what else the machine is doing.
+
+CPU time still depends on the CPU: the OCR models are convolution-bound and run near the core's
+float32 peak, so a CPU that does half the floating-point work per cycle takes about twice the CPU
+time for the same OCR. Each run therefore first prints a reference, the GFLOP a second of one
+onnxruntime thread multiplying two 1024x1024 float32 matrices, and the OCR's cost in those units
+(milliseconds times GFLOP/s); compare runs on different days or machines by that, not by milliseconds.
 """
 
 from __future__ import annotations
@@ -23,13 +29,43 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from onnx import TensorProto, helper
 
 from eval_analysis import fold
-from photosorter.core.analysis.local.onnx_graph import session
+from photosorter.core.analysis.local.onnx_graph import IR_VERSION, OPSET, session
 from photosorter.core.analysis.local.text import TextReader
 from photosorter.core.imaging import analysis_jpeg
 
 REPO = Path(__file__).resolve().parent.parent
+REFERENCE_SIDE = 1024
+
+
+def reference_gflops(repeats: int = 20) -> float:
+    """GFLOP per CPU second of one onnxruntime thread multiplying two square float32 matrices.
+
+    The best of three timings, each over ``repeats`` products: the machine's own yardstick for the
+    same kind of work the OCR models do, measured in the same run.
+    """
+    side = REFERENCE_SIDE
+    matrix = helper.make_tensor_value_info("m", TensorProto.FLOAT, [side, side])
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["m", "m"], ["p"])],
+        "reference",
+        [matrix],
+        [helper.make_tensor_value_info("p", TensorProto.FLOAT, [side, side])],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+    model.ir_version = IR_VERSION
+    runner = session(model.SerializeToString())
+    operand = np.random.default_rng(0).random((side, side), dtype=np.float32)
+    runner.run(None, {"m": operand})
+    best = float("inf")
+    for _ in range(3):
+        start = time.process_time()
+        for _ in range(repeats):
+            runner.run(None, {"m": operand})
+        best = min(best, time.process_time() - start)
+    return repeats * 2 * side**3 / best / 1e9
 
 
 class TimedSession:
@@ -110,6 +146,8 @@ def main() -> None:
         variants["variant"] = timed_reader(args.det, args.rec)
     for reader, spent in variants.values():
         read_corpus(reader, spent, photos[:2])  # first calls allocate and warm caches
+    gflops = reference_gflops()
+    print(f"reference: {gflops:.1f} GFLOP per CPU second (float32 {REFERENCE_SIDE}^2 MatMul, one thread)")
     print(f"{len(photos)} photos, CPU ms per photo on one thread")
     results: dict[str, list[dict]] = {name: [] for name in variants}
     for round_number in range(1, args.rounds + 1):
@@ -125,7 +163,8 @@ def main() -> None:
     for name, runs in results.items():
         median = statistics.median(r["all"] for r in runs)
         print(
-            f"{name:8s} median OCR {median:5.0f} CPU ms/photo, {median / baseline:4.2f}x the bundled models"
+            f"{name:8s} median OCR {median:5.0f} CPU ms/photo, {median / baseline:4.2f}x the bundled models, "
+            f"{median * gflops / 1000:4.1f} reference GFLOP/photo"
         )
 
 

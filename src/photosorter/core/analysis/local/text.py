@@ -46,6 +46,15 @@ from photosorter.core.analysis.types import Box, TextLine
 # neighbours). The CPU memory arena made neither session faster. The recognizer's MatMuls (its CTC head
 # and attention, 8% of it) quantized dynamically read 64/87 for 3% less of its CPU (one run): too little
 # for a converted model to build, cache and keep in step with RapidOCR's.
+# The millisecond figures above depend on the CPU. From 2026-12-03 evening the same code and corpus took
+# about twice as long (detector ~205 ms a photo, OCR ~450): not onnxruntime (1.20.1 and 1.22.1 took the
+# same CPU as 1.32.0, all models, alternating), not opencv (4.11 as 5.1), not the session options
+# (spinning, denormals: equal; "basic" optimization 1.45x slower). Both sessions run at 75-90% of the
+# core's float32 peak (detector 3.25 GMAC at 480x640, recognizer 0.99 GMAC a line; a one-thread MatMul
+# does ~34 GFLOP per CPU second here, the 16 FLOP a cycle at 2 GHz of a core with 128-bit wide AVX2
+# units), so the work per photo is unchanged and the machine does half as much of it per second.
+# benchmarks/bench_ocr.py and bench_analyze.py print that MatMul reference so runs on different
+# machines compare in reference GFLOP (OCR ~15 a photo), not in milliseconds.
 DETECT_LONG_SIDE = 640
 # Lines are recognized one per call. On a loaded machine six single calls on 48x320 lines took 13% less
 # CPU than one batch of six (RapidOCR's default; the batch's activations outgrow the cache), and the
