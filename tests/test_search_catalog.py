@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from photosorter.core.analysis.types import AnalysisResult, Box, Face, Feature, Label, TextLine
 from photosorter.core.catalog import Catalog, search_store
@@ -545,3 +547,41 @@ def test_a_rebuild_reading_the_labels_in_chunks_gives_the_same_index(
     assert len(chunks) == 1 if chunk_rows == 300_000 else 1 < len(chunks) <= contents
     _rebuild(catalog)
     assert snapshot(catalog) == before
+
+
+def test_a_rebuild_gives_each_photo_its_path_words_once(catalog) -> None:
+    """A rebuild splits all file names at once (ASCII ones as bytes, the others one by one) and gives
+    photos alike but for their name their folder's terms together: each photo is in each of its path
+    words' lists once, though a word is both in its folder and twice in its name."""
+    from photosorter.core.catalog.search_words import tokens
+
+    folder = photo_rows.add_folder(catalog, "/beach")
+    paths = ["/beach/Beach_beach 2.JPG", "/beach/Été à Paris.jpg", "/beach/two\nlines.jpg", "/beach/_.jpg"]
+    ids = {add_photo(catalog, folder, path, f"h-beach-{i}", None): path for i, path in enumerate(paths)}
+    _rebuild(catalog)
+    found: dict[int, list[str]] = {photo: [] for photo in ids}
+    with catalog.transaction() as conn:
+        for key, blob, scores in conn.execute(
+            "SELECT t.key, l.ids, l.scores FROM search_lists l JOIN search_terms t ON t.id = l.term_id"
+            " WHERE t.kind = 'path'"
+        ):
+            for photo in search_store.unpack(blob, scores)[0].tolist():
+                if photo in found:
+                    found[photo].append(key)
+    for photo, path in ids.items():
+        assert sorted(found[photo]) == sorted(set(tokens(path))), path
+
+
+_NAMES = st.text(st.characters(codec="utf-8"), max_size=12) | st.sampled_from(["IMG_1.JPG", "a\nb", ""])
+
+
+@given(st.lists(_NAMES))
+def test_tokens_of_many_texts_are_the_tokens_of_each(texts) -> None:
+    from photosorter.core.catalog.search_words import tokens, tokens_of
+
+    words, text = tokens_of(texts)
+    assert len(words) == text.size
+    found: list[list[str]] = [[] for _ in texts]
+    for word, at in zip(words, text.tolist(), strict=True):
+        found[at].append(word)
+    assert found == [tokens(t) for t in texts]
