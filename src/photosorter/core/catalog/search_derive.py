@@ -8,11 +8,13 @@ visible photo holding it; paths, cameras and duplicates belong to the photo itse
 
 from __future__ import annotations
 
+import gc
 import itertools
 import json
 import queue
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -569,46 +571,80 @@ def _text_terms(rows, content: dict[str, int], terms: Terms, found: _Found) -> N
             found.put(word, c, float(confidence))
 
 
-def _face_terms(rows, content: dict[str, int], terms: Terms, found: _Found) -> None:
+def _face_terms(rows, content: dict[str, int], terms: Terms):
+    """(term, content, score) of the face rows, as columns: ``has:faces`` and who (a person, or
+    ``is:unnamed``) per face, its attributes' words, and per content the most faces one backend found.
+
+    A million photos have about a million faces but few people and few distinct attributes: each
+    person's and each (attributes, confidence)'s terms are found once, then given to their rows."""
+    if not rows:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+    hashes, backends, persons, attributes, confidences = zip(*rows, strict=True)
+    owner = np.array([content.get(h, -1) for h in hashes], dtype=np.int64)
+    shown = owner >= 0
+    owner = owner[shown]
+    if not owner.size:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
     has_faces, unnamed = terms.index[("has", "faces")], terms.index[("is", "unnamed")]
-    face_counts: dict[tuple[int, str], int] = {}
-    put_term, put_content, put_score = found.term.append, found.content.append, found.score.append
-    words_of_face: dict[tuple[str, float], list[tuple[int, float]]] = {}
-    for h, backend, person, attributes, confidence in rows:
-        c = content.get(h)
-        if c is None:
-            continue
-        face_counts[(c, backend)] = face_counts.get((c, backend), 0) + 1
-        put_term(has_faces)
-        put_content(c)
-        put_score(0.0)
-        if person is None:
-            put_term(unnamed)
-            put_content(c)
-            put_score(0.0)
-        else:
-            put_term(terms.add("person", str(person), str(person)))
-            put_content(c)
-            put_score(100.0)
-        words = words_of_face.get((attributes, confidence))
-        if words is None:
-            words = words_of_face[(attributes, confidence)] = [
-                (terms.add("face", word, word, word), score)
-                for word, score in face_words(attributes, float(confidence))
-            ]
-        for word, score in words:
-            put_term(word)
-            put_content(c)
-            put_score(score)
-    most: dict[int, int] = {}
-    for (c, _), n in face_counts.items():
-        most[c] = max(most.get(c, 0), n)
-    for c, n in most.items():
-        found.put(terms.add("faces", str(n), str(n)), c, 0.0)
+    person_of: dict[object, int] = {}
+    person = np.array([person_of.setdefault(p, len(person_of)) for p in persons], dtype=np.int64)[shown]
+    person_term = np.array(
+        [unnamed if p is None else terms.add("person", str(p), str(p)) for p in person_of], dtype=np.int64
+    )
+    named = np.array([p is not None for p in person_of], dtype=bool)[person]
+    words_of: dict[tuple, int] = {}
+    words = np.array(
+        [words_of.setdefault(key, len(words_of)) for key in zip(attributes, confidences, strict=True)],
+        dtype=np.int64,
+    )[shown]
+    found = [
+        [(terms.add("face", word, word, word), score) for word, score in face_words(text, float(confidence))]
+        for text, confidence in words_of
+    ]
+    word_count = np.array([len(pairs) for pairs in found], dtype=np.int64)
+    word_term = np.array([term for pairs in found for term, _ in pairs], dtype=np.int64)
+    word_score = np.array([score for pairs in found for _, score in pairs], dtype=np.float64)
+    at = _runs((np.cumsum(word_count) - word_count)[words], word_count[words])
+    # the most faces one backend found in each content
+    backend_of: dict[object, int] = {}
+    backend = np.array([backend_of.setdefault(b, len(backend_of)) for b in backends], dtype=np.int64)[shown]
+    pair, count = np.unique(owner * len(backend_of) + backend, return_counts=True)
+    most = np.zeros(len(content), dtype=np.int64)
+    np.maximum.at(most, pair // len(backend_of), count)
+    with_faces = np.flatnonzero(most)
+    count_term = {n: terms.add("faces", str(n), str(n)) for n in np.unique(most[with_faces]).tolist()}
+    faces_term = np.array([count_term[n] for n in most[with_faces].tolist()], dtype=np.int64)
+    term = np.concatenate([np.full(owner.size, has_faces), person_term[person], word_term[at], faces_term])
+    owner_of = np.concatenate([owner, owner, np.repeat(owner, word_count[words]), with_faces])
+    score = np.concatenate(
+        [np.zeros(owner.size), np.where(named, 100.0, 0.0), word_score[at], np.zeros(with_faces.size)]
+    )
+    return term, owner_of, score
 
 
 def derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None) -> Postings:
     """Postings of ``photo_ids`` (None: every photo), from the photo rows and their content's analysis."""
+    if photo_ids is not None:
+        return _derive(conn, photo_ids)
+    with _collector_paused():
+        return _derive(conn, None)
+
+
+@contextmanager
+def _collector_paused():
+    """Python's cycle collector off meanwhile: a whole derivation makes millions of row tuples and
+    lists, none of them in a cycle, and each collection of the oldest generation walks all of them
+    again (a million photos: some 10% of the derivation's CPU, measured with the collector off)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None) -> Postings:
     whole = photo_ids is None
     wanted = None if whole else [int(i) for i in photo_ids]
     where, params = _where("id", wanted)
@@ -677,9 +713,11 @@ def _postings(
     # row's confidence); text and faces name other terms than labels: their postings never meet
     found = _Found()
     _text_terms(text, content, terms, found)
-    _face_terms(faces, content, terms, found)
+    face_term, face_content, face_score = _face_terms(faces, content, terms)
     other = _best(
-        np.array(found.term, np.int64), np.array(found.content, np.int64), np.array(found.score, np.float64),
+        np.concatenate([np.array(found.term, np.int64), face_term]),
+        np.concatenate([np.array(found.content, np.int64), face_content]),
+        np.concatenate([np.array(found.score, np.float64), face_score]),
         len(terms.keys), len(content),
     )  # fmt: skip
     # what needs no label row is done before waiting for the first (or the next) chunk
