@@ -585,3 +585,29 @@ def test_tokens_of_many_texts_are_the_tokens_of_each(texts) -> None:
     for word, at in zip(words, text.tolist(), strict=True):
         found[at].append(word)
     assert found == [tokens(t) for t in texts]
+
+
+def test_a_rebuild_counts_the_faces_of_each_backend_apart(catalog) -> None:
+    """``faces:N`` is the most faces one backend found: the rebuild counts faces per (content, backend)
+    at once, as the photo by photo derivation counts them one content at a time."""
+    features = frozenset({Feature.FACES})
+    result = AnalysisResult("rekognition", features, faces=(face(), face(smile=True), face(), face()))
+    store_result(catalog, "h-party", result, VERSIONS)
+    store(catalog, "h-dog", faces=[face(beard=True)])
+    before = snapshot(catalog)
+    _rebuild(catalog)
+    assert snapshot(catalog) == before
+    assert names(catalog, "faces:4") == ["party"]
+    assert names(catalog, "faces:1") == ["dog"]
+    assert set(names(catalog, "beard")) == {"dog"}
+
+
+def test_a_rebuild_names_no_person_whose_faces_no_visible_photo_holds(catalog) -> None:
+    """The faces of a missing photo's content give it no postings, and their person no term of its own."""
+    with catalog.transaction() as conn:
+        photo_rows.mark_missing(conn, [catalog.ids["party"]])
+    _rebuild(catalog)
+    with catalog.transaction() as conn:
+        kinds = {kind for (kind,) in conn.execute("SELECT DISTINCT kind FROM search_terms")}
+    assert "person" not in kinds and "face" not in kinds
+    assert names(catalog, "has:faces") == []

@@ -579,15 +579,17 @@ def _face_terms(rows, content: dict[str, int], terms: Terms):
     person's and each (attributes, confidence)'s terms are found once, then given to their rows."""
     if not rows:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
-    hashes, backends, persons, attributes, confidences = zip(*rows, strict=True)
-    owner = np.array([content.get(h, -1) for h in hashes], dtype=np.int64)
+    owner = np.array([content.get(row[0], -1) for row in rows], dtype=np.int64)
     shown = owner >= 0
-    owner = owner[shown]
+    if not shown.all():  # no visible photo holds these (nor names their people: no term without photos)
+        rows = [rows[i] for i in np.flatnonzero(shown).tolist()]
+        owner = owner[shown]
     if not owner.size:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+    _, backends, persons, attributes, confidences = zip(*rows, strict=True)
     has_faces, unnamed = terms.index[("has", "faces")], terms.index[("is", "unnamed")]
     person_of: dict[object, int] = {}
-    person = np.array([person_of.setdefault(p, len(person_of)) for p in persons], dtype=np.int64)[shown]
+    person = np.array([person_of.setdefault(p, len(person_of)) for p in persons], dtype=np.int64)
     person_term = np.array(
         [unnamed if p is None else terms.add("person", str(p), str(p)) for p in person_of], dtype=np.int64
     )
@@ -596,7 +598,7 @@ def _face_terms(rows, content: dict[str, int], terms: Terms):
     words = np.array(
         [words_of.setdefault(key, len(words_of)) for key in zip(attributes, confidences, strict=True)],
         dtype=np.int64,
-    )[shown]
+    )
     found = [
         [(terms.add("face", word, word, word), score) for word, score in face_words(text, float(confidence))]
         for text, confidence in words_of
@@ -607,7 +609,7 @@ def _face_terms(rows, content: dict[str, int], terms: Terms):
     at = _runs((np.cumsum(word_count) - word_count)[words], word_count[words])
     # the most faces one backend found in each content
     backend_of: dict[object, int] = {}
-    backend = np.array([backend_of.setdefault(b, len(backend_of)) for b in backends], dtype=np.int64)[shown]
+    backend = np.array([backend_of.setdefault(b, len(backend_of)) for b in backends], dtype=np.int64)
     pair, count = np.unique(owner * len(backend_of) + backend, return_counts=True)
     most = np.zeros(len(content), dtype=np.int64)
     np.maximum.at(most, pair // len(backend_of), count)
