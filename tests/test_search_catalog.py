@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from photosorter.core.analysis.types import AnalysisResult, Box, Face, Feature, Label, TextLine
 from photosorter.core.catalog import Catalog, search_store
@@ -545,3 +547,67 @@ def test_a_rebuild_reading_the_labels_in_chunks_gives_the_same_index(
     assert len(chunks) == 1 if chunk_rows == 300_000 else 1 < len(chunks) <= contents
     _rebuild(catalog)
     assert snapshot(catalog) == before
+
+
+def test_a_rebuild_gives_each_photo_its_path_words_once(catalog) -> None:
+    """A rebuild splits all file names at once (ASCII ones as bytes, the others one by one) and gives
+    photos alike but for their name their folder's terms together: each photo is in each of its path
+    words' lists once, though a word is both in its folder and twice in its name."""
+    from photosorter.core.catalog.search_words import tokens
+
+    folder = photo_rows.add_folder(catalog, "/beach")
+    paths = ["/beach/Beach_beach 2.JPG", "/beach/Été à Paris.jpg", "/beach/two\nlines.jpg", "/beach/_.jpg"]
+    ids = {add_photo(catalog, folder, path, f"h-beach-{i}", None): path for i, path in enumerate(paths)}
+    _rebuild(catalog)
+    found: dict[int, list[str]] = {photo: [] for photo in ids}
+    with catalog.transaction() as conn:
+        for key, blob, scores in conn.execute(
+            "SELECT t.key, l.ids, l.scores FROM search_lists l JOIN search_terms t ON t.id = l.term_id"
+            " WHERE t.kind = 'path'"
+        ):
+            for photo in search_store.unpack(blob, scores)[0].tolist():
+                if photo in found:
+                    found[photo].append(key)
+    for photo, path in ids.items():
+        assert sorted(found[photo]) == sorted(set(tokens(path))), path
+
+
+_NAMES = st.text(st.characters(codec="utf-8"), max_size=12) | st.sampled_from(["IMG_1.JPG", "a\nb", ""])
+
+
+@given(st.lists(_NAMES))
+def test_tokens_of_many_texts_are_the_tokens_of_each(texts) -> None:
+    from photosorter.core.catalog.search_words import tokens, tokens_of
+
+    words, text = tokens_of(texts)
+    assert len(words) == text.size
+    found: list[list[str]] = [[] for _ in texts]
+    for word, at in zip(words, text.tolist(), strict=True):
+        found[at].append(word)
+    assert found == [tokens(t) for t in texts]
+
+
+def test_a_rebuild_counts_the_faces_of_each_backend_apart(catalog) -> None:
+    """``faces:N`` is the most faces one backend found: the rebuild counts faces per (content, backend)
+    at once, as the photo by photo derivation counts them one content at a time."""
+    features = frozenset({Feature.FACES})
+    result = AnalysisResult("rekognition", features, faces=(face(), face(smile=True), face(), face()))
+    store_result(catalog, "h-party", result, VERSIONS)
+    store(catalog, "h-dog", faces=[face(beard=True)])
+    before = snapshot(catalog)
+    _rebuild(catalog)
+    assert snapshot(catalog) == before
+    assert names(catalog, "faces:4") == ["party"]
+    assert names(catalog, "faces:1") == ["dog"]
+    assert set(names(catalog, "beard")) == {"dog"}
+
+
+def test_a_rebuild_names_no_person_whose_faces_no_visible_photo_holds(catalog) -> None:
+    """The faces of a missing photo's content give it no postings, and their person no term of its own."""
+    with catalog.transaction() as conn:
+        photo_rows.mark_missing(conn, [catalog.ids["party"]])
+    _rebuild(catalog)
+    with catalog.transaction() as conn:
+        kinds = {kind for (kind,) in conn.execute("SELECT DISTINCT kind FROM search_terms")}
+    assert "person" not in kinds and "face" not in kinds
+    assert names(catalog, "has:faces") == []

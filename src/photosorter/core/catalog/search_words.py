@@ -10,7 +10,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+import numpy as np
+
 _TOKEN = re.compile(r"[^\W_]+")
+_SPACE, _NEWLINE = ord(" "), ord("\n")
+# an ASCII byte as ``tokens`` sees it: a letter or digit (a token's), or a space (between tokens); line
+# breaks stay, they part the texts ``tokens_of`` joins
+_ASCII_SEPARATORS = bytes(c if chr(c).isalnum() or c == _NEWLINE else _SPACE for c in range(128)) + bytes(128)
 _VOWELS = set("aeiou")
 
 
@@ -24,6 +30,34 @@ def fold(text: str) -> str:
 
 def tokens(text: str) -> list[str]:
     return _TOKEN.findall(fold(text))
+
+
+def tokens_of(texts: list[str]) -> tuple[list[str], np.ndarray]:
+    """Every token of these texts (as ``tokens`` splits each) with the index of the text it is from,
+    in no particular order. A million file names: ASCII ones (nearly all) are split in one pass of
+    bytes, four times less than a regex call per name; the others one by one."""
+    joined = "\n".join(texts)
+    if joined.isascii() and joined.count("\n") == max(0, len(texts) - 1):
+        return _ascii_tokens(joined)
+    odd = [i for i, text in enumerate(texts) if not text.isascii() or "\n" in text]
+    plain = list(texts)
+    for i in odd:
+        plain[i] = ""
+    words, line = _ascii_tokens("\n".join(plain))
+    for i in odd:
+        found = tokens(texts[i])
+        words += found
+        line = np.concatenate([line, np.full(len(found), i, dtype=np.int64)])
+    return words, line
+
+
+def _ascii_tokens(joined: str) -> tuple[list[str], np.ndarray]:
+    """``tokens_of`` of ASCII texts joined by line breaks (and holding none)."""
+    raw = joined.lower().encode("ascii").translate(_ASCII_SEPARATORS)
+    code = np.frombuffer(raw, dtype=np.uint8)
+    in_word = code > _SPACE
+    starts = np.flatnonzero(in_word & ~np.r_[False, in_word[:-1]])
+    return raw.decode("ascii").split(), np.searchsorted(np.flatnonzero(code == _NEWLINE), starts)
 
 
 def phrase_of(text: str) -> str:
