@@ -89,8 +89,9 @@ def analyzed_hashes(library: Library, backend: str) -> set[str]:
 def test_progress_and_results_appear_while_the_run_goes_on(library: Library) -> None:
     analyzer = GatedAnalyzer()
     with LiveLibrary(library, analyzer=analyzer, features=LABELS, analysis_workers=1) as live:
-        wait_for(lambda: live.status().progress is not None, what="the run to start")
-        assert live.status().progress.total == 4 and live.status().progress.done == 0
+        # The run's first step is "Finding photos to analyze…" with no total yet: wait for the count.
+        wait_for(lambda: getattr(live.status().progress, "total", 0) == 4, what="the run to count its photos")
+        assert live.status().progress.done == 0
         analyzer.gate.release()
         wait_for(lambda: live.status().progress and live.status().progress.done == 1, what="one photo stored")
         # the first result is in the catalog while the run still waits on the others
