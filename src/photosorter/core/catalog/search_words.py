@@ -44,11 +44,12 @@ def tokens_of(texts: list[str]) -> tuple[list[str], np.ndarray]:
     for i in odd:
         plain[i] = ""
     words, line = _ascii_tokens("\n".join(plain))
-    for i in odd:
+    odd_lines: list[int] = []
+    for i in odd:  # gathered, then joined once: a library of accented or CJK names has a million of them
         found = tokens(texts[i])
         words += found
-        line = np.concatenate([line, np.full(len(found), i, dtype=np.int64)])
-    return words, line
+        odd_lines += [i] * len(found)
+    return words, np.concatenate([line, np.array(odd_lines, dtype=np.int64)])
 
 
 def _ascii_tokens(joined: str) -> tuple[list[str], np.ndarray]:
