@@ -451,12 +451,18 @@ def _names(library: Library, content_hash: str) -> list[tuple[str, str | None]]:
     return sorted(((f.backend, f.person_name) for f in meta.faces_of(library.catalog, content_hash)), key=str)
 
 
-def test_regions_name_faces_detected_later_and_keep_undetected_ones(home: Path, tmp_path: Path) -> None:
+def _scanned_pair(home: Path, tmp_path: Path) -> Path:
+    """A photo with digiKam's sidecar (two named regions, Alice Martin and Борис), scanned."""
     folder = tmp_path / "photos"
     folder.mkdir()
     photo = make_photo(folder / "pair.jpg")
     (folder / "pair.jpg.xmp").write_bytes(fixture("digikam.jpg.xmp"))
     scan(home, folder)
+    return photo
+
+
+def test_regions_name_faces_detected_later_and_keep_undetected_ones(home: Path, tmp_path: Path) -> None:
+    photo = _scanned_pair(home, tmp_path)
     with Library.open(home) as library:
         content = library.photo_by_path(str(photo)).hash  # type: ignore[union-attr]
         # no faces looked for yet: the people show at once, as faces of their own
@@ -477,11 +483,7 @@ def test_regions_name_faces_detected_later_and_keep_undetected_ones(home: Path, 
 
 
 def test_region_faces_are_created_named_and_undo_leaves_them_unnamed(home: Path, tmp_path: Path) -> None:
-    folder = tmp_path / "photos"
-    folder.mkdir()
-    photo = make_photo(folder / "pair.jpg")
-    (folder / "pair.jpg.xmp").write_bytes(fixture("digikam.jpg.xmp"))
-    scan(home, folder)
+    photo = _scanned_pair(home, tmp_path)
     with Library.open(home) as library:
         content = library.photo_by_path(str(photo)).hash  # type: ignore[union-attr]
         faces = meta.faces_of(library.catalog, content)
