@@ -115,6 +115,10 @@ def test_sidebar_folder_and_search_combine(qtbot, window: MainWindow, photo_fold
 
 def test_selecting_a_photo_fills_the_detail_pane(qtbot, window: MainWindow, photo_folder: Path) -> None:
     scanned(qtbot, window, photo_folder, 5)
+    # nothing picked yet: the hint alone, no form of dashes, idle stars or dead buttons
+    assert window.detail.photo is None
+    assert not window.detail.facts.isVisible()
+    assert not window.organize.marks.bar.isVisible()
     row = next(
         r
         for r in range(5)
@@ -125,6 +129,9 @@ def test_selecting_a_photo_fills_the_detail_pane(qtbot, window: MainWindow, phot
     assert window.detail.canvas.has_image()
     assert window.detail.fields["Path"].text().endswith("cat_and_dog.jpeg")
     assert window.detail.open_button.isEnabled()
+    assert window.detail.facts.isVisible() and window.organize.marks.bar.isVisible()
+    window.detail.clear()
+    assert not window.detail.facts.isVisible()
 
 
 def test_keyboard_viewer_navigation_and_harmless_delete(

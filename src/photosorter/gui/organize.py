@@ -33,7 +33,7 @@ class Organize:
         self.marks = MarksController(window, self.place)
         self.albums = AlbumsController(window, self.place, self.marks.targets)
         # the heart and stars under the photo's name in the detail pane
-        layout = window.detail.widget().layout()
+        layout = window.detail.facts.layout()
         layout.insertWidget(layout.indexOf(window.detail.title) + 1, self.marks.bar)
         window.why_matched.connect(lambda photo_id, _why: self.marks.show_photo(photo_id))
         window.pages.currentChanged.connect(lambda _i: self._page_changed())
