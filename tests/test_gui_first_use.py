@@ -344,6 +344,31 @@ def test_an_unnamed_group_can_be_split_moved_and_added_to_a_person(
     qtbot.waitUntil(lambda: window.people.list.count() == 1, timeout=WAIT)
 
 
+def test_unnamed_faces_counts_the_photos_a_click_shows(qtbot, window, library, photo_folder) -> None:
+    """Every sidebar count is photos; "Unnamed faces" counted faces (16 beside a 7-photo view)."""
+    import numpy as np
+
+    from photosorter.core import faces
+    from photosorter.core.analysis.types import AnalysisResult, Box, Face, Feature
+    from photosorter.core.browse import ViewFilter, ViewKind
+    from photosorter.core.catalog.analysis import store_result
+
+    scanned(qtbot, window, photo_folder, 5)
+    rng = np.random.default_rng(7)
+    for name, count in (("cat_and_dog.jpeg", 3), ("exif_orientation6_obama.jpg", 1)):
+        photo = library.photo_by_path(str((photo_folder / name).resolve()))
+        found = tuple(
+            Face(Box(0.1 + 0.25 * i, 0.2, 0.2, 0.2), 99.0, embedding=tuple(rng.normal(size=128)))
+            for i in range(count)
+        )
+        result = AnalysisResult("local", frozenset({Feature.FACES}), faces=found)
+        store_result(library.catalog, photo.hash, result, {Feature.FACES: "test"})
+    faces.cluster_new_faces(library.catalog)
+    assert window.facade.sidebar().unnamed == 2  # four faces in two photos
+    window.sidebar.select(ViewFilter(ViewKind.UNNAMED, "", "Unnamed faces"))
+    qtbot.waitUntil(lambda: window.count_label.text() == "2 photos", timeout=WAIT)
+
+
 # -- 11. the keyboard works again after a dialog closes ------------------------------------------------------
 @pytest.mark.parametrize("accept", [True, False])
 def test_shortcuts_work_after_a_dialog_closes(qtbot, window, accept: bool) -> None:

@@ -27,7 +27,7 @@ from photosorter.core.live.changes import Usage
 from photosorter.core.live.queue import job_subject
 from photosorter.core.live.usage import UsageRecorder, with_estimate
 from photosorter.core.records import Folder
-from photosorter.core.search import SearchError, completions
+from photosorter.core.search import SearchError, completions, unnamed_count
 from photosorter.core.settings import Settings
 
 REASONS_SHOWN = 2000  # hits whose "why it matched" the gallery shows on hover (the best ones)
@@ -56,7 +56,7 @@ class MatchReason:
 @dataclass(frozen=True, slots=True)
 class SidebarData:
     people: list[PersonEntry]  # named people
-    unnamed: int  # faces in unnamed clusters
+    unnamed: int  # photos with a face nobody named
     categories: tuple[CategoryGroup, ...]
     text_count: int
     folders: list[Folder]
@@ -117,7 +117,7 @@ class Facade:
         entries = self.overview()
         return SidebarData(
             people=[e for e in entries if e.person_id is not None],
-            unnamed=sum(e.face_count for e in entries if e.cluster_id is not None),
+            unnamed=unnamed_count(self.catalog),
             categories=browse.category_groups(self.catalog),
             text_count=browse.text_count(self.catalog),
             folders=self.library.folders(),

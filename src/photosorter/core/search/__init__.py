@@ -10,6 +10,7 @@ from photosorter.core.search.engine import (
     person_counts,
     search,
     search_ids,
+    unnamed_count,
 )
 from photosorter.core.search.filters import FILTERS, Filter, SearchError, help_text
 from photosorter.core.search.query import Query, Term, parse
@@ -31,4 +32,5 @@ __all__ = [
     "person_counts",
     "search",
     "search_ids",
+    "unnamed_count",
 ]

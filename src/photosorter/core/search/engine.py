@@ -491,6 +491,17 @@ def person_counts(catalog: Catalog) -> list[tuple[str, int]]:
     return [(name, count) for name, count, _ in _counts(catalog, "person")]
 
 
+def unnamed_count(catalog: Catalog) -> int:
+    """Visible photos with a face nobody has named: what ``is:unnamed`` (the sidebar's "Unnamed faces")
+    finds, so the count beside it is the number of photos a click shows, like every other count there."""
+    index = index_of(catalog)
+    with index.lock:
+        state = index.refresh()
+        return next(
+            (n for term_id, n in index.counts(state, "is") if state.terms[term_id].key == "unnamed"), 0
+        )
+
+
 def _complete(catalog: Catalog, prefix: str, kinds: tuple[str, ...], limit: int) -> list[str]:
     split = prefix_words(prefix)
     if split is None:
