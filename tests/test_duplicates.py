@@ -106,8 +106,31 @@ def test_duplicates_lists_exact_copies_and_near_duplicates_in_one_group(cli, hom
     assert sorted(Path(f["path"]).name for f in near) == ["pets_edit.jpg", "pets_small.jpg"]
     assert all(0 <= f["distance"] <= NEAR_BITS for f in near), near
     assert group["reclaimable_bytes"] == sum(f["size"] for f in group["files"][1:])
+    assert group["keep_reason"] == "largest file"  # the edit has as many pixels, saved at a lower quality
     text = cli("--home", home, "duplicates").out
-    assert "group 1: 4 files, exact+near" in text and "near " in text and "bridge" not in text
+    assert (
+        "group 1: 4 files, exact+near" in text
+        and "keeping the first (largest file)" in text
+        and "near " in text
+        and "bridge" not in text
+    )
+
+
+def test_the_keep_reason_names_what_the_first_file_has_more_of() -> None:
+    def copy(photo_id: int, width: int, size: int, content: str, exact: bool) -> duplicates.DuplicateCopy:
+        return duplicates.DuplicateCopy(
+            photo_id, f"/p/{photo_id}.jpg", size, width, 100, None, content, exact, 0
+        )
+
+    best = copy(1, 400, 900, "a", True)
+    reason = duplicates.KeepReason
+    assert duplicates.DuplicateGroup((best, copy(2, 200, 999, "b", False))).keep_reason is reason.MOST_PIXELS
+    assert duplicates.DuplicateGroup((best, copy(2, 400, 800, "b", False))).keep_reason is reason.LARGEST_FILE
+    assert duplicates.DuplicateGroup((best, copy(2, 400, 900, "b", False))).keep_reason is reason.FOUND_FIRST
+    assert duplicates.DuplicateGroup((best, copy(2, 400, 900, "a", True))).keep_reason is reason.FOUND_FIRST
+    # an exact copy ties by nature: the reason is what beat the other pictures
+    group = duplicates.DuplicateGroup((best, copy(2, 400, 900, "a", True), copy(3, 300, 950, "c", False)))
+    assert group.keep_reason is reason.MOST_PIXELS
 
 
 def test_no_duplicates_says_so(cli, home: Path, tmp_path: Path) -> None:

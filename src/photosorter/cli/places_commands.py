@@ -37,7 +37,7 @@ def run_duplicates(args: argparse.Namespace) -> int:
     for number, group in enumerate(groups, 1):
         echo(
             f"group {number}: {len(group.copies)} files, {group.kind}, "
-            f"{_size(group.reclaimable)} to gain by keeping the first"
+            f"{_size(group.reclaimable)} to gain by keeping the first ({group.keep_reason})"
         )
         for copy in group.copies:
             echo(f"  {_relation(group, copy):<13} {_facts(copy)}  {display(copy.path)}")
@@ -63,6 +63,7 @@ def _group_json(group: DuplicateGroup) -> dict:
     return {
         "kind": group.kind,
         "reclaimable_bytes": group.reclaimable,
+        "keep_reason": str(group.keep_reason),
         "files": [
             {
                 "path": display(c.path),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import numpy as np
 from send2trash import send2trash
@@ -39,6 +40,14 @@ class DuplicateCopy:
         return (self.width or 0) * (self.height or 0)
 
 
+class KeepReason(StrEnum):
+    """Why a group's first file is the one to keep: what it has more of than every other file."""
+
+    MOST_PIXELS = "most pixels"
+    LARGEST_FILE = "largest file"  # as many pixels as another, more bytes (less compression)
+    FOUND_FIRST = "found first"  # no other picture to beat (exact copies only), or a tie: the library's first
+
+
 @dataclass(frozen=True, slots=True)
 class DuplicateGroup:
     """Files that show the same picture; the first is the best candidate to keep (most pixels, then
@@ -53,6 +62,18 @@ class DuplicateGroup:
         if len(contents) == 1:
             return "exact"
         return "exact+near" if any(c.exact for c in self.copies[1:]) else "near"
+
+    @property
+    def keep_reason(self) -> KeepReason:
+        best = self.copies[0]
+        others = [c for c in self.copies[1:] if not c.exact]  # the same bytes: any of them would do
+        if not others:
+            return KeepReason.FOUND_FIRST
+        if all(c.pixels < best.pixels for c in others):
+            return KeepReason.MOST_PIXELS
+        if all(c.pixels < best.pixels or (c.size or 0) < (best.size or 0) for c in others):
+            return KeepReason.LARGEST_FILE
+        return KeepReason.FOUND_FIRST
 
     @property
     def reclaimable(self) -> int:

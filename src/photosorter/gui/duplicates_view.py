@@ -41,7 +41,7 @@ def size_text(size: int | None) -> str:
 
 def relation_text(group: DuplicateGroup, copy: DuplicateCopy) -> str:
     if copy is group.copies[0]:
-        return "Best copy (most pixels)"
+        return f"Best copy ({group.keep_reason})"
     if copy.exact:
         return "Exact copy (same bytes)"
     if not copy.distance:
