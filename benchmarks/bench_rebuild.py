@@ -79,8 +79,8 @@ def copy_rows(path: Path, photos: int, base: int) -> None:
                 )
         for _, sql in marks:
             conn.execute(sql)
-        search_store.rebuild(conn)
     with Catalog(path) as catalog:
+        search_store.rebuild(catalog)
         catalog.connection().execute("ANALYZE")
 
 
@@ -110,8 +110,7 @@ def main() -> None:
         totals, cpus = [], []
         for round_ in range(args.repeats):
             start, cpu = time.perf_counter(), time.process_time()
-            with catalog.transaction() as conn:
-                search_store.rebuild(conn)
+            search_store.rebuild(catalog)
             totals.append(time.perf_counter() - start)
             cpus.append(time.process_time() - cpu)
             lists = catalog.scalar("SELECT count(*) FROM search_lists")
