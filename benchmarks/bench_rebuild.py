@@ -7,10 +7,11 @@ Builds the catalog once and keeps it at ``--catalog``; every later run reuses it
 in SQL until there are ``--photos``, each copy with its own ids, file names and content hashes, so the
 distribution of labels, text, faces, duplicates and dates stays the same as ``build``'s, without
 ``build``'s Python loop over every row (a quarter of an hour at a million photos on an idle machine).
-Each round derives, packs, writes and commits the whole index (``search_store.rebuild``), and prints the time against a baseline measured in the same run: SQLite reading
-every value the index is derived from once (photos, marks, labels, text lines, faces) without
-handing them to Python, which is what any rebuild has to do at least; and against fetching those rows
-into Python (the baseline before: the rebuild reads the label rows, most of them, faster than that).
+Each round derives, packs, writes and commits the whole index (``search_store.rebuild``), and
+prints the time against a baseline measured in the same run: SQLite reading every value the index
+is derived from once (photos, marks, labels, text lines, faces) without handing them to Python,
+which is what any rebuild has to do at least; and against fetching those rows into Python (the
+baseline before: the rebuild reads the label rows, most of them, faster than that).
 """
 
 from __future__ import annotations
