@@ -37,8 +37,7 @@ def p50(fn, repeats: int = 15) -> float:
 
 def rebuild(catalog) -> float:
     start = time.perf_counter()
-    with catalog.transaction() as conn:
-        search_store.rebuild(conn)
+    search_store.rebuild(catalog)
     return time.perf_counter() - start
 
 

@@ -155,11 +155,9 @@ def build(path: Path, photos: int, seed: int = 7) -> Catalog:
             " confidence, attributes, person_id) VALUES (?, 'local', ?, 0, 0, 0.1, 0.1, 99, ?, ?)",
             face_rows,
         )
-        start = time.perf_counter()
-        search_store.rebuild(conn)
-        print(
-            f"index rebuild (what the first search after step v5 runs): {time.perf_counter() - start:.1f} s"
-        )
+    start = time.perf_counter()
+    search_store.rebuild(catalog)
+    print(f"index rebuild (what the first search after step v5 runs): {time.perf_counter() - start:.1f} s")
     catalog.connection().execute("ANALYZE")
     return catalog
 

@@ -299,10 +299,10 @@ def _index_snapshot(catalog: Catalog) -> set[tuple]:
     return snapshot(catalog)
 
 
-def _rebuild_index(conn: sqlite3.Connection) -> None:
+def _rebuild_index(catalog: Catalog) -> None:
     from photosorter.core.catalog import search_store
 
-    search_store.rebuild(conn)
+    search_store.rebuild(catalog)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -333,8 +333,7 @@ def test_a_past_catalog_with_data_upgrades_to_exactly_a_new_catalog(tmp_path: Pa
         assert _schema_rows(conn) == _new_catalog_schema(tmp_path)
         upgraded = _index_snapshot(catalog)
         assert upgraded, "the fixture's photos must be indexed"
-        with catalog.transaction() as write:
-            _rebuild_index(write)
+        _rebuild_index(catalog)
         assert _index_snapshot(catalog) == upgraded
 
 

@@ -274,8 +274,7 @@ def test_migration_indexes_existing_rows(tmp_path: Path) -> None:
 
 
 def _rebuild(catalog) -> None:
-    with catalog.transaction() as conn:
-        search_store.rebuild(conn)
+    search_store.rebuild(catalog)
 
 
 @pytest.mark.parametrize("flush_at", [1, 3, 100_000])
@@ -432,6 +431,73 @@ def test_a_writer_commits_while_the_first_search_builds_the_index(tmp_path: Path
     catalog.close()
 
 
+def test_a_write_between_the_two_readers_snapshots_is_indexed(tmp_path: Path, monkeypatch) -> None:
+    """A whole derivation reads the label rows on a second connection whose snapshot begins after the
+    first's: a write committed in between is in one and not the other. Its stale marks come after
+    the first snapshot, so what it changed is derived again and found."""
+    from photosorter.core.catalog import search_derive
+
+    catalog = Catalog(tmp_path / "catalog.db")
+    folder = photo_rows.add_folder(catalog, "/lib")
+    a = add_photo(catalog, folder, "/lib/a.jpg", "h-a", "2020-01-01")
+    store(catalog, "h-a", [Label("Dog", 80.0)])
+    other = Catalog(tmp_path / "catalog.db")
+    written: list[int] = []
+    usual_labels = search_derive._usual_labels
+
+    def write_then_read_labels(conn):
+        if not written:  # before the label reader's first read: its snapshot holds the write
+            written.append(add_photo(other, folder, "/lib/b.jpg", "h-b", "2021-01-01"))
+            store(other, "h-b", [Label("Dog", 90.0)])
+            store(other, "h-a", [Label("Cat", 60.0)])
+        return usual_labels(conn)
+
+    monkeypatch.setattr(search_derive, "_usual_labels", write_then_read_labels)
+    search_store.rebuild(catalog)
+    assert catalog.scalar("SELECT count(*) FROM search_stale") > 0  # the write's marks stay
+    assert search_ids(catalog, "dog") == [written[0]]
+    assert search_ids(catalog, "cat") == [a]
+    before = snapshot(catalog)
+    _rebuild(catalog)
+    assert snapshot(catalog) == before
+    other.close()
+    catalog.close()
+
+
+def test_a_rebuild_derives_again_when_another_process_wrote_a_segment_meanwhile(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Another process flushes a segment (and drops the marks it derived) while a rebuild derives in
+    its snapshot: writing that older derivation would lose the other's writes. The rebuild derives
+    again, holding the write lock."""
+    catalog = Catalog(tmp_path / "catalog.db")
+    folder = photo_rows.add_folder(catalog, "/lib")
+    a = add_photo(catalog, folder, "/lib/a.jpg", "h-a", "2020-01-01")
+    store(catalog, "h-a", [Label("Dog", 80.0)])
+    other = Catalog(tmp_path / "catalog.db")
+    rebuilds = 0
+    derive = search_store.derive
+
+    def derive_while_another_flushes(conn, photos):
+        nonlocal rebuilds
+        found = derive(conn, photos)
+        if photos is None and conn is catalog.connection():
+            rebuilds += 1
+            if rebuilds == 1:
+                store(other, "h-a", [Label("Cat", 60.0)])
+                assert search_store.flush(other)
+                assert other.scalar("SELECT count(*) FROM search_stale") == 0
+        return found
+
+    monkeypatch.setattr(search_store, "derive", derive_while_another_flushes)
+    search_store.rebuild(catalog)
+    assert rebuilds == 2
+    assert search_ids(catalog, "cat") == [a]
+    assert catalog.scalar("SELECT count(*) FROM search_segments") == 1
+    other.close()
+    catalog.close()
+
+
 def test_labels_holding_the_reading_separators_are_indexed(catalog) -> None:
     """A rebuild joins each content's label rows with control characters; a name holding one is read
     again row by row, and its neighbours keep their own photo and score."""
@@ -530,9 +596,9 @@ def test_a_rebuild_keeps_every_confidence_exactly_as_stored(catalog) -> None:
     assert {name.lower(): score for name, score in scores.items()}.items() <= found.items()
 
 
-@pytest.mark.parametrize("chunk_rows", [1, 3, 300_000])
+@pytest.mark.parametrize("chunk_contents", [1, 3, 20_000])
 def test_a_rebuild_reading_the_labels_in_chunks_gives_the_same_index(
-    catalog, monkeypatch, chunk_rows
+    catalog, monkeypatch, chunk_contents
 ) -> None:
     """A rebuild reads the label rows in chunks split by content hash (a content's rows are never
     split): however small the chunks, the index is the one the photo by photo derivation gives."""
@@ -540,11 +606,11 @@ def test_a_rebuild_reading_the_labels_in_chunks_gives_the_same_index(
 
     store(catalog, "h-party", [Label("Dog", 61.0, ("Animal",)), Label("Animal", 70.0)])
     before = snapshot(catalog)
-    monkeypatch.setattr(search_derive, "_CHUNK_ROWS", chunk_rows)
+    monkeypatch.setattr(search_derive, "_CHUNK_CONTENTS", chunk_contents)
     with catalog.transaction() as conn:
-        contents = conn.execute("SELECT count(DISTINCT hash) FROM labels").fetchone()[0]
+        contents = conn.execute("SELECT count(DISTINCT hash) FROM photos").fetchone()[0]
         chunks = search_derive._label_chunks(conn)
-    assert len(chunks) == 1 if chunk_rows == 300_000 else 1 < len(chunks) <= contents
+    assert len(chunks) == 1 if chunk_contents == 20_000 else 1 < len(chunks) <= contents
     _rebuild(catalog)
     assert snapshot(catalog) == before
 

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -251,7 +252,7 @@ def _where(column: str, values: list | None) -> tuple[str, tuple]:
 
 
 RADIX_TERMS = int(np.iinfo(np.uint16).max)  # label terms a 16-bit sort by term can tell apart
-_CHUNK_ROWS = 300_000  # label rows SQLite joins into one row of text for Python
+_CHUNK_CONTENTS = 20_000  # contents whose label rows (some 300,000) SQLite joins into one row of text
 # A confidence leaves SQLite as an integer, c * 2**52: SQLite 3.40 turns a real into text at some
 # 1.2 µs a value (a third of a whole rebuild's label reading), an integer at a tenth of that. For c in
 # [1, 2048) the integer is exact (c's last bit is worth at least 2**-52, and the product stays below
@@ -359,11 +360,14 @@ def _some_labels(conn: sqlite3.Connection, hashes: list[str], signatures: _Signa
 
 
 def _label_chunks(conn: sqlite3.Connection) -> list[tuple[str, tuple]]:
-    """``WHERE`` clauses that split the label rows by hash into chunks of about ``_CHUNK_ROWS``."""
+    """``WHERE`` clauses that split the label rows by hash into chunks of about ``_CHUNK_CONTENTS``
+    contents. The bounds are found in the photos' narrow hash index: stepping over the label rows
+    themselves read the whole table once more (6% of a rebuild's label reading). A content no photo
+    holds falls in a chunk all the same."""
     bounds: list[str] = []
     while found := conn.execute(
-        "SELECT hash FROM labels WHERE hash > ? ORDER BY hash LIMIT 1 OFFSET ?",
-        (bounds[-1] if bounds else "", _CHUNK_ROWS),
+        "SELECT hash FROM photos WHERE hash > ? ORDER BY hash LIMIT 1 OFFSET ?",
+        (bounds[-1] if bounds else "", _CHUNK_CONTENTS),
     ).fetchone():
         bounds.append(found[0])
     if not bounds:
@@ -376,8 +380,9 @@ def _label_chunks(conn: sqlite3.Connection) -> list[tuple[str, tuple]]:
 
 
 def _all_labels(conn: sqlite3.Connection, signatures: _Signatures, chunks: queue.SimpleQueue) -> None:
-    """Every label row, a chunk at a time onto ``chunks`` (then None); runs on a thread of its own (it
-    touches no ``Terms``), needs ``_USUAL`` filled with the usual ``signatures``.
+    """Every label row, a chunk at a time onto ``chunks`` (then None); runs on a thread of its own
+    with a connection of its own (it touches no ``Terms``). The usual signatures are numbered first,
+    into the empty ``signatures`` and into ``_USUAL`` on that connection.
 
     A rebuild reads some fifteen rows per photo: a row at a time in Python is most of its cost, so
     SQLite joins a chunk of contents' rows into strings of integers that numpy parses. A label's
@@ -385,6 +390,8 @@ def _all_labels(conn: sqlite3.Connection, signatures: _Signatures, chunks: queue
     cannot give as integers are read again one at a time.
     """
     try:
+        for specs in _usual_labels(conn):
+            signatures.of(specs)
         for where, params in _label_chunks(conn):
             chunk_hashes, counts_text, numbers_text, scaled_text = conn.execute(
                 _LABEL_CHUNK.format(where=where), params
@@ -647,21 +654,76 @@ def _collector_paused():
 
 
 def _derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None) -> Postings:
-    whole = photo_ids is None
-    wanted = None if whole else [int(i) for i in photo_ids]
+    if photo_ids is None:
+        return _derive_all(conn)
+    # a few photos (a new segment): their label rows read here, a row at a time
+    wanted = [int(i) for i in photo_ids]
+    _, visible, content, marks, text, faces = _read_rows(conn, wanted)
+    signatures = _Signatures([])
+    chunks: queue.SimpleQueue[_LabelRows | None] = queue.SimpleQueue()
+    chunks.put(_some_labels(conn, list(content), signatures))
+    chunks.put(None)
+    derived = np.array(wanted, dtype=np.int64)
+    return _postings(derived, visible, content, marks, text, faces, signatures, chunks)
+
+
+def _derive_all(conn: sqlite3.Connection) -> Postings:
+    """Every photo. The label rows (most of the rows read) are read from the start on a second
+    connection and thread (SQLite joins them without the GIL; it takes it once per chunk) while this
+    one reads the photo, text and face rows and derives their terms, then the label postings of each
+    chunk read (a quarter of a million photos' reading taken off the critical path, and on one
+    connection SQLite would make each statement wait for the other's). ``conn`` must be in a
+    transaction that has written nothing: the second connection sees only what is committed. Its
+    snapshot begins after ``conn``'s, so it may hold a write committed in between: that write's stale
+    marks come after any ``conn`` read, and its photos are derived again with them."""
+    if not conn.in_transaction:
+        raise ValueError("derive(conn, None) reads one snapshot: call it in a transaction")
+    conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()  # this snapshot begins first
+    chunks: queue.SimpleQueue[_LabelRows | None] = queue.SimpleQueue()
+    signatures = _Signatures([])
+    with _second_reader(conn) as reader, ThreadPoolExecutor(1, thread_name_prefix="search-derive") as pool:
+        read = pool.submit(_all_labels, reader, signatures, chunks)
+        try:
+            derived, visible, content, marks, text, faces = _read_rows(conn, None)
+            return _postings(derived, visible, content, marks, text, faces, signatures, chunks)
+        finally:
+            read.result()  # the thread's error, if it failed; and it is done with ``reader``
+
+
+@contextmanager
+def _second_reader(conn: sqlite3.Connection):
+    """A read-only connection to ``conn``'s file, in a transaction (one snapshot) until closed."""
+    path = next(file for _, name, file in conn.execute("PRAGMA database_list") if name == "main")
+    if not path:
+        raise ValueError("a whole derivation reads a catalog file on two connections")
+    reader = sqlite3.connect(
+        f"{Path(path).as_uri()}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
+    )
+    try:
+        (timeout,) = conn.execute("PRAGMA busy_timeout").fetchone()
+        reader.execute(f"PRAGMA busy_timeout = {int(timeout)}")
+        reader.execute("BEGIN")
+        yield reader
+    finally:
+        reader.close()  # its temporary tables with it
+
+
+def _read_rows(conn: sqlite3.Connection, wanted: list[int] | None):
+    """The ids of the photo rows of ``wanted`` (None: all), the visible ones' rows, their contents
+    numbered, and the marks, text and faces rows."""
     where, params = _where("id", wanted)
     rows = conn.execute(
         "SELECT id, hash, state, path, name, camera_make, camera_model, media, duration_s,"
         f" place_city, place_region, place_country, place_code FROM photos{where}",
         params,
     ).fetchall()
-    derived = np.array([row[0] for row in rows] if whole else wanted, dtype=np.int64)
+    derived = np.array([row[0] for row in rows], dtype=np.int64)
     visible = [row for row in rows if row[2] in VISIBLE]
     content: dict[str, int] = {}
     for row in visible:
         if row[1] is not None:
             content.setdefault(row[1], len(content))
-    hashes = None if whole else list(content)
+    hashes = None if wanted is None else list(content)
     where, params = _where("photo_id", wanted)
     marks = conn.execute(f"SELECT photo_id, favorite, rating FROM photo_marks{where}", params).fetchall()
     where, params = _where("hash", hashes)
@@ -669,25 +731,7 @@ def _derive(conn: sqlite3.Connection, photo_ids: np.ndarray | None) -> Postings:
     faces = conn.execute(
         f"SELECT hash, backend, person_id, attributes, confidence FROM faces{where}", params
     ).fetchall()
-    # the whole catalog: SQLite joins the label rows on a second thread (without the GIL; it takes it
-    # once per chunk) while this one derives the terms of the rows read above, then the label
-    # postings of each chunk read. Every other statement runs before or after it: SQLite would make
-    # this thread wait for the other's whole chunk.
-    chunks: queue.SimpleQueue[_LabelRows | None] = queue.SimpleQueue()
-    if not whole:  # a few photos (a new segment): their label rows read here, a row at a time
-        signatures = _Signatures([])
-        chunks.put(_some_labels(conn, hashes, signatures))
-        chunks.put(None)
-        return _postings(derived, visible, content, marks, text, faces, signatures, chunks)
-    signatures = _Signatures(_usual_labels(conn))
-    try:
-        with ThreadPoolExecutor(1, thread_name_prefix="search-derive") as pool:
-            read = pool.submit(_all_labels, conn, signatures, chunks)
-            postings = _postings(derived, visible, content, marks, text, faces, signatures, chunks)
-            read.result()  # the thread's error, if it failed
-            return postings
-    finally:
-        conn.execute(f"DROP TABLE IF EXISTS {_USUAL}")
+    return derived, visible, content, marks, text, faces
 
 
 def _postings(

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -205,10 +207,15 @@ def write_segment(conn: sqlite3.Connection, lists: Packed, *, fresh: bool = Fals
     return _write(conn, lists.photos, ids[lists.term], lists.ids, lists.scores, lists.spans, lists.postings)
 
 
-def rebuild(conn: sqlite3.Connection) -> None:
-    """The whole index derived again from the catalog's rows, as one segment (in the caller's transaction)."""
-    last = conn.execute("SELECT coalesce(max(seq), 0) FROM search_stale").fetchone()[0]
-    _replace(conn, packed(derive(conn, None)), last)
+def rebuild(catalog: Catalog) -> None:
+    """The whole index derived again from the catalog's rows, as one segment. Call outside a transaction.
+
+    Derived in a read snapshot like ``flush``'s, so writers wait only for the index's write. If
+    another process wrote a segment meanwhile (its marks are gone), derived again holding the write
+    lock, so that no other writer comes first.
+    """
+    if not _renew(catalog, everything=True):
+        _renew(catalog, everything=True, locked=True)
 
 
 def _replace(conn: sqlite3.Connection, postings: Packed, last: int) -> None:
@@ -242,29 +249,51 @@ def flush(catalog: Catalog) -> bool:
     another process is newer than this derivation: then nothing is written (that one did the work).
     Call outside a transaction.
     """
+    return _renew(catalog, everything=False)
+
+
+def _renew(catalog: Catalog, *, everything: bool, locked: bool = False) -> bool:
+    """``flush`` (``everything``: of every photo, as the only segment); ``locked``: derived holding the
+    write lock, so nothing is written meanwhile and it always writes."""
     conn = catalog.connection()
-    conn.execute("BEGIN")
-    try:
+    with catalog.transaction() if locked else _snapshot(conn):
         changed = stale(conn, 0)
+        if everything:
+            changed = Stale(None, changed.last, True)
         newest = _newest_segment(conn)
         derived = derive(conn, changed.photos) if changed.photos is None or changed.photos.size else None
-    finally:
-        conn.execute("COMMIT")
+        if locked:
+            _write_derived(conn, changed, packed(derived) if derived is not None else None)
+            return True
     postings = packed(derived) if derived is not None else None
     if changed.photos is None:  # a minute of work at a million photos: worth waiting for a scan's commit
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     with catalog.transaction() as write:
         if _newest_segment(write) != newest:
             return False
-        if changed.photos is None:
-            assert postings is not None
-            _replace(write, postings, changed.last)
-            return True
-        if postings is not None:
-            write_segment(write, postings)
-        write.execute("DELETE FROM search_stale WHERE seq <= ?", (changed.last,))
-        _merge(write)
+        _write_derived(write, changed, postings)
     return True
+
+
+@contextmanager
+def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
+    """A read transaction: one snapshot of the catalog, taken at its first read."""
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        conn.execute("COMMIT")
+
+
+def _write_derived(conn: sqlite3.Connection, changed: Stale, postings: Packed | None) -> None:
+    if changed.photos is None:
+        assert postings is not None
+        _replace(conn, postings, changed.last)
+        return
+    if postings is not None:
+        write_segment(conn, postings)
+    conn.execute("DELETE FROM search_stale WHERE seq <= ?", (changed.last,))
+    _merge(conn)
 
 
 def _merge(conn: sqlite3.Connection) -> None:
