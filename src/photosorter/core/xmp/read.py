@@ -125,8 +125,9 @@ def read_metadata(
             sources.append(_Source("embedded XMP", parse_packet(packet)))
         except XmpError as problem:
             warnings.append(f"embedded XMP: {problem}")
-    keywords = iptc_keywords(image)
-    if keywords:
+    # IPTC gives only keywords, and comes last: behind a packet with keywords it would give nothing, and
+    # reading its block costs as much as the rest of this function (about 60 us a photo)
+    if all(s.fields.keywords is None for s in sources) and (keywords := iptc_keywords(image)):
         sources.append(_Source("IPTC keywords", XmpFields(keywords=keywords)))
     for source in sources:
         warnings += [f"{source.label}: {w}" for w in source.fields.warnings]
