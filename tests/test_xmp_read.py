@@ -21,6 +21,7 @@ from PIL import Image, ImageOps, PngImagePlugin
 from photosorter.core import search
 from photosorter.core.analysis.types import AnalysisResult, Box, Face, Feature
 from photosorter.core.catalog import metadata as meta
+from photosorter.core.catalog import search_store
 from photosorter.core.catalog.analysis import store_result
 from photosorter.core.catalog.metadata import REGION_BACKEND
 from photosorter.core.faces import naming
@@ -406,6 +407,37 @@ def test_copies_share_the_keywords_of_their_content(home: Path, tmp_path: Path) 
     (folder / "b" / "same.jpg.xmp").unlink()
     scan(home, folder)
     with Library.open(home) as library:
+        assert search.search(library.catalog, "family") == []
+
+
+def test_keywords_read_after_the_search_index_was_built_are_found(home: Path, tmp_path: Path) -> None:
+    """Keyword labels mark their content stale for search once per content, not per label (step v16):
+    a new photo through its own row, a new or changed sidecar through the mark its labels' write leaves."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    make_photo(folder / "a.jpg")
+    (folder / "a.jpg.xmp").write_bytes(fixture("picasa.xmp"))
+    make_photo(folder / "c.jpg")
+    scan(home, folder)
+    with Library.open(home) as library:
+        with library.catalog.transaction() as conn:
+            search_store.rebuild(conn)  # the index as stored: from here on only what is marked is derived
+        assert len(search.search(library.catalog, "family")) == 1
+    make_photo(folder / "b.jpg")
+    (folder / "b.jpg.xmp").write_bytes(fixture("lightroom.xmp"))
+    (folder / "a.jpg.xmp").write_bytes(fixture("picasa.xmp").replace(b">family<", b">picnic<"))
+    # its first sidecar, keywords alone (a rating or a region would mark the photo stale on its own)
+    (folder / "c.jpg.xmp").write_bytes(
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        b'<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        b"<dc:subject><rdf:Bag><rdf:li>garden</rdf:li></rdf:Bag></dc:subject>"
+        b"</rdf:Description></rdf:RDF></x:xmpmeta>"
+    )
+    scan(home, folder)
+    with Library.open(home) as library:
+        assert [Path(h.path).name for h in search.search(library.catalog, "sunset")] == ["b.jpg"]
+        assert [Path(h.path).name for h in search.search(library.catalog, "garden")] == ["c.jpg"]
+        assert [Path(h.path).name for h in search.search(library.catalog, "picnic")] == ["a.jpg"]
         assert search.search(library.catalog, "family") == []
 
 

@@ -86,6 +86,7 @@ _INSERT_REGION = (
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _DELETE_KEYWORD_LABELS = "DELETE FROM labels WHERE hash = ? AND backend = ?"
+_MARK_SEARCH_STALE = "INSERT INTO search_stale (hash) VALUES (?)"
 _INSERT_LABEL = (
     "INSERT INTO labels (hash, backend, name, confidence, parents, categories) VALUES (?, ?, ?, ?, ?, ?)"
 )
@@ -115,6 +116,8 @@ def store_new(conn: sqlite3.Connection, photos: Sequence[tuple[int, str, PhotoMe
     A first scan of a library is almost all such photos, and per-photo statements cost more there than
     the rows they write. With no other copy, a photo's keywords are its content's 'yours' labels as they
     are: nothing to merge. The caller must not store another copy of one of these contents before this.
+    Search needs no mark for these labels (step v16 marks none for 'yours' labels): each photo's row,
+    inserted in this transaction, is marked already, and it is its content's only photo.
     """
     if not photos:
         return
@@ -203,6 +206,8 @@ def _put_keyword_labels(
             for name, parents in merged.items()
         ],
     )
+    if merged:  # inserting 'yours' labels marks nothing (step v16): the content once, for all of them
+        conn.execute(_MARK_SEARCH_STALE, (content_hash,))
 
 
 def refresh_keyword_labels(conn: sqlite3.Connection, hashes: Iterable[str]) -> None:
