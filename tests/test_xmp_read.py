@@ -493,6 +493,30 @@ def _scanned_pair(home: Path, tmp_path: Path) -> Path:
     return photo
 
 
+def test_a_region_read_after_the_search_index_was_built_finds_its_person(home: Path, tmp_path: Path) -> None:
+    """Faces made for regions mark their content stale for search once per batch, not per face (step
+    v16): a photo's first sidecar, a region alone (no keyword, no rating marks it), names it in search."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    make_photo(folder / "a.jpg")
+    make_photo(folder / "b.jpg")
+    scan(home, folder)
+    with Library.open(home) as library, library.catalog.transaction() as conn:
+        search_store.rebuild(conn)  # the index as stored: from here on only what is marked is derived
+    (folder / "a.jpg.xmp").write_bytes(
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        b'<rdf:Description xmlns:mwg-rs="http://www.metadataworkinggroup.com/schemas/regions/"'
+        b' xmlns:stArea="http://ns.adobe.com/xmp/sType/Area#"><mwg-rs:Regions rdf:parseType="Resource">'
+        b'<mwg-rs:RegionList><rdf:Bag><rdf:li><rdf:Description mwg-rs:Name="Dana" mwg-rs:Type="Face">'
+        b'<mwg-rs:Area stArea:x="0.5" stArea:y="0.5" stArea:w="0.2" stArea:h="0.2"/>'
+        b"</rdf:Description></rdf:li></rdf:Bag></mwg-rs:RegionList></mwg-rs:Regions>"
+        b"</rdf:Description></rdf:RDF></x:xmpmeta>"
+    )
+    scan(home, folder)
+    with Library.open(home) as library:
+        assert [Path(h.path).name for h in search.search(library.catalog, "person:dana")] == ["a.jpg"]
+
+
 def test_regions_name_faces_detected_later_and_keep_undetected_ones(home: Path, tmp_path: Path) -> None:
     photo = _scanned_pair(home, tmp_path)
     with Library.open(home) as library:

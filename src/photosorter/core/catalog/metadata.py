@@ -333,16 +333,34 @@ def add_region_faces(
 ) -> list[int]:
     """Faces for named regions no detector found (yet), each (content hash, region, idx, person id), born
     named by hand; returns their ids. No embedding, so they never join clustering. ``idx``: unused among
-    the content's 'xmp' faces."""
-    ids = []
-    for content_hash, region, idx, person_id in faces:
-        cursor = conn.execute(
-            "INSERT INTO faces (hash, backend, idx, box_left, box_top, box_width, box_height, confidence,"
-            " person_id, assigned_by) VALUES (?, ?, ?, ?, ?, ?, ?, 100.0, ?, 'manual')",
-            (content_hash, REGION_BACKEND, idx, *_box(region), person_id),
+    the content's 'xmp' faces.
+
+    Inserting them marks nothing (step v16): each content is marked stale for search once here, and
+    their names are the regions' own, so the sidecars hold them already."""
+    if not faces:
+        return []
+    conn.executemany(
+        "INSERT INTO faces (hash, backend, idx, box_left, box_top, box_width, box_height, confidence,"
+        " person_id, assigned_by) VALUES (?, ?, ?, ?, ?, ?, ?, 100.0, ?, 'manual')",
+        [
+            (content_hash, REGION_BACKEND, idx, *_box(region), person)
+            for content_hash, region, idx, person in faces
+        ],
+    )
+    # by (hash, backend, idx), unique: the ids in the order asked, in one statement
+    ids = [
+        row[0]
+        for row in conn.execute(
+            "SELECT f.id FROM json_each(?) j JOIN faces f ON f.hash = json_extract(j.value, '$[0]')"
+            " AND f.backend = ? AND f.idx = json_extract(j.value, '$[1]') ORDER BY j.key",
+            (json.dumps([[content_hash, idx] for content_hash, _, idx, _ in faces]), REGION_BACKEND),
         )
-        ids.append(int(cursor.lastrowid))
+    ]
+    conn.execute(_MARK_CONTENTS_STALE, (json.dumps(list(dict.fromkeys(f[0] for f in faces))),))
     return ids
+
+
+_MARK_CONTENTS_STALE = "INSERT INTO search_stale (hash) SELECT value FROM json_each(?)"
 
 
 def _box(region: FaceRegion) -> tuple[float, float, float, float]:
