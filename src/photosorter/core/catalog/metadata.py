@@ -125,7 +125,10 @@ def store_new(conn: sqlite3.Connection, photos: Sequence[tuple[int, str, PhotoMe
     _seed_ratings(conn, [(pid, h, m.rating) for pid, h, m in photos if m.rating is not None and m.rating > 0])
     conn.executemany(_INSERT_REGION, [row for pid, _, m in photos for row in _region_rows(pid, m, "pending")])
     # a content's old 'yours' labels with no photo left to hold them are not this photo's keywords
-    conn.executemany(_DELETE_KEYWORD_LABELS, [(h, KEYWORD_BACKEND) for _, h, _ in photos])
+    conn.execute(
+        "DELETE FROM labels WHERE backend = ? AND hash IN (SELECT value FROM json_each(?))",
+        (KEYWORD_BACKEND, json.dumps([h for _, h, _ in photos])),
+    )
     conn.executemany(
         _INSERT_LABEL,
         [
