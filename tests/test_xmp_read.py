@@ -21,6 +21,7 @@ from PIL import Image, ImageOps, PngImagePlugin
 from photosorter.core import search
 from photosorter.core.analysis.types import AnalysisResult, Box, Face, Feature
 from photosorter.core.catalog import metadata as meta
+from photosorter.core.catalog import search_store
 from photosorter.core.catalog.analysis import store_result
 from photosorter.core.catalog.metadata import REGION_BACKEND
 from photosorter.core.faces import naming
@@ -409,6 +410,37 @@ def test_copies_share_the_keywords_of_their_content(home: Path, tmp_path: Path) 
         assert search.search(library.catalog, "family") == []
 
 
+def test_keywords_read_after_the_search_index_was_built_are_found(home: Path, tmp_path: Path) -> None:
+    """Keyword labels mark their content stale for search once per content, not per label (step v16):
+    a new photo through its own row, a new or changed sidecar through the mark its labels' write leaves."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    make_photo(folder / "a.jpg")
+    (folder / "a.jpg.xmp").write_bytes(fixture("picasa.xmp"))
+    make_photo(folder / "c.jpg")
+    scan(home, folder)
+    with Library.open(home) as library:
+        with library.catalog.transaction() as conn:
+            search_store.rebuild(conn)  # the index as stored: from here on only what is marked is derived
+        assert len(search.search(library.catalog, "family")) == 1
+    make_photo(folder / "b.jpg")
+    (folder / "b.jpg.xmp").write_bytes(fixture("lightroom.xmp"))
+    (folder / "a.jpg.xmp").write_bytes(fixture("picasa.xmp").replace(b">family<", b">picnic<"))
+    # its first sidecar, keywords alone (a rating or a region would mark the photo stale on its own)
+    (folder / "c.jpg.xmp").write_bytes(
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        b'<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        b"<dc:subject><rdf:Bag><rdf:li>garden</rdf:li></rdf:Bag></dc:subject>"
+        b"</rdf:Description></rdf:RDF></x:xmpmeta>"
+    )
+    scan(home, folder)
+    with Library.open(home) as library:
+        assert [Path(h.path).name for h in search.search(library.catalog, "sunset")] == ["b.jpg"]
+        assert [Path(h.path).name for h in search.search(library.catalog, "garden")] == ["c.jpg"]
+        assert [Path(h.path).name for h in search.search(library.catalog, "picnic")] == ["a.jpg"]
+        assert search.search(library.catalog, "family") == []
+
+
 def test_copies_with_sidecars_read_in_one_scan_keep_every_copys_keywords(home: Path, tmp_path: Path) -> None:
     """A first scan stores a new photo's metadata with its batch; a second copy of the same content in
     that batch must still merge with the first one's keywords, not be overwritten by them."""
@@ -459,6 +491,30 @@ def _scanned_pair(home: Path, tmp_path: Path) -> Path:
     (folder / "pair.jpg.xmp").write_bytes(fixture("digikam.jpg.xmp"))
     scan(home, folder)
     return photo
+
+
+def test_a_region_read_after_the_search_index_was_built_finds_its_person(home: Path, tmp_path: Path) -> None:
+    """Faces made for regions mark their content stale for search once per batch, not per face (step
+    v16): a photo's first sidecar, a region alone (no keyword, no rating marks it), names it in search."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    make_photo(folder / "a.jpg")
+    make_photo(folder / "b.jpg")
+    scan(home, folder)
+    with Library.open(home) as library, library.catalog.transaction() as conn:
+        search_store.rebuild(conn)  # the index as stored: from here on only what is marked is derived
+    (folder / "a.jpg.xmp").write_bytes(
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        b'<rdf:Description xmlns:mwg-rs="http://www.metadataworkinggroup.com/schemas/regions/"'
+        b' xmlns:stArea="http://ns.adobe.com/xmp/sType/Area#"><mwg-rs:Regions rdf:parseType="Resource">'
+        b'<mwg-rs:RegionList><rdf:Bag><rdf:li><rdf:Description mwg-rs:Name="Dana" mwg-rs:Type="Face">'
+        b'<mwg-rs:Area stArea:x="0.5" stArea:y="0.5" stArea:w="0.2" stArea:h="0.2"/>'
+        b"</rdf:Description></rdf:li></rdf:Bag></mwg-rs:RegionList></mwg-rs:Regions>"
+        b"</rdf:Description></rdf:RDF></x:xmpmeta>"
+    )
+    scan(home, folder)
+    with Library.open(home) as library:
+        assert [Path(h.path).name for h in search.search(library.catalog, "person:dana")] == ["a.jpg"]
 
 
 def test_regions_name_faces_detected_later_and_keep_undetected_ones(home: Path, tmp_path: Path) -> None:

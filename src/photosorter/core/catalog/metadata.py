@@ -86,6 +86,7 @@ _INSERT_REGION = (
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _DELETE_KEYWORD_LABELS = "DELETE FROM labels WHERE hash = ? AND backend = ?"
+_MARK_SEARCH_STALE = "INSERT INTO search_stale (hash) VALUES (?)"
 _INSERT_LABEL = (
     "INSERT INTO labels (hash, backend, name, confidence, parents, categories) VALUES (?, ?, ?, ?, ?, ?)"
 )
@@ -115,6 +116,8 @@ def store_new(conn: sqlite3.Connection, photos: Sequence[tuple[int, str, PhotoMe
     A first scan of a library is almost all such photos, and per-photo statements cost more there than
     the rows they write. With no other copy, a photo's keywords are its content's 'yours' labels as they
     are: nothing to merge. The caller must not store another copy of one of these contents before this.
+    Search needs no mark for these labels (step v16 marks none for 'yours' labels): each photo's row,
+    inserted in this transaction, is marked already, and it is its content's only photo.
     """
     if not photos:
         return
@@ -122,7 +125,10 @@ def store_new(conn: sqlite3.Connection, photos: Sequence[tuple[int, str, PhotoMe
     _seed_ratings(conn, [(pid, h, m.rating) for pid, h, m in photos if m.rating is not None and m.rating > 0])
     conn.executemany(_INSERT_REGION, [row for pid, _, m in photos for row in _region_rows(pid, m, "pending")])
     # a content's old 'yours' labels with no photo left to hold them are not this photo's keywords
-    conn.executemany(_DELETE_KEYWORD_LABELS, [(h, KEYWORD_BACKEND) for _, h, _ in photos])
+    conn.execute(
+        "DELETE FROM labels WHERE backend = ? AND hash IN (SELECT value FROM json_each(?))",
+        (KEYWORD_BACKEND, json.dumps([h for _, h, _ in photos])),
+    )
     conn.executemany(
         _INSERT_LABEL,
         [
@@ -203,6 +209,8 @@ def _put_keyword_labels(
             for name, parents in merged.items()
         ],
     )
+    if merged:  # inserting 'yours' labels marks nothing (step v16): the content once, for all of them
+        conn.execute(_MARK_SEARCH_STALE, (content_hash,))
 
 
 def refresh_keyword_labels(conn: sqlite3.Connection, hashes: Iterable[str]) -> None:
@@ -328,16 +336,34 @@ def add_region_faces(
 ) -> list[int]:
     """Faces for named regions no detector found (yet), each (content hash, region, idx, person id), born
     named by hand; returns their ids. No embedding, so they never join clustering. ``idx``: unused among
-    the content's 'xmp' faces."""
-    ids = []
-    for content_hash, region, idx, person_id in faces:
-        cursor = conn.execute(
-            "INSERT INTO faces (hash, backend, idx, box_left, box_top, box_width, box_height, confidence,"
-            " person_id, assigned_by) VALUES (?, ?, ?, ?, ?, ?, ?, 100.0, ?, 'manual')",
-            (content_hash, REGION_BACKEND, idx, *_box(region), person_id),
+    the content's 'xmp' faces.
+
+    Inserting them marks nothing (step v16): each content is marked stale for search once here, and
+    their names are the regions' own, so the sidecars hold them already."""
+    if not faces:
+        return []
+    conn.executemany(
+        "INSERT INTO faces (hash, backend, idx, box_left, box_top, box_width, box_height, confidence,"
+        " person_id, assigned_by) VALUES (?, ?, ?, ?, ?, ?, ?, 100.0, ?, 'manual')",
+        [
+            (content_hash, REGION_BACKEND, idx, *_box(region), person)
+            for content_hash, region, idx, person in faces
+        ],
+    )
+    # by (hash, backend, idx), unique: the ids in the order asked, in one statement
+    ids = [
+        row[0]
+        for row in conn.execute(
+            "SELECT f.id FROM json_each(?) j JOIN faces f ON f.hash = json_extract(j.value, '$[0]')"
+            " AND f.backend = ? AND f.idx = json_extract(j.value, '$[1]') ORDER BY j.key",
+            (json.dumps([[content_hash, idx] for content_hash, _, idx, _ in faces]), REGION_BACKEND),
         )
-        ids.append(int(cursor.lastrowid))
+    ]
+    conn.execute(_MARK_CONTENTS_STALE, (json.dumps(list(dict.fromkeys(f[0] for f in faces))),))
     return ids
+
+
+_MARK_CONTENTS_STALE = "INSERT INTO search_stale (hash) SELECT value FROM json_each(?)"
 
 
 def _box(region: FaceRegion) -> tuple[float, float, float, float]:

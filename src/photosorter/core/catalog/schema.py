@@ -27,6 +27,7 @@ from photosorter.core.catalog.migrations import (
     v13_display_rotation,
     v14_xmp_metadata,
     v15_cloud_library,
+    v16_read_metadata_stale,
 )
 from photosorter.core.errors import CatalogError
 
@@ -47,6 +48,7 @@ STEPS: list[Callable[[sqlite3.Connection], None]] = [
     v13_display_rotation.migrate,
     v14_xmp_metadata.migrate,
     v15_cloud_library.migrate,
+    v16_read_metadata_stale.migrate,
 ]
 
 SCHEMA_VERSION = len(STEPS)

@@ -36,6 +36,10 @@ def is_sidecar(name: str) -> bool:
     return name.lower().endswith(SIDECAR_SUFFIX)
 
 
+# the fields merged, in the order ``sources`` names where they came from
+_MERGED = ("keywords", "rating", "title", "description", "regions")
+
+
 @dataclass(frozen=True, slots=True)
 class _Source:
     label: str
@@ -125,37 +129,32 @@ def read_metadata(
             sources.append(_Source("embedded XMP", parse_packet(packet)))
         except XmpError as problem:
             warnings.append(f"embedded XMP: {problem}")
-    keywords = iptc_keywords(image)
-    if keywords:
+    # IPTC gives only keywords, and comes last: behind a packet with keywords it would give nothing, and
+    # reading its block costs as much as the rest of this function (about 60 us a photo)
+    if all(s.fields.keywords is None for s in sources) and (keywords := iptc_keywords(image)):
         sources.append(_Source("IPTC keywords", XmpFields(keywords=keywords)))
+    # each field from the first source that has it, in one pass over the sources
+    picked: dict[str, tuple[str, object]] = {}
     for source in sources:
-        warnings += [f"{source.label}: {w}" for w in source.fields.warnings]
-
-    def first(attribute: str):
-        return next(
-            ((s, v) for s in sources if (v := getattr(s.fields, attribute)) is not None), (None, None)
-        )
-
-    used: list[str] = []
-    values = {}
-    for attribute in ("keywords", "rating", "title", "description", "regions"):
-        source, value = first(attribute)
-        values[attribute] = value
-        if source is not None and source.label not in used:
-            used.append(source.label)
+        fields = source.fields
+        warnings += [f"{source.label}: {w}" for w in fields.warnings]
+        for attribute in _MERGED:
+            if attribute not in picked and (value := getattr(fields, attribute)) is not None:
+                picked[attribute] = (source.label, value)
+    values = {attribute: value for attribute, (_, value) in picked.items()}
+    used = tuple(dict.fromkeys(picked[a][0] for a in _MERGED if a in picked))  # in field order, once each
     regions = ()
-    if values["regions"]:
-        region_source, _ = first("regions")
+    if values.get("regions"):
         regions = _displayed_regions(
-            values["regions"], stored_size, orientation, region_source.label, warnings
+            values["regions"], stored_size, orientation, picked["regions"][0], warnings
         )
     metadata = PhotoMetadata(
-        keywords=values["keywords"] or (),
-        rating=values["rating"],
-        title=values["title"],
-        description=values["description"],
+        keywords=values.get("keywords") or (),
+        rating=values.get("rating"),
+        title=values.get("title"),
+        description=values.get("description"),
         regions=regions,
-        sources=tuple(used),
+        sources=used,
     )
     return metadata, tuple(warnings)
 
