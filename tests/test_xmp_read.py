@@ -420,8 +420,9 @@ def test_keywords_read_after_the_search_index_was_built_are_found(home: Path, tm
     make_photo(folder / "c.jpg")
     scan(home, folder)
     with Library.open(home) as library:
-        with library.catalog.transaction() as conn:
-            search_store.rebuild(conn)  # the index as stored: from here on only what is marked is derived
+        search_store.rebuild(
+            library.catalog
+        )  # the index as stored: from here on only what is marked is derived
         assert len(search.search(library.catalog, "family")) == 1
     make_photo(folder / "b.jpg")
     (folder / "b.jpg.xmp").write_bytes(fixture("lightroom.xmp"))
@@ -501,8 +502,10 @@ def test_a_region_read_after_the_search_index_was_built_finds_its_person(home: P
     make_photo(folder / "a.jpg")
     make_photo(folder / "b.jpg")
     scan(home, folder)
-    with Library.open(home) as library, library.catalog.transaction() as conn:
-        search_store.rebuild(conn)  # the index as stored: from here on only what is marked is derived
+    with Library.open(home) as library:
+        search_store.rebuild(
+            library.catalog
+        )  # the index as stored: from here on only what is marked is derived
     (folder / "a.jpg.xmp").write_bytes(
         b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
         b'<rdf:Description xmlns:mwg-rs="http://www.metadataworkinggroup.com/schemas/regions/"'
