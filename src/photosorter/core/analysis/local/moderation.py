@@ -71,9 +71,11 @@ def folded_graph(path: Path) -> bytes:
     per-channel constants. onnxruntime fuses none of them, so its fast channel-blocked convolutions
     reorder their output and back around each of the 53 convolutions. Folded here (845 nodes become
     339), the network gives the same scores (within 1e-7 on the corpus) for about 10% less CPU (its
-    session on the corpus, three rounds alternating: 89 -> 81, 99 -> 91, 96 -> 86 ms a photo). Only the exact pattern is folded; anything
-    else is left as it was, so a changed package graph still runs, just slower. Takes ~0.3 s CPU once
-    per process.
+    session on the corpus, three rounds alternating: 89 -> 81, 99 -> 91, 96 -> 86 ms a photo). Only the
+    exact pattern is folded; anything else is left as it was, so a changed package graph still runs,
+    just slower. Takes ~0.3 s CPU once per process. As the moderation feature in two worker processes
+    (bench_analyze.py --processes, three rounds against main): 112 -> 94, 104 -> 80, 98 -> 79 ms a
+    photo.
     """
     model = shape_inference.infer_shapes(onnx.load(str(path)))
     graph = model.graph
