@@ -39,6 +39,15 @@ needs_exiftool = pytest.mark.skipif(
 )
 
 
+def _packet(descriptions: bytes) -> bytes:
+    """A minimal XMP packet around ``descriptions`` (rdf:Description elements)."""
+    return (
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        + descriptions
+        + b"</rdf:RDF></x:xmpmeta>"
+    )
+
+
 def fixture(name: str) -> bytes:
     return (DATA / name).read_bytes()
 
@@ -420,19 +429,19 @@ def test_keywords_read_after_the_search_index_was_built_are_found(home: Path, tm
     make_photo(folder / "c.jpg")
     scan(home, folder)
     with Library.open(home) as library:
-        search_store.rebuild(
-            library.catalog
-        )  # the index as stored: from here on only what is marked is derived
+        # the index as stored: from here on only what is marked is derived
+        search_store.rebuild(library.catalog)
         assert len(search.search(library.catalog, "family")) == 1
     make_photo(folder / "b.jpg")
     (folder / "b.jpg.xmp").write_bytes(fixture("lightroom.xmp"))
     (folder / "a.jpg.xmp").write_bytes(fixture("picasa.xmp").replace(b">family<", b">picnic<"))
     # its first sidecar, keywords alone (a rating or a region would mark the photo stale on its own)
     (folder / "c.jpg.xmp").write_bytes(
-        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-        b'<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/">'
-        b"<dc:subject><rdf:Bag><rdf:li>garden</rdf:li></rdf:Bag></dc:subject>"
-        b"</rdf:Description></rdf:RDF></x:xmpmeta>"
+        _packet(
+            b'<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/">'
+            b"<dc:subject><rdf:Bag><rdf:li>garden</rdf:li></rdf:Bag></dc:subject>"
+            b"</rdf:Description>"
+        )
     )
     scan(home, folder)
     with Library.open(home) as library:
@@ -503,17 +512,17 @@ def test_a_region_read_after_the_search_index_was_built_finds_its_person(home: P
     make_photo(folder / "b.jpg")
     scan(home, folder)
     with Library.open(home) as library:
-        search_store.rebuild(
-            library.catalog
-        )  # the index as stored: from here on only what is marked is derived
+        # the index as stored: from here on only what is marked is derived
+        search_store.rebuild(library.catalog)
     (folder / "a.jpg.xmp").write_bytes(
-        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-        b'<rdf:Description xmlns:mwg-rs="http://www.metadataworkinggroup.com/schemas/regions/"'
-        b' xmlns:stArea="http://ns.adobe.com/xmp/sType/Area#"><mwg-rs:Regions rdf:parseType="Resource">'
-        b'<mwg-rs:RegionList><rdf:Bag><rdf:li><rdf:Description mwg-rs:Name="Dana" mwg-rs:Type="Face">'
-        b'<mwg-rs:Area stArea:x="0.5" stArea:y="0.5" stArea:w="0.2" stArea:h="0.2"/>'
-        b"</rdf:Description></rdf:li></rdf:Bag></mwg-rs:RegionList></mwg-rs:Regions>"
-        b"</rdf:Description></rdf:RDF></x:xmpmeta>"
+        _packet(
+            b'<rdf:Description xmlns:mwg-rs="http://www.metadataworkinggroup.com/schemas/regions/"'
+            b' xmlns:stArea="http://ns.adobe.com/xmp/sType/Area#"><mwg-rs:Regions rdf:parseType="Resource">'
+            b'<mwg-rs:RegionList><rdf:Bag><rdf:li><rdf:Description mwg-rs:Name="Dana" mwg-rs:Type="Face">'
+            b'<mwg-rs:Area stArea:x="0.5" stArea:y="0.5" stArea:w="0.2" stArea:h="0.2"/>'
+            b"</rdf:Description></rdf:li></rdf:Bag></mwg-rs:RegionList></mwg-rs:Regions>"
+            b"</rdf:Description>"
+        )
     )
     scan(home, folder)
     with Library.open(home) as library:
