@@ -30,6 +30,7 @@ from photosorter.core.library import Library
 from photosorter.core.records import Keyword
 from photosorter.core.xmp.geometry import displayed_to_stored, stored_to_displayed
 from photosorter.core.xmp.parse import MAX_PACKET_BYTES, XmpError, parse_packet
+from photosorter.core.xmp.read import parse_sidecars, read_metadata
 
 pillow_heif.register_heif_opener()
 DATA = Path(__file__).parent / "data" / "xmp"
@@ -654,3 +655,24 @@ def test_show_says_what_the_metadata_said_and_where_from(home: Path, tmp_path: P
     assert data["metadata_from"] == ["IMG_3.xmp"]
     text = cli("--home", home, "show", str(photo)).out
     assert "Animals|Dog" in text and "metadata_from" in text
+
+
+def test_sidecars_parsed_ahead_give_what_reading_them_with_the_photo_gives(tmp_path: Path) -> None:
+    """A reader process parses a few photos' sidecars in a row before their images (parse_sidecars): the
+    photo's metadata and warnings are the same, a broken sidecar is still a warning, and one that cannot
+    be read is left for read_metadata to report."""
+    good, broken, gone = tmp_path / "a.jpg.xmp", tmp_path / "b.jpg.xmp", tmp_path / "c.jpg.xmp"
+    shutil.copy(DATA / "digikam.jpg.xmp", good)
+    broken.write_bytes(b"<x:xmpmeta><rdf:RDF>")
+    parsed = parse_sidecars([str(good), str(broken), str(gone)])
+    assert set(parsed) == {str(good), str(broken)}
+    assert isinstance(parsed[str(broken)], XmpError)
+
+    image = Image.new("RGB", (640, 480))
+    for sidecars in ((str(good),), (str(broken),), (str(broken), str(good))):
+        assert read_metadata(image, sidecars, image.size, 1, parsed) == read_metadata(
+            image, sidecars, image.size, 1
+        )
+    assert read_metadata(image, (str(good),), image.size, 1, parsed)[0].regions  # the faces are there
+    with pytest.raises(FileNotFoundError):  # as without parsing ahead: the caller says what it means
+        read_metadata(image, (str(gone),), image.size, 1, parsed)

@@ -13,7 +13,7 @@ import re
 import tempfile
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -35,6 +35,7 @@ from photosorter.core.headers import (
 )
 from photosorter.core.near_duplicates import thumbnail_hash
 from photosorter.core.records import ImageFacts, PhotoMetadata
+from photosorter.core.xmp.parse import XmpError, XmpFields
 from photosorter.core.xmp.read import read_metadata
 
 pillow_heif.register_heif_opener()
@@ -283,12 +284,17 @@ def check_unchanged(before: os.stat_result, after: os.stat_result) -> None:
 
 
 def read_photo(
-    path: str, thumb_dir: Path, sidecars: tuple[str, ...] = (), sidecar_sig: str | None = None
+    path: str,
+    thumb_dir: Path,
+    sidecars: tuple[str, ...] = (),
+    sidecar_sig: str | None = None,
+    parsed_sidecars: Mapping[str, XmpFields | XmpError] | None = None,
 ) -> ImageFacts:
     """Hashes, sniffs and reads one file's facts, writing its thumbnail if it has none yet.
 
     ``sidecars`` are the photo's XMP sidecar files (the winner first) and ``sidecar_sig`` their
-    size and mtime as the walk saw them, kept with the photo for the next scan's change check.
+    size and mtime as the walk saw them, kept with the photo for the next scan's change check;
+    ``parsed_sidecars`` may hold them parsed already (xmp.read.parse_sidecars).
 
     Raises UnreadablePhoto with a specific reason for anything that is not a usable photo,
     including a file that changed or vanished while we read it, and EnvironmentFault when the
@@ -324,7 +330,7 @@ def read_photo(
     with image:
         width, height = image.size
         facts = read_exif(image)
-        metadata, metadata_warnings = _metadata(image, sidecars, facts.orientation, path)
+        metadata, metadata_warnings = _metadata(image, sidecars, facts.orientation, path, parsed_sidecars)
         if facts.orientation in (5, 6, 7, 8):
             width, height = height, width
         thumb = thumbnail_path(thumb_dir, content_hash)
@@ -361,11 +367,15 @@ def read_photo(
 
 
 def _metadata(
-    image: Image.Image, sidecars: tuple[str, ...], orientation: int | None, path: str
+    image: Image.Image,
+    sidecars: tuple[str, ...],
+    orientation: int | None,
+    path: str,
+    parsed_sidecars: Mapping[str, XmpFields | XmpError] | None,
 ) -> tuple[PhotoMetadata | None, tuple[str, ...]]:
     """XMP and IPTC: a problem with them is a warning on the photo, never the photo's error."""
     try:
-        metadata, warned = read_metadata(image, sidecars, image.size, orientation)
+        metadata, warned = read_metadata(image, sidecars, image.size, orientation, parsed_sidecars)
     except OSError as error:
         if fault := environment_fault(error, path):
             raise fault from error

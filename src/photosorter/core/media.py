@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from photosorter.core.imaging import IMAGE_EXTENSIONS, NotAnImage, make_thumbnail, read_photo
 from photosorter.core.records import ImageFacts
 from photosorter.core.video.containers import HEAD_BYTES, VIDEO_EXTENSIONS, Container, sniff_container
 from photosorter.core.video.reading import make_poster, read_video
+from photosorter.core.xmp.parse import XmpError, XmpFields
 
 MEDIA_EXTENSIONS = IMAGE_EXTENSIONS | VIDEO_EXTENSIONS
 
@@ -30,15 +32,20 @@ def video_container(path: str) -> Container | None:
 
 
 def read_media(
-    path: str, thumb_dir: Path, sidecars: tuple[str, ...] = (), sidecar_sig: str | None = None
+    path: str,
+    thumb_dir: Path,
+    sidecars: tuple[str, ...] = (),
+    sidecar_sig: str | None = None,
+    parsed_sidecars: Mapping[str, XmpFields | XmpError] | None = None,
 ) -> ImageFacts:
     """Facts of a photo or a video, with its thumbnail written; raises as ``read_photo`` does.
-    ``sidecars`` (a photo's XMP sidecars) and their signature are read with a photo."""
+    ``sidecars`` (a photo's XMP sidecars, some maybe ``parsed_sidecars`` already) and their
+    signature are read with a photo."""
     container = video_container(path)
     if container is not None:
         return read_video(path, thumb_dir, container)
     try:
-        return read_photo(path, thumb_dir, sidecars, sidecar_sig)
+        return read_photo(path, thumb_dir, sidecars, sidecar_sig, parsed_sidecars)
     except NotAnImage:
         if os.path.splitext(path)[1].lower() in VIDEO_EXTENSIONS:  # the photo reader's words would mislead
             raise NotAnImage("not a video or photo: the content is no video or image format") from None

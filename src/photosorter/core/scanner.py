@@ -1,9 +1,15 @@
 """Finding photos in library folders and keeping the catalog in step with the disk.
 
 Shape: a stat-only walk (scan_walk.py) decides what changed (unchanged files are never opened),
-worker threads read the changed ones (Pillow and hashlib release the GIL, so
-both cores decode), and this generator is the catalog's single writer,
+worker threads read the changed ones, and this generator is the catalog's single writer,
 committing in short batches so a kill at any moment loses at most one batch.
+
+A large scan's threads hand its photos, a few at a time, to reader processes (video.bounded's
+Workers): Pillow releases the GIL while it decodes, but EXIF, XMP sidecars and the rest of a read are
+Python that holds it, so three threads kept only about 1.6 of 2 cores busy, and on a busy machine a
+thread holding the GIL and preempted stalls them all. A reader that crashes on a file costs that
+file alone. A small scan (the watcher's few files) reads in the threads themselves, because starting
+the processes costs more than it saves.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 import os
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +28,7 @@ from photosorter.core.catalog import duplicates as duplicate_rows
 from photosorter.core.catalog import metadata as metadata_rows
 from photosorter.core.catalog import photos as photo_rows
 from photosorter.core.catalog.paths import display
-from photosorter.core.errors import environment_fault
+from photosorter.core.errors import EnvironmentFault, environment_fault
 from photosorter.core.imaging import (
     ChangedWhileRead,
     NotAnImage,
@@ -30,13 +36,25 @@ from photosorter.core.imaging import (
     remove_stale_temp_files,
 )
 from photosorter.core.jobs import CancelToken, Job, Progress
-from photosorter.core.media import has_media_extension, read_media
+from photosorter.core.media import has_media_extension, read_media, video_container
 from photosorter.core.records import Folder, ImageFacts, PhotoMetadata
 from photosorter.core.scan_walk import Candidate, WalkResult, under_any, walk_folder, walk_paths
+from photosorter.core.video.bounded import DecoderDied, DecodeTimeout, Workers
 from photosorter.core.video.reading import NotAVideo
+from photosorter.core.xmp.parse import XmpError, XmpFields
+from photosorter.core.xmp.read import parse_sidecars
 
 BATCH_SIZE = 200
 BATCH_SECONDS = 1.0
+# Files to read from which a scan reads in processes (benchmarks/bench_scan_readers.py): starting them
+# costs about 0.6 s (1.2 s of CPU), so a smaller scan reads in threads; on an idle machine the two
+# are even from a few thousand photos, on a busy one processes are a quarter faster
+PROCESS_READS_FROM = 1000
+# Photos a reader process reads per call: their sidecars are parsed one after another
+# (xmp.read.parse_sidecars, half the CPU of parsing each between two images), and the round trip is
+# paid once for all of them
+READS_PER_CALL = 8
+CALL_SECONDS = 600.0  # a reader process still busy after this is stuck (a hung network share)
 
 
 @dataclass(slots=True)
@@ -81,12 +99,18 @@ class ReadOutcome:
     skipped: str | None = None  # why a media file is not an item (an M4A song): reported, not stored
 
 
-def read_candidate(candidate: Candidate, thumb_dir: Path) -> ReadOutcome:
+def read_candidate(
+    candidate: Candidate,
+    thumb_dir: Path,
+    parsed_sidecars: Mapping[str, XmpFields | XmpError] | None = None,
+) -> ReadOutcome:
     """Reads one file; raises EnvironmentFault (disk full, I/O error, no memory): never the file's fault."""
     if candidate.walk_error:
         return ReadOutcome(candidate, None, candidate.walk_error)
     try:
-        facts = read_media(candidate.path, thumb_dir, candidate.sidecars, candidate.sidecar_sig)
+        facts = read_media(
+            candidate.path, thumb_dir, candidate.sidecars, candidate.sidecar_sig, parsed_sidecars
+        )
         return ReadOutcome(candidate, facts, None)
     except NotAVideo as problem:
         return ReadOutcome(candidate, None, None, skipped=str(problem))
@@ -106,6 +130,33 @@ def read_candidate(candidate: Candidate, thumb_dir: Path) -> ReadOutcome:
         )
 
 
+def read_in_reader(
+    candidates: list[Candidate], thumb_dir: Path
+) -> list[ReadOutcome | EnvironmentFault | None]:
+    """``read_candidate`` of each, in a reader process, their sidecars parsed first, in a row.
+
+    None for a video: the scan reads it in its own thread, because its decoders run in processes of
+    their own, which a reader process (a daemon) cannot start. A fault is returned, not raised (a
+    worker sends back values, and only the text of what it raises), and ends the list: the machine
+    failed, and the rest is read by the next scan.
+    """
+    videos = [video_container(c.path) is not None for c in candidates]
+    parsed = parse_sidecars(
+        [p for c, video in zip(candidates, videos, strict=True) if not video for p in c.sidecars]
+    )
+    results: list[ReadOutcome | EnvironmentFault | None] = []
+    for candidate, video in zip(candidates, videos, strict=True):
+        if video:
+            results.append(None)
+            continue
+        try:
+            results.append(read_candidate(candidate, thumb_dir, parsed))
+        except EnvironmentFault as fault:
+            results.append(fault)
+            break
+    return results
+
+
 def _store_fresh(conn, fresh: list[tuple[int, str, PhotoMetadata]]) -> None:
     """Stores the metadata waiting in ``fresh``: before any other metadata is stored, because that reads
     the rows of the content's other copies, which may be waiting here."""
@@ -113,32 +164,40 @@ def _store_fresh(conn, fresh: list[tuple[int, str, PhotoMetadata]]) -> None:
     fresh.clear()
 
 
-def _take_first(pending: deque[Future[ReadOutcome]], batch: list[ReadOutcome]) -> None:
-    """Moves the oldest read's outcome to ``batch``, waiting for it. It leaves ``pending`` only once it is
-    in ``batch``: an interrupt during the wait must not lose a read that then finishes."""
-    batch.append(pending[0].result())
+def _take_first(pending: deque[Future[list[ReadOutcome]]], batch: list[ReadOutcome]) -> None:
+    """Moves the oldest read's outcomes to ``batch``, waiting for them. They leave ``pending`` only once
+    they are in ``batch``: an interrupt during the wait must not lose a read that then finishes."""
+    batch.extend(pending[0].result())
     pending.popleft()
 
 
-def _finished(futures: deque[Future[ReadOutcome]]) -> list[ReadOutcome]:
+def _finished(futures: deque[Future[list[ReadOutcome]]]) -> list[ReadOutcome]:
     """The outcomes of reads that ran to the end (not cancelled, not stopped by a fault)."""
     outcomes = []
     for future in futures:
         # exception() waits without raising what the read raised (the fault that stopped the scan, or the
         # same one met by another read), while a second Ctrl-C during the wait still ends it
         if not future.cancelled() and future.exception() is None:
-            outcomes.append(future.result())
+            outcomes.extend(future.result())
     return outcomes
 
 
 class Scanner:
     """Scans library folders into the catalog."""
 
-    def __init__(self, catalog: Catalog, thumb_dir: Path, skip: tuple[Path, ...] = (), workers: int = 0):
+    def __init__(
+        self,
+        catalog: Catalog,
+        thumb_dir: Path,
+        skip: tuple[Path, ...] = (),
+        workers: int = 0,
+        process_reads_from: int | None = None,
+    ):
         self.catalog = catalog
         self.thumb_dir = thumb_dir
         self.skip = skip
         self.workers = workers or default_workers()
+        self.process_reads_from = PROCESS_READS_FROM if process_reads_from is None else process_reads_from
         self._temp_files_checked = False
 
     def scan(self, folders: list[Folder], cancel: CancelToken | None = None) -> Job:
@@ -238,7 +297,7 @@ class Scanner:
         an interrupted scan keeps its photos and the next one reads only the rest.
         """
         window = self.workers * 4
-        pending: deque[Future[ReadOutcome]] = deque()
+        pending: deque[Future[list[ReadOutcome]]] = deque()
         batch: list[ReadOutcome] = []
         done = 0
         last_flush = time.monotonic()
@@ -247,10 +306,18 @@ class Scanner:
         finished: list[ReadOutcome] = []
         written: set[int] = set()  # ids of the outcomes already in the catalog
 
-        def read(candidate: Candidate) -> ReadOutcome:
-            outcome = read_candidate(candidate, self.thumb_dir)
-            finished.append(outcome)  # one bytecode under the GIL: never half done
-            return outcome
+        readers = Workers(self.workers) if total >= self.process_reads_from else None
+        per_call = 1 if readers is None else READS_PER_CALL
+
+        def read(candidates: list[Candidate]) -> list[ReadOutcome]:
+            if readers is None:
+                outcomes, fault = self._read_here(candidates)
+            else:
+                outcomes, fault = self._read_in_processes(readers, candidates)
+            finished.extend(outcomes)  # one call under the GIL: never half done
+            if fault is not None:
+                raise fault
+            return outcomes
 
         def write(batch: list[ReadOutcome]) -> None:
             self._write(batch, report)
@@ -258,9 +325,9 @@ class Scanner:
 
         with ThreadPoolExecutor(self.workers, thread_name_prefix="scan") as pool:
             try:
-                for candidate in to_read:
+                for start in range(0, len(to_read), per_call):
                     cancel.check()
-                    pending.append(pool.submit(read, candidate))
+                    pending.append(pool.submit(read, to_read[start : start + per_call]))
                     while len(pending) >= window or (pending and pending[0].done()):
                         _take_first(pending, batch)
                     if len(batch) >= BATCH_SIZE or (batch and time.monotonic() - last_flush > BATCH_SECONDS):
@@ -288,6 +355,58 @@ class Scanner:
                 if rest:
                     self._write(rest, report)
                 raise
+            finally:
+                if readers is not None:
+                    pool.shutdown(wait=True)  # no read is still using a reader
+                    readers.close()
+
+    def _read_here(self, candidates: list[Candidate]) -> tuple[list[ReadOutcome], EnvironmentFault | None]:
+        """The candidates read in this thread; stops at a fault, which it returns with what it read."""
+        outcomes = []
+        for candidate in candidates:
+            try:
+                outcomes.append(read_candidate(candidate, self.thumb_dir))
+            except EnvironmentFault as fault:
+                return outcomes, fault
+        return outcomes, None
+
+    def _read_in_processes(
+        self, readers: Workers, candidates: list[Candidate]
+    ) -> tuple[list[ReadOutcome], EnvironmentFault | None]:
+        """The candidates read by a reader process (videos by this thread), as ``_read_here`` says them."""
+        try:
+            results = readers.call(read_in_reader, candidates, self.thumb_dir, timeout=CALL_SECONDS)
+        except DecoderDied as problem:
+            if len(candidates) > 1:
+                # one file crashed the reader: each is read again on its own, so only that one fails
+                outcomes: list[ReadOutcome] = []
+                for candidate in candidates:
+                    alone, fault = self._read_in_processes(readers, [candidate])
+                    outcomes += alone
+                    if fault is not None:
+                        return outcomes, fault
+                return outcomes, None
+            # nothing lasting about the file (the reader may have been killed for the machine's memory):
+            # no mtime is kept, and the next scan reads it again
+            return [ReadOutcome(candidates[0], None, f"reading failed: {problem}", read_again=True)], None
+        except DecodeTimeout as problem:  # a hung network share, or a decoder stuck on a file
+            return [
+                ReadOutcome(c, None, f"reading stopped: it {problem}", read_again=True) for c in candidates
+            ], None
+        except RuntimeError as problem:  # what was read could not be sent back
+            return [ReadOutcome(c, None, f"reading failed: {problem}") for c in candidates], None
+        outcomes = []
+        for candidate, result in zip(candidates, results, strict=False):  # the results end at a fault
+            if isinstance(result, EnvironmentFault):
+                return outcomes, result
+            if result is None:  # a video
+                here, fault = self._read_here([candidate])
+                outcomes += here
+                if fault is not None:
+                    return outcomes, fault
+            else:
+                outcomes.append(result)
+        return outcomes, None
 
     def _write(self, batch: list[ReadOutcome], report: ScanReport) -> None:
         with self.catalog.transaction() as conn:

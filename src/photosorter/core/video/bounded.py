@@ -4,6 +4,8 @@ OpenCV's FFmpeg can spin on a damaged stream and cannot be interrupted from Pyth
 in a process of its own (reused for the next call), and a call that overruns its limit ends that
 process. Workers start on first use and exit after IDLE_SECONDS without work, so the app keeps no
 decoders it does not use; they also end with the process that started them (worker_processes).
+A large scan reads its photos in a ``Workers`` of its own (scanner.py): there for the second core,
+which Python code holding the GIL kept from the scan's threads, and closed when the scan ends.
 """
 
 from __future__ import annotations
