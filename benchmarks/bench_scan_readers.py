@@ -11,34 +11,18 @@ threads and with processes, alternated, best of --repeats; prints both and proce
 from __future__ import annotations
 
 import argparse
-import resource
 import shutil
 import tempfile
-import time
 from pathlib import Path
 
-from bench_xmp_scan import build
+from bench_xmp_scan import build, scan_seconds
 from photosorter.core import scanner
-from photosorter.core.jobs import run_to_end
-from photosorter.core.library import Library
-
-
-def cpu_seconds() -> float:
-    """This process's CPU time and its ended children's (the readers end with the scan)."""
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 def cold_scan(tree: Path, home: Path, processes: bool) -> tuple[float, float]:
+    """(wall, CPU) seconds of a cold scan of ``tree``, reading in processes or in threads."""
     scanner.PROCESS_READS_FROM = 1 if processes else 1 << 62
-    if home.exists():
-        shutil.rmtree(home)
-    with Library.open(home) as library:
-        library.add_folder(tree)
-        started, cpu = time.perf_counter(), cpu_seconds()
-        report = run_to_end(library.scan())
-        wall, cpu = time.perf_counter() - started, cpu_seconds() - cpu
-    assert report.added and not report.errors, report.errors[:3]
+    wall, _rescan, cpu = scan_seconds(tree, home)
     return wall, cpu
 
 
