@@ -13,7 +13,7 @@ import re
 import tempfile
 import time
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -35,8 +35,7 @@ from photosorter.core.headers import (
 )
 from photosorter.core.near_duplicates import thumbnail_hash
 from photosorter.core.records import ImageFacts, PhotoMetadata
-from photosorter.core.xmp.parse import XmpError, XmpFields
-from photosorter.core.xmp.read import read_metadata
+from photosorter.core.xmp.read import ParsedSidecars, read_metadata
 
 pillow_heif.register_heif_opener()
 
@@ -288,7 +287,7 @@ def read_photo(
     thumb_dir: Path,
     sidecars: tuple[str, ...] = (),
     sidecar_sig: str | None = None,
-    parsed_sidecars: Mapping[str, XmpFields | XmpError] | None = None,
+    parsed_sidecars: ParsedSidecars | None = None,
 ) -> ImageFacts:
     """Hashes, sniffs and reads one file's facts, writing its thumbnail if it has none yet.
 
@@ -371,7 +370,7 @@ def _metadata(
     sidecars: tuple[str, ...],
     orientation: int | None,
     path: str,
-    parsed_sidecars: Mapping[str, XmpFields | XmpError] | None,
+    parsed_sidecars: ParsedSidecars | None,
 ) -> tuple[PhotoMetadata | None, tuple[str, ...]]:
     """XMP and IPTC: a problem with them is a warning on the photo, never the photo's error."""
     try:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from pathlib import Path
 
 from photosorter.core.imaging import IMAGE_EXTENSIONS, NotAnImage, make_thumbnail, read_photo
 from photosorter.core.records import ImageFacts
 from photosorter.core.video.containers import HEAD_BYTES, VIDEO_EXTENSIONS, Container, sniff_container
 from photosorter.core.video.reading import make_poster, read_video
-from photosorter.core.xmp.parse import XmpError, XmpFields
+from photosorter.core.xmp.read import ParsedSidecars
 
 MEDIA_EXTENSIONS = IMAGE_EXTENSIONS | VIDEO_EXTENSIONS
 
@@ -36,7 +35,7 @@ def read_media(
     thumb_dir: Path,
     sidecars: tuple[str, ...] = (),
     sidecar_sig: str | None = None,
-    parsed_sidecars: Mapping[str, XmpFields | XmpError] | None = None,
+    parsed_sidecars: ParsedSidecars | None = None,
 ) -> ImageFacts:
     """Facts of a photo or a video, with its thumbnail written; raises as ``read_photo`` does.
     ``sidecars`` (a photo's XMP sidecars, some maybe ``parsed_sidecars`` already) and their

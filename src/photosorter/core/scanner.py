@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import time
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,8 +41,7 @@ from photosorter.core.records import Folder, ImageFacts, PhotoMetadata
 from photosorter.core.scan_walk import Candidate, WalkResult, under_any, walk_folder, walk_paths
 from photosorter.core.video.bounded import DecoderDied, DecodeTimeout, Workers
 from photosorter.core.video.reading import NotAVideo
-from photosorter.core.xmp.parse import XmpError, XmpFields
-from photosorter.core.xmp.read import parse_sidecars
+from photosorter.core.xmp.read import ParsedSidecars, parse_sidecars
 
 BATCH_SIZE = 200
 BATCH_SECONDS = 1.0
@@ -102,7 +101,7 @@ class ReadOutcome:
 def read_candidate(
     candidate: Candidate,
     thumb_dir: Path,
-    parsed_sidecars: Mapping[str, XmpFields | XmpError] | None = None,
+    parsed_sidecars: ParsedSidecars | None = None,
 ) -> ReadOutcome:
     """Reads one file; raises EnvironmentFault (disk full, I/O error, no memory): never the file's fault."""
     if candidate.walk_error:

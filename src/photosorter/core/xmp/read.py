@@ -23,6 +23,9 @@ from photosorter.core.xmp.parse import MAX_PACKET_BYTES, XmpError, XmpFields, cl
 
 SIDECAR_SUFFIX = ".xmp"
 
+# Sidecars parsed ahead of their photos (``parse_sidecars``), by path: each one's fields, or why not
+ParsedSidecars = Mapping[str, XmpFields | XmpError]
+
 
 def sidecar_names(photo_name: str) -> tuple[str, str]:
     """The two sidecar names of a photo, the winner first: ``IMG_1.jpg.xmp`` and ``IMG_1.xmp``."""
@@ -109,7 +112,7 @@ def parse_sidecar(path: str) -> XmpFields:
     return parse_packet(_read_sidecar(path))
 
 
-def parse_sidecars(paths: list[str]) -> dict[str, XmpFields | XmpError]:
+def parse_sidecars(paths: list[str]) -> ParsedSidecars:
     """Many photos' sidecars parsed in a row, for ``read_metadata``: between two photos' images a
     sidecar's parse costs about twice its CPU (the decoders have pushed the parser's code and data out
     of the CPU's caches), one after another it does not. A sidecar that cannot be read is left out, for
@@ -130,7 +133,7 @@ def read_metadata(
     sidecars: tuple[str, ...],
     stored_size: tuple[int, int],
     orientation: int | None,
-    parsed: Mapping[str, XmpFields | XmpError] | None = None,
+    parsed: ParsedSidecars | None = None,
 ) -> tuple[PhotoMetadata, tuple[str, ...]]:
     """Merges every source; returns the metadata and the per-file warnings (bad XML, odd regions).
 
